@@ -1,0 +1,42 @@
+package io.vigil.model;
+
+/** Kafka topic names: the contract between collector, processor and alerting. */
+public final class Topics {
+  /** One OTLP {@code ExportMetricsServiceRequest} per record, protobuf, keyed by service. */
+  public static final String OTLP_METRICS = "otlp_metrics";
+
+  /** One OTLP {@code ExportLogsServiceRequest} per record, protobuf, keyed by service. */
+  public static final String OTLP_LOGS = "otlp_logs";
+
+  /** One OTLP {@code ExportTraceServiceRequest} per record, protobuf, keyed by service. */
+  public static final String OTLP_SPANS = "otlp_spans";
+
+  /** OpenLineage RunEvents, JSON, keyed by job namespace and name. */
+  public static final String LINEAGE = "vigil.lineage";
+
+  /** Golden-signal window records, JSON, keyed by series. */
+  public static final String SIGNALS = "vigil.signals";
+
+  /** Pipeline-run, freshness and lag records, JSON, keyed by job. */
+  public static final String PIPELINE_RUNS = "vigil.pipeline-runs";
+
+  /** Enriched log records with ECS field names, JSON, keyed by service. */
+  public static final String LOGS = "vigil.logs";
+
+  /** Alert state transitions, JSON, keyed by alert fingerprint. */
+  public static final String ALERTS = "vigil.alerts";
+
+  /** Compacted notification log, keyed by fingerprint and receiver. */
+  public static final String NOTIFICATIONS = "vigil.notifications";
+
+  /** Records that could not be processed, with the reason in headers. */
+  public static final String DLQ = "vigil.dlq";
+
+  /** Header on DLQ records naming why the record was rejected. */
+  public static final String DLQ_REASON_HEADER = "vigil.dlq.reason";
+
+  /** Header on DLQ records naming the topic the record came from. */
+  public static final String DLQ_SOURCE_TOPIC_HEADER = "vigil.dlq.source.topic";
+
+  private Topics() {}
+}

@@ -1,0 +1,135 @@
+package io.vigil.model.runtime;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A service's admin endpoint: {@code /metrics} (Prometheus text format), {@code /healthz} (the
+ * process answers), {@code /readyz} (every registered check passes; a failing check is named in the
+ * 503 body) and any extra routes the service adds.
+ */
+public final class AdminServer implements AutoCloseable {
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final PrometheusRegistry registry;
+  private final Map<String, BooleanSupplier> readinessChecks = new LinkedHashMap<>();
+  private final ExpositionFormats formats = ExpositionFormats.init();
+
+  private AdminServer(HttpServer server, ExecutorService executor, PrometheusRegistry registry) {
+    this.server = server;
+    this.executor = executor;
+    this.registry = registry;
+  }
+
+  /**
+   * Starts an admin server on {@code host:port} (port 0 picks a free one) exposing {@code
+   * registry}.
+   */
+  public static AdminServer start(String host, int port, PrometheusRegistry registry)
+      throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vigil-admin-" + port);
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    AdminServer admin = new AdminServer(server, executor, registry);
+    server.createContext("/metrics", admin::metrics);
+    server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
+    server.createContext("/readyz", admin::readiness);
+    server.start();
+    return admin;
+  }
+
+  /** Adds a readiness check; {@code /readyz} fails while any check returns false. */
+  public synchronized AdminServer readiness(String name, BooleanSupplier check) {
+    readinessChecks.put(name, check);
+    return this;
+  }
+
+  /** Adds a route, e.g. {@code /api/signals}. */
+  public AdminServer route(String path, HttpHandler handler) {
+    server.createContext(path, handler);
+    return this;
+  }
+
+  /** The port actually bound. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The names of the readiness checks that currently fail. */
+  public synchronized List<String> failingChecks() {
+    List<String> failing = new ArrayList<>();
+    readinessChecks.forEach(
+        (name, check) -> {
+          boolean ok;
+          try {
+            ok = check.getAsBoolean();
+          } catch (RuntimeException e) {
+            ok = false;
+          }
+          if (!ok) {
+            failing.add(name);
+          }
+        });
+    return failing;
+  }
+
+  private void metrics(HttpExchange exchange) throws IOException {
+    ExpositionFormatWriter writer =
+        formats.findWriter(exchange.getRequestHeaders().getFirst("Accept"));
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    writer.write(body, registry.scrape());
+    exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
+    exchange.sendResponseHeaders(200, body.size());
+    try (OutputStream out = exchange.getResponseBody()) {
+      body.writeTo(out);
+    }
+  }
+
+  private void readiness(HttpExchange exchange) throws IOException {
+    List<String> failing = failingChecks();
+    if (failing.isEmpty()) {
+      respond(exchange, 200, "ready\n");
+    } else {
+      respond(exchange, 503, "not ready: " + String.join(", ", failing) + "\n");
+    }
+  }
+
+  /** Writes a plain-text response and closes the exchange. */
+  public static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
