@@ -1,17 +1,22 @@
 package io.vigil.model.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +42,9 @@ public final class ConfigLoader {
   private static final ObjectMapper YAML =
       YAMLMapper.builder()
           .addModule(new JavaTimeModule())
+          .addModule(
+              new SimpleModule("vigil-durations")
+                  .addDeserializer(Duration.class, new DurationDeserializer()))
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .build();
@@ -134,5 +142,25 @@ public final class ConfigLoader {
             .collect(Collectors.joining("."))
             .replace(".[", "[");
     return path.isEmpty() ? "<root>" : path;
+  }
+
+  /** Reads {@code 10s}, {@code 5m}, {@code PT10S}; a bare number is taken as seconds. */
+  private static final class DurationDeserializer extends StdScalarDeserializer<Duration> {
+    DurationDeserializer() {
+      super(Duration.class);
+    }
+
+    @Override
+    public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+      if (p.currentToken().isNumeric()) {
+        return Duration.ofMillis(Math.round(p.getDoubleValue() * 1000));
+      }
+      String text = p.getValueAsString();
+      try {
+        return Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw InvalidFormatException.from(p, e.getMessage(), text, Duration.class);
+      }
+    }
   }
 }
