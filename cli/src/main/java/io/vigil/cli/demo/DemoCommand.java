@@ -1,0 +1,223 @@
+package io.vigil.cli.demo;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.AlertingService;
+import io.vigil.collector.CollectorService;
+import io.vigil.embedded.elasticsearch.ElasticsearchLauncher;
+import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.slack.SlackSink;
+import io.vigil.embedded.smtp.SmtpSink;
+import io.vigil.model.config.ConfigLoader;
+import io.vigil.model.config.Durations;
+import io.vigil.processor.ProcessorService;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vigil demo}: the whole pipeline on one machine with no setup. Starts an embedded Kafka
+ * broker, a local Elasticsearch, Slack and SMTP sinks and the three services; drives a synthetic
+ * shop whose checkout service has an incident; shows live progress; ends with a summary read back
+ * from Elasticsearch.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run everything on this machine with no setup: embedded Kafka, a local Elasticsearch,",
+      "Slack and SMTP sinks, the three services and a synthetic shop with an incident."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--duration",
+      defaultValue = "80s",
+      description = "How long the shop sends traffic (default: ${DEFAULT-VALUE}; min 45s).")
+  String duration;
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = ".vigil/demo",
+      description = "Where the demo writes its configuration and state (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  private final PrintStream out = System.out;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration traffic = Durations.parse(duration);
+    if (traffic.compareTo(Duration.ofSeconds(45)) < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--duration: must be at least 45s, was '" + duration + "'");
+    }
+    // The incident starts 20 s in and lasts 30 s, or until 15 s before the end.
+    Duration incidentStart = Duration.ofSeconds(20);
+    Duration incidentEnd = Duration.ofSeconds(Math.min(50, traffic.toSeconds() - 15));
+
+    Path dir = workDir.toAbsolutePath().normalize();
+    deleteRecursively(dir);
+    Files.createDirectories(dir);
+    DemoLog.quietLogsInto(dir.resolve("vigil.log"));
+
+    out.println("Vigil demo — a shop with an incident, watched end to end.");
+    out.println("  work folder: " + dir);
+    long t0 = System.nanoTime();
+    try (DemoStack stack = new DemoStack()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "vigil-demo-shutdown"));
+
+      out.println("Starting Elasticsearch in the background (takes a while on first run) …");
+      CompletableFuture<EmbeddedElasticsearch> elasticsearch =
+          CompletableFuture.supplyAsync(() -> ElasticsearchLauncher.start(System.getenv()));
+      stack.onClose(() -> elasticsearch.thenAccept(EmbeddedElasticsearch::close));
+
+      EmbeddedKafka kafka = stack.add(EmbeddedKafka.start(preferredPort(9092)));
+      String bootstrap = kafka.bootstrapServers();
+      out.println("  Kafka (KRaft, in-process)     " + bootstrap);
+      SlackSink slack = stack.add(SlackSink.start(0));
+      out.println("  Slack webhook sink            " + slack.webhookUrl());
+      SmtpSink smtp = stack.add(SmtpSink.start(0));
+      out.println("  SMTP sink                     " + smtp.host() + ":" + smtp.port());
+
+      PrometheusRegistry registry = new PrometheusRegistry();
+      String collectorYaml = DemoFiles.collector(bootstrap, preferredPort(4318), preferredPort(8888));
+      CollectorService collector =
+          stack.add(
+              CollectorService.start(
+                  ConfigLoader.load(
+                      collectorYaml.stripIndent(),
+                      Map.of(),
+                      io.vigil.collector.CollectorConfig.class),
+                  registry));
+      out.println(
+          "  collector                     OTLP/HTTP :"
+              + collector.otlpHttpPort()
+              + ", admin :"
+              + collector.adminPort());
+      String processorYaml =
+          DemoFiles.processor(bootstrap, dir.resolve("processor-state"), preferredPort(8889));
+      ProcessorService processor =
+          stack.add(
+              ProcessorService.start(
+                  ConfigLoader.load(
+                      processorYaml.stripIndent(),
+                      Map.of(),
+                      io.vigil.processor.ProcessorConfig.class),
+                  registry));
+      out.println("  processor                     admin :" + processor.adminPort());
+
+      Path rules = DemoFiles.write(dir.resolve("rules.yaml"), DemoFiles.RULES);
+      Path alertmanager =
+          DemoFiles.write(
+              dir.resolve("alertmanager.yml"),
+              DemoFiles.alertmanager(slack.webhookUrl(), smtp.host(), smtp.port()));
+
+      String otlpUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics";
+      ShopWorkload shop = stack.add(ShopWorkload.start(otlpUrl, incidentStart, incidentEnd));
+      out.printf(
+          "Shop is up: services checkout and catalog export OTLP to %s every second.%n"
+              + "  checkout's incident: 25%% errors from %s to %s.%n",
+          otlpUrl, Durations.format(incidentStart), Durations.format(incidentEnd));
+
+      DemoProgress progress = new DemoProgress(out, collector, processor, slack, smtp, shop);
+      long shopStart = System.nanoTime();
+      AlertingService alerting = null;
+      int alertingPort = preferredPort(8890);
+      while (elapsed(shopStart).compareTo(traffic) < 0) {
+        if (alerting == null && elasticsearch.isDone()) {
+          EmbeddedElasticsearch es = elasticsearch.join();
+          out.printf("  Elasticsearch ready          %s (%.0f s after start)%n", es.url(), seconds(t0));
+          String alertingYaml =
+              DemoFiles.alerting(bootstrap, rules, alertmanager, es.url(), alertingPort);
+          DemoFiles.write(
+              dir.resolve("vigil.yaml"),
+              DemoFiles.standalone(
+                  portOf(bootstrap), collectorYaml, processorYaml, alertingYaml));
+          alerting =
+              stack.add(
+                  AlertingService.start(
+                      ConfigLoader.load(
+                          alertingYaml.stripIndent(),
+                          Map.of(),
+                          io.vigil.alerting.AlertingConfig.class),
+                      registry));
+          progress.alerting(alerting);
+          out.println("  alerting                      API and admin :" + alerting.adminPort());
+        }
+        progress.tick(elapsed(shopStart));
+        TimeUnit.MILLISECONDS.sleep(250); // pacing of the display, not synchronisation
+      }
+      out.println("Shop traffic stopped; waiting for the last windows to be evaluated …");
+      shop.close();
+      if (alerting == null) {
+        out.println("  still waiting for Elasticsearch …");
+        EmbeddedElasticsearch es = elasticsearch.get(120, TimeUnit.SECONDS);
+        String alertingYaml =
+            DemoFiles.alerting(bootstrap, rules, alertmanager, es.url(), alertingPort);
+        alerting =
+            stack.add(
+                AlertingService.start(
+                    ConfigLoader.load(
+                        alertingYaml.stripIndent(),
+                        Map.of(),
+                        io.vigil.alerting.AlertingConfig.class),
+                    registry));
+        progress.alerting(alerting);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!progress.sawFiringEverywhere() && System.nanoTime() < deadline) {
+        progress.tick(elapsed(shopStart));
+        TimeUnit.MILLISECONDS.sleep(250);
+      }
+      progress.tick(elapsed(shopStart));
+
+      DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
+      summary.print(progress, dir, seconds(t0));
+      return progress.sawFiringEverywhere() ? 0 : 1;
+    }
+  }
+
+  private static int portOf(String bootstrap) {
+    return Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1).split(",")[0]);
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  /** {@code port} when it is free on 127.0.0.1, else 0 so that a free one is picked. */
+  static int preferredPort(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return port;
+    } catch (IOException busy) {
+      return 0;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.vigil.cli.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The files {@code vigil demo} writes into its work folder, so that what the demo runs is exactly
+ * what a user can run again with {@code vigil standalone --config .vigil/demo/vigil.yaml}.
+ */
+final class DemoFiles {
+  private DemoFiles() {}
+
+  static final String RULES =
+      """
+      # Alert rules of `vigil demo` (format: alerting/README.md).
+      groups:
+        - name: golden-signals
+          rules:
+            - alert: HighErrorRatio
+              expr: errors.ratio > 0.05
+              for: 0s
+              labels:
+                severity: critical
+                team: shop
+              annotations:
+                summary: "{{ $labels.service }} in {{ $labels.namespace }} fails {{ $value }} of its requests"
+                runbook: "Check the latest deploy of {{ $labels.service }}; roll back if it is the cause."
+            - alert: HighLatencyP99
+              expr: latency_ms.p99 > 1500
+              for: 20s
+              labels:
+                severity: warning
+                team: shop
+              annotations:
+                summary: "{{ $labels.service }} p99 latency is {{ $value }} ms"
+      """;
+
+  static String alertmanager(String slackUrl, String smtpHost, int smtpPort) {
+    return """
+        # Notification routing of `vigil demo`, in Alertmanager's format.
+        global:
+          slack_api_url: '%s'
+          smtp_smarthost: '%s:%d'
+          smtp_from: 'vigil@shop.example'
+          smtp_require_tls: false
+        route:
+          receiver: shop-oncall
+          group_by: [alertname, service]
+        receivers:
+          - name: shop-oncall
+            slack_configs:
+              - channel: '#shop-alerts'
+                send_resolved: true
+            email_configs:
+              - to: 'oncall@shop.example'
+                send_resolved: true
+        """
+        .formatted(slackUrl, smtpHost, smtpPort);
+  }
+
+  static String collector(String bootstrap, int otlpPort, int adminPort) {
+    return """
+          kafka:
+            bootstrap_servers: %s
+          otlp:
+            http:
+              host: 127.0.0.1
+              port: %d
+          admin:
+            host: 127.0.0.1
+            port: %d
+        """
+        .formatted(bootstrap, otlpPort, adminPort);
+  }
+
+  static String processor(String bootstrap, Path stateDir, int adminPort) {
+    return """
+          kafka:
+            bootstrap_servers: %s
+          state_dir: '%s'
+          window: 10s
+          grace: 5s
+          admin:
+            host: 127.0.0.1
+            port: %d
+        """
+        .formatted(bootstrap, stateDir, adminPort);
+  }
+
+  static String alerting(
+      String bootstrap, Path rules, Path alertmanager, String elasticsearchUrl, int adminPort) {
+    return """
+          kafka:
+            bootstrap_servers: %s
+          rule_files: ['%s']
+          alertmanager_config: '%s'
+          elasticsearch:
+            url: %s
+          external_url: http://127.0.0.1:%d
+          admin:
+            host: 127.0.0.1
+            port: %d
+        """
+        .formatted(bootstrap, rules, alertmanager, elasticsearchUrl, adminPort, adminPort);
+  }
+
+  /** The whole pipeline as one {@code standalone} file. */
+  static String standalone(
+      int kafkaPort, String collector, String processor, String alerting) {
+    return "# Written by `vigil demo`. Run the same pipeline with:\n"
+        + "#   ./vigil standalone --config .vigil/demo/vigil.yaml\n"
+        + "embedded_kafka:\n  port: "
+        + kafkaPort
+        + "\ncollector:\n"
+        + collector
+        + "processor:\n"
+        + processor
+        + "alerting:\n"
+        + alerting;
+  }
+
+  static Path write(Path file, String content) throws IOException {
+    Files.createDirectories(file.getParent());
+    return Files.writeString(file, content);
+  }
+}

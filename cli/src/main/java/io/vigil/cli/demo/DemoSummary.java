@@ -1,0 +1,87 @@
+package io.vigil.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.model.json.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The demo's closing summary: what went through, read back from Elasticsearch. */
+final class DemoSummary {
+  private final PrintStream out;
+  private final String elasticsearchUrl;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  DemoSummary(PrintStream out, String elasticsearchUrl) {
+    this.out = out;
+    this.elasticsearchUrl = elasticsearchUrl;
+  }
+
+  void print(DemoProgress progress, Path dir, double seconds) {
+    refresh();
+    out.println();
+    out.println("Summary");
+    out.printf("  requests simulated             %,d%n", progress.requests());
+    out.printf("  data points accepted          %,d  (collector, OTLP/HTTP → Kafka)%n", progress.dataPoints());
+    out.printf("  golden-signal windows         %,d  (processor, Kafka Streams)%n", progress.signals());
+    out.printf("  alerts fired                  %,d  (alerting)%n", progress.alertsFired());
+    out.printf("  Slack messages / emails       %d / %d%n", progress.slackPosts(), progress.emails());
+    out.println("  in Elasticsearch (" + elasticsearchUrl + "):");
+    out.printf("    metrics-vigil.signals-default  %s documents%n", count("metrics-vigil.signals-default"));
+    out.printf("    logs-vigil.alerts-default      %s documents%n", count("logs-vigil.alerts-default"));
+    out.printf("    vigil-alerts (current state)   %s documents%n", count("vigil-alerts"));
+    out.println();
+    if (progress.sawFiringEverywhere()) {
+      out.printf("The incident was detected and reached Slack and email. (%.0f s in all)%n", seconds);
+    } else {
+      out.println("The alert did NOT reach both Slack and email: see the log below.");
+    }
+    out.println("Where to look next:");
+    out.println("  " + dir.resolve("vigil.yaml") + "  the pipeline the demo ran;");
+    out.println("      run it yourself: ./vigil standalone --config " + dir.resolve("vigil.yaml"));
+    out.println("  " + dir.resolve("rules.yaml") + "  the alert rules");
+    out.println("  " + dir.resolve("alertmanager.yml") + "  notification routing (Alertmanager format)");
+    out.println("  " + dir.resolve("vigil.log") + "  the services' log");
+    out.println("  README.md  configuration reference and deployment");
+  }
+
+  private void refresh() {
+    try {
+      send(HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/_refresh"))
+          .POST(HttpRequest.BodyPublishers.noBody()));
+    } catch (IOException e) {
+      // The counts below will say what is unreachable.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String count(String index) {
+    try {
+      HttpResponse<String> response =
+          send(HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count")).GET());
+      if (response.statusCode() == 404) {
+        return "0 (no such index)";
+      }
+      JsonNode json = Json.mapper().readTree(response.body());
+      return json.has("count") ? String.format("%,d", json.get("count").asLong()) : response.body();
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown (interrupted)";
+    }
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return http.send(
+        request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

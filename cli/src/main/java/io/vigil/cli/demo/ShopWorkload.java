@@ -1,0 +1,168 @@
+package io.vigil.cli.demo;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A synthetic "shop": services instrumented with the OpenTelemetry Java SDK exactly as a real
+ * service would be, recording the semantic-convention histogram {@code
+ * http.server.request.duration} and exporting it over OTLP/HTTP (protobuf, cumulative temporality,
+ * the SDK's defaults) to the collector. The {@code checkout} service has an incident: between
+ * {@code incidentStart} and {@code incidentEnd} a quarter of its requests fail and it slows down.
+ */
+final class ShopWorkload implements AutoCloseable {
+  private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+  private static final AttributeKey<Long> STATUS =
+      AttributeKey.longKey("http.response.status_code");
+  private static final List<Double> BUCKETS =
+      List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+  private static final long TICK_MILLIS = 20;
+
+  private final List<Service> services = new ArrayList<>();
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "demo-shop");
+            t.setDaemon(true);
+            return t;
+          });
+  private final long startNanos = System.nanoTime();
+  private final Duration incidentStart;
+  private final Duration incidentEnd;
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+
+  private ShopWorkload(Duration incidentStart, Duration incidentEnd) {
+    this.incidentStart = incidentStart;
+    this.incidentEnd = incidentEnd;
+  }
+
+  /** Starts sending to the collector's OTLP/HTTP endpoint at {@code otlpHttpUrl}. */
+  static ShopWorkload start(String otlpHttpUrl, Duration incidentStart, Duration incidentEnd) {
+    ShopWorkload shop = new ShopWorkload(incidentStart, incidentEnd);
+    shop.services.add(new Service("checkout", "POST", "/pay", 60, true, otlpHttpUrl));
+    shop.services.add(new Service("catalog", "GET", "/products", 40, false, otlpHttpUrl));
+    shop.ticker.scheduleAtFixedRate(shop::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    return shop;
+  }
+
+  /** Whether the checkout incident is under way now. */
+  boolean incidentActive() {
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+    return elapsed.compareTo(incidentStart) >= 0 && elapsed.compareTo(incidentEnd) < 0;
+  }
+
+  /** Requests simulated so far, all services. */
+  long requests() {
+    return requests.get();
+  }
+
+  /** Failed (5xx) requests simulated so far, all services. */
+  long failures() {
+    return failures.get();
+  }
+
+  private void tick() {
+    boolean incident = incidentActive();
+    for (Service service : services) {
+      service.tick(incident && service.hasIncident, this);
+    }
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    for (Service service : services) {
+      service.meterProvider.forceFlush().join(5, TimeUnit.SECONDS);
+      service.meterProvider.close();
+    }
+  }
+
+  /** One instrumented service with its own SDK pipeline and resource. */
+  private static final class Service {
+    final boolean hasIncident;
+    final SdkMeterProvider meterProvider;
+    final DoubleHistogram duration;
+    final Attributes ok;
+    final Attributes failed;
+    final double requestsPerTick;
+    final SplittableRandom random = new SplittableRandom(42);
+    double carry;
+
+    Service(
+        String name,
+        String method,
+        String route,
+        int requestsPerSecond,
+        boolean hasIncident,
+        String url) {
+      this.hasIncident = hasIncident;
+      this.requestsPerTick = requestsPerSecond * TICK_MILLIS / 1000.0;
+      Resource resource =
+          Resource.getDefault()
+              .merge(
+                  Resource.create(
+                      Attributes.builder()
+                          .put("service.name", name)
+                          .put("k8s.namespace.name", "shop")
+                          .put("k8s.cluster.name", "demo")
+                          .build()));
+      OtlpHttpMetricExporter exporter =
+          OtlpHttpMetricExporter.builder().setEndpoint(url).setTimeout(Duration.ofSeconds(5)).build();
+      this.meterProvider =
+          SdkMeterProvider.builder()
+              .setResource(resource)
+              .registerMetricReader(
+                  PeriodicMetricReader.builder(exporter).setInterval(Duration.ofSeconds(1)).build())
+              .build();
+      this.duration =
+          meterProvider
+              .get("io.vigil.demo.shop")
+              .histogramBuilder("http.server.request.duration")
+              .setUnit("s")
+              .setDescription("Duration of HTTP server requests.")
+              .setExplicitBucketBoundariesAdvice(BUCKETS)
+              .build();
+      this.ok = Attributes.of(METHOD, method, ROUTE, route, STATUS, 200L);
+      this.failed = Attributes.of(METHOD, method, ROUTE, route, STATUS, 500L);
+    }
+
+    void tick(boolean incident, ShopWorkload shop) {
+      carry += requestsPerTick;
+      int n = (int) carry;
+      carry -= n;
+      double errorRate = incident ? 0.25 : 0.005;
+      double medianSeconds = incident ? 0.180 : 0.035;
+      for (int i = 0; i < n; i++) {
+        // Log-normal latencies: a long right tail, as real services have.
+        double latency = medianSeconds * Math.exp(0.5 * gaussian());
+        boolean fails = random.nextDouble() < errorRate;
+        duration.record(latency, fails ? failed : ok);
+        shop.requests.incrementAndGet();
+        if (fails) {
+          shop.failures.incrementAndGet();
+        }
+      }
+    }
+
+    private double gaussian() {
+      double u1 = 1.0 - random.nextDouble();
+      double u2 = random.nextDouble();
+      return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package io.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.GetResponse;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import co.elastic.clients.transport.rest_client.RestClientTransport;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.AlertingConfig;
+import io.vigil.alerting.AlertingService;
+import io.vigil.collector.CollectorConfig;
+import io.vigil.collector.CollectorService;
+import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
+import io.vigil.embedded.junit.WithElasticsearch;
+import io.vigil.embedded.junit.WithKafka;
+import io.vigil.embedded.junit.WithSlackSink;
+import io.vigil.embedded.junit.WithSmtpSink;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.slack.SlackPost;
+import io.vigil.embedded.slack.SlackSink;
+import io.vigil.embedded.smtp.ReceivedMail;
+import io.vigil.embedded.smtp.SmtpSink;
+import io.vigil.model.config.ConfigLoader;
+import io.vigil.processor.ProcessorConfig;
+import io.vigil.processor.ProcessorService;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.http.HttpHost;
+import org.elasticsearch.client.RestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The skeleton path, real at every hop: the OpenTelemetry SDK's OTLP/HTTP exporter → collector →
+ * Kafka (in-process KRaft broker) → processor (Kafka Streams) → alerting → Slack sink, SMTP sink
+ * (GreenMail) and Elasticsearch (the launched integ-test-zip server).
+ */
+@WithKafka
+@WithElasticsearch
+@WithSlackSink
+@WithSmtpSink
+class EndToEndIT {
+  private static final AttributeKey<Long> STATUS =
+      AttributeKey.longKey("http.response.status_code");
+
+  @Test
+  void failingServiceReachesSlackEmailAndElasticsearch(
+      EmbeddedKafka kafka,
+      EmbeddedElasticsearch elasticsearch,
+      SlackSink slack,
+      SmtpSink smtp,
+      @TempDir Path dir)
+      throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.yaml"),
+            """
+            groups:
+              - name: golden-signals
+                rules:
+                  - alert: HighErrorRatio
+                    expr: errors.ratio > 0.05
+                    for: 0s
+                    labels: {severity: critical}
+                    annotations:
+                      summary: "{{ $labels.service }} fails {{ $value }} of its requests"
+            """);
+    Path alertmanager =
+        Files.writeString(
+            dir.resolve("alertmanager.yml"),
+            """
+            global:
+              slack_api_url: '%s'
+              smtp_smarthost: '%s:%d'
+              smtp_from: 'vigil@example.org'
+              smtp_require_tls: false
+            route:
+              receiver: oncall
+            receivers:
+              - name: oncall
+                slack_configs: [{channel: '#alerts'}]
+                email_configs: [{to: 'oncall@example.org'}]
+            """
+                .formatted(slack.webhookUrl(), smtp.host(), smtp.port()));
+    String bootstrap = kafka.bootstrapServers();
+    PrometheusRegistry registry = new PrometheusRegistry();
+
+    try (CollectorService collector =
+            CollectorService.start(
+                load(
+                    """
+                    kafka: {bootstrap_servers: %s}
+                    otlp: {http: {host: 127.0.0.1, port: 0}}
+                    admin: {host: 127.0.0.1, port: 0}
+                    """
+                        .formatted(bootstrap),
+                    CollectorConfig.class),
+                registry);
+        ProcessorService processor =
+            ProcessorService.start(
+                load(
+                    """
+                    kafka: {bootstrap_servers: %s}
+                    application_id: e2e-processor
+                    state_dir: '%s'
+                    window: 2s
+                    grace: 1s
+                    admin: {host: 127.0.0.1, port: 0}
+                    """
+                        .formatted(bootstrap, dir.resolve("state")),
+                    ProcessorConfig.class),
+                registry);
+        AlertingService alerting =
+            AlertingService.start(
+                load(
+                    """
+                    kafka: {bootstrap_servers: %s}
+                    rule_files: ['%s']
+                    alertmanager_config: '%s'
+                    elasticsearch: {url: '%s'}
+                    admin: {host: 127.0.0.1, port: 0}
+                    """
+                        .formatted(bootstrap, rules, alertmanager, elasticsearch.url()),
+                    AlertingConfig.class),
+                registry);
+        FailingService checkout =
+            new FailingService(
+                "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics")) {
+
+      SlackPost post = slack.awaitPost(Duration.ofSeconds(90));
+      List<ReceivedMail> mails = smtp.awaitMessages(1, Duration.ofSeconds(30));
+
+      assertThat(post.body()).contains("HighErrorRatio").contains("checkout");
+      assertThat(mails.get(0).subject()).contains("FIRING").contains("HighErrorRatio");
+      assertThat(mails.get(0).to()).containsExactly("oncall@example.org");
+      assertThat(collector.dataPointsAccepted()).isPositive();
+      assertThat(processor.signalsEmitted()).isPositive();
+      assertThat(alerting.alertsFired()).isPositive();
+
+      JsonNode alert = firingAlertFromApi(alerting.adminPort());
+      String fingerprint = alert.get("fingerprint").asText();
+      try (RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
+        ElasticsearchClient es =
+            new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+        GetResponse<ObjectNode> doc =
+            awaitDocument(es, "vigil-alerts", fingerprint, Duration.ofSeconds(30));
+        assertThat(doc.source().get("rule").asText()).isEqualTo("HighErrorRatio");
+        assertThat(doc.source().get("state").asText()).isEqualTo("firing");
+        assertThat(doc.source().at("/labels/service").asText()).isEqualTo("checkout");
+      }
+    }
+  }
+
+  private static <T> T load(String yaml, Class<T> type) {
+    return ConfigLoader.load(yaml, Map.of(), type);
+  }
+
+  private static JsonNode firingAlertFromApi(int port) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v2/alerts"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode alerts = io.vigil.model.json.Json.mapper().readTree(response.body());
+    assertThat(alerts).isNotEmpty();
+    return alerts.get(0);
+  }
+
+  private static GetResponse<ObjectNode> awaitDocument(
+      ElasticsearchClient es, String index, String id, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        GetResponse<ObjectNode> doc = es.get(g -> g.index(index).id(id), ObjectNode.class);
+        if (doc.found()) {
+          return doc;
+        }
+      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
+        // index not created yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no document " + index + "/" + id + " within " + timeout);
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling interval with a deadline
+    }
+  }
+
+  /** A service instrumented with the OpenTelemetry SDK whose requests fail half the time. */
+  private static final class FailingService implements AutoCloseable {
+    private final SdkMeterProvider meters;
+    private final ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
+
+    FailingService(String url) {
+      meters =
+          SdkMeterProvider.builder()
+              .setResource(
+                  Resource.getDefault()
+                      .merge(
+                          Resource.create(
+                              Attributes.builder()
+                                  .put("service.name", "checkout")
+                                  .put("k8s.namespace.name", "shop")
+                                  .build())))
+              .registerMetricReader(
+                  PeriodicMetricReader.builder(OtlpHttpMetricExporter.builder().setEndpoint(url).build())
+                      .setInterval(Duration.ofMillis(500))
+                      .build())
+              .build();
+      DoubleHistogram duration =
+          meters
+              .get("e2e")
+              .histogramBuilder("http.server.request.duration")
+              .setUnit("s")
+              .build();
+      Attributes ok = Attributes.of(STATUS, 200L);
+      Attributes failed = Attributes.of(STATUS, 503L);
+      load.scheduleAtFixedRate(
+          () -> {
+            duration.record(0.020, ok);
+            duration.record(0.350, failed);
+          },
+          0,
+          10,
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+      load.shutdownNow();
+      meters.close();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VigilTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream originalOut;
+  private PrintStream originalErr;
+
+  @BeforeEach
+  void captureOutput() {
+    originalOut = System.out;
+    originalErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restoreOutput() {
+    System.setOut(originalOut);
+    System.setErr(originalErr);
+  }
+
+  @Test
+  void listsTheCommandsInHelp() {
+    assertThat(Vigil.execute("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("demo", "standalone", "collector", "processor", "alerting");
+  }
+
+  @Test
+  void printsItsVersion() {
+    assertThat(Vigil.execute("--version")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("vigil ");
+  }
+
+  @Test
+  void exitsWith2OnAnUnknownCommand() {
+    assertThat(Vigil.execute("frobnicate")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("frobnicate");
+  }
+
+  @Test
+  void exitsWith2AndNamesTheMissingConfigFile(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+
+    assertThat(Vigil.execute("collector", "--config", missing.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config").contains("nope.yaml");
+  }
+
+  @Test
+  void exitsWith2AndNamesAnUnknownKey(@TempDir Path dir) throws Exception {
+    Path config = Files.writeString(dir.resolve("c.yaml"), "collector:\n  otlpp: {}\n");
+
+    assertThat(Vigil.execute("collector", "--config", config.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("collector.otlpp: unknown key");
+  }
+
+  @Test
+  void exitsWith2AndNamesAnInvalidValue(@TempDir Path dir) throws Exception {
+    Path config =
+        Files.writeString(dir.resolve("c.yaml"), "collector:\n  otlp:\n    http:\n      port: 70000\n");
+
+    assertThat(Vigil.execute("collector", "--config", config.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("port").contains("70000");
+  }
+
+  @Test
+  void rejectsADemoShorterThanTheIncident() {
+    assertThat(Vigil.execute("demo", "--duration", "5s")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--duration").contains("5s");
+  }
+}
