@@ -1,0 +1,120 @@
+package io.vigil.processor;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.model.config.ConfigException;
+import io.vigil.model.config.Durations;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.AdminSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Configuration of the processor service, loaded with {@code ConfigLoader.load(yaml, env,
+ * ProcessorConfig.class)}.
+ *
+ * @param kafka broker address, topic creation and raw Kafka Streams {@code overrides} (applied
+ *     last, they win over every value Vigil sets); default {@code 127.0.0.1:9092}
+ * @param applicationId Kafka Streams {@code application.id}: consumer group, prefix of internal
+ *     topics; default {@value #DEFAULT_APPLICATION_ID}
+ * @param stateDir where the local state stores live; default {@code
+ *     ${java.io.tmpdir}/vigil-processor}
+ * @param window size of the tumbling event-time windows, a whole number of seconds; default 10s
+ * @param grace how long after a window's end late points are still accepted; default 5s
+ * @param admin admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code
+ *     /api/signals}); default {@code 0.0.0.0:8889}
+ */
+public record ProcessorConfig(
+    @JsonProperty("kafka") KafkaSettings kafka,
+    @JsonProperty("application_id") String applicationId,
+    @JsonProperty("state_dir") String stateDir,
+    @JsonProperty("window") Duration window,
+    @JsonProperty("grace") Duration grace,
+    @JsonProperty("admin") AdminSettings admin) {
+
+  /** Default Kafka Streams application id. */
+  public static final String DEFAULT_APPLICATION_ID = "vigil-processor";
+
+  /** Default admin port of the processor. */
+  public static final int DEFAULT_ADMIN_PORT = 8889;
+
+  /** Default window size. */
+  public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
+
+  /** Default grace period. */
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+
+  /**
+   * Kafka Streams commits (and, with exactly-once, makes output visible) this often. Small, so that
+   * a closed window reaches the alert engine quickly.
+   */
+  static final int COMMIT_INTERVAL_MS = 200;
+
+  // Kafka's own rule for application.id (it becomes part of topic names).
+  private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
+
+  /** Applies defaults and validates every value. */
+  public ProcessorConfig {
+    if (kafka == null) {
+      kafka = KafkaSettings.defaults();
+    }
+    if (applicationId == null) {
+      applicationId = DEFAULT_APPLICATION_ID;
+    }
+    if (!APPLICATION_ID.matcher(applicationId).matches()) {
+      throw new ConfigException(
+          "processor.application_id", applicationId, "must match [a-zA-Z0-9._-]+");
+    }
+    if (stateDir == null || stateDir.isBlank()) {
+      stateDir = Path.of(System.getProperty("java.io.tmpdir"), "vigil-processor").toString();
+    }
+    if (window == null) {
+      window = DEFAULT_WINDOW;
+    }
+    if (window.isNegative() || window.isZero()) {
+      throw new ConfigException("processor.window", Durations.format(window), "must be > 0");
+    }
+    if (window.toMillis() % 1000 != 0) {
+      // GoldenSignal.window.seconds is a whole number; a 1.5s window could not be described.
+      throw new ConfigException(
+          "processor.window", Durations.format(window), "must be a whole number of seconds");
+    }
+    if (grace == null) {
+      grace = DEFAULT_GRACE;
+    }
+    if (grace.isNegative()) {
+      throw new ConfigException("processor.grace", grace, "must be >= 0");
+    }
+    if (admin == null) {
+      admin = AdminSettings.defaults();
+    }
+  }
+
+  /** Every value defaulted. */
+  public static ProcessorConfig defaults() {
+    return new ProcessorConfig(null, null, null, null, null, null);
+  }
+
+  /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */
+  public int adminPort() {
+    return admin.portOr(DEFAULT_ADMIN_PORT);
+  }
+
+  /**
+   * Kafka Streams settings: application id, state dir, {@code exactly_once_v2}, a short commit
+   * interval, the dead-letter deserialization handler, then the user's {@code kafka.overrides}.
+   */
+  public Properties streamsProperties() {
+    Map<String, Object> base = new HashMap<>();
+    base.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    base.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+    base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
+    base.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+    return kafka.properties(base);
+  }
+}

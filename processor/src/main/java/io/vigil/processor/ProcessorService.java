@@ -1,0 +1,169 @@
+package io.vigil.processor;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.model.Topics;
+import io.vigil.model.json.Json;
+import io.vigil.model.kafka.TopicInitializer;
+import io.vigil.model.runtime.AdminServer;
+import io.vigil.processor.signals.GoldenSignalsTopology;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processor service: the golden-signals Kafka Streams application plus its admin endpoint
+ * ({@code /metrics}, {@code /healthz}, {@code /readyz} with the check {@code streams}, and {@code
+ * /api/signals}, the latest signal of each series as JSON).
+ */
+public final class ProcessorService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final int MAX_SERIES_SHOWN = 10_000;
+
+  private final KafkaStreams streams;
+  private final Producer<byte[], byte[]> dlqProducer;
+  private final AdminServer admin;
+  private final AtomicLong signalsEmitted;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ProcessorService(
+      KafkaStreams streams,
+      Producer<byte[], byte[]> dlqProducer,
+      AdminServer admin,
+      AtomicLong signalsEmitted) {
+    this.streams = streams;
+    this.dlqProducer = dlqProducer;
+    this.admin = admin;
+    this.signalsEmitted = signalsEmitted;
+  }
+
+  /**
+   * Creates the topics it uses when missing, starts the admin endpoint and the streams application,
+   * and returns without waiting for the application to reach {@code RUNNING} (watch {@link
+   * #isRunning()} or {@code /readyz}). Metrics are registered in {@code registry}, which may be
+   * shared with other services.
+   *
+   * @throws IOException when the admin port cannot be bound
+   */
+  public static ProcessorService start(ProcessorConfig config, PrometheusRegistry registry)
+      throws IOException {
+    TopicInitializer.ensureTopics(
+        config.kafka(), Set.of(Topics.OTLP_METRICS, Topics.SIGNALS, Topics.DLQ), Map.of());
+    ProcessorMetrics metrics = ProcessorMetrics.register(registry);
+
+    LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
+    AtomicLong emitted = new AtomicLong();
+    Topology topology =
+        GoldenSignalsTopology.build(
+            config,
+            metrics,
+            signal -> {
+              emitted.incrementAndGet();
+              latest.record(signal);
+            });
+
+    AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
+    Producer<byte[], byte[]> dlqProducer = null;
+    try {
+      dlqProducer =
+          new KafkaProducer<>(
+              config
+                  .kafka()
+                  .properties(
+                      Map.of(
+                          ProducerConfig.CLIENT_ID_CONFIG,
+                          config.applicationId() + "-dlq",
+                          ProducerConfig.ACKS_CONFIG,
+                          "all",
+                          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                          true)),
+              new ByteArraySerializer(),
+              new ByteArraySerializer());
+      Properties props = config.streamsProperties();
+      props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+      props.put(DeadLetterHandler.PRODUCER_CONFIG, dlqProducer);
+      KafkaStreams streams = new KafkaStreams(topology, props);
+      streams.setUncaughtExceptionHandler(
+          new StreamThreadCrashPolicy(3, Duration.ofMinutes(10), Clock.systemUTC()));
+      streams.setStateListener(
+          (now, before) -> LOG.info("processor streams state {} -> {}", before, now));
+      admin
+          .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          .route("/api/signals", exchange -> signals(exchange, latest));
+      streams.start();
+      LOG.info(
+          "processor started: {} -> {} (window {}, grace {}), admin on port {}",
+          Topics.OTLP_METRICS,
+          Topics.SIGNALS,
+          config.window(),
+          config.grace(),
+          admin.port());
+      return new ProcessorService(streams, dlqProducer, admin, emitted);
+    } catch (RuntimeException e) {
+      if (dlqProducer != null) {
+        dlqProducer.close(Duration.ZERO);
+      }
+      admin.close();
+      throw e;
+    }
+  }
+
+  private static void signals(HttpExchange exchange, LatestSignals latest) throws IOException {
+    if (!"GET".equals(exchange.getRequestMethod())) {
+      exchange.getResponseHeaders().set("Allow", "GET");
+      AdminServer.respond(exchange, 405, "method not allowed\n");
+      return;
+    }
+    byte[] body = Json.mapper().writeValueAsBytes(latest.snapshot());
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(200, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** Signals emitted since start (as seen by this instance's stream threads). */
+  public long signalsEmitted() {
+    return signalsEmitted.get();
+  }
+
+  /** The port the admin endpoint is bound to. */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** Whether the streams application is {@code RUNNING} (not starting, rebalancing or dead). */
+  public boolean isRunning() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /**
+   * Stops the streams application (waiting up to 30 s), the DLQ producer and the admin endpoint.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (!streams.close(CLOSE_TIMEOUT)) {
+      LOG.warn("processor streams did not stop within {}", CLOSE_TIMEOUT);
+    }
+    dlqProducer.close(Duration.ofSeconds(5));
+    admin.close();
+  }
+}

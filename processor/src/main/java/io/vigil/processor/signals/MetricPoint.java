@@ -1,0 +1,71 @@
+package io.vigil.processor.signals;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One {@code http.server.request.duration} histogram data point, reduced to what the signals need.
+ * Travels through the repartition topic as JSON, so field names are part of the (internal) wire
+ * format.
+ *
+ * @param stream identity of the point's stream (resource, scope, metric, point attributes), hashed
+ * @param cluster {@code k8s.cluster.name}, may be null
+ * @param namespace {@code k8s.namespace.name}, else {@code service.namespace}, may be null
+ * @param service {@code service.name}, else {@code unknown_service}
+ * @param error whether the point counts failed requests (status code ≥ 500)
+ * @param cumulative whether the counts are cumulative (else delta)
+ * @param startNanos {@code start_time_unix_nano}, 0 when unknown
+ * @param timeNanos {@code time_unix_nano}
+ * @param count requests counted
+ * @param boundsMs explicit bucket bounds in milliseconds; empty when the point has no buckets
+ * @param bucketCounts bucket counts, {@code boundsMs.length + 1} of them, or empty
+ * @param maxMs largest observed value in milliseconds, only on delta points, else null
+ */
+record MetricPoint(
+    @JsonProperty("stream") String stream,
+    @JsonProperty("cluster") String cluster,
+    @JsonProperty("namespace") String namespace,
+    @JsonProperty("service") String service,
+    @JsonProperty("error") boolean error,
+    @JsonProperty("cumulative") boolean cumulative,
+    @JsonProperty("start") long startNanos,
+    @JsonProperty("time") long timeNanos,
+    @JsonProperty("count") long count,
+    @JsonProperty("bounds_ms") double[] boundsMs,
+    @JsonProperty("buckets") long[] bucketCounts,
+    @JsonProperty("max_ms") Double maxMs)
+    implements Decoded {
+
+  private static final double[] NO_BOUNDS = new double[0];
+  private static final long[] NO_BUCKETS = new long[0];
+
+  MetricPoint {
+    boundsMs = boundsMs == null ? NO_BOUNDS : boundsMs;
+    bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
+  }
+
+  /** The point's event time in epoch milliseconds. */
+  @JsonIgnore
+  long timeMillis() {
+    return Math.floorDiv(timeNanos, 1_000_000L);
+  }
+
+  /** The series this point belongs to, the key it is partitioned and aggregated by. */
+  @JsonIgnore
+  String seriesKey() {
+    return io.vigil.model.signal.GoldenSignal.seriesKey(cluster, namespace, service, null);
+  }
+
+  /** Whether the point carries bucket counts. */
+  @JsonIgnore
+  boolean hasBuckets() {
+    return bucketCounts.length > 0;
+  }
+
+  /** This point's counts as a delta covering {@code [startNanos, timeNanos]}. */
+  MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
+    return new MetricPoint(
+        stream, cluster, namespace, service, error, false, fromNanos, timeNanos, count, bounds,
+        buckets, max);
+  }
+}

@@ -1,0 +1,163 @@
+package io.vigil.processor.signals;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.model.signal.GoldenSignal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The running totals of one series in one window: the value of the windowed aggregation, stored as
+ * JSON in the {@code signals-window} store. Mutable, because Kafka Streams hands the aggregator the
+ * deserialized value and stores whatever it returns.
+ */
+final class SignalAccumulator {
+  /**
+   * Distinct bucket layouts kept per window; beyond this a new layout's counts still count as
+   * traffic and errors but not towards latency, so a misbehaving client cannot grow the state.
+   */
+  static final int MAX_LAYOUTS = 8;
+
+  @JsonProperty("cluster")
+  private String cluster;
+
+  @JsonProperty("namespace")
+  private String namespace;
+
+  @JsonProperty("service")
+  private String service;
+
+  @JsonProperty("requests")
+  private long requests;
+
+  @JsonProperty("errors")
+  private long errors;
+
+  @JsonProperty("max_ms")
+  private Double maxMs;
+
+  /** Whether every point with requests so far carried a max; else the max would understate. */
+  @JsonProperty("max_complete")
+  private boolean maxComplete = true;
+
+  @JsonProperty("histograms")
+  private List<Layout> histograms = new ArrayList<>();
+
+  /** Bucket counts of one layout. */
+  static final class Layout {
+    @JsonProperty("bounds_ms")
+    double[] boundsMs;
+
+    @JsonProperty("counts")
+    long[] counts;
+
+    Layout() {}
+
+    Layout(double[] boundsMs, long[] counts) {
+      this.boundsMs = boundsMs;
+      this.counts = counts;
+    }
+  }
+
+  SignalAccumulator() {}
+
+  /** Adds one delta point. */
+  SignalAccumulator add(MetricPoint p) {
+    if (service == null) {
+      cluster = p.cluster();
+      namespace = p.namespace();
+      service = p.service();
+    }
+    requests += p.count();
+    if (p.error()) {
+      errors += p.count();
+    }
+    if (p.count() > 0) {
+      if (p.maxMs() == null) {
+        maxComplete = false;
+      } else {
+        maxMs = maxMs == null ? p.maxMs() : Math.max(maxMs, p.maxMs());
+      }
+    }
+    if (p.hasBuckets() && p.count() > 0) {
+      addBuckets(p.boundsMs(), p.bucketCounts());
+    }
+    return this;
+  }
+
+  private void addBuckets(double[] bounds, long[] counts) {
+    for (Layout layout : histograms) {
+      if (Arrays.equals(layout.boundsMs, bounds)) {
+        for (int i = 0; i < counts.length; i++) {
+          layout.counts[i] += counts[i];
+        }
+        return;
+      }
+    }
+    if (histograms.size() < MAX_LAYOUTS) {
+      histograms.add(new Layout(bounds.clone(), counts.clone()));
+    }
+  }
+
+  long requests() {
+    return requests;
+  }
+
+  /** The record for window {@code [startMs, startMs + size)}. */
+  GoldenSignal toSignal(long startMs, Duration size) {
+    Instant start = Instant.ofEpochMilli(startMs);
+    Instant end = start.plus(size);
+    double seconds = size.toMillis() / 1000.0;
+    return new GoldenSignal(
+        end,
+        new GoldenSignal.Window(start, end, size.toSeconds()),
+        cluster,
+        namespace,
+        service,
+        null,
+        new GoldenSignal.Traffic(requests, requests / seconds),
+        new GoldenSignal.Errors(errors, requests > 0 ? (double) errors / requests : 0.0),
+        latency(),
+        null);
+  }
+
+  private GoldenSignal.Latency latency() {
+    Double max = maxComplete ? maxMs : null;
+    if (requests == 0 || (histograms.isEmpty() && max == null)) {
+      return null;
+    }
+    double[] bounds;
+    double[] counts;
+    if (histograms.isEmpty()) {
+      bounds = new double[0];
+      counts = new double[0];
+    } else if (histograms.size() == 1) {
+      bounds = histograms.get(0).boundsMs;
+      counts = Arrays.stream(histograms.get(0).counts).asDoubleStream().toArray();
+    } else {
+      QuantileEstimator.Merged merged =
+          QuantileEstimator.merge(
+              histograms.stream().map(h -> h.boundsMs).toList(),
+              histograms.stream().map(h -> h.counts).toList());
+      bounds = merged.bounds();
+      counts = merged.counts();
+    }
+    return new GoldenSignal.Latency(
+        quantile(0.50, bounds, counts, max),
+        quantile(0.90, bounds, counts, max),
+        quantile(0.95, bounds, counts, max),
+        quantile(0.99, bounds, counts, max),
+        max);
+  }
+
+  private static Double quantile(double q, double[] bounds, double[] counts, Double max) {
+    double v = QuantileEstimator.quantile(q, bounds, counts);
+    if (Double.isNaN(v)) {
+      return null;
+    }
+    // No observation exceeded max, so neither can a quantile; interpolation may overshoot it.
+    return max != null ? Math.min(v, max) : v;
+  }
+}

@@ -1,0 +1,108 @@
+package io.vigil.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vigil.model.config.ConfigException;
+import io.vigil.model.config.ConfigLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class ProcessorConfigTest {
+  @Test
+  void defaultsMatchTheDocumentation() {
+    ProcessorConfig config = ConfigLoader.load("", Map.of(), ProcessorConfig.class);
+
+    assertThat(config).isEqualTo(ProcessorConfig.defaults());
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(config.applicationId()).isEqualTo("vigil-processor");
+    assertThat(config.stateDir())
+        .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "vigil-processor").toString());
+    assertThat(config.window()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.grace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.admin().host()).isEqualTo("0.0.0.0");
+    assertThat(config.adminPort()).isEqualTo(8889);
+  }
+
+  @Test
+  void readsEveryKey() {
+    String yaml =
+        """
+        kafka:
+          bootstrap_servers: ${KAFKA:-localhost:9092}
+          overrides: {commit.interval.ms: "1000"}
+        application_id: vigil-processor-eu
+        state_dir: /var/lib/vigil
+        window: 1m
+        grace: 0s
+        admin: {host: 127.0.0.1, port: 0}
+        """;
+    ProcessorConfig config =
+        ConfigLoader.load(yaml, Map.of("KAFKA", "kafka:9092"), ProcessorConfig.class);
+
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka:9092");
+    assertThat(config.applicationId()).isEqualTo("vigil-processor-eu");
+    assertThat(config.stateDir()).isEqualTo("/var/lib/vigil");
+    assertThat(config.window()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.grace()).isZero();
+    assertThat(config.adminPort()).isZero();
+    // User overrides win over Vigil's own settings.
+    assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+        .isEqualTo("1000");
+  }
+
+  @Test
+  void setsExactlyOnceAShortCommitIntervalAndTheDeadLetterHandler() {
+    Properties props = ProcessorConfig.defaults().streamsProperties();
+
+    assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(200);
+    assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("vigil-processor");
+    assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("127.0.0.1:9092");
+    assertThat(props.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
+        .isEqualTo(DeadLetterHandler.class);
+  }
+
+  @Test
+  void rejectsANonPositiveWindow() {
+    assertThatThrownBy(() -> ConfigLoader.load("window: 0s", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.window: must be > 0, was '0s'");
+  }
+
+  @Test
+  void rejectsAFractionalWindow() {
+    assertThatThrownBy(() -> ConfigLoader.load("window: 1500ms", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("processor.window")
+        .hasMessageContaining("whole number of seconds");
+  }
+
+  @Test
+  void rejectsANegativeGrace() {
+    assertThatThrownBy(
+            () -> new ProcessorConfig(null, null, null, null, Duration.ofSeconds(-1), null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("processor.grace: must be >= 0");
+  }
+
+  @Test
+  void rejectsAnApplicationIdKafkaCannotUse() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load("application_id: my app", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("processor.application_id");
+  }
+
+  @Test
+  void rejectsUnknownKeys() {
+    assertThatThrownBy(() -> ConfigLoader.load("windows: 10s", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("windows");
+  }
+}

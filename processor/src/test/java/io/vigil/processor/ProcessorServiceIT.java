@@ -1,0 +1,221 @@
+package io.vigil.processor;
+
+import static io.vigil.processor.OtlpRequests.cumulative;
+import static io.vigil.processor.OtlpRequests.point;
+import static io.vigil.processor.OtlpRequests.request;
+import static io.vigil.processor.OtlpRequests.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import io.vigil.model.json.Json;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.AdminSettings;
+import io.vigil.model.signal.GoldenSignal;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessorServiceIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+  @TempDir static Path stateDir;
+
+  private static EmbeddedKafka kafka;
+  private static ProcessorService service;
+  private static KafkaProducer<byte[], byte[]> producer;
+  private static final PrometheusRegistry registry = new PrometheusRegistry();
+  private static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws IOException {
+    kafka = EmbeddedKafka.start();
+    ProcessorConfig config =
+        new ProcessorConfig(
+            KafkaSettings.of(kafka.bootstrapServers()),
+            "vigil-processor-it",
+            stateDir.toString(),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(5),
+            new AdminSettings("127.0.0.1", 0));
+    service = ProcessorService.start(config, registry);
+    Properties props = kafka.clientProperties();
+    producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
+    if (service != null) {
+      service.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void turnsOtlpRequestsIntoOneGoldenSignalPerClosedWindow() throws Exception {
+    awaitReady();
+    // Event time, not wall-clock time, drives the windows: use a window a few minutes back.
+    Instant window = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(5));
+    Instant processStart = window.minus(Duration.ofHours(1));
+    var checkout = resource("checkout", "shop", "it-cluster");
+
+    send(
+        request(
+            checkout,
+            cumulative(
+                point(processStart, window.plusSeconds(1), 200, 100),
+                point(processStart, window.plusSeconds(1), 503, 5))));
+    send(
+        request(
+            checkout,
+            cumulative(
+                point(processStart, window.plusSeconds(6), 200, 140),
+                point(processStart, window.plusSeconds(6), 503, 15))));
+
+    try (KafkaConsumer<String, GoldenSignal> consumer =
+        consumer(new StringDeserializer(), JsonSerde.of(GoldenSignal.class).deserializer())) {
+      consumer.subscribe(List.of(Topics.SIGNALS));
+      int tick = 0;
+      Optional<ConsumerRecord<String, GoldenSignal>> found = Optional.empty();
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (found.isEmpty() && System.nanoTime() < deadline) {
+        // Like a collector exporting every second: each later point moves stream time on, and
+        // the window closes once it passes end + grace.
+        Instant at = window.plusSeconds(20 + tick++);
+        send(
+            request(
+                checkout,
+                cumulative(point(processStart, at, 200, 140), point(processStart, at, 503, 15))));
+        for (ConsumerRecord<String, GoldenSignal> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.value().window().start().equals(window)) {
+            found = Optional.of(r);
+          }
+        }
+      }
+      assertThat(found).as("signal for window %s", window).isPresent();
+      ConsumerRecord<String, GoldenSignal> record = found.get();
+      assertThat(record.key()).isEqualTo("it-cluster/shop/checkout/");
+      GoldenSignal signal = record.value();
+      assertThat(signal.traffic().requests()).isEqualTo(50);
+      assertThat(signal.traffic().ratePerS()).isEqualTo(5.0);
+      assertThat(signal.errors().count()).isEqualTo(10);
+      assertThat(signal.errors().ratio()).isEqualTo(0.2);
+      assertThat(signal.latencyMs().p50()).isBetween(10.0, 25.0);
+      assertThat(signal.window().end()).isEqualTo(window.plusSeconds(10));
+    }
+
+    assertThat(service.signalsEmitted()).isPositive();
+    String api = get("/api/signals").body();
+    List<?> shown = Json.mapper().readValue(api, List.class);
+    assertThat(shown).isNotEmpty();
+    assertThat(api).contains("\"service\":\"checkout\"");
+    assertThat(get("/metrics").body())
+        .contains("vigil_processor_data_points_total")
+        .contains("vigil_processor_signals_emitted_total");
+  }
+
+  @Test
+  void sendsRecordsThatAreNotOtlpToTheDeadLetterTopic() throws Exception {
+    byte[] garbage = ("not otlp " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(Topics.OTLP_METRICS, null, garbage)).get();
+
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        consumer(new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.DLQ));
+      ConsumerRecord<byte[], byte[]> dead =
+          pollUntil(consumer, r -> java.util.Arrays.equals(r.value(), garbage));
+      assertThat(header(dead, Topics.DLQ_REASON_HEADER)).startsWith("invalid_protobuf");
+      assertThat(header(dead, Topics.DLQ_SOURCE_TOPIC_HEADER)).isEqualTo(Topics.OTLP_METRICS);
+    }
+    awaitReady();
+    assertThat(service.isRunning()).isTrue();
+  }
+
+  private static void send(ExportMetricsServiceRequest request) throws Exception {
+    // Null key: the processor must not rely on producers keying by service.
+    producer.send(new ProducerRecord<>(Topics.OTLP_METRICS, null, request.toByteArray())).get();
+  }
+
+  private static <K, V> KafkaConsumer<K, V> consumer(Deserializer<K> keys, Deserializer<V> values) {
+    Properties props = kafka.clientProperties();
+    props.putAll(
+        Map.of(
+            ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+    return new KafkaConsumer<>(props, keys, values);
+  }
+
+  private static <K, V> ConsumerRecord<K, V> pollUntil(
+      KafkaConsumer<K, V> consumer, Predicate<ConsumerRecord<K, V>> wanted) {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(500))) {
+        if (wanted.test(r)) {
+          return r;
+        }
+      }
+    }
+    throw new AssertionError("no matching record within " + DEADLINE);
+  }
+
+  private static void awaitReady() throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    int status = 0;
+    while (System.nanoTime() < deadline) {
+      status = get("/readyz").statusCode();
+      if (status == 200) {
+        return;
+      }
+      Thread.sleep(100); // poll interval, not synchronisation: the loop checks the condition
+    }
+    throw new AssertionError("processor not ready within " + DEADLINE + ", /readyz " + status);
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.adminPort() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

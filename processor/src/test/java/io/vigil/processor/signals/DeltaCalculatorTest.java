@@ -1,0 +1,99 @@
+package io.vigil.processor.signals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class DeltaCalculatorTest {
+  private static final long S = 1_000_000_000L;
+  private static final long WINDOW_START = 1000 * S;
+  private static final double[] BOUNDS = {10, 100};
+
+  private static MetricPoint cumulative(long start, long time, long... buckets) {
+    long count = 0;
+    for (long b : buckets) {
+      count += b;
+    }
+    return new MetricPoint(
+        "stream", "c1", "ns", "svc", false, true, start, time, count, BOUNDS, buckets, null);
+  }
+
+  @Test
+  void firstPointOfALongRunningStreamOnlySeeds() {
+    MetricPoint p = cumulative(10 * S, WINDOW_START + 2 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(null, p, WINDOW_START);
+
+    assertThat(step.delta()).isNull();
+    assertThat(step.skipReason()).isNull();
+    assertThat(step.state().count()).isEqualTo(10);
+  }
+
+  @Test
+  void firstPointStartedInsideItsWindowCountsInFull() {
+    MetricPoint p = cumulative(WINDOW_START + S, WINDOW_START + 2 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(null, p, WINDOW_START);
+
+    assertThat(step.delta().count()).isEqualTo(10);
+    assertThat(step.delta().cumulative()).isFalse();
+  }
+
+  @Test
+  void firstPointWithoutStartTimeOnlySeeds() {
+    MetricPoint p = cumulative(0, WINDOW_START + 2 * S, 1, 0, 0);
+    assertThat(DeltaCalculator.next(null, p, 0).delta()).isNull();
+  }
+
+  @Test
+  void subtractsThePreviousPointBucketByBucket() {
+    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
+    MetricPoint p = cumulative(10 * S, WINDOW_START + 2 * S, 7, 9, 1);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+
+    assertThat(step.delta().count()).isEqualTo(7);
+    assertThat(step.delta().bucketCounts()).containsExactly(2, 4, 1);
+    assertThat(step.delta().startNanos()).isEqualTo(WINDOW_START);
+    assertThat(step.delta().maxMs()).isNull();
+    assertThat(step.state().count()).isEqualTo(17);
+  }
+
+  @Test
+  void countsARestartInFull() {
+    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 50, 50, 0));
+    MetricPoint restarted = cumulative(WINDOW_START + S, WINDOW_START + 2 * S, 1, 2, 0);
+
+    assertThat(DeltaCalculator.next(previous, restarted, WINDOW_START).delta().count())
+        .isEqualTo(3);
+  }
+
+  @Test
+  void countsADecreasedBucketAsAReset() {
+    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
+    MetricPoint p = cumulative(10 * S, WINDOW_START + S, 1, 5, 10);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+
+    assertThat(step.delta().count()).isEqualTo(16);
+    assertThat(step.delta().bucketCounts()).containsExactly(1, 5, 10);
+  }
+
+  @Test
+  void skipsAnOlderOrRepeatedPointWithoutTouchingState() {
+    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
+    DeltaCalculator.Step step =
+        DeltaCalculator.next(previous, cumulative(10 * S, WINDOW_START, 5, 5, 0), WINDOW_START);
+
+    assertThat(step.delta()).isNull();
+    assertThat(step.state()).isNull();
+    assertThat(step.skipReason()).isEqualTo("out_of_order");
+  }
+
+  @Test
+  void keepsOnlyTheCountWhenTheBucketLayoutChanges() {
+    StreamState previous =
+        new StreamState(10 * S, WINDOW_START, 10, new double[] {5}, new long[] {4, 6});
+    MetricPoint p = cumulative(10 * S, WINDOW_START + S, 5, 5, 3);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+
+    assertThat(step.delta().count()).isEqualTo(3);
+    assertThat(step.delta().hasBuckets()).isFalse();
+  }
+}

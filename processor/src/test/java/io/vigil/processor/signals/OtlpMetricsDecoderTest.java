@@ -1,0 +1,144 @@
+package io.vigil.processor.signals;
+
+import static io.vigil.processor.OtlpRequests.point;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.DataPointFlags;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.processor.OtlpRequests;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OtlpMetricsDecoderTest {
+  private static final Instant T = Instant.parse("2025-03-01T12:00:00Z");
+
+  private final List<MetricPoint> points = new ArrayList<>();
+  private final List<String> skipped = new ArrayList<>();
+
+  private void decode(ExportMetricsServiceRequest request) {
+    OtlpMetricsDecoder.decode(
+        request,
+        new OtlpMetricsDecoder.Sink() {
+          @Override
+          public void point(MetricPoint point) {
+            points.add(point);
+          }
+
+          @Override
+          public void skipped(String reason) {
+            skipped.add(reason);
+          }
+        });
+  }
+
+  @Test
+  void readsSeriesFromResourceAttributesAndConvertsSecondsToMilliseconds() {
+    Resource resource =
+        Resource.newBuilder()
+            .addAttributes(OtlpRequests.resource("api", null, null).getAttributes(0))
+            .addAttributes(
+                io.opentelemetry.proto.common.v1.KeyValue.newBuilder()
+                    .setKey("service.namespace")
+                    .setValue(
+                        io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                            .setStringValue("payments")))
+            .build();
+    HistogramDataPoint dp =
+        point(T, T.plusSeconds(1), 200, new double[] {0.1, 1}, 1, 2, 3).toBuilder()
+            .setMax(2.5)
+            .build();
+    decode(OtlpRequests.request(resource, OtlpRequests.delta(dp)));
+
+    assertThat(skipped).isEmpty();
+    MetricPoint p = points.get(0);
+    assertThat(p.seriesKey()).isEqualTo("/payments/api/");
+    assertThat(p.boundsMs()).containsExactly(100.0, 1000.0);
+    assertThat(p.bucketCounts()).containsExactly(1, 2, 3);
+    assertThat(p.count()).isEqualTo(6);
+    assertThat(p.maxMs()).isEqualTo(2500.0);
+    assertThat(p.cumulative()).isFalse();
+    assertThat(p.timeMillis()).isEqualTo(T.plusSeconds(1).toEpochMilli());
+  }
+
+  @Test
+  void namesAServiceWithoutNameLikeTheSdks() {
+    decode(
+        OtlpRequests.request(
+            Resource.getDefaultInstance(), OtlpRequests.cumulative(point(T, T, 200, 1))));
+
+    assertThat(points.get(0).service()).isEqualTo("unknown_service");
+    assertThat(points.get(0).cluster()).isNull();
+    assertThat(points.get(0).namespace()).isNull();
+  }
+
+  @Test
+  void givesEachAttributeSetItsOwnStream() {
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("api", "ns", "c"),
+            OtlpRequests.cumulative(
+                point(T, T, 200, 1), point(T, T, 500, 1), point(T, T.plusSeconds(1), 200, 2))));
+
+    assertThat(points.get(0).stream()).isNotEqualTo(points.get(1).stream());
+    assertThat(points.get(0).stream()).isEqualTo(points.get(2).stream());
+    assertThat(points.get(1).error()).isTrue();
+  }
+
+  @Test
+  void dropsTheMaxOfCumulativePoints() {
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("api", null, null),
+            OtlpRequests.cumulative(point(T, T, 200, 1).toBuilder().setMax(1).build())));
+
+    assertThat(points.get(0).maxMs()).isNull();
+  }
+
+  @Test
+  void skipsPointsItCannotUse() {
+    HistogramDataPoint good = point(T, T.plusSeconds(1), 200, 1);
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("api", null, null),
+            OtlpRequests.duration(
+                "min", AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA, good),
+            OtlpRequests.duration(
+                "s", AggregationTemporality.AGGREGATION_TEMPORALITY_UNSPECIFIED, good),
+            OtlpRequests.delta(
+                good.toBuilder().setTimeUnixNano(0).build(),
+                good.toBuilder().setStartTimeUnixNano(OtlpRequests.nanos(T.plusSeconds(5))).build(),
+                good.toBuilder()
+                    .setFlags(DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE)
+                    .build(),
+                good.toBuilder().setExplicitBounds(1, 0.001).build(),
+                good.toBuilder().clearBucketCounts().build())));
+
+    assertThat(points).isEmpty();
+    assertThat(skipped)
+        .containsExactly(
+            "unsupported_unit",
+            "unspecified_temporality",
+            "missing_time",
+            "invalid_start_time",
+            "no_recorded_value",
+            "invalid_bounds",
+            "bucket_mismatch");
+  }
+
+  @Test
+  void acceptsAPointWithoutBuckets() {
+    HistogramDataPoint countOnly =
+        HistogramDataPoint.newBuilder().setTimeUnixNano(OtlpRequests.nanos(T)).setCount(3).build();
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("api", null, null), OtlpRequests.delta(countOnly)));
+
+    assertThat(points.get(0).count()).isEqualTo(3);
+    assertThat(points.get(0).hasBuckets()).isFalse();
+  }
+}
