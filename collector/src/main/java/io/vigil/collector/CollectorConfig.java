@@ -1,0 +1,64 @@
+package io.vigil.collector;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.otlp.OtlpSettings;
+import io.vigil.model.config.ConfigLoader;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.AdminSettings;
+import java.util.Map;
+
+/**
+ * The collector's configuration: one YAML file, loaded with {@link #load(String, Map)}.
+ *
+ * <pre>{@code
+ * kafka: {bootstrap_servers: 127.0.0.1:9092, topics: {create: true}, overrides: {}}
+ * otlp:
+ *   http: {enabled: true, host: 0.0.0.0, port: 4318, max_body_bytes: 16777216,
+ *          request_timeout: 10s}
+ * admin: {host: 0.0.0.0, port: 8888}
+ * }</pre>
+ *
+ * @param kafka where OTLP data is shipped; defaults as {@link KafkaSettings#defaults()}
+ * @param otlp the OTLP receivers; defaults as {@link OtlpSettings#defaults()}
+ * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
+ */
+public record CollectorConfig(
+    @JsonProperty("kafka") KafkaSettings kafka,
+    @JsonProperty("otlp") OtlpSettings otlp,
+    @JsonProperty("admin") AdminSettings admin) {
+
+  /** The collector's admin port when {@code admin.port} is not set. */
+  public static final int DEFAULT_ADMIN_PORT = 8888;
+
+  /** Applies defaults to absent sections. */
+  public CollectorConfig {
+    if (kafka == null) {
+      kafka = KafkaSettings.defaults();
+    }
+    if (otlp == null) {
+      otlp = OtlpSettings.defaults();
+    }
+    if (admin == null) {
+      admin = AdminSettings.defaults();
+    }
+  }
+
+  /** Every value defaulted. */
+  public static CollectorConfig defaults() {
+    return new CollectorConfig(null, null, null);
+  }
+
+  /**
+   * Parses {@code yaml}, substituting {@code ${VAR:-default}} from {@code env}.
+   *
+   * @throws io.vigil.model.config.ConfigException naming the key and value of a bad setting
+   */
+  public static CollectorConfig load(String yaml, Map<String, String> env) {
+    return ConfigLoader.load(yaml, env, CollectorConfig.class);
+  }
+
+  /** The admin port to bind: {@code admin.port}, else {@value #DEFAULT_ADMIN_PORT}. */
+  public int adminPort() {
+    return admin.portOr(DEFAULT_ADMIN_PORT);
+  }
+}

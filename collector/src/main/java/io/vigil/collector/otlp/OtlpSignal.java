@@ -1,0 +1,188 @@
+package io.vigil.collector.otlp;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+
+/**
+ * The three OTLP signals: their OTLP/HTTP path, the label used in metrics, and how to decode and
+ * count their export requests.
+ */
+public enum OtlpSignal {
+  /** {@code POST /v1/metrics}, an {@code ExportMetricsServiceRequest}; counts data points. */
+  METRICS("metrics", "/v1/metrics", "ExportMetricsServiceRequest") {
+    @Override
+    public Message.Builder newRequestBuilder() {
+      return ExportMetricsServiceRequest.newBuilder();
+    }
+
+    @Override
+    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
+      return ExportMetricsServiceRequest.parseFrom(body);
+    }
+
+    @Override
+    public Message emptyResponse() {
+      return ExportMetricsServiceResponse.getDefaultInstance();
+    }
+
+    @Override
+    public long count(Message request) {
+      long points = 0;
+      for (ResourceMetrics rm : ((ExportMetricsServiceRequest) request).getResourceMetricsList()) {
+        for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+          for (Metric m : sm.getMetricsList()) {
+            points += dataPoints(m);
+          }
+        }
+      }
+      return points;
+    }
+
+    @Override
+    public int resources(Message request) {
+      return ((ExportMetricsServiceRequest) request).getResourceMetricsCount();
+    }
+  },
+
+  /** {@code POST /v1/logs}, an {@code ExportLogsServiceRequest}; counts log records. */
+  LOGS("logs", "/v1/logs", "ExportLogsServiceRequest") {
+    @Override
+    public Message.Builder newRequestBuilder() {
+      return ExportLogsServiceRequest.newBuilder();
+    }
+
+    @Override
+    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
+      return ExportLogsServiceRequest.parseFrom(body);
+    }
+
+    @Override
+    public Message emptyResponse() {
+      return ExportLogsServiceResponse.getDefaultInstance();
+    }
+
+    @Override
+    public long count(Message request) {
+      long records = 0;
+      for (ResourceLogs rl : ((ExportLogsServiceRequest) request).getResourceLogsList()) {
+        for (ScopeLogs sl : rl.getScopeLogsList()) {
+          records += sl.getLogRecordsCount();
+        }
+      }
+      return records;
+    }
+
+    @Override
+    public int resources(Message request) {
+      return ((ExportLogsServiceRequest) request).getResourceLogsCount();
+    }
+  },
+
+  /** {@code POST /v1/traces}, an {@code ExportTraceServiceRequest}; counts spans. */
+  TRACES("traces", "/v1/traces", "ExportTraceServiceRequest") {
+    @Override
+    public Message.Builder newRequestBuilder() {
+      return ExportTraceServiceRequest.newBuilder();
+    }
+
+    @Override
+    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
+      return ExportTraceServiceRequest.parseFrom(body);
+    }
+
+    @Override
+    public Message emptyResponse() {
+      return ExportTraceServiceResponse.getDefaultInstance();
+    }
+
+    @Override
+    public long count(Message request) {
+      long spans = 0;
+      for (ResourceSpans rs : ((ExportTraceServiceRequest) request).getResourceSpansList()) {
+        for (ScopeSpans ss : rs.getScopeSpansList()) {
+          spans += ss.getSpansCount();
+        }
+      }
+      return spans;
+    }
+
+    @Override
+    public int resources(Message request) {
+      return ((ExportTraceServiceRequest) request).getResourceSpansCount();
+    }
+  };
+
+  private final String label;
+  private final String path;
+  private final String requestType;
+
+  OtlpSignal(String label, String path, String requestType) {
+    this.label = label;
+    this.path = path;
+    this.requestType = requestType;
+  }
+
+  /** The value of the {@code signal} label on the collector's metrics. */
+  public String label() {
+    return label;
+  }
+
+  /** The OTLP/HTTP path, e.g. {@code /v1/metrics}. */
+  public String path() {
+    return path;
+  }
+
+  /** The protobuf message name of the request, e.g. {@code ExportMetricsServiceRequest}. */
+  public String requestType() {
+    return requestType;
+  }
+
+  /** A builder for this signal's export request, e.g. to merge OTLP/JSON into. */
+  public abstract Message.Builder newRequestBuilder();
+
+  /** Parses a protobuf-encoded export request; an empty body is a valid empty request. */
+  public abstract Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException;
+
+  /** The empty {@code Export*ServiceResponse} a receiver sends on full success. */
+  public abstract Message emptyResponse();
+
+  /** Data points (metrics), log records (logs) or spans (traces) in {@code request}. */
+  public abstract long count(Message request);
+
+  /** The number of {@code Resource*} entries in {@code request}. */
+  public abstract int resources(Message request);
+
+  /** The signal served at {@code path}, or null. */
+  public static OtlpSignal forPath(String path) {
+    for (OtlpSignal signal : values()) {
+      if (signal.path.equals(path)) {
+        return signal;
+      }
+    }
+    return null;
+  }
+
+  private static int dataPoints(Metric metric) {
+    return switch (metric.getDataCase()) {
+      case GAUGE -> metric.getGauge().getDataPointsCount();
+      case SUM -> metric.getSum().getDataPointsCount();
+      case HISTOGRAM -> metric.getHistogram().getDataPointsCount();
+      case EXPONENTIAL_HISTOGRAM -> metric.getExponentialHistogram().getDataPointsCount();
+      case SUMMARY -> metric.getSummary().getDataPointsCount();
+      case DATA_NOT_SET -> 0;
+    };
+  }
+}

@@ -1,0 +1,92 @@
+package io.vigil.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.model.config.ConfigException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CollectorConfigTest {
+
+  @Test
+  void emptyFileGivesTheDocumentedDefaults() {
+    CollectorConfig config = CollectorConfig.load("", Map.of());
+
+    assertThat(config).isEqualTo(CollectorConfig.defaults());
+    OtlpHttpSettings http = config.otlp().http();
+    assertThat(http.enabled()).isTrue();
+    assertThat(http.host()).isEqualTo("0.0.0.0");
+    assertThat(http.port()).isEqualTo(4318);
+    assertThat(http.maxBodyBytes()).isEqualTo(16_777_216);
+    assertThat(http.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(config.admin().host()).isEqualTo("0.0.0.0");
+    assertThat(config.adminPort()).isEqualTo(8888);
+  }
+
+  @Test
+  void readsEveryKeyWithEnvironmentSubstitution() {
+    String yaml =
+        """
+        kafka:
+          bootstrap_servers: ${KAFKA:-localhost:9092}
+          topics: {partitions: 6}
+          overrides: {security.protocol: SSL}
+        otlp:
+          http:
+            enabled: false
+            host: 127.0.0.1
+            port: ${OTLP_PORT:-4318}
+            max_body_bytes: 1024
+            request_timeout: 2500ms
+        admin: {host: 127.0.0.1, port: 0}
+        """;
+
+    CollectorConfig config =
+        CollectorConfig.load(yaml, Map.of("KAFKA", "kafka-0:9093", "OTLP_PORT", "14318"));
+
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka-0:9093");
+    assertThat(config.kafka().topics().partitions()).isEqualTo(6);
+    assertThat(config.kafka().overrides()).containsEntry("security.protocol", "SSL");
+    assertThat(config.otlp().http())
+        .isEqualTo(new OtlpHttpSettings(false, "127.0.0.1", 14318, 1024, Duration.ofMillis(2500)));
+    assertThat(config.adminPort()).isZero();
+  }
+
+  @Test
+  void rejectsPortOutOfRangeNamingKeyAndValue() {
+    assertThatThrownBy(() -> CollectorConfig.load("otlp: {http: {port: 70000}}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("collector.otlp.http.port: must be in 0..65535, was '70000'");
+  }
+
+  @Test
+  void rejectsNonPositiveBodyLimitAndTimeout() {
+    assertThatThrownBy(() -> CollectorConfig.load("otlp: {http: {max_body_bytes: 0}}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("collector.otlp.http.max_body_bytes: must be >= 1, was '0'");
+    assertThatThrownBy(() -> CollectorConfig.load("otlp: {http: {request_timeout: 0s}}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("collector.otlp.http.request_timeout: must be > 0");
+  }
+
+  @Test
+  void rejectsMalformedDurationNamingTheKey() {
+    assertThatThrownBy(
+            () -> CollectorConfig.load("otlp: {http: {request_timeout: soon}}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("request_timeout")
+        .hasMessageContaining("soon");
+  }
+
+  @Test
+  void rejectsUnknownKeyNamingIt() {
+    assertThatThrownBy(() -> CollectorConfig.load("otlp: {http: {prot: 4318}}", Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.key()).isEqualTo("otlp.http.prot"))
+        .hasMessageContaining("unknown key");
+  }
+}

@@ -1,0 +1,93 @@
+package io.vigil.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.collector.otlp.OtlpSettings;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.AdminSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The whole collector as {@code vigil collector} runs it, against a real broker. */
+class CollectorServiceIT {
+  private static EmbeddedKafka kafka;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void startKafka() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  @Test
+  void createsTopicsBecomesReadyAndShipsMetrics() throws Exception {
+    CollectorConfig config =
+        new CollectorConfig(
+            KafkaSettings.of(kafka.bootstrapServers()),
+            new OtlpSettings(OtlpHttpSettings.of("127.0.0.1", 0)),
+            new AdminSettings("127.0.0.1", 0));
+
+    try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());
+        Admin admin = Admin.create(kafka.clientProperties())) {
+      assertThat(admin.listTopics().names().get())
+          .contains(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS);
+      assertThat(awaitReady(collector.adminPort())).isEqualTo(200);
+
+      try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics"))
+                    .header("Content-Type", "application/x-protobuf")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            TestRequests.metrics(5, "checkout", "payments").toByteArray()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(tail.await(2, Duration.ofSeconds(30))).hasSize(2);
+      }
+      assertThat(collector.dataPointsAccepted()).isEqualTo(10);
+      assertThat(collector.requestsRejected()).isZero();
+      assertThat(get(collector.adminPort(), "/metrics").body())
+          .contains("vigil_collector_received_data_points_total{signal=\"metrics\"} 10.0")
+          .contains("vigil_collector_requests_total{signal=\"metrics\",status=\"200\"} 1.0")
+          .contains("vigil_collector_kafka_send_errors_total 0.0");
+    }
+  }
+
+  private int awaitReady(int adminPort) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    int status = get(adminPort, "/readyz").statusCode();
+    while (status != 200 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      status = get(adminPort, "/readyz").statusCode();
+    }
+    return status;
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

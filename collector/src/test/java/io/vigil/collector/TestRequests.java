@@ -1,0 +1,105 @@
+package io.vigil.collector;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/** Small OTLP requests and fixtures for tests. */
+public final class TestRequests {
+  private TestRequests() {}
+
+  /** A resource with {@code service.name} = {@code service}, or none when null. */
+  public static Resource resource(String service) {
+    Resource.Builder resource = Resource.newBuilder();
+    if (service != null) {
+      resource.addAttributes(
+          KeyValue.newBuilder()
+              .setKey("service.name")
+              .setValue(AnyValue.newBuilder().setStringValue(service)));
+    }
+    return resource.build();
+  }
+
+  /** Resource metrics of {@code service} with one gauge holding {@code points} data points. */
+  public static ResourceMetrics resourceMetrics(String service, int points) {
+    Gauge.Builder gauge = Gauge.newBuilder();
+    for (int i = 0; i < points; i++) {
+      gauge.addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(1_000L + i).setAsDouble(i));
+    }
+    return ResourceMetrics.newBuilder()
+        .setResource(resource(service))
+        .addScopeMetrics(
+            ScopeMetrics.newBuilder()
+                .addMetrics(Metric.newBuilder().setName("queue.depth").setGauge(gauge)))
+        .build();
+  }
+
+  /** A metrics request, one resource per service, each with {@code points} data points. */
+  public static ExportMetricsServiceRequest metrics(int points, String... services) {
+    ExportMetricsServiceRequest.Builder request = ExportMetricsServiceRequest.newBuilder();
+    for (String service : services) {
+      request.addResourceMetrics(resourceMetrics(service, points));
+    }
+    return request.build();
+  }
+
+  /** A logs request with one record for {@code service}. */
+  public static ExportLogsServiceRequest logs(String service) {
+    return ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(
+            ResourceLogs.newBuilder()
+                .setResource(resource(service))
+                .addScopeLogs(
+                    ScopeLogs.newBuilder()
+                        .addLogRecords(
+                            LogRecord.newBuilder()
+                                .setBody(AnyValue.newBuilder().setStringValue("hello")))))
+        .build();
+  }
+
+  /** A traces request with one span for {@code service}. */
+  public static ExportTraceServiceRequest traces(String service) {
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(
+            ResourceSpans.newBuilder()
+                .setResource(resource(service))
+                .addScopeSpans(
+                    ScopeSpans.newBuilder()
+                        .addSpans(
+                            Span.newBuilder()
+                                .setName("GET /")
+                                .setTraceId(ByteString.copyFrom(new byte[16]))
+                                .setSpanId(ByteString.copyFrom(new byte[8])))))
+        .build();
+  }
+
+  /** A test resource's bytes, e.g. {@code fixtures/otlp/metrics.json}. */
+  public static byte[] fixture(String path) {
+    try (InputStream in =
+        Objects.requireNonNull(
+            TestRequests.class.getClassLoader().getResourceAsStream(path), path)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

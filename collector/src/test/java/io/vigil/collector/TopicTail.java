@@ -1,0 +1,52 @@
+package io.vigil.collector;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads what is written to a topic after it was opened: assigns every partition and starts at the
+ * current end, so tests sharing a broker see only their own records.
+ */
+public final class TopicTail implements AutoCloseable {
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final List<TopicPartition> partitions;
+
+  /** Opens {@code topic} on {@code bootstrapServers} at its current end. */
+  public TopicTail(String bootstrapServers, String topic) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    partitions =
+        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .collect(Collectors.toList());
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position); // resolve the end now, not at the first poll
+  }
+
+  /** Polls until {@code count} records arrived or {@code timeout} passed; returns what came. */
+  public List<ConsumerRecord<byte[], byte[]>> await(int count, Duration timeout) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (records.size() < count && System.nanoTime() < deadline) {
+      consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+    }
+    return records;
+  }
+
+  @Override
+  public void close() {
+    consumer.close();
+  }
+}
