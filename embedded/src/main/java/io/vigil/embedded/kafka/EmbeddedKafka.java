@@ -1,0 +1,259 @@
+package io.vigil.embedded.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import kafka.server.BrokerServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process Kafka broker in KRaft combined mode (one node that is both broker and controller),
+ * built on Kafka's own {@link KafkaClusterTestKit}. Used by {@code vigil standalone}, {@code vigil
+ * demo} and integration tests.
+ *
+ * <p>Both listeners bind to {@code 127.0.0.1} only. The client listener is named {@code CLIENT} and
+ * listens on the requested port (0 = random); the controller listener uses a free port of its own.
+ * The test kit pre-binds wildcard sockets for the listener names it knows about; this class uses
+ * different names so those are never used, and closes them right after start-up.
+ *
+ * <p>{@link #close()} stops the broker and deletes its data directories: nothing survives a
+ * restart, by design.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+  private static final String HOST = "127.0.0.1";
+  private static final String CLIENT_LISTENER = "CLIENT";
+  private static final String CONTROLLER_LISTENER = "LOCALCONTROLLER";
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaClusterTestKit cluster;
+  private final Path baseDirectory;
+  private final String bootstrapServers;
+  private boolean closed;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDirectory, String bootstrapServers) {
+    this.cluster = cluster;
+    this.baseDirectory = baseDirectory;
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  /** Starts a broker on a random free port of 127.0.0.1. */
+  public static EmbeddedKafka start() {
+    return start(0);
+  }
+
+  /**
+   * Starts a broker whose client listener is exactly {@code 127.0.0.1:port}.
+   *
+   * @param port the client port, or 0 for a random free port
+   * @throws IllegalStateException if the broker cannot start (for example, the port is taken)
+   */
+  public static EmbeddedKafka start(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: must be 0..65535, was " + port);
+    }
+    long started = System.nanoTime();
+    Path baseDirectory;
+    try {
+      baseDirectory = Files.createTempDirectory("vigil-kafka-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the Kafka data directory", e);
+    }
+    KafkaClusterTestKit cluster = null;
+    try {
+      int controllerPort = freePort();
+      TestKitNodes nodes =
+          new TestKitNodes.Builder()
+              .setCombined(true)
+              .setNumBrokerNodes(1)
+              .setNumControllerNodes(1)
+              .setBaseDirectory(baseDirectory)
+              .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+              .setPerServerProperties(Map.of(0, nodeProperties(port, controllerPort)))
+              .build();
+      cluster = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true).build();
+      cluster.format();
+      cluster.startup();
+      cluster.waitForReadyBrokers();
+      StrayListeners.close(cluster);
+      BrokerServer broker = cluster.brokers().values().iterator().next();
+      int boundPort = broker.boundPort(ListenerName.normalised(CLIENT_LISTENER));
+      EmbeddedKafka kafka = new EmbeddedKafka(cluster, baseDirectory, HOST + ":" + boundPort);
+      LOG.info(
+          "Kafka {} ready at {} in {} s",
+          org.apache.kafka.common.utils.AppInfoParser.getVersion(),
+          kafka.bootstrapServers,
+          String.format("%.1f", (System.nanoTime() - started) / 1e9));
+      return kafka;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      closeQuietly(cluster);
+      deleteRecursively(baseDirectory);
+      String where = port == 0 ? "a random port" : HOST + ":" + port;
+      throw new IllegalStateException("cannot start the embedded Kafka broker on " + where, e);
+    }
+  }
+
+  /**
+   * Properties applied last, per node: the test kit lets per-server overrides win over everything
+   * it computes, including the quorum voters.
+   */
+  private static Map<String, String> nodeProperties(int clientPort, int controllerPort) {
+    String controller = HOST + ":" + controllerPort;
+    return Map.ofEntries(
+        Map.entry(
+            "listeners",
+            CLIENT_LISTENER
+                + "://"
+                + HOST
+                + ":"
+                + clientPort
+                + ","
+                + CONTROLLER_LISTENER
+                + "://"
+                + controller),
+        Map.entry("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort),
+        Map.entry(
+            "listener.security.protocol.map",
+            CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"),
+        Map.entry("inter.broker.listener.name", CLIENT_LISTENER),
+        Map.entry("controller.listener.names", CONTROLLER_LISTENER),
+        Map.entry("controller.quorum.voters", "0@" + controller),
+        // One broker: internal topics cannot have more than one replica.
+        Map.entry("offsets.topic.replication.factor", "1"),
+        Map.entry("offsets.topic.num.partitions", "1"),
+        Map.entry("transaction.state.log.replication.factor", "1"),
+        Map.entry("transaction.state.log.min.isr", "1"),
+        Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+        Map.entry("share.coordinator.state.topic.min.isr", "1"),
+        Map.entry("group.initial.rebalance.delay.ms", "0"),
+        Map.entry("auto.create.topics.enable", "true"),
+        // Behave like a released broker, not like Kafka's own unit tests.
+        Map.entry("unstable.api.versions.enable", "false"),
+        Map.entry("unstable.feature.versions.enable", "false"));
+  }
+
+  /** The client bootstrap address, {@code 127.0.0.1:<port>}. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** Client properties with {@code bootstrap.servers} set, a starting point for any client. */
+  public Properties clientProperties() {
+    Properties properties = new Properties();
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return properties;
+  }
+
+  /**
+   * Creates topics with the given partition count and replication factor 1. Topics that already
+   * exist are left as they are.
+   */
+  public void createTopics(int partitions, String... topics) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions: must be >= 1, was " + partitions);
+    }
+    List<NewTopic> newTopics = new ArrayList<>();
+    for (String topic : topics) {
+      newTopics.add(new NewTopic(topic, partitions, (short) 1));
+    }
+    try (Admin admin = Admin.create(clientProperties())) {
+      var results = admin.createTopics(newTopics).values();
+      for (var entry : results.entrySet()) {
+        try {
+          entry.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating " + Arrays.toString(topics), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating " + Arrays.toString(topics), e);
+    }
+  }
+
+  /** Stops the broker and deletes its data directories. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeQuietly(cluster);
+    deleteRecursively(baseDirectory);
+    LOG.info("Kafka at {} stopped", bootstrapServers);
+  }
+
+  /** The directory holding the broker's metadata and logs; deleted by {@link #close()}. */
+  Path dataDirectory() {
+    return baseDirectory;
+  }
+
+  @Override
+  public String toString() {
+    return "EmbeddedKafka[" + bootstrapServers + "]";
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void closeQuietly(KafkaClusterTestKit cluster) {
+    if (cluster == null) {
+      return;
+    }
+    try {
+      cluster.close();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.warn("error while stopping the embedded Kafka broker", e);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("cannot delete {}", dir, e);
+    }
+  }
+}
