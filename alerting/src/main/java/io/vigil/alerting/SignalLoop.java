@@ -1,0 +1,317 @@
+package io.vigil.alerting;
+
+import io.vigil.alerting.elasticsearch.BulkResult;
+import io.vigil.alerting.elasticsearch.ElasticsearchIndexer;
+import io.vigil.alerting.rules.ActiveAlert;
+import io.vigil.alerting.rules.AlertEvaluator;
+import io.vigil.model.Topics;
+import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.runtime.ThrottlingLogger;
+import io.vigil.model.signal.GoldenSignal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer loop on {@code vigil.signals}. For each polled batch: evaluate → produce transitions
+ * to {@code vigil.alerts} and rejects to {@code vigil.dlq} (waiting for acks) → index signals and
+ * alerts into Elasticsearch → notify → commit. While Kafka or Elasticsearch output fails, the batch
+ * is retried with backoff, the partitions are paused (polling continues so the group keeps us) and
+ * nothing is committed; each output step runs once per batch.
+ */
+final class SignalLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
+  private static final Duration POLL = Duration.ofMillis(500);
+  private static final Duration RETRY_INITIAL = Duration.ofMillis(500);
+  private static final Duration RETRY_MAX = Duration.ofSeconds(30);
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final Producer<byte[], byte[]> producer;
+  private final ElasticsearchIndexer indexer;
+  private final AlertEvaluator evaluator;
+  private final NotificationDispatcher dispatcher;
+  private final AlertingMetrics metrics;
+  private final AtomicReference<List<ActiveAlert>> firing;
+  private final Deserializer<GoldenSignal> signals =
+      JsonSerde.of(GoldenSignal.class).deserializer();
+  private final Serializer<AlertTransition> transitions =
+      JsonSerde.of(AlertTransition.class).serializer();
+  private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
+
+  private final AtomicLong evaluated = new AtomicLong();
+  private final AtomicLong fired = new AtomicLong();
+  private volatile boolean running = true;
+  private volatile boolean inError;
+  private volatile boolean dead;
+
+  SignalLoop(
+      Consumer<byte[], byte[]> consumer,
+      Producer<byte[], byte[]> producer,
+      ElasticsearchIndexer indexer,
+      AlertEvaluator evaluator,
+      NotificationDispatcher dispatcher,
+      AlertingMetrics metrics,
+      AtomicReference<List<ActiveAlert>> firing) {
+    this.consumer = consumer;
+    this.producer = producer;
+    this.indexer = indexer;
+    this.evaluator = evaluator;
+    this.dispatcher = dispatcher;
+    this.metrics = metrics;
+    this.firing = firing;
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(List.of(Topics.SIGNALS));
+      while (running) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        if (records.isEmpty()) {
+          continue;
+        }
+        Batch batch = prepare(records);
+        if (!deliver(batch)) {
+          break;
+        }
+        notify(batch);
+        try {
+          consumer.commitSync();
+        } catch (CommitFailedException e) {
+          LOG.warn(
+              "offset commit failed after a rebalance; the batch may be re-delivered: {}",
+              e.getMessage());
+        }
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        dead = true;
+        LOG.error("signal loop woken up unexpectedly", e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      dead = true;
+      LOG.error("signal loop stopped by an unexpected error; readiness fails from now on", e);
+    } finally {
+      try {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+      } catch (RuntimeException e) {
+        LOG.debug("closing the consumer", e);
+      }
+    }
+  }
+
+  /** Asks the loop to stop after the current step. */
+  void stop() {
+    running = false;
+    consumer.wakeup();
+  }
+
+  /** Whether the loop runs and is not stuck retrying its output. */
+  boolean healthy() {
+    return running && !dead && !inError;
+  }
+
+  long evaluated() {
+    return evaluated.get();
+  }
+
+  long fired() {
+    return fired.get();
+  }
+
+  private Batch prepare(ConsumerRecords<byte[], byte[]> records) {
+    Batch batch = new Batch();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      GoldenSignal signal;
+      try {
+        if (record.value() == null) {
+          batch.rejects.add(reject(record, "empty_value", "record has no value"));
+          continue;
+        }
+        signal = signals.deserialize(record.topic(), record.value());
+      } catch (SerializationException e) {
+        batch.rejects.add(reject(record, "invalid_signal", e.getMessage()));
+        continue;
+      }
+      batch.signals.add(signal);
+      try {
+        batch.transitions.addAll(evaluator.evaluate(signal));
+      } catch (RuntimeException e) {
+        batch.rejects.add(reject(record, "evaluation_failed", String.valueOf(e)));
+        continue;
+      }
+      evaluated.incrementAndGet();
+      metrics.signalsEvaluated.inc();
+    }
+    for (AlertTransition t : batch.transitions) {
+      metrics.transitions.labelValues(t.state().wireName()).inc();
+      if (t.state() == AlertTransition.State.FIRING) {
+        fired.incrementAndGet();
+      }
+    }
+    firing.set(evaluator.firing());
+    return batch;
+  }
+
+  private ProducerRecord<byte[], byte[]> reject(
+      ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
+    metrics.dlq.labelValues(reason).inc();
+    throttled.warn(
+        "record {}-{}@{} sent to {}: {} ({})",
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        Topics.DLQ,
+        reason,
+        detail);
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, record.topic().getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        "vigil.dlq.source.partition",
+        Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        "vigil.dlq.source.offset", Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+    String error = detail == null ? reason : detail;
+    headers.add(
+        "vigil.dlq.error",
+        error.substring(0, Math.min(error.length(), 1000)).getBytes(StandardCharsets.UTF_8));
+    return new ProducerRecord<>(Topics.DLQ, null, record.key(), record.value(), headers);
+  }
+
+  /** Runs the durable output steps until they succeed; false when stopped first. */
+  private boolean deliver(Batch batch) throws InterruptedException {
+    int attempt = 0;
+    Set<TopicPartition> paused = new HashSet<>();
+    try {
+      while (running) {
+        String stage = "kafka";
+        try {
+          if (!batch.produced) {
+            produce(batch);
+            batch.produced = true;
+          }
+          stage = "elasticsearch";
+          if (!batch.indexed) {
+            BulkResult result = indexer.index(batch.signals, batch.transitions);
+            if (!result.failures().isEmpty()) {
+              throttled.warn(
+                  "Elasticsearch rejected {} documents: {}",
+                  result.failures().size(),
+                  result.failuresByReason());
+            }
+            batch.indexed = true;
+          }
+          return true;
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception e) {
+          attempt++;
+          inError = true;
+          metrics.retries.labelValues(stage).inc();
+          Duration wait = backoff(attempt);
+          throttled.warn(
+              "{} output failed (attempt {}), retrying in {}: {}",
+              stage,
+              attempt,
+              wait,
+              e.toString());
+          if (paused.isEmpty()) {
+            paused.addAll(consumer.assignment());
+            consumer.pause(paused);
+          }
+          waitWhilePolling(wait, paused);
+        }
+      }
+      return false;
+    } finally {
+      inError = false;
+      if (!paused.isEmpty()) {
+        consumer.resume(consumer.assignment());
+      }
+    }
+  }
+
+  private void notify(Batch batch) throws InterruptedException {
+    for (AlertTransition t : batch.transitions) {
+      dispatcher.dispatch(t);
+    }
+  }
+
+  private void produce(Batch batch) throws Exception {
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (ProducerRecord<byte[], byte[]> reject : batch.rejects) {
+      acks.add(producer.send(reject));
+    }
+    for (AlertTransition t : batch.transitions) {
+      acks.add(
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.ALERTS,
+                  t.fingerprint().getBytes(StandardCharsets.UTF_8),
+                  transitions.serialize(Topics.ALERTS, t))));
+    }
+    producer.flush();
+    for (Future<RecordMetadata> ack : acks) {
+      ack.get();
+    }
+  }
+
+  /**
+   * Waits {@code wait} while polling with every partition paused, so the consumer stays in its
+   * group. Partitions assigned meanwhile (a rebalance) are paused too and rewound to what poll
+   * returned, so nothing is skipped.
+   */
+  private void waitWhilePolling(Duration wait, Set<TopicPartition> paused) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (running && System.nanoTime() < deadline) {
+      ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofMillis(100));
+      for (TopicPartition tp : unexpected.partitions()) {
+        consumer.seek(tp, unexpected.records(tp).get(0).offset());
+      }
+      Set<TopicPartition> assigned = consumer.assignment();
+      if (!paused.containsAll(assigned)) {
+        paused.addAll(assigned);
+        consumer.pause(assigned);
+      }
+    }
+  }
+
+  private static Duration backoff(int attempt) {
+    Duration d = RETRY_INITIAL.multipliedBy(1L << Math.min(attempt - 1, 16));
+    return d.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : d;
+  }
+
+  private static final class Batch {
+    final List<GoldenSignal> signals = new ArrayList<>();
+    final List<AlertTransition> transitions = new ArrayList<>();
+    final List<ProducerRecord<byte[], byte[]>> rejects = new ArrayList<>();
+    boolean produced;
+    boolean indexed;
+  }
+}

@@ -1,0 +1,90 @@
+package io.vigil.alerting.rules;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.model.signal.GoldenSignal;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+
+/**
+ * The numeric fields of a {@link GoldenSignal} as rules address them: their JSON paths, e.g. {@code
+ * errors.ratio}, {@code latency_ms.p99}. Discovered from the record's components and their {@link
+ * JsonProperty} names, so a field added to the record is addressable without touching this class.
+ */
+final class SignalFields {
+  private static final Map<String, List<Method>> NUMERIC = discover();
+
+  private SignalFields() {}
+
+  /** Every numeric path, sorted. */
+  static List<String> paths() {
+    return List.copyOf(NUMERIC.keySet());
+  }
+
+  /** Whether {@code path} names a numeric field. */
+  static boolean isNumeric(String path) {
+    return NUMERIC.containsKey(path);
+  }
+
+  /**
+   * The value at {@code path} in {@code signal}; empty when a section on the way (e.g. {@code
+   * latency_ms}) or the value itself is absent.
+   */
+  static OptionalDouble read(GoldenSignal signal, String path) {
+    List<Method> chain = NUMERIC.get(path);
+    if (chain == null) {
+      throw new IllegalArgumentException("not a numeric signal field: " + path);
+    }
+    Object current = signal;
+    try {
+      for (Method accessor : chain) {
+        current = accessor.invoke(current);
+        if (current == null) {
+          return OptionalDouble.empty();
+        }
+      }
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new IllegalStateException("cannot read " + path, e);
+    }
+    return OptionalDouble.of(((Number) current).doubleValue());
+  }
+
+  private static Map<String, List<Method>> discover() {
+    Map<String, List<Method>> found = new TreeMap<>();
+    walk(GoldenSignal.class, "", new ArrayList<>(), found);
+    return Collections.unmodifiableMap(found);
+  }
+
+  private static void walk(
+      Class<?> type, String prefix, List<Method> chain, Map<String, List<Method>> found) {
+    for (RecordComponent component : type.getRecordComponents()) {
+      JsonProperty property = component.getAccessor().getAnnotation(JsonProperty.class);
+      if (property == null) {
+        property = component.getAnnotation(JsonProperty.class);
+      }
+      String name = property != null ? property.value() : component.getName();
+      Class<?> fieldType = component.getType();
+      List<Method> next = new ArrayList<>(chain);
+      next.add(component.getAccessor());
+      if (isNumber(fieldType)) {
+        found.put(prefix + name, List.copyOf(next));
+      } else if (fieldType.isRecord()) {
+        walk(fieldType, prefix + name + ".", next, found);
+      }
+    }
+  }
+
+  private static boolean isNumber(Class<?> type) {
+    return type == double.class
+        || type == long.class
+        || type == int.class
+        || type == float.class
+        || Number.class.isAssignableFrom(type);
+  }
+}

@@ -1,0 +1,42 @@
+package io.vigil.alerting.rules;
+
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Renders the Prometheus-style placeholders Vigil supports in annotations and notifier texts:
+ * {@code {{ $labels.<name> }}} and {@code {{ $value }}}. Plain substitution, no logic; any other
+ * {@code {{ … }}} is left as written so a user sees what was not understood.
+ */
+public final class Template {
+  private static final Pattern PLACEHOLDER =
+      Pattern.compile("\\{\\{\\s*\\$(labels\\.([A-Za-z_][A-Za-z0-9_]*)|value)\\s*}}");
+
+  private Template() {}
+
+  /** Replaces the placeholders in {@code template}; a missing label renders as empty text. */
+  public static String render(String template, Map<String, String> labels, double value) {
+    if (template == null || !template.contains("{{")) {
+      return template;
+    }
+    Matcher m = PLACEHOLDER.matcher(template);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String replacement =
+          m.group(2) != null ? labels.getOrDefault(m.group(2), "") : formatValue(value);
+      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** Formats a sample value the short way: {@code 0.2}, {@code 120}, {@code NaN}. */
+  public static String formatValue(double value) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      return Double.toString(value);
+    }
+    return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+  }
+}

@@ -1,0 +1,115 @@
+package io.vigil.alerting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
+import io.vigil.alerting.rules.Signals;
+import io.vigil.embedded.junit.WithKafka;
+import io.vigil.embedded.junit.WithSlackSink;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.slack.SlackSink;
+import io.vigil.model.Topics;
+import io.vigil.model.json.Json;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.AdminSettings;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@WithKafka
+@WithSlackSink
+class AlertingServiceElasticsearchDownIT {
+  @Test
+  void elasticsearchDownFailsReadinessAndCommitsNothing(
+      EmbeddedKafka kafka, SlackSink slack, @TempDir Path dir) throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Path rules = dir.resolve("rules.yaml");
+    Files.writeString(
+        rules,
+        "groups: [{name: g, rules: [{alert: HighErrorRatio, expr: errors.ratio > 0.05}]}]\n");
+    Path routing = dir.resolve("alertmanager.yml");
+    Files.writeString(
+        routing,
+        "route: {receiver: r}\nreceivers: [{name: r, slack_configs: [{api_url: '"
+            + slack.webhookUrl()
+            + "'}]}]\n");
+    AlertingConfig config =
+        AlertingConfig.of(
+            KafkaSettings.of(kafka.bootstrapServers()),
+            List.of(rules),
+            routing,
+            ElasticsearchSettings.of("http://127.0.0.1:" + closedPort),
+            null,
+            new AdminSettings("127.0.0.1", 0));
+
+    try (AlertingService service = AlertingService.start(config, new PrometheusRegistry());
+        KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.SIGNALS,
+                  null,
+                  Json.mapper().writeValueAsBytes(Signals.errorRatio(0, 0.2))))
+          .get();
+
+      String body = awaitNotReady(service, "consumer");
+      assertThat(body).contains("elasticsearch");
+      assertThat(service.signalsEvaluated()).isEqualTo(1);
+      assertThat(slack.posts()).as("notifications wait for durable output").isEmpty();
+      try (Admin admin = Admin.create(kafka.clientProperties())) {
+        assertThat(
+                admin
+                    .listConsumerGroupOffsets(AlertingService.GROUP_ID)
+                    .partitionsToOffsetAndMetadata()
+                    .get()
+                    .values())
+            .allSatisfy(offset -> assertThat(offset).isNull());
+      }
+    }
+  }
+
+  private static String awaitNotReady(AlertingService service, String check) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + service.adminPort() + "/readyz"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      last = response.statusCode() + " " + response.body();
+      if (response.statusCode() == 503 && response.body().contains(check)) {
+        return response.body();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("readiness never failed on " + check + "; last: " + last);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+    Properties props = kafka.clientProperties();
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(props);
+  }
+}

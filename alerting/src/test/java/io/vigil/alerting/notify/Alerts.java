@@ -1,0 +1,46 @@
+package io.vigil.alerting.notify;
+
+import io.vigil.model.alert.AlertTransition;
+import java.time.Instant;
+import java.util.Map;
+
+/** Alert transitions for tests. */
+public final class Alerts {
+  private Alerts() {}
+
+  /** A firing HighErrorRatio for checkout whose summary holds {@code summary}. */
+  public static AlertTransition firing(String summary) {
+    return new AlertTransition(
+        "0123456789abcdef",
+        "HighErrorRatio",
+        AlertTransition.State.FIRING,
+        "critical",
+        Map.of(
+            "alertname", "HighErrorRatio",
+            "cluster", "c1",
+            "namespace", "shop",
+            "service", "checkout",
+            "severity", "critical"),
+        Map.of("summary", summary),
+        0.2,
+        Instant.parse("2024-05-01T12:00:10Z"),
+        null,
+        "http://localhost:8890/api/v2/alerts?fingerprint=0123456789abcdef");
+  }
+
+  /** The same alert, resolved. */
+  public static AlertTransition resolved() {
+    AlertTransition f = firing("resolved now");
+    return new AlertTransition(
+        f.fingerprint(),
+        f.rule(),
+        AlertTransition.State.RESOLVED,
+        f.severity(),
+        f.labels(),
+        f.annotations(),
+        0.01,
+        f.startsAt(),
+        Instant.parse("2024-05-01T12:01:00Z"),
+        f.generatorUrl());
+  }
+}

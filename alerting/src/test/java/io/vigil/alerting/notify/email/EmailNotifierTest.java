@@ -1,0 +1,60 @@
+package io.vigil.alerting.notify.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.alerting.Secret;
+import io.vigil.alerting.notify.Alerts;
+import io.vigil.alerting.notify.Notification;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EmailNotifierTest {
+  private static EmailConfig config(Map<String, String> headers) {
+    return new EmailConfig(
+        false,
+        List.of("oncall@example.org"),
+        "vigil@example.org",
+        null,
+        "localhost",
+        25,
+        "user",
+        Secret.of("hunter2"),
+        true,
+        headers);
+  }
+
+  @Test
+  void subjectFollowsAlertmanagersDefault() {
+    Notification n = Notification.of(Alerts.firing("x"), "team", List.of("alertname"), false);
+
+    assertThat(EmailNotifier.subject(config(Map.of()), n))
+        .isEqualTo("[FIRING:1] HighErrorRatio (c1 shop checkout critical)");
+  }
+
+  @Test
+  void configuredSubjectHeaderWinsAndIsRendered() {
+    Notification n = Notification.of(Alerts.firing("x"), "team", List.of(), false);
+
+    assertThat(EmailNotifier.subject(config(Map.of("Subject", "{{ $labels.service }} alert")), n))
+        .isEqualTo("checkout alert");
+  }
+
+  @Test
+  void bodyListsLabelsAnnotationsValueStartAndLink() {
+    String body =
+        EmailNotifier.body(Notification.of(Alerts.firing("ratio high"), "team", List.of(), false));
+
+    assertThat(body)
+        .contains("  service = checkout\n")
+        .contains("  summary = ratio high\n")
+        .contains("Value: 0.2\n")
+        .contains("Starts at: 2024-05-01T12:00:10Z\n")
+        .contains("Source: http://localhost:8890/api/v2/alerts?fingerprint=0123456789abcdef");
+  }
+
+  @Test
+  void configNeverPrintsThePassword() {
+    assertThat(config(Map.of()).toString()).doesNotContain("hunter2");
+  }
+}

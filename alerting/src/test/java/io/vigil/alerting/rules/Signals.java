@@ -1,0 +1,33 @@
+package io.vigil.alerting.rules;
+
+import io.vigil.model.signal.GoldenSignal;
+import java.time.Instant;
+
+/** Builds golden-signal windows for tests. */
+public final class Signals {
+  /** Start of the first test window. */
+  public static final Instant T0 = Instant.parse("2024-05-01T12:00:00Z");
+
+  private Signals() {}
+
+  /** A 10 s window of checkout/POST /pay starting {@code startSeconds} after {@link #T0}. */
+  public static GoldenSignal errorRatio(long startSeconds, double ratio) {
+    return errorRatio("checkout", startSeconds, ratio);
+  }
+
+  /** As {@link #errorRatio(long, double)} for {@code service}. */
+  public static GoldenSignal errorRatio(String service, long startSeconds, double ratio) {
+    Instant start = T0.plusSeconds(startSeconds);
+    return new GoldenSignal(
+        null,
+        new GoldenSignal.Window(start, start.plusSeconds(10), 10),
+        "c1",
+        "shop",
+        service,
+        "POST /pay",
+        new GoldenSignal.Traffic(1000, 100.0),
+        new GoldenSignal.Errors(Math.round(1000 * ratio), ratio),
+        null,
+        null);
+  }
+}
