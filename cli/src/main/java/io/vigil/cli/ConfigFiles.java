@@ -36,7 +36,8 @@ final class ConfigFiles {
   record AlertingFile(@JsonProperty("alerting") AlertingConfig alerting) {
     AlertingFile {
       if (alerting == null) {
-        throw new ConfigException("alerting", "section is required (rule_files, alertmanager_config)");
+        throw new ConfigException(
+            "alerting", "section is required (rule_files, alertmanager_config)");
       }
     }
   }
@@ -62,7 +63,8 @@ final class ConfigFiles {
         processor = ProcessorConfig.defaults();
       }
       if (alerting == null) {
-        throw new ConfigException("alerting", "section is required (rule_files, alertmanager_config)");
+        throw new ConfigException(
+            "alerting", "section is required (rule_files, alertmanager_config)");
       }
     }
   }

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps started parts running until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes them
- * in reverse start order.
+ * Keeps started parts running until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes them in
+ * reverse start order.
  */
 final class ServiceRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vigil standalone --config F}: an in-process broker and the three services in one JVM, for
- * a laptop or a small site. The services reach the broker through their own {@code kafka}
- * settings, which default to the embedded broker's address.
+ * a laptop or a small site. The services reach the broker through their own {@code kafka} settings,
+ * which default to the embedded broker's address.
  */
 @Command(
     name = "standalone",

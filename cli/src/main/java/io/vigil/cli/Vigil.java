@@ -80,7 +80,11 @@ public final class Vigil implements Runnable {
       }
       return new String[] {
         "vigil " + props.getProperty("version", "unknown"),
-        "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
       };
     }
   }

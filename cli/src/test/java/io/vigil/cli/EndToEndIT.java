@@ -145,8 +145,7 @@ class EndToEndIT {
                     AlertingConfig.class),
                 registry);
         FailingService checkout =
-            new FailingService(
-                "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics")) {
+            new FailingService("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics")) {
 
       SlackPost post = slack.awaitPost(Duration.ofSeconds(90));
       List<ReceivedMail> mails = smtp.awaitMessages(1, Duration.ofSeconds(30));
@@ -225,16 +224,13 @@ class EndToEndIT {
                                   .put("k8s.namespace.name", "shop")
                                   .build())))
               .registerMetricReader(
-                  PeriodicMetricReader.builder(OtlpHttpMetricExporter.builder().setEndpoint(url).build())
+                  PeriodicMetricReader.builder(
+                          OtlpHttpMetricExporter.builder().setEndpoint(url).build())
                       .setInterval(Duration.ofMillis(500))
                       .build())
               .build();
       DoubleHistogram duration =
-          meters
-              .get("e2e")
-              .histogramBuilder("http.server.request.duration")
-              .setUnit("s")
-              .build();
+          meters.get("e2e").histogramBuilder("http.server.request.duration").setUnit("s").build();
       Attributes ok = Attributes.of(STATUS, 200L);
       Attributes failed = Attributes.of(STATUS, 503L);
       load.scheduleAtFixedRate(

@@ -70,7 +70,8 @@ class VigilTest {
   @Test
   void exitsWith2AndNamesAnInvalidValue(@TempDir Path dir) throws Exception {
     Path config =
-        Files.writeString(dir.resolve("c.yaml"), "collector:\n  otlp:\n    http:\n      port: 70000\n");
+        Files.writeString(
+            dir.resolve("c.yaml"), "collector:\n  otlp:\n    http:\n      port: 70000\n");
 
     assertThat(Vigil.execute("collector", "--config", config.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("port").contains("70000");

@@ -28,4 +28,16 @@ class TemplateTest {
     assertThat(Template.render("{{ .Labels.x }} costs $5 {{ $value }}", Map.of(), 1))
         .isEqualTo("{{ .Labels.x }} costs $5 1");
   }
+
+  @Test
+  void humanizesValuesLikePrometheus() {
+    assertThat(
+            Template.render(
+                "fails {{ $value | humanizePercentage }} ({{$value|humanize}})",
+                Map.of(),
+                0.23333333333333334))
+        .isEqualTo("fails 23.33% (0.2333)");
+    assertThat(Template.render("{{ $value | humanize }} ms", Map.of(), 1234.5678))
+        .isEqualTo("1235 ms");
+  }
 }

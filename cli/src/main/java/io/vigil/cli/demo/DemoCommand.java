@@ -50,7 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--work-dir",
       defaultValue = ".vigil/demo",
-      description = "Where the demo writes its configuration and state (default: ${DEFAULT-VALUE}).")
+      description =
+          "Where the demo writes its configuration and state (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
   private final PrintStream out = System.out;
@@ -60,7 +61,8 @@ public final class DemoCommand implements Callable<Integer> {
     Duration traffic = Durations.parse(duration);
     if (traffic.compareTo(Duration.ofSeconds(45)) < 0) {
       throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--duration: must be at least 45s, was '" + duration + "'");
+          new picocli.CommandLine(this),
+          "--duration: must be at least 45s, was '" + duration + "'");
     }
     // The incident starts 20 s in and lasts 30 s, or until 15 s before the end.
     Duration incidentStart = Duration.ofSeconds(20);
@@ -82,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
           CompletableFuture.supplyAsync(() -> ElasticsearchLauncher.start(System.getenv()));
       stack.onClose(() -> elasticsearch.thenAccept(EmbeddedElasticsearch::close));
 
-      EmbeddedKafka kafka = stack.add(EmbeddedKafka.start(preferredPort(9092)));
+      EmbeddedKafka kafka = stack.add(quietly(() -> EmbeddedKafka.start(preferredPort(9092))));
       String bootstrap = kafka.bootstrapServers();
       out.println("  Kafka (KRaft, in-process)     " + bootstrap);
       SlackSink slack = stack.add(SlackSink.start(0));
@@ -91,7 +93,8 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  SMTP sink                     " + smtp.host() + ":" + smtp.port());
 
       PrometheusRegistry registry = new PrometheusRegistry();
-      String collectorYaml = DemoFiles.collector(bootstrap, preferredPort(4318), preferredPort(8888));
+      String collectorYaml =
+          DemoFiles.collector(bootstrap, preferredPort(4318), preferredPort(8888));
       CollectorService collector =
           stack.add(
               CollectorService.start(
@@ -137,13 +140,13 @@ public final class DemoCommand implements Callable<Integer> {
       while (elapsed(shopStart).compareTo(traffic) < 0) {
         if (alerting == null && elasticsearch.isDone()) {
           EmbeddedElasticsearch es = elasticsearch.join();
-          out.printf("  Elasticsearch ready          %s (%.0f s after start)%n", es.url(), seconds(t0));
+          out.printf(
+              "  Elasticsearch ready          %s (%.0f s after start)%n", es.url(), seconds(t0));
           String alertingYaml =
               DemoFiles.alerting(bootstrap, rules, alertmanager, es.url(), alertingPort);
           DemoFiles.write(
               dir.resolve("vigil.yaml"),
-              DemoFiles.standalone(
-                  portOf(bootstrap), collectorYaml, processorYaml, alertingYaml));
+              DemoFiles.standalone(portOf(bootstrap), collectorYaml, processorYaml, alertingYaml));
           alerting =
               stack.add(
                   AlertingService.start(
@@ -185,6 +188,20 @@ public final class DemoCommand implements Callable<Integer> {
       DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
       summary.print(progress, dir, seconds(t0));
       return progress.sawFiringEverywhere() ? 0 : 1;
+    }
+  }
+
+  /**
+   * Runs {@code start} with stdout silenced: Kafka's storage formatter prints a line there that
+   * would break up the demo's display.
+   */
+  private static <T> T quietly(java.util.function.Supplier<T> start) {
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      return start.get();
+    } finally {
+      System.setOut(original);
     }
   }
 

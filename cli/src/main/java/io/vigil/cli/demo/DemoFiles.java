@@ -24,7 +24,7 @@ final class DemoFiles {
                 severity: critical
                 team: shop
               annotations:
-                summary: "{{ $labels.service }} in {{ $labels.namespace }} fails {{ $value }} of its requests"
+                summary: "{{ $labels.service }} in {{ $labels.namespace }} fails {{ $value | humanizePercentage }} of its requests"
                 runbook: "Check the latest deploy of {{ $labels.service }}; roll back if it is the cause."
             - alert: HighLatencyP99
               expr: latency_ms.p99 > 1500
@@ -33,7 +33,7 @@ final class DemoFiles {
                 severity: warning
                 team: shop
               annotations:
-                summary: "{{ $labels.service }} p99 latency is {{ $value }} ms"
+                summary: "{{ $labels.service }} p99 latency is {{ $value | humanize }} ms"
       """;
 
   static String alertmanager(String slackUrl, String smtpHost, int smtpPort) {
@@ -106,10 +106,11 @@ final class DemoFiles {
   }
 
   /** The whole pipeline as one {@code standalone} file. */
-  static String standalone(
-      int kafkaPort, String collector, String processor, String alerting) {
+  static String standalone(int kafkaPort, String collector, String processor, String alerting) {
     return "# Written by `vigil demo`. Run the same pipeline with:\n"
-        + "#   ./vigil standalone --config .vigil/demo/vigil.yaml\n"
+        + "#   ELASTICSEARCH_URL=http://… ./vigil standalone --config .vigil/demo/vigil.yaml\n"
+        + "# after pointing alertmanager.yml at your Slack webhook and SMTP server (the demo's\n"
+        + "# sinks and Elasticsearch stop with the demo).\n"
         + "embedded_kafka:\n  port: "
         + kafkaPort
         + "\ncollector:\n"

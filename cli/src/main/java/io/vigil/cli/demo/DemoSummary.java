@@ -28,33 +28,43 @@ final class DemoSummary {
     out.println();
     out.println("Summary");
     out.printf("  requests simulated             %,d%n", progress.requests());
-    out.printf("  data points accepted          %,d  (collector, OTLP/HTTP → Kafka)%n", progress.dataPoints());
-    out.printf("  golden-signal windows         %,d  (processor, Kafka Streams)%n", progress.signals());
+    out.printf(
+        "  data points accepted          %,d  (collector, OTLP/HTTP → Kafka)%n",
+        progress.dataPoints());
+    out.printf(
+        "  golden-signal windows         %,d  (processor, Kafka Streams)%n", progress.signals());
     out.printf("  alerts fired                  %,d  (alerting)%n", progress.alertsFired());
-    out.printf("  Slack messages / emails       %d / %d%n", progress.slackPosts(), progress.emails());
+    out.printf(
+        "  Slack messages / emails       %d / %d%n", progress.slackPosts(), progress.emails());
     out.println("  in Elasticsearch (" + elasticsearchUrl + "):");
-    out.printf("    metrics-vigil.signals-default  %s documents%n", count("metrics-vigil.signals-default"));
-    out.printf("    logs-vigil.alerts-default      %s documents%n", count("logs-vigil.alerts-default"));
+    out.printf(
+        "    metrics-vigil.signals-default  %s documents%n",
+        count("metrics-vigil.signals-default"));
+    out.printf(
+        "    logs-vigil.alerts-default      %s documents%n", count("logs-vigil.alerts-default"));
     out.printf("    vigil-alerts (current state)   %s documents%n", count("vigil-alerts"));
     out.println();
     if (progress.sawFiringEverywhere()) {
-      out.printf("The incident was detected and reached Slack and email. (%.0f s in all)%n", seconds);
+      out.printf(
+          "The incident was detected and reached Slack and email. (%.0f s in all)%n", seconds);
     } else {
       out.println("The alert did NOT reach both Slack and email: see the log below.");
     }
     out.println("Where to look next:");
-    out.println("  " + dir.resolve("vigil.yaml") + "  the pipeline the demo ran;");
-    out.println("      run it yourself: ./vigil standalone --config " + dir.resolve("vigil.yaml"));
+    out.println("  " + dir.resolve("vigil.yaml") + "  the pipeline the demo ran, as one file");
+    out.println("      for `./vigil standalone --config` (its header says what to point where)");
     out.println("  " + dir.resolve("rules.yaml") + "  the alert rules");
-    out.println("  " + dir.resolve("alertmanager.yml") + "  notification routing (Alertmanager format)");
+    out.println(
+        "  " + dir.resolve("alertmanager.yml") + "  notification routing (Alertmanager format)");
     out.println("  " + dir.resolve("vigil.log") + "  the services' log");
     out.println("  README.md  configuration reference and deployment");
   }
 
   private void refresh() {
     try {
-      send(HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/_refresh"))
-          .POST(HttpRequest.BodyPublishers.noBody()));
+      send(
+          HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/_refresh"))
+              .POST(HttpRequest.BodyPublishers.noBody()));
     } catch (IOException e) {
       // The counts below will say what is unreachable.
     } catch (InterruptedException e) {
@@ -65,7 +75,8 @@ final class DemoSummary {
   private String count(String index) {
     try {
       HttpResponse<String> response =
-          send(HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count")).GET());
+          send(
+              HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count")).GET());
       if (response.statusCode() == 404) {
         return "0 (no such index)";
       }

@@ -84,7 +84,10 @@ final class ShopWorkload implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (ticker.isShutdown()) {
+      return;
+    }
     ticker.shutdownNow();
     for (Service service : services) {
       service.meterProvider.forceFlush().join(5, TimeUnit.SECONDS);
@@ -122,7 +125,10 @@ final class ShopWorkload implements AutoCloseable {
                           .put("k8s.cluster.name", "demo")
                           .build()));
       OtlpHttpMetricExporter exporter =
-          OtlpHttpMetricExporter.builder().setEndpoint(url).setTimeout(Duration.ofSeconds(5)).build();
+          OtlpHttpMetricExporter.builder()
+              .setEndpoint(url)
+              .setTimeout(Duration.ofSeconds(5))
+              .build();
       this.meterProvider =
           SdkMeterProvider.builder()
               .setResource(resource)

@@ -1,0 +1,332 @@
+package io.vigil.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.AlertingConfig;
+import io.vigil.alerting.AlertingService;
+import io.vigil.collector.CollectorConfig;
+import io.vigil.collector.CollectorService;
+import io.vigil.embedded.elasticsearch.ElasticsearchLauncher;
+import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.slack.SlackSink;
+import io.vigil.embedded.smtp.SmtpSink;
+import io.vigil.model.config.ConfigLoader;
+import io.vigil.model.json.Json;
+import io.vigil.processor.ProcessorConfig;
+import io.vigil.processor.ProcessorService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the skeleton path (collector → Kafka → processor → alerting → Slack) in one JVM under load
+ * and prints, as JSON: data points per second accepted by the collector, and the latency from a
+ * violating data point being accepted to the Slack POST (p50/p99).
+ *
+ * <p>Arguments (all optional): {@code --clients N} (default 4), {@code --seconds S} throughput
+ * phase length (default 30), {@code --points N} data points per request (default 100), {@code
+ * --trials N} alert-latency samples (default 20), {@code --window 10s}, {@code --grace 5s}.
+ */
+public final class SkeletonBench {
+  private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
+
+  private final int clients;
+  private final int seconds;
+  private final int pointsPerRequest;
+  private final int trials;
+  private final String window;
+  private final String grace;
+  private final HttpClient http = HttpClient.newBuilder().build();
+
+  private SkeletonBench(Map<String, String> args) {
+    clients = Integer.parseInt(args.getOrDefault("clients", "4"));
+    seconds = Integer.parseInt(args.getOrDefault("seconds", "30"));
+    pointsPerRequest = Integer.parseInt(args.getOrDefault("points", "100"));
+    trials = Integer.parseInt(args.getOrDefault("trials", "20"));
+    window = args.getOrDefault("window", "10s");
+    grace = args.getOrDefault("grace", "5s");
+  }
+
+  /** Entry point; see the class comment for arguments. */
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new ConcurrentHashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    ObjectNode result = new SkeletonBench(args).run();
+    System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+    System.exit(0);
+  }
+
+  private ObjectNode run() throws Exception {
+    Path dir = Files.createTempDirectory("vigil-bench");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0);
+        EmbeddedElasticsearch es = ElasticsearchLauncher.start(System.getenv());
+        SlackSink slack = SlackSink.start(0);
+        SmtpSink smtp = SmtpSink.start(0)) {
+      String bootstrap = kafka.bootstrapServers();
+      Path rules =
+          Files.writeString(
+              dir.resolve("rules.yaml"),
+              """
+              groups:
+                - name: bench
+                  rules:
+                    - alert: HighErrorRatio
+                      expr: errors.ratio > 0.5
+                      labels: {severity: critical}
+                      annotations: {summary: "{{ $labels.service }}"}
+              """);
+      Path alertmanager =
+          Files.writeString(
+              dir.resolve("alertmanager.yml"),
+              """
+              global: {slack_api_url: '%s'}
+              route: {receiver: slack}
+              receivers:
+                - name: slack
+                  slack_configs: [{channel: '#bench'}]
+              """
+                  .formatted(slack.webhookUrl()));
+      try (CollectorService collector =
+              CollectorService.start(
+                  load(
+                      "kafka: {bootstrap_servers: '%s'}\notlp: {http: {host: 127.0.0.1, port: 0}}\nadmin: {host: 127.0.0.1, port: 0}\n"
+                          .formatted(bootstrap),
+                      CollectorConfig.class),
+                  registry);
+          ProcessorService processor =
+              ProcessorService.start(
+                  load(
+                      "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nwindow: %s\ngrace: %s\nadmin: {host: 127.0.0.1, port: 0}\n"
+                          .formatted(bootstrap, dir.resolve("state"), window, grace),
+                      ProcessorConfig.class),
+                  registry);
+          AlertingService alerting =
+              AlertingService.start(
+                  load(
+                      "kafka: {bootstrap_servers: '%s'}\nrule_files: ['%s']\nalertmanager_config: '%s'\nelasticsearch: {url: '%s'}\nadmin: {host: 127.0.0.1, port: 0}\n"
+                          .formatted(bootstrap, rules, alertmanager, es.url()),
+                      AlertingConfig.class),
+                  registry)) {
+        URI endpoint = URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics");
+        ObjectNode result = Json.mapper().createObjectNode();
+        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores");
+        result.put("java", System.getProperty("java.version"));
+        result.set("throughput", throughput(endpoint));
+        result.set("alert_latency_ms", alertLatency(endpoint, slack));
+        ObjectNode config = result.putObject("config");
+        config.put("window", window);
+        config.put("grace", grace);
+        config.put("clients", clients);
+        config.put("points_per_request", pointsPerRequest);
+        return result;
+      }
+    }
+  }
+
+  /** Phase 1: {@code clients} threads POST as fast as the collector answers. */
+  private ObjectNode throughput(URI endpoint) throws Exception {
+    AtomicLong requests = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(5, seconds / 5));
+    AtomicLong measuredRequests = new AtomicLong();
+    AtomicLong measuredStart = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      futures.add(
+          pool.submit(
+              () -> {
+                long i = 0;
+                while (System.nanoTime() < end) {
+                  byte[] body =
+                      request("load-" + client + "-" + (i++ % 10), System.currentTimeMillis(), 0.01)
+                          .toByteArray();
+                  if (post(endpoint, body) == 200) {
+                    requests.incrementAndGet();
+                    if (System.nanoTime() > warmupEnd) {
+                      measuredStart.compareAndSet(0, System.nanoTime());
+                      measuredRequests.incrementAndGet();
+                    }
+                  } else {
+                    failures.incrementAndGet();
+                  }
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    double measuredSeconds = (System.nanoTime() - measuredStart.get()) / 1e9;
+    ObjectNode node = Json.mapper().createObjectNode();
+    node.put("requests_per_s", round(measuredRequests.get() / measuredSeconds));
+    node.put(
+        "data_points_per_s",
+        round(measuredRequests.get() * (double) pointsPerRequest / measuredSeconds));
+    node.put("requests_total", requests.get());
+    node.put("requests_failed", failures.get());
+    node.put("measured_seconds", round(measuredSeconds));
+    return node;
+  }
+
+  /**
+   * Phase 2: for each trial a fresh service sends one violating request (every point an error);
+   * latency = Slack POST received − collector answered 200. Background traffic keeps stream time
+   * moving on every partition, as real traffic does.
+   */
+  private ObjectNode alertLatency(URI endpoint, SlackSink slack) throws Exception {
+    Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
+    Map<String, Long> latencies = new ConcurrentHashMap<>();
+    slack.onPost(
+        post -> {
+          for (String service : acceptedAt.keySet()) {
+            if (post.body().contains(service)) {
+              latencies.putIfAbsent(
+                  service, post.receivedAt().toEpochMilli() - acceptedAt.get(service));
+            }
+          }
+        });
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(trials + 60L);
+    Future<?> ticker =
+        background.submit(
+            () -> {
+              long i = 0;
+              while (System.nanoTime() < stop && !Thread.currentThread().isInterrupted()) {
+                post(
+                    endpoint,
+                    request("tick-" + (i++ % 12), System.currentTimeMillis(), 0.0).toByteArray());
+                TimeUnit.MILLISECONDS.sleep(50);
+              }
+              return null;
+            });
+    for (int t = 0; t < trials; t++) {
+      String service = String.format("trial-%03d", t);
+      byte[] body = request(service, System.currentTimeMillis(), 1.0).toByteArray();
+      if (post(endpoint, body) == 200) {
+        acceptedAt.put(service, System.currentTimeMillis());
+      }
+      TimeUnit.MILLISECONDS.sleep(1000); // spacing between trials, not synchronisation
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (latencies.size() < acceptedAt.size() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    ticker.cancel(true);
+    background.shutdownNow();
+    long[] sorted = latencies.values().stream().mapToLong(Long::longValue).sorted().toArray();
+    ObjectNode node = Json.mapper().createObjectNode();
+    node.put("samples", sorted.length);
+    node.put("trials", trials);
+    if (sorted.length > 0) {
+      node.put("p50", percentile(sorted, 0.50));
+      node.put("p99", percentile(sorted, 0.99));
+      node.put("min", sorted[0]);
+      node.put("max", sorted[sorted.length - 1]);
+    }
+    return node;
+  }
+
+  private int post(URI endpoint, byte[] body) {
+    try {
+      HttpResponse<Void> response =
+          http.send(
+              HttpRequest.newBuilder(endpoint)
+                  .header("Content-Type", "application/x-protobuf")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return response.statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  /** One request with {@link #pointsPerRequest} delta histogram points, one per route. */
+  private ExportMetricsServiceRequest request(String service, long nowMillis, double errorShare) {
+    long now = TimeUnit.MILLISECONDS.toNanos(nowMillis);
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA);
+    for (int p = 0; p < pointsPerRequest; p++) {
+      boolean error = p < pointsPerRequest * errorShare;
+      long[] counts = new long[BOUNDS.size() + 1];
+      Arrays.fill(counts, 1);
+      histogram.addDataPoints(
+          HistogramDataPoint.newBuilder()
+              .setStartTimeUnixNano(now - 1_000_000_000L)
+              .setTimeUnixNano(now)
+              .setCount(counts.length)
+              .setSum(1.0)
+              .addAllExplicitBounds(BOUNDS)
+              .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
+              .addAttributes(attr("http.route", "/r" + p))
+              .addAttributes(
+                  KeyValue.newBuilder()
+                      .setKey("http.response.status_code")
+                      .setValue(AnyValue.newBuilder().setIntValue(error ? 500 : 200))));
+    }
+    return ExportMetricsServiceRequest.newBuilder()
+        .addResourceMetrics(
+            ResourceMetrics.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(attr("service.name", service)))
+                .addScopeMetrics(
+                    ScopeMetrics.newBuilder()
+                        .addMetrics(
+                            Metric.newBuilder()
+                                .setName("http.server.request.duration")
+                                .setUnit("s")
+                                .setHistogram(histogram))))
+        .build();
+  }
+
+  private static KeyValue attr(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  private static long percentile(long[] sorted, double q) {
+    int index = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  private static <T> T load(String yaml, Class<T> type) {
+    return ConfigLoader.load(yaml, Map.of(), type);
+  }
+}
