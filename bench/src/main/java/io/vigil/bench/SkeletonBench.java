@@ -25,6 +25,9 @@ import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.json.Json;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorService;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -140,6 +143,7 @@ public final class SkeletonBench {
         result.put("java", System.getProperty("java.version"));
         result.set("throughput", throughput(endpoint));
         result.set("alert_latency_ms", alertLatency(endpoint, slack));
+        result.set("memory_mib", memory());
         ObjectNode config = result.putObject("config");
         config.put("window", window);
         config.put("grace", grace);
@@ -254,6 +258,26 @@ public final class SkeletonBench {
       node.put("min", sorted[0]);
       node.put("max", sorted[sorted.length - 1]);
     }
+    return node;
+  }
+
+  /**
+   * Heap of the whole pipeline JVM (collector, processor, alerting, broker; Elasticsearch runs in
+   * its own process): the peak over the run, summed over heap pools, and what is live after a GC.
+   */
+  private static ObjectNode memory() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    System.gc();
+    long live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    ObjectNode node = Json.mapper().createObjectNode();
+    node.put("heap_peak", peak / (1024 * 1024));
+    node.put("heap_live_after_gc", live / (1024 * 1024));
+    node.put("heap_max", Runtime.getRuntime().maxMemory() / (1024 * 1024));
     return node;
   }
 
