@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@WithKafka
 class ProcessorServiceIT {
   private static final Duration DEADLINE = Duration.ofSeconds(90);
 
@@ -57,8 +59,8 @@ class ProcessorServiceIT {
   private static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
-  static void start() throws IOException {
-    kafka = EmbeddedKafka.start();
+  static void start(EmbeddedKafka broker) throws IOException {
+    kafka = broker;
     ProcessorConfig config =
         new ProcessorConfig(
             KafkaSettings.of(kafka.bootstrapServers()),
@@ -79,9 +81,6 @@ class ProcessorServiceIT {
     }
     if (service != null) {
       service.close();
-    }
-    if (kafka != null) {
-      kafka.close();
     }
   }
 

@@ -55,6 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
   Path workDir;
 
   private final PrintStream out = System.out;
+  private volatile boolean finished;
 
   @Override
   public Integer call() throws Exception {
@@ -77,7 +78,16 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("  work folder: " + dir);
     long t0 = System.nanoTime();
     try (DemoStack stack = new DemoStack()) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "vigil-demo-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    if (!finished) {
+                      out.println("Interrupted: stopping everything the demo started …");
+                    }
+                    stack.close();
+                  },
+                  "vigil-demo-shutdown"));
 
       out.println("Starting Elasticsearch in the background (takes a while on first run) …");
       CompletableFuture<EmbeddedElasticsearch> elasticsearch =
@@ -187,6 +197,7 @@ public final class DemoCommand implements Callable<Integer> {
 
       DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
       summary.print(progress, dir, seconds(t0));
+      finished = true;
       return progress.sawFiringEverywhere() ? 0 : 1;
     }
   }

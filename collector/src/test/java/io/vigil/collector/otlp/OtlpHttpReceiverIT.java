@@ -19,6 +19,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
 import io.vigil.collector.kafka.KafkaShipper;
+import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
@@ -38,12 +39,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The OTLP/HTTP receiver and the Kafka shipper together, against a real broker. */
+@WithKafka
 class OtlpHttpReceiverIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static EmbeddedKafka kafka;
@@ -58,17 +59,12 @@ class OtlpHttpReceiverIT {
   private OtlpHttpReceiver receiver;
 
   @BeforeAll
-  static void startKafka() {
-    kafka = EmbeddedKafka.start();
+  static void useBroker(EmbeddedKafka broker) {
+    kafka = broker;
     TopicInitializer.ensureTopics(
         KafkaSettings.of(kafka.bootstrapServers()),
         Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS),
         Map.of());
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
   }
 
   @AfterEach
