@@ -43,7 +43,16 @@ public final class OtlpJson {
     try {
       tree = MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new InvalidProtocolBufferException("not valid JSON: " + e.getOriginalMessage());
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      // Jackson names the (redacted) source inside nested locations; keep only line and column.
+      String problem = e.getOriginalMessage().replaceAll("\\[Source: [^;]*; ", "[");
+      throw new InvalidProtocolBufferException("not valid JSON" + where + ": " + problem);
     } catch (IOException e) {
       throw new InvalidProtocolBufferException("cannot read JSON: " + e.getMessage());
     }
