@@ -13,6 +13,7 @@ import io.vigil.model.config.Durations;
 import io.vigil.processor.ProcessorService;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -144,28 +146,45 @@ public final class DemoCommand implements Callable<Integer> {
           otlpUrl, Durations.format(incidentStart), Durations.format(incidentEnd));
 
       DemoProgress progress = new DemoProgress(out, collector, processor, slack, smtp, shop);
+      int alertingPort = preferredPort(8890);
+      // Alerting starts once Elasticsearch is up; it then reads vigil.signals from the start.
+      Function<String, AlertingService> startAlerting =
+          elasticsearchUrl -> {
+            String alertingYaml =
+                DemoFiles.alerting(bootstrap, rules, alertmanager, elasticsearchUrl, alertingPort);
+            String reusable =
+                DemoFiles.alerting(
+                    bootstrap,
+                    rules,
+                    alertmanager,
+                    "${ELASTICSEARCH_URL:-http://127.0.0.1:9200}",
+                    alertingPort);
+            try {
+              DemoFiles.write(
+                  dir.resolve("vigil.yaml"),
+                  DemoFiles.standalone(portOf(bootstrap), collectorYaml, processorYaml, reusable));
+              AlertingService service =
+                  stack.add(
+                      AlertingService.start(
+                          ConfigLoader.load(
+                              alertingYaml.stripIndent(),
+                              Map.of(),
+                              io.vigil.alerting.AlertingConfig.class),
+                          registry));
+              progress.alerting(service);
+              return service;
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          };
       long shopStart = System.nanoTime();
       AlertingService alerting = null;
-      int alertingPort = preferredPort(8890);
       while (elapsed(shopStart).compareTo(traffic) < 0) {
         if (alerting == null && elasticsearch.isDone()) {
           EmbeddedElasticsearch es = elasticsearch.join();
           out.printf(
               "  Elasticsearch ready          %s (%.0f s after start)%n", es.url(), seconds(t0));
-          String alertingYaml =
-              DemoFiles.alerting(bootstrap, rules, alertmanager, es.url(), alertingPort);
-          DemoFiles.write(
-              dir.resolve("vigil.yaml"),
-              DemoFiles.standalone(portOf(bootstrap), collectorYaml, processorYaml, alertingYaml));
-          alerting =
-              stack.add(
-                  AlertingService.start(
-                      ConfigLoader.load(
-                          alertingYaml.stripIndent(),
-                          Map.of(),
-                          io.vigil.alerting.AlertingConfig.class),
-                      registry));
-          progress.alerting(alerting);
+          alerting = startAlerting.apply(es.url());
           out.println("  alerting                      API and admin :" + alerting.adminPort());
         }
         progress.tick(elapsed(shopStart));
@@ -175,18 +194,7 @@ public final class DemoCommand implements Callable<Integer> {
       shop.close();
       if (alerting == null) {
         out.println("  still waiting for Elasticsearch …");
-        EmbeddedElasticsearch es = elasticsearch.get(120, TimeUnit.SECONDS);
-        String alertingYaml =
-            DemoFiles.alerting(bootstrap, rules, alertmanager, es.url(), alertingPort);
-        alerting =
-            stack.add(
-                AlertingService.start(
-                    ConfigLoader.load(
-                        alertingYaml.stripIndent(),
-                        Map.of(),
-                        io.vigil.alerting.AlertingConfig.class),
-                    registry));
-        progress.alerting(alerting);
+        alerting = startAlerting.apply(elasticsearch.get(120, TimeUnit.SECONDS).url());
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!progress.sawFiringEverywhere() && System.nanoTime() < deadline) {

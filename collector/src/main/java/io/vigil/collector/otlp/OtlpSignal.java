@@ -22,22 +22,11 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
  */
 public enum OtlpSignal {
   /** {@code POST /v1/metrics}, an {@code ExportMetricsServiceRequest}; counts data points. */
-  METRICS("metrics", "/v1/metrics", "ExportMetricsServiceRequest") {
-    @Override
-    public Message.Builder newRequestBuilder() {
-      return ExportMetricsServiceRequest.newBuilder();
-    }
-
-    @Override
-    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
-      return ExportMetricsServiceRequest.parseFrom(body);
-    }
-
-    @Override
-    public Message emptyResponse() {
-      return ExportMetricsServiceResponse.getDefaultInstance();
-    }
-
+  METRICS(
+      "metrics",
+      "/v1/metrics",
+      ExportMetricsServiceRequest.getDefaultInstance(),
+      ExportMetricsServiceResponse.getDefaultInstance()) {
     @Override
     public long count(Message request) {
       long points = 0;
@@ -58,22 +47,11 @@ public enum OtlpSignal {
   },
 
   /** {@code POST /v1/logs}, an {@code ExportLogsServiceRequest}; counts log records. */
-  LOGS("logs", "/v1/logs", "ExportLogsServiceRequest") {
-    @Override
-    public Message.Builder newRequestBuilder() {
-      return ExportLogsServiceRequest.newBuilder();
-    }
-
-    @Override
-    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
-      return ExportLogsServiceRequest.parseFrom(body);
-    }
-
-    @Override
-    public Message emptyResponse() {
-      return ExportLogsServiceResponse.getDefaultInstance();
-    }
-
+  LOGS(
+      "logs",
+      "/v1/logs",
+      ExportLogsServiceRequest.getDefaultInstance(),
+      ExportLogsServiceResponse.getDefaultInstance()) {
     @Override
     public long count(Message request) {
       long records = 0;
@@ -92,22 +70,11 @@ public enum OtlpSignal {
   },
 
   /** {@code POST /v1/traces}, an {@code ExportTraceServiceRequest}; counts spans. */
-  TRACES("traces", "/v1/traces", "ExportTraceServiceRequest") {
-    @Override
-    public Message.Builder newRequestBuilder() {
-      return ExportTraceServiceRequest.newBuilder();
-    }
-
-    @Override
-    public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
-      return ExportTraceServiceRequest.parseFrom(body);
-    }
-
-    @Override
-    public Message emptyResponse() {
-      return ExportTraceServiceResponse.getDefaultInstance();
-    }
-
+  TRACES(
+      "traces",
+      "/v1/traces",
+      ExportTraceServiceRequest.getDefaultInstance(),
+      ExportTraceServiceResponse.getDefaultInstance()) {
     @Override
     public long count(Message request) {
       long spans = 0;
@@ -127,12 +94,14 @@ public enum OtlpSignal {
 
   private final String label;
   private final String path;
-  private final String requestType;
+  private final Message emptyRequest;
+  private final Message emptyResponse;
 
-  OtlpSignal(String label, String path, String requestType) {
+  OtlpSignal(String label, String path, Message emptyRequest, Message emptyResponse) {
     this.label = label;
     this.path = path;
-    this.requestType = requestType;
+    this.emptyRequest = emptyRequest;
+    this.emptyResponse = emptyResponse;
   }
 
   /** The value of the {@code signal} label on the collector's metrics. */
@@ -147,17 +116,23 @@ public enum OtlpSignal {
 
   /** The protobuf message name of the request, e.g. {@code ExportMetricsServiceRequest}. */
   public String requestType() {
-    return requestType;
+    return emptyRequest.getDescriptorForType().getName();
   }
 
   /** A builder for this signal's export request, e.g. to merge OTLP/JSON into. */
-  public abstract Message.Builder newRequestBuilder();
+  public Message.Builder newRequestBuilder() {
+    return emptyRequest.newBuilderForType();
+  }
 
   /** Parses a protobuf-encoded export request; an empty body is a valid empty request. */
-  public abstract Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException;
+  public Message parseProtobuf(byte[] body) throws InvalidProtocolBufferException {
+    return emptyRequest.getParserForType().parseFrom(body);
+  }
 
   /** The empty {@code Export*ServiceResponse} a receiver sends on full success. */
-  public abstract Message emptyResponse();
+  public Message emptyResponse() {
+    return emptyResponse;
+  }
 
   /** Data points (metrics), log records (logs) or spans (traces) in {@code request}. */
   public abstract long count(Message request);
