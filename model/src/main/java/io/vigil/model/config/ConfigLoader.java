@@ -79,8 +79,11 @@ public final class ConfigLoader {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new ConfigException(path(e), "invalid: " + cause.getMessage());
     } catch (InvalidFormatException e) {
-      throw new ConfigException(
-          path(e), e.getValue(), "expected " + e.getTargetType().getSimpleName());
+      String expected =
+          e.getTargetType() == Duration.class
+              ? "must be a duration such as 500ms, 10s, 5m or 1h"
+              : "expected " + e.getTargetType().getSimpleName();
+      throw new ConfigException(path(e), e.getValue(), expected);
     } catch (JsonMappingException e) {
       throw new ConfigException(path(e), "invalid: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {

@@ -78,8 +78,7 @@ class ConfigLoaderTest {
   void namesKeyAndValueOfAnInvalidValue() {
     assertThatThrownBy(() -> ConfigLoader.load("window: -5s", Map.of(), Sample.class))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("window")
-        .hasMessageContaining("-5s");
+        .hasMessage("window: must be a duration such as 500ms, 10s, 5m or 1h, was '-5s'");
     assertThatThrownBy(() -> ConfigLoader.load("window: 0s", Map.of(), Sample.class))
         .isInstanceOf(ConfigException.class)
         .hasMessage("sample.window: must be > 0, was '0s'");
