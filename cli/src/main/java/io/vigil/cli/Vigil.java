@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       CollectorCommand.class,
       ProcessorCommand.class,
       AlertingCommand.class,
+      RulesCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeOnInvalidInput = Vigil.EXIT_USAGE,

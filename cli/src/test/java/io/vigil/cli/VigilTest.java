@@ -82,4 +82,38 @@ class VigilTest {
     assertThat(Vigil.execute("demo", "--duration", "5s")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--duration").contains("5s");
   }
+
+  @Test
+  void checksRuleAndRoutingFiles(@TempDir Path dir) throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.yaml"),
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: errors.ratio > 0.05\n");
+    Path routing =
+        Files.writeString(
+            dir.resolve("alertmanager.yml"),
+            "route: {receiver: r}\nreceivers:\n- name: r\n"
+                + "  slack_configs: [{api_url: 'http://127.0.0.1:1/x'}]\n");
+
+    assertThat(Vigil.execute("rules", "check", rules.toString(), routing.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("rules.yaml: OK, 1 rule")
+        .contains("alertmanager.yml: OK, Alertmanager configuration with 1 receiver");
+  }
+
+  @Test
+  void failsARuleCheckNamingFileAndKey(@TempDir Path dir) throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.yaml"),
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: errors.ration > 0.05\n");
+    Path other = Files.writeString(dir.resolve("other.yaml"), "foo: 1\n");
+
+    assertThat(Vigil.execute("rules", "check", rules.toString(), other.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("FAILED: " + rules + ": groups[0]")
+        .contains("groups[0].rules[0].expr")
+        .contains("errors.ration")
+        .contains("FAILED: " + other + ": neither a rule file");
+  }
 }
