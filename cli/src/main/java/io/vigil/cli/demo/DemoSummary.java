@@ -27,7 +27,7 @@ final class DemoSummary {
     refresh();
     out.println();
     out.println("Summary");
-    out.printf("  requests simulated             %,d%n", progress.requests());
+    out.printf("  requests simulated            %,d%n", progress.requests());
     out.printf(
         "  data points accepted          %,d  (collector, OTLP/HTTP → Kafka)%n",
         progress.dataPoints());
