@@ -11,6 +11,7 @@ final class AlertingMetrics {
   final Counter transitions;
   final Counter dlq;
   final Counter retries;
+  final Counter notificationLog;
 
   AlertingMetrics(PrometheusRegistry registry, IntSupplier firing) {
     signalsEvaluated =
@@ -35,6 +36,13 @@ final class AlertingMetrics {
             .name("vigil_alerting_batch_retries")
             .help("Batches whose output had to be retried, by stage (kafka, elasticsearch)")
             .labelNames("stage")
+            .register(registry);
+    notificationLog =
+        Counter.builder()
+            .name("vigil_alerting_notification_log_writes")
+            .help(
+                "Writes to the notification log (vigil.notifications), by outcome (written, failed)")
+            .labelNames("outcome")
             .register(registry);
     GaugeWithCallback.builder()
         .name("vigil_alerting_alerts_firing")

@@ -10,15 +10,19 @@ import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.RuleLoader;
 import io.vigil.model.Topics;
+import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -37,6 +41,15 @@ import org.slf4j.LoggerFactory;
 public final class AlertingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertingService.class);
   static final String GROUP_ID = "vigil-alerting";
+
+  /**
+   * How far back the restart state reaches: alerts whose last transition, and deliveries whose log
+   * entry, were written longer ago are forgotten at startup.
+   */
+  static final Duration RESTORE_HORIZON = Duration.ofHours(24);
+
+  /** How long startup may spend replaying each of {@code vigil.alerts} and the notification log. */
+  static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(60);
 
   private final SignalLoop loop;
   private final Thread thread;
@@ -96,9 +109,6 @@ public final class AlertingService implements AutoCloseable {
 
     AtomicReference<List<ActiveAlert>> firing = new AtomicReference<>(List.of());
     AlertingMetrics metrics = new AlertingMetrics(registry, () -> firing.get().size());
-    NotificationDispatcher dispatcher =
-        NotificationDispatcher.create(
-            routing, NotificationMetrics.register(registry), SlackNotifier.defaultHttpClient());
 
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
@@ -133,9 +143,39 @@ public final class AlertingService implements AutoCloseable {
                         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                             ByteArrayDeserializer.class.getName())));
 
+    Clock clock = Clock.systemUTC();
+    Instant horizon = clock.instant().minus(RESTORE_HORIZON);
+    NotificationLog log =
+        new NotificationLog(producer, metrics.notificationLog, RESTORE_HORIZON, clock);
+    LastTransitions last = new LastTransitions();
+    try {
+      replay(config, Topics.NOTIFICATIONS, log::load);
+      replay(config, Topics.ALERTS, last::accept);
+    } catch (RuntimeException e) {
+      consumer.close();
+      producer.close();
+      indexer.close();
+      throw e;
+    }
+    List<AlertTransition> restored = last.since(horizon);
     AlertEvaluator evaluator = new AlertEvaluator(rules, config.externalUrl());
+    int active = evaluator.restore(restored);
+    firing.set(evaluator.firing());
+    LOG.info(
+        "restored {} firing alerts from {} recent transitions and {} notification log entries",
+        active,
+        restored.size(),
+        log.size());
+
+    NotificationDispatcher dispatcher =
+        NotificationDispatcher.create(
+            routing,
+            NotificationMetrics.register(registry),
+            SlackNotifier.defaultHttpClient(),
+            log);
     SignalLoop loop =
-        new SignalLoop(consumer, producer, indexer, evaluator, dispatcher, metrics, firing);
+        new SignalLoop(
+            consumer, producer, indexer, evaluator, dispatcher, metrics, firing, restored);
 
     AdminServer admin;
     try {
@@ -165,6 +205,22 @@ public final class AlertingService implements AutoCloseable {
     return new AlertingService(loop, thread, producer, indexer, dispatcher, admin);
   }
 
+  private static void replay(
+      AlertingConfig config,
+      String topic,
+      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    long started = System.nanoTime();
+    if (!TopicReplay.replay(config.kafka(), topic, REPLAY_TIMEOUT, sink)) {
+      LOG.warn(
+          "replaying {} did not reach its end within {}; starting with what was read, so some"
+              + " notifications may be repeated or alerts not restored",
+          topic,
+          REPLAY_TIMEOUT);
+    } else {
+      LOG.debug("replayed {} in {} ms", topic, (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
   /** Golden-signal windows evaluated so far. */
   public long signalsEvaluated() {
     return loop.evaluated();
@@ -178,6 +234,11 @@ public final class AlertingService implements AutoCloseable {
   /** Notifications delivered so far (all integrations). */
   public long notificationsSent() {
     return dispatcher.sent();
+  }
+
+  /** Deliveries skipped because the notification log recorded them already. */
+  public long notificationsDeduplicated() {
+    return dispatcher.deduplicated();
   }
 
   /** The admin port actually bound. */

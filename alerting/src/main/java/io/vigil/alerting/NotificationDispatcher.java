@@ -28,23 +28,42 @@ import org.slf4j.LoggerFactory;
  * Routes each alert transition through the Alertmanager routing tree and hands it to the matched
  * receivers' notifiers. A receiver matched by several routes ({@code continue: true}) is notified
  * once per transition. A failed delivery is counted and logged; it never stops the pipeline.
+ *
+ * <p>Each integration of a receiver has a stable name, {@code <type>[<index among that type>]}
+ * (e.g. {@code slack[0]}, {@code email[1]}), under which the {@link NotificationLog} records
+ * deliveries: a transition the log says was delivered already is skipped and counted as {@code
+ * outcome="deduplicated"}.
  */
 final class NotificationDispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationDispatcher.class);
 
   private final Router router;
-  private final Map<String, List<Notifier>> notifiers;
+  private final Map<String, List<Integration>> notifiers;
+  private final NotificationLog log;
+  private final NotificationMetrics metrics;
   private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
   private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong deduplicated = new AtomicLong();
 
-  NotificationDispatcher(Router router, Map<String, List<Notifier>> notifiers) {
+  NotificationDispatcher(
+      Router router,
+      Map<String, List<Notifier>> notifiers,
+      NotificationLog log,
+      NotificationMetrics metrics) {
     this.router = router;
-    this.notifiers = Map.copyOf(notifiers);
+    Map<String, List<Integration>> named = new HashMap<>();
+    notifiers.forEach((receiver, list) -> named.put(receiver, Integration.name(list)));
+    this.notifiers = Map.copyOf(named);
+    this.log = log;
+    this.metrics = metrics;
   }
 
   /** Builds the notifiers of every receiver in {@code config}. */
   static NotificationDispatcher create(
-      AlertmanagerConfig config, NotificationMetrics metrics, HttpClient http) {
+      AlertmanagerConfig config,
+      NotificationMetrics metrics,
+      HttpClient http,
+      NotificationLog log) {
     Map<String, List<Notifier>> byReceiver = new HashMap<>();
     for (Receiver receiver : config.receivers().values()) {
       List<Notifier> list = new ArrayList<>();
@@ -56,7 +75,7 @@ final class NotificationDispatcher {
       }
       byReceiver.put(receiver.name(), List.copyOf(list));
     }
-    return new NotificationDispatcher(new Router(config.route()), byReceiver);
+    return new NotificationDispatcher(new Router(config.route()), byReceiver, log, metrics);
   }
 
   /** Receiver names {@code labels} route to, in routing order, without repeats. */
@@ -75,14 +94,23 @@ final class NotificationDispatcher {
       Route route = match.getValue();
       Notification notification =
           Notification.of(transition, match.getKey(), route.groupBy(), route.groupByAll());
-      for (Notifier notifier : notifiers.getOrDefault(match.getKey(), List.of())) {
+      String receiver = match.getKey();
+      for (Integration integration : notifiers.getOrDefault(receiver, List.of())) {
+        Notifier notifier = integration.notifier();
         if (transition.state() == AlertTransition.State.RESOLVED && !notifier.sendResolved()) {
+          continue;
+        }
+        String key = NotificationLog.key(transition.fingerprint(), receiver, integration.name());
+        if (log.alreadySent(key, transition)) {
+          metrics.record(notifier.integration(), "deduplicated");
+          deduplicated.incrementAndGet();
           continue;
         }
         try {
           notifier.send(notification);
           delivered++;
           sent.incrementAndGet();
+          log.delivered(receiver, integration.name(), transition);
         } catch (NotificationException e) {
           throttled.warn(
               "{} notification for {} ({}) to receiver {} failed: {}",
@@ -102,11 +130,29 @@ final class NotificationDispatcher {
     return sent.get();
   }
 
+  /** Deliveries skipped because the notification log had them already. */
+  long deduplicated() {
+    return deduplicated.get();
+  }
+
   private Map<String, Route> routes(Map<String, String> labels) {
     Map<String, Route> byReceiver = new LinkedHashMap<>();
     for (Route route : router.match(labels)) {
       byReceiver.putIfAbsent(route.receiver(), route);
     }
     return byReceiver;
+  }
+
+  /** A notifier and its stable name within its receiver. */
+  record Integration(String name, Notifier notifier) {
+    static List<Integration> name(List<Notifier> notifiers) {
+      Map<String, Integer> perType = new HashMap<>();
+      List<Integration> out = new ArrayList<>();
+      for (Notifier n : notifiers) {
+        int index = perType.merge(n.integration(), 1, Integer::sum) - 1;
+        out.add(new Integration(n.integration() + "[" + index + "]", n));
+      }
+      return List.copyOf(out);
+    }
   }
 }

@@ -36,11 +36,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consumer loop on {@code vigil.signals}. For each polled batch: evaluate → produce transitions
- * to {@code vigil.alerts} and rejects to {@code vigil.dlq} (waiting for acks) → index signals and
- * alerts into Elasticsearch → notify → commit. While Kafka or Elasticsearch output fails, the batch
- * is retried with backoff, the partitions are paused (polling continues so the group keeps us) and
- * nothing is committed; each output step runs once per batch.
+ * The consumer loop on {@code vigil.signals}. Before the first poll it dispatches the last
+ * transition of each alert restored at startup (the notification log skips those delivered
+ * already). For each polled batch: evaluate → produce transitions to {@code vigil.alerts} and
+ * rejects to {@code vigil.dlq} (waiting for acks) → index signals and alerts into Elasticsearch →
+ * notify → commit. While Kafka or Elasticsearch output fails, the batch is retried with backoff,
+ * the partitions are paused (polling continues so the group keeps us) and nothing is committed;
+ * each output step runs once per batch.
  */
 final class SignalLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
@@ -55,6 +57,7 @@ final class SignalLoop implements Runnable {
   private final NotificationDispatcher dispatcher;
   private final AlertingMetrics metrics;
   private final AtomicReference<List<ActiveAlert>> firing;
+  private final List<AlertTransition> catchUp;
   private final Deserializer<GoldenSignal> signals =
       JsonSerde.of(GoldenSignal.class).deserializer();
   private final Serializer<AlertTransition> transitions =
@@ -74,8 +77,10 @@ final class SignalLoop implements Runnable {
       AlertEvaluator evaluator,
       NotificationDispatcher dispatcher,
       AlertingMetrics metrics,
-      AtomicReference<List<ActiveAlert>> firing) {
+      AtomicReference<List<ActiveAlert>> firing,
+      List<AlertTransition> catchUp) {
     this.consumer = consumer;
+    this.catchUp = List.copyOf(catchUp);
     this.producer = producer;
     this.indexer = indexer;
     this.evaluator = evaluator;
@@ -87,6 +92,13 @@ final class SignalLoop implements Runnable {
   @Override
   public void run() {
     try {
+      // Transitions produced before a crash may not have been notified; the log skips the rest.
+      for (AlertTransition t : catchUp) {
+        if (!running) {
+          return;
+        }
+        dispatcher.dispatch(t);
+      }
       consumer.subscribe(List.of(Topics.SIGNALS));
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);

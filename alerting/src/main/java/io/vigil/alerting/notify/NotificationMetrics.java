@@ -5,8 +5,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * {@code vigil_alerting_notifications_total{integration,outcome}}: one count per attempt outcome —
- * {@code success}, {@code retry} (a failed attempt that will be retried) or {@code failure} (given
- * up).
+ * {@code success}, {@code retry} (a failed attempt that will be retried), {@code failure} (given
+ * up), or {@code deduplicated} (skipped: the notification log had it already).
  */
 public final class NotificationMetrics {
   private final Counter notifications;
@@ -20,7 +20,8 @@ public final class NotificationMetrics {
     return new NotificationMetrics(
         Counter.builder()
             .name("vigil_alerting_notifications")
-            .help("Notification attempts by integration and outcome (success, retry, failure)")
+            .help(
+                "Notification attempts by integration and outcome (success, retry, failure, deduplicated)")
             .labelNames("integration", "outcome")
             .register(registry));
   }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -87,6 +88,56 @@ public final class AlertEvaluator {
     return transitions;
   }
 
+  /**
+   * Seeds the state from before a restart with the last transition of each alert, as replayed from
+   * {@code vigil.alerts}. A {@code firing} transition makes its (rule, series) firing again, with
+   * its {@code startsAt}, value and annotations, so a window that still meets the condition emits
+   * nothing and the first one that does not emits {@code resolved}. The series is taken from the
+   * alert's {@code cluster}, {@code namespace}, {@code service} and {@code operation} labels; an
+   * alert whose rule no longer exists, or whose labels the rule would no longer produce (its labels
+   * changed) or that overwrites one of those four labels (the series cannot be told), is ignored.
+   * Every transition also raises its series' latest evaluated window to the transition's time
+   * ({@code startsAt} when firing, {@code endsAt} when resolved — both are ends of windows this
+   * series had evaluated), so re-delivered older windows stay ignored. Call before the first {@link
+   * #evaluate}; state already held wins over restored state.
+   *
+   * @return how many firing alerts were restored
+   */
+  public int restore(Collection<AlertTransition> lastTransitions) {
+    int restored = 0;
+    for (AlertTransition t : lastTransitions) {
+      Map<String, String> l = t.labels();
+      String cluster = l.get("cluster");
+      String namespace = l.get("namespace");
+      String service = l.get("service");
+      String operation = l.get("operation");
+      String series = GoldenSignal.seriesKey(cluster, namespace, service, operation);
+      latestWindowEnd.merge(series, t.timestamp(), (a, b) -> a.isAfter(b) ? a : b);
+      if (t.state() != AlertTransition.State.FIRING) {
+        continue;
+      }
+      for (int i = 0; i < rules.size(); i++) {
+        AlertRule rule = rules.get(i);
+        if (!rule.name().equals(t.rule()) || overridesSeriesLabels(rule)) {
+          continue;
+        }
+        Map<String, String> labels = labels(rule, cluster, namespace, service, operation);
+        StateKey key = new StateKey(i, series);
+        if (!Fingerprints.of(labels).equals(t.fingerprint()) || states.containsKey(key)) {
+          continue;
+        }
+        State state = new State(labels, t.startsAt());
+        state.firing = true;
+        state.value = t.value();
+        state.annotations = Map.copyOf(t.annotations());
+        states.put(key, state);
+        restored++;
+        break;
+      }
+    }
+    return restored;
+  }
+
   /** The alerts firing now, sorted by fingerprint. */
   public List<ActiveAlert> firing() {
     List<ActiveAlert> out = new ArrayList<>();
@@ -134,14 +185,29 @@ public final class AlertEvaluator {
   }
 
   private static Map<String, String> labels(AlertRule rule, GoldenSignal signal) {
+    return labels(rule, signal.cluster(), signal.namespace(), signal.service(), signal.operation());
+  }
+
+  private static Map<String, String> labels(
+      AlertRule rule, String cluster, String namespace, String service, String operation) {
     Map<String, String> labels = new TreeMap<>();
-    putIfPresent(labels, "cluster", signal.cluster());
-    putIfPresent(labels, "namespace", signal.namespace());
-    putIfPresent(labels, "service", signal.service());
-    putIfPresent(labels, "operation", signal.operation());
+    putIfPresent(labels, "cluster", cluster);
+    putIfPresent(labels, "namespace", namespace);
+    putIfPresent(labels, "service", service);
+    putIfPresent(labels, "operation", operation);
     labels.putAll(rule.labels());
     labels.put("alertname", rule.name());
     return labels;
+  }
+
+  /** A rule that overwrites a series label makes the series unrecoverable from the alert. */
+  private static boolean overridesSeriesLabels(AlertRule rule) {
+    for (String name : List.of("cluster", "namespace", "service", "operation")) {
+      if (rule.labels().containsKey(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void putIfPresent(Map<String, String> labels, String name, String value) {

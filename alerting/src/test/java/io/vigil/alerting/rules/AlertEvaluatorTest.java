@@ -178,4 +178,104 @@ class AlertEvaluatorTest {
     assertThat(t.labels()).doesNotContainKey("severity");
     assertThat(t.annotations()).containsEntry("summary", "|{{ .Value }}|200");
   }
+
+  private AlertTransition firedBeforeRestart() {
+    AlertEvaluator before = new AlertEvaluator(List.of(rule(Duration.ZERO)), "http://x");
+    return before.evaluate(errorRatio(0, 0.2)).get(0);
+  }
+
+  @Test
+  void restoredFiringAlertDoesNotFireAgain() {
+    AlertTransition fired = firedBeforeRestart();
+
+    assertThat(immediate.restore(List.of(fired))).isEqualTo(1);
+
+    assertThat(immediate.firing())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.fingerprint()).isEqualTo(fired.fingerprint());
+              assertThat(a.startsAt()).isEqualTo(fired.startsAt());
+              assertThat(a.annotations()).isEqualTo(fired.annotations());
+            });
+    assertThat(immediate.evaluate(errorRatio(10, 0.3))).isEmpty();
+    assertThat(immediate.firing()).singleElement().extracting(ActiveAlert::value).isEqualTo(0.3);
+  }
+
+  @Test
+  void restoredFiringAlertResolvesOnTheNextHealthyWindow() {
+    AlertTransition fired = firedBeforeRestart();
+    immediate.restore(List.of(fired));
+
+    List<AlertTransition> out = immediate.evaluate(errorRatio(20, 0.01));
+
+    assertThat(out)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.state()).isEqualTo(State.RESOLVED);
+              assertThat(t.fingerprint()).isEqualTo(fired.fingerprint());
+              assertThat(t.startsAt()).isEqualTo(fired.startsAt());
+              assertThat(t.endsAt()).isEqualTo(T0.plusSeconds(30));
+            });
+    assertThat(immediate.firing()).isEmpty();
+  }
+
+  @Test
+  void restoreIgnoresAlertsOfRulesThatNoLongerExist() {
+    AlertTransition fired = firedBeforeRestart();
+    AlertEvaluator other =
+        new AlertEvaluator(
+            List.of(
+                new AlertRule(
+                    "SlowCheckout",
+                    "golden-signals",
+                    "rules.yaml",
+                    Condition.parse("errors.ratio > 0.05"),
+                    Duration.ZERO,
+                    Map.of("severity", "critical"),
+                    Map.of())),
+            "http://x");
+
+    assertThat(other.restore(List.of(fired))).isZero();
+
+    assertThat(other.firing()).isEmpty();
+    assertThat(other.evaluate(errorRatio(20, 0.01))).isEmpty();
+  }
+
+  @Test
+  void restoreIgnoresAlertsWhoseRuleLabelsChanged() {
+    AlertTransition fired = firedBeforeRestart();
+    AlertEvaluator relabelled =
+        new AlertEvaluator(
+            List.of(
+                new AlertRule(
+                    "HighErrorRatio",
+                    "golden-signals",
+                    "rules.yaml",
+                    Condition.parse("errors.ratio > 0.05"),
+                    Duration.ZERO,
+                    Map.of("severity", "warning"),
+                    Map.of())),
+            "http://x");
+
+    assertThat(relabelled.restore(List.of(fired))).isZero();
+  }
+
+  @Test
+  void restoreKeepsRedeliveredOlderWindowsIgnored() {
+    AlertTransition fired = firedBeforeRestart();
+    AlertEvaluator before = new AlertEvaluator(List.of(rule(Duration.ZERO)), "http://x");
+    before.evaluate(errorRatio(0, 0.2));
+    AlertTransition resolved = before.evaluate(errorRatio(10, 0.01)).get(0);
+
+    immediate.restore(List.of(resolved));
+
+    assertThat(immediate.firing()).isEmpty();
+    assertThat(immediate.evaluate(errorRatio(0, 0.2))).as("re-delivered firing window").isEmpty();
+    assertThat(immediate.evaluate(errorRatio(20, 0.2)))
+        .singleElement()
+        .satisfies(t -> assertThat(t.startsAt()).isEqualTo(T0.plusSeconds(30)))
+        .satisfies(t -> assertThat(t.startsAt()).isNotEqualTo(fired.startsAt()));
+  }
 }

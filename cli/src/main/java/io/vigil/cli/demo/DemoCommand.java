@@ -183,7 +183,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (alerting == null && elasticsearch.isDone()) {
           EmbeddedElasticsearch es = elasticsearch.join();
           out.printf(
-              "  Elasticsearch                 %s (ready %.0f s after start)%n", es.url(), seconds(t0));
+              "  Elasticsearch                 %s (ready %.0f s after start)%n",
+              es.url(), seconds(t0));
           alerting = startAlerting.apply(es.url());
           out.println("  alerting                      API and admin :" + alerting.adminPort());
         }

@@ -1,0 +1,86 @@
+package io.vigil.alerting;
+
+import io.vigil.model.kafka.KafkaSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads a whole topic once, from the beginning up to the end offsets captured when it starts,
+ * without a consumer group (nothing is committed). Used at startup to rebuild state from {@code
+ * vigil.alerts} and {@code vigil.notifications}.
+ */
+final class TopicReplay {
+  private TopicReplay() {}
+
+  /**
+   * Hands every record of {@code topic} up to its current end to {@code sink}, in offset order per
+   * partition.
+   *
+   * @return true when the end was reached, false when {@code timeout} ran out first (what was read
+   *     until then has been handed over)
+   */
+  static boolean replay(
+      KafkaSettings kafka,
+      String topic,
+      Duration timeout,
+      Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            kafka.properties(
+                Map.of(
+                    ConsumerConfig.CLIENT_ID_CONFIG,
+                    "vigil-alerting-replay-" + topic,
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                    "false",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                    "read_committed",
+                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                    ByteArrayDeserializer.class.getName(),
+                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                    ByteArrayDeserializer.class.getName())))) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
+        partitions.add(new TopicPartition(topic, p.partition()));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> remaining = new HashMap<>(consumer.endOffsets(partitions, timeout));
+      while (true) {
+        remaining.entrySet().removeIf(e -> consumer.position(e.getKey(), timeout) >= e.getValue());
+        if (remaining.isEmpty()) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        consumer.pause(complement(partitions, remaining));
+        for (ConsumerRecord<byte[], byte[]> r :
+            consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(500).toNanos())))) {
+          Long end = remaining.get(new TopicPartition(r.topic(), r.partition()));
+          if (end != null && r.offset() < end) {
+            sink.accept(r);
+          }
+        }
+      }
+    }
+  }
+
+  private static List<TopicPartition> complement(
+      List<TopicPartition> all, Map<TopicPartition, Long> remaining) {
+    List<TopicPartition> done = new ArrayList<>(all);
+    done.removeAll(remaining.keySet());
+    return done;
+  }
+}
