@@ -1,5 +1,6 @@
 package io.vigil.model.kafka;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.model.json.Json;
 import java.io.IOException;
@@ -48,6 +49,25 @@ public final class JsonSerde<T> implements Serde<T> {
       }
       try {
         return mapper.readValue(bytes, type);
+      } catch (JsonProcessingException e) {
+        // The original message, without Jackson's "[Source: REDACTED …]" location suffix.
+        String where =
+            e.getLocation() == null
+                ? ""
+                : " (line "
+                    + e.getLocation().getLineNr()
+                    + ", column "
+                    + e.getLocation().getColumnNr()
+                    + ")";
+        throw new SerializationException(
+            "not a valid "
+                + type.getSimpleName()
+                + " on topic "
+                + topic
+                + ": "
+                + e.getOriginalMessage()
+                + where,
+            e);
       } catch (IOException | RuntimeException e) {
         throw new SerializationException(
             "not a valid " + type.getSimpleName() + " on topic " + topic + ": " + e.getMessage(),

@@ -61,7 +61,9 @@ class GoldenSignalTest {
 
     assertThatThrownBy(() -> serde.deserializer().deserialize("vigil.signals", "{oops".getBytes()))
         .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("vigil.signals");
+        .hasMessageContaining("vigil.signals")
+        .hasMessageContaining("line 1, column 2")
+        .hasMessageNotContaining("REDACTED");
     assertThatThrownBy(() -> serde.deserializer().deserialize("vigil.signals", "{}".getBytes()))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("window");
