@@ -22,29 +22,19 @@ import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
 import io.vigil.model.signal.GoldenSignal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 @WithSlackSink
 @WithSmtpSink
 class AlertingServiceIT {
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration TIMEOUT = ServiceTestKit.TIMEOUT;
 
   @Test
   void highErrorRatioReachesSlackEmailElasticsearchAndKafka(
@@ -63,51 +53,10 @@ class AlertingServiceIT {
       SmtpSink smtp,
       @TempDir Path dir)
       throws Exception {
-    Path rules = dir.resolve("golden-signals.yaml");
-    Files.writeString(
-        rules,
-        """
-        groups:
-          - name: golden-signals
-            rules:
-              - alert: HighErrorRatio
-                expr: errors.ratio > 0.05
-                labels: {severity: critical}
-                annotations:
-                  summary: "{{ $labels.service }} error ratio is {{ $value }}"
-        """);
-    Path routing = dir.resolve("alertmanager.yml");
-    Files.writeString(
-        routing,
-        """
-        global:
-          slack_api_url: %s
-          smtp_smarthost: %s
-          smtp_from: vigil@example.org
-          smtp_require_tls: false
-        route:
-          receiver: oncall
-          group_by: [alertname]
-        receivers:
-          - name: oncall
-            slack_configs: [{channel: '#alerts'}]
-            email_configs: [{to: oncall@example.org}]
-        inhibit_rules:
-          - source_matchers: [severity="critical"]
-            target_matchers: [severity="warning"]
-        """
-            .formatted(slack.webhookUrl(), smtp.smarthost()));
-    AlertingConfig config =
-        AlertingConfig.of(
-            KafkaSettings.of(kafka.bootstrapServers()),
-            List.of(rules),
-            routing,
-            ElasticsearchSettings.of(es.url()),
-            "http://vigil.example.org:8890",
-            new AdminSettings("127.0.0.1", 0));
+    AlertingConfig config = ServiceTestKit.config(kafka, es, slack, smtp, dir, false);
 
     try (AlertingService service = AlertingService.start(config, new PrometheusRegistry());
-        KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+        KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       GoldenSignal signal = Signals.errorRatio("checkout-it", 0, 0.2);
       producer.send(record("not json at all".getBytes(StandardCharsets.UTF_8))).get();
       producer.send(record(Json.mapper().writeValueAsBytes(signal))).get();
@@ -133,7 +82,7 @@ class AlertingServiceIT {
           ElasticsearchIndexer.create(
               ElasticsearchSettings.of(es.url()), new PrometheusRegistry())) {
         GetResponse<ObjectNode> doc =
-            await(
+            ServiceTestKit.await(
                 () ->
                     reader
                         .client()
@@ -154,16 +103,18 @@ class AlertingServiceIT {
                   StandardCharsets.UTF_8))
           .isEqualTo("invalid_signal");
 
-      JsonNode alerts = await(() -> get(service, "/api/v2/alerts"), a -> a.size() == 1);
+      JsonNode alerts =
+          ServiceTestKit.await(
+              () -> ServiceTestKit.get(service, "/api/v2/alerts"), a -> a.size() == 1);
       assertThat(alerts.get(0).get("fingerprint").asText()).isEqualTo(transition.fingerprint());
       assertThat(alerts.get(0).at("/status/state").asText()).isEqualTo("active");
       assertThat(alerts.get(0).at("/labels/alertname").asText()).isEqualTo("HighErrorRatio");
       assertThat(alerts.get(0).at("/receivers/0/name").asText()).isEqualTo("oncall");
 
-      await(service::signalsEvaluated, n -> n == 1);
-      await(service::notificationsSent, n -> n == 2);
+      ServiceTestKit.await(service::signalsEvaluated, n -> n == 1);
+      ServiceTestKit.await(service::notificationsSent, n -> n == 2);
       assertThat(service.alertsFired()).isEqualTo(1);
-      await(service::ready, r -> r);
+      ServiceTestKit.await(service::ready, r -> r);
       assertThat(slack.acceptedPosts()).hasSize(1);
     }
   }
@@ -171,13 +122,6 @@ class AlertingServiceIT {
   private static ProducerRecord<byte[], byte[]> record(byte[] value) {
     return new ProducerRecord<>(
         Topics.SIGNALS, "c1/shop/checkout-it/POST /pay".getBytes(StandardCharsets.UTF_8), value);
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-    Properties props = kafka.clientProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    return new KafkaProducer<>(props);
   }
 
   private static AlertTransition firstTransition(EmbeddedKafka kafka) throws Exception {
@@ -203,34 +147,5 @@ class AlertingServiceIT {
       assertThat(got).as("records on " + topic).isNotEmpty();
       return got.get(0);
     }
-  }
-
-  private static JsonNode get(AlertingService service, String path) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.adminPort() + path))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return Json.mapper().readTree(response.body());
-  }
-
-  private static <T> T await(Callable<T> probe, java.util.function.Predicate<T> done)
-      throws Exception {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    T last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        last = probe.call();
-        if (done.test(last)) {
-          return last;
-        }
-      } catch (Exception e) {
-        // not there yet (e.g. index not created); poll again
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("condition not met within " + TIMEOUT + ", last value: " + last);
   }
 }

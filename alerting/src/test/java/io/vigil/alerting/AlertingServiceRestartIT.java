@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
 import io.vigil.alerting.rules.Signals;
 import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
 import io.vigil.embedded.junit.WithElasticsearch;
@@ -17,33 +16,21 @@ import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
 import io.vigil.model.signal.GoldenSignal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Callable;
 import java.util.function.IntSupplier;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
 @WithSlackSink
 @WithSmtpSink
 class AlertingServiceRestartIT {
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final Duration QUIET = Duration.ofSeconds(3);
 
   @Test
@@ -67,37 +53,40 @@ class AlertingServiceRestartIT {
       SmtpSink smtp,
       @TempDir Path dir)
       throws Exception {
-    AlertingConfig config = config(kafka, es, slack, smtp, dir);
+    AlertingConfig config = ServiceTestKit.config(kafka, es, slack, smtp, dir, true);
     String service = "restart-still-firing";
-    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+    try (KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       try (AlertingService first = AlertingService.start(config, new PrometheusRegistry())) {
         send(producer, Signals.errorRatio(service, 0, 0.2));
-        assertThat(slack.awaitPost(TIMEOUT).text()).contains("[FIRING:1] HighErrorRatio");
-        smtp.awaitMessages(1, TIMEOUT);
-        await(first::notificationsSent, n -> n == 2);
+        assertThat(slack.awaitPost(ServiceTestKit.TIMEOUT).text())
+            .contains("[FIRING:1] HighErrorRatio");
+        smtp.awaitMessages(1, ServiceTestKit.TIMEOUT);
+        ServiceTestKit.await(first::notificationsSent, n -> n == 2);
         awaitAllCommitted(kafka);
       }
 
       try (AlertingService second = AlertingService.start(config, new PrometheusRegistry())) {
         // the restored FIRING was replayed to both notifiers and skipped by the log (other tests in
         // this class may add their own alerts to the count)
-        await(second::notificationsDeduplicated, n -> n >= 2);
-        JsonNode alerts = await(() -> get(second, "/api/v2/alerts"), a -> a.size() == 1);
+        ServiceTestKit.await(second::notificationsDeduplicated, n -> n >= 2);
+        JsonNode alerts =
+            ServiceTestKit.await(
+                () -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.size() == 1);
         assertThat(alerts.get(0).at("/labels/service").asText()).isEqualTo(service);
 
         send(producer, Signals.errorRatio(service, 10, 0.3));
-        await(second::signalsEvaluated, n -> n == 1);
+        ServiceTestKit.await(second::signalsEvaluated, n -> n == 1);
         assertStays(() -> slack.posts().size(), 1);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
 
         send(producer, Signals.errorRatio(service, 20, 0.01));
-        List<SlackPost> posts = slack.awaitPosts(2, TIMEOUT);
+        List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
         assertThat(posts.get(1).text()).contains("[RESOLVED] HighErrorRatio").contains(service);
-        await(second::signalsEvaluated, n -> n == 2);
+        ServiceTestKit.await(second::signalsEvaluated, n -> n == 2);
         assertStays(() -> slack.posts().size(), 2);
         assertThat(smtp.messages()).as("email has send_resolved: false").hasSize(1);
-        await(() -> get(second, "/api/v2/alerts"), a -> a.isEmpty());
+        ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
       }
     }
   }
@@ -110,73 +99,30 @@ class AlertingServiceRestartIT {
       SmtpSink smtp,
       @TempDir Path dir)
       throws Exception {
-    AlertingConfig config = config(kafka, es, slack, smtp, dir);
+    AlertingConfig config = ServiceTestKit.config(kafka, es, slack, smtp, dir, true);
     String service = "restart-recovered-while-down";
-    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+    try (KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       try (AlertingService first = AlertingService.start(config, new PrometheusRegistry())) {
         send(producer, Signals.errorRatio(service, 0, 0.2));
-        slack.awaitPost(TIMEOUT);
-        smtp.awaitMessages(1, TIMEOUT);
-        await(first::notificationsSent, n -> n == 2);
+        slack.awaitPost(ServiceTestKit.TIMEOUT);
+        smtp.awaitMessages(1, ServiceTestKit.TIMEOUT);
+        ServiceTestKit.await(first::notificationsSent, n -> n == 2);
         awaitAllCommitted(kafka);
       }
 
       send(producer, Signals.errorRatio(service, 10, 0.01));
 
       try (AlertingService second = AlertingService.start(config, new PrometheusRegistry())) {
-        List<SlackPost> posts = slack.awaitPosts(2, TIMEOUT);
+        List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
         assertThat(posts.get(0).text()).contains("[FIRING:1] HighErrorRatio");
         assertThat(posts.get(1).text()).contains("[RESOLVED] HighErrorRatio").contains(service);
-        await(second::signalsEvaluated, n -> n == 1);
+        ServiceTestKit.await(second::signalsEvaluated, n -> n == 1);
         assertStays(() -> slack.posts().size(), 2);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
-        await(() -> get(second, "/api/v2/alerts"), a -> a.isEmpty());
+        ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
       }
     }
-  }
-
-  private static AlertingConfig config(
-      EmbeddedKafka kafka, EmbeddedElasticsearch es, SlackSink slack, SmtpSink smtp, Path dir)
-      throws Exception {
-    Path rules = dir.resolve("golden-signals.yaml");
-    Files.writeString(
-        rules,
-        """
-        groups:
-          - name: golden-signals
-            rules:
-              - alert: HighErrorRatio
-                expr: errors.ratio > 0.05
-                labels: {severity: critical}
-                annotations:
-                  summary: "{{ $labels.service }} error ratio is {{ $value }}"
-        """);
-    Path routing = dir.resolve("alertmanager.yml");
-    Files.writeString(
-        routing,
-        """
-        global:
-          slack_api_url: %s
-          smtp_smarthost: %s
-          smtp_from: vigil@example.org
-          smtp_require_tls: false
-        route:
-          receiver: oncall
-          group_by: [alertname]
-        receivers:
-          - name: oncall
-            slack_configs: [{channel: '#alerts', send_resolved: true}]
-            email_configs: [{to: oncall@example.org}]
-        """
-            .formatted(slack.webhookUrl(), smtp.smarthost()));
-    return AlertingConfig.of(
-        KafkaSettings.of(kafka.bootstrapServers()),
-        List.of(rules),
-        routing,
-        ElasticsearchSettings.of(es.url()),
-        "http://vigil.example.org:8890",
-        new AdminSettings("127.0.0.1", 0));
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, GoldenSignal signal)
@@ -190,17 +136,10 @@ class AlertingServiceRestartIT {
         .get();
   }
 
-  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-    Properties props = kafka.clientProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    return new KafkaProducer<>(props);
-  }
-
   /** Waits until the service's group has committed everything on {@code vigil.signals}. */
   private static void awaitAllCommitted(EmbeddedKafka kafka) throws Exception {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
-      await(
+      ServiceTestKit.await(
           () -> {
             TopicDescription topic =
                 admin
@@ -241,33 +180,5 @@ class AlertingServiceRestartIT {
       assertThat(count.getAsInt()).isEqualTo(expected);
       Thread.sleep(100);
     }
-  }
-
-  private static JsonNode get(AlertingService service, String path) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.adminPort() + path))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return Json.mapper().readTree(response.body());
-  }
-
-  private static <T> T await(Callable<T> probe, Predicate<T> done) throws Exception {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    T last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        last = probe.call();
-        if (done.test(last)) {
-          return last;
-        }
-      } catch (Exception e) {
-        // not there yet; poll again
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("condition not met within " + TIMEOUT + ", last value: " + last);
   }
 }
