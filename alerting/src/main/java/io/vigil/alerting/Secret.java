@@ -28,11 +28,6 @@ public final class Secret {
     return value;
   }
 
-  /** Whether the secret is the empty string. */
-  public boolean isEmpty() {
-    return value.isEmpty();
-  }
-
   @Override
   public String toString() {
     return "<secret>";

@@ -2,10 +2,12 @@ package io.vigil.alerting;
 
 import io.vigil.alerting.elasticsearch.BulkResult;
 import io.vigil.alerting.elasticsearch.ElasticsearchIndexer;
+import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.model.signal.GoldenSignal;
@@ -29,7 +31,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -47,8 +49,10 @@ import org.slf4j.LoggerFactory;
 final class SignalLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
   private static final Duration POLL = Duration.ofMillis(500);
-  private static final Duration RETRY_INITIAL = Duration.ofMillis(500);
-  private static final Duration RETRY_MAX = Duration.ofSeconds(30);
+
+  /** Retries of the durable output steps: 0.5 s doubling to 30 s, until they succeed. */
+  private static final Backoff RETRY =
+      new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), Integer.MAX_VALUE);
 
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<byte[], byte[]> producer;
@@ -201,17 +205,16 @@ final class SignalLoop implements Runnable {
         Topics.DLQ,
         reason,
         detail);
-    RecordHeaders headers = new RecordHeaders();
-    headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, record.topic().getBytes(StandardCharsets.UTF_8));
+    Headers headers = DeadLetters.headers(null, reason, record.topic());
     headers.add(
-        "vigil.dlq.source.partition",
+        Topics.DLQ_SOURCE_PARTITION_HEADER,
         Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
     headers.add(
-        "vigil.dlq.source.offset", Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+        Topics.DLQ_SOURCE_OFFSET_HEADER,
+        Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
     String error = detail == null ? reason : detail;
     headers.add(
-        "vigil.dlq.error",
+        Topics.DLQ_ERROR_HEADER,
         error.substring(0, Math.min(error.length(), 1000)).getBytes(StandardCharsets.UTF_8));
     return new ProducerRecord<>(Topics.DLQ, null, record.key(), record.value(), headers);
   }
@@ -246,7 +249,7 @@ final class SignalLoop implements Runnable {
           attempt++;
           inError = true;
           metrics.retries.labelValues(stage).inc();
-          Duration wait = backoff(attempt);
+          Duration wait = RETRY.delay(attempt);
           throttled.warn(
               "{} output failed (attempt {}), retrying in {}: {}",
               stage,
@@ -312,11 +315,6 @@ final class SignalLoop implements Runnable {
         consumer.pause(assigned);
       }
     }
-  }
-
-  private static Duration backoff(int attempt) {
-    Duration d = RETRY_INITIAL.multipliedBy(1L << Math.min(attempt - 1, 16));
-    return d.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : d;
   }
 
   private static final class Batch {

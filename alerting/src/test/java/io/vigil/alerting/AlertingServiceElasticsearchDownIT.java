@@ -20,14 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +57,7 @@ class AlertingServiceElasticsearchDownIT {
             new AdminSettings("127.0.0.1", 0));
 
     try (AlertingService service = AlertingService.start(config, new PrometheusRegistry());
-        KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+        KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       producer
           .send(
               new ProducerRecord<>(
@@ -88,28 +84,12 @@ class AlertingServiceElasticsearchDownIT {
 
   private static String awaitNotReady(AlertingService service, String check) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + service.adminPort() + "/readyz"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      last = response.statusCode() + " " + response.body();
-      if (response.statusCode() == 503 && response.body().contains(check)) {
-        return response.body();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("readiness never failed on " + check + "; last: " + last);
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-    Properties props = kafka.clientProperties();
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    return new KafkaProducer<>(props);
+    HttpRequest readyz =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.adminPort() + "/readyz"))
+            .build();
+    return ServiceTestKit.await(
+            () -> http.send(readyz, HttpResponse.BodyHandlers.ofString()),
+            response -> response.statusCode() == 503 && response.body().contains(check))
+        .body();
   }
 }

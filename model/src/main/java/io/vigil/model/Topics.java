@@ -38,5 +38,14 @@ public final class Topics {
   /** Header on DLQ records naming the topic the record came from. */
   public static final String DLQ_SOURCE_TOPIC_HEADER = "vigil.dlq.source.topic";
 
+  /** Header on DLQ records naming the partition the record came from. */
+  public static final String DLQ_SOURCE_PARTITION_HEADER = "vigil.dlq.source.partition";
+
+  /** Header on DLQ records naming the offset the record had. */
+  public static final String DLQ_SOURCE_OFFSET_HEADER = "vigil.dlq.source.offset";
+
+  /** Header on DLQ records with the error text (at most 1000 characters). */
+  public static final String DLQ_ERROR_HEADER = "vigil.dlq.error";
+
   private Topics() {}
 }

@@ -1,14 +1,12 @@
 package io.vigil.processor;
 
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.runtime.ThrottlingLogger;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.LoggerFactory;
@@ -72,7 +70,8 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
               record.timestamp() >= 0 ? record.timestamp() : null,
               record.key(),
               record.value(),
-              headers(record.headers(), REASON + ": " + exception.getMessage(), record.topic()));
+              DeadLetters.headers(
+                  record.headers(), REASON + ": " + exception.getMessage(), record.topic()));
       producer.send(
           dead,
           (metadata, error) -> {
@@ -82,18 +81,5 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
           });
     }
     return DeserializationHandlerResponse.CONTINUE;
-  }
-
-  /**
-   * {@code original} plus the {@code vigil.dlq.reason} and {@code vigil.dlq.source.topic} headers,
-   * as every DLQ record of the processor carries them.
-   */
-  public static Headers headers(Headers original, String reason, String sourceTopic) {
-    RecordHeaders headers = new RecordHeaders(original == null ? new RecordHeaders() : original);
-    headers.remove(Topics.DLQ_REASON_HEADER);
-    headers.remove(Topics.DLQ_SOURCE_TOPIC_HEADER);
-    headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, sourceTopic.getBytes(StandardCharsets.UTF_8));
-    return headers;
   }
 }

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -38,18 +37,18 @@ public final class ProcessorService implements AutoCloseable {
   private final KafkaStreams streams;
   private final Producer<byte[], byte[]> dlqProducer;
   private final AdminServer admin;
-  private final AtomicLong signalsEmitted;
+  private final ProcessorMetrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ProcessorService(
       KafkaStreams streams,
       Producer<byte[], byte[]> dlqProducer,
       AdminServer admin,
-      AtomicLong signalsEmitted) {
+      ProcessorMetrics metrics) {
     this.streams = streams;
     this.dlqProducer = dlqProducer;
     this.admin = admin;
-    this.signalsEmitted = signalsEmitted;
+    this.metrics = metrics;
   }
 
   /**
@@ -67,15 +66,7 @@ public final class ProcessorService implements AutoCloseable {
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
-    AtomicLong emitted = new AtomicLong();
-    Topology topology =
-        GoldenSignalsTopology.build(
-            config,
-            metrics,
-            signal -> {
-              emitted.incrementAndGet();
-              latest.record(signal);
-            });
+    Topology topology = GoldenSignalsTopology.build(config, metrics, latest::record);
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
     Producer<byte[], byte[]> dlqProducer = null;
@@ -113,7 +104,7 @@ public final class ProcessorService implements AutoCloseable {
           config.window(),
           config.grace(),
           admin.port());
-      return new ProcessorService(streams, dlqProducer, admin, emitted);
+      return new ProcessorService(streams, dlqProducer, admin, metrics);
     } catch (RuntimeException e) {
       if (dlqProducer != null) {
         dlqProducer.close(Duration.ZERO);
@@ -139,7 +130,7 @@ public final class ProcessorService implements AutoCloseable {
 
   /** Signals emitted since start (as seen by this instance's stream threads). */
   public long signalsEmitted() {
-    return signalsEmitted.get();
+    return metrics.signalsEmitted();
   }
 
   /** The port the admin endpoint is bound to. */

@@ -13,13 +13,6 @@ class StreamThreadCrashPolicyTest {
   private static final RuntimeException BOOM = new IllegalStateException("boom");
 
   @Test
-  void replacesAThreadThatDiesOnce() {
-    StreamThreadCrashPolicy policy =
-        new StreamThreadCrashPolicy(3, Duration.ofMinutes(10), Clock.systemUTC());
-    assertThat(policy.handle(BOOM)).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
-  }
-
-  @Test
   void shutsDownWhenThreadsKeepDying() {
     Clock clock = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
     StreamThreadCrashPolicy policy = new StreamThreadCrashPolicy(3, Duration.ofMinutes(10), clock);

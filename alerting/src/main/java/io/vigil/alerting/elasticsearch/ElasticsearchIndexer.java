@@ -190,11 +190,6 @@ public final class ElasticsearchIndexer implements AutoCloseable {
     }
   }
 
-  /** Whether signals and transitions go to data streams (else ordinary indices, same names). */
-  public boolean dataStreams() {
-    return dataStreams;
-  }
-
   /** Whether the last call reached Elasticsearch. */
   public boolean healthy() {
     return healthy.get();

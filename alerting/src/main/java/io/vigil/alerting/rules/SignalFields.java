@@ -22,11 +22,6 @@ final class SignalFields {
 
   private SignalFields() {}
 
-  /** Every numeric path, sorted. */
-  static List<String> paths() {
-    return List.copyOf(NUMERIC.keySet());
-  }
-
   /** Whether {@code path} names a numeric field. */
   static boolean isNumeric(String path) {
     return NUMERIC.containsKey(path);

@@ -197,15 +197,6 @@ public final class YamlNode {
     return out;
   }
 
-  /** A list of strings; absent is empty. */
-  public List<String> stringList() {
-    List<String> out = new ArrayList<>();
-    for (YamlNode element : elements()) {
-      out.add(element.requiredText());
-    }
-    return out;
-  }
-
   private void requireMapping() {
     if (!node.isObject()) {
       throw hidden("must be a mapping of keys to values");

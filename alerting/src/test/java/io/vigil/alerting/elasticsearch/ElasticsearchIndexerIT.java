@@ -6,6 +6,7 @@ import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.vigil.alerting.notify.Alerts;
 import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.rules.Signals;
@@ -128,10 +129,19 @@ class ElasticsearchIndexerIT {
               assertThat(f.reason()).endsWith("parsing_exception");
               assertThat(f.message()).contains("errors.ratio");
             });
-    assertThat(
+    CounterSnapshot failures =
+        (CounterSnapshot)
             registry.scrape().stream()
                 .filter(m -> m.getMetadata().getName().equals("vigil_alerting_es_failures"))
-                .count())
-        .isEqualTo(1);
+                .findFirst()
+                .orElseThrow();
+    assertThat(failures.getDataPoints())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getLabels().get("index")).isEqualTo(ElasticsearchIndexer.SIGNALS);
+              assertThat(d.getLabels().get("reason")).endsWith("parsing_exception");
+              assertThat(d.getValue()).isEqualTo(1.0);
+            });
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * How a service reaches Kafka.
@@ -49,7 +50,7 @@ public record KafkaSettings(
   public Properties properties(Map<String, Object> base) {
     Properties props = new Properties();
     props.putAll(base);
-    props.put("bootstrap.servers", bootstrapServers);
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.putAll(overrides);
     return props;
   }

@@ -3,8 +3,8 @@ package io.vigil.processor.signals;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.runtime.ThrottlingLogger;
-import io.vigil.processor.DeadLetterHandler;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,8 +93,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
         .forward(
             new Record<String, Decoded>(
                 null,
-                new Rejected(record.key(), record.value(), reason, detail),
+                new Rejected(record.key(), record.value()),
                 record.timestamp(),
-                DeadLetterHandler.headers(record.headers(), reason + ": " + detail, topic)));
+                DeadLetters.headers(record.headers(), reason + ": " + detail, topic)));
   }
 }

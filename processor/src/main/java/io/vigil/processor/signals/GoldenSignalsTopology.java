@@ -76,15 +76,6 @@ public final class GoldenSignalsTopology {
   private GoldenSignalsTopology() {}
 
   /** The topology, with counters in a private registry. */
-  public static Topology build(ProcessorConfig config) {
-    return build(config, ProcessorMetrics.unexported());
-  }
-
-  /** The topology, counting in {@code metrics}. */
-  public static Topology build(ProcessorConfig config, ProcessorMetrics metrics) {
-    return build(config, metrics, signal -> {});
-  }
-
   /**
    * The topology, counting in {@code metrics} and showing every emitted signal to {@code listener}
    * (on a stream thread, before the transaction commits: for monitoring, not delivery).

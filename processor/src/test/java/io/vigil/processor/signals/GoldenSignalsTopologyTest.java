@@ -78,7 +78,9 @@ class GoldenSignalsTopologyTest {
     Properties props = config.streamsProperties();
     props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
     props.put(DeadLetterHandler.PRODUCER_CONFIG, handlerDlq);
-    driver = new TopologyTestDriver(GoldenSignalsTopology.build(config, metrics), props, T0);
+    driver =
+        new TopologyTestDriver(
+            GoldenSignalsTopology.build(config, metrics, signal -> {}), props, T0);
     input =
         driver.createInputTopic(
             Topics.OTLP_METRICS, new ByteArraySerializer(), new ByteArraySerializer());
@@ -434,7 +436,9 @@ class GoldenSignalsTopologyTest {
   @Test
   void repartitionsOnceByTheSeries() {
     TopologyDescription description =
-        GoldenSignalsTopology.build(ProcessorConfig.defaults()).describe();
+        GoldenSignalsTopology.build(
+                ProcessorConfig.defaults(), ProcessorMetrics.unexported(), signal -> {})
+            .describe();
     Set<String> sourceTopics =
         description.subtopologies().stream()
             .flatMap(s -> s.nodes().stream())

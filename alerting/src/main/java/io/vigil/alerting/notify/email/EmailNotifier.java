@@ -237,13 +237,6 @@ public final class EmailNotifier implements Notifier {
       if (t instanceof IOException) {
         return true;
       }
-      if (t instanceof MessagingException m
-          && m.getNextException() != null
-          && m.getNextException() != t.getCause()) {
-        if (m.getNextException() instanceof IOException) {
-          return true;
-        }
-      }
     }
     // jakarta.mail reports connect failures as MessagingException("Couldn't connect...",
     // IOException)
