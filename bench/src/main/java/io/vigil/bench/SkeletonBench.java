@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Runs the skeleton path (collector → Kafka → processor → alerting → Slack) in one JVM under load
@@ -152,15 +153,7 @@ public final class SkeletonBench {
         return result;
       }
     } finally {
-      deleteRecursively(dir);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      Utils.delete(dir.toFile());
     }
   }
 

@@ -26,14 +26,13 @@ final class ClusterHealth {
   ClusterHealth(String baseUrl) {
     URI base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.authorization =
-        Optional.ofNullable(base.getRawUserInfo())
+        // getUserInfo() decodes %XX escapes only; URLDecoder would also turn '+' into a space.
+        Optional.ofNullable(base.getUserInfo())
             .map(
                 info ->
                     "Basic "
                         + Base64.getEncoder()
-                            .encodeToString(
-                                java.net.URLDecoder.decode(info, StandardCharsets.UTF_8)
-                                    .getBytes(StandardCharsets.UTF_8)));
+                            .encodeToString(info.getBytes(StandardCharsets.UTF_8)));
     URI withoutUser =
         URI.create(
             base.getScheme()
@@ -42,6 +41,11 @@ final class ClusterHealth {
                 + (base.getPort() == -1 ? "" : ":" + base.getPort())
                 + base.getRawPath());
     this.healthUri = withoutUser.resolve("_cluster/health?wait_for_status=yellow&timeout=1s");
+  }
+
+  /** The {@code Authorization} header sent with each probe, from the URL's user info. */
+  Optional<String> authorization() {
+    return authorization;
   }
 
   /**

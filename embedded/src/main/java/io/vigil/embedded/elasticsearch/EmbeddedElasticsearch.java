@@ -104,7 +104,6 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
     List<ProcessHandle> tree = new ArrayList<>();
     process.descendants().forEach(tree::add);
     tree.add(process.toHandle());
-    process.destroy();
     tree.forEach(ProcessHandle::destroy);
     long deadline = System.nanoTime() + GRACEFUL_STOP.toNanos();
     for (ProcessHandle handle : tree) {

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vigil.model.json.Json;
+import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -228,7 +228,7 @@ public final class SlackSink implements AutoCloseable {
     try (exchange) {
       if (!"POST".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "POST");
-        respond(exchange, 405, "method_not_allowed");
+        AdminServer.respond(exchange, 405, "method_not_allowed");
         return;
       }
       String body;
@@ -271,7 +271,7 @@ public final class SlackSink implements AutoCloseable {
           LOG.warn("Slack sink listener failed", e);
         }
       }
-      respond(exchange, status, status == 200 ? "ok" : failureBody(status));
+      AdminServer.respond(exchange, status, status == 200 ? "ok" : failureBody(status));
     }
   }
 
@@ -289,15 +289,6 @@ public final class SlackSink implements AutoCloseable {
       return Json.mapper().readTree(body);
     } catch (JsonProcessingException e) {
       return null;
-    }
-  }
-
-  private static void respond(HttpExchange exchange, int status, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
     }
   }
 }

@@ -34,4 +34,16 @@ class ClusterHealthTest {
     assertThat(distribution.version()).isEqualTo("8.19.21");
     assertThat(distribution.cacheRoot().toString()).isEqualTo("/var/tmp/x/vigil-elasticsearch");
   }
+
+  @Test
+  void sendsCredentialsFromTheUrlAsTheUserWroteThem() {
+    ClusterHealth health = new ClusterHealth("http://elastic:a+b%40c@127.0.0.1:9200");
+
+    assertThat(health.authorization())
+        .contains(
+            "Basic "
+                + java.util.Base64.getEncoder()
+                    .encodeToString(
+                        "elastic:a+b@c".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
 }
