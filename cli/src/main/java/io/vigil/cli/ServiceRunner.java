@@ -1,54 +1,71 @@
 package io.vigil.cli;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps started parts running until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes them in
- * reverse start order.
+ * Holds what a command started and closes it in reverse start order exactly once: at the end of the
+ * command, or when the JVM is asked to stop (Ctrl-C, SIGTERM).
  */
-final class ServiceRunner implements AutoCloseable {
+public final class ServiceRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
 
-  private final List<AutoCloseable> parts = Collections.synchronizedList(new ArrayList<>());
+  private final Deque<AutoCloseable> parts = new ArrayDeque<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final Thread hook = new Thread(this::close, "vigil-shutdown");
+  private final Thread hook;
+  private boolean closed;
 
-  ServiceRunner() {
+  /** A runner that closes its parts on shutdown. */
+  public ServiceRunner() {
+    this(() -> {});
+  }
+
+  /** A runner that, when the JVM is asked to stop, runs {@code onSignal} and then closes. */
+  public ServiceRunner(Runnable onSignal) {
+    hook =
+        new Thread(
+            () -> {
+              onSignal.run();
+              close();
+            },
+            "vigil-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Registers a started part; it is closed on shutdown, after the parts started after it. */
-  <T extends AutoCloseable> T add(T part) {
-    parts.add(part);
-    return part;
+  /**
+   * Registers a started part; it is closed after the parts started after it. A part added while
+   * shutting down is closed at once and the caller stops with {@link IllegalStateException}.
+   */
+  public <T extends AutoCloseable> T add(T part) {
+    synchronized (this) {
+      if (!closed) {
+        parts.push(part);
+        return part;
+      }
+    }
+    closeQuietly(part);
+    throw new IllegalStateException("shutting down");
   }
 
-  /** Blocks until shutdown. */
-  void awaitShutdown() throws InterruptedException {
+  /** Blocks until the runner is closed. */
+  public void awaitShutdown() throws InterruptedException {
     stopped.await();
   }
 
   @Override
   public void close() {
-    if (stopped.getCount() == 0) {
-      return;
-    }
-    List<AutoCloseable> reversed;
-    synchronized (parts) {
-      reversed = new ArrayList<>(parts);
-    }
-    Collections.reverse(reversed);
-    for (AutoCloseable part : reversed) {
-      try {
-        part.close();
-      } catch (Exception e) {
-        LOG.warn("error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
+    synchronized (this) {
+      if (closed) {
+        return;
       }
+      closed = true;
+    }
+    AutoCloseable part;
+    while ((part = poll()) != null) {
+      closeQuietly(part);
     }
     stopped.countDown();
     if (Thread.currentThread() != hook) {
@@ -57,6 +74,18 @@ final class ServiceRunner implements AutoCloseable {
       } catch (IllegalStateException shuttingDown) {
         // The JVM is already exiting; the hook is running or has run.
       }
+    }
+  }
+
+  private synchronized AutoCloseable poll() {
+    return parts.poll();
+  }
+
+  private static void closeQuietly(AutoCloseable part) {
+    try {
+      part.close();
+    } catch (Exception e) {
+      LOG.warn("error while stopping {}: {}", part.getClass().getSimpleName(), e.toString());
     }
   }
 }

@@ -2,6 +2,7 @@ package io.vigil.cli.demo;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.AlertingService;
+import io.vigil.cli.ServiceRunner;
 import io.vigil.collector.CollectorService;
 import io.vigil.embedded.elasticsearch.ElasticsearchLauncher;
 import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
@@ -19,13 +20,12 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.stream.Stream;
+import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,7 +57,6 @@ public final class DemoCommand implements Callable<Integer> {
   Path workDir;
 
   private final PrintStream out = System.out;
-  private volatile boolean finished;
 
   @Override
   public Integer call() throws Exception {
@@ -72,29 +71,21 @@ public final class DemoCommand implements Callable<Integer> {
     Duration incidentEnd = Duration.ofSeconds(Math.min(50, traffic.toSeconds() - 15));
 
     Path dir = workDir.toAbsolutePath().normalize();
-    deleteRecursively(dir);
+    Utils.delete(dir.toFile());
     Files.createDirectories(dir);
     DemoLog.quietLogsInto(dir.resolve("vigil.log"));
 
     out.println("Vigil demo — a shop with an incident, watched end to end.");
     out.println("  work folder: " + dir);
     long t0 = System.nanoTime();
-    try (DemoStack stack = new DemoStack()) {
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    if (!finished) {
-                      out.println("Interrupted: stopping everything the demo started …");
-                    }
-                    stack.close();
-                  },
-                  "vigil-demo-shutdown"));
+    try (ServiceRunner stack =
+        new ServiceRunner(
+            () -> out.println("Interrupted: stopping everything the demo started …"))) {
 
       out.println("Starting Elasticsearch in the background (takes a while on first run) …");
       CompletableFuture<EmbeddedElasticsearch> elasticsearch =
           CompletableFuture.supplyAsync(() -> ElasticsearchLauncher.start(System.getenv()));
-      stack.onClose(() -> elasticsearch.thenAccept(EmbeddedElasticsearch::close));
+      stack.add((AutoCloseable) () -> elasticsearch.thenAccept(EmbeddedElasticsearch::close));
 
       EmbeddedKafka kafka = stack.add(quietly(() -> EmbeddedKafka.start(preferredPort(9092))));
       String bootstrap = kafka.bootstrapServers();
@@ -206,7 +197,6 @@ public final class DemoCommand implements Callable<Integer> {
 
       DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
       summary.print(progress, dir, seconds(t0));
-      finished = true;
       return progress.sawFiringEverywhere() ? 0 : 1;
     }
   }
@@ -244,17 +234,6 @@ public final class DemoCommand implements Callable<Integer> {
       return port;
     } catch (IOException busy) {
       return 0;
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -27,8 +27,6 @@ final class DemoProgress {
   private int mailShown;
   private boolean slackFiring;
   private boolean mailFiring;
-  private boolean slackResolved;
-  private boolean mailResolved;
   private Duration nextStatus = Duration.ZERO;
   private boolean incidentShown;
   private boolean incidentOverShown;
@@ -68,7 +66,6 @@ final class DemoProgress {
       String text = slackText(post);
       boolean resolved = text.contains("RESOLVED");
       slackFiring |= !resolved && post.accepted();
-      slackResolved |= resolved && post.accepted();
       out.printf("[%3ds] Slack  <- %s%n", elapsed.toSeconds(), indent(text));
     }
     List<ReceivedMail> mails = smtp.messages();
@@ -76,7 +73,6 @@ final class DemoProgress {
       ReceivedMail mail = mails.get(mailShown);
       boolean resolved = mail.subject().contains("RESOLVED");
       mailFiring |= !resolved;
-      mailResolved |= resolved;
       out.printf(
           "[%3ds] Email  <- to %s: \"%s\"%n",
           elapsed.toSeconds(), String.join(", ", mail.to()), mail.subject());
@@ -97,10 +93,6 @@ final class DemoProgress {
   /** Whether a firing alert reached both Slack and email. */
   boolean sawFiringEverywhere() {
     return slackFiring && mailFiring;
-  }
-
-  boolean sawResolvedEverywhere() {
-    return slackResolved && mailResolved;
   }
 
   long slackPosts() {
