@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -12,15 +11,14 @@ import java.util.regex.PatternSyntaxException;
  * A label matcher as Alertmanager writes it: {@code name="value"}, {@code name!=value}, {@code
  * name=~"regex"}, {@code name!~regex}. Regular expressions are anchored at both ends; a missing
  * label matches as the empty string.
- *
- * @param name label name
- * @param type how the value is compared
- * @param value the value or regular expression as written
  */
-public record Matcher(String name, Type type, String value) {
+public final class Matcher {
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-  // Matchers come from the configuration only, so this cache is bounded by its size.
-  private static final Map<String, Pattern> COMPILED = new ConcurrentHashMap<>();
+
+  private final String name;
+  private final Type type;
+  private final String value;
+  private final Pattern pattern; // compiled once, for the regex types; null otherwise
 
   /** Comparison kinds. */
   public enum Type {
@@ -45,17 +43,33 @@ public record Matcher(String name, Type type, String value) {
     }
   }
 
-  /** Validates the name and compiles a regular expression once, failing early on a bad one. */
-  public Matcher {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(value, "value");
+  /**
+   * A matcher of label {@code name} against {@code value} (a regular expression for the regex
+   * types, compiled here so a bad one fails early).
+   */
+  public Matcher(String name, Type type, String value) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.type = Objects.requireNonNull(type, "type");
+    this.value = Objects.requireNonNull(value, "value");
     if (!LABEL_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("invalid label name '" + name + "'");
     }
-    if (type == Type.REGEX || type == Type.NOT_REGEX) {
-      compile(value);
-    }
+    this.pattern = type == Type.REGEX || type == Type.NOT_REGEX ? compile(value) : null;
+  }
+
+  /** The label name. */
+  public String name() {
+    return name;
+  }
+
+  /** How the value is compared. */
+  public Type type() {
+    return type;
+  }
+
+  /** The value or regular expression as written. */
+  public String value() {
+    return value;
   }
 
   /** {@code name="value"}. */
@@ -74,8 +88,8 @@ public record Matcher(String name, Type type, String value) {
     return switch (type) {
       case EQUAL -> actual.equals(value);
       case NOT_EQUAL -> !actual.equals(value);
-      case REGEX -> compile(value).matcher(actual).matches();
-      case NOT_REGEX -> !compile(value).matcher(actual).matches();
+      case REGEX -> pattern.matcher(actual).matches();
+      case NOT_REGEX -> !pattern.matcher(actual).matches();
     };
   }
 
@@ -178,18 +192,22 @@ public record Matcher(String name, Type type, String value) {
   }
 
   private static Pattern compile(String regex) {
-    Pattern cached = COMPILED.get(regex);
-    if (cached != null) {
-      return cached;
-    }
     try {
-      Pattern pattern = Pattern.compile("^(?:" + regex + ")$");
-      COMPILED.put(regex, pattern);
-      return pattern;
+      return Pattern.compile("^(?:" + regex + ")$");
     } catch (PatternSyntaxException e) {
       throw new IllegalArgumentException(
           "invalid regular expression '" + regex + "': " + e.getDescription());
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Matcher m && name.equals(m.name) && type == m.type && value.equals(m.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, type, value);
   }
 
   @Override
