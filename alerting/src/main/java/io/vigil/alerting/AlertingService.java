@@ -94,8 +94,13 @@ public final class AlertingService implements AutoCloseable {
 
     TopicInitializer.ensureTopics(
         config.kafka(),
-        Set.of(Topics.SIGNALS, Topics.ALERTS, Topics.NOTIFICATIONS, Topics.DLQ),
-        Map.of(Topics.NOTIFICATIONS, Map.of("cleanup.policy", "compact")));
+        Set.of(
+            Topics.SIGNALS, Topics.SIGNALS_LIVE, Topics.ALERTS, Topics.NOTIFICATIONS, Topics.DLQ),
+        Map.of(
+            Topics.NOTIFICATIONS,
+            Map.of("cleanup.policy", "compact"),
+            Topics.SIGNALS_LIVE,
+            Topics.SIGNALS_LIVE_CONFIG));
 
     ElasticsearchIndexer indexer = ElasticsearchIndexer.create(config.elasticsearch(), registry);
     try {

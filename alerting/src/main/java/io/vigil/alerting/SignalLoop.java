@@ -38,13 +38,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consumer loop on {@code vigil.signals}. Before the first poll it dispatches the last
- * transition of each alert restored at startup (the notification log skips those delivered
- * already). For each polled batch: evaluate → produce transitions to {@code vigil.alerts} and
- * rejects to {@code vigil.dlq} (waiting for acks) → index signals and alerts into Elasticsearch →
- * notify → commit. While Kafka or Elasticsearch output fails, the batch is retried with backoff,
- * the partitions are paused (polling continues so the group keeps us) and nothing is committed;
- * each output step runs once per batch.
+ * The consumer loop on {@code vigil.signals.live} (evaluated) and {@code vigil.signals} (final
+ * windows, indexed). Before the first poll it dispatches the last transition of each alert restored
+ * at startup (the notification log skips those delivered already). For each polled batch: evaluate
+ * → produce transitions to {@code vigil.alerts} and rejects to {@code vigil.dlq} (waiting for acks)
+ * → index signals and alerts into Elasticsearch → notify → commit. While Kafka or Elasticsearch
+ * output fails, the batch is retried with backoff, the partitions are paused (polling continues so
+ * the group keeps us) and nothing is committed; each output step runs once per batch.
  */
 final class SignalLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
@@ -103,7 +103,7 @@ final class SignalLoop implements Runnable {
         }
         dispatcher.dispatch(t);
       }
-      consumer.subscribe(List.of(Topics.SIGNALS));
+      consumer.subscribe(List.of(Topics.SIGNALS_LIVE, Topics.SIGNALS));
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         if (records.isEmpty()) {
@@ -174,7 +174,11 @@ final class SignalLoop implements Runnable {
         batch.rejects.add(reject(record, "invalid_signal", e.getMessage()));
         continue;
       }
-      batch.signals.add(signal);
+      if (record.topic().equals(Topics.SIGNALS)) {
+        // Final windows are the durable history; rules watch the live signals.
+        batch.signals.add(signal);
+        continue;
+      }
       try {
         batch.transitions.addAll(evaluator.evaluate(signal));
       } catch (RuntimeException e) {

@@ -61,7 +61,7 @@ class AlertingServiceElasticsearchDownIT {
       producer
           .send(
               new ProducerRecord<>(
-                  Topics.SIGNALS,
+                  Topics.SIGNALS_LIVE,
                   null,
                   Json.mapper().writeValueAsBytes(Signals.errorRatio(0, 0.2))))
           .get();

@@ -60,6 +60,15 @@ class AlertingServiceIT {
       GoldenSignal signal = Signals.errorRatio("checkout-it", 0, 0.2);
       producer.send(record("not json at all".getBytes(StandardCharsets.UTF_8))).get();
       producer.send(record(Json.mapper().writeValueAsBytes(signal))).get();
+      // A final window is history: indexed, never evaluated (rules watch the live signals).
+      GoldenSignal history = Signals.errorRatio("history-it", 0, 0.9);
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.SIGNALS,
+                  history.seriesKey().getBytes(StandardCharsets.UTF_8),
+                  Json.mapper().writeValueAsBytes(history)))
+          .get();
 
       SlackPost post = slack.awaitPost(TIMEOUT);
       assertThat(post.text()).contains("[FIRING:1] HighErrorRatio").contains("checkout-it");
@@ -94,6 +103,20 @@ class AlertingServiceIT {
                 GetResponse::found);
         assertThat(doc.source().get("state").asText()).isEqualTo("firing");
         assertThat(doc.source().at("/service/name").asText()).isEqualTo("checkout-it");
+        long indexed =
+            ServiceTestKit.await(
+                () -> {
+                  reader.client().indices().refresh(r -> r.index(ElasticsearchIndexer.SIGNALS));
+                  return reader
+                      .client()
+                      .count(
+                          c ->
+                              c.index(ElasticsearchIndexer.SIGNALS)
+                                  .query(q -> q.ids(i -> i.values(history.id()))))
+                      .count();
+                },
+                n -> n == 1);
+        assertThat(indexed).isEqualTo(1);
       }
 
       ConsumerRecord<byte[], byte[]> dead = firstRecord(kafka, Topics.DLQ);
@@ -121,7 +144,9 @@ class AlertingServiceIT {
 
   private static ProducerRecord<byte[], byte[]> record(byte[] value) {
     return new ProducerRecord<>(
-        Topics.SIGNALS, "c1/shop/checkout-it/POST /pay".getBytes(StandardCharsets.UTF_8), value);
+        Topics.SIGNALS_LIVE,
+        "c1/shop/checkout-it/POST /pay".getBytes(StandardCharsets.UTF_8),
+        value);
   }
 
   private static AlertTransition firstTransition(EmbeddedKafka kafka) throws Exception {

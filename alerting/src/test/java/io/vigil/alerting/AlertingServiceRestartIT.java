@@ -130,30 +130,30 @@ class AlertingServiceRestartIT {
     producer
         .send(
             new ProducerRecord<>(
-                Topics.SIGNALS,
+                Topics.SIGNALS_LIVE,
                 signal.seriesKey().getBytes(StandardCharsets.UTF_8),
                 Json.mapper().writeValueAsBytes(signal)))
         .get();
   }
 
-  /** Waits until the service's group has committed everything on {@code vigil.signals}. */
+  /** Waits until the service's group has committed everything on {@code vigil.signals.live}. */
   private static void awaitAllCommitted(EmbeddedKafka kafka) throws Exception {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
       ServiceTestKit.await(
           () -> {
             TopicDescription topic =
                 admin
-                    .describeTopics(List.of(Topics.SIGNALS))
+                    .describeTopics(List.of(Topics.SIGNALS_LIVE))
                     .allTopicNames()
                     .get()
-                    .get(Topics.SIGNALS);
+                    .get(Topics.SIGNALS_LIVE);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             topic
                 .partitions()
                 .forEach(
                     p ->
                         latest.put(
-                            new TopicPartition(Topics.SIGNALS, p.partition()),
+                            new TopicPartition(Topics.SIGNALS_LIVE, p.partition()),
                             OffsetSpec.latest()));
             Map<TopicPartition, OffsetAndMetadata> committed =
                 admin

@@ -30,7 +30,10 @@ import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.ReceivedMail;
 import io.vigil.embedded.smtp.SmtpSink;
+import io.vigil.model.Topics;
 import io.vigil.model.config.ConfigLoader;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorService;
 import java.io.IOException;
@@ -43,10 +46,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.http.HttpHost;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.elasticsearch.client.RestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,80 +82,8 @@ class EndToEndIT {
       SmtpSink smtp,
       @TempDir Path dir)
       throws Exception {
-    Path rules =
-        Files.writeString(
-            dir.resolve("rules.yaml"),
-            """
-            groups:
-              - name: golden-signals
-                rules:
-                  - alert: HighErrorRatio
-                    expr: errors.ratio > 0.05
-                    for: 0s
-                    labels: {severity: critical}
-                    annotations:
-                      summary: "{{ $labels.service }} fails {{ $value }} of its requests"
-            """);
-    Path alertmanager =
-        Files.writeString(
-            dir.resolve("alertmanager.yml"),
-            """
-            global:
-              slack_api_url: '%s'
-              smtp_smarthost: '%s:%d'
-              smtp_from: 'vigil@example.org'
-              smtp_require_tls: false
-            route:
-              receiver: oncall
-            receivers:
-              - name: oncall
-                slack_configs: [{channel: '#alerts'}]
-                email_configs: [{to: 'oncall@example.org'}]
-            """
-                .formatted(slack.webhookUrl(), smtp.host(), smtp.port()));
-    String bootstrap = kafka.bootstrapServers();
-    PrometheusRegistry registry = new PrometheusRegistry();
-
-    try (CollectorService collector =
-            CollectorService.start(
-                load(
-                    """
-                    kafka: {bootstrap_servers: %s}
-                    otlp: {http: {host: 127.0.0.1, port: 0}}
-                    admin: {host: 127.0.0.1, port: 0}
-                    """
-                        .formatted(bootstrap),
-                    CollectorConfig.class),
-                registry);
-        ProcessorService processor =
-            ProcessorService.start(
-                load(
-                    """
-                    kafka: {bootstrap_servers: %s}
-                    application_id: e2e-processor
-                    state_dir: '%s'
-                    window: 2s
-                    grace: 1s
-                    admin: {host: 127.0.0.1, port: 0}
-                    """
-                        .formatted(bootstrap, dir.resolve("state")),
-                    ProcessorConfig.class),
-                registry);
-        AlertingService alerting =
-            AlertingService.start(
-                load(
-                    """
-                    kafka: {bootstrap_servers: %s}
-                    rule_files: ['%s']
-                    alertmanager_config: '%s'
-                    elasticsearch: {url: '%s'}
-                    admin: {host: 127.0.0.1, port: 0}
-                    """
-                        .formatted(bootstrap, rules, alertmanager, elasticsearch.url()),
-                    AlertingConfig.class),
-                registry);
-        FailingService checkout =
-            new FailingService("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics")) {
+    try (Stack stack = new Stack(kafka, elasticsearch, slack, smtp, dir);
+        FailingService checkout = new FailingService(stack.otlpUrl())) {
 
       SlackPost post = slack.awaitPost(Duration.ofSeconds(90));
       List<ReceivedMail> mails = smtp.awaitMessages(1, Duration.ofSeconds(30));
@@ -153,11 +91,11 @@ class EndToEndIT {
       assertThat(post.body()).contains("HighErrorRatio").contains("checkout");
       assertThat(mails.get(0).subject()).contains("FIRING").contains("HighErrorRatio");
       assertThat(mails.get(0).to()).containsExactly("oncall@example.org");
-      assertThat(collector.dataPointsAccepted()).isPositive();
-      assertThat(processor.signalsEmitted()).isPositive();
-      assertThat(alerting.alertsFired()).isPositive();
+      assertThat(stack.collector.dataPointsAccepted()).isPositive();
+      assertThat(stack.processor.liveSignalsEmitted()).isPositive();
+      assertThat(stack.alerting.alertsFired()).isPositive();
 
-      JsonNode alert = firingAlertFromApi(alerting.adminPort());
+      JsonNode alert = firingAlertFromApi(stack.alerting.adminPort());
       String fingerprint = alert.get("fingerprint").asText();
       try (RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
         ElasticsearchClient es =
@@ -168,6 +106,201 @@ class EndToEndIT {
         assertThat(doc.source().get("state").asText()).isEqualTo("firing");
         assertThat(doc.source().at("/labels/service").asText()).isEqualTo("checkout");
       }
+    }
+  }
+
+  /**
+   * The reproduction of issue 5: a new service sends six OTLP/JSON points two seconds apart, half
+   * of its requests failing, then falls silent. Nothing else is sent: the alert must still come,
+   * within seconds, and the final windows must still close and count every request.
+   */
+  @Test
+  void aServiceThatSendsABurstOfErrorsAndFallsSilentIsAlertedAndCounted(
+      EmbeddedKafka kafka,
+      EmbeddedElasticsearch elasticsearch,
+      SlackSink slack,
+      SmtpSink smtp,
+      @TempDir Path dir)
+      throws Exception {
+    try (Stack stack = new Stack(kafka, elasticsearch, slack, smtp, dir)) {
+      stack.awaitProcessorRunning();
+      HttpClient http = HttpClient.newHttpClient();
+      // The service starts after the processor (whose state began when it first ran).
+      long start = (System.currentTimeMillis() + 1000) * 1_000_000L;
+      for (int i = 1; i <= 6; i++) {
+        long time = start + i * 2_000_000_000L;
+        HttpResponse<String> answer =
+            http.send(
+                HttpRequest.newBuilder(URI.create(stack.otlpUrl()))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(burstPoint(start, time, 10L * i)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        if (i < 6) {
+          TimeUnit.SECONDS.sleep(2); // the sender's pace, not synchronisation
+        }
+      }
+
+      SlackPost post = slack.awaitPost(Duration.ofSeconds(15));
+      assertThat(post.body()).contains("HighErrorRatio").contains("burst");
+
+      // 6 × (10 ok + 10 failed) cumulative at the last point: 120 requests, 60 errors, all
+      // in final windows that close on the wall clock although nothing else arrives.
+      long[] counted = finalCounts(kafka, "//burst/", 120);
+      assertThat(counted).containsExactly(120, 60);
+    }
+  }
+
+  private static String burstPoint(long startNanos, long timeNanos, long each) {
+    return """
+        {"resourceMetrics": [{
+          "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "burst"}}]},
+          "scopeMetrics": [{"scope": {"name": "burst"}, "metrics": [{
+            "name": "http.server.request.duration", "unit": "s",
+            "histogram": {"aggregationTemporality": 2, "dataPoints": [
+              %s, %s]}}]}]}]}
+        """
+        .formatted(
+            dataPoint(startNanos, timeNanos, each, 200),
+            dataPoint(startNanos, timeNanos, each, 500));
+  }
+
+  private static String dataPoint(long startNanos, long timeNanos, long count, int status) {
+    return """
+        {"startTimeUnixNano": "%d", "timeUnixNano": "%d", "count": "%d",
+         "explicitBounds": [0.1, 1], "bucketCounts": ["0", "%d", "0"],
+         "attributes": [{"key": "http.response.status_code", "value": {"intValue": "%d"}}]}
+        """
+        .formatted(startNanos, timeNanos, count, count, status);
+  }
+
+  /** Sums requests and errors of {@code series} on vigil.signals until {@code requests} are in. */
+  private static long[] finalCounts(EmbeddedKafka kafka, String series, long requests) {
+    Properties props = kafka.clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
+    long[] counted = new long[2];
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.SIGNALS));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (counted[0] < requests && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (series.equals(r.key())) {
+            GoldenSignal signal = signals.deserialize(Topics.SIGNALS, r.value());
+            counted[0] += signal.traffic().requests();
+            counted[1] += signal.errors().count();
+          }
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** Collector, processor and alerting on their defaults (ports aside), as one pipeline. */
+  private static final class Stack implements AutoCloseable {
+    final CollectorService collector;
+    final ProcessorService processor;
+    final AlertingService alerting;
+
+    Stack(
+        EmbeddedKafka kafka,
+        EmbeddedElasticsearch elasticsearch,
+        SlackSink slack,
+        SmtpSink smtp,
+        Path dir)
+        throws IOException {
+      Path rules =
+          Files.writeString(
+              dir.resolve("rules.yaml"),
+              """
+              groups:
+                - name: golden-signals
+                  rules:
+                    - alert: HighErrorRatio
+                      expr: errors.ratio > 0.05
+                      for: 0s
+                      labels: {severity: critical}
+                      annotations:
+                        summary: "{{ $labels.service }} fails {{ $value }} of its requests"
+              """);
+      Path alertmanager =
+          Files.writeString(
+              dir.resolve("alertmanager.yml"),
+              """
+              global:
+                slack_api_url: '%s'
+                smtp_smarthost: '%s:%d'
+                smtp_from: 'vigil@example.org'
+                smtp_require_tls: false
+              route:
+                receiver: oncall
+              receivers:
+                - name: oncall
+                  slack_configs: [{channel: '#alerts'}]
+                  email_configs: [{to: 'oncall@example.org'}]
+              """
+                  .formatted(slack.webhookUrl(), smtp.host(), smtp.port()));
+      String bootstrap = kafka.bootstrapServers();
+      PrometheusRegistry registry = new PrometheusRegistry();
+      collector =
+          CollectorService.start(
+              load(
+                  """
+                  kafka: {bootstrap_servers: %s}
+                  otlp: {http: {host: 127.0.0.1, port: 0}}
+                  admin: {host: 127.0.0.1, port: 0}
+                  """
+                      .formatted(bootstrap),
+                  CollectorConfig.class),
+              registry);
+      processor =
+          ProcessorService.start(
+              load(
+                  """
+                  kafka: {bootstrap_servers: %s}
+                  application_id: e2e-processor
+                  state_dir: '%s'
+                  admin: {host: 127.0.0.1, port: 0}
+                  """
+                      .formatted(bootstrap, dir.resolve("state")),
+                  ProcessorConfig.class),
+              registry);
+      alerting =
+          AlertingService.start(
+              load(
+                  """
+                  kafka: {bootstrap_servers: %s}
+                  rule_files: ['%s']
+                  alertmanager_config: '%s'
+                  elasticsearch: {url: '%s'}
+                  admin: {host: 127.0.0.1, port: 0}
+                  """
+                      .formatted(bootstrap, rules, alertmanager, elasticsearch.url()),
+                  AlertingConfig.class),
+              registry);
+    }
+
+    String otlpUrl() {
+      return "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics";
+    }
+
+    void awaitProcessorRunning() throws InterruptedException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!processor.isRunning()) {
+        assertThat(System.nanoTime()).as("processor running within 60 s").isLessThan(deadline);
+        TimeUnit.MILLISECONDS.sleep(100); // polling interval with a deadline
+      }
+    }
+
+    @Override
+    public void close() {
+      alerting.close();
+      processor.close();
+      collector.close();
     }
   }
 

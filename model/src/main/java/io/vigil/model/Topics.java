@@ -1,5 +1,8 @@
 package io.vigil.model;
 
+import java.time.Duration;
+import java.util.Map;
+
 /** Kafka topic names: the contract between collector, processor and alerting. */
 public final class Topics {
   /** One OTLP {@code ExportMetricsServiceRequest} per record, protobuf, keyed by service. */
@@ -14,8 +17,21 @@ public final class Topics {
   /** OpenLineage RunEvents, JSON, keyed by job namespace and name. */
   public static final String LINEAGE = "vigil.lineage";
 
-  /** Golden-signal window records, JSON, keyed by series. */
+  /** Final golden-signal windows (and late supplements), JSON, keyed by series. */
   public static final String SIGNALS = "vigil.signals";
+
+  /**
+   * Live golden signals over the trailing window, JSON, keyed by series; rate-limited per series,
+   * short retention; what alerting evaluates.
+   */
+  public static final String SIGNALS_LIVE = "vigil.signals.live";
+
+  /**
+   * Topic settings of {@link #SIGNALS_LIVE}, whoever creates it: live signals are for evaluation
+   * now, so an hour (enough for a catch-up) is kept.
+   */
+  public static final Map<String, String> SIGNALS_LIVE_CONFIG =
+      Map.of("retention.ms", Long.toString(Duration.ofHours(1).toMillis()));
 
   /** Pipeline-run, freshness and lag records, JSON, keyed by job. */
   public static final String PIPELINE_RUNS = "vigil.pipeline-runs";

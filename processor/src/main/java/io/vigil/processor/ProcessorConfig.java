@@ -23,8 +23,13 @@ import org.apache.kafka.streams.StreamsConfig;
  *     topics; default {@value #DEFAULT_APPLICATION_ID}
  * @param stateDir where the local state stores live; default {@code
  *     ${java.io.tmpdir}/vigil-processor}
- * @param window size of the tumbling event-time windows, a whole number of seconds; default 10s
- * @param grace how long after a window's end late points are still accepted; default 5s
+ * @param window size of the final windows and of the live trailing window, a whole number of
+ *     seconds; default 10s
+ * @param grace how long (wall clock) after a window's end it waits for data before it is emitted;
+ *     data later than that goes out as a late supplement; default 5s
+ * @param emitInterval the shortest time between two live signals of one series; default 500ms
+ * @param maxClockSkew a point further than this from the time its record reached Kafka is counted
+ *     at that time instead (a sender with a wrong clock); default 2m
  * @param admin admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code
  *     /api/signals}); default {@code 0.0.0.0:8889}
  */
@@ -34,6 +39,8 @@ public record ProcessorConfig(
     @JsonProperty("state_dir") String stateDir,
     @JsonProperty("window") Duration window,
     @JsonProperty("grace") Duration grace,
+    @JsonProperty("emit_interval") Duration emitInterval,
+    @JsonProperty("max_clock_skew") Duration maxClockSkew,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** Default Kafka Streams application id. */
@@ -47,6 +54,12 @@ public record ProcessorConfig(
 
   /** Default grace period. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+
+  /** Default shortest time between two live signals of one series. */
+  public static final Duration DEFAULT_EMIT_INTERVAL = Duration.ofMillis(500);
+
+  /** Default largest accepted distance between a point's time and its record's. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
 
   /**
    * Kafka Streams commits (and, with exactly-once, makes output visible) this often. Small, so that
@@ -89,6 +102,20 @@ public record ProcessorConfig(
     if (grace.isNegative()) {
       throw new ConfigException("processor.grace", grace, "must be >= 0");
     }
+    if (emitInterval == null) {
+      emitInterval = DEFAULT_EMIT_INTERVAL;
+    }
+    if (emitInterval.toMillis() < 10) {
+      throw new ConfigException(
+          "processor.emit_interval", Durations.format(emitInterval), "must be >= 10ms");
+    }
+    if (maxClockSkew == null) {
+      maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
+    }
+    if (maxClockSkew.toMillis() < 1000) {
+      throw new ConfigException(
+          "processor.max_clock_skew", Durations.format(maxClockSkew), "must be >= 1s");
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -96,7 +123,7 @@ public record ProcessorConfig(
 
   /** Every value defaulted. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(null, null, null, null, null, null);
+    return new ProcessorConfig(null, null, null, null, null, null, null, null);
   }
 
   /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */

@@ -12,6 +12,8 @@ public final class ProcessorMetrics {
   private final Counter dataPointsSkipped;
   private final Counter signalsEmitted;
   private final Counter recordsRejected;
+  private final Counter dataPointsAdjusted;
+  private final Counter lateRequests;
 
   private ProcessorMetrics(PrometheusRegistry registry) {
     dataPoints =
@@ -28,7 +30,23 @@ public final class ProcessorMetrics {
     signalsEmitted =
         Counter.builder()
             .name("vigil_processor_signals_emitted_total")
-            .help("Golden-signal window records written to vigil.signals")
+            .help(
+                "Golden-signal records written, by kind: final (vigil.signals), late (a late"
+                    + " supplement on vigil.signals), live (vigil.signals.live)")
+            .labelNames("kind")
+            .register(registry);
+    dataPointsAdjusted =
+        Counter.builder()
+            .name("vigil_processor_data_points_adjusted_total")
+            .help("Data points counted at a corrected time, by reason (clock_skew)")
+            .labelNames("reason")
+            .register(registry);
+    lateRequests =
+        Counter.builder()
+            .name("vigil_processor_late_requests_total")
+            .help(
+                "Requests that arrived after their window had been emitted; they go out in a"
+                    + " late supplement, not lost")
             .register(registry);
     recordsRejected =
         Counter.builder()
@@ -58,9 +76,19 @@ public final class ProcessorMetrics {
     dataPointsSkipped.labelValues(reason).inc();
   }
 
-  /** One signal was written. */
-  public void signalEmitted() {
-    signalsEmitted.inc();
+  /** One signal record was written; {@code kind} is final, late or live. */
+  public void signalEmitted(String kind) {
+    signalsEmitted.labelValues(kind).inc();
+  }
+
+  /** One data point was counted at a corrected time; {@code reason} is a short fixed token. */
+  public void dataPointAdjusted(String reason) {
+    dataPointsAdjusted.labelValues(reason).inc();
+  }
+
+  /** {@code requests} arrived after their window had been emitted. */
+  public void lateRequests(long requests) {
+    lateRequests.inc(requests);
   }
 
   /** One input record went to the dead-letter topic; {@code reason} is a short fixed token. */
@@ -78,9 +106,19 @@ public final class ProcessorMetrics {
     return (long) dataPointsSkipped.labelValues(reason).get();
   }
 
-  /** Signals written so far. */
-  public long signalsEmitted() {
-    return (long) signalsEmitted.get();
+  /** Signal records of {@code kind} (final, late, live) written so far. */
+  public long signalsEmitted(String kind) {
+    return (long) signalsEmitted.labelValues(kind).get();
+  }
+
+  /** Data points counted at a corrected time for {@code reason} so far. */
+  public long dataPointsAdjusted(String reason) {
+    return (long) dataPointsAdjusted.labelValues(reason).get();
+  }
+
+  /** Requests that arrived after their window had been emitted, so far. */
+  public long lateRequests() {
+    return (long) lateRequests.get();
   }
 
   /** Records rejected so far for {@code reason}. */

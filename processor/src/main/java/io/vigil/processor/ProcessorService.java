@@ -62,7 +62,9 @@ public final class ProcessorService implements AutoCloseable {
   public static ProcessorService start(ProcessorConfig config, PrometheusRegistry registry)
       throws IOException {
     TopicInitializer.ensureTopics(
-        config.kafka(), Set.of(Topics.OTLP_METRICS, Topics.SIGNALS, Topics.DLQ), Map.of());
+        config.kafka(),
+        Set.of(Topics.OTLP_METRICS, Topics.SIGNALS, Topics.SIGNALS_LIVE, Topics.DLQ),
+        Map.of(Topics.SIGNALS_LIVE, Topics.SIGNALS_LIVE_CONFIG));
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
@@ -98,11 +100,14 @@ public final class ProcessorService implements AutoCloseable {
           .route("/api/signals", exchange -> signals(exchange, latest));
       streams.start();
       LOG.info(
-          "processor started: {} -> {} (window {}, grace {}), admin on port {}",
+          "processor started: {} -> {} and {} (window {}, grace {}, emit interval {}), admin on"
+              + " port {}",
           Topics.OTLP_METRICS,
           Topics.SIGNALS,
+          Topics.SIGNALS_LIVE,
           config.window(),
           config.grace(),
+          config.emitInterval(),
           admin.port());
       return new ProcessorService(streams, dlqProducer, admin, metrics);
     } catch (RuntimeException e) {
@@ -128,9 +133,14 @@ public final class ProcessorService implements AutoCloseable {
     }
   }
 
-  /** Signals emitted since start (as seen by this instance's stream threads). */
+  /** Final windows emitted since start (as seen by this instance's stream threads). */
   public long signalsEmitted() {
-    return metrics.signalsEmitted();
+    return metrics.signalsEmitted("final");
+  }
+
+  /** Live signals emitted since start (as seen by this instance's stream threads). */
+  public long liveSignalsEmitted() {
+    return metrics.signalsEmitted("live");
   }
 
   /** The port the admin endpoint is bound to. */

@@ -24,6 +24,8 @@ class ProcessorConfigTest {
         .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "vigil-processor").toString());
     assertThat(config.window()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.grace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.maxClockSkew()).isEqualTo(Duration.ofMinutes(2));
     assertThat(config.admin().host()).isEqualTo("0.0.0.0");
     assertThat(config.adminPort()).isEqualTo(8889);
   }
@@ -39,6 +41,8 @@ class ProcessorConfigTest {
         state_dir: /var/lib/vigil
         window: 1m
         grace: 0s
+        emit_interval: 250ms
+        max_clock_skew: 30s
         admin: {host: 127.0.0.1, port: 0}
         """;
     ProcessorConfig config =
@@ -49,6 +53,8 @@ class ProcessorConfigTest {
     assertThat(config.stateDir()).isEqualTo("/var/lib/vigil");
     assertThat(config.window()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.grace()).isZero();
+    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.maxClockSkew()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.adminPort()).isZero();
     // User overrides win over Vigil's own settings.
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
@@ -86,9 +92,23 @@ class ProcessorConfigTest {
   @Test
   void rejectsANegativeGrace() {
     assertThatThrownBy(
-            () -> new ProcessorConfig(null, null, null, null, Duration.ofSeconds(-1), null))
+            () ->
+                new ProcessorConfig(
+                    null, null, null, null, Duration.ofSeconds(-1), null, null, null))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("processor.grace: must be >= 0");
+  }
+
+  @Test
+  void rejectsAnEmitIntervalOrClockSkewTooSmallToMeanAnything() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load("emit_interval: 1ms", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.emit_interval: must be >= 10ms, was '1ms'");
+    assertThatThrownBy(
+            () -> ConfigLoader.load("max_clock_skew: 0s", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.max_clock_skew: must be >= 1s, was '0s'");
   }
 
   @Test

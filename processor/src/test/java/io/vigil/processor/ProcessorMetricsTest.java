@@ -16,7 +16,9 @@ class ProcessorMetricsTest {
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
     metrics.dataPointAccepted();
     metrics.dataPointSkipped("late");
-    metrics.signalEmitted();
+    metrics.signalEmitted("live");
+    metrics.dataPointAdjusted("clock_skew");
+    metrics.lateRequests(3);
     metrics.recordRejected("invalid_protobuf");
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -26,7 +28,9 @@ class ProcessorMetricsTest {
     assertThat(text)
         .contains("vigil_processor_data_points_total 1.0")
         .contains("vigil_processor_data_points_skipped_total{reason=\"late\"} 1.0")
-        .contains("vigil_processor_signals_emitted_total 1.0")
+        .contains("vigil_processor_signals_emitted_total{kind=\"live\"} 1.0")
+        .contains("vigil_processor_data_points_adjusted_total{reason=\"clock_skew\"} 1.0")
+        .contains("vigil_processor_late_requests_total 3.0")
         .contains("vigil_processor_records_rejected_total{reason=\"invalid_protobuf\"} 1.0");
   }
 }

@@ -25,10 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -53,7 +51,7 @@ class ProcessorServiceIT {
   @TempDir static Path stateDir;
 
   private static EmbeddedKafka kafka;
-  private static ProcessorService service;
+  private static ProcessorService processor;
   private static KafkaProducer<byte[], byte[]> producer;
   private static final PrometheusRegistry registry = new PrometheusRegistry();
   private static final HttpClient http = HttpClient.newHttpClient();
@@ -67,9 +65,11 @@ class ProcessorServiceIT {
             "vigil-processor-it",
             stateDir.toString(),
             Duration.ofSeconds(10),
-            Duration.ofSeconds(5),
+            Duration.ofSeconds(2),
+            null,
+            null,
             new AdminSettings("127.0.0.1", 0));
-    service = ProcessorService.start(config, registry);
+    processor = ProcessorService.start(config, registry);
     Properties props = kafka.clientProperties();
     producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
@@ -79,72 +79,70 @@ class ProcessorServiceIT {
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
     }
-    if (service != null) {
-      service.close();
+    if (processor != null) {
+      processor.close();
     }
   }
 
   @Test
-  void turnsOtlpRequestsIntoOneGoldenSignalPerClosedWindow() throws Exception {
+  void emitsALiveSignalAtOnceAndClosesTheWindowsOnTheWallClock() throws Exception {
     awaitReady();
-    // Event time, not wall-clock time, drives the windows: use a window a few minutes back.
-    Instant window = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(5));
-    Instant processStart = window.minus(Duration.ofHours(1));
-    var checkout = resource("checkout", "shop", "it-cluster");
-
+    // A new service (own series) that sends twice and falls silent: nothing else moves its windows.
+    String service = "checkout-" + UUID.randomUUID().toString().substring(0, 8);
+    var checkout = resource(service, "shop", "it-cluster");
+    String series = "it-cluster/shop/" + service + "/";
+    // It starts after the processor (whose state began when it first ran), a little ahead.
+    Instant sdkStart = Instant.now().plusSeconds(1);
+    Instant first = sdkStart.plusMillis(500);
+    Instant second = first.plusSeconds(1);
     send(
         request(
             checkout,
-            cumulative(
-                point(processStart, window.plusSeconds(1), 200, 100),
-                point(processStart, window.plusSeconds(1), 503, 5))));
+            cumulative(point(sdkStart, first, 200, 100), point(sdkStart, first, 503, 5))));
     send(
         request(
             checkout,
-            cumulative(
-                point(processStart, window.plusSeconds(6), 200, 140),
-                point(processStart, window.plusSeconds(6), 503, 15))));
+            cumulative(point(sdkStart, second, 200, 140), point(sdkStart, second, 503, 15))));
 
     try (KafkaConsumer<String, GoldenSignal> consumer =
         consumer(new StringDeserializer(), JsonSerde.of(GoldenSignal.class).deserializer())) {
-      consumer.subscribe(List.of(Topics.SIGNALS));
-      int tick = 0;
-      Optional<ConsumerRecord<String, GoldenSignal>> found = Optional.empty();
+      consumer.subscribe(List.of(Topics.SIGNALS, Topics.SIGNALS_LIVE));
+      // The SDK started after the processor: its first points count in full.
+      ConsumerRecord<String, GoldenSignal> live =
+          pollUntil(
+              consumer,
+              r ->
+                  r.topic().equals(Topics.SIGNALS_LIVE)
+                      && r.key().equals(series)
+                      && r.value().traffic().requests() == 155);
+      assertThat(live.value().errors().count()).isEqualTo(15);
+      assertThat(live.value().window().seconds()).isEqualTo(10);
+
+      long requests = 0;
+      long errors = 0;
       long deadline = System.nanoTime() + DEADLINE.toNanos();
-      while (found.isEmpty() && System.nanoTime() < deadline) {
-        // Like a collector exporting every second: each later point moves stream time on, and
-        // the window closes once it passes end + grace.
-        Instant at = window.plusSeconds(20 + tick++);
-        send(
-            request(
-                checkout,
-                cumulative(point(processStart, at, 200, 140), point(processStart, at, 503, 15))));
+      while (requests < 155 && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, GoldenSignal> r : consumer.poll(Duration.ofMillis(500))) {
-          if (r.value().window().start().equals(window)) {
-            found = Optional.of(r);
+          if (r.topic().equals(Topics.SIGNALS) && r.key().equals(series)) {
+            requests += r.value().traffic().requests();
+            errors += r.value().errors().count();
+            assertThat(r.value().latencyMs().p50()).isBetween(10.0, 25.0);
           }
         }
       }
-      assertThat(found).as("signal for window %s", window).isPresent();
-      ConsumerRecord<String, GoldenSignal> record = found.get();
-      assertThat(record.key()).isEqualTo("it-cluster/shop/checkout/");
-      GoldenSignal signal = record.value();
-      assertThat(signal.traffic().requests()).isEqualTo(50);
-      assertThat(signal.traffic().ratePerS()).isEqualTo(5.0);
-      assertThat(signal.errors().count()).isEqualTo(10);
-      assertThat(signal.errors().ratio()).isEqualTo(0.2);
-      assertThat(signal.latencyMs().p50()).isBetween(10.0, 25.0);
-      assertThat(signal.window().end()).isEqualTo(window.plusSeconds(10));
+      assertThat(requests).as("requests in the final windows").isEqualTo(155);
+      assertThat(errors).isEqualTo(15);
     }
 
-    assertThat(service.signalsEmitted()).isPositive();
+    assertThat(processor.signalsEmitted()).isPositive();
+    assertThat(processor.liveSignalsEmitted()).isPositive();
     String api = get("/api/signals").body();
     List<?> shown = Json.mapper().readValue(api, List.class);
     assertThat(shown).isNotEmpty();
-    assertThat(api).contains("\"service\":\"checkout\"");
+    assertThat(api).contains("\"service\":\"" + service + "\"");
     assertThat(get("/metrics").body())
         .contains("vigil_processor_data_points_total")
-        .contains("vigil_processor_signals_emitted_total");
+        .contains("vigil_processor_signals_emitted_total{kind=\"live\"}");
   }
 
   @Test
@@ -161,7 +159,7 @@ class ProcessorServiceIT {
       assertThat(header(dead, Topics.DLQ_SOURCE_TOPIC_HEADER)).isEqualTo(Topics.OTLP_METRICS);
     }
     awaitReady();
-    assertThat(service.isRunning()).isTrue();
+    assertThat(processor.isRunning()).isTrue();
   }
 
   private static void send(ExportMetricsServiceRequest request) throws Exception {
@@ -207,7 +205,7 @@ class ProcessorServiceIT {
 
   private static HttpResponse<String> get(String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.adminPort() + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processor.adminPort() + path))
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString());

@@ -24,7 +24,12 @@ public final class Documents {
     event.put("kind", "metric");
     event.put("dataset", "vigil.signals");
     identity(doc, signal.cluster(), signal.namespace(), signal.service(), signal.operation());
-    doc.withObjectProperty("vigil").put("series", signal.seriesKey());
+    ObjectNode vigil = doc.withObjectProperty("vigil");
+    vigil.put("series", signal.seriesKey());
+    if (signal.revision() != null) {
+      // A late supplement: it adds to the window's own document rather than replacing it.
+      vigil.put("revision", signal.revision());
+    }
     doc.set("window", Json.mapper().valueToTree(signal.window()));
     putSection(doc, "traffic", signal.traffic());
     putSection(doc, "errors", signal.errors());

@@ -182,7 +182,7 @@ public final class DemoCommand implements Callable<Integer> {
         progress.tick(elapsed(shopStart));
         TimeUnit.MILLISECONDS.sleep(250); // pacing of the display, not synchronisation
       }
-      out.println("Shop traffic stopped; waiting for the last windows to be evaluated …");
+      out.println("Shop traffic stopped; waiting for the alerts to reach Slack and email …");
       shop.close();
       if (alerting == null) {
         out.println("  still waiting for Elasticsearch …");

@@ -80,9 +80,11 @@ final class DemoProgress {
     if (elapsed.compareTo(nextStatus) >= 0) {
       nextStatus = nextStatus.plus(STATUS_EVERY);
       out.printf(
-          "[%3ds] data points in: %,d | signals out: %,d | alerts fired: %s | slack: %d | email: %d%n",
+          "[%3ds] data points in: %,d | signals out: %,d live, %,d windows | alerts fired: %s |"
+              + " slack: %d | email: %d%n",
           elapsed.toSeconds(),
           collector.dataPointsAccepted(),
+          processor.liveSignalsEmitted(),
           processor.signalsEmitted(),
           alerting == null ? "(alerting waits for Elasticsearch)" : alerting.alertsFired(),
           slackShown,
@@ -109,6 +111,10 @@ final class DemoProgress {
 
   long signals() {
     return processor.signalsEmitted();
+  }
+
+  long liveSignals() {
+    return processor.liveSignalsEmitted();
   }
 
   long alertsFired() {

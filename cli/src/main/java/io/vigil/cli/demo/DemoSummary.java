@@ -32,7 +32,11 @@ final class DemoSummary {
         "  data points accepted          %,d  (collector, OTLP/HTTP → Kafka)%n",
         progress.dataPoints());
     out.printf(
-        "  golden-signal windows         %,d  (processor, Kafka Streams)%n", progress.signals());
+        "  live golden signals           %,d  (processor, Kafka Streams → alerting)%n",
+        progress.liveSignals());
+    out.printf(
+        "  golden-signal windows         %,d  (processor, closed on the wall clock)%n",
+        progress.signals());
     out.printf("  alerts fired                  %,d  (alerting)%n", progress.alertsFired());
     out.printf(
         "  Slack messages / emails       %d / %d%n", progress.slackPosts(), progress.emails());

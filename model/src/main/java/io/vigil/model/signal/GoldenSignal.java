@@ -11,6 +11,11 @@ import java.util.Objects;
  *
  * <p>Sections with no data ({@code latency_ms}, {@code saturation}) and {@code operation} may be
  * null and are then omitted from the JSON.
+ *
+ * <p>{@code revision} is null on a window's record. Data that reaches the processor after its
+ * window was emitted goes out as a <em>late supplement</em>: a record for the same window that
+ * carries only the late part, with {@code revision} = the wall-clock time (epoch ms) it was
+ * emitted. Summing the records of a window gives its full counts; each record keeps its own id.
  */
 public record GoldenSignal(
     @JsonProperty("@timestamp") Instant timestamp,
@@ -22,7 +27,8 @@ public record GoldenSignal(
     @JsonProperty("traffic") Traffic traffic,
     @JsonProperty("errors") Errors errors,
     @JsonProperty("latency_ms") Latency latencyMs,
-    @JsonProperty("saturation") Saturation saturation) {
+    @JsonProperty("saturation") Saturation saturation,
+    @JsonProperty("revision") Long revision) {
 
   /** Validates the fields every consumer relies on. */
   public GoldenSignal {
@@ -33,6 +39,32 @@ public record GoldenSignal(
     }
   }
 
+  /** A window's own record (no revision). */
+  public GoldenSignal(
+      Instant timestamp,
+      Window window,
+      String cluster,
+      String namespace,
+      String service,
+      String operation,
+      Traffic traffic,
+      Errors errors,
+      Latency latencyMs,
+      Saturation saturation) {
+    this(
+        timestamp,
+        window,
+        cluster,
+        namespace,
+        service,
+        operation,
+        traffic,
+        errors,
+        latencyMs,
+        saturation,
+        null);
+  }
+
   /** The series this window belongs to: {@code cluster/namespace/service/operation}. */
   @JsonIgnore
   public String seriesKey() {
@@ -40,11 +72,13 @@ public record GoldenSignal(
   }
 
   /**
-   * Stable id (series + window start), so a re-delivered record overwrites rather than duplicates.
+   * Stable id (series + window start, then {@code ~revision} on a late supplement), so a
+   * re-delivered record overwrites rather than duplicates.
    */
   @JsonProperty(value = "id", access = JsonProperty.Access.READ_ONLY)
   public String id() {
-    return seriesKey() + "@" + window.start().toEpochMilli();
+    String id = seriesKey() + "@" + window.start().toEpochMilli();
+    return revision == null ? id : id + "~" + revision;
   }
 
   /** Builds the series key from its parts; absent parts are written as empty strings. */

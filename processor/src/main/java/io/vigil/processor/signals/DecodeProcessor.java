@@ -19,21 +19,24 @@ import org.slf4j.LoggerFactory;
  * Parses each {@code otlp_metrics} record and forwards one record per usable data point, keyed by
  * series and stamped with the point's event time; a record that does not parse is forwarded as
  * {@link Rejected}, bound for the DLQ.
+ *
+ * <p>The sender's clock is checked against the time the record was written to Kafka (its timestamp,
+ * set by the collector) and the wall clock: a point more than {@code maxClockSkew} away from the
+ * earlier of the two is counted at that time instead ({@code
+ * vigil_processor_data_points_adjusted_total{reason="clock_skew"}}). A sender whose clock is wrong
+ * is still counted, in the right place within the skew, and never in another series' way; a backlog
+ * (old record timestamps) keeps its own times.
  */
 final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, Decoded> {
-  /**
-   * Points further ahead of the wall clock than this are skipped: one would push stream time
-   * forward and close every open window early, and the broker refuses timestamps far in the future.
-   */
-  static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(10);
-
   private static final ThrottlingLogger LOG =
       new ThrottlingLogger(LoggerFactory.getLogger(DecodeProcessor.class));
 
   private final ProcessorMetrics metrics;
+  private final long maxSkewMs;
 
-  DecodeProcessor(ProcessorMetrics metrics) {
+  DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew) {
     this.metrics = metrics;
+    this.maxSkewMs = maxClockSkew.toMillis();
   }
 
   @Override
@@ -70,11 +73,19 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       reject(record, "unprocessable", e.toString());
       return;
     }
-    long latestAllowed = context().currentSystemTimeMs() + MAX_FUTURE_SKEW.toMillis();
+    long now = context().currentSystemTimeMs();
+    long written = record.timestamp() > 0 ? Math.min(record.timestamp(), now) : now;
     for (MetricPoint point : points) {
-      if (point.timeMillis() > latestAllowed) {
-        metrics.dataPointSkipped("future_timestamp");
-        continue;
+      long time = point.timeMillis();
+      if (time > written + maxSkewMs || time < written - maxSkewMs) {
+        metrics.dataPointAdjusted("clock_skew");
+        LOG.warn(
+            "service {}: point time {} is {} ms from when it was received; counted at {}",
+            point.service(),
+            time,
+            time - written,
+            written);
+        point = point.withTime(written * 1_000_000L);
       }
       metrics.dataPointAccepted();
       context()

@@ -4,22 +4,31 @@ import java.util.Arrays;
 
 /**
  * Turns a cumulative point into the delta since the previous point of the same stream, as the
- * OpenTelemetry Collector's {@code cumulativetodelta} processor does. Pure: the caller keeps the
- * state.
+ * OpenTelemetry Collector's {@code cumulativetodelta} processor does ({@code initial_value: auto}).
+ * Pure: the caller keeps the state, one entry per stream <em>and start time</em>, so two writers of
+ * one stream that started at different times (replicas without {@code service.instance.id}) are two
+ * streams, each counted once, and a restart (new start time) is a new stream.
  *
  * <ul>
- *   <li><b>First point of a stream</b> (no state): counted in full when its start time lies inside
- *       the window its time falls in, because then every request it counts happened in that window
- *       (a process that just started); otherwise it only seeds the state, since its counts span an
- *       unknown stretch of the past.
- *   <li><b>Reset</b> (start time changed, or the count or a bucket count went down): the process
- *       restarted, so the new point counts in full (everything since its new start).
+ *   <li><b>First point of a stream</b> (no state): counted in full when it has a start time and
+ *       that start is not before {@code countFirstFromNanos} (when this processor's state began),
+ *       because then every request it counts happened while we were watching; otherwise it only
+ *       seeds the state, since its counts span a past that may have been counted or never seen.
+ *   <li><b>A stream forgotten for silence</b> (an eviction marker): only seeds, so its history is
+ *       not counted twice.
+ *   <li><b>Count or a bucket went down</b> with the same non-zero start time: another writer of the
+ *       same stream (a reset always changes the start time), skipped as {@code duplicate_writer}
+ *       without touching the state, so two writers never inflate the count. Without a start time it
+ *       can only be read as a reset: counted in full.
  *   <li><b>Same time or older</b> than the stored point: a duplicate or out-of-order delivery,
  *       skipped without touching the state.
- *   <li><b>Bucket layout changed</b> without a reset: the count difference is kept, the buckets
- *       cannot be subtracted and are left out of that one delta.
+ *   <li><b>Bucket layout changed</b>: the count difference is kept, the buckets cannot be
+ *       subtracted and are left out of that one delta.
  *   <li>A delta never carries {@code max}: the cumulative max covers the whole life of the stream.
  * </ul>
+ *
+ * <p>A delta's {@code start} is the previous point's time (or the stream's start for a point
+ * counted in full), so its counts can be spread over the time they cover.
  */
 final class DeltaCalculator {
   /**
@@ -35,26 +44,33 @@ final class DeltaCalculator {
 
   /**
    * The step for cumulative point {@code p} given the stream's previous state (null when none) and
-   * the start of the window {@code p} falls in (epoch nanoseconds).
+   * the time (epoch nanoseconds) from which a first point's start time proves it new.
    */
-  static Step next(StreamState previous, MetricPoint p, long windowStartNanos) {
+  static Step next(StreamState previous, MetricPoint p, long countFirstFromNanos) {
     StreamState state = StreamState.of(p);
     if (previous == null) {
-      if (p.startNanos() > 0 && p.startNanos() >= windowStartNanos) {
+      if (p.startNanos() > 0 && p.startNanos() >= countFirstFromNanos) {
         return new Step(full(p), state, null);
       }
+      return new Step(null, state, null);
+    }
+    if (previous.evicted()) {
       return new Step(null, state, null);
     }
     if (p.timeNanos() <= previous.timeNanos()) {
       return new Step(null, null, "out_of_order");
     }
     boolean sameLayout = Arrays.equals(p.boundsMs(), previous.boundsMs());
-    boolean reset =
-        p.startNanos() != previous.startNanos()
-            || p.count() < previous.count()
+    boolean decreased =
+        p.count() < previous.count()
             || (sameLayout && anyDecreased(previous.bucketCounts(), p.bucketCounts()));
-    if (reset) {
+    if (p.startNanos() != previous.startNanos()) {
       return new Step(full(p), state, null);
+    }
+    if (decreased) {
+      return p.startNanos() > 0
+          ? new Step(null, null, "duplicate_writer")
+          : new Step(full(p), state, null);
     }
     long count = p.count() - previous.count();
     if (!sameLayout

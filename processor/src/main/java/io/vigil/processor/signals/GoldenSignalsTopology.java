@@ -5,87 +5,73 @@ import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
-import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.EmitStrategy;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The golden-signals topology: {@code otlp_metrics} (OTLP protobuf) → per-service traffic, errors
- * and latency per tumbling event-time window → {@code vigil.signals} (JSON {@link GoldenSignal},
- * keyed by {@link GoldenSignal#seriesKey()}).
+ * and latency → final windows on {@code vigil.signals} and live signals on {@code
+ * vigil.signals.live} (JSON {@link GoldenSignal}, keyed by {@link GoldenSignal#seriesKey()}).
  *
  * <pre>
  * otlp_metrics ─ decode ─┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
- *                        └─ points, key = series, timestamp = point time
+ *                        └─ points, key = series, timestamp = point time (clock-checked)
  *                             ─ repartition by series (signals-by-series)
- *                             ─ cumulative → delta (state: signals-cumulative-state)
- *                             ─ tumbling window aggregate, emitted once on window close
- *                             ─ GoldenSignal ────────────────────────────────────────▶ vigil.signals
+ *                             ─ signals: cumulative → delta → spread over its seconds
+ *                                 (stores signals-cumulative-state, signals-windows, signals-live)
+ *                                 ├─ final windows, closed on the wall clock ──────▶ vigil.signals
+ *                                 └─ live trailing window, per emit_interval ──▶ vigil.signals.live
  * </pre>
  *
- * <p>One repartition serves both stateful steps: the series key (cluster/namespace/service) is a
- * prefix of every stream's identity, so all points of a stream land on the same task as the window
- * they feed. Processor, store and topic names are fixed here because internal topic names and
- * changelogs depend on them: renaming one is an incompatible upgrade.
+ * <p>One repartition serves every stateful step: the series key (cluster/namespace/service) is a
+ * prefix of every stream's identity, so all points of a stream land on the task that holds the
+ * windows they feed. Processor, store and topic names are fixed here because internal topic names
+ * and changelogs depend on them: renaming one is an incompatible upgrade.
  */
 public final class GoldenSignalsTopology {
-  /** Changelogged store of the last cumulative point per stream. */
-  public static final String CUMULATIVE_STORE = "signals-cumulative-state";
+  /** Changelogged store of the last cumulative point per stream and start time. */
+  static final String CUMULATIVE_STORE = "signals-cumulative-state";
 
-  /** Windowed store of the running totals per series and window. */
-  public static final String WINDOW_STORE = "signals-window";
+  /** Changelogged store of the final windows not yet emitted, keyed by window start and series. */
+  static final String WINDOW_STORE = "signals-windows";
+
+  /** Changelogged in-memory store of each series' live one-second slots. */
+  static final String LIVE_STORE = "signals-live";
 
   /**
    * Name of the repartition step; the topic is {@code
    * <application_id>-signals-by-series-repartition}.
    */
-  public static final String REPARTITION = "signals-by-series";
-
-  /**
-   * How long a window stays in the store after it closes. A closed window is emitted when the next
-   * record reaches its task, and the store no longer returns windows older than its retention: with
-   * only size + grace, a task whose stream time jumps (SDKs export every 60 s by default) would
-   * lose the windows it skipped over. A task silent for longer than this still loses its last
-   * window.
-   */
-  static final Duration EMIT_MARGIN = Duration.ofMinutes(15);
+  static final String REPARTITION = "signals-by-series";
 
   private GoldenSignalsTopology() {}
 
-  /** The topology, with counters in a private registry. */
   /**
-   * The topology, counting in {@code metrics} and showing every emitted signal to {@code listener}
-   * (on a stream thread, before the transaction commits: for monitoring, not delivery).
+   * The topology, counting in {@code metrics} and showing every emitted live signal to {@code
+   * listener} (on a stream thread, before the transaction commits: for monitoring, not delivery).
    */
   public static Topology build(
       ProcessorConfig config, ProcessorMetrics metrics, Consumer<GoldenSignal> listener) {
-    Duration window = config.window();
-    Duration grace = config.grace();
     Serde<MetricPoint> pointSerde = JsonSerde.of(MetricPoint.class);
-    Serde<SignalAccumulator> accumulatorSerde = JsonSerde.of(SignalAccumulator.class);
+    Produced<String, GoldenSignal> signalOut =
+        Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
 
     StreamsBuilder builder = new StreamsBuilder();
     KStream<String, Decoded> decoded =
@@ -94,97 +80,73 @@ public final class GoldenSignalsTopology {
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                     .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                     .withName("otlp-metrics-source"))
-            .process(() -> new DecodeProcessor(metrics), Named.as("decode-otlp"));
+            .process(
+                () -> new DecodeProcessor(metrics, config.maxClockSkew()), Named.as("decode-otlp"));
 
-    decoded
-        .split(Named.as("decoded-"))
-        .branch(
-            (key, value) -> value instanceof Rejected,
-            Branched.withConsumer(
-                rejected ->
-                    rejected
-                        .map(
-                            (key, value) ->
-                                KeyValue.pair(((Rejected) value).key(), ((Rejected) value).value()),
-                            Named.as("dlq-unwrap"))
-                        .to(
-                            Topics.DLQ,
-                            Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                                .withName("dlq-sink")),
-                "rejected"))
-        .defaultBranch(
-            Branched.withConsumer(
-                points ->
-                    points
-                        .mapValues(value -> (MetricPoint) value, Named.as("points"))
-                        .repartition(
-                            Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
-                        .processValues(
-                            new DeltaSupplier(window, grace, metrics),
-                            Named.as("cumulative-to-delta"))
-                        .groupByKey(Grouped.with("signals-group", Serdes.String(), pointSerde))
-                        .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
-                        .emitStrategy(EmitStrategy.onWindowClose())
-                        .aggregate(
-                            SignalAccumulator::new,
-                            (series, point, accumulator) -> accumulator.add(point),
-                            Named.as("signals-aggregate"),
-                            Materialized.<String, SignalAccumulator, WindowStore<Bytes, byte[]>>as(
-                                    WINDOW_STORE)
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(accumulatorSerde)
-                                // With emit-on-close the cache saves little, and its range
-                                // scan walks every segment since epoch 0 on a task's first
-                                // emit (seconds of CPU per task at start-up).
-                                .withCachingDisabled()
-                                .withRetention(window.plus(grace).plus(EMIT_MARGIN)))
-                        .toStream(Named.as("signals-closed"))
-                        .map(
-                            (windowed, accumulator) ->
-                                KeyValue.pair(
-                                    windowed.key(),
-                                    accumulator.toSignal(windowed.window().start(), window)),
-                            Named.as("to-signal"))
-                        .peek(
-                            (series, signal) -> {
-                              metrics.signalEmitted();
-                              listener.accept(signal);
-                            },
-                            Named.as("count-signals"))
-                        .to(
-                            Topics.SIGNALS,
-                            Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class))
-                                .withName("signals-sink")),
-                "points"));
+    Map<String, KStream<String, Decoded>> branches =
+        decoded
+            .split(Named.as("decoded-"))
+            .branch((key, value) -> value instanceof Rejected, Branched.as("rejected"))
+            .defaultBranch(Branched.as("points"));
+    branches
+        .get("decoded-rejected")
+        .map(
+            (key, value) -> KeyValue.pair(((Rejected) value).key(), ((Rejected) value).value()),
+            Named.as("dlq-unwrap"))
+        .to(Topics.DLQ, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-sink"));
+
+    Map<String, KStream<String, Emitted>> emitted =
+        branches
+            .get("decoded-points")
+            .mapValues(value -> (MetricPoint) value, Named.as("points"))
+            .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
+            .process(new SignalsSupplier(config, metrics), Named.as("signals"))
+            .split(Named.as("emitted-"))
+            .branch((series, e) -> e.live(), Branched.as("live"))
+            .defaultBranch(Branched.as("final"));
+    emitted
+        .get("emitted-live")
+        .mapValues(Emitted::signal, Named.as("live-signal"))
+        .peek((series, signal) -> listener.accept(signal), Named.as("show-live"))
+        .to(Topics.SIGNALS_LIVE, signalOut.withName("live-sink"));
+    emitted
+        .get("emitted-final")
+        .mapValues(Emitted::signal, Named.as("final-signal"))
+        .to(Topics.SIGNALS, signalOut.withName("signals-sink"));
     return builder.build();
   }
 
-  /** Supplies the delta step together with the store it needs. */
-  private static final class DeltaSupplier
-      implements FixedKeyProcessorSupplier<String, MetricPoint, MetricPoint> {
-    private final Duration window;
-    private final Duration grace;
+  /** Supplies the signals step together with the stores it needs. */
+  private static final class SignalsSupplier
+      implements ProcessorSupplier<String, MetricPoint, String, Emitted> {
+    private final ProcessorConfig config;
     private final ProcessorMetrics metrics;
 
-    DeltaSupplier(Duration window, Duration grace, ProcessorMetrics metrics) {
-      this.window = window;
-      this.grace = grace;
+    SignalsSupplier(ProcessorConfig config, ProcessorMetrics metrics) {
+      this.config = config;
       this.metrics = metrics;
     }
 
     @Override
-    public FixedKeyProcessor<String, MetricPoint, MetricPoint> get() {
-      return new CumulativeToDeltaProcessor(window, grace, metrics);
+    public Processor<String, MetricPoint, String, Emitted> get() {
+      return new SignalsProcessor(config.window(), config.grace(), config.emitInterval(), metrics);
     }
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-      StoreBuilder<KeyValueStore<String, StreamState>> store =
+      return Set.of(
           Stores.keyValueStoreBuilder(
               Stores.persistentKeyValueStore(CUMULATIVE_STORE),
               Serdes.String(),
-              JsonSerde.of(StreamState.class));
-      return Set.of(store);
+              JsonSerde.of(StreamState.class)),
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(WINDOW_STORE),
+              Serdes.String(),
+              JsonSerde.of(WindowTotals.class)),
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(LIVE_STORE),
+              Serdes.String(),
+              JsonSerde.of(LiveSeries.class)));
     }
   }
 }

@@ -62,6 +62,37 @@ record MetricPoint(
     return bucketCounts.length > 0;
   }
 
+  /**
+   * The same point with its time moved to {@code newTimeNanos} (a sender's clock corrected). A
+   * delta point's start moves with it, so it still covers the same length of time; a cumulative
+   * point's start stays, since it names the stream.
+   */
+  MetricPoint withTime(long newTimeNanos) {
+    long start = startNanos;
+    if (!cumulative && startNanos > 0) {
+      start = Math.max(1, startNanos + (newTimeNanos - timeNanos));
+    }
+    return new MetricPoint(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        start,
+        newTimeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs);
+  }
+
+  /** The key of this point's cumulative state: its stream and start time. */
+  @JsonIgnore
+  String stateKey() {
+    return stream + "@" + startNanos;
+  }
+
   /** This point's counts as a delta covering {@code [startNanos, timeNanos]}. */
   MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
     return new MetricPoint(

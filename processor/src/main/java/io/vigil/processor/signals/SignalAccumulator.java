@@ -9,9 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The running totals of one series in one window: the value of the windowed aggregation, stored as
- * JSON in the {@code signals-window} store. Mutable, because Kafka Streams hands the aggregator the
- * deserialized value and stores whatever it returns.
+ * The running totals of one series over some time: a final window, or a one-second slot of the live
+ * window. Stored as JSON in the processor's stores; mutable, read-modify-written per point.
  */
 final class SignalAccumulator {
   /**
@@ -63,6 +62,13 @@ final class SignalAccumulator {
 
   SignalAccumulator() {}
 
+  /** Empty totals of the given series. */
+  SignalAccumulator(String cluster, String namespace, String service) {
+    this.cluster = cluster;
+    this.namespace = namespace;
+    this.service = service;
+  }
+
   /** Adds one delta point. */
   SignalAccumulator add(MetricPoint p) {
     if (service == null) {
@@ -87,6 +93,22 @@ final class SignalAccumulator {
     return this;
   }
 
+  /** Adds {@code other}'s totals (another slot of the same series). */
+  SignalAccumulator merge(SignalAccumulator other) {
+    requests += other.requests;
+    errors += other.errors;
+    if (other.requests > 0) {
+      maxComplete &= other.maxComplete;
+    }
+    if (other.maxMs != null) {
+      maxMs = maxMs == null ? other.maxMs : Math.max(maxMs, other.maxMs);
+    }
+    for (Layout layout : other.histograms) {
+      addBuckets(layout.boundsMs, layout.counts);
+    }
+    return this;
+  }
+
   private void addBuckets(double[] bounds, long[] counts) {
     for (Layout layout : histograms) {
       if (Arrays.equals(layout.boundsMs, bounds)) {
@@ -105,13 +127,21 @@ final class SignalAccumulator {
     return requests;
   }
 
-  /** The record for window {@code [startMs, startMs + size)}. */
+  /** The record for window {@code [startMs, startMs + size)}, stamped with its end. */
   GoldenSignal toSignal(long startMs, Duration size) {
+    return toSignal(startMs, size, null, null);
+  }
+
+  /**
+   * The record for window {@code [startMs, startMs + size)}, stamped {@code timestamp} (null: the
+   * window end), with {@code revision} (null on a window's own record).
+   */
+  GoldenSignal toSignal(long startMs, Duration size, Instant timestamp, Long revision) {
     Instant start = Instant.ofEpochMilli(startMs);
     Instant end = start.plus(size);
     double seconds = size.toMillis() / 1000.0;
     return new GoldenSignal(
-        end,
+        timestamp,
         new GoldenSignal.Window(start, end, size.toSeconds()),
         cluster,
         namespace,
@@ -120,7 +150,8 @@ final class SignalAccumulator {
         new GoldenSignal.Traffic(requests, requests / seconds),
         new GoldenSignal.Errors(errors, requests > 0 ? (double) errors / requests : 0.0),
         latency(),
-        null);
+        null,
+        revision);
   }
 
   private GoldenSignal.Latency latency() {

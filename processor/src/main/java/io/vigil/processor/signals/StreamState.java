@@ -1,10 +1,12 @@
 package io.vigil.processor.signals;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * The last cumulative point seen of one stream, kept in the changelogged {@code
- * signals-cumulative-state} store.
+ * The last cumulative point seen of one stream (and start time), kept in the changelogged {@code
+ * signals-cumulative-state} store; or, with a negative count, the marker left when a silent stream
+ * was forgotten.
  *
  * @param startNanos its {@code start_time_unix_nano}
  * @param timeNanos its {@code time_unix_nano}
@@ -22,6 +24,17 @@ record StreamState(
   StreamState {
     boundsMs = boundsMs == null ? new double[0] : boundsMs;
     bucketCounts = bucketCounts == null ? new long[0] : bucketCounts;
+  }
+
+  /** The marker of a stream forgotten after its last point at {@code timeNanos}. */
+  static StreamState evictedAt(long timeNanos) {
+    return new StreamState(0, timeNanos, -1, null, null);
+  }
+
+  /** Whether this is the marker of a forgotten stream rather than a point. */
+  @JsonIgnore
+  boolean evicted() {
+    return count < 0;
   }
 
   static StreamState of(MetricPoint p) {

@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 class DeltaCalculatorTest {
   private static final long S = 1_000_000_000L;
-  private static final long WINDOW_START = 1000 * S;
+
+  /** When the processor's state began: a first point that started since is counted in full. */
+  private static final long SINCE = 1000 * S;
+
   private static final double[] BOUNDS = {10, 100};
 
   private static MetricPoint cumulative(long start, long time, long... buckets) {
@@ -20,8 +23,8 @@ class DeltaCalculatorTest {
 
   @Test
   void firstPointOfALongRunningStreamOnlySeeds() {
-    MetricPoint p = cumulative(10 * S, WINDOW_START + 2 * S, 5, 5, 0);
-    DeltaCalculator.Step step = DeltaCalculator.next(null, p, WINDOW_START);
+    MetricPoint p = cumulative(10 * S, SINCE + 2 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(null, p, SINCE);
 
     assertThat(step.delta()).isNull();
     assertThat(step.skipReason()).isNull();
@@ -29,9 +32,9 @@ class DeltaCalculatorTest {
   }
 
   @Test
-  void firstPointStartedInsideItsWindowCountsInFull() {
-    MetricPoint p = cumulative(WINDOW_START + S, WINDOW_START + 2 * S, 5, 5, 0);
-    DeltaCalculator.Step step = DeltaCalculator.next(null, p, WINDOW_START);
+  void firstPointOfAStreamStartedSinceTheProcessorBeganCountsInFull() {
+    MetricPoint p = cumulative(SINCE + S, SINCE + 2 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(null, p, SINCE);
 
     assertThat(step.delta().count()).isEqualTo(10);
     assertThat(step.delta().cumulative()).isFalse();
@@ -39,47 +42,68 @@ class DeltaCalculatorTest {
 
   @Test
   void firstPointWithoutStartTimeOnlySeeds() {
-    MetricPoint p = cumulative(0, WINDOW_START + 2 * S, 1, 0, 0);
+    MetricPoint p = cumulative(0, SINCE + 2 * S, 1, 0, 0);
     assertThat(DeltaCalculator.next(null, p, 0).delta()).isNull();
   }
 
   @Test
   void subtractsThePreviousPointBucketByBucket() {
-    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
-    MetricPoint p = cumulative(10 * S, WINDOW_START + 2 * S, 7, 9, 1);
-    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+    StreamState previous = StreamState.of(cumulative(10 * S, SINCE, 5, 5, 0));
+    MetricPoint p = cumulative(10 * S, SINCE + 2 * S, 7, 9, 1);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, SINCE);
 
     assertThat(step.delta().count()).isEqualTo(7);
     assertThat(step.delta().bucketCounts()).containsExactly(2, 4, 1);
-    assertThat(step.delta().startNanos()).isEqualTo(WINDOW_START);
+    assertThat(step.delta().startNanos()).isEqualTo(SINCE);
     assertThat(step.delta().maxMs()).isNull();
     assertThat(step.state().count()).isEqualTo(17);
   }
 
   @Test
   void countsARestartInFull() {
-    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 50, 50, 0));
-    MetricPoint restarted = cumulative(WINDOW_START + S, WINDOW_START + 2 * S, 1, 2, 0);
+    StreamState previous = StreamState.of(cumulative(10 * S, SINCE, 50, 50, 0));
+    MetricPoint restarted = cumulative(SINCE + S, SINCE + 2 * S, 1, 2, 0);
 
-    assertThat(DeltaCalculator.next(previous, restarted, WINDOW_START).delta().count())
-        .isEqualTo(3);
+    assertThat(DeltaCalculator.next(previous, restarted, SINCE).delta().count()).isEqualTo(3);
   }
 
   @Test
-  void countsADecreasedBucketAsAReset() {
-    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
-    MetricPoint p = cumulative(10 * S, WINDOW_START + S, 1, 5, 10);
-    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+  void skipsADecreasedBucketWithTheSameStartAsAnotherWriter() {
+    StreamState previous = StreamState.of(cumulative(10 * S, SINCE, 5, 5, 0));
+    MetricPoint p = cumulative(10 * S, SINCE + S, 1, 5, 10);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, SINCE);
+
+    assertThat(step.delta()).isNull();
+    assertThat(step.state()).isNull();
+    assertThat(step.skipReason()).isEqualTo("duplicate_writer");
+  }
+
+  @Test
+  void countsADecreaseWithoutStartTimeAsAReset() {
+    StreamState previous = StreamState.of(cumulative(0, SINCE, 5, 5, 0));
+    MetricPoint p = cumulative(0, SINCE + S, 1, 5, 10);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, SINCE);
 
     assertThat(step.delta().count()).isEqualTo(16);
     assertThat(step.delta().bucketCounts()).containsExactly(1, 5, 10);
   }
 
   @Test
+  void onlySeedsAStreamThatWasForgottenForSilence() {
+    StreamState marker = StreamState.evictedAt(SINCE);
+    MetricPoint p = cumulative(SINCE + S, SINCE + 7200 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(marker, p, SINCE);
+
+    assertThat(step.delta()).isNull();
+    assertThat(step.state().count()).isEqualTo(10);
+    assertThat(step.state().evicted()).isFalse();
+  }
+
+  @Test
   void skipsAnOlderOrRepeatedPointWithoutTouchingState() {
-    StreamState previous = StreamState.of(cumulative(10 * S, WINDOW_START, 5, 5, 0));
+    StreamState previous = StreamState.of(cumulative(10 * S, SINCE, 5, 5, 0));
     DeltaCalculator.Step step =
-        DeltaCalculator.next(previous, cumulative(10 * S, WINDOW_START, 5, 5, 0), WINDOW_START);
+        DeltaCalculator.next(previous, cumulative(10 * S, SINCE, 5, 5, 0), SINCE);
 
     assertThat(step.delta()).isNull();
     assertThat(step.state()).isNull();
@@ -88,10 +112,9 @@ class DeltaCalculatorTest {
 
   @Test
   void keepsOnlyTheCountWhenTheBucketLayoutChanges() {
-    StreamState previous =
-        new StreamState(10 * S, WINDOW_START, 10, new double[] {5}, new long[] {4, 6});
-    MetricPoint p = cumulative(10 * S, WINDOW_START + S, 5, 5, 3);
-    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, WINDOW_START);
+    StreamState previous = new StreamState(10 * S, SINCE, 10, new double[] {5}, new long[] {4, 6});
+    MetricPoint p = cumulative(10 * S, SINCE + S, 5, 5, 3);
+    DeltaCalculator.Step step = DeltaCalculator.next(previous, p, SINCE);
 
     assertThat(step.delta().count()).isEqualTo(3);
     assertThat(step.delta().hasBuckets()).isFalse();

@@ -1,0 +1,14 @@
+package io.vigil.processor.signals;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * A final window being filled, in the {@code signals-windows} store until the wall clock passes its
+ * end plus grace.
+ *
+ * @param late whether the window had been emitted already when this data arrived: it then goes out
+ *     as a late supplement
+ * @param totals the counts so far
+ */
+record WindowTotals(
+    @JsonProperty("late") boolean late, @JsonProperty("totals") SignalAccumulator totals) {}
