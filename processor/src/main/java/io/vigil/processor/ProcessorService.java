@@ -138,6 +138,11 @@ public final class ProcessorService implements AutoCloseable {
     return metrics.signalsEmitted("final");
   }
 
+  /** Data points this instance's stream threads have taken in since start. */
+  public long dataPointsAccepted() {
+    return metrics.dataPoints();
+  }
+
   /** Live signals emitted since start (as seen by this instance's stream threads). */
   public long liveSignalsEmitted() {
     return metrics.signalsEmitted("live");

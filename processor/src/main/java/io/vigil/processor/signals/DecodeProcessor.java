@@ -8,7 +8,9 @@ import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,9 +18,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parses each {@code otlp_metrics} record and forwards one record per usable data point, keyed by
- * series and stamped with the point's event time; a record that does not parse is forwarded as
- * {@link Rejected}, bound for the DLQ.
+ * Parses each {@code otlp_metrics} record and forwards, per series, one record with its usable data
+ * points, keyed by series and stamped with the newest point's event time; a record that does not
+ * parse is forwarded as {@link Rejected}, bound for the DLQ.
  *
  * <p>The sender's clock is checked against the time the record was written to Kafka (its timestamp,
  * set by the collector) and the wall clock: a point more than {@code maxClockSkew} away from the
@@ -75,6 +77,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     }
     long now = context().currentSystemTimeMs();
     long written = record.timestamp() > 0 ? Math.min(record.timestamp(), now) : now;
+    Map<String, List<MetricPoint>> bySeries = new LinkedHashMap<>();
     for (MetricPoint point : points) {
       long time = point.timeMillis();
       if (time > written + maxSkewMs || time < written - maxSkewMs) {
@@ -88,10 +91,20 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
         point = point.withTime(written * 1_000_000L);
       }
       metrics.dataPointAccepted();
+      bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
+    }
+    for (Map.Entry<String, List<MetricPoint>> series : bySeries.entrySet()) {
+      long newest = 0;
+      for (MetricPoint point : series.getValue()) {
+        newest = Math.max(newest, point.timeMillis());
+      }
       context()
           .forward(
               new Record<String, Decoded>(
-                  point.seriesKey(), point, point.timeMillis(), new RecordHeaders()));
+                  series.getKey(),
+                  new SeriesPoints(series.getValue()),
+                  newest,
+                  new RecordHeaders()));
     }
   }
 

@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * otlp_metrics ─ decode ─┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
- *                        └─ points, key = series, timestamp = point time (clock-checked)
+ *                        └─ points per series, key = series, timestamp = newest point time
  *                             ─ repartition by series (signals-by-series)
  *                             ─ signals: cumulative → delta → spread over its seconds
  *                                 (stores signals-cumulative-state, signals-windows, signals-live)
@@ -46,10 +46,18 @@ import org.apache.kafka.streams.state.Stores;
  * and changelogs depend on them: renaming one is an incompatible upgrade.
  */
 public final class GoldenSignalsTopology {
-  /** Changelogged store of the last cumulative point per stream and start time. */
+  /**
+   * Changelogged in-memory store of the last cumulative point of every stream (and start time), one
+   * entry per series.
+   */
   static final String CUMULATIVE_STORE = "signals-cumulative-state";
 
-  /** Changelogged store of the final windows not yet emitted, keyed by window start and series. */
+  /**
+   * Changelogged in-memory store of the final windows not yet emitted, keyed by window start and
+   * series. In memory because exactly-once flushes a RocksDB store's memtable to disk at every
+   * commit (each 200 ms), which cost a third of the throughput; the state is small (open windows
+   * and one entry per stream) and is restored from its changelog.
+   */
   static final String WINDOW_STORE = "signals-windows";
 
   /** Changelogged in-memory store of each series' live one-second slots. */
@@ -69,7 +77,7 @@ public final class GoldenSignalsTopology {
    */
   public static Topology build(
       ProcessorConfig config, ProcessorMetrics metrics, Consumer<GoldenSignal> listener) {
-    Serde<MetricPoint> pointSerde = JsonSerde.of(MetricPoint.class);
+    Serde<SeriesPoints> pointSerde = BinarySerdes.seriesPoints();
     Produced<String, GoldenSignal> signalOut =
         Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
 
@@ -98,7 +106,7 @@ public final class GoldenSignalsTopology {
     Map<String, KStream<String, Emitted>> emitted =
         branches
             .get("decoded-points")
-            .mapValues(value -> (MetricPoint) value, Named.as("points"))
+            .mapValues(value -> (SeriesPoints) value, Named.as("points"))
             .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
             .process(new SignalsSupplier(config, metrics), Named.as("signals"))
             .split(Named.as("emitted-"))
@@ -118,7 +126,7 @@ public final class GoldenSignalsTopology {
 
   /** Supplies the signals step together with the stores it needs. */
   private static final class SignalsSupplier
-      implements ProcessorSupplier<String, MetricPoint, String, Emitted> {
+      implements ProcessorSupplier<String, SeriesPoints, String, Emitted> {
     private final ProcessorConfig config;
     private final ProcessorMetrics metrics;
 
@@ -128,7 +136,7 @@ public final class GoldenSignalsTopology {
     }
 
     @Override
-    public Processor<String, MetricPoint, String, Emitted> get() {
+    public Processor<String, SeriesPoints, String, Emitted> get() {
       return new SignalsProcessor(config.window(), config.grace(), config.emitInterval(), metrics);
     }
 
@@ -136,17 +144,17 @@ public final class GoldenSignalsTopology {
     public Set<StoreBuilder<?>> stores() {
       return Set.of(
           Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(CUMULATIVE_STORE),
+              Stores.inMemoryKeyValueStore(CUMULATIVE_STORE),
               Serdes.String(),
-              JsonSerde.of(StreamState.class)),
+              BinarySerdes.seriesState()),
           Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(WINDOW_STORE),
+              Stores.inMemoryKeyValueStore(WINDOW_STORE),
               Serdes.String(),
-              JsonSerde.of(WindowTotals.class)),
+              BinarySerdes.windowTotals()),
           Stores.keyValueStoreBuilder(
               Stores.inMemoryKeyValueStore(LIVE_STORE),
               Serdes.String(),
-              JsonSerde.of(LiveSeries.class)));
+              BinarySerdes.liveSeries()));
     }
   }
 }

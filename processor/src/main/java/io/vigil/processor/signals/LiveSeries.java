@@ -1,6 +1,9 @@
 package io.vigil.processor.signals;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.model.signal.GoldenSignal;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -11,32 +14,56 @@ import java.util.TreeMap;
  * was last emitted. Mutable, read-modify-written per point.
  */
 final class LiveSeries {
-  @JsonProperty("cluster")
   private String cluster;
-
-  @JsonProperty("namespace")
   private String namespace;
-
-  @JsonProperty("service")
   private String service;
 
   /** Slot start (epoch ms) → totals. */
-  @JsonProperty("slots")
   private TreeMap<Long, SignalAccumulator> slots = new TreeMap<>();
 
   /** Wall-clock time of the last emission, epoch ms; 0 before the first. */
-  @JsonProperty("emitted_at")
   private long emittedAt;
 
   /** Whether data arrived since the last emission. */
-  @JsonProperty("changed")
   private boolean changed;
 
   /** Whether the last emission covered no request (the series has gone quiet). */
-  @JsonProperty("emitted_empty")
   private boolean emittedEmpty;
 
   LiveSeries() {}
+
+  /** Writes this series' live state in the processor's binary state format. */
+  void writeTo(DataOutputStream out) throws IOException {
+    BinarySerdes.writeNullable(out, cluster);
+    BinarySerdes.writeNullable(out, namespace);
+    BinarySerdes.writeNullable(out, service);
+    out.writeLong(emittedAt);
+    out.writeBoolean(changed);
+    out.writeBoolean(emittedEmpty);
+    BinarySerdes.writeVarint(out, slots.size());
+    for (Map.Entry<Long, SignalAccumulator> slot : slots.entrySet()) {
+      out.writeLong(slot.getKey());
+      slot.getValue().writeTo(out);
+    }
+  }
+
+  /** Reads a live state written by {@link #writeTo}; {@code limit} bounds every length read. */
+  static LiveSeries readFrom(DataInputStream in, int limit) throws IOException {
+    LiveSeries s =
+        new LiveSeries(
+            BinarySerdes.readNullable(in),
+            BinarySerdes.readNullable(in),
+            BinarySerdes.readNullable(in));
+    s.emittedAt = in.readLong();
+    s.changed = in.readBoolean();
+    s.emittedEmpty = in.readBoolean();
+    int n = BinarySerdes.readCount(in, limit);
+    for (int i = 0; i < n; i++) {
+      long slot = in.readLong();
+      s.slots.put(slot, SignalAccumulator.readFrom(in, limit));
+    }
+    return s;
+  }
 
   LiveSeries(String cluster, String namespace, String service) {
     this.cluster = cluster;
@@ -44,9 +71,16 @@ final class LiveSeries {
     this.service = service;
   }
 
-  /** Adds a delta slice to the slot starting at {@code slotStartMs}. */
-  void add(long slotStartMs, MetricPoint slice) {
-    slots.computeIfAbsent(slotStartMs, s -> new SignalAccumulator()).add(slice);
+  /** Adds totals per slot (slot start → totals). */
+  void addAll(Map<Long, SignalAccumulator> bySlot) {
+    for (Map.Entry<Long, SignalAccumulator> slot : bySlot.entrySet()) {
+      SignalAccumulator kept = slots.get(slot.getKey());
+      if (kept == null) {
+        slots.put(slot.getKey(), slot.getValue());
+      } else {
+        kept.merge(slot.getValue());
+      }
+    }
     changed = true;
   }
 
@@ -68,9 +102,10 @@ final class LiveSeries {
 
   /**
    * The live signal of the window of {@code size} starting at {@code windowStartMs}, stamped {@code
-   * nowMs}; slots before the window are dropped and the emission is recorded.
+   * timestampMs}; slots before the window are dropped and the emission is recorded as made at
+   * {@code nowMs} (wall clock).
    */
-  io.vigil.model.signal.GoldenSignal emit(long windowStartMs, Duration size, long nowMs) {
+  GoldenSignal emit(long windowStartMs, Duration size, long nowMs, long timestampMs) {
     slots.headMap(windowStartMs).clear();
     SignalAccumulator sum = new SignalAccumulator(cluster, namespace, service);
     for (Map.Entry<Long, SignalAccumulator> slot : slots.entrySet()) {
@@ -79,6 +114,6 @@ final class LiveSeries {
     emittedAt = nowMs;
     changed = false;
     emittedEmpty = sum.requests() == 0;
-    return sum.toSignal(windowStartMs, size, Instant.ofEpochMilli(nowMs), null);
+    return sum.toSignal(windowStartMs, size, Instant.ofEpochMilli(timestampMs), null);
   }
 }

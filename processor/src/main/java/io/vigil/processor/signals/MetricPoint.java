@@ -1,8 +1,5 @@
 package io.vigil.processor.signals;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
  * One {@code http.server.request.duration} histogram data point, reduced to what the signals need.
  * Travels through the repartition topic as JSON, so field names are part of the (internal) wire
@@ -22,19 +19,18 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param maxMs largest observed value in milliseconds, only on delta points, else null
  */
 record MetricPoint(
-    @JsonProperty("stream") String stream,
-    @JsonProperty("cluster") String cluster,
-    @JsonProperty("namespace") String namespace,
-    @JsonProperty("service") String service,
-    @JsonProperty("error") boolean error,
-    @JsonProperty("cumulative") boolean cumulative,
-    @JsonProperty("start") long startNanos,
-    @JsonProperty("time") long timeNanos,
-    @JsonProperty("count") long count,
-    @JsonProperty("bounds_ms") double[] boundsMs,
-    @JsonProperty("buckets") long[] bucketCounts,
-    @JsonProperty("max_ms") Double maxMs)
-    implements Decoded {
+    String stream,
+    String cluster,
+    String namespace,
+    String service,
+    boolean error,
+    boolean cumulative,
+    long startNanos,
+    long timeNanos,
+    long count,
+    double[] boundsMs,
+    long[] bucketCounts,
+    Double maxMs) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -45,19 +41,16 @@ record MetricPoint(
   }
 
   /** The point's event time in epoch milliseconds. */
-  @JsonIgnore
   long timeMillis() {
     return Math.floorDiv(timeNanos, 1_000_000L);
   }
 
   /** The series this point belongs to, the key it is partitioned and aggregated by. */
-  @JsonIgnore
   String seriesKey() {
     return io.vigil.model.signal.GoldenSignal.seriesKey(cluster, namespace, service, null);
   }
 
   /** Whether the point carries bucket counts. */
-  @JsonIgnore
   boolean hasBuckets() {
     return bucketCounts.length > 0;
   }
@@ -88,7 +81,6 @@ record MetricPoint(
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
-  @JsonIgnore
   String stateKey() {
     return stream + "@" + startNanos;
   }

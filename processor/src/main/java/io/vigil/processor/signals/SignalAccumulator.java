@@ -1,7 +1,9 @@
 package io.vigil.processor.signals;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.signal.GoldenSignal;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,37 +21,21 @@ final class SignalAccumulator {
    */
   static final int MAX_LAYOUTS = 8;
 
-  @JsonProperty("cluster")
   private String cluster;
-
-  @JsonProperty("namespace")
   private String namespace;
-
-  @JsonProperty("service")
   private String service;
-
-  @JsonProperty("requests")
   private long requests;
-
-  @JsonProperty("errors")
   private long errors;
-
-  @JsonProperty("max_ms")
   private Double maxMs;
 
   /** Whether every point with requests so far carried a max; else the max would understate. */
-  @JsonProperty("max_complete")
   private boolean maxComplete = true;
 
-  @JsonProperty("histograms")
   private List<Layout> histograms = new ArrayList<>();
 
   /** Bucket counts of one layout. */
   static final class Layout {
-    @JsonProperty("bounds_ms")
     double[] boundsMs;
-
-    @JsonProperty("counts")
     long[] counts;
 
     Layout() {}
@@ -61,6 +47,43 @@ final class SignalAccumulator {
   }
 
   SignalAccumulator() {}
+
+  /** Writes these totals in the processor's binary state format ({@link BinarySerdes}). */
+  void writeTo(DataOutputStream out) throws IOException {
+    BinarySerdes.writeNullable(out, cluster);
+    BinarySerdes.writeNullable(out, namespace);
+    BinarySerdes.writeNullable(out, service);
+    out.writeLong(requests);
+    out.writeLong(errors);
+    out.writeBoolean(maxComplete);
+    out.writeBoolean(maxMs != null);
+    if (maxMs != null) {
+      out.writeDouble(maxMs);
+    }
+    BinarySerdes.writeVarint(out, histograms.size());
+    for (Layout layout : histograms) {
+      BinarySerdes.writeDoubles(out, layout.boundsMs);
+      BinarySerdes.writeLongs(out, layout.counts);
+    }
+  }
+
+  /** Reads totals written by {@link #writeTo}; {@code limit} bounds every length read. */
+  static SignalAccumulator readFrom(DataInputStream in, int limit) throws IOException {
+    SignalAccumulator a = new SignalAccumulator();
+    a.cluster = BinarySerdes.readNullable(in);
+    a.namespace = BinarySerdes.readNullable(in);
+    a.service = BinarySerdes.readNullable(in);
+    a.requests = in.readLong();
+    a.errors = in.readLong();
+    a.maxComplete = in.readBoolean();
+    a.maxMs = in.readBoolean() ? in.readDouble() : null;
+    int layouts = BinarySerdes.readCount(in, limit);
+    for (int i = 0; i < layouts; i++) {
+      a.histograms.add(
+          new Layout(BinarySerdes.readDoubles(in, limit), BinarySerdes.readLongs(in, limit)));
+    }
+    return a;
+  }
 
   /** Empty totals of the given series. */
   SignalAccumulator(String cluster, String namespace, String service) {

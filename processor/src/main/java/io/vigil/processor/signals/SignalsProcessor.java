@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -29,7 +30,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * series falls quiet. Data for a window already emitted is never dropped: it goes out as a late
  * supplement.
  */
-final class SignalsProcessor implements Processor<String, MetricPoint, String, Emitted> {
+final class SignalsProcessor implements Processor<String, SeriesPoints, String, Emitted> {
   /** A stream silent this long (wall clock) is forgotten, leaving a marker. */
   static final Duration STALE_STREAM_TTL = Duration.ofHours(1);
 
@@ -43,8 +44,9 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
   static final Duration MAX_SPREAD = Duration.ofMinutes(5);
 
   /**
-   * Key in the cumulative store of the time this task's state began (its {@code time}): a first
-   * point that started since then is counted in full. Stream keys are hex, so it cannot collide.
+   * Key in the cumulative store (and stream key within it) of the time this task's state began (its
+   * {@code time}): a first point that started since then is counted in full. Series keys always
+   * contain '/', so it cannot collide.
    */
   static final String SINCE_KEY = "!since";
 
@@ -54,7 +56,7 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
   private final long emitIntervalMs;
   private final ProcessorMetrics metrics;
   private ProcessorContext<String, Emitted> context;
-  private KeyValueStore<String, StreamState> cumulative;
+  private KeyValueStore<String, SeriesState> cumulative;
   private KeyValueStore<String, WindowTotals> windows;
   private KeyValueStore<String, LiveSeries> live;
 
@@ -70,6 +72,18 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
 
   /** Series with data not yet emitted live; task-local, rebuilt as all of them at init. */
   private final Set<String> pending = new LinkedHashSet<>();
+
+  /**
+   * A task that processed nothing for this long is caught up: its live windows end at the wall
+   * clock. Until then they end at the newest data it has seen (see {@link #liveNow}).
+   */
+  static final Duration IDLE = Duration.ofSeconds(1);
+
+  /** Newest point time this task has processed, epoch ms, never ahead of the wall clock. */
+  private long newestPointMs;
+
+  /** Wall-clock time of the last point processed, epoch ms. */
+  private long lastPointAtMs;
 
   /** When this task's state began (epoch ns), read or set on the first point; 0 until then. */
   private long countFirstFromNanos;
@@ -99,32 +113,55 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
   }
 
   @Override
-  public void process(Record<String, MetricPoint> record) {
-    MetricPoint point = record.value();
-    MetricPoint delta = point;
-    long fromMs;
-    if (point.cumulative()) {
-      StreamState previous = cumulative.get(point.stateKey());
-      DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
-      if (step.state() != null) {
-        cumulative.put(point.stateKey(), step.state());
-      }
-      if (step.skipReason() != null) {
-        metrics.dataPointSkipped(step.skipReason());
-      }
-      delta = step.delta();
-      if (delta == null) {
-        return;
-      }
-      fromMs = startMillis(delta);
-      if (previous == null) {
-        // A new stream's first counts happened since its first request, not since its start.
-        fromMs = Math.max(fromMs, delta.timeMillis() - windowMs);
-      }
-    } else {
-      fromMs = startMillis(delta);
+  public void process(Record<String, SeriesPoints> record) {
+    long now = context.currentSystemTimeMs();
+    lastPointAtMs = now;
+    for (MetricPoint point : record.value().points()) {
+      newestPointMs = Math.max(newestPointMs, Math.min(point.timeMillis(), now));
     }
-    add(record.key(), delta, fromMs);
+    Batch batch = new Batch(liveWindowStart(now), DeltaSpreader.slotOf(liveNow(now)));
+    SeriesState state = null;
+    boolean stateChanged = false;
+    for (MetricPoint point : record.value().points()) {
+      MetricPoint delta = point;
+      long fromMs;
+      if (point.cumulative()) {
+        if (state == null) {
+          state = cumulative.get(record.key());
+          if (state == null) {
+            state = new SeriesState();
+          }
+        }
+        StreamState previous = state.get(point.stateKey());
+        DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
+        if (step.state() != null) {
+          if (!state.put(point.stateKey(), step.state())) {
+            metrics.dataPointSkipped("stream_limit");
+            continue;
+          }
+          stateChanged = true;
+        }
+        if (step.skipReason() != null) {
+          metrics.dataPointSkipped(step.skipReason());
+        }
+        delta = step.delta();
+        if (delta == null) {
+          continue;
+        }
+        fromMs = startMillis(delta);
+        if (previous == null) {
+          // A new stream's first counts happened since its first request, not since its start.
+          fromMs = Math.max(fromMs, delta.timeMillis() - windowMs);
+        }
+      } else {
+        fromMs = startMillis(delta);
+      }
+      batch.add(delta, fromMs);
+    }
+    if (stateChanged) {
+      cumulative.put(record.key(), state);
+    }
+    apply(record.key(), batch, now);
   }
 
   /**
@@ -133,12 +170,15 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
    */
   private long countFirstFrom() {
     if (countFirstFromNanos == 0) {
-      StreamState since = cumulative.get(SINCE_KEY);
+      SeriesState since = cumulative.get(SINCE_KEY);
       if (since == null) {
-        since = new StreamState(0, context.currentSystemTimeMs() * 1_000_000L, 0, null, null);
+        since = new SeriesState();
+        since.put(
+            SINCE_KEY,
+            new StreamState(0, context.currentSystemTimeMs() * 1_000_000L, 0, null, null));
         cumulative.put(SINCE_KEY, since);
       }
-      countFirstFromNanos = since.timeNanos();
+      countFirstFromNanos = since.get(SINCE_KEY).timeNanos();
     }
     return countFirstFromNanos;
   }
@@ -152,46 +192,62 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
     return Math.max(Math.min(from, to), to - MAX_SPREAD.toMillis());
   }
 
-  private void add(String series, MetricPoint delta, long fromMs) {
-    long now = context.currentSystemTimeMs();
-    List<DeltaSpreader.Slice> slices =
-        DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
-    // A delta's max bounds every window it lies in, but is a window's own max only if the delta
-    // lies in that window alone.
-    Double max = null;
-    if (!slices.isEmpty()) {
-      long firstWindow = windowStartOf(slices.get(0).slotStartMs());
-      long lastWindow = windowStartOf(slices.get(slices.size() - 1).slotStartMs());
-      max = firstWindow == lastWindow ? delta.maxMs() : null;
+  /** What the points of one record add to their series' final windows and live slots. */
+  private final class Batch {
+    final Map<Long, SignalAccumulator> windows = new LinkedHashMap<>();
+    final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
+    final long liveStart;
+    final long currentSlot;
+    MetricPoint identity;
+
+    Batch(long liveStart, long currentSlot) {
+      this.liveStart = liveStart;
+      this.currentSlot = currentSlot;
     }
-    Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
-    long liveStart = liveWindowStart(now);
-    long currentSlot = DeltaSpreader.slotOf(now);
-    LiveSeries liveSeries = null;
-    for (DeltaSpreader.Slice slice : slices) {
-      MetricPoint part =
-          delta.asDelta(
-              slice.slotStartMs() * 1_000_000L,
-              slice.count(),
-              slice.buckets(),
-              delta.boundsMs(),
-              max);
-      long windowStart = windowStartOf(slice.slotStartMs());
-      byWindow.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
-      if (slice.slotStartMs() >= liveStart) {
-        if (liveSeries == null) {
-          liveSeries = live.get(series);
-          if (liveSeries == null) {
-            liveSeries = new LiveSeries(delta.cluster(), delta.namespace(), delta.service());
-          }
+
+    /** Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots. */
+    void add(MetricPoint delta, long fromMs) {
+      identity = delta;
+      List<DeltaSpreader.Slice> slices =
+          DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
+      // A delta's max bounds every window it lies in, but is a window's own max only if the
+      // delta lies in that window alone.
+      Double max = null;
+      if (!slices.isEmpty()) {
+        long firstWindow = windowStartOf(slices.get(0).slotStartMs());
+        long lastWindow = windowStartOf(slices.get(slices.size() - 1).slotStartMs());
+        max = firstWindow == lastWindow ? delta.maxMs() : null;
+      }
+      for (DeltaSpreader.Slice slice : slices) {
+        MetricPoint part =
+            delta.asDelta(
+                slice.slotStartMs() * 1_000_000L,
+                slice.count(),
+                slice.buckets(),
+                delta.boundsMs(),
+                max);
+        windows
+            .computeIfAbsent(windowStartOf(slice.slotStartMs()), w -> new SignalAccumulator())
+            .add(part);
+        if (slice.slotStartMs() >= liveStart) {
+          long slot = Math.min(slice.slotStartMs(), currentSlot);
+          liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
         }
-        liveSeries.add(Math.min(slice.slotStartMs(), currentSlot), part);
       }
     }
-    for (Map.Entry<Long, SignalAccumulator> w : byWindow.entrySet()) {
+  }
+
+  private void apply(String series, Batch batch, long now) {
+    for (Map.Entry<Long, SignalAccumulator> w : batch.windows.entrySet()) {
       addToWindow(series, w.getKey(), w.getValue(), now);
     }
-    if (liveSeries != null) {
+    if (!batch.liveSlots.isEmpty()) {
+      LiveSeries liveSeries = live.get(series);
+      if (liveSeries == null) {
+        MetricPoint id = batch.identity;
+        liveSeries = new LiveSeries(id.cluster(), id.namespace(), id.service());
+      }
+      liveSeries.addAll(batch.liveSlots);
       live.put(series, liveSeries);
       liveKeys.add(series);
       pending.add(series);
@@ -276,7 +332,7 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
   }
 
   private void emitLive(String series, LiveSeries s, long now) {
-    GoldenSignal signal = s.emit(liveWindowStart(now), window, now);
+    GoldenSignal signal = s.emit(liveWindowStart(now), window, now, liveNow(now));
     metrics.signalEmitted("live");
     context.forward(new Record<>(series, new Emitted(true, signal), now));
   }
@@ -285,34 +341,42 @@ final class SignalsProcessor implements Processor<String, MetricPoint, String, E
     return timeMs - Math.floorMod(timeMs, windowMs);
   }
 
-  /** The live window ends with the current second: its first slot. */
+  /** The live window ends with the second holding {@link #liveNow}: its first slot. */
   private long liveWindowStart(long now) {
-    return DeltaSpreader.slotOf(now) + DeltaSpreader.SLOT_MS - windowMs;
+    return DeltaSpreader.slotOf(liveNow(now)) + DeltaSpreader.SLOT_MS - windowMs;
+  }
+
+  /**
+   * Where live windows end: the wall clock once the task is caught up (idle for {@link #IDLE}, or
+   * keeping pace), else the newest data it has seen. A task working through a backlog (after a
+   * restart or an outage) then shows each series as it was at that point of the backlog, so a
+   * violation inside the backlog still reaches the rules, with its own time, instead of falling
+   * outside a window anchored at the wall clock.
+   */
+  private long liveNow(long now) {
+    if (lastPointAtMs == 0 || now - lastPointAtMs >= IDLE.toMillis()) {
+      return now;
+    }
+    return newestPointMs;
   }
 
   private void evictStale(long now) {
     long staleBefore = (now - STALE_STREAM_TTL.toMillis()) * 1_000_000L;
     long markersBefore = (now - EVICTED_MARKER_TTL.toMillis()) * 1_000_000L;
-    List<KeyValue<String, StreamState>> changes = new ArrayList<>();
-    try (KeyValueIterator<String, StreamState> it = cumulative.all()) {
+    List<KeyValue<String, SeriesState>> changed = new ArrayList<>();
+    try (KeyValueIterator<String, SeriesState> it = cumulative.all()) {
       while (it.hasNext()) {
-        KeyValue<String, StreamState> entry = it.next();
-        StreamState state = entry.value;
-        if (SINCE_KEY.equals(entry.key)) {
-          continue;
-        }
-        if (state.evicted() && state.timeNanos() < markersBefore) {
-          changes.add(KeyValue.pair(entry.key, null));
-        } else if (!state.evicted() && state.timeNanos() < staleBefore) {
-          changes.add(KeyValue.pair(entry.key, StreamState.evictedAt(state.timeNanos())));
+        KeyValue<String, SeriesState> entry = it.next();
+        if (!SINCE_KEY.equals(entry.key) && entry.value.evict(staleBefore, markersBefore)) {
+          changed.add(entry);
         }
       }
     }
-    for (KeyValue<String, StreamState> change : changes) {
-      if (change.value == null) {
-        cumulative.delete(change.key);
+    for (KeyValue<String, SeriesState> entry : changed) {
+      if (entry.value.isEmpty()) {
+        cumulative.delete(entry.key);
       } else {
-        cumulative.put(change.key, change.value);
+        cumulative.put(entry.key, entry.value);
       }
     }
   }

@@ -1,8 +1,5 @@
 package io.vigil.processor.signals;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
  * The last cumulative point seen of one stream (and start time), kept in the changelogged {@code
  * signals-cumulative-state} store; or, with a negative count, the marker left when a silent stream
@@ -15,11 +12,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param bucketCounts its bucket counts
  */
 record StreamState(
-    @JsonProperty("start") long startNanos,
-    @JsonProperty("time") long timeNanos,
-    @JsonProperty("count") long count,
-    @JsonProperty("bounds_ms") double[] boundsMs,
-    @JsonProperty("buckets") long[] bucketCounts) {
+    long startNanos, long timeNanos, long count, double[] boundsMs, long[] bucketCounts) {
 
   StreamState {
     boundsMs = boundsMs == null ? new double[0] : boundsMs;
@@ -32,7 +25,6 @@ record StreamState(
   }
 
   /** Whether this is the marker of a forgotten stream rather than a point. */
-  @JsonIgnore
   boolean evicted() {
     return count < 0;
   }

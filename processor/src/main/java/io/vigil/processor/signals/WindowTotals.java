@@ -1,7 +1,5 @@
 package io.vigil.processor.signals;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
  * A final window being filled, in the {@code signals-windows} store until the wall clock passes its
  * end plus grace.
@@ -10,5 +8,4 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     as a late supplement
  * @param totals the counts so far
  */
-record WindowTotals(
-    @JsonProperty("late") boolean late, @JsonProperty("totals") SignalAccumulator totals) {}
+record WindowTotals(boolean late, SignalAccumulator totals) {}

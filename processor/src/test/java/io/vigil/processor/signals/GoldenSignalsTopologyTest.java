@@ -341,7 +341,8 @@ class GoldenSignalsTopologyTest {
     assertThat(first.value().errors().ratio()).isEqualTo(0.2);
     assertThat(first.value().window().start()).isEqualTo(t(-8));
     assertThat(first.value().window().end()).isEqualTo(t(2));
-    assertThat(first.value().timestamp()).isEqualTo(t(1.1));
+    // Stamped with the newest data the task has seen (it is busy, not idle).
+    assertThat(first.value().timestamp()).isEqualTo(t(1));
     assertThat(live.isEmpty()).isTrue();
 
     send(request(CHECKOUT, delta(point(t(1), t(1.2), 200, 5))), t(1.2));
@@ -360,6 +361,27 @@ class GoldenSignalsTopologyTest {
     clockTo(t(20));
     assertThat(live.isEmpty()).isTrue();
     assertThat(metrics.signalsEmitted("live")).isEqualTo(4);
+  }
+
+  @Test
+  void showsABacklogInTheLiveSignalsAtItsOwnTime() {
+    // After an outage the processor works through data from 80 s ago: the live window follows
+    // the data, so a burst of errors in the backlog still reaches the rules, stamped when it was.
+    clockTo(t(100));
+    send(request(CHECKOUT, delta(point(t(19), t(20), 503, 4))), t(20));
+    clockTo(t(100.1));
+
+    GoldenSignal backlog = live.readValue();
+    assertThat(backlog.traffic().requests()).isEqualTo(4);
+    assertThat(backlog.errors().ratio()).isEqualTo(1.0);
+    assertThat(backlog.timestamp()).isEqualTo(t(20));
+    assertThat(backlog.window().end()).isEqualTo(t(21));
+
+    // Caught up (idle for a second): live windows end at the wall clock again.
+    clockTo(t(101.5));
+    GoldenSignal now = live.readValue();
+    assertThat(now.traffic().requests()).isZero();
+    assertThat(now.window().end()).isEqualTo(t(102));
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.vigil.processor.signals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,13 +19,15 @@ class SignalAccumulatorTest {
 
   @Test
   void survivesTheStoreRoundTrip() {
-    Serde<SignalAccumulator> serde = JsonSerde.of(SignalAccumulator.class);
+    Serde<WindowTotals> serde = BinarySerdes.windowTotals();
     SignalAccumulator acc =
         new SignalAccumulator()
             .add(delta(false, new double[] {10, 100}, new long[] {1, 2, 3}, 300.0))
             .add(delta(true, new double[] {10, 100}, new long[] {1, 0, 0}, 5.0));
-    byte[] bytes = serde.serializer().serialize("t", acc);
-    SignalAccumulator back = serde.deserializer().deserialize("t", bytes);
+    byte[] bytes = serde.serializer().serialize("t", new WindowTotals(true, acc));
+    WindowTotals stored = serde.deserializer().deserialize("t", bytes);
+    assertThat(stored.late()).isTrue();
+    SignalAccumulator back = stored.totals();
 
     GoldenSignal signal =
         back.toSignal(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli(), Duration.ofSeconds(10));

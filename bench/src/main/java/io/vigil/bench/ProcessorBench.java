@@ -1,0 +1,220 @@
+package io.vigil.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import io.vigil.model.config.ConfigLoader;
+import io.vigil.model.json.Json;
+import io.vigil.processor.ProcessorConfig;
+import io.vigil.processor.ProcessorService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Data points per second one processor stream thread takes in, against a real broker: {@code
+ * otlp_metrics} is filled first, then the processor (one stream thread, exactly-once, defaults)
+ * starts and the clock runs until it has taken in every point. The broker (embedded KRaft) runs in
+ * the same JVM on the same cores.
+ *
+ * <p>Workload: {@code --services N} (default 100) OpenTelemetry-SDK-like services, each exporting
+ * one cumulative {@code http.server.request.duration} request a second with {@code --routes R}
+ * (default 50) routes × 2 status codes = 100 points, over {@code --seconds S} (default 60) of event
+ * time ending now. Prints JSON.
+ */
+public final class ProcessorBench {
+  private static final List<Double> BOUNDS =
+      List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+
+  private ProcessorBench() {}
+
+  /** Entry point; see the class comment for arguments. */
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new HashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    int services = Integer.parseInt(args.getOrDefault("services", "100"));
+    int routes = Integer.parseInt(args.getOrDefault("routes", "50"));
+    int seconds = Integer.parseInt(args.getOrDefault("seconds", "60"));
+    Instant end = Instant.now();
+    Instant t0 = end.minusSeconds(seconds);
+
+    Path dir = Files.createTempDirectory("vigil-processor-bench");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+      long points = 0;
+      Properties props = kafka.clientProperties();
+      props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+      props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        long[][] counts = new long[services][routes * 2];
+        for (int s = 0; s < seconds; s++) {
+          for (int svc = 0; svc < services; svc++) {
+            byte[] body = request(svc, routes, counts[svc], t0, s).toByteArray();
+            long at = t0.plusSeconds(s + 1).toEpochMilli();
+            producer.send(
+                new ProducerRecord<>(
+                    Topics.OTLP_METRICS,
+                    null,
+                    at,
+                    ("svc-" + svc).getBytes(StandardCharsets.UTF_8),
+                    body));
+            points += routes * 2L;
+          }
+        }
+        producer.flush();
+      }
+
+      ProcessorConfig config =
+          ConfigLoader.load(
+              "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
+                  .formatted(kafka.bootstrapServers(), dir.resolve("state")),
+              Map.of(),
+              ProcessorConfig.class);
+      long taken;
+      long liveSignals;
+      long windows;
+      long firstPoint;
+      long lastPoint;
+      long start = System.nanoTime();
+      PrometheusRegistry registry = new PrometheusRegistry();
+      try (ProcessorService processor = ProcessorService.start(config, registry)) {
+        LongSupplier takenIn = () -> counter(registry, "vigil_processor_data_points");
+        long deadline = start + TimeUnit.MINUTES.toNanos(15);
+        // The clock starts with the first point taken in: start-up and the first rebalance are
+        // not throughput.
+        while (takenIn.getAsLong() == 0 && System.nanoTime() < deadline) {
+          TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
+        }
+        firstPoint = System.nanoTime();
+        while (takenIn.getAsLong() < points && System.nanoTime() < deadline) {
+          TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
+        }
+        lastPoint = System.nanoTime();
+        taken = takenIn.getAsLong();
+        liveSignals = counter(registry, "vigil_processor_signals_emitted", "kind", "live");
+        windows = processor.signalsEmitted();
+      }
+      double startup = (firstPoint - start) / 1e9;
+      double elapsed = (lastPoint - firstPoint) / 1e9;
+
+      ObjectNode result = Json.mapper().createObjectNode();
+      result.put("java", System.getProperty("java.version"));
+      result.put("services", services);
+      result.put("points_per_request", routes * 2);
+      result.put("event_seconds", seconds);
+      result.put("data_points", points);
+      result.put("data_points_taken_in", taken);
+      result.put("startup_s", Math.round(startup * 100) / 100.0);
+      result.put("elapsed_s", Math.round(elapsed * 100) / 100.0);
+      result.put("data_points_per_s", Math.round(taken / elapsed));
+      result.put("live_signals", liveSignals);
+      result.put("final_windows", windows);
+      System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+    } finally {
+      Utils.delete(dir.toFile());
+    }
+    System.exit(0);
+  }
+
+  /**
+   * The value of counter {@code name} (summed over series with {@code label}={@code value}, or
+   * all): read from the registry rather than a service method, so the same harness measures earlier
+   * versions of the processor too.
+   */
+  private static long counter(PrometheusRegistry registry, String name, String... labelValue) {
+    double sum = 0;
+    for (MetricSnapshot snapshot : registry.scrape()) {
+      if (!snapshot.getMetadata().getName().equals(name)) {
+        continue;
+      }
+      for (DataPointSnapshot point : snapshot.getDataPoints()) {
+        if (labelValue.length == 2 && !labelValue[1].equals(point.getLabels().get(labelValue[0]))) {
+          continue;
+        }
+        sum += ((CounterSnapshot.CounterDataPointSnapshot) point).getValue();
+      }
+    }
+    return (long) sum;
+  }
+
+  /** Service {@code svc}'s cumulative export at second {@code s}: every route gets requests. */
+  private static ExportMetricsServiceRequest request(
+      int svc, int routes, long[] counts, Instant t0, int s) {
+    long start = (t0.getEpochSecond() - 3600) * 1_000_000_000L;
+    long time = (t0.getEpochSecond() + s + 1) * 1_000_000_000L;
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    for (int p = 0; p < routes * 2; p++) {
+      counts[p] += p % 2 == 0 ? 10 : 1;
+      long[] buckets = new long[BOUNDS.size() + 1];
+      buckets[3] = counts[p] / 2;
+      buckets[6] = counts[p] - buckets[3];
+      HistogramDataPoint.Builder point =
+          HistogramDataPoint.newBuilder()
+              .setStartTimeUnixNano(start)
+              .setTimeUnixNano(time)
+              .setCount(counts[p])
+              .addAllExplicitBounds(BOUNDS)
+              .addAttributes(attr("http.route", "/r" + (p / 2)))
+              .addAttributes(
+                  KeyValue.newBuilder()
+                      .setKey("http.response.status_code")
+                      .setValue(AnyValue.newBuilder().setIntValue(p % 2 == 0 ? 200 : 500)));
+      for (long b : buckets) {
+        point.addBucketCounts(b);
+      }
+      histogram.addDataPoints(point);
+    }
+    return ExportMetricsServiceRequest.newBuilder()
+        .addResourceMetrics(
+            ResourceMetrics.newBuilder()
+                .setResource(
+                    Resource.newBuilder()
+                        .addAttributes(attr("service.name", "svc-" + svc))
+                        .addAttributes(attr("k8s.namespace.name", "bench")))
+                .addScopeMetrics(
+                    ScopeMetrics.newBuilder()
+                        .addMetrics(
+                            Metric.newBuilder()
+                                .setName("http.server.request.duration")
+                                .setUnit("s")
+                                .setHistogram(histogram))))
+        .build();
+  }
+
+  private static KeyValue attr(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+}

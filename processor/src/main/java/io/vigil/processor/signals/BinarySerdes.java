@@ -1,0 +1,296 @@
+package io.vigil.processor.signals;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Compact binary encodings of the processor's internal records: the points on the repartition topic
+ * and the state stores (cumulative state per series, open windows, live slots). JSON spent most of
+ * the stream thread's time printing and parsing the bucket bounds of every point; here a batch's
+ * bounds are written once per layout. Each encoding starts with a version byte, so a later format
+ * can read this one; bytes that are not one of them raise {@link SerializationException} (the
+ * repartition topic's handler sends them to the DLQ).
+ */
+final class BinarySerdes {
+  private static final byte POINTS_V1 = 1;
+  private static final byte STATE_V1 = 1;
+  private static final byte WINDOW_V1 = 1;
+  private static final byte LIVE_V1 = 1;
+
+  private static final int ERROR = 1;
+  private static final int CUMULATIVE = 2;
+  private static final int HAS_MAX = 4;
+
+  private BinarySerdes() {}
+
+  /** The serde of {@link SeriesPoints}. */
+  static Serde<SeriesPoints> seriesPoints() {
+    return Serdes.serdeFrom(
+        (Serializer<SeriesPoints>) (topic, data) -> data == null ? null : write(data),
+        (Deserializer<SeriesPoints>)
+            (topic, bytes) -> bytes == null ? null : readPoints(topic, bytes));
+  }
+
+  /** The serde of {@link SeriesState}. */
+  static Serde<SeriesState> seriesState() {
+    return Serdes.serdeFrom(
+        (Serializer<SeriesState>)
+            (topic, data) -> data == null ? null : encode(STATE_V1, data::writeTo),
+        (Deserializer<SeriesState>)
+            (topic, bytes) ->
+                bytes == null
+                    ? null
+                    : decode(topic, bytes, STATE_V1, in -> SeriesState.readFrom(in, bytes.length)));
+  }
+
+  /** The serde of {@link WindowTotals}. */
+  static Serde<WindowTotals> windowTotals() {
+    return Serdes.serdeFrom(
+        (Serializer<WindowTotals>)
+            (topic, data) ->
+                data == null
+                    ? null
+                    : encode(
+                        WINDOW_V1,
+                        out -> {
+                          out.writeBoolean(data.late());
+                          data.totals().writeTo(out);
+                        }),
+        (Deserializer<WindowTotals>)
+            (topic, bytes) ->
+                bytes == null
+                    ? null
+                    : decode(
+                        topic,
+                        bytes,
+                        WINDOW_V1,
+                        in ->
+                            new WindowTotals(
+                                in.readBoolean(), SignalAccumulator.readFrom(in, bytes.length))));
+  }
+
+  /** The serde of {@link LiveSeries}. */
+  static Serde<LiveSeries> liveSeries() {
+    return Serdes.serdeFrom(
+        (Serializer<LiveSeries>)
+            (topic, data) -> data == null ? null : encode(LIVE_V1, data::writeTo),
+        (Deserializer<LiveSeries>)
+            (topic, bytes) ->
+                bytes == null
+                    ? null
+                    : decode(topic, bytes, LIVE_V1, in -> LiveSeries.readFrom(in, bytes.length)));
+  }
+
+  /** Writes one value to a stream. */
+  interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Reads one value from a stream. */
+  interface Reader<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+
+  private static byte[] encode(byte version, Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(version);
+      writer.write(out);
+    } catch (IOException e) {
+      throw new SerializationException("cannot write processor state", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static <T> T decode(String topic, byte[] bytes, byte version, Reader<T> reader) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      byte found = in.readByte();
+      if (found != version) {
+        throw new SerializationException(
+            "not Vigil processor state on " + topic + ": unknown format " + found);
+      }
+      return reader.read(in);
+    } catch (IOException e) {
+      throw new SerializationException("not Vigil processor state on " + topic + ": " + e, e);
+    }
+  }
+
+  static byte[] write(SeriesPoints batch) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 64 * batch.points().size());
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(POINTS_V1);
+      List<MetricPoint> points = batch.points();
+      MetricPoint first = points.isEmpty() ? null : points.get(0);
+      writeNullable(out, first == null ? null : first.cluster());
+      writeNullable(out, first == null ? null : first.namespace());
+      writeNullable(out, first == null ? null : first.service());
+      writeVarint(out, points.size());
+      List<double[]> layouts = new ArrayList<>();
+      for (MetricPoint p : points) {
+        out.writeUTF(p.stream());
+        int flags =
+            (p.error() ? ERROR : 0)
+                | (p.cumulative() ? CUMULATIVE : 0)
+                | (p.maxMs() != null ? HAS_MAX : 0);
+        out.writeByte(flags);
+        out.writeLong(p.startNanos());
+        out.writeLong(p.timeNanos());
+        out.writeLong(p.count());
+        int layout = indexOf(layouts, p.boundsMs());
+        writeVarint(out, layout);
+        if (layout == layouts.size()) {
+          layouts.add(p.boundsMs());
+          writeDoubles(out, p.boundsMs());
+        }
+        writeLongs(out, p.bucketCounts());
+        if (p.maxMs() != null) {
+          out.writeDouble(p.maxMs());
+        }
+      }
+    } catch (IOException e) {
+      throw new SerializationException("cannot write data points", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static SeriesPoints readPoints(String topic, byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      byte version = in.readByte();
+      if (version != POINTS_V1) {
+        throw new SerializationException(
+            "not Vigil data points on topic " + topic + ": unknown format " + version);
+      }
+      String cluster = readNullable(in);
+      String namespace = readNullable(in);
+      String service = readNullable(in);
+      int n = readCount(in, bytes.length);
+      List<double[]> layouts = new ArrayList<>();
+      List<MetricPoint> points = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        String stream = in.readUTF();
+        int flags = in.readByte();
+        long start = in.readLong();
+        long time = in.readLong();
+        long count = in.readLong();
+        int layout = readVarint(in);
+        if (layout == layouts.size()) {
+          layouts.add(readDoubles(in, bytes.length));
+        } else if (layout > layouts.size()) {
+          throw new SerializationException("data points on topic " + topic + ": bad layout index");
+        }
+        long[] buckets = readLongs(in, bytes.length);
+        Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
+        points.add(
+            new MetricPoint(
+                stream,
+                cluster,
+                namespace,
+                service,
+                (flags & ERROR) != 0,
+                (flags & CUMULATIVE) != 0,
+                start,
+                time,
+                count,
+                layouts.get(layout),
+                buckets,
+                max));
+      }
+      return new SeriesPoints(points);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof SerializationException s) {
+        throw s;
+      }
+      throw new SerializationException("not Vigil data points on topic " + topic + ": " + e, e);
+    }
+  }
+
+  private static int indexOf(List<double[]> layouts, double[] bounds) {
+    for (int i = 0; i < layouts.size(); i++) {
+      if (Arrays.equals(layouts.get(i), bounds)) {
+        return i;
+      }
+    }
+    return layouts.size();
+  }
+
+  static void writeNullable(DataOutputStream out, String s) throws IOException {
+    out.writeBoolean(s != null);
+    if (s != null) {
+      out.writeUTF(s);
+    }
+  }
+
+  static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
+    writeVarint(out, values.length);
+    for (double v : values) {
+      out.writeDouble(v);
+    }
+  }
+
+  static double[] readDoubles(DataInputStream in, int limit) throws IOException {
+    double[] values = new double[readCount(in, limit)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = in.readDouble();
+    }
+    return values;
+  }
+
+  static void writeLongs(DataOutputStream out, long[] values) throws IOException {
+    writeVarint(out, values.length);
+    for (long v : values) {
+      out.writeLong(v);
+    }
+  }
+
+  static long[] readLongs(DataInputStream in, int limit) throws IOException {
+    long[] values = new long[readCount(in, limit)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = in.readLong();
+    }
+    return values;
+  }
+
+  /** A length that cannot exceed the bytes there are: garbage must not allocate gigabytes. */
+  static int readCount(DataInputStream in, int limit) throws IOException {
+    int n = readVarint(in);
+    if (n < 0 || n > limit) {
+      throw new IOException("length " + n + " exceeds the record's " + limit + " bytes");
+    }
+    return n;
+  }
+
+  static void writeVarint(DataOutputStream out, int value) throws IOException {
+    while ((value & ~0x7F) != 0) {
+      out.writeByte((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out.writeByte(value);
+  }
+
+  private static int readVarint(DataInputStream in) throws IOException {
+    int value = 0;
+    for (int shift = 0; shift < 32; shift += 7) {
+      int b = in.readByte();
+      value |= (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return value;
+      }
+    }
+    throw new IOException("varint too long");
+  }
+}

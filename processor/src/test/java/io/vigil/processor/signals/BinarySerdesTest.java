@@ -1,0 +1,170 @@
+package io.vigil.processor.signals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class BinarySerdesTest {
+  private static final double[] BOUNDS = {5, 10, 25};
+
+  private static MetricPoint point(String stream, boolean error, double[] bounds, Double max) {
+    return new MetricPoint(
+        stream,
+        "c1",
+        "shop",
+        "checkout",
+        error,
+        !error,
+        11,
+        22,
+        6,
+        bounds,
+        new long[] {1, 2, 3, 0},
+        max);
+  }
+
+  @Test
+  void roundTripsABatchWithSharedAndOwnLayouts() {
+    SeriesPoints batch =
+        new SeriesPoints(
+            List.of(
+                point("a", false, BOUNDS, null),
+                point("b", true, BOUNDS, 12.5),
+                point("c", false, new double[] {1, 2, 3}, null),
+                new MetricPoint(
+                    "d",
+                    null,
+                    null,
+                    "checkout",
+                    false,
+                    false,
+                    0,
+                    5,
+                    3,
+                    new double[0],
+                    new long[0],
+                    null)));
+
+    SeriesPoints back = BinarySerdes.readPoints("t", BinarySerdes.write(batch));
+
+    assertThat(back.points()).hasSize(4);
+    for (int i = 0; i < 3; i++) {
+      MetricPoint in = batch.points().get(i);
+      MetricPoint out = back.points().get(i);
+      assertThat(out.stream()).isEqualTo(in.stream());
+      assertThat(out.seriesKey()).isEqualTo(in.seriesKey());
+      assertThat(out.error()).isEqualTo(in.error());
+      assertThat(out.cumulative()).isEqualTo(in.cumulative());
+      assertThat(out.startNanos()).isEqualTo(11);
+      assertThat(out.timeNanos()).isEqualTo(22);
+      assertThat(out.count()).isEqualTo(6);
+      assertThat(out.boundsMs()).containsExactly(in.boundsMs());
+      assertThat(out.bucketCounts()).containsExactly(1, 2, 3, 0);
+      assertThat(out.maxMs()).isEqualTo(in.maxMs());
+    }
+    // Points of one series share its identity; the batch keeps the first point's.
+    assertThat(back.points().get(3).cluster()).isEqualTo("c1");
+  }
+
+  @Test
+  void roundTripsTheStateOfASeriesAndItsEvictionMarkers() {
+    SeriesState state = new SeriesState();
+    state.put("a@1", new StreamState(1, 2, 3, BOUNDS, new long[] {1, 1, 1, 0}));
+    state.put("b@0", StreamState.evictedAt(9));
+    var serde = BinarySerdes.seriesState();
+
+    SeriesState back =
+        serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+
+    StreamState a = back.get("a@1");
+    assertThat(a.startNanos()).isEqualTo(1);
+    assertThat(a.timeNanos()).isEqualTo(2);
+    assertThat(a.count()).isEqualTo(3);
+    assertThat(a.boundsMs()).containsExactly(BOUNDS);
+    assertThat(a.bucketCounts()).containsExactly(1, 1, 1, 0);
+    assertThat(back.get("b@0").evicted()).isTrue();
+  }
+
+  @Test
+  void refusesANewStreamOnceASeriesIsFullButKeepsUpdatingKnownOnes() {
+    SeriesState state = new SeriesState();
+    StreamState s = new StreamState(1, 2, 3, null, null);
+    for (int i = 0; i < SeriesState.MAX_STREAMS; i++) {
+      assertThat(state.put("s" + i, s)).isTrue();
+    }
+
+    assertThat(state.put("one-too-many", s)).isFalse();
+    assertThat(state.put("s0", new StreamState(1, 3, 4, null, null))).isTrue();
+    assertThat(state.get("s0").count()).isEqualTo(4);
+  }
+
+  @Test
+  void evictsSilentStreamsToMarkersAndForgetsOldMarkers() {
+    SeriesState state = new SeriesState();
+    state.put("old", new StreamState(1, 100, 3, null, null));
+    state.put("fresh", new StreamState(1, 900, 3, null, null));
+    state.put("marker", StreamState.evictedAt(50));
+
+    assertThat(state.evict(500, 60)).isTrue();
+
+    assertThat(state.get("old").evicted()).isTrue();
+    assertThat(state.get("fresh").evicted()).isFalse();
+    assertThat(state.get("marker")).isNull();
+    assertThat(state.evict(500, 60)).isFalse();
+  }
+
+  @Test
+  void roundTripsALiveSeries() {
+    LiveSeries series = new LiveSeries("c1", "shop", "checkout");
+    series.addAll(
+        new java.util.TreeMap<>(
+            java.util.Map.of(
+                1_000L, new SignalAccumulator().add(point("a", false, BOUNDS, 4.0)),
+                2_000L, new SignalAccumulator().add(point("b", true, BOUNDS, null)))));
+    var serde = BinarySerdes.liveSeries();
+    LiveSeries back =
+        serde.deserializer().deserialize("t", serde.serializer().serialize("t", series));
+
+    var size = java.time.Duration.ofSeconds(10);
+    assertThat(back.due(5_000, 0, 500)).isTrue();
+    assertThat(back.emit(0, size, 5_000, 4_000)).isEqualTo(series.emit(0, size, 5_000, 4_000));
+    assertThat(back.emit(0, size, 5_000, 4_000).traffic().requests()).isEqualTo(12);
+  }
+
+  @Test
+  void rejectsWhatIsNotItsFormatWithASerializationError() {
+    assertThatThrownBy(
+            () -> BinarySerdes.readPoints("t", "not json".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("unknown format");
+    assertThatThrownBy(
+            () -> BinarySerdes.seriesState().deserializer().deserialize("t", new byte[0]))
+        .isInstanceOf(SerializationException.class);
+  }
+
+  @Test
+  void neverThrowsAnythingElseOnTruncatedOrFlippedBytes() {
+    byte[] good =
+        BinarySerdes.write(
+            new SeriesPoints(
+                List.of(point("a", false, BOUNDS, 3.0), point("b", true, BOUNDS, null))));
+    Random random = new Random(7);
+    for (int i = 0; i < 2_000; i++) {
+      byte[] bad = Arrays.copyOf(good, random.nextInt(good.length + 1));
+      if (bad.length > 0 && random.nextBoolean()) {
+        bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
+      }
+      try {
+        BinarySerdes.readPoints("t", bad);
+      } catch (SerializationException expected) {
+        // a documented rejection
+      }
+    }
+  }
+}
