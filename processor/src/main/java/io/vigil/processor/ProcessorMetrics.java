@@ -19,7 +19,7 @@ public final class ProcessorMetrics {
     dataPoints =
         Counter.builder()
             .name("vigil_processor_data_points_total")
-            .help("Histogram data points of http.server.request.duration accepted for processing")
+            .help("Server-duration histogram data points (HTTP and RPC) accepted for processing")
             .register(registry);
     dataPointsSkipped =
         Counter.builder()

@@ -4,6 +4,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.DataPointFlags;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -14,12 +15,18 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Picks the {@code http.server.request.duration} histogram points out of an OTLP request, checks
- * them and converts them to {@link MetricPoint}s. Pure: no Kafka, no clock.
+ * Picks the server-duration histograms out of an OTLP request — {@code
+ * http.server.request.duration} and {@code rpc.server.call.duration}, and their older names {@code
+ * http.server.duration} and {@code rpc.server.duration} — checks them and converts them to {@link
+ * MetricPoint}s. Explicit and exponential histograms both; an older name is skipped ({@code
+ * superseded_metric}) where the same resource also sends its successor (an SDK emitting both during
+ * a semconv migration), so nothing is counted twice. Pure: no Kafka, no clock.
  */
 final class OtlpMetricsDecoder {
   /** The OpenTelemetry semantic-convention server duration histogram. */
@@ -30,6 +37,45 @@ final class OtlpMetricsDecoder {
 
   /** Status code attribute of the semantic conventions before 1.20. */
   static final String OLD_STATUS_CODE = "http.status_code";
+
+  /** gRPC status code attribute of RPC server durations. */
+  static final String GRPC_STATUS_CODE = "rpc.grpc.status_code";
+
+  /** Semantic conventions' error class attribute: present on a failed call. */
+  static final String ERROR_TYPE = "error.type";
+
+  /**
+   * gRPC codes that count as server errors (the OpenTelemetry semantic conventions' list): UNKNOWN,
+   * DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS.
+   */
+  static final Set<Long> GRPC_SERVER_ERRORS = Set.of(2L, 4L, 12L, 13L, 14L, 15L);
+
+  /** The histograms that carry a server's requests. */
+  enum Source {
+    HTTP("http.server.request.duration", null, false),
+    HTTP_OLD("http.server.duration", "http.server.request.duration", false),
+    RPC("rpc.server.call.duration", null, true),
+    RPC_OLD("rpc.server.duration", "rpc.server.call.duration", true);
+
+    final String metric;
+    final String supersededBy;
+    final boolean rpc;
+
+    Source(String metric, String supersededBy, boolean rpc) {
+      this.metric = metric;
+      this.supersededBy = supersededBy;
+      this.rpc = rpc;
+    }
+
+    static Source of(String metric) {
+      for (Source s : values()) {
+        if (s.metric.equals(metric)) {
+          return s;
+        }
+      }
+      return null;
+    }
+  }
 
   /** Where the decoder reports its results. */
   interface Sink {
@@ -42,7 +88,7 @@ final class OtlpMetricsDecoder {
 
   private OtlpMetricsDecoder() {}
 
-  /** Reports every point of {@link #METRIC} in {@code request} to {@code sink}. */
+  /** Reports every point of the {@link Source} metrics in {@code request} to {@code sink}. */
   static void decode(ExportMetricsServiceRequest request, Sink sink) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       String service = OtlpAttributes.serviceName(rm.getResource());
@@ -50,51 +96,110 @@ final class OtlpMetricsDecoder {
       String cluster =
           OtlpAttributes.get(rm.getResource().getAttributesList(), OtlpAttributes.K8S_CLUSTER);
       String resourceId = canonical(rm.getResource().getAttributesList());
+      Set<String> names = new HashSet<>();
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric metric : sm.getMetricsList()) {
-          if (!METRIC.equals(metric.getName())) {
+          names.add(metric.getName());
+        }
+      }
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        for (Metric metric : sm.getMetricsList()) {
+          Source source = Source.of(metric.getName());
+          if (source == null) {
             continue;
           }
-          if (!metric.hasHistogram()) {
-            sink.skipped(
-                metric.hasExponentialHistogram() ? "exponential_histogram" : "not_histogram");
+          if (source.supersededBy != null && names.contains(source.supersededBy)) {
+            sink.skipped("superseded_metric");
             continue;
           }
-          String prefix =
-              resourceId
-                  + "|"
-                  + sm.getScope().getName()
-                  + "|"
-                  + sm.getScope().getVersion()
-                  + "|"
-                  + metric.getName()
-                  + "|"
-                  + metric.getUnit()
-                  + "|";
-          Double toMillis = millisPerUnit(metric.getUnit());
-          AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
-          boolean knownTemporality =
-              temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
-                  || temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
-          for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
-            if (toMillis == null) {
-              sink.skipped("unsupported_unit");
-            } else if (!knownTemporality) {
-              sink.skipped("unspecified_temporality");
-            } else {
-              boolean cumulative =
-                  temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
-              String problem = check(dp);
+          if (!metric.hasHistogram() && !metric.hasExponentialHistogram()) {
+            sink.skipped("not_histogram");
+            continue;
+          }
+          Stream stream =
+              new Stream(
+                  resourceId
+                      + "|"
+                      + sm.getScope().getName()
+                      + "|"
+                      + sm.getScope().getVersion()
+                      + "|"
+                      + metric.getName()
+                      + "|"
+                      + metric.getUnit()
+                      + "|",
+                  cluster,
+                  namespace,
+                  service,
+                  source,
+                  millisPerUnit(metric.getUnit()));
+          if (metric.hasHistogram()) {
+            AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
+            for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
+              String problem = stream.problem(temporality);
+              problem = problem != null ? problem : check(dp);
               if (problem != null) {
                 sink.skipped(problem);
               } else {
-                sink.point(toPoint(dp, prefix, cluster, namespace, service, cumulative, toMillis));
+                sink.point(toPoint(dp, stream, cumulative(temporality)));
+              }
+            }
+          } else {
+            AggregationTemporality temporality =
+                metric.getExponentialHistogram().getAggregationTemporality();
+            for (ExponentialHistogramDataPoint dp :
+                metric.getExponentialHistogram().getDataPointsList()) {
+              String problem = stream.problem(temporality);
+              problem = problem != null ? problem : ExponentialBuckets.check(dp);
+              if (problem != null) {
+                sink.skipped(problem);
+              } else {
+                sink.point(toPoint(dp, stream, cumulative(temporality)));
               }
             }
           }
         }
       }
     }
+  }
+
+  /** What the points of one metric share. */
+  private record Stream(
+      String prefix,
+      String cluster,
+      String namespace,
+      String service,
+      Source source,
+      Double toMillis) {
+    String problem(AggregationTemporality temporality) {
+      if (toMillis == null) {
+        return "unsupported_unit";
+      }
+      if (temporality != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
+          && temporality != AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA) {
+        return "unspecified_temporality";
+      }
+      return null;
+    }
+  }
+
+  private static boolean cumulative(AggregationTemporality temporality) {
+    return temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
+  }
+
+  /** Whether a point with {@code attributes} counts failed requests. */
+  static boolean isError(Source source, List<KeyValue> attributes) {
+    if (source.rpc) {
+      Long code = OtlpAttributes.getLong(attributes, GRPC_STATUS_CODE);
+      return code != null
+          ? GRPC_SERVER_ERRORS.contains(code)
+          : OtlpAttributes.get(attributes, ERROR_TYPE) != null;
+    }
+    Long status = OtlpAttributes.getLong(attributes, STATUS_CODE);
+    if (status == null) {
+      status = OtlpAttributes.getLong(attributes, OLD_STATUS_CODE);
+    }
+    return status != null && status >= 500;
   }
 
   /** Milliseconds per unit of {@code unit}, or null for a unit that is not a duration we know. */
@@ -153,18 +258,8 @@ final class OtlpMetricsDecoder {
     return null;
   }
 
-  private static MetricPoint toPoint(
-      HistogramDataPoint dp,
-      String streamPrefix,
-      String cluster,
-      String namespace,
-      String service,
-      boolean cumulative,
-      double toMillis) {
-    Long status = OtlpAttributes.getLong(dp.getAttributesList(), STATUS_CODE);
-    if (status == null) {
-      status = OtlpAttributes.getLong(dp.getAttributesList(), OLD_STATUS_CODE);
-    }
+  private static MetricPoint toPoint(HistogramDataPoint dp, Stream stream, boolean cumulative) {
+    double toMillis = stream.toMillis();
     double[] bounds = new double[dp.getExplicitBoundsCount()];
     for (int i = 0; i < bounds.length; i++) {
       bounds[i] = dp.getExplicitBounds(i) * toMillis;
@@ -179,17 +274,40 @@ final class OtlpMetricsDecoder {
             ? dp.getMax() * toMillis
             : null;
     return new MetricPoint(
-        hash(streamPrefix + canonical(dp.getAttributesList())),
-        cluster,
-        namespace,
-        service,
-        status != null && status >= 500,
+        hash(stream.prefix() + canonical(dp.getAttributesList())),
+        stream.cluster(),
+        stream.namespace(),
+        stream.service(),
+        isError(stream.source(), dp.getAttributesList()),
         cumulative,
         dp.getStartTimeUnixNano(),
         dp.getTimeUnixNano(),
         dp.getCount(),
         bounds,
         buckets,
+        max);
+  }
+
+  private static MetricPoint toPoint(
+      ExponentialHistogramDataPoint dp, Stream stream, boolean cumulative) {
+    double toMillis = stream.toMillis();
+    ExponentialBuckets.Converted converted = ExponentialBuckets.convert(dp, toMillis);
+    Double max =
+        !cumulative && dp.hasMax() && Double.isFinite(dp.getMax()) && dp.getMax() >= 0
+            ? dp.getMax() * toMillis
+            : null;
+    return new MetricPoint(
+        hash(stream.prefix() + canonical(dp.getAttributesList())),
+        stream.cluster(),
+        stream.namespace(),
+        stream.service(),
+        isError(stream.source(), dp.getAttributesList()),
+        cumulative,
+        dp.getStartTimeUnixNano(),
+        dp.getTimeUnixNano(),
+        dp.getCount(),
+        converted.boundsMs(),
+        converted.buckets(),
         max);
   }
 

@@ -2,11 +2,18 @@ package io.vigil.processor.signals;
 
 import static io.vigil.processor.OtlpRequests.point;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.DataPointFlags;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogram;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint.Buckets;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.processor.OtlpRequests;
 import java.time.Instant;
@@ -140,5 +147,96 @@ class OtlpMetricsDecoderTest {
 
     assertThat(points.get(0).count()).isEqualTo(3);
     assertThat(points.get(0).hasBuckets()).isFalse();
+  }
+
+  private static Metric named(String name, String unit, HistogramDataPoint... points) {
+    return OtlpRequests.duration(unit, AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA, points)
+        .toBuilder()
+        .setName(name)
+        .build();
+  }
+
+  private static HistogramDataPoint rpc(long grpcCode, long count) {
+    return point(T, T.plusSeconds(1), 200, new double[] {5, 50}, 0, count, 0).toBuilder()
+        .clearAttributes()
+        .addAttributes(
+            KeyValue.newBuilder()
+                .setKey("rpc.grpc.status_code")
+                .setValue(AnyValue.newBuilder().setIntValue(grpcCode)))
+        .build();
+  }
+
+  @Test
+  void readsTheOldHttpNameInMillisecondsUnlessItsSuccessorIsSentToo() {
+    HistogramDataPoint dp = point(T, T.plusSeconds(1), 503, new double[] {5, 50}, 1, 2, 0);
+    Resource legacy = OtlpRequests.resource("legacy", null, null);
+    Resource migrating = OtlpRequests.resource("migrating", null, null);
+    decode(OtlpRequests.request(legacy, named("http.server.duration", "ms", dp)));
+    decode(
+        OtlpRequests.request(
+            migrating,
+            named("http.server.duration", "ms", dp),
+            named("http.server.request.duration", "s", dp)));
+
+    assertThat(points).extracting(MetricPoint::service).containsExactly("legacy", "migrating");
+    assertThat(points.get(0).boundsMs()).containsExactly(5.0, 50.0);
+    assertThat(points.get(0).error()).isTrue();
+    assertThat(skipped).containsExactly("superseded_metric");
+  }
+
+  @Test
+  void countsGrpcServerErrorsByStatusCode() {
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("grpc", null, null),
+            named("rpc.server.duration", "ms", rpc(0, 5), rpc(5, 1), rpc(14, 2), rpc(13, 3))));
+
+    assertThat(points).extracting(MetricPoint::error).containsExactly(false, false, true, true);
+    assertThat(skipped).isEmpty();
+  }
+
+  @Test
+  void turnsExponentialBucketsIntoExplicitOnes() {
+    // Scale 0: base 2. Offset 3: buckets (8, 16], (16, 32], (32, 64] seconds.
+    ExponentialHistogramDataPoint dp =
+        ExponentialHistogramDataPoint.newBuilder()
+            .setStartTimeUnixNano(OtlpRequests.nanos(T))
+            .setTimeUnixNano(OtlpRequests.nanos(T.plusSeconds(1)))
+            .setScale(0)
+            .setZeroCount(1)
+            .setCount(10)
+            .setPositive(
+                Buckets.newBuilder()
+                    .setOffset(3)
+                    .addBucketCounts(2)
+                    .addBucketCounts(0)
+                    .addBucketCounts(7))
+            .setMax(60)
+            .build();
+    decode(
+        OtlpRequests.request(
+            OtlpRequests.resource("api", null, null),
+            Metric.newBuilder()
+                .setName("http.server.request.duration")
+                .setUnit("s")
+                .setExponentialHistogram(
+                    ExponentialHistogram.newBuilder()
+                        .setAggregationTemporality(
+                            AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA)
+                        .addDataPoints(dp)
+                        .addDataPoints(dp.toBuilder().setScale(21))
+                        .addDataPoints(dp.toBuilder().setCount(11)))
+                .build()));
+
+    assertThat(points).hasSize(1);
+    MetricPoint p = points.get(0);
+    assertThat(p.boundsMs()).containsExactly(8_000.0, 16_000.0, 32_000.0, 64_000.0);
+    assertThat(p.bucketCounts()).containsExactly(1, 2, 0, 7, 0);
+    assertThat(p.count()).isEqualTo(10);
+    assertThat(p.maxMs()).isEqualTo(60_000.0);
+    assertThat(skipped).containsExactly("invalid_scale", "bucket_mismatch");
+    // The median is in (32 s, 64 s]: 10 × 0.5 = rank 5, 3 below, 7 inside.
+    assertThat(QuantileEstimator.quantile(0.5, p.boundsMs(), new double[] {1, 2, 0, 7, 0}))
+        .isCloseTo(32_000 + 32_000 * 2 / 7.0, within(1e-6));
   }
 }
