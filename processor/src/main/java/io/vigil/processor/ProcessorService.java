@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -68,7 +69,7 @@ public final class ProcessorService implements AutoCloseable {
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
-    Topology topology = GoldenSignalsTopology.build(config, metrics, latest::record);
+    Topology topology = GoldenSignalsTopology.build(config, metrics, latest::record, Instant.now());
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
     Producer<byte[], byte[]> dlqProducer = null;

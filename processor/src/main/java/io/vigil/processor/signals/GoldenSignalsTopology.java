@@ -5,6 +5,7 @@ import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -74,9 +75,15 @@ public final class GoldenSignalsTopology {
   /**
    * The topology, counting in {@code metrics} and showing every emitted live signal to {@code
    * listener} (on a stream thread, before the transaction commits: for monitoring, not delivery).
+   * {@code startedAt} is when this processor instance started: a task whose state is new records it
+   * as the time from which a stream's first point is known to be new (a task may first run on this
+   * instance later, after a rebalance, while data already flows).
    */
   public static Topology build(
-      ProcessorConfig config, ProcessorMetrics metrics, Consumer<GoldenSignal> listener) {
+      ProcessorConfig config,
+      ProcessorMetrics metrics,
+      Consumer<GoldenSignal> listener,
+      Instant startedAt) {
     Serde<SeriesPoints> pointSerde = BinarySerdes.seriesPoints();
     Produced<String, GoldenSignal> signalOut =
         Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
@@ -108,7 +115,7 @@ public final class GoldenSignalsTopology {
             .get("decoded-points")
             .mapValues(value -> (SeriesPoints) value, Named.as("points"))
             .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
-            .process(new SignalsSupplier(config, metrics), Named.as("signals"))
+            .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"))
             .split(Named.as("emitted-"))
             .branch((series, e) -> e.live(), Branched.as("live"))
             .defaultBranch(Branched.as("final"));
@@ -129,15 +136,18 @@ public final class GoldenSignalsTopology {
       implements ProcessorSupplier<String, SeriesPoints, String, Emitted> {
     private final ProcessorConfig config;
     private final ProcessorMetrics metrics;
+    private final Instant startedAt;
 
-    SignalsSupplier(ProcessorConfig config, ProcessorMetrics metrics) {
+    SignalsSupplier(ProcessorConfig config, ProcessorMetrics metrics, Instant startedAt) {
       this.config = config;
       this.metrics = metrics;
+      this.startedAt = startedAt;
     }
 
     @Override
     public Processor<String, SeriesPoints, String, Emitted> get() {
-      return new SignalsProcessor(config.window(), config.grace(), config.emitInterval(), metrics);
+      return new SignalsProcessor(
+          config.window(), config.grace(), config.emitInterval(), metrics, startedAt);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.vigil.processor.signals;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -88,7 +89,16 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   /** When this task's state began (epoch ns), read or set on the first point; 0 until then. */
   private long countFirstFromNanos;
 
-  SignalsProcessor(Duration window, Duration grace, Duration emitInterval, ProcessorMetrics m) {
+  /** When this processor instance started, epoch ms. */
+  private final long instanceStartedMs;
+
+  SignalsProcessor(
+      Duration window,
+      Duration grace,
+      Duration emitInterval,
+      ProcessorMetrics m,
+      Instant instanceStarted) {
+    this.instanceStartedMs = instanceStarted.toEpochMilli();
     this.window = window;
     this.windowMs = window.toMillis();
     this.graceMs = grace.toMillis();
@@ -165,17 +175,15 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   }
 
   /**
-   * When this task's state began. Read (or recorded) at the first punctuation or point rather than
-   * in {@code init}: the context's wall clock is only current while one of those is processed.
+   * When this task's state began: the start of the instance that first ran it, kept in the store so
+   * that it moves with the task. Read (or recorded) at the first punctuation or point.
    */
   private long countFirstFrom() {
     if (countFirstFromNanos == 0) {
       SeriesState since = cumulative.get(SINCE_KEY);
       if (since == null) {
         since = new SeriesState();
-        since.put(
-            SINCE_KEY,
-            new StreamState(0, context.currentSystemTimeMs() * 1_000_000L, 0, null, null));
+        since.put(SINCE_KEY, new StreamState(0, instanceStartedMs * 1_000_000L, 0, null, null));
         cumulative.put(SINCE_KEY, since);
       }
       countFirstFromNanos = since.get(SINCE_KEY).timeNanos();

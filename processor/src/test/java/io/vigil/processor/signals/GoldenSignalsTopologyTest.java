@@ -85,7 +85,7 @@ class GoldenSignalsTopologyTest {
     props.put(DeadLetterHandler.PRODUCER_CONFIG, handlerDlq);
     driver =
         new TopologyTestDriver(
-            GoldenSignalsTopology.build(config, metrics, signal -> {}), props, T0);
+            GoldenSignalsTopology.build(config, metrics, signal -> {}, T0), props, T0);
     input =
         driver.createInputTopic(
             Topics.OTLP_METRICS, new ByteArraySerializer(), new ByteArraySerializer());
@@ -102,9 +102,6 @@ class GoldenSignalsTopologyTest {
     dlq =
         driver.createOutputTopic(
             Topics.DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    // The processor has been running for a moment: its first punctuation records when its state
-    // began, so processes that start after this are known to be new.
-    clockTo(T0.plusMillis(100));
   }
 
   @AfterEach
@@ -579,7 +576,7 @@ class GoldenSignalsTopologyTest {
   void repartitionsOnceByTheSeries() {
     TopologyDescription description =
         GoldenSignalsTopology.build(
-                ProcessorConfig.defaults(), ProcessorMetrics.unexported(), signal -> {})
+                ProcessorConfig.defaults(), ProcessorMetrics.unexported(), signal -> {}, T0)
             .describe();
     Set<String> sourceTopics =
         description.subtopologies().stream()
