@@ -30,6 +30,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param emitInterval the shortest time between two live signals of one series; default 500ms
  * @param maxClockSkew a point further than this from the time its record reached Kafka is counted
  *     at that time instead (a sender with a wrong clock); default 2m
+ * @param pipelines the data journey's timing (overdue runs, freshness records)
  * @param admin admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code
  *     /api/signals}); default {@code 0.0.0.0:8889}
  */
@@ -41,6 +42,7 @@ public record ProcessorConfig(
     @JsonProperty("grace") Duration grace,
     @JsonProperty("emit_interval") Duration emitInterval,
     @JsonProperty("max_clock_skew") Duration maxClockSkew,
+    @JsonProperty("pipelines") PipelineSettings pipelines,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** Default Kafka Streams application id. */
@@ -116,6 +118,9 @@ public record ProcessorConfig(
       throw new ConfigException(
           "processor.max_clock_skew", Durations.format(maxClockSkew), "must be >= 1s");
     }
+    if (pipelines == null) {
+      pipelines = PipelineSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -123,7 +128,7 @@ public record ProcessorConfig(
 
   /** Every value defaulted. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(null, null, null, null, null, null, null, null);
+    return new ProcessorConfig(null, null, null, null, null, null, null, null, null);
   }
 
   /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */

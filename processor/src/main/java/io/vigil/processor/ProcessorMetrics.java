@@ -14,6 +14,8 @@ public final class ProcessorMetrics {
   private final Counter recordsRejected;
   private final Counter dataPointsAdjusted;
   private final Counter lateRequests;
+  private final Counter lineageEvents;
+  private final Counter pipelineRecords;
 
   private ProcessorMetrics(PrometheusRegistry registry) {
     dataPoints =
@@ -54,6 +56,19 @@ public final class ProcessorMetrics {
             .help("Input records sent to the dead-letter topic, by reason")
             .labelNames("reason")
             .register(registry);
+    lineageEvents =
+        Counter.builder()
+            .name("vigil_processor_lineage_events_total")
+            .help("OpenLineage RunEvents accepted from vigil.lineage")
+            .register(registry);
+    pipelineRecords =
+        Counter.builder()
+            .name("vigil_processor_pipeline_records_total")
+            .help(
+                "Records written to vigil.pipeline-runs, by state (running, complete, failed,"
+                    + " aborted, overdue) or freshness")
+            .labelNames("state")
+            .register(registry);
   }
 
   /** Registers the counters in {@code registry}, which may be shared with other services. */
@@ -84,6 +99,21 @@ public final class ProcessorMetrics {
   /** One data point was counted at a corrected time; {@code reason} is a short fixed token. */
   public void dataPointAdjusted(String reason) {
     dataPointsAdjusted.labelValues(reason).inc();
+  }
+
+  /** One OpenLineage event was accepted. */
+  public void lineageEventAccepted() {
+    lineageEvents.inc();
+  }
+
+  /** One pipeline record of {@code state} (or {@code freshness}) was written. */
+  public void pipelineRecordEmitted(String state) {
+    pipelineRecords.labelValues(state).inc();
+  }
+
+  /** Pipeline records of {@code state} written so far. */
+  public long pipelineRecordsEmitted(String state) {
+    return (long) pipelineRecords.labelValues(state).get();
   }
 
   /** {@code requests} arrived after their window had been emitted. */

@@ -6,6 +6,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.processor.journey.JourneyTopology;
 import io.vigil.processor.signals.GoldenSignalsTopology;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,14 +22,15 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processor service: the golden-signals Kafka Streams application plus its admin endpoint
- * ({@code /metrics}, {@code /healthz}, {@code /readyz} with the check {@code streams}, and {@code
- * /api/signals}, the latest signal of each series as JSON).
+ * The processor service: one Kafka Streams application with the golden-signals and data-journey
+ * topologies, plus its admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz} with the
+ * check {@code streams}, and {@code /api/signals}, the latest signal of each series as JSON).
  */
 public final class ProcessorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
@@ -64,12 +66,21 @@ public final class ProcessorService implements AutoCloseable {
       throws IOException {
     TopicInitializer.ensureTopics(
         config.kafka(),
-        Set.of(Topics.OTLP_METRICS, Topics.SIGNALS, Topics.SIGNALS_LIVE, Topics.DLQ),
+        Set.of(
+            Topics.OTLP_METRICS,
+            Topics.SIGNALS,
+            Topics.SIGNALS_LIVE,
+            Topics.LINEAGE,
+            Topics.PIPELINE_RUNS,
+            Topics.DLQ),
         Map.of(Topics.SIGNALS_LIVE, Topics.SIGNALS_LIVE_CONFIG));
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
-    Topology topology = GoldenSignalsTopology.build(config, metrics, latest::record, Instant.now());
+    StreamsBuilder builder = new StreamsBuilder();
+    GoldenSignalsTopology.addTo(builder, config, metrics, latest::record, Instant.now());
+    JourneyTopology.addTo(builder, config, metrics);
+    Topology topology = builder.build();
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
     Producer<byte[], byte[]> dlqProducer = null;

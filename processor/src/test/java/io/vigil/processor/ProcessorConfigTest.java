@@ -26,6 +26,8 @@ class ProcessorConfigTest {
     assertThat(config.grace()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(config.maxClockSkew()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.pipelines().overdueAfter()).isEqualTo(Duration.ofHours(6));
+    assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.admin().host()).isEqualTo("0.0.0.0");
     assertThat(config.adminPort()).isEqualTo(8889);
   }
@@ -43,6 +45,7 @@ class ProcessorConfigTest {
         grace: 0s
         emit_interval: 250ms
         max_clock_skew: 30s
+        pipelines: {overdue_after: 2h, freshness_interval: 30s}
         admin: {host: 127.0.0.1, port: 0}
         """;
     ProcessorConfig config =
@@ -55,6 +58,8 @@ class ProcessorConfigTest {
     assertThat(config.grace()).isZero();
     assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(250));
     assertThat(config.maxClockSkew()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.pipelines().overdueAfter()).isEqualTo(Duration.ofHours(2));
+    assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.adminPort()).isZero();
     // User overrides win over Vigil's own settings.
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
@@ -94,7 +99,7 @@ class ProcessorConfigTest {
     assertThatThrownBy(
             () ->
                 new ProcessorConfig(
-                    null, null, null, null, Duration.ofSeconds(-1), null, null, null))
+                    null, null, null, null, Duration.ofSeconds(-1), null, null, null, null))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("processor.grace: must be >= 0");
   }
@@ -109,6 +114,12 @@ class ProcessorConfigTest {
             () -> ConfigLoader.load("max_clock_skew: 0s", Map.of(), ProcessorConfig.class))
         .isInstanceOf(ConfigException.class)
         .hasMessage("processor.max_clock_skew: must be >= 1s, was '0s'");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    "pipelines: {overdue_after: 0s}", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.pipelines.overdue_after: must be > 0, was '0s'");
   }
 
   @Test

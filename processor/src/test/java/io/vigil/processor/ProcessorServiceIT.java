@@ -14,6 +14,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.AdminSettings;
 import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
@@ -66,6 +67,7 @@ class ProcessorServiceIT {
             stateDir.toString(),
             Duration.ofSeconds(10),
             Duration.ofSeconds(2),
+            null,
             null,
             null,
             new AdminSettings("127.0.0.1", 0));
@@ -143,6 +145,40 @@ class ProcessorServiceIT {
     assertThat(get("/metrics").body())
         .contains("vigil_processor_data_points_total")
         .contains("vigil_processor_signals_emitted_total{kind=\"live\"}");
+  }
+
+  @Test
+  void turnsOpenLineageEventsIntoPipelineRuns() throws Exception {
+    awaitReady();
+    String runId = UUID.randomUUID().toString();
+    Instant start = Instant.now().minusSeconds(42);
+    for (String[] e :
+        new String[][] {{"START", start.toString()}, {"FAIL", start.plusSeconds(42).toString()}}) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.LINEAGE,
+                  null,
+                  ("{\"eventType\":\"%s\",\"eventTime\":\"%s\",\"run\":{\"runId\":\"%s\"},"
+                          + "\"job\":{\"namespace\":\"it\",\"name\":\"nightly\"}}")
+                      .formatted(e[0], e[1], runId)
+                      .getBytes(StandardCharsets.UTF_8)))
+          .get();
+    }
+
+    try (KafkaConsumer<String, PipelineRun> consumer =
+        consumer(new StringDeserializer(), JsonSerde.of(PipelineRun.class).deserializer())) {
+      consumer.subscribe(List.of(Topics.PIPELINE_RUNS));
+      ConsumerRecord<String, PipelineRun> failed =
+          pollUntil(
+              consumer,
+              r ->
+                  r.value().run() != null
+                      && runId.equals(r.value().run().id())
+                      && "failed".equals(r.value().state()));
+      assertThat(failed.key()).isEqualTo("it/nightly");
+      assertThat(failed.value().durationS()).isEqualTo(42.0);
+    }
   }
 
   @Test

@@ -84,11 +84,22 @@ public final class GoldenSignalsTopology {
       ProcessorMetrics metrics,
       Consumer<GoldenSignal> listener,
       Instant startedAt) {
+    StreamsBuilder builder = new StreamsBuilder();
+    addTo(builder, config, metrics, listener, startedAt);
+    return builder.build();
+  }
+
+  /** Adds the golden-signal steps to {@code builder}; see {@link #build}. */
+  public static void addTo(
+      StreamsBuilder builder,
+      ProcessorConfig config,
+      ProcessorMetrics metrics,
+      Consumer<GoldenSignal> listener,
+      Instant startedAt) {
     Serde<SeriesPoints> pointSerde = BinarySerdes.seriesPoints();
     Produced<String, GoldenSignal> signalOut =
         Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
 
-    StreamsBuilder builder = new StreamsBuilder();
     KStream<String, Decoded> decoded =
         builder.stream(
                 Topics.OTLP_METRICS,
@@ -128,7 +139,6 @@ public final class GoldenSignalsTopology {
         .get("emitted-final")
         .mapValues(Emitted::signal, Named.as("final-signal"))
         .to(Topics.SIGNALS, signalOut.withName("signals-sink"));
-    return builder.build();
   }
 
   /** Supplies the signals step together with the stores it needs. */

@@ -79,6 +79,7 @@ class GoldenSignalsTopologyTest {
             Duration.ofSeconds(5),
             Duration.ofMillis(500),
             Duration.ofMinutes(2),
+            null,
             null);
     Properties props = config.streamsProperties();
     props.put(DeadLetterHandler.METRICS_CONFIG, metrics);

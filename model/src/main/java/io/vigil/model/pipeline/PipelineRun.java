@@ -1,0 +1,101 @@
+package io.vigil.model.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One record of a pipeline's data journey on {@code vigil.pipeline-runs}, keyed by {@link
+ * Job#key()}: a run's state change ({@code kind} = {@code run}: running, complete, failed, aborted,
+ * overdue), or a job's freshness ({@code kind} = {@code freshness}), emitted on the wall clock
+ * whether or not events arrive. Sections that do not apply are null and omitted.
+ *
+ * @param timestamp when the state was reached (the event's time; the emission time for overdue and
+ *     freshness)
+ * @param kind {@value #RUN} or {@value #FRESHNESS}
+ * @param job the OpenLineage job
+ * @param run the run, on run records
+ * @param state on run records: running, complete, failed, aborted, overdue
+ * @param start when the run started (its START event), when known
+ * @param end when the run ended, on complete, failed and aborted
+ * @param durationS end − start in seconds (for overdue: how long it has been running)
+ * @param rows rows written ({@code outputStatistics.rowCount}, summed over outputs), when given
+ * @param bytes bytes written ({@code outputStatistics.size}, summed over outputs), when given
+ * @param dataQuality the run's data-quality assertions ({@code dataQualityAssertions}), when given
+ * @param freshness on freshness records: the job's last successful run and its age
+ */
+public record PipelineRun(
+    @JsonProperty("@timestamp") Instant timestamp,
+    @JsonProperty("kind") String kind,
+    @JsonProperty("job") Job job,
+    @JsonProperty("run") Run run,
+    @JsonProperty("state") String state,
+    @JsonProperty("start") Instant start,
+    @JsonProperty("end") Instant end,
+    @JsonProperty("duration_s") Double durationS,
+    @JsonProperty("rows") Long rows,
+    @JsonProperty("bytes") Long bytes,
+    @JsonProperty("data_quality") DataQuality dataQuality,
+    @JsonProperty("freshness") Freshness freshness) {
+
+  /** Kind of a run's state change. */
+  public static final String RUN = "run";
+
+  /** Kind of a job's freshness record. */
+  public static final String FRESHNESS = "freshness";
+
+  /** Checks the fields every consumer relies on. */
+  public PipelineRun {
+    Objects.requireNonNull(timestamp, "@timestamp");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(job, "job");
+  }
+
+  /**
+   * Stable id: a run's state (job, run id, state) or a job's freshness at a time, so that a
+   * re-delivered record overwrites rather than duplicates.
+   */
+  @JsonProperty(value = "id", access = JsonProperty.Access.READ_ONLY)
+  public String id() {
+    return RUN.equals(kind) && run != null
+        ? job.key() + "/" + run.id() + "/" + state
+        : job.key() + "@" + timestamp.toEpochMilli();
+  }
+
+  /** An OpenLineage job: its namespace and name. */
+  public record Job(
+      @JsonProperty("namespace") String namespace, @JsonProperty("name") String name) {
+    /** Checks both parts are there. */
+    public Job {
+      Objects.requireNonNull(namespace, "job.namespace");
+      Objects.requireNonNull(name, "job.name");
+    }
+
+    /** {@code namespace/name}: the record key. */
+    @JsonIgnore
+    public String key() {
+      return namespace + "/" + name;
+    }
+  }
+
+  /**
+   * A run: its id and, when it belongs to a larger run (a task of a DAG, a model of a dbt run), its
+   * parent's run id and job.
+   */
+  public record Run(
+      @JsonProperty("id") String id,
+      @JsonProperty("parent_id") String parentId,
+      @JsonProperty("parent_job") String parentJob) {}
+
+  /** Data-quality assertions of a run: how many, how many failed, and which. */
+  public record DataQuality(
+      @JsonProperty("assertions") int assertions,
+      @JsonProperty("failed") int failed,
+      @JsonProperty("failed_assertions") List<String> failedAssertions) {}
+
+  /** A job's last successful run (null if none seen yet) and the seconds since it ended. */
+  public record Freshness(
+      @JsonProperty("last_success") Instant lastSuccess, @JsonProperty("age_s") Double ageS) {}
+}

@@ -1,0 +1,71 @@
+package io.vigil.model.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.model.json.Json;
+import io.vigil.model.kafka.JsonSerde;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PipelineRunTest {
+  private static final Instant END = Instant.parse("2026-11-22T02:10:00Z");
+
+  private static PipelineRun failed() {
+    return new PipelineRun(
+        END,
+        PipelineRun.RUN,
+        new PipelineRun.Job("dbt", "orders"),
+        new PipelineRun.Run("r-1", "p-1", "airflow/nightly"),
+        "failed",
+        END.minusSeconds(90),
+        END,
+        90.0,
+        120L,
+        null,
+        new PipelineRun.DataQuality(3, 1, List.of("not_null(id)")),
+        null);
+  }
+
+  @Test
+  void writesTheContractFieldNames() throws Exception {
+    JsonNode json = Json.mapper().readTree(Json.mapper().writeValueAsBytes(failed()));
+
+    assertThat(json.get("@timestamp").asText()).isEqualTo("2026-11-22T02:10:00Z");
+    assertThat(json.at("/job/namespace").asText()).isEqualTo("dbt");
+    assertThat(json.at("/run/parent_job").asText()).isEqualTo("airflow/nightly");
+    assertThat(json.get("duration_s").asDouble()).isEqualTo(90.0);
+    assertThat(json.at("/data_quality/failed_assertions/0").asText()).isEqualTo("not_null(id)");
+    assertThat(json.has("bytes")).isFalse();
+    assertThat(json.has("freshness")).isFalse();
+    assertThat(json.get("id").asText()).isEqualTo("dbt/orders/r-1/failed");
+  }
+
+  @Test
+  void roundTripsAFreshnessRecordThroughTheSerde() {
+    PipelineRun freshness =
+        new PipelineRun(
+            END,
+            PipelineRun.FRESHNESS,
+            new PipelineRun.Job("dbt", "orders"),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new PipelineRun.Freshness(END.minusSeconds(600), 600.0));
+    JsonSerde<PipelineRun> serde = JsonSerde.of(PipelineRun.class);
+
+    PipelineRun back =
+        serde.deserializer().deserialize("t", serde.serializer().serialize("t", freshness));
+
+    assertThat(back).isEqualTo(freshness);
+    assertThat(back.id()).isEqualTo("dbt/orders@" + END.toEpochMilli());
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", failed())))
+        .isEqualTo(failed());
+  }
+}

@@ -1,0 +1,24 @@
+package io.vigil.processor.journey;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import java.time.Instant;
+
+/** What the journey keeps of a job, in the {@code journey-jobs} store (key: namespace/name). */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+final class JobState {
+  String namespace;
+  String name;
+
+  /** End of its latest successful run, or null. */
+  Instant lastSuccess;
+
+  /** Latest event seen of it. */
+  Instant lastEvent;
+
+  JobState() {}
+
+  JobState(String namespace, String name) {
+    this.namespace = namespace;
+    this.name = name;
+  }
+}

@@ -1,0 +1,165 @@
+package io.vigil.processor.journey;
+
+import io.vigil.model.pipeline.PipelineRun;
+import io.vigil.processor.ProcessorMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns a job's OpenLineage events into pipeline-run records, after the repartition by job. A run
+ * is kept from its first event to its end ({@code journey-runs}); on COMPLETE, FAIL and ABORT its
+ * record carries the duration (since its START), rows and bytes written, and data-quality results.
+ * On the wall clock, whether or not events arrive: a run still going after {@code overdueAfter} is
+ * reported overdue (once), and every job's freshness — the age of its last successful run — is
+ * emitted every {@code freshnessInterval}, so a pipeline that silently stopped shows up.
+ */
+final class PipelineRunsProcessor implements Processor<String, LineageEvent, String, PipelineRun> {
+  /** A run with no event for this long is forgotten (it was reported overdue long before). */
+  static final Duration FORGET_RUN_AFTER = Duration.ofDays(7);
+
+  private final Duration overdueAfter;
+  private final Duration freshnessInterval;
+  private final ProcessorMetrics metrics;
+  private ProcessorContext<String, PipelineRun> context;
+  private KeyValueStore<String, RunState> runs;
+  private KeyValueStore<String, JobState> jobs;
+
+  PipelineRunsProcessor(Duration overdueAfter, Duration freshnessInterval, ProcessorMetrics m) {
+    this.overdueAfter = overdueAfter;
+    this.freshnessInterval = freshnessInterval;
+    this.metrics = m;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, PipelineRun> context) {
+    this.context = context;
+    this.runs = context.getStateStore(JourneyTopology.RUNS_STORE);
+    this.jobs = context.getStateStore(JourneyTopology.JOBS_STORE);
+    context.schedule(freshnessInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
+  }
+
+  @Override
+  public void process(Record<String, LineageEvent> record) {
+    LineageEvent event = record.value();
+    RunState run = runs.get(event.runId());
+    if (run == null) {
+      run = new RunState();
+    }
+    run.merge(event);
+    JobState job = jobs.get(event.jobKey());
+    if (job == null) {
+      job = new JobState(event.namespace(), event.name());
+    }
+    if (job.lastEvent == null || event.eventTime().isAfter(job.lastEvent)) {
+      job.lastEvent = event.eventTime();
+    }
+    if ("START".equals(event.eventType())) {
+      emit(event.runId(), run, "running", event.eventTime(), null);
+      runs.put(event.runId(), run);
+    } else if (event.terminal()) {
+      String state =
+          switch (event.eventType()) {
+            case "COMPLETE" -> "complete";
+            case "FAIL" -> "failed";
+            default -> "aborted";
+          };
+      emit(event.runId(), run, state, event.eventTime(), event.eventTime());
+      runs.delete(event.runId());
+      if ("complete".equals(state)
+          && (job.lastSuccess == null || event.eventTime().isAfter(job.lastSuccess))) {
+        job.lastSuccess = event.eventTime();
+      }
+    } else {
+      runs.put(event.runId(), run);
+    }
+    jobs.put(event.jobKey(), job);
+  }
+
+  private void emit(String runId, RunState run, String state, Instant at, Instant end) {
+    Double duration = null;
+    if (run.start != null) {
+      Instant until = end != null ? end : at;
+      duration = Duration.between(run.start, until).toMillis() / 1000.0;
+    }
+    PipelineRun.DataQuality dq =
+        run.assertions > 0
+            ? new PipelineRun.DataQuality(
+                run.assertions, run.failedAssertions.size(), run.failedAssertions)
+            : null;
+    PipelineRun out =
+        new PipelineRun(
+            at,
+            PipelineRun.RUN,
+            new PipelineRun.Job(run.namespace, run.name),
+            new PipelineRun.Run(runId, run.parentRunId, run.parentJob),
+            state,
+            run.start,
+            end,
+            duration,
+            run.rows,
+            run.bytes,
+            dq,
+            null);
+    metrics.pipelineRecordEmitted(state);
+    context.forward(new Record<>(out.job().key(), out, at.toEpochMilli()));
+  }
+
+  /** Runs on the wall clock: overdue runs, then every job's freshness. */
+  private void tick(long nowMs) {
+    Instant now = Instant.ofEpochMilli(nowMs);
+    List<KeyValue<String, RunState>> changed = new ArrayList<>();
+    List<String> forgotten = new ArrayList<>();
+    try (KeyValueIterator<String, RunState> it = runs.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, RunState> entry = it.next();
+        RunState run = entry.value;
+        if (run.lastEvent != null && run.lastEvent.plus(FORGET_RUN_AFTER).isBefore(now)) {
+          forgotten.add(entry.key);
+        } else if (!run.overdueEmitted
+            && run.start != null
+            && run.start.plus(overdueAfter).isBefore(now)) {
+          emit(entry.key, run, "overdue", now, null);
+          run.overdueEmitted = true;
+          changed.add(entry);
+        }
+      }
+    }
+    changed.forEach(e -> runs.put(e.key, e.value));
+    forgotten.forEach(runs::delete);
+    try (KeyValueIterator<String, JobState> it = jobs.all()) {
+      while (it.hasNext()) {
+        JobState job = it.next().value;
+        Double age =
+            job.lastSuccess == null
+                ? null
+                : Duration.between(job.lastSuccess, now).toMillis() / 1000.0;
+        PipelineRun freshness =
+            new PipelineRun(
+                now,
+                PipelineRun.FRESHNESS,
+                new PipelineRun.Job(job.namespace, job.name),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                new PipelineRun.Freshness(job.lastSuccess, age));
+        metrics.pipelineRecordEmitted(PipelineRun.FRESHNESS.toLowerCase(Locale.ROOT));
+        context.forward(new Record<>(freshness.job().key(), freshness, nowMs));
+      }
+    }
+  }
+}
