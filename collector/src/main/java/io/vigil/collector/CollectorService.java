@@ -43,12 +43,14 @@ public final class CollectorService implements AutoCloseable {
       throws IOException {
     OtlpHttpSettings http = config.otlp().http();
     TopicInitializer.ensureTopics(
-        config.kafka(), Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS), Map.of());
+        config.kafka(),
+        Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS, Topics.LINEAGE),
+        Map.of());
     KafkaShipper shipper = KafkaShipper.create(config.kafka(), http.requestTimeout(), registry);
     OtlpHttpReceiver receiver = null;
     try {
       if (http.enabled()) {
-        receiver = OtlpHttpReceiver.start(http, shipper, registry);
+        receiver = OtlpHttpReceiver.start(http, shipper, shipper, registry);
       }
       OtlpHttpReceiver listening = receiver;
       AdminServer admin =
@@ -83,6 +85,11 @@ public final class CollectorService implements AutoCloseable {
   /** Metric data points accepted (stored in Kafka) so far. */
   public long dataPointsAccepted() {
     return receiver == null ? 0 : receiver.accepted(OtlpSignal.METRICS);
+  }
+
+  /** OpenLineage events accepted (stored in Kafka) so far. */
+  public long lineageEventsAccepted() {
+    return receiver == null ? 0 : receiver.acceptedLineageEvents();
   }
 
   /** Requests refused so far, for any reason. */

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * receiver then answers 503 and the sender retries. A retry after a partial failure can duplicate
  * the resources that did get through: delivery is at least once.
  */
-public final class KafkaShipper implements OtlpSink, AutoCloseable {
+public final class KafkaShipper implements OtlpSink, RecordSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaShipper.class);
 
   private final Producer<byte[], byte[]> producer;
@@ -116,7 +116,20 @@ public final class KafkaShipper implements OtlpSink, AutoCloseable {
   public void accept(OtlpSignal signal, Message request)
       throws SinkException, InterruptedException {
     String topic = topic(signal);
-    List<KeyedRequest> records = ResourceSplitter.split(request);
+    send(topic, ResourceSplitter.split(request));
+    if (topic.equals(Topics.OTLP_METRICS)) {
+      metadataFetched.set(true);
+    }
+  }
+
+  @Override
+  public void store(String topic, byte[] key, byte[] value)
+      throws SinkException, InterruptedException {
+    send(topic, List.of(new KeyedRequest(null, key, value)));
+  }
+
+  private void send(String topic, List<KeyedRequest> records)
+      throws SinkException, InterruptedException {
     long deadline = System.nanoTime() + sendTimeout.toNanos();
     List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
     try {
@@ -142,9 +155,6 @@ public final class KafkaShipper implements OtlpSink, AutoCloseable {
       throw failed(topic, records.size(), "cannot send to Kafka: " + describe(e), e);
     }
     lastSendFailed = false;
-    if (topic.equals(Topics.OTLP_METRICS)) {
-      metadataFetched.set(true);
-    }
   }
 
   private static String describe(Throwable e) {

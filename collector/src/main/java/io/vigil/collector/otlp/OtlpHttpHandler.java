@@ -3,7 +3,10 @@ package io.vigil.collector.otlp;
 import com.google.protobuf.Message;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.vigil.collector.kafka.RecordSink;
+import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
+import io.vigil.model.Topics;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves {@code POST /v1/metrics}, {@code /v1/logs} and {@code /v1/traces} as the OTLP/HTTP
  * specification says: 200 with an empty {@code Export*ServiceResponse} only after the sink has
- * stored the request; otherwise a {@code google.rpc.Status} body in the request's encoding.
+ * stored the request; otherwise a {@code google.rpc.Status} body in the request's encoding. Also
+ * {@code POST /api/v1/lineage} (OpenLineage's HTTP transport) when a record sink is given: the
+ * event is checked ({@link LineageEvents}) and stored on {@code vigil.lineage}, keyed by job,
+ * before the 200; a bad event gets 400 naming the field.
  */
 final class OtlpHttpHandler implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(OtlpHttpReceiver.class);
@@ -27,6 +33,7 @@ final class OtlpHttpHandler implements HttpHandler {
 
   private final OtlpHttpSettings settings;
   private final OtlpSink sink;
+  private final RecordSink records;
   private final ReceiverMetrics metrics;
   private final ThrottlingLogger badRequests = new ThrottlingLogger(LOG);
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
@@ -35,9 +42,11 @@ final class OtlpHttpHandler implements HttpHandler {
   private int inFlight;
   private boolean closing;
 
-  OtlpHttpHandler(OtlpHttpSettings settings, OtlpSink sink, ReceiverMetrics metrics) {
+  OtlpHttpHandler(
+      OtlpHttpSettings settings, OtlpSink sink, RecordSink records, ReceiverMetrics metrics) {
     this.settings = settings;
     this.sink = sink;
+    this.records = records;
     this.metrics = metrics;
   }
 
@@ -84,6 +93,10 @@ final class OtlpHttpHandler implements HttpHandler {
 
   private void serve(HttpExchange exchange, boolean admitted) {
     String path = exchange.getRequestURI().getPath();
+    if (records != null && LineageEvents.PATH.equals(path)) {
+      serveLineage(exchange, admitted);
+      return;
+    }
     OtlpSignal signal = OtlpSignal.forPath(path);
     String label = signal == null ? ReceiverMetrics.UNKNOWN_SIGNAL : signal.label();
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
@@ -140,6 +153,66 @@ final class OtlpHttpHandler implements HttpHandler {
           exchange.getRemoteAddress(),
           e);
       reject(exchange, label, answerIn, Rejection.internal("internal error: " + e));
+    }
+  }
+
+  private void serveLineage(HttpExchange exchange, boolean admitted) {
+    String label = ReceiverMetrics.LINEAGE;
+    try {
+      if (!admitted) {
+        throw Rejection.shuttingDown();
+      }
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "POST");
+        throw Rejection.methodNotAllowed(exchange.getRequestMethod());
+      }
+      String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+      if (contentType != null && !RequestDecoder.mediaType(contentType).contains("json")) {
+        throw Rejection.unsupportedMediaType(
+            "OpenLineage events are JSON (application/json), was '" + contentType + "'");
+      }
+      byte[] body;
+      try {
+        body =
+            RequestDecoder.readBody(
+                exchange.getRequestBody(),
+                exchange.getRequestHeaders().getFirst("Content-Length"),
+                exchange.getRequestHeaders().getFirst("Content-Encoding"),
+                settings.maxBodyBytes());
+      } catch (IOException e) {
+        metrics.rejected(label, "read_error");
+        badRequests.warn(
+            "cannot read OpenLineage body from {}: {}",
+            exchange.getRemoteAddress(),
+            String.valueOf(e));
+        return;
+      }
+      byte[] key;
+      try {
+        key = LineageEvents.key(body);
+      } catch (LineageEvents.Invalid e) {
+        throw Rejection.malformed(e.getMessage());
+      }
+      try {
+        records.store(Topics.LINEAGE, key, body);
+      } catch (SinkException e) {
+        if (e.retryable()) {
+          throw Rejection.unavailable("event not stored, retry later: " + e.getMessage());
+        }
+        throw Rejection.tooLarge("event cannot be stored: " + e.getMessage());
+      }
+      metrics.acceptedLineageEvent();
+      send(exchange, 200, Encoding.JSON, EMPTY_JSON_RESPONSE);
+      metrics.answered(label, 200);
+    } catch (Rejection rejection) {
+      reject(exchange, label, Encoding.JSON, rejection);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reject(exchange, label, Encoding.JSON, Rejection.shuttingDown());
+    } catch (RuntimeException e) {
+      failures.warn(
+          "unexpected error serving an OpenLineage event from {}", exchange.getRemoteAddress(), e);
+      reject(exchange, label, Encoding.JSON, Rejection.internal("internal error: " + e));
     }
   }
 

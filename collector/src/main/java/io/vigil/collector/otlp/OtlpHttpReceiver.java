@@ -2,6 +2,7 @@ package io.vigil.collector.otlp;
 
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.kafka.RecordSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -62,8 +63,20 @@ public final class OtlpHttpReceiver implements AutoCloseable {
    */
   public static OtlpHttpReceiver start(
       OtlpHttpSettings settings, OtlpSink sink, PrometheusRegistry registry) throws IOException {
+    return start(settings, sink, null, registry);
+  }
+
+  /**
+   * As {@link #start(OtlpHttpSettings, OtlpSink, PrometheusRegistry)}, also serving OpenLineage
+   * events on {@code POST /api/v1/lineage} into {@code records} when it is not null.
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static OtlpHttpReceiver start(
+      OtlpHttpSettings settings, OtlpSink sink, RecordSink records, PrometheusRegistry registry)
+      throws IOException {
     ReceiverMetrics metrics = new ReceiverMetrics(registry);
-    OtlpHttpHandler handler = new OtlpHttpHandler(settings, sink, metrics);
+    OtlpHttpHandler handler = new OtlpHttpHandler(settings, sink, records, metrics);
     HttpServer server =
         HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
     int instance = INSTANCES.incrementAndGet();
@@ -108,6 +121,11 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   /** Data points, log records or spans of {@code signal} accepted so far. */
   public long accepted(OtlpSignal signal) {
     return metrics.acceptedItems(signal);
+  }
+
+  /** OpenLineage events accepted so far. */
+  public long acceptedLineageEvents() {
+    return metrics.acceptedLineageEvents();
   }
 
   /** Requests refused so far, for any reason. */

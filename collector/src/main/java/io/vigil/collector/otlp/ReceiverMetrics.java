@@ -8,6 +8,9 @@ final class ReceiverMetrics {
   /** {@code signal} label for requests to a path that is no OTLP endpoint. */
   static final String UNKNOWN_SIGNAL = "unknown";
 
+  /** {@code signal} label of OpenLineage events. */
+  static final String LINEAGE = "lineage";
+
   private final Counter requests;
   private final Counter rejected;
   private final Counter received;
@@ -28,13 +31,16 @@ final class ReceiverMetrics {
     received =
         Counter.builder()
             .name("vigil_collector_received_data_points_total")
-            .help("Data points (metrics), log records (logs) and spans (traces) accepted")
+            .help(
+                "Data points (metrics), log records (logs), spans (traces) and OpenLineage events"
+                    + " (lineage) accepted")
             .labelNames("signal")
             .register(registry);
     for (OtlpSignal signal : OtlpSignal.values()) {
       // Present from the start, so rate() has a zero to start from.
       received.labelValues(signal.label());
     }
+    received.labelValues(LINEAGE);
   }
 
   void answered(String signal, int status) {
@@ -51,6 +57,14 @@ final class ReceiverMetrics {
 
   long acceptedItems(OtlpSignal signal) {
     return (long) received.labelValues(signal.label()).get();
+  }
+
+  void acceptedLineageEvent() {
+    received.labelValues(LINEAGE).inc();
+  }
+
+  long acceptedLineageEvents() {
+    return (long) received.labelValues(LINEAGE).get();
   }
 
   long rejectedRequests() {

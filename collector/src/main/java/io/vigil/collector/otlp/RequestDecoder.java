@@ -117,7 +117,7 @@ final class RequestDecoder {
     return request;
   }
 
-  private static String mediaType(String contentType) {
+  static String mediaType(String contentType) {
     if (contentType == null) {
       return "";
     }
