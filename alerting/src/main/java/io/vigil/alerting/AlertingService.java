@@ -95,7 +95,12 @@ public final class AlertingService implements AutoCloseable {
     TopicInitializer.ensureTopics(
         config.kafka(),
         Set.of(
-            Topics.SIGNALS, Topics.SIGNALS_LIVE, Topics.ALERTS, Topics.NOTIFICATIONS, Topics.DLQ),
+            Topics.SIGNALS,
+            Topics.SIGNALS_LIVE,
+            Topics.PIPELINE_RUNS,
+            Topics.ALERTS,
+            Topics.NOTIFICATIONS,
+            Topics.DLQ),
         Map.of(
             Topics.NOTIFICATIONS,
             Map.of("cleanup.policy", "compact"),

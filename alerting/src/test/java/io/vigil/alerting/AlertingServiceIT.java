@@ -22,6 +22,7 @@ import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,6 +61,27 @@ class AlertingServiceIT {
       GoldenSignal signal = Signals.errorRatio("checkout-it", 0, 0.2);
       producer.send(record("not json at all".getBytes(StandardCharsets.UTF_8))).get();
       producer.send(record(Json.mapper().writeValueAsBytes(signal))).get();
+      PipelineRun run =
+          new PipelineRun(
+              Signals.T0,
+              PipelineRun.RUN,
+              new PipelineRun.Job("dbt", "orders"),
+              new PipelineRun.Run("run-it", null, null),
+              "failed",
+              Signals.T0.minusSeconds(60),
+              Signals.T0,
+              60.0,
+              null,
+              null,
+              null,
+              null);
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.PIPELINE_RUNS,
+                  run.job().key().getBytes(StandardCharsets.UTF_8),
+                  Json.mapper().writeValueAsBytes(run)))
+          .get();
       // A final window is history: indexed, never evaluated (rules watch the live signals).
       GoldenSignal history = Signals.errorRatio("history-it", 0, 0.9);
       producer
@@ -117,6 +139,20 @@ class AlertingServiceIT {
                 },
                 n -> n == 1);
         assertThat(indexed).isEqualTo(1);
+        long runs =
+            ServiceTestKit.await(
+                () -> {
+                  reader.client().indices().refresh(r -> r.index(ElasticsearchIndexer.PIPELINES));
+                  return reader
+                      .client()
+                      .count(
+                          c ->
+                              c.index(ElasticsearchIndexer.PIPELINES)
+                                  .query(q -> q.term(t -> t.field("state").value("failed"))))
+                      .count();
+                },
+                n -> n == 1);
+        assertThat(runs).as("the failed run in " + ElasticsearchIndexer.PIPELINES).isEqualTo(1);
       }
 
       ConsumerRecord<byte[], byte[]> dead = firstRecord(kafka, Topics.DLQ);

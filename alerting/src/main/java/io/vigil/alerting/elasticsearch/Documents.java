@@ -3,6 +3,7 @@ package io.vigil.alerting.elasticsearch;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 
 /**
@@ -36,6 +37,21 @@ public final class Documents {
     putSection(doc, "latency_ms", signal.latencyMs());
     putSection(doc, "saturation", signal.saturation());
     return new IndexDocument(target, signal.id(), true, doc);
+  }
+
+  /**
+   * The document for a pipeline-run or freshness record; its id is {@link PipelineRun#id()}, so a
+   * re-delivered record is a duplicate rather than a second document.
+   */
+  public static IndexDocument pipelineRun(String target, PipelineRun run) {
+    ObjectNode doc = Json.mapper().valueToTree(run);
+    doc.remove("id");
+    ObjectNode event = doc.putObject("event");
+    event.put("id", run.id());
+    event.put("kind", PipelineRun.RUN.equals(run.kind()) ? "event" : "metric");
+    event.put("dataset", "vigil.pipelines");
+    doc.withObjectProperty("vigil").put("job", run.job().key());
+    return new IndexDocument(target, run.id(), true, doc);
   }
 
   /**

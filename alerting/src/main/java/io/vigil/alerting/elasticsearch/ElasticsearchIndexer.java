@@ -16,6 +16,7 @@ import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.Sleeper;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>signals → data stream {@value #SIGNALS}, {@code _id} = signal id, {@code op_type=create}:
  *       re-delivery answers 409, counted as already indexed;
+ *   <li>pipeline runs and freshness → data stream {@value #PIPELINES}, same scheme;
  *   <li>alert transitions → data stream {@value #ALERTS_HISTORY}, same scheme;
  *   <li>current alert state → index {@value #ALERTS_CURRENT}, {@code _id} = fingerprint,
  *       overwritten.
@@ -61,6 +63,9 @@ public final class ElasticsearchIndexer implements AutoCloseable {
   /** Data stream of golden-signal windows. */
   public static final String SIGNALS = "metrics-vigil.signals-default";
 
+  /** Data stream of pipeline-run and freshness records. */
+  public static final String PIPELINES = "metrics-vigil.pipelines-default";
+
   /** Data stream of alert transitions. */
   public static final String ALERTS_HISTORY = "logs-vigil.alerts-default";
 
@@ -71,6 +76,7 @@ public final class ElasticsearchIndexer implements AutoCloseable {
   private static final Map<String, String> TEMPLATES =
       Map.of(
           "vigil-signals", "signals-template.json",
+          "vigil-pipelines", "pipelines-template.json",
           "vigil-alerts-history", "alerts-history-template.json",
           "vigil-alerts-current", "alerts-current-template.json");
 
@@ -204,7 +210,20 @@ public final class ElasticsearchIndexer implements AutoCloseable {
    */
   public BulkResult index(List<GoldenSignal> signals, List<AlertTransition> transitions)
       throws IOException, InterruptedException {
+    return index(signals, List.of(), transitions);
+  }
+
+  /**
+   * Indexes {@code signals}, {@code runs} (pipeline runs and freshness) and {@code transitions} in
+   * one bulk request; see {@link #index(List, List)}.
+   */
+  public BulkResult index(
+      List<GoldenSignal> signals, List<PipelineRun> runs, List<AlertTransition> transitions)
+      throws IOException, InterruptedException {
     List<IndexDocument> docs = new ArrayList<>();
+    for (PipelineRun run : runs) {
+      docs.add(Documents.pipelineRun(PIPELINES, run));
+    }
     for (GoldenSignal s : signals) {
       docs.add(Documents.signal(SIGNALS, s));
     }

@@ -136,6 +136,13 @@ public final class DemoCommand implements Callable<Integer> {
               + "  checkout's incident: 25%% errors from %s to %s.%n",
           otlpUrl, Durations.format(incidentStart), Durations.format(incidentEnd));
 
+      String lineageUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/api/v1/lineage";
+      stack.add(DemoPipeline.start(lineageUrl, Duration.ofSeconds(3), Duration.ofSeconds(8), out));
+      out.printf(
+          "  pipeline %s/%s reports OpenLineage runs to %s every 8 s;%n"
+              + "  run 3 fails its data-quality check, run 5 never finishes (overdue after 20 s).%n",
+          DemoPipeline.NAMESPACE, DemoPipeline.JOB, lineageUrl);
+
       DemoProgress progress = new DemoProgress(out, collector, processor, slack, smtp, shop);
       int alertingPort = preferredPort(8890);
       // Alerting starts once Elasticsearch is up; it then reads vigil.signals from the start.

@@ -81,6 +81,9 @@ final class DemoFiles {
           state_dir: '%s'
           window: 10s
           grace: 5s
+          pipelines:
+            overdue_after: 20s
+            freshness_interval: 10s
           admin:
             host: 127.0.0.1
             port: %d

@@ -45,6 +45,11 @@ final class DemoSummary {
         "    metrics-vigil.signals-default  %s documents%n",
         count("metrics-vigil.signals-default"));
     out.printf(
+        "    metrics-vigil.pipelines-default %s documents (runs failed: %s, overdue: %s)%n",
+        count("metrics-vigil.pipelines-default"),
+        count("metrics-vigil.pipelines-default", "failed"),
+        count("metrics-vigil.pipelines-default", "overdue"));
+    out.printf(
         "    logs-vigil.alerts-default      %s documents%n", count("logs-vigil.alerts-default"));
     out.printf("    vigil-alerts (current state)   %s documents%n", count("vigil-alerts"));
     out.println();
@@ -77,10 +82,17 @@ final class DemoSummary {
   }
 
   private String count(String index) {
+    return count(index, null);
+  }
+
+  /** Documents in {@code index}, only those with {@code state} when it is not null. */
+  private String count(String index, String state) {
     try {
+      String query = state == null ? "" : "?q=state:" + state;
       HttpResponse<String> response =
           send(
-              HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count")).GET());
+              HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count" + query))
+                  .GET());
       if (response.statusCode() == 404) {
         return "0 (no such index)";
       }
