@@ -98,6 +98,7 @@ public final class AlertingService implements AutoCloseable {
             Topics.SIGNALS,
             Topics.SIGNALS_LIVE,
             Topics.PIPELINE_RUNS,
+            Topics.LOGS,
             Topics.ALERTS,
             Topics.NOTIFICATIONS,
             Topics.DLQ),

@@ -9,6 +9,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.model.signal.GoldenSignal;
@@ -40,13 +41,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer loop on {@code vigil.signals.live} (evaluated), {@code vigil.signals} (final
- * windows, indexed) and {@code vigil.pipeline-runs} (indexed). Before the first poll it dispatches
- * the last transition of each alert restored at startup (the notification log skips those delivered
- * already). For each polled batch: evaluate → produce transitions to {@code vigil.alerts} and
- * rejects to {@code vigil.dlq} (waiting for acks) → index signals and alerts into Elasticsearch →
- * notify → commit. While Kafka or Elasticsearch output fails, the batch is retried with backoff,
- * the partitions are paused (polling continues so the group keeps us) and nothing is committed;
- * each output step runs once per batch.
+ * windows, indexed), {@code vigil.pipeline-runs} and {@code vigil.logs} (indexed). Before the first
+ * poll it dispatches the last transition of each alert restored at startup (the notification log
+ * skips those delivered already). For each polled batch: evaluate → produce transitions to {@code
+ * vigil.alerts} and rejects to {@code vigil.dlq} (waiting for acks) → index signals and alerts into
+ * Elasticsearch → notify → commit. While Kafka or Elasticsearch output fails, the batch is retried
+ * with backoff, the partitions are paused (polling continues so the group keeps us) and nothing is
+ * committed; each output step runs once per batch.
  */
 final class SignalLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
@@ -68,6 +69,7 @@ final class SignalLoop implements Runnable {
       JsonSerde.of(GoldenSignal.class).deserializer();
   private final Deserializer<PipelineRun> pipelineRuns =
       JsonSerde.of(PipelineRun.class).deserializer();
+  private final Deserializer<LogRecord> logs = JsonSerde.of(LogRecord.class).deserializer();
   private final Serializer<AlertTransition> transitions =
       JsonSerde.of(AlertTransition.class).serializer();
   private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
@@ -107,7 +109,8 @@ final class SignalLoop implements Runnable {
         }
         dispatcher.dispatch(t);
       }
-      consumer.subscribe(List.of(Topics.SIGNALS_LIVE, Topics.SIGNALS, Topics.PIPELINE_RUNS));
+      consumer.subscribe(
+          List.of(Topics.SIGNALS_LIVE, Topics.SIGNALS, Topics.PIPELINE_RUNS, Topics.LOGS));
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         if (records.isEmpty()) {
@@ -167,6 +170,18 @@ final class SignalLoop implements Runnable {
   private Batch prepare(ConsumerRecords<byte[], byte[]> records) {
     Batch batch = new Batch();
     for (ConsumerRecord<byte[], byte[]> record : records) {
+      if (record.topic().equals(Topics.LOGS)) {
+        try {
+          if (record.value() == null) {
+            batch.rejects.add(reject(record, "empty_value", "record has no value"));
+          } else {
+            batch.logs.add(logs.deserialize(record.topic(), record.value()));
+          }
+        } catch (SerializationException e) {
+          batch.rejects.add(reject(record, "invalid_log_record", e.getMessage()));
+        }
+        continue;
+      }
       if (record.topic().equals(Topics.PIPELINE_RUNS)) {
         // Indexed for the dashboards; rules on pipeline runs are the alert engine's next step.
         try {
@@ -254,7 +269,8 @@ final class SignalLoop implements Runnable {
           }
           stage = "elasticsearch";
           if (!batch.indexed) {
-            BulkResult result = indexer.index(batch.signals, batch.pipelineRuns, batch.transitions);
+            BulkResult result =
+                indexer.index(batch.signals, batch.pipelineRuns, batch.logs, batch.transitions);
             if (!result.failures().isEmpty()) {
               throttled.warn(
                   "Elasticsearch rejected {} documents: {}",
@@ -341,6 +357,7 @@ final class SignalLoop implements Runnable {
   private static final class Batch {
     final List<GoldenSignal> signals = new ArrayList<>();
     final List<PipelineRun> pipelineRuns = new ArrayList<>();
+    final List<LogRecord> logs = new ArrayList<>();
     final List<AlertTransition> transitions = new ArrayList<>();
     final List<ProducerRecord<byte[], byte[]>> rejects = new ArrayList<>();
     boolean produced;

@@ -22,6 +22,7 @@ import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,27 @@ class AlertingServiceIT {
                   Topics.PIPELINE_RUNS,
                   run.job().key().getBytes(StandardCharsets.UTF_8),
                   Json.mapper().writeValueAsBytes(run)))
+          .get();
+      LogRecord log =
+          new LogRecord(
+              Signals.T0,
+              "otlp_logs-0-7-0",
+              "payment \"declined\"",
+              new LogRecord.Log("error"),
+              17,
+              new LogRecord.Service("checkout-it", null),
+              null,
+              null,
+              null,
+              null,
+              null,
+              java.util.Map.of("http.route", "/pay"));
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.LOGS,
+                  "checkout-it".getBytes(StandardCharsets.UTF_8),
+                  Json.mapper().writeValueAsBytes(log)))
           .get();
       // A final window is history: indexed, never evaluated (rules watch the live signals).
       GoldenSignal history = Signals.errorRatio("history-it", 0, 0.9);
@@ -153,6 +175,35 @@ class AlertingServiceIT {
                 },
                 n -> n == 1);
         assertThat(runs).as("the failed run in " + ElasticsearchIndexer.PIPELINES).isEqualTo(1);
+        long errors =
+            ServiceTestKit.await(
+                () -> {
+                  reader.client().indices().refresh(r -> r.index(ElasticsearchIndexer.LOGS));
+                  return reader
+                      .client()
+                      .count(
+                          c ->
+                              c.index(ElasticsearchIndexer.LOGS)
+                                  .query(
+                                      q ->
+                                          q.bool(
+                                              b ->
+                                                  b.filter(
+                                                          f ->
+                                                              f.term(
+                                                                  t ->
+                                                                      t.field("log.level")
+                                                                          .value("error")))
+                                                      .filter(
+                                                          f ->
+                                                              f.match(
+                                                                  m ->
+                                                                      m.field("message")
+                                                                          .query("declined"))))))
+                      .count();
+                },
+                n -> n == 1);
+        assertThat(errors).as("the error log in " + ElasticsearchIndexer.LOGS).isEqualTo(1);
       }
 
       ConsumerRecord<byte[], byte[]> dead = firstRecord(kafka, Topics.DLQ);

@@ -15,6 +15,7 @@ public final class ProcessorMetrics {
   private final Counter dataPointsAdjusted;
   private final Counter lateRequests;
   private final Counter lineageEvents;
+  private final Counter logRecords;
   private final Counter pipelineRecords;
 
   private ProcessorMetrics(PrometheusRegistry registry) {
@@ -55,6 +56,12 @@ public final class ProcessorMetrics {
             .name("vigil_processor_records_rejected_total")
             .help("Input records sent to the dead-letter topic, by reason")
             .labelNames("reason")
+            .register(registry);
+    logRecords =
+        Counter.builder()
+            .name("vigil_processor_log_records_total")
+            .help("OTLP log records written to vigil.logs, by whether they are errors or worse")
+            .labelNames("error")
             .register(registry);
     lineageEvents =
         Counter.builder()
@@ -99,6 +106,16 @@ public final class ProcessorMetrics {
   /** One data point was counted at a corrected time; {@code reason} is a short fixed token. */
   public void dataPointAdjusted(String reason) {
     dataPointsAdjusted.labelValues(reason).inc();
+  }
+
+  /** One log record was written; {@code error} when its severity is ERROR or worse. */
+  public void logRecordAccepted(boolean error) {
+    logRecords.labelValues(Boolean.toString(error)).inc();
+  }
+
+  /** Log records written so far that were (or were not) errors. */
+  public long logRecords(boolean error) {
+    return (long) logRecords.labelValues(Boolean.toString(error)).get();
   }
 
   /** One OpenLineage event was accepted. */

@@ -7,6 +7,7 @@ import io.vigil.model.json.Json;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.processor.journey.JourneyTopology;
+import io.vigil.processor.logs.LogsTopology;
 import io.vigil.processor.signals.GoldenSignalsTopology;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processor service: one Kafka Streams application with the golden-signals and data-journey
- * topologies, plus its admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz} with the
- * check {@code streams}, and {@code /api/signals}, the latest signal of each series as JSON).
+ * The processor service: one Kafka Streams application with the golden-signals, data-journey and
+ * logs topologies, plus its admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}
+ * with the check {@code streams}, and {@code /api/signals}, the latest signal of each series as
+ * JSON).
  */
 public final class ProcessorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
@@ -72,6 +74,8 @@ public final class ProcessorService implements AutoCloseable {
             Topics.SIGNALS_LIVE,
             Topics.LINEAGE,
             Topics.PIPELINE_RUNS,
+            Topics.OTLP_LOGS,
+            Topics.LOGS,
             Topics.DLQ),
         Map.of(Topics.SIGNALS_LIVE, Topics.SIGNALS_LIVE_CONFIG));
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
@@ -80,6 +84,7 @@ public final class ProcessorService implements AutoCloseable {
     StreamsBuilder builder = new StreamsBuilder();
     GoldenSignalsTopology.addTo(builder, config, metrics, latest::record, Instant.now());
     JourneyTopology.addTo(builder, config, metrics);
+    LogsTopology.addTo(builder, metrics);
     Topology topology = builder.build();
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);

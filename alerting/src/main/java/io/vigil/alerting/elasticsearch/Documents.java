@@ -3,6 +3,7 @@ package io.vigil.alerting.elasticsearch;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 
@@ -37,6 +38,20 @@ public final class Documents {
     putSection(doc, "latency_ms", signal.latencyMs());
     putSection(doc, "saturation", signal.saturation());
     return new IndexDocument(target, signal.id(), true, doc);
+  }
+
+  /**
+   * The document for a log record: its ECS fields as they are, plus {@code event.*}; its id is
+   * {@link LogRecord#id()}, so a re-delivered record is a duplicate rather than a second document.
+   */
+  public static IndexDocument log(String target, LogRecord log) {
+    ObjectNode doc = Json.mapper().valueToTree(log);
+    doc.remove("id");
+    ObjectNode event = doc.putObject("event");
+    event.put("id", log.id());
+    event.put("kind", "event");
+    event.put("dataset", "vigil.app");
+    return new IndexDocument(target, log.id(), true, doc);
   }
 
   /**

@@ -16,6 +16,7 @@ import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.Sleeper;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.model.signal.GoldenSignal;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
  *   <li>signals → data stream {@value #SIGNALS}, {@code _id} = signal id, {@code op_type=create}:
  *       re-delivery answers 409, counted as already indexed;
  *   <li>pipeline runs and freshness → data stream {@value #PIPELINES}, same scheme;
+ *   <li>log records → data stream {@value #LOGS}, same scheme;
  *   <li>alert transitions → data stream {@value #ALERTS_HISTORY}, same scheme;
  *   <li>current alert state → index {@value #ALERTS_CURRENT}, {@code _id} = fingerprint,
  *       overwritten.
@@ -63,6 +65,9 @@ public final class ElasticsearchIndexer implements AutoCloseable {
   /** Data stream of golden-signal windows. */
   public static final String SIGNALS = "metrics-vigil.signals-default";
 
+  /** Data stream of application logs. */
+  public static final String LOGS = "logs-vigil.app-default";
+
   /** Data stream of pipeline-run and freshness records. */
   public static final String PIPELINES = "metrics-vigil.pipelines-default";
 
@@ -77,6 +82,7 @@ public final class ElasticsearchIndexer implements AutoCloseable {
       Map.of(
           "vigil-signals", "signals-template.json",
           "vigil-pipelines", "pipelines-template.json",
+          "vigil-logs", "logs-template.json",
           "vigil-alerts-history", "alerts-history-template.json",
           "vigil-alerts-current", "alerts-current-template.json");
 
@@ -220,7 +226,20 @@ public final class ElasticsearchIndexer implements AutoCloseable {
   public BulkResult index(
       List<GoldenSignal> signals, List<PipelineRun> runs, List<AlertTransition> transitions)
       throws IOException, InterruptedException {
+    return index(signals, runs, List.of(), transitions);
+  }
+
+  /** As {@link #index(List, List, List)}, with {@code logs} too. */
+  public BulkResult index(
+      List<GoldenSignal> signals,
+      List<PipelineRun> runs,
+      List<LogRecord> logs,
+      List<AlertTransition> transitions)
+      throws IOException, InterruptedException {
     List<IndexDocument> docs = new ArrayList<>();
+    for (LogRecord log : logs) {
+      docs.add(Documents.log(LOGS, log));
+    }
     for (PipelineRun run : runs) {
       docs.add(Documents.pipelineRun(PIPELINES, run));
     }

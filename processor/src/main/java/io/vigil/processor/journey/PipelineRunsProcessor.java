@@ -111,7 +111,8 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
             dq,
             null);
     metrics.pipelineRecordEmitted(state);
-    context.forward(new Record<>(out.job().key(), out, at.toEpochMilli()));
+    // Kafka refuses record timestamps far ahead of its clock; an event's time may be anything.
+    context.forward(new Record<>(out.job().key(), out, context.currentSystemTimeMs()));
   }
 
   /** Runs on the wall clock: overdue runs, then every job's freshness. */
