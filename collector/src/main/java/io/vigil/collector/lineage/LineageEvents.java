@@ -35,15 +35,7 @@ public final class LineageEvents {
     try {
       root = Json.mapper().readTree(body);
     } catch (JsonProcessingException e) {
-      String where =
-          e.getLocation() == null
-              ? ""
-              : " (line "
-                  + e.getLocation().getLineNr()
-                  + ", column "
-                  + e.getLocation().getColumnNr()
-                  + ")";
-      throw new Invalid("not JSON: " + e.getOriginalMessage() + where);
+      throw new Invalid("not JSON: " + Json.describe(e));
     } catch (IOException e) {
       throw new Invalid("not JSON: " + e.getMessage());
     }

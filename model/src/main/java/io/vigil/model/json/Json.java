@@ -1,6 +1,7 @@
 package io.vigil.model.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -24,6 +25,22 @@ public final class Json {
    */
   public static ObjectMapper mapper() {
     return MAPPER;
+  }
+
+  /**
+   * What went wrong parsing, with line and column but without Jackson's "[Source: REDACTED …]"
+   * suffix: {@code Unexpected character ('o' …) (line 1, column 2)}.
+   */
+  public static String describe(JsonProcessingException e) {
+    if (e.getLocation() == null) {
+      return e.getOriginalMessage();
+    }
+    return e.getOriginalMessage()
+        + " (line "
+        + e.getLocation().getLineNr()
+        + ", column "
+        + e.getLocation().getColumnNr()
+        + ")";
   }
 
   private Json() {}

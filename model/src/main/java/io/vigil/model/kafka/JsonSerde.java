@@ -50,23 +50,8 @@ public final class JsonSerde<T> implements Serde<T> {
       try {
         return mapper.readValue(bytes, type);
       } catch (JsonProcessingException e) {
-        // The original message, without Jackson's "[Source: REDACTED …]" location suffix.
-        String where =
-            e.getLocation() == null
-                ? ""
-                : " (line "
-                    + e.getLocation().getLineNr()
-                    + ", column "
-                    + e.getLocation().getColumnNr()
-                    + ")";
         throw new SerializationException(
-            "not a valid "
-                + type.getSimpleName()
-                + " on topic "
-                + topic
-                + ": "
-                + e.getOriginalMessage()
-                + where,
+            "not a valid " + type.getSimpleName() + " on topic " + topic + ": " + Json.describe(e),
             e);
       } catch (IOException | RuntimeException e) {
         throw new SerializationException(

@@ -1,19 +1,16 @@
 package io.vigil.processor.journey;
 
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
+import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -64,25 +61,12 @@ public final class JourneyTopology {
   /** Adds the journey's steps to {@code builder}. */
   public static void addTo(
       StreamsBuilder builder, ProcessorConfig config, ProcessorMetrics metrics) {
-    Map<String, KStream<String, Object>> parsed =
+    KStream<String, Object> parsed =
         builder.stream(
                 Topics.LINEAGE,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("lineage-source"))
-            .process(() -> new ParseProcessor(metrics), Named.as("parse-lineage"))
-            .split(Named.as("lineage-"))
-            .branch((key, value) -> value instanceof Invalid, Branched.as("invalid"))
-            .defaultBranch(Branched.as("events"));
-    parsed
-        .get("lineage-invalid")
-        .map(
-            (key, value) -> KeyValue.pair(((Invalid) value).key(), ((Invalid) value).value()),
-            Named.as("lineage-dlq-unwrap"))
-        .to(
-            Topics.DLQ,
-            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("lineage-dlq-sink"));
-    parsed
-        .get("lineage-events")
-        .mapValues(value -> (LineageEvent) value, Named.as("lineage-as-events"))
+            .process(() -> new ParseProcessor(metrics), Named.as("parse-lineage"));
+    DeadLetterRoute.route(parsed, "lineage", LineageEvent.class)
         .repartition(
             Repartitioned.with(Serdes.String(), JsonSerde.of(LineageEvent.class))
                 .withName(REPARTITION))
@@ -92,9 +76,6 @@ public final class JourneyTopology {
             Produced.with(Serdes.String(), JsonSerde.of(PipelineRun.class))
                 .withName("pipeline-runs-sink"));
   }
-
-  /** An event that could not be read, on its way to the DLQ with its original bytes. */
-  private record Invalid(byte[] key, byte[] value) {}
 
   /** Parses each RunEvent; keys it by job, or sends it towards the DLQ. */
   private static final class ParseProcessor
@@ -123,15 +104,8 @@ public final class JourneyTopology {
     }
 
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {
-      metrics.recordRejected(reason);
-      LOG.warn("sending record from {} to {}: {}", Topics.LINEAGE, Topics.DLQ, detail);
       context()
-          .forward(
-              new Record<String, Object>(
-                  null,
-                  new Invalid(record.key(), record.value()),
-                  record.timestamp(),
-                  DeadLetters.headers(record.headers(), reason + ": " + detail, Topics.LINEAGE)));
+          .forward(DeadLetterRoute.reject(record, Topics.LINEAGE, reason, detail, metrics, LOG));
     }
   }
 

@@ -41,15 +41,7 @@ final class LineageEventParser {
     try {
       root = Json.mapper().readTree(json);
     } catch (JsonProcessingException e) {
-      String where =
-          e.getLocation() == null
-              ? ""
-              : " (line "
-                  + e.getLocation().getLineNr()
-                  + ", column "
-                  + e.getLocation().getColumnNr()
-                  + ")";
-      throw new InvalidEvent("invalid_json", "not JSON: " + e.getOriginalMessage() + where);
+      throw new InvalidEvent("invalid_json", "not JSON: " + Json.describe(e));
     } catch (IOException e) {
       throw new InvalidEvent("invalid_json", "not JSON: " + e.getMessage());
     }

@@ -3,19 +3,16 @@ package io.vigil.processor.logs;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.log.LogRecord;
 import io.vigil.model.runtime.ThrottlingLogger;
+import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorMetrics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -50,32 +47,16 @@ public final class LogsTopology {
 
   /** Adds the logs steps to {@code builder}. */
   public static void addTo(StreamsBuilder builder, ProcessorMetrics metrics) {
-    Map<String, KStream<String, Object>> decoded =
+    KStream<String, Object> decoded =
         builder.stream(
                 Topics.OTLP_LOGS,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("otlp-logs-source"))
-            .process(() -> new DecodeLogs(metrics), Named.as("decode-logs"))
-            .split(Named.as("logs-"))
-            .branch((key, value) -> value instanceof Invalid, Branched.as("invalid"))
-            .defaultBranch(Branched.as("records"));
-    decoded
-        .get("logs-invalid")
-        .map(
-            (key, value) -> KeyValue.pair(((Invalid) value).key(), ((Invalid) value).value()),
-            Named.as("logs-dlq-unwrap"))
-        .to(
-            Topics.DLQ,
-            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("logs-dlq-sink"));
-    decoded
-        .get("logs-records")
-        .mapValues(value -> (LogRecord) value, Named.as("logs-as-records"))
+            .process(() -> new DecodeLogs(metrics), Named.as("decode-logs"));
+    DeadLetterRoute.route(decoded, "logs", LogRecord.class)
         .to(
             Topics.LOGS,
             Produced.with(Serdes.String(), JsonSerde.of(LogRecord.class)).withName("logs-sink"));
   }
-
-  /** A record that is not OTLP logs, on its way to the DLQ with its original bytes. */
-  private record Invalid(byte[] key, byte[] value) {}
 
   /** Decodes each request into its log records, or sends it towards the DLQ. */
   private static final class DecodeLogs
@@ -121,15 +102,7 @@ public final class LogsTopology {
 
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {
       String topic = context().recordMetadata().map(RecordMetadata::topic).orElse(Topics.OTLP_LOGS);
-      metrics.recordRejected(reason);
-      LOG.warn("sending record from {} to {}: {}", topic, Topics.DLQ, detail);
-      context()
-          .forward(
-              new Record<String, Object>(
-                  null,
-                  new Invalid(record.key(), record.value()),
-                  record.timestamp(),
-                  DeadLetters.headers(record.headers(), reason + ": " + detail, topic)));
+      context().forward(DeadLetterRoute.reject(record, topic, reason, detail, metrics, LOG));
     }
   }
 }

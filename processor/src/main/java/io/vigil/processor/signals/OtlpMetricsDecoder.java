@@ -268,47 +268,60 @@ final class OtlpMetricsDecoder {
     for (int i = 0; i < buckets.length; i++) {
       buckets[i] = dp.getBucketCounts(i);
     }
-    // A cumulative max covers the whole life of the stream, not one window: only deltas keep it.
-    Double max =
-        !cumulative && dp.hasMax() && Double.isFinite(dp.getMax()) && dp.getMax() >= 0
-            ? dp.getMax() * toMillis
-            : null;
-    return new MetricPoint(
-        hash(stream.prefix() + canonical(dp.getAttributesList())),
-        stream.cluster(),
-        stream.namespace(),
-        stream.service(),
-        isError(stream.source(), dp.getAttributesList()),
+    return point(
+        stream,
+        dp.getAttributesList(),
         cumulative,
         dp.getStartTimeUnixNano(),
         dp.getTimeUnixNano(),
         dp.getCount(),
         bounds,
         buckets,
-        max);
+        dp.hasMax() ? dp.getMax() : Double.NaN);
   }
 
   private static MetricPoint toPoint(
       ExponentialHistogramDataPoint dp, Stream stream, boolean cumulative) {
     double toMillis = stream.toMillis();
     ExponentialBuckets.Converted converted = ExponentialBuckets.convert(dp, toMillis);
-    Double max =
-        !cumulative && dp.hasMax() && Double.isFinite(dp.getMax()) && dp.getMax() >= 0
-            ? dp.getMax() * toMillis
-            : null;
-    return new MetricPoint(
-        hash(stream.prefix() + canonical(dp.getAttributesList())),
-        stream.cluster(),
-        stream.namespace(),
-        stream.service(),
-        isError(stream.source(), dp.getAttributesList()),
+    return point(
+        stream,
+        dp.getAttributesList(),
         cumulative,
         dp.getStartTimeUnixNano(),
         dp.getTimeUnixNano(),
         dp.getCount(),
         converted.boundsMs(),
         converted.buckets(),
-        max);
+        dp.hasMax() ? dp.getMax() : Double.NaN);
+  }
+
+  /** A point of {@code stream}; {@code max} in the metric's unit, NaN when not given. */
+  private static MetricPoint point(
+      Stream stream,
+      List<KeyValue> attributes,
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] buckets,
+      double max) {
+    // A cumulative max covers the whole life of the stream, not one window: only deltas keep it.
+    Double maxMs = !cumulative && Double.isFinite(max) && max >= 0 ? max * stream.toMillis() : null;
+    return new MetricPoint(
+        hash(stream.prefix() + canonical(attributes)),
+        stream.cluster(),
+        stream.namespace(),
+        stream.service(),
+        isError(stream.source(), attributes),
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        buckets,
+        maxMs);
   }
 
   /** Attributes in key order, each part length-prefixed so that no two lists print the same. */
