@@ -1,17 +1,12 @@
 package io.vigil.processor.signals;
 
-import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -24,12 +19,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The stateful heart of the signals topology, one instance per task, after the repartition by
  * series. Per point: cumulative → delta ({@link DeltaCalculator}), the delta spread over the
- * seconds it covers ({@link DeltaSpreader}), added to its final windows and to the series' live
- * slots. On the wall clock (punctuation, whether or not anything arrives): final windows close at
- * end + grace and go to {@code vigil.signals}; live signals over the trailing window go to {@code
- * vigil.signals.live} at most once per {@code emit_interval} per series, and once more when the
- * series falls quiet. Data for a window already emitted is never dropped: it goes out as a late
- * supplement.
+ * seconds it covers ({@link DeltaSpreader}), added to its final windows ({@link FinalWindows}) and
+ * to the series' live slots ({@link LiveWindows}). On the wall clock (punctuation, whether or not
+ * anything arrives): final windows close at end + grace and go to {@code vigil.signals}; live
+ * signals over the trailing window go to {@code vigil.signals.live} at most once per {@code
+ * emit_interval} per series, and once more when the series falls quiet. Data for a window already
+ * emitted is never dropped: it goes out as a late supplement.
  */
 final class SignalsProcessor implements Processor<String, SeriesPoints, String, Emitted> {
   /** A stream silent this long (wall clock) is forgotten, leaving a marker. */
@@ -52,39 +47,15 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   static final String SINCE_KEY = "!since";
 
   private final Duration window;
+  private final Duration grace;
+  private final Duration emitInterval;
   private final long windowMs;
-  private final long graceMs;
-  private final long emitIntervalMs;
   private final ProcessorMetrics metrics;
   private ProcessorContext<String, Emitted> context;
   private KeyValueStore<String, SeriesState> cumulative;
-  private KeyValueStore<String, WindowTotals> windows;
-  private KeyValueStore<String, LiveSeries> live;
-
-  /**
-   * How often series with new data are checked for a due live signal. Points of one request (and of
-   * one poll) arrive together: emitting on this tick rather than per point sends one live signal
-   * with all of them, instead of one with the first point and the rest an emit interval later.
-   */
-  static final Duration LIVE_TICK = Duration.ofMillis(100);
-
-  /** Keys of the live store, so punctuation visits them without a scan; rebuilt at init. */
-  private final Set<String> liveKeys = new HashSet<>();
-
-  /** Series with data not yet emitted live; task-local, rebuilt as all of them at init. */
-  private final Set<String> pending = new LinkedHashSet<>();
-
-  /**
-   * A task that processed nothing for this long is caught up: its live windows end at the wall
-   * clock. Until then they end at the newest data it has seen (see {@link #liveNow}).
-   */
-  static final Duration IDLE = Duration.ofSeconds(1);
-
-  /** Newest point time this task has processed, epoch ms, never ahead of the wall clock. */
-  private long newestPointMs;
-
-  /** Wall-clock time of the last point processed, epoch ms. */
-  private long lastPointAtMs;
+  private FinalWindows windows;
+  private LiveWindows live;
+  private Emit out;
 
   /** When this task's state began (epoch ns), read or set on the first point; 0 until then. */
   private long countFirstFromNanos;
@@ -100,9 +71,9 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       Instant instanceStarted) {
     this.instanceStartedMs = instanceStarted.toEpochMilli();
     this.window = window;
+    this.grace = grace;
+    this.emitInterval = emitInterval;
     this.windowMs = window.toMillis();
-    this.graceMs = grace.toMillis();
-    this.emitIntervalMs = emitInterval.toMillis();
     this.metrics = m;
   }
 
@@ -110,26 +81,38 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   public void init(ProcessorContext<String, Emitted> context) {
     this.context = context;
     this.cumulative = context.getStateStore(GoldenSignalsTopology.CUMULATIVE_STORE);
-    this.windows = context.getStateStore(GoldenSignalsTopology.WINDOW_STORE);
-    this.live = context.getStateStore(GoldenSignalsTopology.LIVE_STORE);
-    try (KeyValueIterator<String, LiveSeries> it = live.all()) {
-      it.forEachRemaining(entry -> liveKeys.add(entry.key));
-    }
-    pending.addAll(liveKeys);
-    Duration liveTick = Duration.ofMillis(Math.min(emitIntervalMs, LIVE_TICK.toMillis()));
-    context.schedule(liveTick, PunctuationType.WALL_CLOCK_TIME, this::emitPending);
-    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
+    this.windows =
+        new FinalWindows(
+            context.getStateStore(GoldenSignalsTopology.WINDOW_STORE), window, grace, metrics);
+    this.live =
+        new LiveWindows(
+            context.getStateStore(GoldenSignalsTopology.LIVE_STORE), window, emitInterval, metrics);
+    this.out =
+        (series, signal, timestampMs) -> context.forward(new Record<>(series, signal, timestampMs));
+    context.schedule(
+        live.tick(),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          countFirstFrom();
+          live.emitPending(now, out);
+        });
+    context.schedule(
+        Duration.ofSeconds(1),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          windows.close(now, out);
+          live.slide(now, out);
+        });
     context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, this::evictStale);
   }
 
   @Override
   public void process(Record<String, SeriesPoints> record) {
     long now = context.currentSystemTimeMs();
-    lastPointAtMs = now;
     for (MetricPoint point : record.value().points()) {
-      newestPointMs = Math.max(newestPointMs, Math.min(point.timeMillis(), now));
+      live.saw(point.timeMillis(), now);
     }
-    Batch batch = new Batch(liveWindowStart(now), DeltaSpreader.slotOf(liveNow(now)));
+    Batch batch = new Batch(live.windowStart(now), live.currentSlot(now));
     SeriesState state = null;
     boolean stateChanged = false;
     for (MetricPoint point : record.value().points()) {
@@ -202,7 +185,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
 
   /** What the points of one record add to their series' final windows and live slots. */
   private final class Batch {
-    final Map<Long, SignalAccumulator> windows = new LinkedHashMap<>();
+    final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
     final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
     final long liveStart;
     final long currentSlot;
@@ -222,8 +205,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       // delta lies in that window alone.
       Double max = null;
       if (!slices.isEmpty()) {
-        long firstWindow = windowStartOf(slices.get(0).slotStartMs());
-        long lastWindow = windowStartOf(slices.get(slices.size() - 1).slotStartMs());
+        long firstWindow = windows.startOf(slices.get(0).slotStartMs());
+        long lastWindow = windows.startOf(slices.get(slices.size() - 1).slotStartMs());
         max = firstWindow == lastWindow ? delta.maxMs() : null;
       }
       for (DeltaSpreader.Slice slice : slices) {
@@ -234,8 +217,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
                 slice.buckets(),
                 delta.boundsMs(),
                 max);
-        windows
-            .computeIfAbsent(windowStartOf(slice.slotStartMs()), w -> new SignalAccumulator())
+        byWindow
+            .computeIfAbsent(windows.startOf(slice.slotStartMs()), w -> new SignalAccumulator())
             .add(part);
         if (slice.slotStartMs() >= liveStart) {
           long slot = Math.min(slice.slotStartMs(), currentSlot);
@@ -246,126 +229,12 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   }
 
   private void apply(String series, Batch batch, long now) {
-    for (Map.Entry<Long, SignalAccumulator> w : batch.windows.entrySet()) {
-      addToWindow(series, w.getKey(), w.getValue(), now);
+    for (Map.Entry<Long, SignalAccumulator> w : batch.byWindow.entrySet()) {
+      windows.add(series, w.getKey(), w.getValue(), now);
     }
     if (!batch.liveSlots.isEmpty()) {
-      LiveSeries liveSeries = live.get(series);
-      if (liveSeries == null) {
-        MetricPoint id = batch.identity;
-        liveSeries = new LiveSeries(id.cluster(), id.namespace(), id.service());
-      }
-      liveSeries.addAll(batch.liveSlots);
-      live.put(series, liveSeries);
-      liveKeys.add(series);
-      pending.add(series);
+      live.add(series, batch.liveSlots, batch.identity);
     }
-  }
-
-  private void addToWindow(String series, long windowStart, SignalAccumulator part, long now) {
-    String key = windowKey(windowStart, series);
-    WindowTotals totals = windows.get(key);
-    if (totals == null) {
-      totals = new WindowTotals(windowStart + windowMs + graceMs <= now, part);
-    } else {
-      totals.totals().merge(part);
-    }
-    if (totals.late()) {
-      metrics.lateRequests(part.requests());
-    }
-    windows.put(key, totals);
-  }
-
-  /** Runs every live tick: emits the series with new data whose emit interval has passed. */
-  private void emitPending(long now) {
-    countFirstFrom();
-    long liveStart = liveWindowStart(now);
-    Iterator<String> it = pending.iterator();
-    while (it.hasNext()) {
-      String series = it.next();
-      LiveSeries s = live.get(series);
-      if (s == null) {
-        it.remove();
-      } else if (s.due(now, liveStart, emitIntervalMs)) {
-        emitLive(series, s, now);
-        live.put(series, s);
-        it.remove();
-      }
-    }
-  }
-
-  /**
-   * Runs every second of wall clock: closes due windows; re-emits live series whose window slid
-   * past data, and forgets those that have gone quiet and said so.
-   */
-  private void tick(long now) {
-    closeWindows(now);
-    long liveStart = liveWindowStart(now);
-    for (String series : new ArrayList<>(liveKeys)) {
-      if (pending.contains(series)) {
-        continue;
-      }
-      LiveSeries s = live.get(series);
-      if (s == null) {
-        liveKeys.remove(series);
-      } else if (s.due(now, liveStart, emitIntervalMs)) {
-        emitLive(series, s, now);
-        live.put(series, s);
-      } else if (s.finished()) {
-        live.delete(series);
-        liveKeys.remove(series);
-      }
-    }
-  }
-
-  private void closeWindows(long now) {
-    long lastDueStart = now - windowMs - graceMs;
-    List<KeyValue<String, WindowTotals>> due = new ArrayList<>();
-    // Keys sort by window start; the bare start after the last due one ends the range.
-    try (KeyValueIterator<String, WindowTotals> it =
-        windows.range(null, paddedStart(lastDueStart + 1))) {
-      it.forEachRemaining(due::add);
-    }
-    for (KeyValue<String, WindowTotals> entry : due) {
-      int bar = entry.key.indexOf('|');
-      long start = Long.parseLong(entry.key.substring(0, bar));
-      String series = entry.key.substring(bar + 1);
-      WindowTotals totals = entry.value;
-      Long revision = totals.late() ? now : null;
-      GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
-      metrics.signalEmitted(totals.late() ? "late" : "final");
-      context.forward(new Record<>(series, new Emitted(false, signal), start + windowMs));
-      windows.delete(entry.key);
-    }
-  }
-
-  private void emitLive(String series, LiveSeries s, long now) {
-    GoldenSignal signal = s.emit(liveWindowStart(now), window, now, liveNow(now));
-    metrics.signalEmitted("live");
-    context.forward(new Record<>(series, new Emitted(true, signal), now));
-  }
-
-  private long windowStartOf(long timeMs) {
-    return timeMs - Math.floorMod(timeMs, windowMs);
-  }
-
-  /** The live window ends with the second holding {@link #liveNow}: its first slot. */
-  private long liveWindowStart(long now) {
-    return DeltaSpreader.slotOf(liveNow(now)) + DeltaSpreader.SLOT_MS - windowMs;
-  }
-
-  /**
-   * Where live windows end: the wall clock once the task is caught up (idle for {@link #IDLE}, or
-   * keeping pace), else the newest data it has seen. A task working through a backlog (after a
-   * restart or an outage) then shows each series as it was at that point of the backlog, so a
-   * violation inside the backlog still reaches the rules, with its own time, instead of falling
-   * outside a window anchored at the wall clock.
-   */
-  private long liveNow(long now) {
-    if (lastPointAtMs == 0 || now - lastPointAtMs >= IDLE.toMillis()) {
-      return now;
-    }
-    return newestPointMs;
   }
 
   private void evictStale(long now) {
@@ -387,15 +256,5 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
         cumulative.put(entry.key, entry.value);
       }
     }
-  }
-
-  /** Window start, zero-padded so that keys sort by time, then the series. */
-  static String windowKey(long windowStartMs, String series) {
-    return paddedStart(windowStartMs) + "|" + series;
-  }
-
-  private static String paddedStart(long startMs) {
-    String digits = Long.toString(startMs);
-    return "0".repeat(Math.max(0, 13 - digits.length())) + digits;
   }
 }
