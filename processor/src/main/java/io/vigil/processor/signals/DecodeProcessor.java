@@ -3,8 +3,8 @@ package io.vigil.processor.signals;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.runtime.ThrottlingLogger;
+import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Parses each {@code otlp_metrics} record and forwards, per series, one record with its usable data
  * points, keyed by series and stamped with the newest point's event time; a record that does not
- * parse is forwarded as {@link Rejected}, bound for the DLQ.
+ * parse goes to the DLQ ({@link DeadLetterRoute}).
  *
  * <p>The sender's clock is checked against the time the record was written to Kafka (its timestamp,
  * set by the collector) and the wall clock: a point more than {@code maxClockSkew} away from the
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * is still counted, in the right place within the skew, and never in another series' way; a backlog
  * (old record timestamps) keeps its own times.
  */
-final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, Decoded> {
+final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, Object> {
   private static final ThrottlingLogger LOG =
       new ThrottlingLogger(LoggerFactory.getLogger(DecodeProcessor.class));
 
@@ -100,7 +100,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       }
       context()
           .forward(
-              new Record<String, Decoded>(
+              new Record<String, Object>(
                   series.getKey(),
                   new SeriesPoints(series.getValue()),
                   newest,
@@ -111,14 +111,6 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {
     String topic =
         context().recordMetadata().map(RecordMetadata::topic).orElse(Topics.OTLP_METRICS);
-    metrics.recordRejected(reason);
-    LOG.warn("sending record from {} to {}: {}", topic, Topics.DLQ, detail);
-    context()
-        .forward(
-            new Record<String, Decoded>(
-                null,
-                new Rejected(record.key(), record.value()),
-                record.timestamp(),
-                DeadLetters.headers(record.headers(), reason + ": " + detail, topic)));
+    context().forward(DeadLetterRoute.reject(record, topic, reason, detail, metrics, LOG));
   }
 }

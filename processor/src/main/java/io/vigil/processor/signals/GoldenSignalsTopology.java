@@ -3,6 +3,7 @@ package io.vigil.processor.signals;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
+import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Instant;
@@ -11,7 +12,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -100,7 +100,7 @@ public final class GoldenSignalsTopology {
     Produced<String, GoldenSignal> signalOut =
         Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
 
-    KStream<String, Decoded> decoded =
+    KStream<String, Object> decoded =
         builder.stream(
                 Topics.OTLP_METRICS,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -109,22 +109,8 @@ public final class GoldenSignalsTopology {
             .process(
                 () -> new DecodeProcessor(metrics, config.maxClockSkew()), Named.as("decode-otlp"));
 
-    Map<String, KStream<String, Decoded>> branches =
-        decoded
-            .split(Named.as("decoded-"))
-            .branch((key, value) -> value instanceof Rejected, Branched.as("rejected"))
-            .defaultBranch(Branched.as("points"));
-    branches
-        .get("decoded-rejected")
-        .map(
-            (key, value) -> KeyValue.pair(((Rejected) value).key(), ((Rejected) value).value()),
-            Named.as("dlq-unwrap"))
-        .to(Topics.DLQ, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-sink"));
-
     Map<String, KStream<String, Emitted>> emitted =
-        branches
-            .get("decoded-points")
-            .mapValues(value -> (SeriesPoints) value, Named.as("points"))
+        DeadLetterRoute.route(decoded, "decoded", SeriesPoints.class)
             .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
             .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"))
             .split(Named.as("emitted-"))

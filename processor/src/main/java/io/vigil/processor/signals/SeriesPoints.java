@@ -9,4 +9,4 @@ import java.util.List;
  *
  * @param points the points, all of the same series
  */
-record SeriesPoints(List<MetricPoint> points) implements Decoded {}
+record SeriesPoints(List<MetricPoint> points) {}
