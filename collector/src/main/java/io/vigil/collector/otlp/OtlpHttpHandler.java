@@ -114,22 +114,8 @@ final class OtlpHttpHandler implements HttpHandler {
       }
       Encoding encoding = RequestDecoder.encoding(contentType);
       answerIn = encoding;
-      byte[] body;
-      try {
-        body =
-            RequestDecoder.readBody(
-                exchange.getRequestBody(),
-                exchange.getRequestHeaders().getFirst("Content-Length"),
-                exchange.getRequestHeaders().getFirst("Content-Encoding"),
-                settings.maxBodyBytes());
-      } catch (IOException e) {
-        // The sender went away or stalled mid-body; there is nobody left to answer.
-        metrics.rejected(label, "read_error");
-        badRequests.warn(
-            "cannot read OTLP/HTTP {} body from {}: {}",
-            label,
-            exchange.getRemoteAddress(),
-            String.valueOf(e));
+      byte[] body = readBody(exchange, label);
+      if (body == null) {
         return;
       }
       Message request = RequestDecoder.decode(signal, encoding, body);
@@ -171,20 +157,8 @@ final class OtlpHttpHandler implements HttpHandler {
         throw Rejection.unsupportedMediaType(
             "OpenLineage events are JSON (application/json), was '" + contentType + "'");
       }
-      byte[] body;
-      try {
-        body =
-            RequestDecoder.readBody(
-                exchange.getRequestBody(),
-                exchange.getRequestHeaders().getFirst("Content-Length"),
-                exchange.getRequestHeaders().getFirst("Content-Encoding"),
-                settings.maxBodyBytes());
-      } catch (IOException e) {
-        metrics.rejected(label, "read_error");
-        badRequests.warn(
-            "cannot read OpenLineage body from {}: {}",
-            exchange.getRemoteAddress(),
-            String.valueOf(e));
+      byte[] body = readBody(exchange, label);
+      if (body == null) {
         return;
       }
       byte[] key;
@@ -196,10 +170,7 @@ final class OtlpHttpHandler implements HttpHandler {
       try {
         records.store(Topics.LINEAGE, key, body);
       } catch (SinkException e) {
-        if (e.retryable()) {
-          throw Rejection.unavailable("event not stored, retry later: " + e.getMessage());
-        }
-        throw Rejection.tooLarge("event cannot be stored: " + e.getMessage());
+        throw notStored("event", e);
       }
       metrics.acceptedLineageEvent();
       send(exchange, 200, Encoding.JSON, EMPTY_JSON_RESPONSE);
@@ -223,10 +194,33 @@ final class OtlpHttpHandler implements HttpHandler {
     try {
       sink.accept(signal, request);
     } catch (SinkException e) {
-      if (e.retryable()) {
-        throw Rejection.unavailable("data not stored, retry later: " + e.getMessage());
-      }
-      throw Rejection.tooLarge("data cannot be stored: " + e.getMessage());
+      throw notStored("data", e);
+    }
+  }
+
+  /** The answer when the sink could not store {@code what}: 503 to retry, or 413. */
+  private static Rejection notStored(String what, SinkException e) {
+    return e.retryable()
+        ? Rejection.unavailable(what + " not stored, retry later: " + e.getMessage())
+        : Rejection.tooLarge(what + " cannot be stored: " + e.getMessage());
+  }
+
+  /**
+   * The request body within the size limit (gunzipped where it says so), or null when the sender
+   * went away or stalled mid-body: counted and logged, with nobody left to answer.
+   */
+  private byte[] readBody(HttpExchange exchange, String label) throws Rejection {
+    try {
+      return RequestDecoder.readBody(
+          exchange.getRequestBody(),
+          exchange.getRequestHeaders().getFirst("Content-Length"),
+          exchange.getRequestHeaders().getFirst("Content-Encoding"),
+          settings.maxBodyBytes());
+    } catch (IOException e) {
+      metrics.rejected(label, "read_error");
+      badRequests.warn(
+          "cannot read {} body from {}: {}", label, exchange.getRemoteAddress(), String.valueOf(e));
+      return null;
     }
   }
 
