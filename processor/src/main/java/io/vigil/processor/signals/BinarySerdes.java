@@ -114,105 +114,107 @@ final class BinarySerdes {
   }
 
   private static <T> T decode(String topic, byte[] bytes, byte version, Reader<T> reader) {
+    return decode(topic, bytes, version, "Vigil processor state", reader);
+  }
+
+  /**
+   * Reads what {@link #encode} wrote; anything else (another version, truncated or corrupt bytes)
+   * raises {@link SerializationException} naming {@code what} and the topic.
+   */
+  private static <T> T decode(
+      String topic, byte[] bytes, byte version, String what, Reader<T> reader) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte found = in.readByte();
       if (found != version) {
         throw new SerializationException(
-            "not Vigil processor state on " + topic + ": unknown format " + found);
+            "not " + what + " on topic " + topic + ": unknown format " + found);
       }
       return reader.read(in);
-    } catch (IOException e) {
-      throw new SerializationException("not Vigil processor state on " + topic + ": " + e, e);
+    } catch (SerializationException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("not " + what + " on topic " + topic + ": " + e, e);
     }
   }
 
   static byte[] write(SeriesPoints batch) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 64 * batch.points().size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(POINTS_V1);
-      List<MetricPoint> points = batch.points();
-      MetricPoint first = points.isEmpty() ? null : points.get(0);
-      writeNullable(out, first == null ? null : first.cluster());
-      writeNullable(out, first == null ? null : first.namespace());
-      writeNullable(out, first == null ? null : first.service());
-      writeVarint(out, points.size());
-      List<double[]> layouts = new ArrayList<>();
-      for (MetricPoint p : points) {
-        out.writeUTF(p.stream());
-        int flags =
-            (p.error() ? ERROR : 0)
-                | (p.cumulative() ? CUMULATIVE : 0)
-                | (p.maxMs() != null ? HAS_MAX : 0);
-        out.writeByte(flags);
-        out.writeLong(p.startNanos());
-        out.writeLong(p.timeNanos());
-        out.writeLong(p.count());
-        int layout = indexOf(layouts, p.boundsMs());
-        writeVarint(out, layout);
-        if (layout == layouts.size()) {
-          layouts.add(p.boundsMs());
-          writeDoubles(out, p.boundsMs());
-        }
-        writeLongs(out, p.bucketCounts());
-        if (p.maxMs() != null) {
-          out.writeDouble(p.maxMs());
-        }
-      }
-    } catch (IOException e) {
-      throw new SerializationException("cannot write data points", e);
-    }
-    return bytes.toByteArray();
+    return encode(POINTS_V1, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      byte version = in.readByte();
-      if (version != POINTS_V1) {
-        throw new SerializationException(
-            "not Vigil data points on topic " + topic + ": unknown format " + version);
+    return decode(
+        topic, bytes, POINTS_V1, "Vigil data points", in -> readPoints(in, topic, bytes.length));
+  }
+
+  private static void writePoints(DataOutputStream out, List<MetricPoint> points)
+      throws IOException {
+    MetricPoint first = points.isEmpty() ? null : points.get(0);
+    writeNullable(out, first == null ? null : first.cluster());
+    writeNullable(out, first == null ? null : first.namespace());
+    writeNullable(out, first == null ? null : first.service());
+    writeVarint(out, points.size());
+    List<double[]> layouts = new ArrayList<>();
+    for (MetricPoint p : points) {
+      out.writeUTF(p.stream());
+      int flags =
+          (p.error() ? ERROR : 0)
+              | (p.cumulative() ? CUMULATIVE : 0)
+              | (p.maxMs() != null ? HAS_MAX : 0);
+      out.writeByte(flags);
+      out.writeLong(p.startNanos());
+      out.writeLong(p.timeNanos());
+      out.writeLong(p.count());
+      int layout = indexOf(layouts, p.boundsMs());
+      writeVarint(out, layout);
+      if (layout == layouts.size()) {
+        layouts.add(p.boundsMs());
+        writeDoubles(out, p.boundsMs());
       }
-      String cluster = readNullable(in);
-      String namespace = readNullable(in);
-      String service = readNullable(in);
-      int n = readCount(in, bytes.length);
-      List<double[]> layouts = new ArrayList<>();
-      List<MetricPoint> points = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        String stream = in.readUTF();
-        int flags = in.readByte();
-        long start = in.readLong();
-        long time = in.readLong();
-        long count = in.readLong();
-        int layout = readVarint(in);
-        if (layout == layouts.size()) {
-          layouts.add(readDoubles(in, bytes.length));
-        } else if (layout > layouts.size()) {
-          throw new SerializationException("data points on topic " + topic + ": bad layout index");
-        }
-        long[] buckets = readLongs(in, bytes.length);
-        Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
-        points.add(
-            new MetricPoint(
-                stream,
-                cluster,
-                namespace,
-                service,
-                (flags & ERROR) != 0,
-                (flags & CUMULATIVE) != 0,
-                start,
-                time,
-                count,
-                layouts.get(layout),
-                buckets,
-                max));
+      writeLongs(out, p.bucketCounts());
+      if (p.maxMs() != null) {
+        out.writeDouble(p.maxMs());
       }
-      return new SeriesPoints(points);
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof SerializationException s) {
-        throw s;
-      }
-      throw new SerializationException("not Vigil data points on topic " + topic + ": " + e, e);
     }
+  }
+
+  private static SeriesPoints readPoints(DataInputStream in, String topic, int limit)
+      throws IOException {
+    String cluster = readNullable(in);
+    String namespace = readNullable(in);
+    String service = readNullable(in);
+    int n = readCount(in, limit);
+    List<double[]> layouts = new ArrayList<>();
+    List<MetricPoint> points = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String stream = in.readUTF();
+      int flags = in.readByte();
+      long start = in.readLong();
+      long time = in.readLong();
+      long count = in.readLong();
+      int layout = readVarint(in);
+      if (layout == layouts.size()) {
+        layouts.add(readDoubles(in, limit));
+      } else if (layout > layouts.size()) {
+        throw new SerializationException("data points on topic " + topic + ": bad layout index");
+      }
+      long[] buckets = readLongs(in, limit);
+      Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
+      points.add(
+          new MetricPoint(
+              stream,
+              cluster,
+              namespace,
+              service,
+              (flags & ERROR) != 0,
+              (flags & CUMULATIVE) != 0,
+              start,
+              time,
+              count,
+              layouts.get(layout),
+              buckets,
+              max));
+    }
+    return new SeriesPoints(points);
   }
 
   private static int indexOf(List<double[]> layouts, double[] bounds) {
