@@ -53,6 +53,12 @@ public record PipelineRun(
     Objects.requireNonNull(job, "job");
   }
 
+  /** A job's freshness record at {@code at}. */
+  public static PipelineRun freshness(Instant at, Job job, Freshness freshness) {
+    return new PipelineRun(
+        at, FRESHNESS, job, null, null, null, null, null, null, null, null, freshness);
+  }
+
   /**
    * Stable id: a run's state (job, run id, state) or a job's freshness at a time, so that a
    * re-delivered record overwrites rather than duplicates.

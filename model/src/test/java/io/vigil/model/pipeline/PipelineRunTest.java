@@ -45,18 +45,9 @@ class PipelineRunTest {
   @Test
   void roundTripsAFreshnessRecordThroughTheSerde() {
     PipelineRun freshness =
-        new PipelineRun(
+        PipelineRun.freshness(
             END,
-            PipelineRun.FRESHNESS,
             new PipelineRun.Job("dbt", "orders"),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
             new PipelineRun.Freshness(END.minusSeconds(600), 600.0));
     JsonSerde<PipelineRun> serde = JsonSerde.of(PipelineRun.class);
 

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -145,20 +144,11 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
                 ? null
                 : Duration.between(job.lastSuccess, now).toMillis() / 1000.0;
         PipelineRun freshness =
-            new PipelineRun(
+            PipelineRun.freshness(
                 now,
-                PipelineRun.FRESHNESS,
                 new PipelineRun.Job(job.namespace, job.name),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
                 new PipelineRun.Freshness(job.lastSuccess, age));
-        metrics.pipelineRecordEmitted(PipelineRun.FRESHNESS.toLowerCase(Locale.ROOT));
+        metrics.pipelineRecordEmitted(PipelineRun.FRESHNESS);
         context.forward(new Record<>(freshness.job().key(), freshness, nowMs));
       }
     }
