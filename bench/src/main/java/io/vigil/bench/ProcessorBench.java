@@ -2,14 +2,9 @@ package io.vigil.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Histogram;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -184,37 +179,17 @@ public final class ProcessorBench {
               .setTimeUnixNano(time)
               .setCount(counts[p])
               .addAllExplicitBounds(BOUNDS)
-              .addAttributes(attr("http.route", "/r" + (p / 2)))
-              .addAttributes(
-                  KeyValue.newBuilder()
-                      .setKey("http.response.status_code")
-                      .setValue(AnyValue.newBuilder().setIntValue(p % 2 == 0 ? 200 : 500)));
+              .addAttributes(BenchRequests.attr("http.route", "/r" + (p / 2)))
+              .addAttributes(BenchRequests.status(p % 2 == 0 ? 200 : 500));
       for (long b : buckets) {
         point.addBucketCounts(b);
       }
       histogram.addDataPoints(point);
     }
-    return ExportMetricsServiceRequest.newBuilder()
-        .addResourceMetrics(
-            ResourceMetrics.newBuilder()
-                .setResource(
-                    Resource.newBuilder()
-                        .addAttributes(attr("service.name", "svc-" + svc))
-                        .addAttributes(attr("k8s.namespace.name", "bench")))
-                .addScopeMetrics(
-                    ScopeMetrics.newBuilder()
-                        .addMetrics(
-                            Metric.newBuilder()
-                                .setName("http.server.request.duration")
-                                .setUnit("s")
-                                .setHistogram(histogram))))
-        .build();
-  }
-
-  private static KeyValue attr(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
+    return BenchRequests.durations(
+        Resource.newBuilder()
+            .addAttributes(BenchRequests.attr("service.name", "svc-" + svc))
+            .addAttributes(BenchRequests.attr("k8s.namespace.name", "bench")),
+        histogram);
   }
 }

@@ -2,14 +2,9 @@ package io.vigil.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Histogram;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.AlertingConfig;
@@ -350,31 +345,12 @@ public final class SkeletonBench {
               .setSum(1.0)
               .addAllExplicitBounds(BOUNDS)
               .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
-              .addAttributes(attr("http.route", "/r" + p))
-              .addAttributes(
-                  KeyValue.newBuilder()
-                      .setKey("http.response.status_code")
-                      .setValue(AnyValue.newBuilder().setIntValue(error ? 500 : 200))));
+              .addAttributes(BenchRequests.attr("http.route", "/r" + p))
+              .addAttributes(BenchRequests.status(error ? 500 : 200)));
     }
-    return ExportMetricsServiceRequest.newBuilder()
-        .addResourceMetrics(
-            ResourceMetrics.newBuilder()
-                .setResource(Resource.newBuilder().addAttributes(attr("service.name", service)))
-                .addScopeMetrics(
-                    ScopeMetrics.newBuilder()
-                        .addMetrics(
-                            Metric.newBuilder()
-                                .setName("http.server.request.duration")
-                                .setUnit("s")
-                                .setHistogram(histogram))))
-        .build();
-  }
-
-  private static KeyValue attr(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
+    return BenchRequests.durations(
+        Resource.newBuilder().addAttributes(BenchRequests.attr("service.name", service)),
+        histogram);
   }
 
   private static long percentile(long[] sorted, double q) {

@@ -1,0 +1,51 @@
+package io.vigil.bench;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+
+/** The OTLP request shapes the harnesses send. */
+final class BenchRequests {
+  private BenchRequests() {}
+
+  /**
+   * One request of {@code resource} with {@code histogram} as {@code http.server.request.duration}
+   * in s.
+   */
+  static ExportMetricsServiceRequest durations(
+      Resource.Builder resource, Histogram.Builder histogram) {
+    return ExportMetricsServiceRequest.newBuilder()
+        .addResourceMetrics(
+            ResourceMetrics.newBuilder()
+                .setResource(resource)
+                .addScopeMetrics(
+                    ScopeMetrics.newBuilder()
+                        .addMetrics(
+                            Metric.newBuilder()
+                                .setName("http.server.request.duration")
+                                .setUnit("s")
+                                .setHistogram(histogram))))
+        .build();
+  }
+
+  /** A string attribute. */
+  static KeyValue attr(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  /** {@code http.response.status_code}. */
+  static KeyValue status(int code) {
+    return KeyValue.newBuilder()
+        .setKey("http.response.status_code")
+        .setValue(AnyValue.newBuilder().setIntValue(code))
+        .build();
+  }
+}
