@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -171,41 +172,20 @@ final class SignalLoop implements Runnable {
     Batch batch = new Batch();
     for (ConsumerRecord<byte[], byte[]> record : records) {
       if (record.topic().equals(Topics.LOGS)) {
-        try {
-          if (record.value() == null) {
-            batch.rejects.add(reject(record, "empty_value", "record has no value"));
-          } else {
-            batch.logs.add(logs.deserialize(record.topic(), record.value()));
-          }
-        } catch (SerializationException e) {
-          batch.rejects.add(reject(record, "invalid_log_record", e.getMessage()));
-        }
+        read(record, logs, "invalid_log_record", batch).ifPresent(batch.logs::add);
         continue;
       }
       if (record.topic().equals(Topics.PIPELINE_RUNS)) {
         // Indexed for the dashboards; rules on pipeline runs are the alert engine's next step.
-        try {
-          if (record.value() == null) {
-            batch.rejects.add(reject(record, "empty_value", "record has no value"));
-          } else {
-            batch.pipelineRuns.add(pipelineRuns.deserialize(record.topic(), record.value()));
-          }
-        } catch (SerializationException e) {
-          batch.rejects.add(reject(record, "invalid_pipeline_run", e.getMessage()));
-        }
+        read(record, pipelineRuns, "invalid_pipeline_run", batch)
+            .ifPresent(batch.pipelineRuns::add);
         continue;
       }
-      GoldenSignal signal;
-      try {
-        if (record.value() == null) {
-          batch.rejects.add(reject(record, "empty_value", "record has no value"));
-          continue;
-        }
-        signal = signals.deserialize(record.topic(), record.value());
-      } catch (SerializationException e) {
-        batch.rejects.add(reject(record, "invalid_signal", e.getMessage()));
+      Optional<GoldenSignal> read = read(record, signals, "invalid_signal", batch);
+      if (read.isEmpty()) {
         continue;
       }
+      GoldenSignal signal = read.get();
       if (record.topic().equals(Topics.SIGNALS)) {
         // Final windows are the durable history; rules watch the live signals.
         batch.signals.add(signal);
@@ -228,6 +208,27 @@ final class SignalLoop implements Runnable {
     }
     firing.set(evaluator.firing());
     return batch;
+  }
+
+  /**
+   * {@code record}'s value, or empty when it has none or does not deserialize: then it is added to
+   * the batch's DLQ records with reason {@code empty_value} or {@code invalidReason}.
+   */
+  private <T> Optional<T> read(
+      ConsumerRecord<byte[], byte[]> record,
+      Deserializer<T> deserializer,
+      String invalidReason,
+      Batch batch) {
+    if (record.value() == null) {
+      batch.rejects.add(reject(record, "empty_value", "record has no value"));
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(deserializer.deserialize(record.topic(), record.value()));
+    } catch (SerializationException e) {
+      batch.rejects.add(reject(record, invalidReason, e.getMessage()));
+      return Optional.empty();
+    }
   }
 
   private ProducerRecord<byte[], byte[]> reject(
