@@ -10,10 +10,10 @@ import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.pipeline.PipelineRun;
-import io.vigil.processor.DeadLetterHandler;
 import io.vigil.processor.PipelineSettings;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.TopologyTests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -25,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -65,11 +64,7 @@ class JourneyTopologyTest {
             null,
             new PipelineSettings(Duration.ofHours(1), Duration.ofMinutes(1)),
             null);
-    Properties props = config.streamsProperties();
-    props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
-    props.put(
-        DeadLetterHandler.PRODUCER_CONFIG,
-        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()));
+    Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
     driver = new TopologyTestDriver(JourneyTopology.build(config, metrics), props, T0);
     lineage =
         driver.createInputTopic(

@@ -15,9 +15,9 @@ import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.log.LogRecord;
 import io.vigil.model.otlp.OtlpJson;
-import io.vigil.processor.DeadLetterHandler;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.TopologyTests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -54,11 +53,7 @@ class LogsTopologyTest {
     ProcessorConfig config =
         new ProcessorConfig(
             null, "vigil-test", stateDir.toString(), null, null, null, null, null, null);
-    Properties props = config.streamsProperties();
-    props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
-    props.put(
-        DeadLetterHandler.PRODUCER_CONFIG,
-        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()));
+    Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
     driver = new TopologyTestDriver(LogsTopology.build(metrics), props, T0);
     input =
         driver.createInputTopic(

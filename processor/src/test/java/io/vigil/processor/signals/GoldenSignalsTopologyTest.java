@@ -19,9 +19,9 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
-import io.vigil.processor.DeadLetterHandler;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.TopologyTests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,8 +59,7 @@ class GoldenSignalsTopologyTest {
   @TempDir Path stateDir;
 
   private final ProcessorMetrics metrics = ProcessorMetrics.unexported();
-  private final MockProducer<byte[], byte[]> handlerDlq =
-      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+  private final MockProducer<byte[], byte[]> handlerDlq = TopologyTests.dlqProducer();
   private TopologyTestDriver driver;
   private Instant wallClock = T0;
   private TestInputTopic<byte[], byte[]> input;
@@ -81,9 +80,7 @@ class GoldenSignalsTopologyTest {
             Duration.ofMinutes(2),
             null,
             null);
-    Properties props = config.streamsProperties();
-    props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
-    props.put(DeadLetterHandler.PRODUCER_CONFIG, handlerDlq);
+    Properties props = TopologyTests.props(config, metrics, handlerDlq);
     driver =
         new TopologyTestDriver(
             GoldenSignalsTopology.build(config, metrics, signal -> {}, T0), props, T0);
