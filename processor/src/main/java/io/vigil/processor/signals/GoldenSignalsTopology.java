@@ -36,7 +36,7 @@ import org.apache.kafka.streams.state.Stores;
  *                        └─ points per series, key = series, timestamp = newest point time
  *                             ─ repartition by series (signals-by-series)
  *                             ─ signals: cumulative → delta → spread over its seconds
- *                                 (stores signals-cumulative-state, signals-windows, signals-live)
+ *                                 (stores signals-series-state, signals-windows, signals-live)
  *                                 ├─ final windows, closed on the wall clock ──────▶ vigil.signals
  *                                 └─ live trailing window, per emit_interval ──▶ vigil.signals.live
  * </pre>
@@ -49,9 +49,10 @@ import org.apache.kafka.streams.state.Stores;
 public final class GoldenSignalsTopology {
   /**
    * Changelogged in-memory store of the last cumulative point of every stream (and start time), one
-   * entry per series.
+   * entry per series. Named anew when its format changed (it was {@code signals-cumulative-state},
+   * JSON per stream): a restored changelog in the old format would not decode.
    */
-  static final String CUMULATIVE_STORE = "signals-cumulative-state";
+  static final String CUMULATIVE_STORE = "signals-series-state";
 
   /**
    * Changelogged in-memory store of the final windows not yet emitted, keyed by window start and

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The cumulative state of every stream of one series (stream and start time → last point), one
- * entry of the {@code signals-cumulative-state} store: the points of a request are applied with one
+ * entry of the {@code signals-series-state} store: the points of a request are applied with one
  * read and one write of their series instead of one per point. Mutable, read-modify-written.
  */
 final class SeriesState {

@@ -2,8 +2,8 @@ package io.vigil.processor.signals;
 
 /**
  * The last cumulative point seen of one stream (and start time), kept in the changelogged {@code
- * signals-cumulative-state} store; or, with a negative count, the marker left when a silent stream
- * was forgotten.
+ * signals-series-state} store; or, with a negative count, the marker left when a silent stream was
+ * forgotten.
  *
  * @param startNanos its {@code start_time_unix_nano}
  * @param timeNanos its {@code time_unix_nano}
