@@ -21,6 +21,7 @@ import java.util.Map;
  * elasticsearch: {url: http://127.0.0.1:9200}
  * external_url: http://localhost:8890
  * admin: {host: 0.0.0.0, port: 8890}
+ * state_dir: /var/lib/vigil/alerting
  * </pre>
  *
  * Relative paths are resolved against the working directory.
@@ -32,6 +33,9 @@ import java.util.Map;
  * @param externalUrl base of alert links ({@code generatorUrl}); default {@code
  *     http://localhost:8890}
  * @param admin admin endpoint; default {@code 0.0.0.0:8890}
+ * @param stateDir the Kafka Streams state directory (rule and group state are in-memory stores
+ *     restored from their changelogs; the folder holds locks and offsets); default {@code
+ *     <java.io.tmpdir>/vigil-alerting}
  */
 public record AlertingConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -39,7 +43,8 @@ public record AlertingConfig(
     @JsonProperty("alertmanager_config") String alertmanagerConfig,
     @JsonProperty("elasticsearch") ElasticsearchSettings elasticsearch,
     @JsonProperty("external_url") String externalUrl,
-    @JsonProperty("admin") AdminSettings admin) {
+    @JsonProperty("admin") AdminSettings admin,
+    @JsonProperty("state_dir") String stateDir) {
 
   /** Default admin and API port. */
   public static final int DEFAULT_ADMIN_PORT = 8890;
@@ -74,6 +79,9 @@ public record AlertingConfig(
       throw new ConfigException("external_url", externalUrl, "not a URL");
     }
     admin = admin == null ? AdminSettings.defaults() : admin;
+    if (stateDir == null || stateDir.isBlank()) {
+      stateDir = Path.of(System.getProperty("java.io.tmpdir"), "vigil-alerting").toString();
+    }
   }
 
   /** Parses a YAML configuration, substituting {@code ${VAR:-default}} from {@code env}. */
@@ -98,7 +106,14 @@ public record AlertingConfig(
         alertmanagerConfig.toString(),
         elasticsearch,
         externalUrl,
-        admin);
+        admin,
+        null);
+  }
+
+  /** This configuration with Kafka Streams state in {@code dir}. */
+  public AlertingConfig withStateDir(Path dir) {
+    return new AlertingConfig(
+        kafka, ruleFiles, alertmanagerConfig, elasticsearch, externalUrl, admin, dir.toString());
   }
 
   /** The rule files as paths. */

@@ -3,21 +3,23 @@ package io.vigil.alerting;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.rules.EvaluateProcessor;
+import io.vigil.model.alert.AlertTransition;
 import java.util.function.IntSupplier;
 
 /** The service's own counters; every name starts with {@code vigil_alerting_}. */
 final class AlertingMetrics {
-  final Counter signalsEvaluated;
+  final Counter samplesEvaluated;
   final Counter transitions;
   final Counter dlq;
   final Counter retries;
   final Counter notificationLog;
 
   AlertingMetrics(PrometheusRegistry registry, IntSupplier firing) {
-    signalsEvaluated =
+    samplesEvaluated =
         Counter.builder()
-            .name("vigil_alerting_signals_evaluated")
-            .help("Golden-signal windows evaluated against the rules")
+            .name("vigil_alerting_samples_evaluated")
+            .help("Samples (live signals, pipeline runs) evaluated against the rules")
             .register(registry);
     transitions =
         Counter.builder()
@@ -34,7 +36,8 @@ final class AlertingMetrics {
     retries =
         Counter.builder()
             .name("vigil_alerting_batch_retries")
-            .help("Batches whose output had to be retried, by stage (kafka, elasticsearch)")
+            .help(
+                "Indexing batches whose output had to be retried, by stage (kafka, elasticsearch)")
             .labelNames("stage")
             .register(registry);
     notificationLog =
@@ -49,5 +52,32 @@ final class AlertingMetrics {
         .help("Alerts firing now")
         .callback(cb -> cb.call(firing.getAsInt()))
         .register(registry);
+  }
+
+  void rejected(String reason) {
+    dlq.labelValues(reason).inc();
+  }
+
+  void retried(String stage) {
+    retries.labelValues(stage).inc();
+  }
+
+  EvaluateProcessor.Counters evaluationCounters() {
+    return new EvaluateProcessor.Counters() {
+      @Override
+      public void evaluated() {
+        samplesEvaluated.inc();
+      }
+
+      @Override
+      public void transition(AlertTransition t) {
+        transitions.labelValues(t.state().wireName()).inc();
+      }
+
+      @Override
+      public void rejected(String reason) {
+        AlertingMetrics.this.rejected(reason);
+      }
+    };
   }
 }

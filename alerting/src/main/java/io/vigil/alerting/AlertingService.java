@@ -1,82 +1,119 @@
 package io.vigil.alerting;
 
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.alerting.dispatch.Dispatcher;
+import io.vigil.alerting.dispatch.FiringAlerts;
+import io.vigil.alerting.dispatch.Inhibitor;
+import io.vigil.alerting.dispatch.Muting;
+import io.vigil.alerting.dispatch.Silences;
 import io.vigil.alerting.elasticsearch.ElasticsearchIndexer;
+import io.vigil.alerting.elasticsearch.IndexingLoop;
+import io.vigil.alerting.kafka.TopicFollower;
+import io.vigil.alerting.notify.Backoff;
+import io.vigil.alerting.notify.DeliveryWorker;
+import io.vigil.alerting.notify.NotificationDelivery;
+import io.vigil.alerting.notify.NotificationLog;
 import io.vigil.alerting.notify.NotificationMetrics;
+import io.vigil.alerting.notify.Notifier;
+import io.vigil.alerting.notify.email.EmailConfig;
+import io.vigil.alerting.notify.email.EmailNotifier;
+import io.vigil.alerting.notify.slack.SlackConfig;
 import io.vigil.alerting.notify.slack.SlackNotifier;
 import io.vigil.alerting.route.AlertmanagerConfig;
+import io.vigil.alerting.route.Receiver;
 import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.RuleLoader;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The alerting service: consumes golden signals from {@code vigil.signals}, evaluates the rules,
- * writes transitions to {@code vigil.alerts}, indexes signals and alerts into Elasticsearch, sends
- * notifications through the Alertmanager-format routing tree, and commits only after all of that.
- * Serves {@code /metrics}, {@code /healthz}, {@code /readyz} (checks {@code consumer} and {@code
- * elasticsearch}) and {@code /api/v2/alerts} on its admin port.
+ * The alerting service, four independent parts in one process:
+ *
+ * <ul>
+ *   <li><b>decisions</b> — {@link AlertingTopology} in Kafka Streams (application id {@value
+ *       #APPLICATION_ID}, exactly-once): rules on live signals and pipeline runs → {@code
+ *       vigil.alerts} → alert groups → {@code vigil.notifications.queue};
+ *   <li><b>delivery</b> — {@link NotificationDelivery} and one {@link DeliveryWorker} thread per
+ *       integration of each receiver, with the notification log on {@code vigil.notifications};
+ *   <li><b>indexing</b> — {@link IndexingLoop} in its own consumer group, into Elasticsearch;
+ *   <li><b>views</b> — the firing alerts folded from {@code vigil.alerts} and the silences from
+ *       {@code vigil.silences}, on every replica, for the API, inhibition and muting.
+ * </ul>
+ *
+ * Serves {@code /metrics}, {@code /healthz}, {@code /readyz}, {@code /api/v2/alerts} and the
+ * silence API on its admin port.
  */
 public final class AlertingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertingService.class);
-  static final String GROUP_ID = "vigil-alerting";
 
-  /**
-   * How far back the restart state reaches: alerts whose last transition, and deliveries whose log
-   * entry, were written longer ago are forgotten at startup.
-   */
-  static final Duration RESTORE_HORIZON = Duration.ofHours(24);
+  /** The Kafka Streams application id (and so consumer group) of the rule engine. */
+  static final String APPLICATION_ID = "vigil-alerting";
 
-  /** How long startup may spend replaying each of {@code vigil.alerts} and the notification log. */
-  static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(60);
+  /** Notifications older than this are not delivered; log entries older are forgotten. */
+  static final Duration DELIVERY_HORIZON = Duration.ofDays(7);
 
-  private final SignalLoop loop;
-  private final Thread thread;
+  /** Delivery retries: 1 s doubling to 60 s, with jitter, until delivered or replaced. */
+  static final Backoff DELIVERY_RETRY =
+      new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), Integer.MAX_VALUE);
+
+  private final KafkaStreams streams;
+  private final IndexingLoop indexing;
+  private final NotificationDelivery delivery;
+  private final List<DeliveryWorker> workers;
+  private final TopicFollower alertsView;
+  private final TopicFollower silencesView;
+  private final List<Thread> threads;
   private final KafkaProducer<byte[], byte[]> producer;
   private final ElasticsearchIndexer indexer;
-  private final NotificationDispatcher dispatcher;
+  private final NotificationMetrics notificationMetrics;
+  private final AlertingMetrics metrics;
   private final AdminServer admin;
 
-  private AlertingService(
-      SignalLoop loop,
-      Thread thread,
-      KafkaProducer<byte[], byte[]> producer,
-      ElasticsearchIndexer indexer,
-      NotificationDispatcher dispatcher,
-      AdminServer admin) {
-    this.loop = loop;
-    this.thread = thread;
-    this.producer = producer;
-    this.indexer = indexer;
-    this.dispatcher = dispatcher;
-    this.admin = admin;
+  private AlertingService(Parts parts) {
+    this.streams = parts.streams;
+    this.indexing = parts.indexing;
+    this.delivery = parts.delivery;
+    this.workers = parts.workers;
+    this.alertsView = parts.alertsView;
+    this.silencesView = parts.silencesView;
+    this.threads = parts.threads;
+    this.producer = parts.producer;
+    this.indexer = parts.indexer;
+    this.notificationMetrics = parts.notificationMetrics;
+    this.metrics = parts.metrics;
+    this.admin = parts.admin;
   }
 
   /**
    * Loads rules and routing, ensures the topics, installs the Elasticsearch templates (if
-   * Elasticsearch is down, it keeps retrying and readiness says so), starts the admin server and
-   * the consumer loop.
+   * Elasticsearch is down, the indexer keeps retrying and readiness says so), then starts every
+   * part and the admin server.
    *
    * @throws io.vigil.model.config.ConfigException when a rule file or the Alertmanager
    *     configuration is invalid (the message names file and key)
@@ -101,155 +138,271 @@ public final class AlertingService implements AutoCloseable {
             Topics.LOGS,
             Topics.ALERTS,
             Topics.NOTIFICATIONS,
+            Topics.NOTIFICATION_QUEUE,
+            Topics.SILENCES,
             Topics.DLQ),
         Map.of(
             Topics.NOTIFICATIONS,
             Map.of("cleanup.policy", "compact"),
+            Topics.SILENCES,
+            Map.of("cleanup.policy", "compact"),
+            Topics.NOTIFICATION_QUEUE,
+            Topics.NOTIFICATION_QUEUE_CONFIG,
             Topics.SIGNALS_LIVE,
             Topics.SIGNALS_LIVE_CONFIG));
 
-    ElasticsearchIndexer indexer = ElasticsearchIndexer.create(config.elasticsearch(), registry);
+    Parts parts = new Parts();
     try {
-      indexer.installTemplates();
-    } catch (IOException e) {
-      LOG.warn(
-          "Elasticsearch at {} not available yet ({}); will retry before the first write",
-          config.elasticsearch().url(),
-          e.getMessage());
-    }
+      parts.indexer = ElasticsearchIndexer.create(config.elasticsearch(), registry);
+      try {
+        parts.indexer.installTemplates();
+      } catch (IOException e) {
+        LOG.warn(
+            "Elasticsearch at {} not available yet ({}); will retry before the first write",
+            config.elasticsearch().url(),
+            e.getMessage());
+      }
+      FiringAlerts firing = new FiringAlerts();
+      Silences silences = new Silences();
+      parts.metrics = new AlertingMetrics(registry, firing::size);
+      parts.notificationMetrics = NotificationMetrics.register(registry);
+      parts.producer = new KafkaProducer<>(config.kafka().properties(producerSettings()));
 
-    AtomicReference<List<ActiveAlert>> firing = new AtomicReference<>(List.of());
-    AlertingMetrics metrics = new AlertingMetrics(registry, () -> firing.get().size());
+      parts.alertsView = new TopicFollower(config.kafka(), Topics.ALERTS, firing::accept);
+      parts.silencesView = new TopicFollower(config.kafka(), Topics.SILENCES, silences::accept);
+      parts.indexing =
+          new IndexingLoop(
+              new KafkaConsumer<>(config.kafka().properties(indexerSettings())),
+              parts.producer,
+              parts.indexer,
+              parts.metrics::rejected,
+              parts.metrics::retried);
 
-    KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(
-            config
-                .kafka()
-                .properties(
-                    Map.of(
-                        ProducerConfig.CLIENT_ID_CONFIG, "vigil-alerting",
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                        ProducerConfig.LINGER_MS_CONFIG, "5",
-                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000",
-                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000",
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                            ByteArraySerializer.class.getName(),
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                            ByteArraySerializer.class.getName())));
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            config
-                .kafka()
-                .properties(
-                    Map.of(
-                        ConsumerConfig.CLIENT_ID_CONFIG, "vigil-alerting",
-                        ConsumerConfig.GROUP_ID_CONFIG, GROUP_ID,
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
-                        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                            ByteArrayDeserializer.class.getName(),
-                        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                            ByteArrayDeserializer.class.getName())));
+      Clock clock = Clock.systemUTC();
+      NotificationLog log =
+          new NotificationLog(
+              parts.producer, parts.metrics.notificationLog, DELIVERY_HORIZON, clock);
+      Map<String, List<DeliveryWorker>> byReceiver =
+          workers(
+              routing, SlackNotifier.defaultHttpClient(), log, parts.notificationMetrics, clock);
+      parts.workers = new ArrayList<>();
+      byReceiver.values().forEach(parts.workers::addAll);
+      parts.delivery =
+          new NotificationDelivery(config.kafka(), byReceiver, log, DELIVERY_HORIZON, clock);
+      registerDeliveryGauges(registry, parts.workers);
 
-    Clock clock = Clock.systemUTC();
-    Instant horizon = clock.instant().minus(RESTORE_HORIZON);
-    NotificationLog log =
-        new NotificationLog(producer, metrics.notificationLog, RESTORE_HORIZON, clock);
-    LastTransitions last = new LastTransitions();
-    try {
-      replay(config, Topics.NOTIFICATIONS, log::load);
-      replay(config, Topics.ALERTS, last::accept);
-    } catch (RuntimeException e) {
-      consumer.close();
-      producer.close();
-      indexer.close();
-      throw e;
-    }
-    List<AlertTransition> restored = last.since(horizon);
-    AlertEvaluator evaluator = new AlertEvaluator(rules, config.externalUrl());
-    int active = evaluator.restore(restored);
-    firing.set(evaluator.firing());
-    LOG.info(
-        "restored {} firing alerts from {} recent transitions and {} notification log entries",
-        active,
-        restored.size(),
-        log.size());
+      Dispatcher dispatcher = new Dispatcher(routing);
+      Muting muting = new Muting(new Inhibitor(routing.inhibitRules()), firing, silences, clock);
+      parts.streams =
+          new KafkaStreams(
+              AlertingTopology.build(
+                  new AlertEvaluator(rules, config.externalUrl()),
+                  dispatcher,
+                  muting,
+                  parts.metrics),
+              streamsProperties(config));
+      parts.streams.setUncaughtExceptionHandler(
+          new StreamThreadCrashPolicy(3, Duration.ofMinutes(10), clock));
 
-    NotificationDispatcher dispatcher =
-        NotificationDispatcher.create(
-            routing,
-            NotificationMetrics.register(registry),
-            SlackNotifier.defaultHttpClient(),
-            log);
-    SignalLoop loop =
-        new SignalLoop(
-            consumer, producer, indexer, evaluator, dispatcher, metrics, firing, restored);
-
-    AdminServer admin;
-    try {
-      admin =
+      parts.admin =
           AdminServer.start(
               config.admin().host(),
               config.admin().portOr(AlertingConfig.DEFAULT_ADMIN_PORT),
               registry);
-    } catch (IOException e) {
-      consumer.close();
-      producer.close();
-      indexer.close();
+      KafkaStreams streams = parts.streams;
+      IndexingLoop indexing = parts.indexing;
+      NotificationDelivery delivery = parts.delivery;
+      TopicFollower alertsView = parts.alertsView;
+      TopicFollower silencesView = parts.silencesView;
+      ElasticsearchIndexer indexer = parts.indexer;
+      List<Thread> threads = new ArrayList<>();
+      parts.threads = threads;
+      parts
+          .admin
+          .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          .readiness("delivery", () -> delivery.healthy() && alive(threads))
+          .readiness("alerts_view", () -> alertsView.healthy() && alertsView.caughtUp())
+          .readiness("silences_view", () -> silencesView.healthy() && silencesView.caughtUp())
+          .readiness("indexer", indexing::healthy)
+          .readiness("elasticsearch", indexer::healthy)
+          .route(
+              "/api/v2/alerts",
+              new AlertsApi(
+                  () -> active(firing.all()),
+                  labels -> receivers(dispatcher, labels),
+                  labels -> silences.muting(labels, clock.instant()),
+                  routing.global().resolveTimeout()))
+          .route("/api/v2/silences", new SilencesApi(silences, parts.producer, clock))
+          .route("/api/v2/silence/", new SilencesApi(silences, parts.producer, clock));
+
+      threads.add(thread(parts.alertsView, "vigil-alerting-alerts-view"));
+      threads.add(thread(parts.silencesView, "vigil-alerting-silences-view"));
+      for (DeliveryWorker worker : parts.workers) {
+        threads.add(thread(worker, "vigil-alerting-deliver-" + worker.id()));
+      }
+      threads.add(thread(parts.delivery, "vigil-alerting-delivery"));
+      threads.add(thread(parts.indexing, "vigil-alerting-indexer"));
+      parts.streams.start();
+      LOG.info(
+          "alerting started: {} rules, {} delivery workers; admin on port {}",
+          rules.size(),
+          parts.workers.size(),
+          parts.admin.port());
+      return new AlertingService(parts);
+    } catch (IOException | RuntimeException e) {
+      parts.close();
       throw e;
     }
-    admin
-        .readiness("consumer", loop::healthy)
-        .readiness("elasticsearch", indexer::healthy)
-        .route(
-            "/api/v2/alerts",
-            new AlertsApi(
-                firing::get, dispatcher::receiversFor, routing.global().resolveTimeout()));
-
-    Thread thread = new Thread(loop, "vigil-alerting-signals");
-    thread.setDaemon(true);
-    thread.start();
-    LOG.info("alerting started; admin on port {}", admin.port());
-    return new AlertingService(loop, thread, producer, indexer, dispatcher, admin);
   }
 
-  private static void replay(
-      AlertingConfig config,
-      String topic,
-      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-    long started = System.nanoTime();
-    if (!TopicReplay.replay(config.kafka(), topic, REPLAY_TIMEOUT, sink)) {
-      LOG.warn(
-          "replaying {} did not reach its end within {}; starting with what was read, so some"
-              + " notifications may be repeated or alerts not restored",
-          topic,
-          REPLAY_TIMEOUT);
-    } else {
-      LOG.debug("replayed {} in {} ms", topic, (System.nanoTime() - started) / 1_000_000);
+  private static Map<String, Object> producerSettings() {
+    return Map.of(
+        ProducerConfig.CLIENT_ID_CONFIG, "vigil-alerting",
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+        ProducerConfig.LINGER_MS_CONFIG, "0",
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000",
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+  }
+
+  private static Map<String, Object> indexerSettings() {
+    return Map.of(
+        ConsumerConfig.CLIENT_ID_CONFIG, "vigil-alerting-indexer",
+        ConsumerConfig.GROUP_ID_CONFIG, IndexingLoop.GROUP_ID,
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+  }
+
+  /**
+   * Application id, state dir, exactly-once, a 100 ms commit interval, a 10 s session timeout, then
+   * the overrides.
+   */
+  static java.util.Properties streamsProperties(AlertingConfig config) {
+    Map<String, Object> base = new HashMap<>();
+    base.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+    base.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+    base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    base.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+    // A dead instance's tasks move after 10 s rather than the default 45 s.
+    base.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+    base.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+    return config.kafka().properties(base);
+  }
+
+  private static Map<String, List<DeliveryWorker>> workers(
+      AlertmanagerConfig routing,
+      HttpClient http,
+      NotificationLog log,
+      NotificationMetrics metrics,
+      Clock clock) {
+    Map<String, List<DeliveryWorker>> byReceiver = new HashMap<>();
+    for (Receiver receiver : routing.receivers().values()) {
+      List<Notifier> notifiers = new ArrayList<>();
+      for (SlackConfig slack : receiver.slackConfigs()) {
+        notifiers.add(new SlackNotifier(slack, http));
+      }
+      for (EmailConfig email : receiver.emailConfigs()) {
+        notifiers.add(new EmailNotifier(email));
+      }
+      Map<String, Integer> perType = new HashMap<>();
+      List<DeliveryWorker> list = new ArrayList<>();
+      for (Notifier n : notifiers) {
+        int index = perType.merge(n.integration(), 1, Integer::sum) - 1;
+        list.add(
+            new DeliveryWorker(
+                receiver.name(),
+                n.integration() + "[" + index + "]",
+                n,
+                log,
+                DELIVERY_RETRY,
+                metrics,
+                clock));
+      }
+      byReceiver.put(receiver.name(), List.copyOf(list));
     }
+    return byReceiver;
   }
 
-  /** Golden-signal windows evaluated so far. */
-  public long signalsEvaluated() {
-    return loop.evaluated();
+  private static void registerDeliveryGauges(
+      PrometheusRegistry registry, List<DeliveryWorker> workers) {
+    GaugeWithCallback.builder()
+        .name("vigil_alerting_notifications_pending")
+        .help("Notifications waiting for delivery, by receiver/integration")
+        .labelNames("integration")
+        .callback(cb -> workers.forEach(w -> cb.call(w.pending(), w.id())))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("vigil_alerting_notifications_oldest_pending_seconds")
+        .help("How long the oldest waiting notification has waited, by receiver/integration")
+        .labelNames("integration")
+        .callback(cb -> workers.forEach(w -> cb.call(w.oldestPendingSeconds(), w.id())))
+        .register(registry);
   }
 
-  /** Alerts that went to firing so far. */
+  private static Thread thread(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static boolean alive(List<Thread> threads) {
+    for (Thread t : threads) {
+      if (!t.isAlive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<ActiveAlert> active(List<AlertTransition> firing) {
+    return firing.stream()
+        .map(
+            t ->
+                new ActiveAlert(
+                    t.fingerprint(),
+                    t.labels(),
+                    t.annotations(),
+                    t.value(),
+                    t.startsAt(),
+                    t.startsAt(),
+                    t.generatorUrl()))
+        .toList();
+  }
+
+  private static List<String> receivers(Dispatcher dispatcher, Map<String, String> labels) {
+    Set<String> names = new LinkedHashSet<>();
+    dispatcher.route(labels).forEach(d -> names.add(d.receiver()));
+    return new ArrayList<>(names);
+  }
+
+  /** Samples (live signals, pipeline runs) evaluated so far by this instance. */
+  public long samplesEvaluated() {
+    return (long) metrics.samplesEvaluated.get();
+  }
+
+  /** Alerts that went to firing so far on this instance. */
   public long alertsFired() {
-    return loop.fired();
+    return (long) metrics.transitions.labelValues(AlertTransition.State.FIRING.wireName()).get();
   }
 
   /** Notifications delivered so far (all integrations). */
   public long notificationsSent() {
-    return dispatcher.sent();
+    return notificationMetrics.count("slack", "success")
+        + notificationMetrics.count("email", "success");
   }
 
   /** Deliveries skipped because the notification log recorded them already. */
   public long notificationsDeduplicated() {
-    return dispatcher.deduplicated();
+    return notificationMetrics.count("slack", "deduplicated")
+        + notificationMetrics.count("email", "deduplicated");
   }
 
   /** The admin port actually bound. */
@@ -262,21 +415,78 @@ public final class AlertingService implements AutoCloseable {
     return admin.failingChecks().isEmpty();
   }
 
-  /** Stops the loop (the current batch finishes its step), then closes clients and the server. */
+  /** Stops every part, then closes clients and the server. */
   @Override
   public void close() {
-    loop.stop();
-    try {
-      thread.join(Duration.ofSeconds(30).toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    Parts parts = new Parts();
+    parts.streams = streams;
+    parts.indexing = indexing;
+    parts.delivery = delivery;
+    parts.workers = workers;
+    parts.alertsView = alertsView;
+    parts.silencesView = silencesView;
+    parts.threads = threads;
+    parts.producer = producer;
+    parts.indexer = indexer;
+    parts.admin = admin;
+    parts.close();
+  }
+
+  /** What start builds, so a failed start and close release the same things. */
+  private static final class Parts {
+    KafkaStreams streams;
+    IndexingLoop indexing;
+    NotificationDelivery delivery;
+    List<DeliveryWorker> workers = List.of();
+    TopicFollower alertsView;
+    TopicFollower silencesView;
+    List<Thread> threads = List.of();
+    KafkaProducer<byte[], byte[]> producer;
+    ElasticsearchIndexer indexer;
+    NotificationMetrics notificationMetrics;
+    AlertingMetrics metrics;
+    AdminServer admin;
+
+    void close() {
+      if (streams != null) {
+        // Leaving the group hands the tasks over at once; staying would hold alerts back until
+        // the session times out (45 s) when this instance is replaced.
+        streams.close(
+            new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+      }
+      if (delivery != null) {
+        delivery.stop();
+      }
+      workers.forEach(DeliveryWorker::stop);
+      if (indexing != null) {
+        indexing.stop();
+      }
+      if (alertsView != null) {
+        alertsView.stop();
+      }
+      if (silencesView != null) {
+        silencesView.stop();
+      }
+      for (Thread t : threads) {
+        try {
+          t.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (producer != null) {
+        producer.close(Duration.ofSeconds(5));
+      }
+      if (indexer != null) {
+        try {
+          indexer.close();
+        } catch (IOException e) {
+          LOG.debug("closing the Elasticsearch client", e);
+        }
+      }
+      if (admin != null) {
+        admin.close();
+      }
     }
-    producer.close(Duration.ofSeconds(5));
-    try {
-      indexer.close();
-    } catch (IOException e) {
-      LOG.debug("closing the Elasticsearch client", e);
-    }
-    admin.close();
   }
 }

@@ -21,21 +21,24 @@ import java.util.function.Supplier;
 /**
  * {@code GET /api/v2/alerts}: the firing alerts in Alertmanager's API v2 shape ({@code labels},
  * {@code annotations}, {@code startsAt}, {@code endsAt}, {@code updatedAt}, {@code fingerprint},
- * {@code generatorURL}, {@code receivers}, {@code status.state = "active"}), so tools that read
- * Alertmanager read Vigil. Filters: {@code fingerprint=…} and Alertmanager's {@code
- * filter=<matcher>} (repeatable).
+ * {@code generatorURL}, {@code receivers}, {@code status.state} = {@code active} or {@code
+ * suppressed} with {@code silencedBy}), so tools that read Alertmanager read Vigil. Filters: {@code
+ * fingerprint=…} and Alertmanager's {@code filter=<matcher>} (repeatable).
  */
 final class AlertsApi implements HttpHandler {
   private final Supplier<List<ActiveAlert>> firing;
   private final Function<java.util.Map<String, String>, List<String>> receivers;
+  private final Function<java.util.Map<String, String>, List<String>> silencedBy;
   private final Duration resolveTimeout;
 
   AlertsApi(
       Supplier<List<ActiveAlert>> firing,
       Function<java.util.Map<String, String>, List<String>> receivers,
+      Function<java.util.Map<String, String>, List<String>> silencedBy,
       Duration resolveTimeout) {
     this.firing = firing;
     this.receivers = receivers;
+    this.silencedBy = silencedBy;
     this.resolveTimeout = resolveTimeout;
   }
 
@@ -100,8 +103,10 @@ final class AlertsApi implements HttpHandler {
       receiverArray.addObject().put("name", name);
     }
     ObjectNode status = node.putObject("status");
-    status.put("state", "active");
-    status.putArray("silencedBy");
+    List<String> silences = silencedBy.apply(alert.labels());
+    status.put("state", silences.isEmpty() ? "active" : "suppressed");
+    ArrayNode silencedArray = status.putArray("silencedBy");
+    silences.forEach(silencedArray::add);
     status.putArray("inhibitedBy");
     status.putArray("mutedBy");
     return node;

@@ -35,8 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two service instances one after the other, same configuration and consumer group: the second
- * neither repeats the first one's notifications nor forgets its firing alerts.
+ * Two service instances one after the other, same configuration and application id: the second
+ * neither repeats the first one's notifications nor forgets its firing alerts (rule state comes
+ * back from the store's changelog, deliveries from the notification log).
  */
 @WithKafka
 @WithElasticsearch
@@ -66,8 +67,8 @@ class AlertingServiceRestartIT {
       }
 
       try (AlertingService second = AlertingService.start(config, new PrometheusRegistry())) {
-        // the restored FIRING was replayed to both notifiers and skipped by the log (other tests in
-        // this class may add their own alerts to the count)
+        // the queued notification was offered to both integrations again and skipped by the log
+        // (other tests in this class may add their own groups to the count)
         ServiceTestKit.await(second::notificationsDeduplicated, n -> n >= 2);
         JsonNode alerts =
             ServiceTestKit.await(
@@ -75,7 +76,7 @@ class AlertingServiceRestartIT {
         assertThat(alerts.get(0).at("/labels/service").asText()).isEqualTo(service);
 
         send(producer, Signals.errorRatio(service, 10, 0.3));
-        ServiceTestKit.await(second::signalsEvaluated, n -> n == 1);
+        ServiceTestKit.await(second::samplesEvaluated, n -> n == 1);
         assertStays(() -> slack.posts().size(), 1);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
@@ -83,7 +84,7 @@ class AlertingServiceRestartIT {
         send(producer, Signals.errorRatio(service, 20, 0.01));
         List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
         assertThat(posts.get(1).text()).contains("[RESOLVED] HighErrorRatio").contains(service);
-        ServiceTestKit.await(second::signalsEvaluated, n -> n == 2);
+        ServiceTestKit.await(second::samplesEvaluated, n -> n == 2);
         assertStays(() -> slack.posts().size(), 2);
         assertThat(smtp.messages()).as("email has send_resolved: false").hasSize(1);
         ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
@@ -116,7 +117,7 @@ class AlertingServiceRestartIT {
         List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
         assertThat(posts.get(0).text()).contains("[FIRING:1] HighErrorRatio");
         assertThat(posts.get(1).text()).contains("[RESOLVED] HighErrorRatio").contains(service);
-        ServiceTestKit.await(second::signalsEvaluated, n -> n == 1);
+        ServiceTestKit.await(second::samplesEvaluated, n -> n == 1);
         assertStays(() -> slack.posts().size(), 2);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
@@ -157,7 +158,7 @@ class AlertingServiceRestartIT {
                             OffsetSpec.latest()));
             Map<TopicPartition, OffsetAndMetadata> committed =
                 admin
-                    .listConsumerGroupOffsets(AlertingService.GROUP_ID)
+                    .listConsumerGroupOffsets(AlertingService.APPLICATION_ID)
                     .partitionsToOffsetAndMetadata()
                     .get();
             long behind = 0;

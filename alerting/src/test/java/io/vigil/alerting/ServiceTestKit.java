@@ -69,6 +69,8 @@ final class ServiceTestKit {
             route:
               receiver: oncall
               group_by: [alertname]
+              group_wait: 0s
+              group_interval: 1s
             receivers:
               - name: oncall
                 slack_configs: [{channel: '#alerts', send_resolved: %s}]
@@ -79,12 +81,13 @@ final class ServiceTestKit {
             """
                 .formatted(slack.webhookUrl(), smtp.smarthost(), slackSendsResolved));
     return AlertingConfig.of(
-        KafkaSettings.of(kafka.bootstrapServers()),
-        List.of(rules),
-        routing,
-        ElasticsearchSettings.of(es.url()),
-        "http://vigil.example.org:8890",
-        new AdminSettings("127.0.0.1", 0));
+            KafkaSettings.of(kafka.bootstrapServers()),
+            List.of(rules),
+            routing,
+            ElasticsearchSettings.of(es.url()),
+            "http://vigil.example.org:8890",
+            new AdminSettings("127.0.0.1", 0))
+        .withStateDir(dir.resolve("streams-state"));
   }
 
   static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {

@@ -200,7 +200,10 @@ class EndToEndIT {
     return counted;
   }
 
-  /** Collector, processor and alerting on their defaults (ports aside), as one pipeline. */
+  /**
+   * Collector, processor and alerting on their defaults (ports aside, and a routing tree that
+   * notifies without waiting to group), as one pipeline.
+   */
   private static final class Stack implements AutoCloseable {
     final CollectorService collector;
     final ProcessorService processor;
@@ -238,6 +241,8 @@ class EndToEndIT {
                 smtp_require_tls: false
               route:
                 receiver: oncall
+                group_wait: 0s       # Alertmanager's default is 30s
+                group_interval: 5s
               receivers:
                 - name: oncall
                   slack_configs: [{channel: '#alerts'}]
@@ -277,9 +282,15 @@ class EndToEndIT {
                   rule_files: ['%s']
                   alertmanager_config: '%s'
                   elasticsearch: {url: '%s'}
+                  state_dir: '%s'
                   admin: {host: 127.0.0.1, port: 0}
                   """
-                      .formatted(bootstrap, rules, alertmanager, elasticsearch.url()),
+                      .formatted(
+                          bootstrap,
+                          rules,
+                          alertmanager,
+                          elasticsearch.url(),
+                          dir.resolve("alerting-state")),
                   AlertingConfig.class),
               registry);
     }

@@ -49,7 +49,9 @@ class ExampleConfigsTest {
   @Test
   void rulesAndRoutingAreValid() {
     assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/golden-signals.yaml")))).hasSize(2);
-    assertThat(AlertmanagerConfig.load(CONFIG.resolve("alertmanager.yml")).receivers())
-        .containsOnlyKeys("oncall", "team-slack");
+    assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/pipelines.yaml")))).hasSize(4);
+    AlertmanagerConfig routing = AlertmanagerConfig.load(CONFIG.resolve("alertmanager.yml"));
+    assertThat(routing.receivers()).containsOnlyKeys("oncall", "team-slack", "data-oncall");
+    assertThat(routing.inhibitRules()).hasSize(1);
   }
 }

@@ -42,8 +42,29 @@ public final class Topics {
   /** Alert state transitions, JSON, keyed by alert fingerprint. */
   public static final String ALERTS = "vigil.alerts";
 
-  /** Compacted notification log, keyed by fingerprint and receiver. */
+  /** Compacted notification log, keyed by alert group and integration. */
   public static final String NOTIFICATIONS = "vigil.notifications";
+
+  /**
+   * Notifications waiting for delivery, keyed by alert group (JSON): written by the dispatcher,
+   * read by the delivery workers. Compacted, so the latest notification of each group is what a
+   * restarted or new worker finds.
+   */
+  public static final String NOTIFICATION_QUEUE = "vigil.notifications.queue";
+
+  /** How {@link #NOTIFICATION_QUEUE} is created: compacted, and deleted after seven days. */
+  public static final Map<String, String> NOTIFICATION_QUEUE_CONFIG =
+      Map.of(
+          "cleanup.policy",
+          "compact,delete",
+          "retention.ms",
+          Long.toString(Duration.ofDays(7).toMillis()));
+
+  /**
+   * Silences created through the alerting API, compacted, keyed by silence id (JSON): every
+   * alerting replica folds the whole topic, so all of them mute the same alerts.
+   */
+  public static final String SILENCES = "vigil.silences";
 
   /** Records that could not be processed, with the reason in headers. */
   public static final String DLQ = "vigil.dlq";

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
+import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.processor.journey.JourneyTopology;

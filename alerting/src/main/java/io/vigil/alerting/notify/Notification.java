@@ -1,80 +1,117 @@
 package io.vigil.alerting.notify;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.alert.AlertTransition;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One alert transition on its way to one receiver. Alerts are not grouped yet, so a notification
- * always carries exactly one alert; {@code groupLabels} are the route's {@code group_by} labels of
- * that alert, used for titles the way Alertmanager uses its group labels.
+ * One notification of one alert group to one receiver, as Alertmanager sends it: the group's firing
+ * alerts and those resolved since the last notification. Written by the dispatcher to {@code
+ * vigil.notifications.queue} (JSON, key = {@code groupKey}); a later version of the same group
+ * replaces an earlier one that was not delivered yet.
  *
- * @param alert the transition to announce
+ * @param groupKey the group's identity: receiver, route and group label values
  * @param receiver the receiver's name
- * @param groupLabels the labels the route groups by (alphabetical), at least {@code alertname}
+ * @param groupLabels the labels the route groups by, with this group's values
+ * @param alerts firing alerts, then resolved ones, each by fingerprint order
+ * @param version increases with every notification of the group (the dispatch time in ms, or one
+ *     more than the last when the clock did not move)
  */
 public record Notification(
-    AlertTransition alert, String receiver, Map<String, String> groupLabels) {
+    @JsonProperty("groupKey") String groupKey,
+    @JsonProperty("receiver") String receiver,
+    @JsonProperty("groupLabels") Map<String, String> groupLabels,
+    @JsonProperty("alerts") List<AlertTransition> alerts,
+    @JsonProperty("version") long version) {
 
-  /** Freezes the labels in name order. */
+  /** Freezes the collections, labels in name order. */
   public Notification {
-    Objects.requireNonNull(alert, "alert");
+    Objects.requireNonNull(groupKey, "groupKey");
     Objects.requireNonNull(receiver, "receiver");
     groupLabels = groupLabels == null ? Map.of() : new TreeMap<>(groupLabels);
+    alerts = List.copyOf(alerts);
+  }
+
+  /** The firing alerts. */
+  @JsonIgnore
+  public List<AlertTransition> firing() {
+    return alerts.stream().filter(a -> a.state() == AlertTransition.State.FIRING).toList();
+  }
+
+  /** The resolved alerts. */
+  @JsonIgnore
+  public List<AlertTransition> resolved() {
+    return alerts.stream().filter(a -> a.state() == AlertTransition.State.RESOLVED).toList();
   }
 
   /**
-   * A notification for {@code alert} grouped by {@code groupBy} ({@code allLabels}: every label);
-   * with no grouping configured the alert name is used, so titles stay meaningful.
+   * This notification as an integration with {@code send_resolved: false} sends it: without the
+   * resolved alerts; null when nothing is left to say.
    */
-  public static Notification of(
-      AlertTransition alert, String receiver, List<String> groupBy, boolean allLabels) {
-    Map<String, String> group = new LinkedHashMap<>();
-    if (allLabels) {
-      group.putAll(alert.labels());
-    } else {
-      for (String name : groupBy) {
-        if (alert.labels().containsKey(name)) {
-          group.put(name, alert.labels().get(name));
-        }
-      }
-    }
-    if (group.isEmpty()) {
-      group.put("alertname", alert.rule());
-    }
-    return new Notification(alert, receiver, group);
+  public Notification withoutResolved() {
+    List<AlertTransition> firing = firing();
+    return firing.isEmpty()
+        ? null
+        : new Notification(groupKey, receiver, groupLabels, firing, version);
   }
 
-  /** Whether the alert is firing (otherwise it resolved). */
-  public boolean firing() {
-    return alert.state() == AlertTransition.State.FIRING;
-  }
-
-  /** Alertmanager's status prefix: {@code [FIRING:1]} or {@code [RESOLVED]}. */
+  /** Alertmanager's status prefix: {@code [FIRING:2]} or {@code [RESOLVED]}. */
+  @JsonIgnore
   public String statusPrefix() {
-    return firing() ? "[FIRING:1]" : "[RESOLVED]";
+    int firing = firing().size();
+    return firing > 0 ? "[FIRING:" + firing + "]" : "[RESOLVED]";
   }
 
-  /** The alert's labels without the group labels, by name, as Alertmanager's titles list them. */
-  public Map<String, String> otherLabels() {
-    Map<String, String> other = new TreeMap<>(alert.labels());
-    groupLabels.keySet().forEach(other::remove);
-    return other;
+  /** Whether any alert fires. */
+  @JsonIgnore
+  public boolean isFiring() {
+    return !firing().isEmpty();
+  }
+
+  /** The labels every alert shares (Alertmanager's {@code CommonLabels}). */
+  @JsonIgnore
+  public Map<String, String> commonLabels() {
+    if (alerts.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> common = new HashMap<>(alerts.get(0).labels());
+    for (AlertTransition a : alerts) {
+      common.entrySet().removeIf(e -> !e.getValue().equals(a.labels().get(e.getKey())));
+    }
+    return new TreeMap<>(common);
   }
 
   /**
-   * Alertmanager's default title: {@code [FIRING:1] <group label values> (<other label values>)}.
+   * Alertmanager's default title: {@code [FIRING:2] <group label values> (<common label values not
+   * in the group>)}.
    */
+  @JsonIgnore
   public String title() {
     StringBuilder sb = new StringBuilder(statusPrefix()).append(' ');
-    sb.append(String.join(" ", new TreeMap<>(groupLabels).values()));
-    Map<String, String> other = otherLabels();
+    Map<String, String> group =
+        groupLabels.isEmpty() ? Map.of("alertname", alertName()) : groupLabels;
+    sb.append(String.join(" ", group.values()));
+    List<String> other = new ArrayList<>();
+    commonLabels()
+        .forEach(
+            (k, v) -> {
+              if (!group.containsKey(k)) {
+                other.add(v);
+              }
+            });
     if (!other.isEmpty()) {
-      sb.append(" (").append(String.join(" ", other.values())).append(')');
+      sb.append(" (").append(String.join(" ", other)).append(')');
     }
     return sb.toString();
+  }
+
+  private String alertName() {
+    return alerts.isEmpty() ? "" : alerts.get(0).rule();
   }
 }

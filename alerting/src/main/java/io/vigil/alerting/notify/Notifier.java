@@ -1,15 +1,19 @@
 package io.vigil.alerting.notify;
 
-/** Delivers notifications to one integration target (a Slack webhook, a mail recipient list). */
+/**
+ * Sends notifications to one integration target (a Slack webhook, a mail recipient list), one
+ * attempt per call: retrying, waiting and queueing belong to the {@link DeliveryWorker} in front of
+ * it, which is the same for every integration.
+ */
 public interface Notifier {
-  /** The integration name used in metrics, e.g. {@code slack}. */
+  /** The integration type used in metrics and names, e.g. {@code slack}. */
   String integration();
 
   /**
-   * Delivers {@code notification}, retrying transient failures.
+   * Makes one attempt to deliver {@code notification}.
    *
-   * @throws NotificationException when it could not be delivered
-   * @throws InterruptedException when interrupted while waiting to retry
+   * @throws NotificationException when it was not delivered; says whether to retry
+   * @throws InterruptedException when interrupted while sending
    */
   void send(Notification notification) throws NotificationException, InterruptedException;
 

@@ -11,22 +11,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An Alertmanager configuration file ({@code alertmanager.yml}), reduced to what Vigil implements:
- * {@code global}, the {@code route} tree and {@code receivers} with Slack and email. Keys that
- * Alertmanager knows but Vigil does not implement yet are accepted and listed in {@link
- * #ignoredKeys()}; keys Alertmanager does not know are errors.
+ * {@code global}, the {@code route} tree, {@code receivers} with Slack and email, and {@code
+ * inhibit_rules}. Keys that Alertmanager knows but Vigil does not implement yet are accepted and
+ * listed in {@link #ignoredKeys()}; keys Alertmanager does not know are errors.
  *
  * @param global global defaults (already applied to the receivers)
  * @param route the root route
  * @param receivers receivers by name
- * @param ignoredKeys paths of accepted-but-unsupported keys, e.g. {@code inhibit_rules}
+ * @param inhibitRules rules by which a firing alert mutes others
+ * @param ignoredKeys paths of accepted-but-unsupported keys, e.g. {@code mute_time_intervals}
  */
 public record AlertmanagerConfig(
-    GlobalConfig global, Route route, Map<String, Receiver> receivers, List<String> ignoredKeys) {
+    GlobalConfig global,
+    Route route,
+    Map<String, Receiver> receivers,
+    List<InhibitRule> inhibitRules,
+    List<String> ignoredKeys) {
   private static final Logger LOG = LoggerFactory.getLogger(AlertmanagerConfig.class);
 
   /** Freezes the collections. */
   public AlertmanagerConfig {
     receivers = Map.copyOf(receivers);
+    inhibitRules = List.copyOf(inhibitRules);
     ignoredKeys = List.copyOf(ignoredKeys);
   }
 

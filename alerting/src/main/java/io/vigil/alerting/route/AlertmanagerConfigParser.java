@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 final class AlertmanagerConfigParser {
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
-  private static final Set<String> TOP = Set.of("global", "route", "receivers");
+  private static final Set<String> TOP = Set.of("global", "route", "receivers", "inhibit_rules");
   private static final Set<String> TOP_IGNORED =
-      Set.of("inhibit_rules", "templates", "mute_time_intervals", "time_intervals", "tracing");
+      Set.of("templates", "mute_time_intervals", "time_intervals", "tracing");
 
   private static final Set<String> GLOBAL =
       Set.of(
@@ -187,8 +187,9 @@ final class AlertmanagerConfigParser {
       throw root.hidden("empty configuration, expected 'route:' and 'receivers:'");
     }
     ignored.addAll(root.checkKeys(TOP, TOP_IGNORED));
+    List<InhibitRule> inhibitRules = new ArrayList<>();
     for (YamlNode rule : root.get("inhibit_rules").elements()) {
-      checkInhibitRule(rule);
+      inhibitRules.add(inhibitRule(rule));
     }
     GlobalConfig global = global(root.get("global"));
     Map<String, Receiver> receivers = new LinkedHashMap<>();
@@ -225,7 +226,7 @@ final class AlertmanagerConfigParser {
             false,
             List.of());
     Route route = route(routeNode, defaults, receivers.keySet());
-    return new AlertmanagerConfig(global, route, receivers, ignored);
+    return new AlertmanagerConfig(global, route, receivers, inhibitRules, ignored);
   }
 
   private GlobalConfig global(YamlNode node) {
@@ -430,18 +431,25 @@ final class AlertmanagerConfigParser {
         children);
   }
 
-  private void checkInhibitRule(YamlNode rule) {
+  private static InhibitRule inhibitRule(YamlNode rule) {
     rule.checkKeys(INHIBIT, Set.of());
+    List<List<Matcher>> sides = new ArrayList<>();
     for (String side : List.of("source", "target")) {
+      List<Matcher> matchers = new ArrayList<>();
       for (Map.Entry<String, YamlNode> e : rule.get(side + "_match").fields().entrySet()) {
         checkLabelName(e.getValue(), e.getKey());
+        matchers.add(Matcher.equal(e.getKey(), e.getValue().text()));
       }
-      matchRe(rule.get(side + "_match_re"));
-      matcherList(rule.get(side + "_matchers"));
+      matchers.addAll(matchRe(rule.get(side + "_match_re")));
+      matchers.addAll(matcherList(rule.get(side + "_matchers")));
+      sides.add(matchers);
     }
+    List<String> equal = new ArrayList<>();
     for (YamlNode label : rule.get("equal").elements()) {
       checkLabelName(label, label.requiredText());
+      equal.add(label.requiredText());
     }
+    return new InhibitRule(sides.get(0), sides.get(1), equal);
   }
 
   private static List<Matcher> matchRe(YamlNode node) {

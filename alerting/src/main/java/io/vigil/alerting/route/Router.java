@@ -1,6 +1,8 @@
 package io.vigil.alerting.route;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,10 +13,38 @@ import java.util.Map;
  */
 public final class Router {
   private final Route root;
+  private final Map<Route, String> ids = new IdentityHashMap<>();
+  private final Map<String, Route> byId = new HashMap<>();
 
   /** A router over the tree starting at {@code root}. */
   public Router(Route root) {
     this.root = root;
+    index(root, "0");
+  }
+
+  private void index(Route node, String id) {
+    ids.put(node, id);
+    byId.put(id, node);
+    for (int i = 0; i < node.routes().size(); i++) {
+      index(node.routes().get(i), id + "." + i);
+    }
+  }
+
+  /**
+   * A route's position in the tree: {@code 0} for the root, {@code 0.2} for its third child, and so
+   * on. Alert groups are named after it.
+   */
+  public String id(Route route) {
+    String id = ids.get(route);
+    if (id == null) {
+      throw new IllegalArgumentException("not a route of this tree");
+    }
+    return id;
+  }
+
+  /** The route with {@code id}, or the root when the tree no longer has it (a changed config). */
+  public Route route(String id) {
+    return byId.getOrDefault(id, root);
   }
 
   /** The matching routes for {@code labels}, in tree order; never empty (the root catches all). */

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param condition the {@code expr}
  * @param forDuration how long the condition must hold, in signal event time, before the alert
  *     fires; {@code 0s} fires at once
+ * @param keepFiringFor how long, in event time, an alert keeps firing after its condition stopped
+ *     holding (Prometheus' {@code keep_firing_for}): a flapping value does not resolve and re-fire
  * @param labels labels added to the alert (they win over the series' labels)
  * @param annotations annotation templates, rendered with {@link Template}
  */
@@ -22,6 +24,7 @@ public record AlertRule(
     String file,
     Condition condition,
     Duration forDuration,
+    Duration keepFiringFor,
     Map<String, String> labels,
     Map<String, String> annotations) {
 
@@ -32,6 +35,11 @@ public record AlertRule(
     forDuration = forDuration == null ? Duration.ZERO : forDuration;
     if (forDuration.isNegative()) {
       throw new IllegalArgumentException("for: must not be negative, was " + forDuration);
+    }
+    keepFiringFor = keepFiringFor == null ? Duration.ZERO : keepFiringFor;
+    if (keepFiringFor.isNegative()) {
+      throw new IllegalArgumentException(
+          "keep_firing_for: must not be negative, was " + keepFiringFor);
     }
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);

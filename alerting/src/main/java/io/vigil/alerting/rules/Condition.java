@@ -1,19 +1,24 @@
 package io.vigil.alerting.rules;
 
-import io.vigil.model.signal.GoldenSignal;
+import io.vigil.alerting.route.Matcher;
+import java.util.List;
 import java.util.OptionalDouble;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A rule's {@code expr}: {@code <field path> <op> <number>}, e.g. {@code errors.ratio > 0.05}. The
- * path addresses the golden-signal JSON; a signal lacking the section does not match.
+ * A rule's {@code expr}: {@code <field>[{<label matchers>}] <op> <number>}, e.g. {@code
+ * errors.ratio > 0.05} or {@code pipeline.failed{job=~"dbt_.*"} > 0}. The field names a value of
+ * one {@link Sample.Source} ({@link Samples}), which decides what the rule watches; the matchers
+ * ({@code =}, {@code !=}, {@code =~}, {@code !~}, as in Prometheus) select the series by label.
  */
 public final class Condition {
-  private static final Pattern SYNTAX =
+  private static final Pattern FIELD = Pattern.compile("^\\s*([A-Za-z_@][A-Za-z0-9_.@]*)");
+  private static final Pattern COMPARISON =
       Pattern.compile(
-          "^\\s*([A-Za-z_@][A-Za-z0-9_.@]*)\\s*(>=|<=|==|!=|>|<)\\s*"
-              + "([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*$");
+          "^\\s*(>=|<=|==|!=|>|<)\\s*([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*$");
+  private static final String SYNTAX_HELP =
+      "expected '<field>[{label matchers}] <op> <number>' with op one of > >= < <= == !=, e.g."
+          + " 'errors.ratio > 0.05'";
 
   /** Comparison operators, as written in rule files. */
   public enum Operator {
@@ -63,12 +68,17 @@ public final class Condition {
   }
 
   private final String field;
+  private final Sample.Source source;
+  private final List<Matcher> matchers;
   private final Operator operator;
   private final double threshold;
   private final String text;
 
-  private Condition(String field, Operator operator, double threshold, String text) {
+  private Condition(
+      String field, List<Matcher> matchers, Operator operator, double threshold, String text) {
     this.field = field;
+    this.source = Samples.sourceOf(field);
+    this.matchers = List.copyOf(matchers);
     this.operator = operator;
     this.threshold = threshold;
     this.text = text;
@@ -81,23 +91,68 @@ public final class Condition {
    *     field 'errors.ration'}
    */
   public static Condition parse(String text) {
-    Matcher m = SYNTAX.matcher(text == null ? "" : text);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "expected '<field> <op> <number>' with op one of > >= < <= == !=, e.g. 'errors.ratio >"
-              + " 0.05'");
+    String s = text == null ? "" : text;
+    java.util.regex.Matcher f = FIELD.matcher(s);
+    if (!f.find()) {
+      throw new IllegalArgumentException(SYNTAX_HELP);
     }
-    String field = m.group(1);
-    if (!SignalFields.isNumeric(field)) {
-      throw new IllegalArgumentException("unknown field '" + field + "'");
+    String field = f.group(1);
+    String rest = s.substring(f.end()).stripLeading();
+    List<Matcher> matchers = List.of();
+    if (rest.startsWith("{")) {
+      int close = closingBrace(rest);
+      if (close < 0) {
+        throw new IllegalArgumentException("unclosed '{' in label matchers");
+      }
+      String inside = rest.substring(1, close);
+      matchers = inside.isBlank() ? List.of() : Matcher.parseAll(inside);
+      rest = rest.substring(close + 1);
+    }
+    java.util.regex.Matcher c = COMPARISON.matcher(rest);
+    if (!c.matches()) {
+      throw new IllegalArgumentException(SYNTAX_HELP);
+    }
+    if (Samples.sourceOf(field) == null) {
+      throw new IllegalArgumentException(
+          "unknown field '" + field + "', known: " + String.join(", ", Samples.fieldNames()));
     }
     return new Condition(
-        field, Operator.ofSymbol(m.group(2)), Double.parseDouble(m.group(3)), text.trim());
+        field, matchers, Operator.ofSymbol(c.group(1)), Double.parseDouble(c.group(2)), s.trim());
   }
 
-  /** The field's value in {@code signal}, empty when the signal lacks it. */
-  public OptionalDouble value(GoldenSignal signal) {
-    return SignalFields.read(signal, field);
+  /** Index of the brace closing the one at 0, outside double quotes; -1 when there is none. */
+  private static int closingBrace(String s) {
+    boolean quoted = false;
+    for (int i = 1; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch == '\\' && quoted) {
+        i++;
+      } else if (ch == '"') {
+        quoted = !quoted;
+      } else if (ch == '}' && !quoted) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the rule watches {@code sample}: same source and every matcher holds. */
+  public boolean selects(Sample sample) {
+    if (sample.source() != source) {
+      return false;
+    }
+    for (Matcher m : matchers) {
+      if (!m.matches(sample.labels())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The field's value in {@code sample}, empty when the sample lacks it. */
+  public OptionalDouble value(Sample sample) {
+    Double v = sample.values().get(field);
+    return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
   }
 
   /** Whether {@code value} meets the condition. */
@@ -108,6 +163,16 @@ public final class Condition {
   /** The field path, e.g. {@code errors.ratio}. */
   public String field() {
     return field;
+  }
+
+  /** The source whose samples the rule watches. */
+  public Sample.Source source() {
+    return source;
+  }
+
+  /** The label matchers selecting the series, maybe none. */
+  public List<Matcher> matchers() {
+    return matchers;
   }
 
   /** The comparison. */

@@ -35,7 +35,7 @@ public final class RuleLoader {
   private static final Set<String> FILE_KEYS = Set.of("groups");
   private static final Set<String> GROUP_KEYS = Set.of("name", "rules");
   private static final Set<String> RULE_KEYS =
-      Set.of("alert", "expr", "for", "labels", "annotations");
+      Set.of("alert", "expr", "for", "keep_firing_for", "labels", "annotations");
 
   private RuleLoader() {}
 
@@ -98,6 +98,11 @@ public final class RuleLoader {
     if (forDuration.isNegative()) {
       throw forNode.error("must not be negative");
     }
+    YamlNode keepNode = rule.get("keep_firing_for");
+    Duration keepFiringFor = keepNode.duration(Duration.ZERO);
+    if (keepFiringFor.isNegative()) {
+      throw keepNode.error("must not be negative");
+    }
     YamlNode labelsNode = rule.get("labels");
     Map<String, String> labels = labelsNode.stringMap();
     for (String label : labels.keySet()) {
@@ -109,6 +114,7 @@ public final class RuleLoader {
       }
     }
     Map<String, String> annotations = rule.get("annotations").stringMap();
-    return new AlertRule(name, group, fileName, condition, forDuration, labels, annotations);
+    return new AlertRule(
+        name, group, fileName, condition, forDuration, keepFiringFor, labels, annotations);
   }
 }

@@ -7,9 +7,10 @@ import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,32 +23,33 @@ final class SignalFields {
 
   private SignalFields() {}
 
-  /** Whether {@code path} names a numeric field. */
-  static boolean isNumeric(String path) {
-    return NUMERIC.containsKey(path);
+  /** The numeric fields' paths. */
+  static Set<String> names() {
+    return NUMERIC.keySet();
   }
 
   /**
-   * The value at {@code path} in {@code signal}; empty when a section on the way (e.g. {@code
-   * latency_ms}) or the value itself is absent.
+   * Every numeric field present in {@code signal}, by path; a field is absent when a section on the
+   * way (e.g. {@code latency_ms}) or the value itself is null.
    */
-  static OptionalDouble read(GoldenSignal signal, String path) {
-    List<Method> chain = NUMERIC.get(path);
-    if (chain == null) {
-      throw new IllegalArgumentException("not a numeric signal field: " + path);
-    }
-    Object current = signal;
-    try {
-      for (Method accessor : chain) {
-        current = accessor.invoke(current);
-        if (current == null) {
-          return OptionalDouble.empty();
-        }
-      }
-    } catch (IllegalAccessException | InvocationTargetException e) {
-      throw new IllegalStateException("cannot read " + path, e);
-    }
-    return OptionalDouble.of(((Number) current).doubleValue());
+  static Map<String, Double> values(GoldenSignal signal) {
+    Map<String, Double> values = new HashMap<>();
+    NUMERIC.forEach(
+        (path, chain) -> {
+          Object current = signal;
+          try {
+            for (Method accessor : chain) {
+              current = accessor.invoke(current);
+              if (current == null) {
+                return;
+              }
+            }
+          } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + path, e);
+          }
+          values.put(path, ((Number) current).doubleValue());
+        });
+    return values;
   }
 
   private static Map<String, List<Method>> discover() {

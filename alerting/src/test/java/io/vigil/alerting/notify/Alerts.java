@@ -2,6 +2,7 @@ package io.vigil.alerting.notify;
 
 import io.vigil.model.alert.AlertTransition;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** Alert transitions for tests. */
@@ -42,5 +43,33 @@ public final class Alerts {
         f.startsAt(),
         Instant.parse("2024-05-01T12:01:00Z"),
         f.generatorUrl());
+  }
+
+  /** As {@link #firing(String)} for another service (another fingerprint). */
+  public static AlertTransition firing(String service, String summary) {
+    AlertTransition f = firing(summary);
+    Map<String, String> labels = new java.util.TreeMap<>(f.labels());
+    labels.put("service", service);
+    return new AlertTransition(
+        Integer.toHexString(service.hashCode()),
+        f.rule(),
+        f.state(),
+        f.severity(),
+        labels,
+        f.annotations(),
+        f.value(),
+        f.startsAt(),
+        null,
+        f.generatorUrl());
+  }
+
+  /** A notification of {@code alerts} to receiver {@code team}, grouped by alert name. */
+  public static Notification notification(long version, AlertTransition... alerts) {
+    return new Notification(
+        "team@0:{alertname=\"HighErrorRatio\"}",
+        "team",
+        Map.of("alertname", "HighErrorRatio"),
+        List.of(alerts),
+        version);
   }
 }

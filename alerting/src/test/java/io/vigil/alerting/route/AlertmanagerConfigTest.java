@@ -168,10 +168,15 @@ class AlertmanagerConfigTest {
 
     assertThat(config.ignoredKeys())
         .containsExactlyInAnyOrder(
-            "templates",
-            "inhibit_rules",
-            "receivers[0].webhook_configs",
-            "route.mute_time_intervals");
+            "templates", "receivers[0].webhook_configs", "route.mute_time_intervals");
+    assertThat(config.inhibitRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.equal()).containsExactly("alertname");
+              assertThat(rule.isSource(java.util.Map.of("severity", "critical"))).isTrue();
+              assertThat(rule.isTarget(java.util.Map.of("severity", "warning"))).isTrue();
+            });
     assertThat(config.receivers().get("r").unsupported()).containsExactly("webhook_configs");
   }
 

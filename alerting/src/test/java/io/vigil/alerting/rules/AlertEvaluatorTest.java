@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.alert.AlertTransition.State;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,12 +23,51 @@ class AlertEvaluatorTest {
         "rules.yaml",
         Condition.parse("errors.ratio > 0.05"),
         forDuration,
+        Duration.ZERO,
         Map.of("severity", "critical"),
         Map.of("summary", "{{ $labels.service }} error ratio is {{ $value }}"));
   }
 
-  private final AlertEvaluator immediate =
-      new AlertEvaluator(List.of(rule(Duration.ZERO)), "http://localhost:8890/");
+  /** An evaluator with its state in a map, fed golden signals. */
+  private static final class Evaluation {
+    final AlertEvaluator evaluator;
+    final Map<String, AlertState> store = new HashMap<>();
+    final AlertEvaluator.States states =
+        new AlertEvaluator.States() {
+          @Override
+          public AlertState get(String key) {
+            return store.get(key);
+          }
+
+          @Override
+          public void put(String key, AlertState state) {
+            store.put(key, state);
+          }
+
+          @Override
+          public void delete(String key) {
+            store.remove(key);
+          }
+        };
+
+    Evaluation(List<AlertRule> rules) {
+      evaluator = new AlertEvaluator(rules, "http://localhost:8890/");
+    }
+
+    List<AlertTransition> evaluate(GoldenSignal signal) {
+      return evaluator.evaluate(Samples.of(signal), states);
+    }
+
+    List<AlertTransition> evaluate(PipelineRun run) {
+      return evaluator.evaluate(Samples.of(run), states);
+    }
+
+    List<AlertState> firing() {
+      return store.values().stream().filter(AlertState::firing).toList();
+    }
+  }
+
+  private final Evaluation immediate = new Evaluation(List.of(rule(Duration.ZERO)));
 
   @Test
   void firesAtOnceWithoutForAndDescribesTheAlert() {
@@ -91,8 +133,7 @@ class AlertEvaluatorTest {
 
   @Test
   void waitsForTheForDurationInEventTime() {
-    AlertEvaluator evaluator =
-        new AlertEvaluator(List.of(rule(Duration.ofSeconds(20))), "http://x");
+    Evaluation evaluator = new Evaluation(List.of(rule(Duration.ofSeconds(20))));
 
     assertThat(evaluator.evaluate(errorRatio(0, 0.2))).isEmpty(); // pending since t=10
     assertThat(evaluator.evaluate(errorRatio(10, 0.2))).isEmpty(); // held 10s
@@ -105,8 +146,7 @@ class AlertEvaluatorTest {
 
   @Test
   void pendingAlertThatStopsMatchingStartsOver() {
-    AlertEvaluator evaluator =
-        new AlertEvaluator(List.of(rule(Duration.ofSeconds(20))), "http://x");
+    Evaluation evaluator = new Evaluation(List.of(rule(Duration.ofSeconds(20))));
 
     evaluator.evaluate(errorRatio(0, 0.2));
     assertThat(evaluator.evaluate(errorRatio(10, 0.0))).isEmpty(); // back to inactive, no resolve
@@ -134,13 +174,12 @@ class AlertEvaluatorTest {
     assertThat(immediate.firing())
         .singleElement()
         .satisfies(a -> assertThat(a.labels()).containsEntry("service", "checkout"));
-    assertThat(immediate.trackedSeries()).isEqualTo(2);
   }
 
   @Test
   void signalLackingTheSectionDoesNotMatch() {
-    AlertEvaluator latency =
-        new AlertEvaluator(
+    Evaluation latency =
+        new Evaluation(
             List.of(
                 new AlertRule(
                     "SlowRequests",
@@ -149,8 +188,8 @@ class AlertEvaluatorTest {
                     Condition.parse("latency_ms.p99 > 100"),
                     null,
                     null,
-                    null)),
-            "http://x");
+                    null,
+                    null)));
     GoldenSignal withoutLatency = errorRatio(0, 0.5);
 
     assertThat(latency.evaluate(withoutLatency)).isEmpty();
@@ -159,8 +198,8 @@ class AlertEvaluatorTest {
 
   @Test
   void severityDefaultsToWarningAndUnknownPlaceholdersStayVisible() {
-    AlertEvaluator evaluator =
-        new AlertEvaluator(
+    Evaluation evaluator =
+        new Evaluation(
             List.of(
                 new AlertRule(
                     "Errors",
@@ -169,8 +208,8 @@ class AlertEvaluatorTest {
                     Condition.parse("errors.count >= 1"),
                     null,
                     null,
-                    Map.of("summary", "{{ $labels.nope }}|{{ .Value }}|{{$value}}"))),
-            "http://x");
+                    null,
+                    Map.of("summary", "{{ $labels.nope }}|{{ .Value }}|{{$value}}"))));
 
     AlertTransition t = evaluator.evaluate(errorRatio(0, 0.2)).get(0);
 
@@ -179,103 +218,119 @@ class AlertEvaluatorTest {
     assertThat(t.annotations()).containsEntry("summary", "|{{ .Value }}|200");
   }
 
-  private AlertTransition firedBeforeRestart() {
-    AlertEvaluator before = new AlertEvaluator(List.of(rule(Duration.ZERO)), "http://x");
-    return before.evaluate(errorRatio(0, 0.2)).get(0);
+  private static AlertRule rule(String name, String expr, Duration keepFiringFor) {
+    return new AlertRule(
+        name, "g", "f", Condition.parse(expr), Duration.ZERO, keepFiringFor, null, null);
+  }
+
+  private static PipelineRun run(String job, String state, int second, PipelineRun.DataQuality dq) {
+    Instant at = T0.plusSeconds(second);
+    return new PipelineRun(
+        at,
+        PipelineRun.RUN,
+        new PipelineRun.Job("airflow", job),
+        new PipelineRun.Run("run-" + second, null, null),
+        state,
+        at.minusSeconds(60),
+        state.equals("running") ? null : at,
+        60.0,
+        null,
+        null,
+        dq,
+        null);
   }
 
   @Test
-  void restoredFiringAlertDoesNotFireAgain() {
-    AlertTransition fired = firedBeforeRestart();
+  void failedPipelineFiresPerJobAndResolvesOnTheNextSuccessfulRun() {
+    Evaluation e = new Evaluation(List.of(rule("PipelineFailed", "pipeline.failed > 0", null)));
 
-    assertThat(immediate.restore(List.of(fired))).isEqualTo(1);
-
-    assertThat(immediate.firing())
+    List<AlertTransition> fired = e.evaluate(run("daily_sales", "failed", 0, null));
+    assertThat(fired)
         .singleElement()
         .satisfies(
-            a -> {
-              assertThat(a.fingerprint()).isEqualTo(fired.fingerprint());
-              assertThat(a.startsAt()).isEqualTo(fired.startsAt());
-              assertThat(a.annotations()).isEqualTo(fired.annotations());
+            t -> {
+              assertThat(t.state()).isEqualTo(State.FIRING);
+              assertThat(t.labels())
+                  .containsEntry("job", "daily_sales")
+                  .containsEntry("job_namespace", "airflow")
+                  .containsEntry("alertname", "PipelineFailed");
             });
-    assertThat(immediate.evaluate(errorRatio(10, 0.3))).isEmpty();
-    assertThat(immediate.firing()).singleElement().extracting(ActiveAlert::value).isEqualTo(0.3);
+    assertThat(e.evaluate(run("daily_sales", "running", 60, null)))
+        .as("a new run starting says nothing about failure yet")
+        .isEmpty();
+    assertThat(e.evaluate(run("hourly_users", "complete", 60, null))).isEmpty();
+    assertThat(e.evaluate(run("daily_sales", "complete", 120, null)))
+        .singleElement()
+        .extracting(AlertTransition::state)
+        .isEqualTo(State.RESOLVED);
   }
 
   @Test
-  void restoredFiringAlertResolvesOnTheNextHealthyWindow() {
-    AlertTransition fired = firedBeforeRestart();
-    immediate.restore(List.of(fired));
+  void freshnessRecordsLeaveRunAlertsAlone() {
+    Evaluation e =
+        new Evaluation(
+            List.of(
+                rule("PipelineFailed", "pipeline.failed > 0", null),
+                rule("Stale", "freshness.age_s > 3600", null)));
+    e.evaluate(run("daily_sales", "failed", 0, null));
 
-    List<AlertTransition> out = immediate.evaluate(errorRatio(20, 0.01));
+    List<AlertTransition> out =
+        e.evaluate(
+            PipelineRun.freshness(
+                T0.plusSeconds(30),
+                new PipelineRun.Job("airflow", "daily_sales"),
+                new PipelineRun.Freshness(T0.minusSeconds(7200), 7230.0)));
 
-    assertThat(out)
+    assertThat(out).singleElement().extracting(AlertTransition::rule).isEqualTo("Stale");
+    assertThat(e.firing()).hasSize(2);
+  }
+
+  @Test
+  void dataQualityFailuresAreAValue() {
+    Evaluation e =
+        new Evaluation(List.of(rule("DataQuality", "pipeline.data_quality.failed >= 2", null)));
+
+    assertThat(
+            e.evaluate(
+                run("orders", "complete", 0, new PipelineRun.DataQuality(5, 1, List.of("a")))))
+        .isEmpty();
+    assertThat(
+            e.evaluate(
+                run(
+                    "orders",
+                    "complete",
+                    60,
+                    new PipelineRun.DataQuality(5, 2, List.of("a", "b")))))
+        .singleElement()
+        .extracting(AlertTransition::value)
+        .isEqualTo(2.0);
+  }
+
+  @Test
+  void labelMatchersSelectTheSeries() {
+    Evaluation e =
+        new Evaluation(
+            List.of(rule("CartErrors", "errors.ratio{service=~\"cart|basket\"} > 0.05", null)));
+
+    assertThat(e.evaluate(errorRatio("checkout", 0, 0.5))).isEmpty();
+    assertThat(e.evaluate(errorRatio("cart", 0, 0.5))).hasSize(1);
+  }
+
+  @Test
+  void keepFiringForBridgesAFlappingValue() {
+    Evaluation e =
+        new Evaluation(List.of(rule("Errors", "errors.ratio > 0.05", Duration.ofSeconds(15))));
+
+    assertThat(e.evaluate(errorRatio(0, 0.2))).hasSize(1); // fires at t=10
+    assertThat(e.evaluate(errorRatio(10, 0.0))).as("5 s of 15 after the last hold").isEmpty();
+    assertThat(e.evaluate(errorRatio(20, 0.2))).as("holds again: still the same alert").isEmpty();
+    assertThat(e.evaluate(errorRatio(30, 0.0))).isEmpty(); // 10 s
+    assertThat(e.evaluate(errorRatio(40, 0.0)))
         .singleElement()
         .satisfies(
             t -> {
               assertThat(t.state()).isEqualTo(State.RESOLVED);
-              assertThat(t.fingerprint()).isEqualTo(fired.fingerprint());
-              assertThat(t.startsAt()).isEqualTo(fired.startsAt());
-              assertThat(t.endsAt()).isEqualTo(T0.plusSeconds(30));
+              assertThat(t.startsAt()).isEqualTo(T0.plusSeconds(10));
             });
-    assertThat(immediate.firing()).isEmpty();
-  }
-
-  @Test
-  void restoreIgnoresAlertsOfRulesThatNoLongerExist() {
-    AlertTransition fired = firedBeforeRestart();
-    AlertEvaluator other =
-        new AlertEvaluator(
-            List.of(
-                new AlertRule(
-                    "SlowCheckout",
-                    "golden-signals",
-                    "rules.yaml",
-                    Condition.parse("errors.ratio > 0.05"),
-                    Duration.ZERO,
-                    Map.of("severity", "critical"),
-                    Map.of())),
-            "http://x");
-
-    assertThat(other.restore(List.of(fired))).isZero();
-
-    assertThat(other.firing()).isEmpty();
-    assertThat(other.evaluate(errorRatio(20, 0.01))).isEmpty();
-  }
-
-  @Test
-  void restoreIgnoresAlertsWhoseRuleLabelsChanged() {
-    AlertTransition fired = firedBeforeRestart();
-    AlertEvaluator relabelled =
-        new AlertEvaluator(
-            List.of(
-                new AlertRule(
-                    "HighErrorRatio",
-                    "golden-signals",
-                    "rules.yaml",
-                    Condition.parse("errors.ratio > 0.05"),
-                    Duration.ZERO,
-                    Map.of("severity", "warning"),
-                    Map.of())),
-            "http://x");
-
-    assertThat(relabelled.restore(List.of(fired))).isZero();
-  }
-
-  @Test
-  void restoreKeepsRedeliveredOlderWindowsIgnored() {
-    AlertTransition fired = firedBeforeRestart();
-    AlertEvaluator before = new AlertEvaluator(List.of(rule(Duration.ZERO)), "http://x");
-    before.evaluate(errorRatio(0, 0.2));
-    AlertTransition resolved = before.evaluate(errorRatio(10, 0.01)).get(0);
-
-    immediate.restore(List.of(resolved));
-
-    assertThat(immediate.firing()).isEmpty();
-    assertThat(immediate.evaluate(errorRatio(0, 0.2))).as("re-delivered firing window").isEmpty();
-    assertThat(immediate.evaluate(errorRatio(20, 0.2)))
-        .singleElement()
-        .satisfies(t -> assertThat(t.startsAt()).isEqualTo(T0.plusSeconds(30)))
-        .satisfies(t -> assertThat(t.startsAt()).isNotEqualTo(fired.startsAt()));
   }
 }

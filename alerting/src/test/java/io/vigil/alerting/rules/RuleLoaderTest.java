@@ -60,9 +60,11 @@ class RuleLoaderTest {
 
     assertThatThrownBy(() -> RuleLoader.parse(yaml, "rules.yaml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage(
-            "rules.yaml: groups[0].rules[1].expr: unknown field 'errors.ration',"
-                + " was 'errors.ration > 0.05'");
+        .hasMessageStartingWith(
+            "rules.yaml: groups[0].rules[1].expr: unknown field 'errors.ration', known: ")
+        .hasMessageContaining("errors.ratio, ")
+        .hasMessageContaining("pipeline.failed, ")
+        .hasMessageEndingWith(", was 'errors.ration > 0.05'");
   }
 
   @Test
@@ -74,7 +76,8 @@ class RuleLoaderTest {
   @Test
   void rejectsBadSyntaxNamingTheKey() {
     assertThatThrownBy(() -> RuleLoader.parse(rule("expr: errors.ratio >> 1"), "r.yaml"))
-        .hasMessageStartingWith("r.yaml: groups[0].rules[0].expr: expected '<field> <op> <number>'")
+        .hasMessageStartingWith(
+            "r.yaml: groups[0].rules[0].expr: expected '<field>[{label matchers}] <op> <number>'")
         .hasMessageEndingWith("was 'errors.ratio >> 1'");
   }
 

@@ -149,13 +149,20 @@ public final class DemoCommand implements Callable<Integer> {
       Function<String, AlertingService> startAlerting =
           elasticsearchUrl -> {
             String alertingYaml =
-                DemoFiles.alerting(bootstrap, rules, alertmanager, elasticsearchUrl, alertingPort);
+                DemoFiles.alerting(
+                    bootstrap,
+                    rules,
+                    alertmanager,
+                    elasticsearchUrl,
+                    dir.resolve("alerting-state"),
+                    alertingPort);
             String reusable =
                 DemoFiles.alerting(
                     bootstrap,
                     rules,
                     alertmanager,
                     "${ELASTICSEARCH_URL:-http://127.0.0.1:9200}",
+                    dir.resolve("alerting-state"),
                     alertingPort);
             try {
               DemoFiles.write(

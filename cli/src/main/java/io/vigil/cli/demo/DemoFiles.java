@@ -34,6 +34,29 @@ final class DemoFiles {
                 team: shop
               annotations:
                 summary: "{{ $labels.service }} p99 latency is {{ $value | humanize }} ms"
+        - name: pipelines
+          rules:
+            - alert: PipelineFailed
+              expr: pipeline.failed > 0
+              labels:
+                severity: critical
+                team: data
+              annotations:
+                summary: "{{ $labels.job_namespace }}/{{ $labels.job }}: the last run failed"
+            - alert: DataQualityFailed
+              expr: pipeline.data_quality.failed > 0
+              labels:
+                severity: warning
+                team: data
+              annotations:
+                summary: "{{ $labels.job }}: {{ $value }} data-quality assertions failed"
+            - alert: PipelineOverdue
+              expr: pipeline.overdue > 0
+              labels:
+                severity: warning
+                team: data
+              annotations:
+                summary: "{{ $labels.job }} is still running past its expected duration"
       """;
 
   static String alertmanager(String slackUrl, String smtpHost, int smtpPort) {
@@ -47,6 +70,13 @@ final class DemoFiles {
         route:
           receiver: shop-oncall
           group_by: [alertname, service]
+          group_wait: 1s
+          group_interval: 10s
+          repeat_interval: 1h
+          routes:
+            - matchers: [team="data"]
+              receiver: data-oncall
+              group_by: [job]
         receivers:
           - name: shop-oncall
             slack_configs:
@@ -55,6 +85,19 @@ final class DemoFiles {
             email_configs:
               - to: 'oncall@shop.example'
                 send_resolved: true
+          - name: data-oncall
+            slack_configs:
+              - channel: '#data-alerts'
+                send_resolved: true
+        inhibit_rules:
+          # a failing service pages once: its warnings wait
+          - source_matchers: [severity="critical", team="shop"]
+            target_matchers: [severity="warning", team="shop"]
+            equal: [service]
+          # a failed run says it all: its data-quality warning is muted
+          - source_matchers: [severity="critical", team="data"]
+            target_matchers: [severity="warning", team="data"]
+            equal: [job]
         """
         .formatted(slackUrl, smtpHost, smtpPort);
   }
@@ -92,7 +135,12 @@ final class DemoFiles {
   }
 
   static String alerting(
-      String bootstrap, Path rules, Path alertmanager, String elasticsearchUrl, int adminPort) {
+      String bootstrap,
+      Path rules,
+      Path alertmanager,
+      String elasticsearchUrl,
+      Path stateDir,
+      int adminPort) {
     return """
           kafka:
             bootstrap_servers: %s
@@ -101,14 +149,15 @@ final class DemoFiles {
           elasticsearch:
             url: %s
           external_url: http://127.0.0.1:%d
+          state_dir: '%s'
           admin:
             host: 127.0.0.1
             port: %d
         """
-        .formatted(bootstrap, rules, alertmanager, elasticsearchUrl, adminPort, adminPort);
+        .formatted(
+            bootstrap, rules, alertmanager, elasticsearchUrl, adminPort, stateDir, adminPort);
   }
 
-  /** The whole pipeline as one {@code standalone} file. */
   static String standalone(int kafkaPort, String collector, String processor, String alerting) {
     return "# Written by `vigil demo`. Run the same pipeline with:\n"
         + "#   ELASTICSEARCH_URL=http://… ./vigil standalone --config .vigil/demo/vigil.yaml\n"

@@ -44,9 +44,21 @@ public final class SlackSink implements AutoCloseable {
   private final Condition arrived = lock.newCondition();
   private final List<SlackPost> posts = new ArrayList<>();
   private final List<Consumer<SlackPost>> listeners = new CopyOnWriteArrayList<>();
-  private int failuresLeft;
-  private int failureStatus;
-  private Duration failureRetryAfter;
+  private final java.util.ArrayDeque<Failure> failures = new java.util.ArrayDeque<>();
+
+  /** One injected failure plan: answer {@code left} more posts with {@code status}. */
+  private static final class Failure {
+    int left;
+    final int status;
+    final Duration retryAfter;
+
+    Failure(int left, int status, Duration retryAfter) {
+      this.left = left;
+      this.status = status;
+      this.retryAfter = retryAfter;
+    }
+  }
+
   private boolean closed;
 
   private SlackSink(HttpServer server, ExecutorService executor, Clock clock) {
@@ -161,9 +173,10 @@ public final class SlackSink implements AutoCloseable {
   }
 
   /**
-   * Answers the next {@code times} POSTs with {@code status} instead of 200, and a {@code
-   * Retry-After} header (whole seconds, rounded up) when {@code retryAfter} is not null. These
-   * posts are still recorded, with {@code accepted == false}.
+   * Answers {@code times} POSTs with {@code status} instead of 200, and a {@code Retry-After}
+   * header (whole seconds, rounded up) when {@code retryAfter} is not null — after the failures
+   * injected before, so calls line up an outage: {@code failNext(6, 500, null); failNext(2, 429,
+   * 30s)}. These posts are still recorded, with {@code accepted == false}.
    */
   public void failNext(int times, int status, Duration retryAfter) {
     if (times < 0) {
@@ -174,9 +187,9 @@ public final class SlackSink implements AutoCloseable {
     }
     lock.lock();
     try {
-      failuresLeft = times;
-      failureStatus = status;
-      failureRetryAfter = retryAfter;
+      if (times > 0) {
+        failures.addLast(new Failure(times, status, retryAfter));
+      }
     } finally {
       lock.unlock();
     }
@@ -192,7 +205,7 @@ public final class SlackSink implements AutoCloseable {
     lock.lock();
     try {
       posts.clear();
-      failuresLeft = 0;
+      failures.clear();
     } finally {
       lock.unlock();
     }
@@ -240,12 +253,13 @@ public final class SlackSink implements AutoCloseable {
       SlackPost post;
       lock.lock();
       try {
-        boolean fail = failuresLeft > 0;
-        if (fail) {
-          failuresLeft--;
+        Failure failure = failures.peekFirst();
+        boolean fail = failure != null;
+        status = fail ? failure.status : 200;
+        retryAfter = fail ? failure.retryAfter : null;
+        if (fail && --failure.left == 0) {
+          failures.removeFirst();
         }
-        status = fail ? failureStatus : 200;
-        retryAfter = fail ? failureRetryAfter : null;
         post =
             new SlackPost(
                 exchange.getRequestURI().getPath(),

@@ -1,10 +1,10 @@
 package io.vigil.processor.journey;
 
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
-import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
 import java.util.Set;
@@ -105,7 +105,9 @@ public final class JourneyTopology {
 
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {
       context()
-          .forward(DeadLetterRoute.reject(record, Topics.LINEAGE, reason, detail, metrics, LOG));
+          .forward(
+              DeadLetterRoute.reject(
+                  record, Topics.LINEAGE, reason, detail, metrics::recordRejected, LOG));
     }
   }
 

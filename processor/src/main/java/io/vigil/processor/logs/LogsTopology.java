@@ -3,10 +3,10 @@ package io.vigil.processor.logs;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.log.LogRecord;
 import io.vigil.model.runtime.ThrottlingLogger;
-import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +102,9 @@ public final class LogsTopology {
 
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {
       String topic = context().recordMetadata().map(RecordMetadata::topic).orElse(Topics.OTLP_LOGS);
-      context().forward(DeadLetterRoute.reject(record, topic, reason, detail, metrics, LOG));
+      context()
+          .forward(
+              DeadLetterRoute.reject(record, topic, reason, detail, metrics::recordRejected, LOG));
     }
   }
 }

@@ -3,8 +3,8 @@ package io.vigil.processor.signals;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.runtime.ThrottlingLogger;
-import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,6 +111,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {
     String topic =
         context().recordMetadata().map(RecordMetadata::topic).orElse(Topics.OTLP_METRICS);
-    context().forward(DeadLetterRoute.reject(record, topic, reason, detail, metrics, LOG));
+    context()
+        .forward(
+            DeadLetterRoute.reject(record, topic, reason, detail, metrics::recordRejected, LOG));
   }
 }

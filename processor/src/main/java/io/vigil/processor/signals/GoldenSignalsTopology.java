@@ -1,9 +1,9 @@
 package io.vigil.processor.signals;
 
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
-import io.vigil.processor.DeadLetterRoute;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Instant;

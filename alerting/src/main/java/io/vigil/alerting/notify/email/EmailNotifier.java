@@ -1,11 +1,8 @@
 package io.vigil.alerting.notify.email;
 
-import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
-import io.vigil.alerting.notify.NotificationMetrics;
 import io.vigil.alerting.notify.Notifier;
-import io.vigil.alerting.notify.Sleeper;
 import io.vigil.alerting.rules.Template;
 import io.vigil.model.alert.AlertTransition;
 import jakarta.mail.AuthenticationFailedException;
@@ -27,43 +24,28 @@ import java.util.Properties;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Sends alerts as plain-text mail over SMTP (Jakarta Mail / Angus), Alertmanager-style: subject
- * {@code [FIRING:1] HighErrorRatio (c1 shop checkout critical)}, a body listing labels,
- * annotations, value, start time and generator URL.
+ * Sends an alert group as plain-text mail over SMTP (Jakarta Mail / Angus), Alertmanager-style:
+ * subject {@code [FIRING:2] HighErrorRatio (c1 shop critical)}, a body listing each alert's labels,
+ * annotations, value, times and generator URL.
  *
  * <p>STARTTLS is required exactly when {@code require_tls} is set; port 465 uses implicit TLS; SMTP
- * AUTH is used only when a user name is configured. Connection failures and 4xx SMTP replies are
- * retried with backoff; 5xx replies and authentication failures are not.
+ * AUTH is used only when a user name is configured. One attempt per {@link #send}: connection
+ * failures and 4xx SMTP replies are retryable; 5xx replies and authentication failures are not.
  */
 public final class EmailNotifier implements Notifier {
-  private static final Logger LOG = LoggerFactory.getLogger(EmailNotifier.class);
   private static final String INTEGRATION = "email";
   private static final int IMPLICIT_TLS_PORT = 465;
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
   private final EmailConfig config;
-  private final NotificationMetrics metrics;
-  private final Backoff backoff;
-  private final Sleeper sleeper;
   private final Session session;
 
-  /** A notifier with every collaborator given, for tests. */
-  public EmailNotifier(
-      EmailConfig config, NotificationMetrics metrics, Backoff backoff, Sleeper sleeper) {
+  /** A notifier sending to {@code config}'s server and recipients. */
+  public EmailNotifier(EmailConfig config) {
     this.config = config;
-    this.metrics = metrics;
-    this.backoff = backoff;
-    this.sleeper = sleeper;
     this.session = Session.getInstance(properties(config));
-  }
-
-  /** A notifier with default backoff and real sleeping. */
-  public static EmailNotifier create(EmailConfig config, NotificationMetrics metrics) {
-    return new EmailNotifier(config, metrics, Backoff.defaults(), Sleeper.SYSTEM);
   }
 
   @Override
@@ -82,32 +64,16 @@ public final class EmailNotifier implements Notifier {
     try {
       message = message(notification);
     } catch (MessagingException e) {
-      metrics.record(INTEGRATION, "failure");
-      throw new NotificationException("cannot build the mail: " + e.getMessage(), e);
+      throw NotificationException.permanent("cannot build the mail: " + e.getMessage(), e);
     }
-    String lastProblem = "no attempt";
-    for (int attempt = 1; attempt <= backoff.maxAttempts(); attempt++) {
-      try {
-        deliver(message);
-        metrics.record(INTEGRATION, "success");
-        return;
-      } catch (MessagingException e) {
-        lastProblem = describe(e);
-        if (!isTransient(e)) {
-          metrics.record(INTEGRATION, "failure");
-          throw new NotificationException("SMTP server refused the mail: " + lastProblem, e);
-        }
-      }
-      if (attempt < backoff.maxAttempts()) {
-        metrics.record(INTEGRATION, "retry");
-        Duration wait = backoff.delay(attempt);
-        LOG.debug("SMTP attempt {} failed ({}), retrying in {}", attempt, lastProblem, wait);
-        sleeper.sleep(wait);
-      }
+    try {
+      deliver(message);
+    } catch (MessagingException e) {
+      String problem = "SMTP delivery failed: " + describe(e);
+      throw isTransient(e)
+          ? NotificationException.retryable(problem, e)
+          : NotificationException.permanent(problem, e);
     }
-    metrics.record(INTEGRATION, "failure");
-    throw new NotificationException(
-        "mail delivery failed after " + backoff.maxAttempts() + " attempts: " + lastProblem);
   }
 
   private void deliver(MimeMessage message) throws MessagingException {
@@ -129,26 +95,28 @@ public final class EmailNotifier implements Notifier {
   static String subject(EmailConfig config, Notification notification) {
     String configured = config.headers().get("Subject");
     if (configured != null) {
-      AlertTransition alert = notification.alert();
-      return Template.render(configured, alert.labels(), alert.value());
+      return render(configured, notification);
     }
     return notification.title();
   }
 
-  /** The plain-text body. */
+  /** A header template rendered with the group's common labels and its first alert's value. */
+  private static String render(String template, Notification notification) {
+    double value = notification.alerts().isEmpty() ? 0 : notification.alerts().get(0).value();
+    return Template.render(template, notification.commonLabels(), value);
+  }
+
+  /** The plain-text body: the group title, then each alert. */
   static String body(Notification notification) {
-    AlertTransition alert = notification.alert();
     StringBuilder sb = new StringBuilder();
-    sb.append(notification.statusPrefix()).append(' ').append(alert.rule()).append("\n\n");
-    sb.append("Labels:\n");
-    alert.labels().entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .forEach(
-            e ->
-                sb.append("  ").append(e.getKey()).append(" = ").append(e.getValue()).append('\n'));
-    if (!alert.annotations().isEmpty()) {
-      sb.append("Annotations:\n");
-      alert.annotations().entrySet().stream()
+    sb.append(notification.title()).append("\n");
+    for (AlertTransition alert : notification.alerts()) {
+      sb.append("\n")
+          .append(alert.state() == AlertTransition.State.FIRING ? "[FIRING] " : "[RESOLVED] ")
+          .append(alert.rule())
+          .append("\n");
+      sb.append("Labels:\n");
+      alert.labels().entrySet().stream()
           .sorted(Map.Entry.comparingByKey())
           .forEach(
               e ->
@@ -157,14 +125,26 @@ public final class EmailNotifier implements Notifier {
                       .append(" = ")
                       .append(e.getValue())
                       .append('\n'));
-    }
-    sb.append("Value: ").append(Template.formatValue(alert.value())).append('\n');
-    sb.append("Starts at: ").append(alert.startsAt()).append('\n');
-    if (alert.endsAt() != null) {
-      sb.append("Ends at: ").append(alert.endsAt()).append('\n');
-    }
-    if (alert.generatorUrl() != null) {
-      sb.append("Source: ").append(alert.generatorUrl()).append('\n');
+      if (!alert.annotations().isEmpty()) {
+        sb.append("Annotations:\n");
+        alert.annotations().entrySet().stream()
+            .sorted(Map.Entry.comparingByKey())
+            .forEach(
+                e ->
+                    sb.append("  ")
+                        .append(e.getKey())
+                        .append(" = ")
+                        .append(e.getValue())
+                        .append('\n'));
+      }
+      sb.append("Value: ").append(Template.formatValue(alert.value())).append('\n');
+      sb.append("Starts at: ").append(alert.startsAt()).append('\n');
+      if (alert.endsAt() != null) {
+        sb.append("Ends at: ").append(alert.endsAt()).append('\n');
+      }
+      if (alert.generatorUrl() != null) {
+        sb.append("Source: ").append(alert.generatorUrl()).append('\n');
+      }
     }
     return sb.toString();
   }
@@ -184,8 +164,7 @@ public final class EmailNotifier implements Notifier {
     message.setSentDate(new Date());
     for (Map.Entry<String, String> h : config.headers().entrySet()) {
       if (!h.getKey().equals("Subject")) {
-        AlertTransition alert = notification.alert();
-        message.setHeader(h.getKey(), Template.render(h.getValue(), alert.labels(), alert.value()));
+        message.setHeader(h.getKey(), render(h.getValue(), notification));
       }
     }
     message.setSubject(subject(config, notification), StandardCharsets.UTF_8.name());

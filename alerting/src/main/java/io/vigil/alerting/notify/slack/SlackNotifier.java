@@ -3,12 +3,9 @@ package io.vigil.alerting.notify.slack;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
-import io.vigil.alerting.notify.NotificationMetrics;
 import io.vigil.alerting.notify.Notifier;
-import io.vigil.alerting.notify.Sleeper;
 import io.vigil.alerting.rules.Template;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
@@ -21,50 +18,36 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Posts alerts to a Slack incoming webhook in Alertmanager's message shape: a top-level {@code
- * text}, optional {@code channel}/{@code username}, and one attachment coloured {@code danger}
- * (firing) or {@code good} (resolved) with title, text and label fields. The JSON is built with
- * Jackson, so quotes and newlines in annotations cannot break it.
+ * Posts an alert group to a Slack incoming webhook in Alertmanager's message shape: a top-level
+ * {@code text} (the group title), optional {@code channel}/{@code username}, and one attachment per
+ * alert coloured {@code danger} (firing) or {@code good} (resolved) with title, text and label
+ * fields. The JSON is built with Jackson, so quotes and newlines in annotations cannot break it.
+ * Long groups and texts are cut to stay inside Slack's limits ({@value #MAX_ATTACHMENTS}
+ * attachments, {@value #MAX_TEXT} characters of text each) rather than be refused.
  *
- * <p>Delivery: 2xx is success; 429 waits for {@code Retry-After} (capped) and retries; 5xx and I/O
- * errors retry with exponential backoff; other 4xx fail at once (retrying a rejected payload cannot
- * help). The webhook URL is never logged.
+ * <p>One attempt per {@link #send}: 2xx is success; 429 (with its {@code Retry-After}), 5xx and I/O
+ * errors are retryable; other 4xx are permanent (retrying a rejected payload cannot help). The
+ * webhook URL is never logged.
  */
 public final class SlackNotifier implements Notifier {
-  private static final Logger LOG = LoggerFactory.getLogger(SlackNotifier.class);
+  static final int MAX_ATTACHMENTS = 20;
+  static final int MAX_TEXT = 3000;
+  static final int MAX_TITLE = 250;
   private static final String INTEGRATION = "slack";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
   private final SlackConfig config;
   private final HttpClient client;
-  private final NotificationMetrics metrics;
-  private final Backoff backoff;
-  private final Sleeper sleeper;
 
-  /** A notifier with every collaborator given, for tests. */
-  public SlackNotifier(
-      SlackConfig config,
-      HttpClient client,
-      NotificationMetrics metrics,
-      Backoff backoff,
-      Sleeper sleeper) {
+  /** A notifier posting to {@code config}'s webhook with {@code client}. */
+  public SlackNotifier(SlackConfig config, HttpClient client) {
     this.config = config;
     this.client = client;
-    this.metrics = metrics;
-    this.backoff = backoff;
-    this.sleeper = sleeper;
-  }
-
-  /** A notifier using {@code client}, default backoff and real sleeping. */
-  public static SlackNotifier create(
-      SlackConfig config, HttpClient client, NotificationMetrics metrics) {
-    return new SlackNotifier(config, client, metrics, Backoff.defaults(), Sleeper.SYSTEM);
   }
 
   /** An HTTP client suitable for webhooks: 10 s connect timeout, no redirects. */
@@ -91,7 +74,7 @@ public final class SlackNotifier implements Notifier {
     try {
       body = Json.mapper().writeValueAsBytes(payload(config, notification));
     } catch (JsonProcessingException e) {
-      throw new NotificationException("cannot build the Slack payload", e);
+      throw NotificationException.permanent("cannot build the Slack payload", e);
     }
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(config.apiUrl().reveal()))
@@ -99,56 +82,30 @@ public final class SlackNotifier implements Notifier {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
-    String lastProblem = "no attempt";
-    for (int attempt = 1; attempt <= backoff.maxAttempts(); attempt++) {
-      Duration wait;
-      try {
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        if (status / 100 == 2) {
-          metrics.record(INTEGRATION, "success");
-          return;
-        }
-        lastProblem = "HTTP " + status + ": " + abbreviate(response.body());
-        if (status == 429) {
-          wait =
-              retryAfter(response.headers().firstValue("Retry-After"))
-                  .map(backoff::cap)
-                  .orElse(backoff.delay(attempt));
-        } else if (status / 100 == 5) {
-          wait = backoff.delay(attempt);
-        } else {
-          metrics.record(INTEGRATION, "failure");
-          throw new NotificationException("Slack rejected the message: " + lastProblem);
-        }
-      } catch (IOException e) {
-        lastProblem = e.getClass().getSimpleName() + ": " + e.getMessage();
-        wait = backoff.delay(attempt);
-      }
-      if (attempt < backoff.maxAttempts()) {
-        metrics.record(INTEGRATION, "retry");
-        LOG.debug("Slack attempt {} failed ({}), retrying in {}", attempt, lastProblem, wait);
-        sleeper.sleep(wait);
-      }
+    HttpResponse<String> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw NotificationException.retryable(
+          "Slack unreachable: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
-    metrics.record(INTEGRATION, "failure");
-    throw new NotificationException(
-        "Slack delivery failed after " + backoff.maxAttempts() + " attempts: " + lastProblem);
+    int status = response.statusCode();
+    if (status / 100 == 2) {
+      return;
+    }
+    String problem = "Slack answered HTTP " + status + ": " + abbreviate(response.body());
+    if (status == 429) {
+      throw NotificationException.rateLimited(
+          problem, retryAfter(response.headers().firstValue("Retry-After")).orElse(null));
+    }
+    if (status / 100 == 5) {
+      throw NotificationException.retryable(problem, null);
+    }
+    throw NotificationException.permanent(problem, null);
   }
 
   /** The webhook payload for {@code notification}. */
   static ObjectNode payload(SlackConfig config, Notification notification) {
-    AlertTransition alert = notification.alert();
-    Map<String, String> labels = alert.labels();
-    String title =
-        config.title() == null
-            ? notification.statusPrefix() + " " + alert.rule()
-            : Template.render(config.title(), labels, alert.value());
-    String text =
-        config.text() == null
-            ? defaultText(alert)
-            : Template.render(config.text(), labels, alert.value());
-
     ObjectNode root = Json.mapper().createObjectNode();
     if (config.channel() != null) {
       root.put("channel", config.channel());
@@ -156,16 +113,39 @@ public final class SlackNotifier implements Notifier {
     if (config.username() != null) {
       root.put("username", config.username());
     }
-    root.put("text", notification.title());
+    root.put("text", cut(notification.title(), MAX_TEXT));
     ArrayNode attachments = root.putArray("attachments");
-    ObjectNode attachment = attachments.addObject();
-    attachment.put("color", notification.firing() ? "danger" : "good");
-    attachment.put("fallback", title);
-    attachment.put("title", title);
+    List<AlertTransition> alerts = notification.alerts();
+    int shown = Math.min(alerts.size(), MAX_ATTACHMENTS);
+    for (int i = 0; i < shown; i++) {
+      attachment(attachments.addObject(), config, alerts.get(i));
+    }
+    if (alerts.size() > shown) {
+      ObjectNode more = attachments.addObject();
+      more.put("color", "#888888");
+      more.put("text", "… and " + (alerts.size() - shown) + " more alerts in this group");
+    }
+    return root;
+  }
+
+  private static void attachment(ObjectNode attachment, SlackConfig config, AlertTransition alert) {
+    Map<String, String> labels = alert.labels();
+    boolean firing = alert.state() == AlertTransition.State.FIRING;
+    String title =
+        config.title() == null
+            ? (firing ? "[FIRING] " : "[RESOLVED] ") + alert.rule()
+            : Template.render(config.title(), labels, alert.value());
+    String text =
+        config.text() == null
+            ? defaultText(alert)
+            : Template.render(config.text(), labels, alert.value());
+    attachment.put("color", firing ? "danger" : "good");
+    attachment.put("fallback", cut(title, MAX_TITLE));
+    attachment.put("title", cut(title, MAX_TITLE));
     if (alert.generatorUrl() != null) {
       attachment.put("title_link", alert.generatorUrl());
     }
-    attachment.put("text", text);
+    attachment.put("text", cut(text, MAX_TEXT));
     ArrayNode fields = attachment.putArray("fields");
     field(fields, "severity", alert.severity(), true);
     field(fields, "value", Template.formatValue(alert.value()), true);
@@ -177,7 +157,11 @@ public final class SlackNotifier implements Notifier {
       field(fields, "endsAt", String.valueOf(alert.endsAt()), true);
     }
     attachment.putArray("mrkdwn_in").add("text");
-    return root;
+  }
+
+  /** {@code text} cut to {@code max} characters, ending with an ellipsis when cut. */
+  static String cut(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max - 1) + "…";
   }
 
   private static String defaultText(AlertTransition alert) {
@@ -203,7 +187,7 @@ public final class SlackNotifier implements Notifier {
   private static void field(ArrayNode fields, String title, String value, boolean isShort) {
     ObjectNode f = fields.addObject();
     f.put("title", title);
-    f.put("value", value);
+    f.put("value", cut(value, MAX_TEXT));
     f.put("short", isShort);
   }
 

@@ -26,7 +26,7 @@ class EmailNotifierTest {
 
   @Test
   void subjectFollowsAlertmanagersDefault() {
-    Notification n = Notification.of(Alerts.firing("x"), "team", List.of("alertname"), false);
+    Notification n = Alerts.notification(1, Alerts.firing("x"));
 
     assertThat(EmailNotifier.subject(config(Map.of()), n))
         .isEqualTo("[FIRING:1] HighErrorRatio (c1 shop checkout critical)");
@@ -34,7 +34,7 @@ class EmailNotifierTest {
 
   @Test
   void configuredSubjectHeaderWinsAndIsRendered() {
-    Notification n = Notification.of(Alerts.firing("x"), "team", List.of(), false);
+    Notification n = Alerts.notification(1, Alerts.firing("x"));
 
     assertThat(EmailNotifier.subject(config(Map.of("Subject", "{{ $labels.service }} alert")), n))
         .isEqualTo("checkout alert");
@@ -42,8 +42,7 @@ class EmailNotifierTest {
 
   @Test
   void bodyListsLabelsAnnotationsValueStartAndLink() {
-    String body =
-        EmailNotifier.body(Notification.of(Alerts.firing("ratio high"), "team", List.of(), false));
+    String body = EmailNotifier.body(Alerts.notification(1, Alerts.firing("ratio high")));
 
     assertThat(body)
         .contains("  service = checkout\n")

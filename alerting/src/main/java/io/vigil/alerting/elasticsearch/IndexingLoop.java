@@ -1,10 +1,6 @@
-package io.vigil.alerting;
+package io.vigil.alerting.elasticsearch;
 
-import io.vigil.alerting.elasticsearch.BulkResult;
-import io.vigil.alerting.elasticsearch.ElasticsearchIndexer;
 import io.vigil.alerting.notify.Backoff;
-import io.vigil.alerting.rules.ActiveAlert;
-import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.DeadLetters;
@@ -22,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -36,22 +31,24 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consumer loop on {@code vigil.signals.live} (evaluated), {@code vigil.signals} (final
- * windows, indexed), {@code vigil.pipeline-runs} and {@code vigil.logs} (indexed). Before the first
- * poll it dispatches the last transition of each alert restored at startup (the notification log
- * skips those delivered already). For each polled batch: evaluate → produce transitions to {@code
- * vigil.alerts} and rejects to {@code vigil.dlq} (waiting for acks) → index signals and alerts into
- * Elasticsearch → notify → commit. While Kafka or Elasticsearch output fails, the batch is retried
+ * Indexes into Elasticsearch, in its own consumer group ({@value #GROUP_ID}), so an Elasticsearch
+ * outage pauses indexing only and never delays an alert: final windows ({@code vigil.signals}),
+ * pipeline runs, logs and alert transitions (history and current state). For each polled batch:
+ * read → send unreadable {@code vigil.signals} and {@code vigil.logs} records to {@code vigil.dlq}
+ * (waiting for acks; unreadable pipeline runs and alerts are the rule engine's to report, here they
+ * are only counted) → bulk-index → commit. While Kafka or Elasticsearch fails, the batch is retried
  * with backoff, the partitions are paused (polling continues so the group keeps us) and nothing is
- * committed; each output step runs once per batch.
+ * committed; each step runs once per batch.
  */
-final class SignalLoop implements Runnable {
-  private static final Logger LOG = LoggerFactory.getLogger(SignalLoop.class);
+public final class IndexingLoop implements Runnable {
+  /** The indexer's consumer group. */
+  public static final String GROUP_ID = "vigil-alerting-indexer";
+
+  private static final Logger LOG = LoggerFactory.getLogger(IndexingLoop.class);
   private static final Duration POLL = Duration.ofMillis(500);
 
   /** Retries of the durable output steps: 0.5 s doubling to 30 s, until they succeed. */
@@ -61,57 +58,44 @@ final class SignalLoop implements Runnable {
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<byte[], byte[]> producer;
   private final ElasticsearchIndexer indexer;
-  private final AlertEvaluator evaluator;
-  private final NotificationDispatcher dispatcher;
-  private final AlertingMetrics metrics;
-  private final AtomicReference<List<ActiveAlert>> firing;
-  private final List<AlertTransition> catchUp;
+  private final java.util.function.Consumer<String> rejected;
+  private final java.util.function.Consumer<String> retried;
   private final Deserializer<GoldenSignal> signals =
       JsonSerde.of(GoldenSignal.class).deserializer();
   private final Deserializer<PipelineRun> pipelineRuns =
       JsonSerde.of(PipelineRun.class).deserializer();
   private final Deserializer<LogRecord> logs = JsonSerde.of(LogRecord.class).deserializer();
-  private final Serializer<AlertTransition> transitions =
-      JsonSerde.of(AlertTransition.class).serializer();
+  private final Deserializer<AlertTransition> alerts =
+      JsonSerde.of(AlertTransition.class).deserializer();
   private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
 
-  private final AtomicLong evaluated = new AtomicLong();
-  private final AtomicLong fired = new AtomicLong();
+  private final AtomicLong indexed = new AtomicLong();
   private volatile boolean running = true;
   private volatile boolean inError;
   private volatile boolean dead;
 
-  SignalLoop(
+  /**
+   * A loop reading with {@code consumer} (group {@value #GROUP_ID}, manual commits), writing DLQ
+   * records with {@code producer}; counts DLQ records by reason through {@code rejected} and
+   * retried batches by stage ({@code kafka}, {@code elasticsearch}) through {@code retried}.
+   */
+  public IndexingLoop(
       Consumer<byte[], byte[]> consumer,
       Producer<byte[], byte[]> producer,
       ElasticsearchIndexer indexer,
-      AlertEvaluator evaluator,
-      NotificationDispatcher dispatcher,
-      AlertingMetrics metrics,
-      AtomicReference<List<ActiveAlert>> firing,
-      List<AlertTransition> catchUp) {
+      java.util.function.Consumer<String> rejected,
+      java.util.function.Consumer<String> retried) {
     this.consumer = consumer;
-    this.catchUp = List.copyOf(catchUp);
     this.producer = producer;
     this.indexer = indexer;
-    this.evaluator = evaluator;
-    this.dispatcher = dispatcher;
-    this.metrics = metrics;
-    this.firing = firing;
+    this.rejected = rejected;
+    this.retried = retried;
   }
 
   @Override
   public void run() {
     try {
-      // Transitions produced before a crash may not have been notified; the log skips the rest.
-      for (AlertTransition t : catchUp) {
-        if (!running) {
-          return;
-        }
-        dispatcher.dispatch(t);
-      }
-      consumer.subscribe(
-          List.of(Topics.SIGNALS_LIVE, Topics.SIGNALS, Topics.PIPELINE_RUNS, Topics.LOGS));
+      consumer.subscribe(List.of(Topics.SIGNALS, Topics.PIPELINE_RUNS, Topics.LOGS, Topics.ALERTS));
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         if (records.isEmpty()) {
@@ -121,25 +105,25 @@ final class SignalLoop implements Runnable {
         if (!deliver(batch)) {
           break;
         }
-        notify(batch);
+        indexed.addAndGet(batch.size());
         try {
           consumer.commitSync();
         } catch (CommitFailedException e) {
           LOG.warn(
-              "offset commit failed after a rebalance; the batch may be re-delivered: {}",
+              "offset commit failed after a rebalance; the batch may be re-indexed: {}",
               e.getMessage());
         }
       }
     } catch (WakeupException e) {
       if (running) {
         dead = true;
-        LOG.error("signal loop woken up unexpectedly", e);
+        LOG.error("indexing loop woken up unexpectedly", e);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
       dead = true;
-      LOG.error("signal loop stopped by an unexpected error; readiness fails from now on", e);
+      LOG.error("indexing loop stopped by an unexpected error; readiness fails from now on", e);
     } finally {
       try {
         consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -150,63 +134,36 @@ final class SignalLoop implements Runnable {
   }
 
   /** Asks the loop to stop after the current step. */
-  void stop() {
+  public void stop() {
     running = false;
     consumer.wakeup();
   }
 
   /** Whether the loop runs and is not stuck retrying its output. */
-  boolean healthy() {
+  public boolean healthy() {
     return running && !dead && !inError;
   }
 
-  long evaluated() {
-    return evaluated.get();
-  }
-
-  long fired() {
-    return fired.get();
+  /** Records indexed (or found indexed already) so far. */
+  public long indexed() {
+    return indexed.get();
   }
 
   private Batch prepare(ConsumerRecords<byte[], byte[]> records) {
     Batch batch = new Batch();
     for (ConsumerRecord<byte[], byte[]> record : records) {
-      if (record.topic().equals(Topics.LOGS)) {
-        read(record, logs, "invalid_log_record", batch).ifPresent(batch.logs::add);
-        continue;
-      }
-      if (record.topic().equals(Topics.PIPELINE_RUNS)) {
-        // Indexed for the dashboards; rules on pipeline runs are the alert engine's next step.
-        read(record, pipelineRuns, "invalid_pipeline_run", batch)
-            .ifPresent(batch.pipelineRuns::add);
-        continue;
-      }
-      Optional<GoldenSignal> read = read(record, signals, "invalid_signal", batch);
-      if (read.isEmpty()) {
-        continue;
-      }
-      GoldenSignal signal = read.get();
-      if (record.topic().equals(Topics.SIGNALS)) {
-        // Final windows are the durable history; rules watch the live signals.
-        batch.signals.add(signal);
-        continue;
-      }
-      try {
-        batch.transitions.addAll(evaluator.evaluate(signal));
-      } catch (RuntimeException e) {
-        batch.rejects.add(reject(record, "evaluation_failed", String.valueOf(e)));
-        continue;
-      }
-      evaluated.incrementAndGet();
-      metrics.signalsEvaluated.inc();
-    }
-    for (AlertTransition t : batch.transitions) {
-      metrics.transitions.labelValues(t.state().wireName()).inc();
-      if (t.state() == AlertTransition.State.FIRING) {
-        fired.incrementAndGet();
+      switch (record.topic()) {
+        case Topics.LOGS ->
+            read(record, logs, "invalid_log_record", true, batch).ifPresent(batch.logs::add);
+        case Topics.SIGNALS ->
+            read(record, signals, "invalid_signal", true, batch).ifPresent(batch.signals::add);
+        case Topics.PIPELINE_RUNS ->
+            read(record, pipelineRuns, "invalid_pipeline_run", false, batch)
+                .ifPresent(batch.pipelineRuns::add);
+        default ->
+            read(record, alerts, "invalid_alert", false, batch).ifPresent(batch.transitions::add);
       }
     }
-    firing.set(evaluator.firing());
     return batch;
   }
 
@@ -218,22 +175,37 @@ final class SignalLoop implements Runnable {
       ConsumerRecord<byte[], byte[]> record,
       Deserializer<T> deserializer,
       String invalidReason,
+      boolean ownsDeadLetters,
       Batch batch) {
+    String reason = invalidReason;
+    String detail;
     if (record.value() == null) {
-      batch.rejects.add(reject(record, "empty_value", "record has no value"));
-      return Optional.empty();
+      reason = "empty_value";
+      detail = "record has no value";
+    } else {
+      try {
+        return Optional.of(deserializer.deserialize(record.topic(), record.value()));
+      } catch (SerializationException e) {
+        detail = e.getMessage();
+      }
     }
-    try {
-      return Optional.of(deserializer.deserialize(record.topic(), record.value()));
-    } catch (SerializationException e) {
-      batch.rejects.add(reject(record, invalidReason, e.getMessage()));
-      return Optional.empty();
+    if (ownsDeadLetters) {
+      batch.rejects.add(reject(record, reason, detail));
+    } else {
+      throttled.warn(
+          "not indexing record {}-{}@{}: {} ({})",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          reason,
+          detail);
     }
+    return Optional.empty();
   }
 
   private ProducerRecord<byte[], byte[]> reject(
       ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
-    metrics.dlq.labelValues(reason).inc();
+    rejected.accept(reason);
     throttled.warn(
         "record {}-{}@{} sent to {}: {} ({})",
         record.topic(),
@@ -286,7 +258,7 @@ final class SignalLoop implements Runnable {
         } catch (Exception e) {
           attempt++;
           inError = true;
-          metrics.retries.labelValues(stage).inc();
+          retried.accept(stage);
           Duration wait = RETRY.delay(attempt);
           throttled.warn(
               "{} output failed (attempt {}), retrying in {}: {}",
@@ -310,24 +282,10 @@ final class SignalLoop implements Runnable {
     }
   }
 
-  private void notify(Batch batch) throws InterruptedException {
-    for (AlertTransition t : batch.transitions) {
-      dispatcher.dispatch(t);
-    }
-  }
-
   private void produce(Batch batch) throws Exception {
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (ProducerRecord<byte[], byte[]> reject : batch.rejects) {
       acks.add(producer.send(reject));
-    }
-    for (AlertTransition t : batch.transitions) {
-      acks.add(
-          producer.send(
-              new ProducerRecord<>(
-                  Topics.ALERTS,
-                  t.fingerprint().getBytes(StandardCharsets.UTF_8),
-                  transitions.serialize(Topics.ALERTS, t))));
     }
     producer.flush();
     for (Future<RecordMetadata> ack : acks) {
@@ -363,5 +321,9 @@ final class SignalLoop implements Runnable {
     final List<ProducerRecord<byte[], byte[]>> rejects = new ArrayList<>();
     boolean produced;
     boolean indexed;
+
+    int size() {
+      return signals.size() + pipelineRuns.size() + logs.size() + transitions.size();
+    }
   }
 }

@@ -1,7 +1,6 @@
-package io.vigil.processor;
+package io.vigil.model.kafka;
 
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.DeadLetters;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -47,16 +46,17 @@ public final class DeadLetterRoute {
 
   /**
    * The record a decode step forwards for {@code record}, read from {@code topic} and rejected for
-   * {@code reason} (a short token; {@code detail} says what was wrong).
+   * {@code reason} (a short token; {@code detail} says what was wrong), counted through {@code
+   * countRejected}.
    */
   public static Record<String, Object> reject(
       Record<byte[], byte[]> record,
       String topic,
       String reason,
       String detail,
-      ProcessorMetrics metrics,
+      java.util.function.Consumer<String> countRejected,
       ThrottlingLogger log) {
-    metrics.recordRejected(reason);
+    countRejected.accept(reason);
     log.warn("sending record from {} to {}: {}", topic, Topics.DLQ, detail);
     return new Record<>(
         null,

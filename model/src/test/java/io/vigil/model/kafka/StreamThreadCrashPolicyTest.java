@@ -1,4 +1,4 @@
-package io.vigil.processor;
+package io.vigil.model.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

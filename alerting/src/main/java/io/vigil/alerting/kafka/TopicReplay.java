@@ -1,4 +1,4 @@
-package io.vigil.alerting;
+package io.vigil.alerting.kafka;
 
 import io.vigil.model.kafka.KafkaSettings;
 import java.time.Duration;
@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * without a consumer group (nothing is committed). Used at startup to rebuild state from {@code
  * vigil.alerts} and {@code vigil.notifications}.
  */
-final class TopicReplay {
+public final class TopicReplay {
   private TopicReplay() {}
 
   /**
@@ -29,7 +29,7 @@ final class TopicReplay {
    * @return true when the end was reached, false when {@code timeout} ran out first (what was read
    *     until then has been handed over)
    */
-  static boolean replay(
+  public static boolean replay(
       KafkaSettings kafka,
       String topic,
       Duration timeout,

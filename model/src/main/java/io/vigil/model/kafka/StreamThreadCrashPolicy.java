@@ -1,4 +1,4 @@
-package io.vigil.processor;
+package io.vigil.model.kafka;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * then the client shuts down, its state becomes {@code ERROR} and readiness fails, so the
  * orchestrator restarts the service instead of it spinning silently.
  */
-final class StreamThreadCrashPolicy implements StreamsUncaughtExceptionHandler {
+public final class StreamThreadCrashPolicy implements StreamsUncaughtExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(StreamThreadCrashPolicy.class);
 
   private final int maxCrashes;
@@ -22,7 +22,7 @@ final class StreamThreadCrashPolicy implements StreamsUncaughtExceptionHandler {
   private final Clock clock;
   private final Deque<Long> crashes = new ArrayDeque<>();
 
-  StreamThreadCrashPolicy(int maxCrashes, Duration period, Clock clock) {
+  public StreamThreadCrashPolicy(int maxCrashes, Duration period, Clock clock) {
     this.maxCrashes = maxCrashes;
     this.period = period;
     this.clock = clock;
@@ -37,7 +37,7 @@ final class StreamThreadCrashPolicy implements StreamsUncaughtExceptionHandler {
     }
     if (crashes.size() > maxCrashes) {
       LOG.error(
-          "stream thread died {} times within {}; shutting down the processor",
+          "stream thread died {} times within {}; shutting down the Kafka Streams client",
           crashes.size(),
           period,
           exception);

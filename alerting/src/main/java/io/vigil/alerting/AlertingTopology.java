@@ -1,0 +1,147 @@
+package io.vigil.alerting;
+
+import io.vigil.alerting.dispatch.AlertGroup;
+import io.vigil.alerting.dispatch.DispatchProcessor;
+import io.vigil.alerting.dispatch.Dispatcher;
+import io.vigil.alerting.dispatch.RouteProcessor;
+import io.vigil.alerting.dispatch.Routed;
+import io.vigil.alerting.notify.Notification;
+import io.vigil.alerting.rules.AlertEvaluator;
+import io.vigil.alerting.rules.AlertState;
+import io.vigil.alerting.rules.EvaluateProcessor;
+import io.vigil.alerting.rules.Samples;
+import io.vigil.model.Topics;
+import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.kafka.DeadLetterRoute;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.pipeline.PipelineRun;
+import io.vigil.model.signal.GoldenSignal;
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The alert engine's decisions as one Kafka Streams topology, exactly-once:
+ *
+ * <pre>
+ * vigil.signals.live  ─▶ evaluate (store alert-rules-signals)   ─┐
+ * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┴▶ vigil.alerts
+ * vigil.alerts ─▶ route (one record per group) ─▶ repartition by group key
+ *              ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
+ * unreadable input ─▶ vigil.dlq
+ * </pre>
+ *
+ * Evaluation is keyed by series (the input topics' keys); dispatch by group, so each group's timers
+ * and notification state live in one task, which another instance takes over on rebalance.
+ */
+public final class AlertingTopology {
+  /** Store of rule state for live golden signals. */
+  public static final String SIGNALS_STORE = "alert-rules-signals";
+
+  /** Store of rule state for pipeline runs. */
+  public static final String PIPELINES_STORE = "alert-rules-pipelines";
+
+  /** How often due groups are looked for. */
+  static final Duration DISPATCH_TICK = Duration.ofMillis(50);
+
+  private AlertingTopology() {}
+
+  /**
+   * The topology evaluating with {@code evaluator}, dispatching with {@code dispatcher}, asking
+   * {@code muted} which firing alerts are silenced or inhibited at each flush.
+   */
+  public static Topology build(
+      AlertEvaluator evaluator,
+      Dispatcher dispatcher,
+      Supplier<Predicate<AlertTransition>> muted,
+      AlertingMetrics metrics) {
+    StreamsBuilder builder = new StreamsBuilder();
+    JsonSerde<AlertTransition> alerts = JsonSerde.of(AlertTransition.class);
+    EvaluateProcessor.Counters counters = metrics.evaluationCounters();
+    Deserializer<GoldenSignal> signalReader = JsonSerde.of(GoldenSignal.class).deserializer();
+    Deserializer<PipelineRun> runReader = JsonSerde.of(PipelineRun.class).deserializer();
+
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(SIGNALS_STORE),
+            Serdes.String(),
+            JsonSerde.of(AlertState.class)));
+    KStream<String, Object> signals =
+        builder.stream(
+                Topics.SIGNALS_LIVE,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("signals-source"))
+            .process(
+                () ->
+                    new EvaluateProcessor(
+                        evaluator,
+                        Topics.SIGNALS_LIVE,
+                        SIGNALS_STORE,
+                        "invalid_signal",
+                        value -> Samples.of(signalReader.deserialize(Topics.SIGNALS_LIVE, value)),
+                        counters),
+                Named.as("signals-evaluate"),
+                SIGNALS_STORE);
+    DeadLetterRoute.route(signals, "signals", AlertTransition.class)
+        .to(Topics.ALERTS, Produced.with(Serdes.String(), alerts).withName("signals-alerts-sink"));
+
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(PIPELINES_STORE),
+            Serdes.String(),
+            JsonSerde.of(AlertState.class)));
+    KStream<String, Object> pipelines =
+        builder.stream(
+                Topics.PIPELINE_RUNS,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("pipelines-source"))
+            .process(
+                () ->
+                    new EvaluateProcessor(
+                        evaluator,
+                        Topics.PIPELINE_RUNS,
+                        PIPELINES_STORE,
+                        "invalid_pipeline_run",
+                        value -> Samples.of(runReader.deserialize(Topics.PIPELINE_RUNS, value)),
+                        counters),
+                Named.as("pipelines-evaluate"),
+                PIPELINES_STORE);
+    DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class)
+        .to(
+            Topics.ALERTS,
+            Produced.with(Serdes.String(), alerts).withName("pipelines-alerts-sink"));
+
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(DispatchProcessor.STORE),
+            Serdes.String(),
+            JsonSerde.of(AlertGroup.class)));
+    KStream<String, Object> routed =
+        builder.stream(
+                Topics.ALERTS,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("alerts-source"))
+            .process(
+                () -> new RouteProcessor(dispatcher, metrics::rejected), Named.as("alerts-route"));
+    DeadLetterRoute.route(routed, "alerts", Routed.class)
+        .repartition(
+            Repartitioned.with(Serdes.String(), JsonSerde.of(Routed.class))
+                .withName("alert-groups"))
+        .process(
+            () -> new DispatchProcessor(dispatcher, muted, DISPATCH_TICK),
+            Named.as("dispatch"),
+            DispatchProcessor.STORE)
+        .to(
+            Topics.NOTIFICATION_QUEUE,
+            Produced.with(Serdes.String(), JsonSerde.of(Notification.class))
+                .withName("notifications-sink"));
+    return builder.build();
+  }
+}

@@ -1,0 +1,128 @@
+package io.vigil.alerting.rules;
+
+import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.kafka.DeadLetterRoute;
+import io.vigil.model.runtime.ThrottlingLogger;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one input topic's records as {@link Sample}s and evaluates the rules on them, with the
+ * per-(rule, series) state in a store; forwards each transition keyed by fingerprint, and each
+ * record it cannot read or evaluate as a {@link DeadLetterRoute.Invalid}.
+ */
+public final class EvaluateProcessor implements Processor<byte[], byte[], String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
+
+  /** Reads a record's value as a sample. */
+  @FunctionalInterface
+  public interface SampleReader {
+    /**
+     * The sample in {@code value}.
+     *
+     * @throws Exception with a message saying what is wrong
+     */
+    Sample read(byte[] value) throws Exception;
+  }
+
+  /** What the processor counts. */
+  public interface Counters {
+    /** One sample evaluated. */
+    void evaluated();
+
+    /** One transition emitted. */
+    void transition(AlertTransition t);
+
+    /** One record sent to the DLQ for {@code reason}. */
+    void rejected(String reason);
+  }
+
+  private final AlertEvaluator evaluator;
+  private final String topic;
+  private final String storeName;
+  private final String invalidReason;
+  private final SampleReader reader;
+  private final Counters counters;
+  private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
+  private ProcessorContext<String, Object> context;
+  private AlertEvaluator.States states;
+
+  /**
+   * Evaluates records of {@code topic} read by {@code reader}, state in {@code storeName}; records
+   * that do not read go to the DLQ as {@code invalidReason}.
+   */
+  public EvaluateProcessor(
+      AlertEvaluator evaluator,
+      String topic,
+      String storeName,
+      String invalidReason,
+      SampleReader reader,
+      Counters counters) {
+    this.evaluator = evaluator;
+    this.topic = topic;
+    this.storeName = storeName;
+    this.invalidReason = invalidReason;
+    this.reader = reader;
+    this.counters = counters;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    KeyValueStore<String, AlertState> store = context.getStateStore(storeName);
+    this.states =
+        new AlertEvaluator.States() {
+          @Override
+          public AlertState get(String key) {
+            return store.get(key);
+          }
+
+          @Override
+          public void put(String key, AlertState state) {
+            store.put(key, state);
+          }
+
+          @Override
+          public void delete(String key) {
+            store.delete(key);
+          }
+        };
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    if (record.value() == null) {
+      reject(record, "empty_value", "record has no value");
+      return;
+    }
+    Sample sample;
+    try {
+      sample = reader.read(record.value());
+    } catch (Exception e) {
+      reject(record, invalidReason, String.valueOf(e.getMessage()));
+      return;
+    }
+    java.util.List<AlertTransition> transitions;
+    try {
+      transitions = evaluator.evaluate(sample, states);
+    } catch (RuntimeException e) {
+      reject(record, "evaluation_failed", e.toString());
+      return;
+    }
+    counters.evaluated();
+    for (AlertTransition t : transitions) {
+      counters.transition(t);
+      context.forward(new Record<>(t.fingerprint(), t, record.timestamp()));
+    }
+  }
+
+  private void reject(Record<byte[], byte[]> record, String reason, String detail) {
+    Consumer<String> count = counters::rejected;
+    context.forward(DeadLetterRoute.reject(record, topic, reason, detail, count, throttled));
+  }
+}

@@ -1,0 +1,61 @@
+package io.vigil.alerting.rules;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What rules evaluate: one observation of one series, whatever topic it came from — labels that
+ * name the series, named numeric values, and the time they describe. Each input topic has an
+ * adapter in {@link Samples}.
+ *
+ * @param source the kind of input, which decides the field names a rule can use
+ * @param series the series' identity (the input record's key); state is kept per rule and series
+ * @param labels the series' labels, which become the alert's labels
+ * @param values the numeric fields present in this observation, by name
+ * @param time the time the values describe (event time)
+ */
+public record Sample(
+    Source source,
+    String series,
+    Map<String, String> labels,
+    Map<String, Double> values,
+    Instant time) {
+
+  /** Input kinds and how a missing field reads. */
+  public enum Source {
+    /**
+     * Live golden signals ({@code vigil.signals.live}). Each record carries every field its window
+     * has: a missing field (no latency in an empty window) means "no value now", so a rule on it
+     * stops holding.
+     */
+    SIGNALS(true),
+    /**
+     * Pipeline runs and freshness ({@code vigil.pipeline-runs}). A record updates some fields of
+     * its job (a run record has no freshness; a running run has no duration yet): a missing field
+     * leaves a rule's state as it is.
+     */
+    PIPELINES(false);
+
+    private final boolean complete;
+
+    Source(boolean complete) {
+      this.complete = complete;
+    }
+
+    /** Whether a sample lists every field of its series, so a missing one reads as absent. */
+    public boolean complete() {
+      return complete;
+    }
+  }
+
+  /** Checks the required parts and freezes the maps in name order. */
+  public Sample {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(series, "series");
+    Objects.requireNonNull(time, "time");
+    labels = Map.copyOf(new TreeMap<>(labels));
+    values = Map.copyOf(values);
+  }
+}
