@@ -3,7 +3,6 @@ package io.vigil.alerting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
 import io.vigil.alerting.elasticsearch.IndexingLoop;
 import io.vigil.alerting.rules.Signals;
 import io.vigil.embedded.junit.WithKafka;
@@ -12,16 +11,11 @@ import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,29 +29,8 @@ class AlertingServiceElasticsearchDownIT {
   @Test
   void elasticsearchDownNeverDelaysANotificationAndIndexesNothing(
       EmbeddedKafka kafka, SlackSink slack, @TempDir Path dir) throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    Path rules = dir.resolve("rules.yaml");
-    Files.writeString(
-        rules,
-        "groups: [{name: g, rules: [{alert: HighErrorRatio, expr: errors.ratio > 0.05}]}]\n");
-    Path routing = dir.resolve("alertmanager.yml");
-    Files.writeString(
-        routing,
-        "route: {receiver: r, group_wait: 0s}\nreceivers: [{name: r, slack_configs: [{api_url: '"
-            + slack.webhookUrl()
-            + "'}]}]\n");
     AlertingConfig config =
-        AlertingConfig.of(
-                KafkaSettings.of(kafka.bootstrapServers()),
-                List.of(rules),
-                routing,
-                ElasticsearchSettings.of("http://127.0.0.1:" + closedPort),
-                null,
-                new AdminSettings("127.0.0.1", 0))
-            .withStateDir(dir.resolve("state"));
+        ServiceTestKit.withoutElasticsearch(kafka, slack, dir, "{receiver: r, group_wait: 0s}");
 
     try (AlertingService service = AlertingService.start(config, new PrometheusRegistry());
         KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {

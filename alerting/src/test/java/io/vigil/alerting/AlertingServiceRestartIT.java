@@ -15,9 +15,6 @@ import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
-import io.vigil.model.json.Json;
-import io.vigil.model.signal.GoldenSignal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,7 +26,6 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +54,7 @@ class AlertingServiceRestartIT {
     String service = "restart-still-firing";
     try (KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       try (AlertingService first = AlertingService.start(config, new PrometheusRegistry())) {
-        send(producer, Signals.errorRatio(service, 0, 0.2));
+        ServiceTestKit.sendLive(producer, Signals.errorRatio(service, 0, 0.2));
         assertThat(slack.awaitPost(ServiceTestKit.TIMEOUT).text())
             .contains("[FIRING:1] HighErrorRatio");
         smtp.awaitMessages(1, ServiceTestKit.TIMEOUT);
@@ -75,13 +71,13 @@ class AlertingServiceRestartIT {
                 () -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.size() == 1);
         assertThat(alerts.get(0).at("/labels/service").asText()).isEqualTo(service);
 
-        send(producer, Signals.errorRatio(service, 10, 0.3));
+        ServiceTestKit.sendLive(producer, Signals.errorRatio(service, 10, 0.3));
         ServiceTestKit.await(second::samplesEvaluated, n -> n == 1);
         assertStays(() -> slack.posts().size(), 1);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
 
-        send(producer, Signals.errorRatio(service, 20, 0.01));
+        ServiceTestKit.sendLive(producer, Signals.errorRatio(service, 20, 0.01));
         List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
         assertThat(posts.get(1).text()).contains("[RESOLVED] HighErrorRatio").contains(service);
         ServiceTestKit.await(second::samplesEvaluated, n -> n == 2);
@@ -104,14 +100,14 @@ class AlertingServiceRestartIT {
     String service = "restart-recovered-while-down";
     try (KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       try (AlertingService first = AlertingService.start(config, new PrometheusRegistry())) {
-        send(producer, Signals.errorRatio(service, 0, 0.2));
+        ServiceTestKit.sendLive(producer, Signals.errorRatio(service, 0, 0.2));
         slack.awaitPost(ServiceTestKit.TIMEOUT);
         smtp.awaitMessages(1, ServiceTestKit.TIMEOUT);
         ServiceTestKit.await(first::notificationsSent, n -> n == 2);
         awaitAllCommitted(kafka);
       }
 
-      send(producer, Signals.errorRatio(service, 10, 0.01));
+      ServiceTestKit.sendLive(producer, Signals.errorRatio(service, 10, 0.01));
 
       try (AlertingService second = AlertingService.start(config, new PrometheusRegistry())) {
         List<SlackPost> posts = slack.awaitPosts(2, ServiceTestKit.TIMEOUT);
@@ -124,17 +120,6 @@ class AlertingServiceRestartIT {
         ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
       }
     }
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, GoldenSignal signal)
-      throws Exception {
-    producer
-        .send(
-            new ProducerRecord<>(
-                Topics.SIGNALS_LIVE,
-                signal.seriesKey().getBytes(StandardCharsets.UTF_8),
-                Json.mapper().writeValueAsBytes(signal)))
-        .get();
   }
 
   /** Waits until the service's group has committed everything on {@code vigil.signals.live}. */

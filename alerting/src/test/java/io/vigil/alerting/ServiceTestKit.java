@@ -8,13 +8,17 @@ import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
+import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
+import io.vigil.model.signal.GoldenSignal;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** What the alerting service ITs share: the config they run, a producer, polling, the API. */
@@ -88,6 +93,51 @@ final class ServiceTestKit {
             "http://vigil.example.org:8890",
             new AdminSettings("127.0.0.1", 0))
         .withStateDir(dir.resolve("streams-state"));
+  }
+
+  /**
+   * A configuration with one rule (HighErrorRatio, errors.ratio > 0.05), {@code route} as the
+   * routing tree's root (receiver {@code r}: Slack on {@code slack}), and an Elasticsearch that
+   * cannot be reached: for what works without it.
+   */
+  static AlertingConfig withoutElasticsearch(
+      EmbeddedKafka kafka, SlackSink slack, Path dir, String route) throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Path rules = dir.resolve("rules.yaml");
+    Files.writeString(
+        rules,
+        "groups: [{name: g, rules: [{alert: HighErrorRatio, expr: errors.ratio > 0.05}]}]\n");
+    Path routing = dir.resolve("alertmanager.yml");
+    Files.writeString(
+        routing,
+        "route: "
+            + route
+            + "\nreceivers: [{name: r, slack_configs: [{api_url: '"
+            + slack.webhookUrl()
+            + "'}]}]\n");
+    return AlertingConfig.of(
+            KafkaSettings.of(kafka.bootstrapServers()),
+            List.of(rules),
+            routing,
+            ElasticsearchSettings.of("http://127.0.0.1:" + closedPort),
+            null,
+            new AdminSettings("127.0.0.1", 0))
+        .withStateDir(dir.resolve("state"));
+  }
+
+  /** Sends {@code signal} to {@code vigil.signals.live} under its series key; waits for the ack. */
+  static void sendLive(KafkaProducer<byte[], byte[]> producer, GoldenSignal signal)
+      throws Exception {
+    producer
+        .send(
+            new ProducerRecord<>(
+                Topics.SIGNALS_LIVE,
+                signal.seriesKey().getBytes(StandardCharsets.UTF_8),
+                Json.mapper().writeValueAsBytes(signal)))
+        .get();
   }
 
   static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {

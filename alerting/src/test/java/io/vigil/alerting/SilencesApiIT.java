@@ -4,31 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
 import io.vigil.alerting.rules.Signals;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.junit.WithSlackSink;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
-import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
-import io.vigil.model.signal.GoldenSignal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +36,12 @@ class SilencesApiIT {
   @Test
   void aSilenceCreatedThroughTheApiMutesItsAlertsOnEveryInstanceUntilExpired(
       EmbeddedKafka kafka, SlackSink slack, @TempDir Path dir) throws Exception {
-    AlertingConfig config = config(kafka, slack, dir);
+    AlertingConfig config =
+        ServiceTestKit.withoutElasticsearch(
+            kafka,
+            slack,
+            dir,
+            "{receiver: r, group_by: [service], group_wait: 0s, group_interval: 1s}");
     try (AlertingService first = AlertingService.start(config, new PrometheusRegistry());
         KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
       String base = "http://127.0.0.1:" + first.adminPort();
@@ -66,8 +62,8 @@ class SilencesApiIT {
       assertThat(listed.get(0).get("createdBy").asText()).isEqualTo("alice");
       assertThat(listed.get(0).at("/status/state").asText()).isEqualTo("active");
 
-      send(producer, Signals.errorRatio("cart", 0, 0.3));
-      send(producer, Signals.errorRatio("checkout", 0, 0.2));
+      ServiceTestKit.sendLive(producer, Signals.errorRatio("cart", 0, 0.3));
+      ServiceTestKit.sendLive(producer, Signals.errorRatio("checkout", 0, 0.2));
       SlackPost post = slack.awaitPost(ServiceTestKit.TIMEOUT);
       assertThat(post.text()).contains("checkout");
       JsonNode cart =
@@ -79,7 +75,7 @@ class SilencesApiIT {
 
       try (AlertingService second =
           AlertingService.start(
-              config.withStateDir(dir.resolve("second")), new PrometheusRegistry())) {
+              config.withStateDir(dir.resolve("second-state")), new PrometheusRegistry())) {
         // the second instance learns the silence from vigil.silences, not from the first
         HttpResponse<String> seen =
             ServiceTestKit.await(
@@ -114,33 +110,6 @@ class SilencesApiIT {
     }
   }
 
-  private static AlertingConfig config(EmbeddedKafka kafka, SlackSink slack, Path dir)
-      throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    Path rules = dir.resolve("rules.yaml");
-    Files.writeString(
-        rules,
-        "groups: [{name: g, rules: [{alert: HighErrorRatio, expr: errors.ratio > 0.05}]}]\n");
-    Path routing = dir.resolve("alertmanager.yml");
-    Files.writeString(
-        routing,
-        "route: {receiver: r, group_by: [service], group_wait: 0s, group_interval: 1s}\n"
-            + "receivers: [{name: r, slack_configs: [{api_url: '"
-            + slack.webhookUrl()
-            + "'}]}]\n");
-    return AlertingConfig.of(
-            KafkaSettings.of(kafka.bootstrapServers()),
-            List.of(rules),
-            routing,
-            ElasticsearchSettings.of("http://127.0.0.1:" + closedPort),
-            null,
-            new AdminSettings("127.0.0.1", 0))
-        .withStateDir(dir.resolve("first"));
-  }
-
   private static String silenceJson(String name, String value, String createdBy, String comment)
       throws Exception {
     return Json.mapper()
@@ -165,16 +134,5 @@ class SilencesApiIT {
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, GoldenSignal signal)
-      throws Exception {
-    producer
-        .send(
-            new ProducerRecord<>(
-                Topics.SIGNALS_LIVE,
-                signal.seriesKey().getBytes(StandardCharsets.UTF_8),
-                Json.mapper().writeValueAsBytes(signal)))
-        .get();
   }
 }

@@ -8,13 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,20 +37,7 @@ public final class TopicFollower implements Runnable {
       KafkaSettings kafka, String topic, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
     this.topic = topic;
     this.sink = sink;
-    this.consumer =
-        new KafkaConsumer<>(
-            kafka.properties(
-                Map.of(
-                    ConsumerConfig.CLIENT_ID_CONFIG,
-                    "vigil-alerting-follow-" + topic,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                    "false",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                    "read_committed",
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                    ByteArrayDeserializer.class.getName(),
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                    ByteArrayDeserializer.class.getName())));
+    this.consumer = TopicReplay.groupless(kafka, "vigil-alerting-follow-" + topic);
   }
 
   @Override

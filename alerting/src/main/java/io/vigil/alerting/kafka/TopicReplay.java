@@ -36,19 +36,7 @@ public final class TopicReplay {
       Consumer<ConsumerRecord<byte[], byte[]>> sink) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            kafka.properties(
-                Map.of(
-                    ConsumerConfig.CLIENT_ID_CONFIG,
-                    "vigil-alerting-replay-" + topic,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                    "false",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                    "read_committed",
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-                    ByteArrayDeserializer.class.getName(),
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                    ByteArrayDeserializer.class.getName())))) {
+        groupless(kafka, "vigil-alerting-replay-" + topic)) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
         partitions.add(new TopicPartition(topic, p.partition()));
@@ -75,6 +63,26 @@ public final class TopicReplay {
         }
       }
     }
+  }
+
+  /**
+   * A consumer without a group (nothing committed) reading committed records as bytes, for readers
+   * that assign partitions themselves.
+   */
+  static KafkaConsumer<byte[], byte[]> groupless(KafkaSettings kafka, String clientId) {
+    return new KafkaConsumer<>(
+        kafka.properties(
+            Map.of(
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                clientId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName())));
   }
 
   private static List<TopicPartition> complement(

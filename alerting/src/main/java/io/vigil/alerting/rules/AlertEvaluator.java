@@ -35,6 +35,31 @@ public final class AlertEvaluator {
 
     /** Removes the state under {@code key}. */
     void delete(String key);
+
+    /**
+     * States kept by three functions, e.g. a store's or a map's {@code get}, {@code put}, remove.
+     */
+    static States of(
+        java.util.function.Function<String, AlertState> get,
+        java.util.function.BiConsumer<String, AlertState> put,
+        java.util.function.Consumer<String> delete) {
+      return new States() {
+        @Override
+        public AlertState get(String key) {
+          return get.apply(key);
+        }
+
+        @Override
+        public void put(String key, AlertState state) {
+          put.accept(key, state);
+        }
+
+        @Override
+        public void delete(String key) {
+          delete.accept(key);
+        }
+      };
+    }
   }
 
   private final List<AlertRule> rules;

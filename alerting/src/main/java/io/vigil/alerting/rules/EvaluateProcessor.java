@@ -75,23 +75,7 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     KeyValueStore<String, AlertState> store = context.getStateStore(storeName);
-    this.states =
-        new AlertEvaluator.States() {
-          @Override
-          public AlertState get(String key) {
-            return store.get(key);
-          }
-
-          @Override
-          public void put(String key, AlertState state) {
-            store.put(key, state);
-          }
-
-          @Override
-          public void delete(String key) {
-            store.delete(key);
-          }
-        };
+    this.states = AlertEvaluator.States.of(store::get, store::put, store::delete);
   }
 
   @Override

@@ -33,22 +33,7 @@ class AlertEvaluatorTest {
     final AlertEvaluator evaluator;
     final Map<String, AlertState> store = new HashMap<>();
     final AlertEvaluator.States states =
-        new AlertEvaluator.States() {
-          @Override
-          public AlertState get(String key) {
-            return store.get(key);
-          }
-
-          @Override
-          public void put(String key, AlertState state) {
-            store.put(key, state);
-          }
-
-          @Override
-          public void delete(String key) {
-            store.remove(key);
-          }
-        };
+        AlertEvaluator.States.of(store::get, store::put, store::remove);
 
     Evaluation(List<AlertRule> rules) {
       evaluator = new AlertEvaluator(rules, "http://localhost:8890/");

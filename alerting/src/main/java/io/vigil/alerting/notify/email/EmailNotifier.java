@@ -21,6 +21,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -115,28 +116,8 @@ public final class EmailNotifier implements Notifier {
           .append(alert.state() == AlertTransition.State.FIRING ? "[FIRING] " : "[RESOLVED] ")
           .append(alert.rule())
           .append("\n");
-      sb.append("Labels:\n");
-      alert.labels().entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .forEach(
-              e ->
-                  sb.append("  ")
-                      .append(e.getKey())
-                      .append(" = ")
-                      .append(e.getValue())
-                      .append('\n'));
-      if (!alert.annotations().isEmpty()) {
-        sb.append("Annotations:\n");
-        alert.annotations().entrySet().stream()
-            .sorted(Map.Entry.comparingByKey())
-            .forEach(
-                e ->
-                    sb.append("  ")
-                        .append(e.getKey())
-                        .append(" = ")
-                        .append(e.getValue())
-                        .append('\n'));
-      }
+      appendMap(sb, "Labels", alert.labels());
+      appendMap(sb, "Annotations", alert.annotations());
       sb.append("Value: ").append(Template.formatValue(alert.value())).append('\n');
       sb.append("Starts at: ").append(alert.startsAt()).append('\n');
       if (alert.endsAt() != null) {
@@ -147,6 +128,18 @@ public final class EmailNotifier implements Notifier {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * {@code title:} and one indented {@code key = value} line per entry, by key; nothing if empty.
+   */
+  private static void appendMap(StringBuilder sb, String title, Map<String, String> map) {
+    if (map.isEmpty()) {
+      return;
+    }
+    sb.append(title).append(":\n");
+    new TreeMap<>(map)
+        .forEach((k, v) -> sb.append("  ").append(k).append(" = ").append(v).append('\n'));
   }
 
   private MimeMessage message(Notification notification) throws MessagingException {
