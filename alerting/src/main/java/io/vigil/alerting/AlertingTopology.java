@@ -3,7 +3,6 @@ package io.vigil.alerting;
 import io.vigil.alerting.dispatch.AlertGroup;
 import io.vigil.alerting.dispatch.DispatchProcessor;
 import io.vigil.alerting.dispatch.Dispatcher;
-import io.vigil.alerting.dispatch.RouteProcessor;
 import io.vigil.alerting.dispatch.Routed;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.rules.AlertEvaluator;
@@ -21,6 +20,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -35,9 +35,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * vigil.signals.live  ─▶ evaluate (store alert-rules-signals)   ─┐
- * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┴▶ vigil.alerts
- * vigil.alerts ─▶ route (one record per group) ─▶ repartition by group key
- *              ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
+ * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┴▶ transitions ─▶ vigil.alerts
+ * transitions ─▶ route (one record per group) ─▶ repartition by group key
+ *             ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
  * unreadable input ─▶ vigil.dlq
  * </pre>
  *
@@ -91,8 +91,8 @@ public final class AlertingTopology {
                         counters),
                 Named.as("signals-evaluate"),
                 SIGNALS_STORE);
-    DeadLetterRoute.route(signals, "signals", AlertTransition.class)
-        .to(Topics.ALERTS, Produced.with(Serdes.String(), alerts).withName("signals-alerts-sink"));
+    KStream<String, AlertTransition> fromSignals =
+        DeadLetterRoute.route(signals, "signals", AlertTransition.class);
 
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -114,23 +114,26 @@ public final class AlertingTopology {
                         counters),
                 Named.as("pipelines-evaluate"),
                 PIPELINES_STORE);
-    DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class)
-        .to(
-            Topics.ALERTS,
-            Produced.with(Serdes.String(), alerts).withName("pipelines-alerts-sink"));
+    KStream<String, AlertTransition> transitions =
+        fromSignals.merge(
+            DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class),
+            Named.as("transitions"));
+    transitions.to(Topics.ALERTS, Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
 
+    // Dispatch takes the transitions straight from evaluation: reading vigil.alerts back would
+    // cost one more exactly-once commit on every alert's way to Slack.
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(DispatchProcessor.STORE),
             Serdes.String(),
             JsonSerde.of(AlertGroup.class)));
-    KStream<String, Object> routed =
-        builder.stream(
-                Topics.ALERTS,
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("alerts-source"))
-            .process(
-                () -> new RouteProcessor(dispatcher, metrics::rejected), Named.as("alerts-route"));
-    DeadLetterRoute.route(routed, "alerts", Routed.class)
+    transitions
+        .flatMap(
+            (fingerprint, alert) ->
+                dispatcher.route(alert.labels()).stream()
+                    .map(to -> KeyValue.pair(to.groupKey(), Routed.of(to, alert)))
+                    .toList(),
+            Named.as("route"))
         .repartition(
             Repartitioned.with(Serdes.String(), JsonSerde.of(Routed.class))
                 .withName("alert-groups"))

@@ -8,12 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.process.ChildJvm;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +24,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,19 +49,19 @@ class ProcessorFailoverIT {
 
   @TempDir Path dir;
 
-  private final List<Process> processes = new ArrayList<>();
+  private final List<ChildJvm> processes = new ArrayList<>();
 
   @AfterEach
   void killProcesses() {
-    processes.forEach(Process::destroyForcibly);
+    processes.forEach(ChildJvm::close);
   }
 
   @Test
   void countsEveryRequestExactlyWhenOneOfTwoInstancesIsKilled(EmbeddedKafka kafka)
       throws Exception {
     String applicationId = "failover-" + UUID.randomUUID().toString().substring(0, 8);
-    Process first = startProcessor(kafka, applicationId, "a");
-    Process second = startProcessor(kafka, applicationId, "b");
+    ChildJvm first = startProcessor(kafka, applicationId, "a");
+    ChildJvm second = startProcessor(kafka, applicationId, "b");
 
     // Twelve services, each exporting cumulative counts every 200 ms, started after the
     // processors: every request they count is new and must land in a final window.
@@ -77,7 +74,7 @@ class ProcessorFailoverIT {
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int tick = 0; tick < 60; tick++) {
         if (tick == 25) {
-          first.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, no leave-group
+          first.kill(); // SIGKILL: no close, no commit, no leave-group
         }
         Instant now = Instant.now();
         for (int s = 0; s < services; s++) {
@@ -107,7 +104,7 @@ class ProcessorFailoverIT {
     assertThat(counted).as("requests in the final windows, per service").isEqualTo(want);
   }
 
-  private Process startProcessor(EmbeddedKafka kafka, String applicationId, String name)
+  private ChildJvm startProcessor(EmbeddedKafka kafka, String applicationId, String name)
       throws IOException, InterruptedException {
     Path config =
         Files.writeString(
@@ -123,43 +120,10 @@ class ProcessorFailoverIT {
             admin: {host: 127.0.0.1, port: 0}
             """
                 .formatted(kafka.bootstrapServers(), applicationId, dir.resolve(name)));
-    Process process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ProcessorProcess.class.getName(),
-                config.toString())
-            .redirectErrorStream(true)
-            .start();
+    ChildJvm process =
+        ChildJvm.start(
+            name, ProcessorProcess.class, List.of(config.toString()), ADMIN_PORT, DEADLINE);
     processes.add(process);
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader out =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                  System.out.println("[" + name + "] " + line);
-                  Matcher m = ADMIN_PORT.matcher(line);
-                  if (m.find()) {
-                    port.complete(Integer.parseInt(m.group(1)));
-                  }
-                }
-              } catch (IOException ended) {
-                // the process was killed
-              }
-              port.completeExceptionally(new IllegalStateException(name + " exited"));
-            },
-            "processor-" + name + "-output");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      port.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("processor " + name + " did not start", e);
-    }
     return process;
   }
 

@@ -21,7 +21,7 @@ public record Routed(
     @JsonProperty("alert") AlertTransition alert) {
 
   /** {@code alert} going to {@code to}. */
-  static Routed of(Dispatcher.Destination to, AlertTransition alert) {
+  public static Routed of(Dispatcher.Destination to, AlertTransition alert) {
     return new Routed(to.groupKey(), to.receiver(), to.routeId(), to.labels(), alert);
   }
 

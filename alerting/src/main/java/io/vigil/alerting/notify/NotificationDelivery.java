@@ -77,6 +77,9 @@ public final class NotificationDelivery implements Runnable {
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    // a dead replica's groups move to a live one after 10 s, not 45
+                    ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000",
+                    ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000",
                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                         ByteArrayDeserializer.class.getName(),
                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,

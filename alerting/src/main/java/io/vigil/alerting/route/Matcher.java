@@ -1,16 +1,18 @@
 package io.vigil.alerting.route;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A label matcher as Alertmanager writes it: {@code name="value"}, {@code name!=value}, {@code
- * name=~"regex"}, {@code name!~regex}. Regular expressions are anchored at both ends; a missing
- * label matches as the empty string.
+ * name=~"regex"}, {@code name!~regex}. Regular expressions are anchored at both ends and follow
+ * Go's RE2 syntax, as in Alertmanager and Prometheus, matched in linear time (RE2/J): matchers come
+ * from users through the silence API, and no pattern can make matching take exponential time. A
+ * missing label matches as the empty string.
  */
 public final class Matcher {
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");

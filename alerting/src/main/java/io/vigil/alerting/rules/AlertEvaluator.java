@@ -84,13 +84,25 @@ public final class AlertEvaluator {
     return rules;
   }
 
-  /** Evaluates every rule that watches {@code sample}; returns the transitions, maybe none. */
+  /** As {@link #evaluate(Sample, States, Instant)}, the sample arriving at its own time. */
   public List<AlertTransition> evaluate(Sample sample, States states) {
+    return evaluate(sample, states, sample.time());
+  }
+
+  /**
+   * Evaluates every rule that watches {@code sample}, which arrived at wall-clock {@code arrivedAt}
+   * (what absence rules count from); returns the transitions, maybe none.
+   */
+  public List<AlertTransition> evaluate(Sample sample, States states, Instant arrivedAt) {
     List<AlertTransition> transitions = new ArrayList<>();
     Instant now = sample.time();
     for (AlertRule rule : rules) {
       Condition condition = rule.condition();
       if (!condition.selects(sample)) {
+        continue;
+      }
+      if (condition.isAbsence()) {
+        seen(rule, sample, states, arrivedAt).ifPresent(transitions::add);
         continue;
       }
       OptionalDouble value = condition.value(sample);
@@ -127,6 +139,71 @@ public final class AlertEvaluator {
           transitions.add(
               transition(rule, state.kept(now, v), AlertTransition.State.RESOLVED, now));
         }
+      }
+    }
+    return transitions;
+  }
+
+  /** Whether any rule is an absence rule (and so needs {@link #checkAbsences}). */
+  public boolean hasAbsenceRules() {
+    return rules.stream().anyMatch(r -> r.condition().isAbsence());
+  }
+
+  /**
+   * A sample of a series an absence rule watches arrived: remember when; resolve the alert if it
+   * was firing.
+   */
+  private java.util.Optional<AlertTransition> seen(
+      AlertRule rule, Sample sample, States states, Instant arrivedAt) {
+    String key = key(rule.name(), sample.series());
+    AlertState state = states.get(key);
+    states.put(key, AlertState.pending(labels(rule, sample), arrivedAt, 0));
+    if (state == null || !state.firing()) {
+      return java.util.Optional.empty();
+    }
+    double silentFor = Duration.between(state.lastHeldAt(), arrivedAt).toMillis() / 1000.0;
+    return java.util.Optional.of(
+        transition(
+            rule, state.kept(arrivedAt, silentFor), AlertTransition.State.RESOLVED, arrivedAt));
+  }
+
+  /**
+   * Fires the absence rules whose series have sent nothing for their duration, at wall-clock {@code
+   * now}, for the entries of a store: {@code update} receives each changed state.
+   */
+  public List<AlertTransition> checkAbsences(
+      Instant now,
+      Iterable<Map.Entry<String, AlertState>> entries,
+      java.util.function.BiConsumer<String, AlertState> update) {
+    List<AlertTransition> transitions = new ArrayList<>();
+    for (Map.Entry<String, AlertState> e : entries) {
+      AlertState state = e.getValue();
+      if (state.firing()) {
+        continue;
+      }
+      String ruleName = e.getKey().substring(0, Math.max(0, e.getKey().indexOf('\u0000')));
+      for (AlertRule rule : rules) {
+        if (!rule.name().equals(ruleName) || !rule.condition().isAbsence()) {
+          continue;
+        }
+        if (elapsed(state.updatedAt(), now, rule.condition().absentFor())) {
+          double silentFor = Duration.between(state.updatedAt(), now).toMillis() / 1000.0;
+          // lastHeldAt keeps when the series was last seen
+          AlertState fired =
+              new AlertState(
+                  state.labels(),
+                  state.fingerprint(),
+                  state.activeAt(),
+                  true,
+                  now,
+                  now,
+                  state.updatedAt(),
+                  silentFor,
+                  render(rule.annotations(), state.labels(), silentFor));
+          update.accept(e.getKey(), fired);
+          transitions.add(transition(rule, fired, AlertTransition.State.FIRING, null));
+        }
+        break;
       }
     }
     return transitions;

@@ -1,6 +1,8 @@
 package io.vigil.alerting.rules;
 
 import io.vigil.alerting.route.Matcher;
+import io.vigil.model.config.Durations;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.regex.Pattern;
@@ -10,6 +12,8 @@ import java.util.regex.Pattern;
  * errors.ratio > 0.05} or {@code pipeline.failed{job=~"dbt_.*"} > 0}. The field names a value of
  * one {@link Sample.Source} ({@link Samples}), which decides what the rule watches; the matchers
  * ({@code =}, {@code !=}, {@code =~}, {@code !~}, as in Prometheus) select the series by label.
+ * {@code absent_over_time(<field>{…}[5m])} holds for a series watched by the rule that has sent no
+ * sample for five minutes of wall-clock time.
  */
 public final class Condition {
   private static final Pattern FIELD = Pattern.compile("^\\s*([A-Za-z_@][A-Za-z0-9_.@]*)");
@@ -67,20 +71,30 @@ public final class Condition {
     }
   }
 
+  private static final Pattern ABSENT =
+      Pattern.compile("^\\s*absent_over_time\\s*\\((.*)\\[\\s*([^\\]\\s]+)\\s*\\]\\s*\\)\\s*$");
+
   private final String field;
   private final Sample.Source source;
   private final List<Matcher> matchers;
   private final Operator operator;
   private final double threshold;
+  private final Duration absentFor;
   private final String text;
 
   private Condition(
-      String field, List<Matcher> matchers, Operator operator, double threshold, String text) {
+      String field,
+      List<Matcher> matchers,
+      Operator operator,
+      double threshold,
+      Duration absentFor,
+      String text) {
     this.field = field;
     this.source = Samples.sourceOf(field);
     this.matchers = List.copyOf(matchers);
     this.operator = operator;
     this.threshold = threshold;
+    this.absentFor = absentFor;
     this.text = text;
   }
 
@@ -92,6 +106,21 @@ public final class Condition {
    */
   public static Condition parse(String text) {
     String s = text == null ? "" : text;
+    java.util.regex.Matcher absent = ABSENT.matcher(s);
+    if (absent.matches()) {
+      Duration d;
+      try {
+        d = Durations.parse(absent.group(2));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "absent_over_time: bad duration '" + absent.group(2) + "', e.g. [5m]");
+      }
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException("absent_over_time: the duration must be > 0");
+      }
+      Condition selector = parse(absent.group(1).trim() + " > 0");
+      return new Condition(selector.field, selector.matchers, Operator.GT, 0, d, s.trim());
+    }
     java.util.regex.Matcher f = FIELD.matcher(s);
     if (!f.find()) {
       throw new IllegalArgumentException(SYNTAX_HELP);
@@ -117,7 +146,12 @@ public final class Condition {
           "unknown field '" + field + "', known: " + String.join(", ", Samples.fieldNames()));
     }
     return new Condition(
-        field, matchers, Operator.ofSymbol(c.group(1)), Double.parseDouble(c.group(2)), s.trim());
+        field,
+        matchers,
+        Operator.ofSymbol(c.group(1)),
+        Double.parseDouble(c.group(2)),
+        null,
+        s.trim());
   }
 
   /** Index of the brace closing the one at 0, outside double quotes; -1 when there is none. */
@@ -163,6 +197,19 @@ public final class Condition {
   /** The field path, e.g. {@code errors.ratio}. */
   public String field() {
     return field;
+  }
+
+  /**
+   * For {@code absent_over_time(<field>{…}[<d>])}: how long a series watched by the rule may go
+   * without a sample (on the wall clock) before the alert fires; null for comparisons.
+   */
+  public Duration absentFor() {
+    return absentFor;
+  }
+
+  /** Whether this is an absence condition. */
+  public boolean isAbsence() {
+    return absentFor != null;
   }
 
   /** The source whose samples the rule watches. */

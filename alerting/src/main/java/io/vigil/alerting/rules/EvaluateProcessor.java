@@ -3,10 +3,17 @@ package io.vigil.alerting.rules;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.runtime.ThrottlingLogger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +49,9 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
     void rejected(String reason);
   }
 
+  /** How often absence rules look for series that fell silent. */
+  static final Duration ABSENCE_CHECK = Duration.ofSeconds(1);
+
   private final AlertEvaluator evaluator;
   private final String topic;
   private final String storeName;
@@ -76,6 +86,22 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
     this.context = context;
     KeyValueStore<String, AlertState> store = context.getStateStore(storeName);
     this.states = AlertEvaluator.States.of(store::get, store::put, store::delete);
+    if (evaluator.hasAbsenceRules()) {
+      context.schedule(
+          ABSENCE_CHECK, PunctuationType.WALL_CLOCK_TIME, now -> checkAbsences(store, now));
+    }
+  }
+
+  private void checkAbsences(KeyValueStore<String, AlertState> store, long now) {
+    List<Map.Entry<String, AlertState>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, AlertState> all = store.all()) {
+      all.forEachRemaining(kv -> entries.add(Map.entry(kv.key, kv.value)));
+    }
+    for (AlertTransition t :
+        evaluator.checkAbsences(Instant.ofEpochMilli(now), entries, store::put)) {
+      counters.transition(t);
+      context.forward(new Record<>(t.fingerprint(), t, now));
+    }
   }
 
   @Override
@@ -91,9 +117,10 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
       reject(record, invalidReason, String.valueOf(e.getMessage()));
       return;
     }
-    java.util.List<AlertTransition> transitions;
+    List<AlertTransition> transitions;
     try {
-      transitions = evaluator.evaluate(sample, states);
+      transitions =
+          evaluator.evaluate(sample, states, Instant.ofEpochMilli(context.currentSystemTimeMs()));
     } catch (RuntimeException e) {
       reject(record, "evaluation_failed", e.toString());
       return;

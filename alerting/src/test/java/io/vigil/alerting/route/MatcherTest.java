@@ -49,4 +49,19 @@ class MatcherTest {
         .hasMessageContaining("invalid regular expression");
     assertThatThrownBy(() -> Matcher.parse("a=\"open")).hasMessageContaining("unterminated quote");
   }
+
+  @Test
+  void regexesFollowRe2LikeAlertmanagerSoNoPatternCanBacktrackForever() {
+    assertThatThrownBy(() -> Matcher.regex("service", "(?=check)checkout"))
+        .as("lookahead is Perl, not RE2")
+        .hasMessageContaining("invalid regular expression");
+    assertThatThrownBy(() -> Matcher.regex("service", "(a)\\1"))
+        .as("backreferences are Perl, not RE2")
+        .hasMessageContaining("invalid regular expression");
+    // Catastrophic for a backtracking engine; RE2 answers in linear time.
+    assertThat(
+            Matcher.regex("service", "(a+)+$")
+                .matches(java.util.Map.of("service", "a".repeat(64) + "!")))
+        .isFalse();
+  }
 }

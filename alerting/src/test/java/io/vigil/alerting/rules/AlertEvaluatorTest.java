@@ -318,4 +318,51 @@ class AlertEvaluatorTest {
               assertThat(t.startsAt()).isEqualTo(T0.plusSeconds(10));
             });
   }
+
+  @Test
+  void absentOverTimeFiresForASeriesThatFellSilentAndResolvesWhenItSpeaksAgain() {
+    Evaluation e =
+        new Evaluation(
+            List.of(
+                rule(
+                    "Silent",
+                    "absent_over_time(traffic.requests{service=\"checkout\"}[2m])",
+                    null)));
+    Instant wall = Instant.parse("2026-01-01T00:00:00Z");
+    GoldenSignal checkout = errorRatio("checkout", 0, 0.0);
+
+    assertThat(e.evaluator.evaluate(Samples.of(checkout), e.states, wall)).isEmpty();
+    assertThat(e.evaluator.checkAbsences(wall.plusSeconds(119), e.store.entrySet(), e.store::put))
+        .isEmpty();
+    List<AlertTransition> fired =
+        e.evaluator.checkAbsences(wall.plusSeconds(120), e.store.entrySet(), e.store::put);
+    assertThat(fired)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.state()).isEqualTo(State.FIRING);
+              assertThat(t.value()).as("seconds without data").isEqualTo(120.0);
+              assertThat(t.labels()).containsEntry("service", "checkout");
+            });
+    assertThat(e.evaluator.checkAbsences(wall.plusSeconds(300), e.store.entrySet(), e.store::put))
+        .as("fires once")
+        .isEmpty();
+
+    assertThat(
+            e.evaluator.evaluate(
+                Samples.of(errorRatio("checkout", 10, 0.0)), e.states, wall.plusSeconds(301)))
+        .singleElement()
+        .extracting(AlertTransition::state)
+        .isEqualTo(State.RESOLVED);
+    assertThat(e.evaluate(errorRatio("cart", 0, 0.0))).as("not a watched series").isEmpty();
+  }
+
+  @Test
+  void absentOverTimeNeedsAPositiveDuration() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> Condition.parse("absent_over_time(traffic.requests[0s])"))
+        .hasMessageContaining("must be > 0");
+    assertThat(Condition.parse("absent_over_time(pipeline.duration_s{job=\"x\"}[1h])").absentFor())
+        .isEqualTo(Duration.ofHours(1));
+  }
 }
