@@ -144,6 +144,7 @@ public final class AlertingService implements AutoCloseable {
             Topics.PIPELINE_RUNS,
             Topics.LOGS,
             Topics.ALERTS,
+            Topics.ALERTS_EXTERNAL,
             Topics.NOTIFICATIONS,
             Topics.NOTIFICATION_QUEUE,
             Topics.SILENCES,
@@ -238,7 +239,9 @@ public final class AlertingService implements AutoCloseable {
                   () -> active(firing.all()),
                   labels -> receivers(dispatcher, labels),
                   labels -> silences.muting(labels, clock.instant()),
-                  routing.global().resolveTimeout()))
+                  routing.global().resolveTimeout(),
+                  parts.producer,
+                  clock))
           .route("/api/v2/silences", new SilencesApi(silences, parts.producer, clock))
           .route("/api/v2/silence/", new SilencesApi(silences, parts.producer, clock));
 

@@ -3,6 +3,7 @@ package io.vigil.alerting;
 import io.vigil.alerting.dispatch.AlertGroup;
 import io.vigil.alerting.dispatch.DispatchProcessor;
 import io.vigil.alerting.dispatch.Dispatcher;
+import io.vigil.alerting.dispatch.ExternalAlertsProcessor;
 import io.vigil.alerting.dispatch.Routed;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.rules.AlertEvaluator;
@@ -35,7 +36,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * vigil.signals.live  ─▶ evaluate (store alert-rules-signals)   ─┐
- * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┴▶ transitions ─▶ vigil.alerts
+ * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┤
+ * vigil.alerts.external (POST /api/v2/alerts) ──────────────────┴▶ transitions ─▶ vigil.alerts
  * transitions ─▶ route (one record per group) ─▶ repartition by group key
  *             ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
  * unreadable input ─▶ vigil.dlq
@@ -114,10 +116,20 @@ public final class AlertingTopology {
                         counters),
                 Named.as("pipelines-evaluate"),
                 PIPELINES_STORE);
+    KStream<String, Object> external =
+        builder.stream(
+                Topics.ALERTS_EXTERNAL,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("external-source"))
+            .process(
+                () -> new ExternalAlertsProcessor(metrics::rejected), Named.as("external-read"));
     KStream<String, AlertTransition> transitions =
-        fromSignals.merge(
-            DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class),
-            Named.as("transitions"));
+        fromSignals
+            .merge(
+                DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class),
+                Named.as("evaluated"))
+            .merge(
+                DeadLetterRoute.route(external, "external", AlertTransition.class),
+                Named.as("transitions"));
     transitions.to(Topics.ALERTS, Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
 
     // Dispatch takes the transitions straight from evaluation: reading vigil.alerts back would

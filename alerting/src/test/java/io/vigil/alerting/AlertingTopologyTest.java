@@ -359,4 +359,35 @@ class AlertingTopologyTest {
         .singleElement()
         .satisfies(n -> assertThat(n.title()).startsWith("[FIRING:2] HighErrorRatio"));
   }
+
+  @Test
+  void aPostedAlertIsDispatchedAndResolvesWhenItsEndPasses() throws Exception {
+    start(ROUTING);
+    TestInputTopic<byte[], byte[]> external =
+        driver.createInputTopic(
+            Topics.ALERTS_EXTERNAL, new ByteArraySerializer(), new ByteArraySerializer());
+    AlertTransition posted =
+        PostedAlerts.parse(
+                "[{\"labels\":{\"alertname\":\"DiskRunningFull\",\"instance\":\"db1\"}}]"
+                    .getBytes(StandardCharsets.UTF_8),
+                WALL,
+                Duration.ofMinutes(5))
+            .get(0);
+    external.pipeInput(
+        posted.fingerprint().getBytes(StandardCharsets.UTF_8),
+        Json.mapper().writeValueAsBytes(posted),
+        WALL);
+    assertThat(transitions()).as("recorded on vigil.alerts too").containsExactly(posted);
+
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    assertThat(notifications())
+        .singleElement()
+        .satisfies(n -> assertThat(n.title()).startsWith("[FIRING:1] DiskRunningFull"));
+
+    // Prometheus stopped sending it: past its endsAt (5 m), the next flush announces it resolved
+    driver.advanceWallClockTime(Duration.ofMinutes(5));
+    assertThat(notifications())
+        .singleElement()
+        .satisfies(n -> assertThat(n.title()).startsWith("[RESOLVED] DiskRunningFull"));
+  }
 }

@@ -42,6 +42,12 @@ public final class Topics {
   /** Alert state transitions, JSON, keyed by alert fingerprint. */
   public static final String ALERTS = "vigil.alerts";
 
+  /**
+   * Alerts posted to the alerting API by Prometheus (or anything speaking Alertmanager's API),
+   * keyed by fingerprint, as {@code AlertTransition} JSON: dispatched like the rules' own.
+   */
+  public static final String ALERTS_EXTERNAL = "vigil.alerts.external";
+
   /** Compacted notification log, keyed by alert group and integration. */
   public static final String NOTIFICATIONS = "vigil.notifications";
 

@@ -5,6 +5,7 @@ import io.vigil.alerting.route.AlertmanagerConfig;
 import io.vigil.alerting.route.Route;
 import io.vigil.alerting.route.Router;
 import io.vigil.model.alert.AlertTransition;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -124,13 +125,14 @@ public final class Dispatcher {
     Route route = router.route(group.routeId());
     List<AlertTransition> firing = new ArrayList<>();
     List<AlertTransition> resolved = new ArrayList<>();
+    Instant at = Instant.ofEpochMilli(now);
     for (AlertTransition a : group.alerts().values()) {
-      if (a.state() == AlertTransition.State.FIRING) {
+      if (isFiring(a, at)) {
         if (!muted.test(a)) {
           firing.add(a);
         }
       } else if (group.notifiedFiring().contains(a.fingerprint())) {
-        resolved.add(a);
+        resolved.add(asResolved(a));
       }
     }
     List<String> firingKeys = firing.stream().map(AlertTransition::fingerprint).sorted().toList();
@@ -155,7 +157,7 @@ public final class Dispatcher {
       notifiedAt = now;
     }
     Map<String, AlertTransition> remaining = new HashMap<>(group.alerts());
-    remaining.values().removeIf(a -> a.state() == AlertTransition.State.RESOLVED);
+    remaining.values().removeIf(a -> !isFiring(a, at));
     if (remaining.isEmpty()) {
       return new Flush(null, notification);
     }
@@ -171,6 +173,32 @@ public final class Dispatcher {
             notifiedAt,
             version);
     return new Flush(next, notification);
+  }
+
+  /**
+   * Whether {@code a} fires at {@code now}: a firing transition whose {@code endsAt}, when it has
+   * one (alerts posted through the API do), is still ahead — Alertmanager's rule, so an alert that
+   * Prometheus stopped sending resolves by itself.
+   */
+  static boolean isFiring(AlertTransition a, Instant now) {
+    return a.state() == AlertTransition.State.FIRING
+        && (a.endsAt() == null || a.endsAt().isAfter(now));
+  }
+
+  private static AlertTransition asResolved(AlertTransition a) {
+    return a.state() == AlertTransition.State.RESOLVED
+        ? a
+        : new AlertTransition(
+            a.fingerprint(),
+            a.rule(),
+            AlertTransition.State.RESOLVED,
+            a.severity(),
+            a.labels(),
+            a.annotations(),
+            a.value(),
+            a.startsAt(),
+            a.endsAt(),
+            a.generatorUrl());
   }
 
   /** Whether {@code a} describes an earlier moment of the alert than {@code b}. */

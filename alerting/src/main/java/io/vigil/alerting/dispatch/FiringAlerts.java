@@ -3,6 +3,7 @@ package io.vigil.alerting.dispatch;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,9 +44,15 @@ public final class FiringAlerts {
     }
   }
 
-  /** The firing alerts, by fingerprint. */
+  /** The firing alerts, by fingerprint (posted alerts past their {@code endsAt} left out). */
   public List<AlertTransition> all() {
-    List<AlertTransition> out = new ArrayList<>(firing.values());
+    Instant now = Instant.now();
+    List<AlertTransition> out = new ArrayList<>();
+    for (AlertTransition t : firing.values()) {
+      if (Dispatcher.isFiring(t, now)) {
+        out.add(t);
+      }
+    }
     out.sort(Comparator.comparing(AlertTransition::fingerprint));
     return out;
   }
