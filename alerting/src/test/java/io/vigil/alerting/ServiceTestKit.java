@@ -102,6 +102,19 @@ final class ServiceTestKit {
    */
   static AlertingConfig withoutElasticsearch(
       EmbeddedKafka kafka, SlackSink slack, Path dir, String route) throws Exception {
+    return withoutElasticsearch(
+        kafka,
+        dir,
+        "route: "
+            + route
+            + "\nreceivers: [{name: r, slack_configs: [{api_url: '"
+            + slack.webhookUrl()
+            + "'}]}]\n");
+  }
+
+  /** As above with {@code routing} as the whole Alertmanager file. */
+  static AlertingConfig withoutElasticsearch(EmbeddedKafka kafka, Path dir, String routing)
+      throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
@@ -110,18 +123,11 @@ final class ServiceTestKit {
     Files.writeString(
         rules,
         "groups: [{name: g, rules: [{alert: HighErrorRatio, expr: errors.ratio > 0.05}]}]\n");
-    Path routing = dir.resolve("alertmanager.yml");
-    Files.writeString(
-        routing,
-        "route: "
-            + route
-            + "\nreceivers: [{name: r, slack_configs: [{api_url: '"
-            + slack.webhookUrl()
-            + "'}]}]\n");
+    Path routingFile = Files.writeString(dir.resolve("alertmanager.yml"), routing);
     return AlertingConfig.of(
             KafkaSettings.of(kafka.bootstrapServers()),
             List.of(rules),
-            routing,
+            routingFile,
             ElasticsearchSettings.of("http://127.0.0.1:" + closedPort),
             null,
             new AdminSettings("127.0.0.1", 0))
