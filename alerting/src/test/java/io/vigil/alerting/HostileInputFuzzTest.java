@@ -1,0 +1,211 @@
+package io.vigil.alerting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.alerting.route.AlertmanagerConfig;
+import io.vigil.alerting.route.Matcher;
+import io.vigil.alerting.rules.Condition;
+import io.vigil.alerting.rules.RuleLoader;
+import io.vigil.model.config.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The alert engine's parsers under hostile input: the real fixtures truncated, bit-flipped and
+ * spliced with random text. The property: a documented rejection (the exception each parser
+ * declares, with a message) or a parse — never another exception, never a hang.
+ */
+class HostileInputFuzzTest {
+  private static final List<String> ROUTING =
+      List.of(
+          "/fixtures/alertmanager/valid/simple.yml",
+          "/fixtures/alertmanager/valid/ha-webhook-alertmanager.yml",
+          "/fixtures/alertmanager/valid/conf.group-by-all.yml");
+  private static final List<String> RULES =
+      List.of("/fixtures/rules/golden-signals.yaml", "/fixtures/rules/pipelines.yaml");
+  private static final String POSTED =
+      "/fixtures/alertmanager/api-v2-postable-alerts.from-examples-ha-send_alerts.json";
+
+  /** How one input is damaged. */
+  enum Damage {
+    TRUNCATE,
+    FLIP_BIT,
+    INSERT,
+    DELETE_LINE
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = HostileInputFuzzTest.class.getResourceAsStream(name)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException(name, e);
+    }
+  }
+
+  private static byte[] damage(byte[] input, Damage how, int where, String inserted) {
+    int at = Math.floorMod(where, Math.max(1, input.length));
+    return switch (how) {
+      case TRUNCATE -> java.util.Arrays.copyOf(input, at);
+      case FLIP_BIT -> {
+        byte[] out = input.clone();
+        out[at] ^= (byte) (1 << Math.floorMod(where >>> 8, 8));
+        yield out;
+      }
+      case INSERT -> {
+        String text = new String(input, StandardCharsets.UTF_8);
+        int cut = Math.min(at, text.length());
+        yield (text.substring(0, cut) + inserted + text.substring(cut))
+            .getBytes(StandardCharsets.UTF_8);
+      }
+      case DELETE_LINE -> {
+        List<String> lines =
+            new java.util.ArrayList<>(
+                List.of(new String(input, StandardCharsets.UTF_8).split("\n", -1)));
+        lines.remove(Math.floorMod(where, lines.size()));
+        yield String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+      }
+    };
+  }
+
+  @Provide
+  Arbitrary<String> splices() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(12),
+        Arbitraries.of(
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            "- ",
+            "\"",
+            "'",
+            "\n  ",
+            "${X}",
+            "=~",
+            "(",
+            "*",
+            "&a",
+            "!!x",
+            "\t",
+            "\u0000",
+            "1e999",
+            "-1",
+            "null",
+            "[[[[[[[[",
+            "{{ $value }}",
+            "..."));
+  }
+
+  @Property(tries = 400)
+  void alertmanagerFilesParseOrAreRejectedWithTheKey(
+      @ForAll @IntRange(min = 0, max = 2) int file,
+      @ForAll Damage how,
+      @ForAll int where,
+      @ForAll("splices") String inserted) {
+    String yaml =
+        new String(
+            damage(resource(ROUTING.get(file)), how, where, inserted), StandardCharsets.UTF_8);
+    try {
+      AlertmanagerConfig.parse(yaml, "alertmanager.yml");
+    } catch (ConfigException e) {
+      assertThat(e.getMessage()).startsWith("alertmanager.yml");
+    }
+  }
+
+  @Property(tries = 400)
+  void ruleFilesParseOrAreRejectedWithTheKey(
+      @ForAll @IntRange(min = 0, max = 1) int file,
+      @ForAll Damage how,
+      @ForAll int where,
+      @ForAll("splices") String inserted) {
+    String yaml =
+        new String(damage(resource(RULES.get(file)), how, where, inserted), StandardCharsets.UTF_8);
+    try {
+      RuleLoader.parse(yaml, "rules.yaml");
+    } catch (ConfigException e) {
+      assertThat(e.getMessage()).startsWith("rules.yaml");
+    }
+  }
+
+  @Property(tries = 400)
+  void postedAlertsParseOrAreRejectedWithAMessage(
+      @ForAll Damage how, @ForAll int where, @ForAll("splices") String inserted) {
+    byte[] body = damage(resource(POSTED), how, where, inserted);
+    try {
+      PostedAlerts.parse(body, Instant.parse("2026-12-02T10:00:00Z"), Duration.ofMinutes(5));
+    } catch (IllegalArgumentException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  @Property(tries = 1000)
+  void conditionsAndMatchersParseOrAreRejected(@ForAll("expressions") String text) {
+    try {
+      Condition.parse(text);
+    } catch (IllegalArgumentException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+    try {
+      Matcher.parseAll(text);
+    } catch (IllegalArgumentException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> expressions() {
+    Arbitrary<String> pieces =
+        Arbitraries.of(
+            "errors.ratio",
+            "pipeline.failed",
+            "absent_over_time(",
+            ")",
+            "[5m]",
+            "[",
+            "]",
+            "{",
+            "}",
+            "service",
+            "=",
+            "!=",
+            "=~",
+            "!~",
+            "\"",
+            "checkout",
+            "(a+)+",
+            ",",
+            ">",
+            ">=",
+            "0.05",
+            "1e3",
+            " ",
+            "\\",
+            "job",
+            ".*",
+            "x");
+    return pieces.list().ofMaxSize(12).map(list -> String.join("", list));
+  }
+
+  /** Seeds that once broke a parser stay here as examples. */
+  @Example
+  void anAbsenceWithoutItsClosingParenthesisIsASyntaxError() {
+    try {
+      Condition.parse("absent_over_time(errors.ratio[5m]");
+      throw new AssertionError("accepted");
+    } catch (IllegalArgumentException e) {
+      assertThat(e.getMessage()).contains("expected");
+    }
+  }
+}
