@@ -2,6 +2,7 @@ package io.vigil.alerting;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
+import io.vigil.alerting.notify.Links;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
@@ -22,6 +23,7 @@ import java.util.Map;
  * external_url: http://localhost:8890
  * admin: {host: 0.0.0.0, port: 8890}
  * state_dir: /var/lib/vigil/alerting
+ * links: {grafana_url: https://grafana.example.org, kibana_url: https://kibana.example.org}
  * </pre>
  *
  * Relative paths are resolved against the working directory.
@@ -36,6 +38,7 @@ import java.util.Map;
  * @param stateDir the Kafka Streams state directory (rule and group state are in-memory stores
  *     restored from their changelogs; the folder holds locks and offsets); default {@code
  *     <java.io.tmpdir>/vigil-alerting}
+ * @param links where notifications link to (Grafana, Kibana); default none
  */
 public record AlertingConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -44,7 +47,8 @@ public record AlertingConfig(
     @JsonProperty("elasticsearch") ElasticsearchSettings elasticsearch,
     @JsonProperty("external_url") String externalUrl,
     @JsonProperty("admin") AdminSettings admin,
-    @JsonProperty("state_dir") String stateDir) {
+    @JsonProperty("state_dir") String stateDir,
+    @JsonProperty("links") Links links) {
 
   /** Default admin and API port. */
   public static final int DEFAULT_ADMIN_PORT = 8890;
@@ -79,6 +83,7 @@ public record AlertingConfig(
       throw new ConfigException("external_url", externalUrl, "not a URL");
     }
     admin = admin == null ? AdminSettings.defaults() : admin;
+    links = links == null ? Links.none() : links;
     if (stateDir == null || stateDir.isBlank()) {
       stateDir = Path.of(System.getProperty("java.io.tmpdir"), "vigil-alerting").toString();
     }
@@ -107,13 +112,21 @@ public record AlertingConfig(
         elasticsearch,
         externalUrl,
         admin,
+        null,
         null);
   }
 
   /** This configuration with Kafka Streams state in {@code dir}. */
   public AlertingConfig withStateDir(Path dir) {
     return new AlertingConfig(
-        kafka, ruleFiles, alertmanagerConfig, elasticsearch, externalUrl, admin, dir.toString());
+        kafka,
+        ruleFiles,
+        alertmanagerConfig,
+        elasticsearch,
+        externalUrl,
+        admin,
+        dir.toString(),
+        links);
   }
 
   /** The rule files as paths. */

@@ -12,6 +12,7 @@ import io.vigil.alerting.elasticsearch.IndexingLoop;
 import io.vigil.alerting.kafka.TopicFollower;
 import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.DeliveryWorker;
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.NotificationDelivery;
 import io.vigil.alerting.notify.NotificationLog;
 import io.vigil.alerting.notify.NotificationMetrics;
@@ -192,7 +193,12 @@ public final class AlertingService implements AutoCloseable {
               parts.producer, parts.metrics.notificationLog, DELIVERY_HORIZON, clock);
       Map<String, List<DeliveryWorker>> byReceiver =
           workers(
-              routing, SlackNotifier.defaultHttpClient(), log, parts.notificationMetrics, clock);
+              routing,
+              SlackNotifier.defaultHttpClient(),
+              config.links(),
+              log,
+              parts.notificationMetrics,
+              clock);
       parts.workers = new ArrayList<>();
       byReceiver.values().forEach(parts.workers::addAll);
       parts.delivery =
@@ -309,6 +315,7 @@ public final class AlertingService implements AutoCloseable {
   private static Map<String, List<DeliveryWorker>> workers(
       AlertmanagerConfig routing,
       HttpClient http,
+      Links links,
       NotificationLog log,
       NotificationMetrics metrics,
       Clock clock) {
@@ -316,10 +323,10 @@ public final class AlertingService implements AutoCloseable {
     for (Receiver receiver : routing.receivers().values()) {
       List<Notifier> notifiers = new ArrayList<>();
       for (SlackConfig slack : receiver.slackConfigs()) {
-        notifiers.add(new SlackNotifier(slack, http));
+        notifiers.add(new SlackNotifier(slack, http, links));
       }
       for (EmailConfig email : receiver.emailConfigs()) {
-        notifiers.add(new EmailNotifier(email));
+        notifiers.add(new EmailNotifier(email, links));
       }
       Map<String, Integer> perType = new HashMap<>();
       List<DeliveryWorker> list = new ArrayList<>();

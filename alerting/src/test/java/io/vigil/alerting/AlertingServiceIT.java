@@ -116,8 +116,9 @@ class AlertingServiceIT {
 
       SlackPost post = slack.awaitPost(TIMEOUT);
       assertThat(post.text()).contains("[FIRING:1] HighErrorRatio").contains("checkout-it");
-      assertThat(post.json().at("/attachments/0/text").asText())
-          .isEqualTo("*Summary:* checkout-it error ratio is 0.2");
+      assertThat(post.json().at("/attachments/0/blocks/0/text/text").asText())
+          .isEqualTo("*[FIRING] HighErrorRatio*\n*Summary:* checkout-it error ratio is 0.2");
+      assertThat(post.json().at("/attachments/0/color").asText()).isEqualTo("danger");
 
       ReceivedMail mail = smtp.awaitMessages(1, TIMEOUT).get(0);
       assertThat(mail.subject())

@@ -1,5 +1,6 @@
 package io.vigil.alerting.notify.email;
 
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
 import io.vigil.alerting.notify.Notifier;
@@ -41,11 +42,13 @@ public final class EmailNotifier implements Notifier {
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
   private final EmailConfig config;
+  private final Links links;
   private final Session session;
 
-  /** A notifier sending to {@code config}'s server and recipients. */
-  public EmailNotifier(EmailConfig config) {
+  /** A notifier sending to {@code config}'s server and recipients, linking with {@code links}. */
+  public EmailNotifier(EmailConfig config, Links links) {
     this.config = config;
+    this.links = links;
     this.session = Session.getInstance(properties(config));
   }
 
@@ -108,7 +111,7 @@ public final class EmailNotifier implements Notifier {
   }
 
   /** The plain-text body: the group title, then each alert. */
-  static String body(Notification notification) {
+  static String body(Notification notification, Links links) {
     StringBuilder sb = new StringBuilder();
     sb.append(notification.title()).append("\n");
     for (AlertTransition alert : notification.alerts()) {
@@ -123,8 +126,8 @@ public final class EmailNotifier implements Notifier {
       if (alert.endsAt() != null) {
         sb.append("Ends at: ").append(alert.endsAt()).append('\n');
       }
-      if (alert.generatorUrl() != null) {
-        sb.append("Source: ").append(alert.generatorUrl()).append('\n');
+      for (Links.Link link : links.forAlert(alert)) {
+        sb.append(link.label()).append(": ").append(link.url()).append('\n');
       }
     }
     return sb.toString();
@@ -161,7 +164,7 @@ public final class EmailNotifier implements Notifier {
       }
     }
     message.setSubject(subject(config, notification), StandardCharsets.UTF_8.name());
-    message.setText(body(notification), StandardCharsets.UTF_8.name());
+    message.setText(body(notification, links), StandardCharsets.UTF_8.name());
     message.saveChanges();
     return message;
   }

@@ -3,6 +3,7 @@ package io.vigil.alerting.notify.slack;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
 import io.vigil.alerting.notify.Notifier;
@@ -23,12 +24,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Posts an alert group to a Slack incoming webhook in Alertmanager's message shape: a top-level
- * {@code text} (the group title), optional {@code channel}/{@code username}, and one attachment per
- * alert coloured {@code danger} (firing) or {@code good} (resolved) with title, text and label
- * fields. The JSON is built with Jackson, so quotes and newlines in annotations cannot break it.
- * Long groups and texts are cut to stay inside Slack's limits ({@value #MAX_ATTACHMENTS}
- * attachments, {@value #MAX_TEXT} characters of text each) rather than be refused.
+ * Posts an alert group to a Slack incoming webhook with Block Kit: a top-level {@code text} (the
+ * group title, what notifications and old clients show) and a section with it, then one attachment
+ * per alert — its colour bar red for critical, yellow for warning, blue for anything else, green
+ * once resolved — holding a section with the alert's title and annotations, a section of fields
+ * (severity, value, labels), a context line with its times, and buttons to its runbook, Grafana,
+ * Kibana and the alert ({@link Links}). The JSON is built with Jackson, so quotes and newlines in
+ * annotations cannot break it. Long groups and texts are cut to stay inside Slack's limits ({@value
+ * #MAX_ATTACHMENTS} attachments, {@value #MAX_TEXT} characters a section, 10 fields) rather than be
+ * refused.
  *
  * <p>One attempt per {@link #send}: 2xx is success; 429 (with its {@code Retry-After}), 5xx and I/O
  * errors are retryable; other 4xx are permanent (retrying a rejected payload cannot help). The
@@ -38,16 +42,25 @@ public final class SlackNotifier implements Notifier {
   static final int MAX_ATTACHMENTS = 20;
   static final int MAX_TEXT = 3000;
   static final int MAX_TITLE = 250;
+  static final int MAX_FIELDS = 10;
+
+  /** What all sections of one message may hold together (Slack refuses much larger messages). */
+  static final int MESSAGE_BUDGET = 12_000;
+
   private static final String INTEGRATION = "slack";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
   private final SlackConfig config;
   private final HttpClient client;
+  private final Links links;
 
-  /** A notifier posting to {@code config}'s webhook with {@code client}. */
-  public SlackNotifier(SlackConfig config, HttpClient client) {
+  /**
+   * A notifier posting to {@code config}'s webhook with {@code client}, linking with {@code links}.
+   */
+  public SlackNotifier(SlackConfig config, HttpClient client, Links links) {
     this.config = config;
     this.client = client;
+    this.links = links;
   }
 
   /** An HTTP client suitable for webhooks: 10 s connect timeout, no redirects. */
@@ -72,7 +85,7 @@ public final class SlackNotifier implements Notifier {
   public void send(Notification notification) throws NotificationException, InterruptedException {
     byte[] body;
     try {
-      body = Json.mapper().writeValueAsBytes(payload(config, notification));
+      body = Json.mapper().writeValueAsBytes(payload(config, notification, links));
     } catch (JsonProcessingException e) {
       throw NotificationException.permanent("cannot build the Slack payload", e);
     }
@@ -105,7 +118,7 @@ public final class SlackNotifier implements Notifier {
   }
 
   /** The webhook payload for {@code notification}. */
-  static ObjectNode payload(SlackConfig config, Notification notification) {
+  static ObjectNode payload(SlackConfig config, Notification notification, Links links) {
     ObjectNode root = Json.mapper().createObjectNode();
     if (config.channel() != null) {
       root.put("channel", config.channel());
@@ -113,22 +126,34 @@ public final class SlackNotifier implements Notifier {
     if (config.username() != null) {
       root.put("username", config.username());
     }
-    root.put("text", cut(notification.title(), MAX_TEXT));
+    String title = cut(notification.title(), MAX_TITLE);
+    root.put("text", title);
+    ArrayNode blocks = root.putArray("blocks");
+    section(blocks.addObject(), "*" + escape(title) + "*");
     ArrayNode attachments = root.putArray("attachments");
     List<AlertTransition> alerts = notification.alerts();
     int shown = Math.min(alerts.size(), MAX_ATTACHMENTS);
+    int textBudget = Math.max(300, Math.min(MAX_TEXT, MESSAGE_BUDGET / Math.max(1, shown)));
     for (int i = 0; i < shown; i++) {
-      attachment(attachments.addObject(), config, alerts.get(i));
+      attachment(attachments.addObject(), config, alerts.get(i), links, textBudget);
     }
     if (alerts.size() > shown) {
       ObjectNode more = attachments.addObject();
       more.put("color", "#888888");
-      more.put("text", "… and " + (alerts.size() - shown) + " more alerts in this group");
+      more.put("fallback", "… and " + (alerts.size() - shown) + " more alerts");
+      section(
+          more.putArray("blocks").addObject(),
+          "… and " + (alerts.size() - shown) + " more alerts in this group");
     }
     return root;
   }
 
-  private static void attachment(ObjectNode attachment, SlackConfig config, AlertTransition alert) {
+  private static void attachment(
+      ObjectNode attachment,
+      SlackConfig config,
+      AlertTransition alert,
+      Links links,
+      int textBudget) {
     Map<String, String> labels = alert.labels();
     boolean firing = alert.state() == AlertTransition.State.FIRING;
     String title =
@@ -139,24 +164,70 @@ public final class SlackNotifier implements Notifier {
         config.text() == null
             ? defaultText(alert)
             : Template.render(config.text(), labels, alert.value());
-    attachment.put("color", firing ? "danger" : "good");
+    attachment.put("color", color(alert));
     attachment.put("fallback", cut(title, MAX_TITLE));
-    attachment.put("title", cut(title, MAX_TITLE));
-    if (alert.generatorUrl() != null) {
-      attachment.put("title_link", alert.generatorUrl());
+    ArrayNode blocks = attachment.putArray("blocks");
+    section(
+        blocks.addObject(), cut("*" + escape(cut(title, MAX_TITLE)) + "*\n" + text, textBudget));
+
+    ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
+    field(fields, "severity", alert.severity());
+    field(fields, "value", Template.formatValue(alert.value()));
+    for (Map.Entry<String, String> label : new java.util.TreeMap<>(labels).entrySet()) {
+      if (fields.size() >= MAX_FIELDS) {
+        break;
+      }
+      if (!label.getKey().equals("alertname") && !label.getKey().equals("severity")) {
+        field(fields, label.getKey(), label.getValue());
+      }
     }
-    attachment.put("text", cut(text, MAX_TEXT));
-    ArrayNode fields = attachment.putArray("fields");
-    field(fields, "severity", alert.severity(), true);
-    field(fields, "value", Template.formatValue(alert.value()), true);
-    labels.entrySet().stream()
-        .filter(e -> !e.getKey().equals("alertname") && !e.getKey().equals("severity"))
-        .forEach(e -> field(fields, e.getKey(), e.getValue(), true));
-    field(fields, "startsAt", String.valueOf(alert.startsAt()), true);
-    if (alert.endsAt() != null) {
-      field(fields, "endsAt", String.valueOf(alert.endsAt()), true);
+
+    String times =
+        "started "
+            + alert.startsAt()
+            + (alert.endsAt() == null || firing ? "" : " · ended " + alert.endsAt());
+    blocks
+        .addObject()
+        .put("type", "context")
+        .putArray("elements")
+        .addObject()
+        .put("type", "mrkdwn")
+        .put("text", times);
+
+    List<Links.Link> linked = links.forAlert(alert);
+    if (!linked.isEmpty()) {
+      ArrayNode buttons = blocks.addObject().put("type", "actions").putArray("elements");
+      for (Links.Link link : linked) {
+        if (link.url().length() > 3000) {
+          continue; // Slack refuses longer button URLs
+        }
+        ObjectNode button = buttons.addObject().put("type", "button");
+        button.putObject("text").put("type", "plain_text").put("text", link.label());
+        button.put("url", link.url());
+      }
     }
-    attachment.putArray("mrkdwn_in").add("text");
+  }
+
+  /** Red for critical, yellow for warning, blue for other severities; green once resolved. */
+  static String color(AlertTransition alert) {
+    if (alert.state() != AlertTransition.State.FIRING) {
+      return "good";
+    }
+    return switch (alert.severity() == null ? "" : alert.severity()) {
+      case "critical", "page", "error" -> "danger";
+      case "warning" -> "warning";
+      default -> "#439FE0";
+    };
+  }
+
+  private static void section(ObjectNode block, String mrkdwn) {
+    block.put("type", "section");
+    block.putObject("text").put("type", "mrkdwn").put("text", cut(mrkdwn, MAX_TEXT));
+  }
+
+  /** Slack's mrkdwn escapes: {@code &}, {@code <}, {@code >}. */
+  static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
   /** {@code text} cut to {@code max} characters, ending with an ellipsis when cut. */
@@ -184,11 +255,11 @@ public final class SlackNotifier implements Notifier {
     return sb.toString().stripTrailing();
   }
 
-  private static void field(ArrayNode fields, String title, String value, boolean isShort) {
-    ObjectNode f = fields.addObject();
-    f.put("title", title);
-    f.put("value", cut(value, MAX_TEXT));
-    f.put("short", isShort);
+  private static void field(ArrayNode fields, String title, String value) {
+    fields
+        .addObject()
+        .put("type", "mrkdwn")
+        .put("text", cut("*" + escape(title) + "*\n" + escape(value), 2000));
   }
 
   /** Parses {@code Retry-After}: delay seconds or an HTTP date. */

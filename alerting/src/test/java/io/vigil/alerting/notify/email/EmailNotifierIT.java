@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vigil.alerting.notify.Alerts;
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.NotificationException;
 import io.vigil.embedded.junit.WithSmtpSink;
 import io.vigil.embedded.smtp.ReceivedMail;
@@ -32,7 +33,7 @@ class EmailNotifierIT {
 
   @Test
   void deliversThePlainTextAlertMail(SmtpSink sink) throws Exception {
-    EmailNotifier notifier = new EmailNotifier(config(sink.host(), sink.port()));
+    EmailNotifier notifier = new EmailNotifier(config(sink.host(), sink.port()), Links.none());
 
     notifier.send(Alerts.notification(1, Alerts.firing("checkout error ratio is 0.2")));
 
@@ -58,7 +59,7 @@ class EmailNotifierIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    EmailNotifier notifier = new EmailNotifier(config("127.0.0.1", closedPort));
+    EmailNotifier notifier = new EmailNotifier(config("127.0.0.1", closedPort), Links.none());
 
     assertThatThrownBy(() -> notifier.send(Alerts.notification(1, Alerts.firing("x"))))
         .isInstanceOfSatisfying(

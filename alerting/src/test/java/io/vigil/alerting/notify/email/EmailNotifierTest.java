@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.alerting.Secret;
 import io.vigil.alerting.notify.Alerts;
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import java.util.List;
 import java.util.Map;
@@ -42,14 +43,20 @@ class EmailNotifierTest {
 
   @Test
   void bodyListsLabelsAnnotationsValueStartAndLink() {
-    String body = EmailNotifier.body(Alerts.notification(1, Alerts.firing("ratio high")));
+    String body =
+        EmailNotifier.body(
+            Alerts.notification(1, Alerts.firing("ratio high")),
+            new Links("https://grafana.example.org/", null));
 
     assertThat(body)
         .contains("  service = checkout\n")
         .contains("  summary = ratio high\n")
         .contains("Value: 0.2\n")
         .contains("Starts at: 2024-05-01T12:00:10Z\n")
-        .contains("Source: http://localhost:8890/api/v2/alerts?fingerprint=0123456789abcdef");
+        .contains("Alert: http://localhost:8890/api/v2/alerts?fingerprint=0123456789abcdef")
+        .contains(
+            "Grafana: https://grafana.example.org/d/vigil-golden-signals/vigil-golden-signals?"
+                + "var-cluster=c1&var-namespace=shop&var-service=checkout&from=");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.vigil.alerting.Secret;
 import io.vigil.alerting.notify.Alerts;
 import io.vigil.alerting.notify.Backoff;
 import io.vigil.alerting.notify.DeliveryWorker;
+import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
 import io.vigil.alerting.notify.NotificationLog;
@@ -26,7 +27,7 @@ class SlackNotifierIT {
   private static SlackNotifier notifier(SlackSink sink) {
     SlackConfig config =
         new SlackConfig(true, Secret.of(sink.webhookUrl()), "#alerts", "vigil", null, null);
-    return new SlackNotifier(config, SlackNotifier.defaultHttpClient());
+    return new SlackNotifier(config, SlackNotifier.defaultHttpClient(), Links.none());
   }
 
   private static Notification alert(String summary) {
@@ -42,8 +43,9 @@ class SlackNotifierIT {
         .satisfies(
             post -> {
               assertThat(post.text()).contains("HighErrorRatio").contains("checkout");
-              assertThat(post.json().at("/attachments/0/text").asText())
-                  .isEqualTo("*Summary:* checkout error ratio is \"0.2\"\nsee runbook");
+              assertThat(post.json().at("/attachments/0/blocks/0/text/text").asText())
+                  .isEqualTo(
+                      "*[FIRING] HighErrorRatio*\n*Summary:* checkout error ratio is \"0.2\"\nsee runbook");
               assertThat(post.json().at("/channel").asText()).isEqualTo("#alerts");
             });
   }
