@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.vigil.alerting.route.AlertmanagerConfig;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.RuleLoader;
+import io.vigil.alerting.rules.RuleTests;
 import io.vigil.model.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "rules",
     mixinStandardHelpOptions = true,
-    description = "Validate alert rule files and Alertmanager-format routing files.",
-    subcommands = {RulesCommand.Check.class})
+    description =
+        "Validate alert rule files and Alertmanager-format routing files; run rule tests.",
+    subcommands = {RulesCommand.Check.class, RulesCommand.Test.class})
 final class RulesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -96,6 +98,52 @@ final class RulesCommand implements Runnable {
       } catch (IOException e) {
         throw new ConfigException(file.toString(), "cannot read: " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * {@code vigil rules test F…}: runs rule unit tests (input series over time → expected alerts),
+   * like {@code promtool test rules}. Exits 0 when every test passes, 1 when one fails, 2 when a
+   * file is invalid.
+   */
+  @Command(
+      name = "test",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Run rule unit tests: input series over time, expected alerts at given times.",
+        "Exits 0 when all pass, 1 when any fails, 2 when a file is invalid."
+      })
+  static final class Test implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Test files.")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+      int failed = 0;
+      boolean invalid = false;
+      for (Path file : files) {
+        try {
+          RuleTests.Result result = RuleTests.run(file);
+          if (result.failures().isEmpty()) {
+            System.out.println(
+                file + ": SUCCESS, " + result.tests() + (result.tests() == 1 ? " test" : " tests"));
+          } else {
+            failed += result.failures().size();
+            for (RuleTests.Failure f : result.failures()) {
+              System.err.println("FAILED: " + file + ": " + f.message());
+            }
+          }
+        } catch (ConfigException | IllegalArgumentException e) {
+          invalid = true;
+          String message = e.getMessage();
+          System.err.println(
+              "FAILED: " + (message.startsWith(file.toString()) ? "" : file + ": ") + message);
+        }
+      }
+      if (invalid) {
+        return Vigil.EXIT_USAGE;
+      }
+      return failed == 0 ? Vigil.EXIT_OK : Vigil.EXIT_FAILURE;
     }
   }
 }

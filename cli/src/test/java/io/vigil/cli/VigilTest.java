@@ -116,4 +116,31 @@ class VigilTest {
         .contains("errors.ration")
         .contains("FAILED: " + other + ": neither a rule file");
   }
+
+  @Test
+  void runsTheShippedRuleTests() {
+    Path tests = Path.of("..", "config", "rules", "tests", "examples.test.yaml");
+
+    assertThat(Vigil.execute("rules", "test", tests.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("examples.test.yaml: SUCCESS, 2 tests");
+  }
+
+  @Test
+  void aFailingRuleTestExitsOneAndSaysWhatFired(@TempDir Path dir) throws Exception {
+    Files.writeString(
+        dir.resolve("rules.yaml"),
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: errors.ratio > 0.05\n");
+    Path tests =
+        Files.writeString(
+            dir.resolve("a.test.yaml"),
+            "rule_files: [rules.yaml]\ntests:\n- input_series:\n  - series: 'errors.ratio{s=\"x\"}'\n"
+                + "    values: '1'\n  alert_rule_test:\n  - eval_time: 0s\n    alertname: A\n"
+                + "    exp_alerts: []\n");
+
+    assertThat(Vigil.execute("rules", "test", tests.toString())).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains(
+            "FAILED: " + tests + ": test 1, eval_time 0s, A: expected firing [], got [{s=x}]");
+  }
 }
