@@ -73,49 +73,26 @@ public final class AlertingTopology {
     Deserializer<GoldenSignal> signalReader = JsonSerde.of(GoldenSignal.class).deserializer();
     Deserializer<PipelineRun> runReader = JsonSerde.of(PipelineRun.class).deserializer();
 
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(SIGNALS_STORE),
-            Serdes.String(),
-            JsonSerde.of(AlertState.class)));
-    KStream<String, Object> signals =
-        builder.stream(
-                Topics.SIGNALS_LIVE,
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("signals-source"))
-            .process(
-                () ->
-                    new EvaluateProcessor(
-                        evaluator,
-                        Topics.SIGNALS_LIVE,
-                        SIGNALS_STORE,
-                        "invalid_signal",
-                        value -> Samples.of(signalReader.deserialize(Topics.SIGNALS_LIVE, value)),
-                        counters),
-                Named.as("signals-evaluate"),
-                SIGNALS_STORE);
     KStream<String, AlertTransition> fromSignals =
-        DeadLetterRoute.route(signals, "signals", AlertTransition.class);
-
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(PIPELINES_STORE),
-            Serdes.String(),
-            JsonSerde.of(AlertState.class)));
-    KStream<String, Object> pipelines =
-        builder.stream(
-                Topics.PIPELINE_RUNS,
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("pipelines-source"))
-            .process(
-                () ->
-                    new EvaluateProcessor(
-                        evaluator,
-                        Topics.PIPELINE_RUNS,
-                        PIPELINES_STORE,
-                        "invalid_pipeline_run",
-                        value -> Samples.of(runReader.deserialize(Topics.PIPELINE_RUNS, value)),
-                        counters),
-                Named.as("pipelines-evaluate"),
-                PIPELINES_STORE);
+        evaluate(
+            builder,
+            "signals",
+            Topics.SIGNALS_LIVE,
+            SIGNALS_STORE,
+            "invalid_signal",
+            value -> Samples.of(signalReader.deserialize(Topics.SIGNALS_LIVE, value)),
+            evaluator,
+            counters);
+    KStream<String, AlertTransition> fromPipelines =
+        evaluate(
+            builder,
+            "pipelines",
+            Topics.PIPELINE_RUNS,
+            PIPELINES_STORE,
+            "invalid_pipeline_run",
+            value -> Samples.of(runReader.deserialize(Topics.PIPELINE_RUNS, value)),
+            evaluator,
+            counters);
     KStream<String, Object> external =
         builder.stream(
                 Topics.ALERTS_EXTERNAL,
@@ -124,9 +101,7 @@ public final class AlertingTopology {
                 () -> new ExternalAlertsProcessor(metrics::rejected), Named.as("external-read"));
     KStream<String, AlertTransition> transitions =
         fromSignals
-            .merge(
-                DeadLetterRoute.route(pipelines, "pipelines", AlertTransition.class),
-                Named.as("evaluated"))
+            .merge(fromPipelines, Named.as("evaluated"))
             .merge(
                 DeadLetterRoute.route(external, "external", AlertTransition.class),
                 Named.as("transitions"));
@@ -158,5 +133,34 @@ public final class AlertingTopology {
             Produced.with(Serdes.String(), JsonSerde.of(Notification.class))
                 .withName("notifications-sink"));
     return builder.build();
+  }
+
+  /**
+   * Evaluates the rules on {@code topic}, read by {@code reader}, with its state in {@code store};
+   * unreadable records go to the DLQ as {@code invalidReason}. Processor names start with {@code
+   * name}.
+   */
+  private static KStream<String, AlertTransition> evaluate(
+      StreamsBuilder builder,
+      String name,
+      String topic,
+      String store,
+      String invalidReason,
+      EvaluateProcessor.SampleReader reader,
+      AlertEvaluator evaluator,
+      EvaluateProcessor.Counters counters) {
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(store), Serdes.String(), JsonSerde.of(AlertState.class)));
+    KStream<String, Object> evaluated =
+        builder.stream(
+                topic,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
+            .process(
+                () ->
+                    new EvaluateProcessor(evaluator, topic, store, invalidReason, reader, counters),
+                Named.as(name + "-evaluate"),
+                store);
+    return DeadLetterRoute.route(evaluated, name, AlertTransition.class);
   }
 }

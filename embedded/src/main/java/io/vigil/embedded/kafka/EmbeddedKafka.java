@@ -75,6 +75,30 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be 0..65535, was " + port);
     }
+    // A random port is found free, then bound: in between, another process's outgoing
+    // connection can take it as its local port. Then a new pick is all it takes.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(port);
+      } catch (IllegalStateException e) {
+        if (port != 0 || attempt >= 3 || !causedByBindFailure(e)) {
+          throw e;
+        }
+        LOG.warn("random port was taken before Kafka bound it; trying another ({})", attempt);
+      }
+    }
+  }
+
+  private static boolean causedByBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static EmbeddedKafka startOnce(int port) {
     long started = System.nanoTime();
     Path baseDirectory;
     try {
