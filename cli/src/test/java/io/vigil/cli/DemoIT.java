@@ -39,6 +39,9 @@ class DemoIT {
         .contains("Slack  <- [FIRING:1] HighErrorRatio checkout")
         .contains("Email  <- to oncall@shop.example: \"[FIRING:1] HighErrorRatio")
         .contains("The incident was detected and reached Slack and email.")
+        .contains("silence                       PipelineOverdue muted for 1 h")
+        .containsPattern("silences \\(alerting API\\) +1 active")
+        .contains("alertname=\"PipelineOverdue\" by vigil demo: run 5 is a known long backfill")
         .containsPattern("metrics-vigil\\.signals-default +[1-9][0-9,]* documents")
         .containsPattern("vigil-alerts \\(current state\\) +[1-9][0-9,]* documents")
         .doesNotContain("HighErrorRatio catalog");

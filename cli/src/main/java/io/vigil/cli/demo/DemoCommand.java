@@ -177,6 +177,7 @@ public final class DemoCommand implements Callable<Integer> {
                               io.vigil.alerting.AlertingConfig.class),
                           registry));
               progress.alerting(service);
+              DemoSilence.create(service.adminPort(), out);
               return service;
             } catch (IOException e) {
               throw new UncheckedIOException(e);
@@ -210,7 +211,7 @@ public final class DemoCommand implements Callable<Integer> {
       progress.tick(elapsed(shopStart));
 
       DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
-      summary.print(progress, dir, seconds(t0));
+      summary.print(progress, dir, seconds(t0), alerting.adminPort());
       return progress.sawFiringEverywhere() ? 0 : 1;
     }
   }

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** The demo's closing summary: what went through, read back from Elasticsearch. */
 final class DemoSummary {
@@ -23,7 +24,7 @@ final class DemoSummary {
     this.elasticsearchUrl = elasticsearchUrl;
   }
 
-  void print(DemoProgress progress, Path dir, double seconds) {
+  void print(DemoProgress progress, Path dir, double seconds, int alertingPort) {
     refresh();
     out.println();
     out.println("Summary");
@@ -40,6 +41,9 @@ final class DemoSummary {
     out.printf("  alerts fired                  %,d  (alerting)%n", progress.alertsFired());
     out.printf(
         "  Slack messages / emails       %d / %d%n", progress.slackPosts(), progress.emails());
+    List<String> silences = DemoSilence.active(alertingPort);
+    out.printf("  silences (alerting API)       %d active%n", silences.size());
+    silences.forEach(line -> out.println("    " + line));
     out.println("  in Elasticsearch (" + elasticsearchUrl + "):");
     out.printf(
         "    metrics-vigil.signals-default  %s documents%n",
