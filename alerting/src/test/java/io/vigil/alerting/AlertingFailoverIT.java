@@ -117,8 +117,6 @@ class AlertingFailoverIT {
               overrides:
                 session.timeout.ms: 6000
                 heartbeat.interval.ms: 1000
-                consumer.session.timeout.ms: 6000
-                consumer.heartbeat.interval.ms: 1000
             rule_files: ['%s']
             alertmanager_config: '%s'
             elasticsearch: {url: 'http://127.0.0.1:%d'}

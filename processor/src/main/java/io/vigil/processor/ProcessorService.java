@@ -184,7 +184,9 @@ public final class ProcessorService implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (!streams.close(CLOSE_TIMEOUT)) {
+    // Leaving the group hands the tasks to the other instances at once (a rolling restart);
+    // staying would hold them until the session times out.
+    if (!streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true))) {
       LOG.warn("processor streams did not stop within {}", CLOSE_TIMEOUT);
     }
     dlqProducer.close(Duration.ofSeconds(5));
