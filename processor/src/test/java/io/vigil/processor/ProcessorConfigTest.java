@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,7 @@ class ProcessorConfigTest {
         """
         kafka:
           bootstrap_servers: ${KAFKA:-localhost:9092}
-          overrides: {commit.interval.ms: "1000"}
+          overrides: {commit.interval.ms: "1000", session.timeout.ms: "30000"}
         application_id: vigil-processor-eu
         state_dir: /var/lib/vigil
         window: 1m
@@ -64,6 +65,12 @@ class ProcessorConfigTest {
     // User overrides win over Vigil's own settings.
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo("1000");
+    assertThat(
+            new StreamsConfig(config.streamsProperties())
+                .getMainConsumerConfigs("g", "c", 0)
+                .get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))
+        .as("what the stream thread's consumer gets")
+        .isEqualTo("30000");
   }
 
   @Test
@@ -73,6 +80,7 @@ class ProcessorConfigTest {
     assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
         .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
     assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
+    assertThat(props.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10_000);
     assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("vigil-processor");
     assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("127.0.0.1:9092");
     assertThat(props.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
