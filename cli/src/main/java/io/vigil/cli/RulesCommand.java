@@ -57,9 +57,7 @@ final class RulesCommand implements Runnable {
           out.println(file + ": " + check(file));
         } catch (ConfigException | IllegalArgumentException e) {
           failures++;
-          String message = e.getMessage();
-          err.println(
-              "FAILED: " + (message.startsWith(file.toString()) ? "" : file + ": ") + message);
+          printInvalid(err, file, e);
         }
       }
       return failures == 0 ? Vigil.EXIT_OK : Vigil.EXIT_USAGE;
@@ -135,9 +133,7 @@ final class RulesCommand implements Runnable {
           }
         } catch (ConfigException | IllegalArgumentException e) {
           invalid = true;
-          String message = e.getMessage();
-          System.err.println(
-              "FAILED: " + (message.startsWith(file.toString()) ? "" : file + ": ") + message);
+          printInvalid(System.err, file, e);
         }
       }
       if (invalid) {
@@ -145,5 +141,11 @@ final class RulesCommand implements Runnable {
       }
       return failed == 0 ? Vigil.EXIT_OK : Vigil.EXIT_FAILURE;
     }
+  }
+
+  /** {@code FAILED: <file>: <message>}, the file named once even when the message names it. */
+  static void printInvalid(PrintStream err, Path file, RuntimeException e) {
+    String message = e.getMessage();
+    err.println("FAILED: " + (message.startsWith(file.toString()) ? "" : file + ": ") + message);
   }
 }

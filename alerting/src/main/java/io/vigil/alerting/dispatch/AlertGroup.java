@@ -39,14 +39,14 @@ public record AlertGroup(
     notifiedFiring = notifiedFiring == null ? List.of() : List.copyOf(notifiedFiring);
   }
 
-  AlertGroup withAlerts(Map<String, AlertTransition> newAlerts, long newNextFlushAt) {
+  AlertGroup withAlerts(Map<String, AlertTransition> newAlerts) {
     return new AlertGroup(
         key,
         receiver,
         routeId,
         labels,
         newAlerts,
-        newNextFlushAt,
+        nextFlushAt,
         notifiedFiring,
         notifiedAt,
         version);

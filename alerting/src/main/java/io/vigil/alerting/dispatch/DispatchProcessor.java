@@ -4,10 +4,11 @@ import io.vigil.alerting.notify.Notification;
 import io.vigil.model.alert.AlertTransition;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -30,6 +31,7 @@ public final class DispatchProcessor implements Processor<String, Routed, String
   private final Duration tick;
   private ProcessorContext<String, Notification> context;
   private KeyValueStore<String, AlertGroup> groups;
+  private final Map<String, Long> nextFlush = new HashMap<>();
 
   /**
    * A processor flushing through {@code dispatcher}, asking {@code muted} (silences, inhibition) at
@@ -46,6 +48,11 @@ public final class DispatchProcessor implements Processor<String, Routed, String
   public void init(ProcessorContext<String, Notification> context) {
     this.context = context;
     this.groups = context.getStateStore(STORE);
+    // The store holds serialized groups: the tick reads when each is due from this index (built
+    // once from the restored store, kept with every write) instead of decoding every group.
+    try (KeyValueIterator<String, AlertGroup> all = groups.all()) {
+      all.forEachRemaining(kv -> nextFlush.put(kv.key, kv.value.nextFlushAt()));
+    }
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::flushDue);
   }
 
@@ -58,35 +65,44 @@ public final class DispatchProcessor implements Processor<String, Routed, String
     if (group.nextFlushAt() <= now) {
       flush(group, now, muted.get());
     } else {
-      groups.put(record.key(), group);
+      put(group);
     }
   }
 
   private void flushDue(long now) {
-    List<AlertGroup> due = new ArrayList<>();
-    try (KeyValueIterator<String, AlertGroup> all = groups.all()) {
-      while (all.hasNext()) {
-        KeyValue<String, AlertGroup> next = all.next();
-        if (next.value.nextFlushAt() <= now) {
-          due.add(next.value);
-        }
-      }
-    }
+    List<String> due = new ArrayList<>();
+    nextFlush.forEach(
+        (key, at) -> {
+          if (at <= now) {
+            due.add(key);
+          }
+        });
     if (due.isEmpty()) {
       return;
     }
     Predicate<AlertTransition> mutes = muted.get();
-    for (AlertGroup group : due) {
-      flush(group, now, mutes);
+    for (String key : due) {
+      AlertGroup group = groups.get(key);
+      if (group == null) {
+        nextFlush.remove(key);
+      } else {
+        flush(group, now, mutes);
+      }
     }
+  }
+
+  private void put(AlertGroup group) {
+    groups.put(group.key(), group);
+    nextFlush.put(group.key(), group.nextFlushAt());
   }
 
   private void flush(AlertGroup group, long now, Predicate<AlertTransition> mutes) {
     Dispatcher.Flush flush = dispatcher.flush(group, now, mutes);
     if (flush.group() == null) {
       groups.delete(group.key());
+      nextFlush.remove(group.key());
     } else {
-      groups.put(group.key(), flush.group());
+      put(flush.group());
     }
     if (flush.notification() != null) {
       context.forward(new Record<>(group.key(), flush.notification(), now));

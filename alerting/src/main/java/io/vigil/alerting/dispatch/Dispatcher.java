@@ -111,7 +111,7 @@ public final class Dispatcher {
       return group;
     }
     alerts.put(alert.fingerprint(), alert);
-    return group.withAlerts(alerts, group.nextFlushAt());
+    return group.withAlerts(alerts);
   }
 
   /** What a flush did: the group afterwards (null: removed) and the notification, if any. */

@@ -68,12 +68,6 @@ public record Notification(
     return firing > 0 ? "[FIRING:" + firing + "]" : "[RESOLVED]";
   }
 
-  /** Whether any alert fires. */
-  @JsonIgnore
-  public boolean isFiring() {
-    return !firing().isEmpty();
-  }
-
   /** The labels every alert shares (Alertmanager's {@code CommonLabels}). */
   @JsonIgnore
   public Map<String, String> commonLabels() {

@@ -79,11 +79,6 @@ public final class AlertEvaluator {
     return rule + '\u0000' + series;
   }
 
-  /** The rules, in file order. */
-  public List<AlertRule> rules() {
-    return rules;
-  }
-
   /** As {@link #evaluate(Sample, States, Instant)}, the sample arriving at its own time. */
   public List<AlertTransition> evaluate(Sample sample, States states) {
     return evaluate(sample, states, sample.time());
