@@ -117,7 +117,7 @@ public final class SkeletonBench {
       try (CollectorService collector =
               CollectorService.start(
                   load(
-                      "kafka: {bootstrap_servers: '%s'}\notlp: {http: {host: 127.0.0.1, port: 0}}\nadmin: {host: 127.0.0.1, port: 0}\n"
+                      "kafka: {bootstrap_servers: '%s'}\notlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}\nadmin: {host: 127.0.0.1, port: 0}\n"
                           .formatted(bootstrap),
                       CollectorConfig.class),
                   registry);

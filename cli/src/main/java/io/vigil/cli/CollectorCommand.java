@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "collector",
     mixinStandardHelpOptions = true,
-    description = "Run the collector: OTLP/HTTP receiver shipping to Kafka.")
+    description = "Run the collector: OTLP/gRPC, OTLP/HTTP and OpenLineage into Kafka.")
 final class CollectorCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--config"},
@@ -26,8 +26,8 @@ final class CollectorCommand implements Callable<Integer> {
       CollectorService service =
           runner.add(CollectorService.start(file.collector(), PrometheusRegistry.defaultRegistry));
       System.out.printf(
-          "vigil collector: OTLP/HTTP on :%d, admin on :%d%n",
-          service.otlpHttpPort(), service.adminPort());
+          "vigil collector: OTLP/gRPC on :%d, OTLP/HTTP on :%d, admin on :%d%n",
+          service.otlpGrpcPort(), service.otlpHttpPort(), service.adminPort());
       runner.awaitShutdown();
     }
     return Vigil.EXIT_OK;

@@ -39,8 +39,9 @@ final class StandaloneCommand implements Callable<Integer> {
       ProcessorService processor = runner.add(ProcessorService.start(file.processor(), registry));
       AlertingService alerting = runner.add(AlertingService.start(file.alerting(), registry));
       System.out.printf(
-          "vigil standalone: OTLP/HTTP on :%d; admin on :%d (collector), :%d (processor),"
-              + " :%d (alerting)%n",
+          "vigil standalone: OTLP/gRPC on :%d, OTLP/HTTP on :%d; admin on :%d (collector),"
+              + " :%d (processor), :%d (alerting)%n",
+          collector.otlpGrpcPort(),
           collector.otlpHttpPort(),
           collector.adminPort(),
           processor.adminPort(),

@@ -256,7 +256,7 @@ class EndToEndIT {
               load(
                   """
                   kafka: {bootstrap_servers: %s}
-                  otlp: {http: {host: 127.0.0.1, port: 0}}
+                  otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
                   admin: {host: 127.0.0.1, port: 0}
                   """
                       .formatted(bootstrap),

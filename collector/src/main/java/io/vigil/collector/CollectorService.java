@@ -1,34 +1,54 @@
 package io.vigil.collector;
 
+import com.linecorp.armeria.server.HttpService;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ingress.Ingress;
+import io.vigil.collector.ingress.Listener;
+import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
-import io.vigil.collector.otlp.OtlpHttpReceiver;
+import io.vigil.collector.lineage.LineageEvents;
+import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.collector.otlp.OtlpReceivers;
+import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.otlp.OtlpSignal;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running collector: creates the {@code otlp_*} topics, then starts the Kafka shipper, the
- * OTLP/HTTP receiver and the admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}
- * with checks {@code kafka} and {@code otlp_http}).
+ * The running collector: creates its topics, then starts the Kafka probe and shipper, the ingress
+ * with the OTLP/gRPC and OTLP/HTTP (+ OpenLineage) receivers, and the admin endpoint ({@code
+ * /metrics}, {@code /healthz}, {@code /readyz} with checks {@code kafka} and {@code ingress}).
  */
 public final class CollectorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
 
+  private final KafkaProbe probe;
   private final KafkaShipper shipper;
-  private final OtlpHttpReceiver receiver;
+  private final Ingress ingress;
+  private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
-  private CollectorService(KafkaShipper shipper, OtlpHttpReceiver receiver, AdminServer admin) {
+  private CollectorService(
+      KafkaProbe probe,
+      KafkaShipper shipper,
+      Ingress ingress,
+      ReceiverMetrics metrics,
+      AdminServer admin) {
+    this.probe = probe;
     this.shipper = shipper;
-    this.receiver = receiver;
+    this.ingress = ingress;
+    this.metrics = metrics;
     this.admin = admin;
   }
 
@@ -36,45 +56,87 @@ public final class CollectorService implements AutoCloseable {
    * Starts the collector. Its metrics go to {@code registry}, which other services in the same
    * process may share (names start with {@code vigil_collector_}).
    *
-   * @throws IOException when a port cannot be bound
+   * @throws IOException when a port cannot be bound (the message names it)
    * @throws IllegalStateException when the topics cannot be created (Kafka unreachable)
    */
   public static CollectorService start(CollectorConfig config, PrometheusRegistry registry)
       throws IOException {
-    OtlpHttpSettings http = config.otlp().http();
+    OtlpSettings otlp = config.otlp();
+    OtlpHttpSettings http = otlp.http();
     TopicInitializer.ensureTopics(
         config.kafka(),
         Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS, Topics.LINEAGE),
         Map.of());
-    KafkaShipper shipper = KafkaShipper.create(config.kafka(), http.requestTimeout(), registry);
-    OtlpHttpReceiver receiver = null;
+    Duration sendTimeout = max(http.requestTimeout(), otlp.grpc().requestTimeout());
+    KafkaProbe probe = KafkaProbe.start(config.kafka(), registry);
+    KafkaShipper shipper = KafkaShipper.create(config.kafka(), sendTimeout, probe, registry);
+    List<String> signals = new ArrayList<>();
+    for (OtlpSignal signal : OtlpSignal.values()) {
+      signals.add(signal.label());
+    }
+    signals.add(LineageService.SIGNAL);
+    ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
+    List<Listener> listeners = new ArrayList<>();
+    if (otlp.grpc().enabled()) {
+      listeners.add(OtlpReceivers.grpc(otlp.grpc(), shipper, metrics));
+    }
+    if (http.enabled()) {
+      Map<String, HttpService> lineage =
+          Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), shipper, metrics));
+      listeners.add(OtlpReceivers.http(http, shipper, metrics, lineage));
+    }
+    Ingress ingress = null;
     try {
-      if (http.enabled()) {
-        receiver = OtlpHttpReceiver.start(http, shipper, shipper, registry);
-      }
-      OtlpHttpReceiver listening = receiver;
+      // In-flight requests may wait for Kafka as long as the send timeout; give them that.
+      ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
+      Ingress serving = ingress;
       AdminServer admin =
           AdminServer.start(config.admin().host(), config.adminPort(), registry)
-              .readiness("kafka", shipper::isReady)
-              .readiness("otlp_http", () -> listening == null || listening.isListening());
+              .readiness("kafka", probe::isReachable)
+              .readiness("ingress", serving::isServing);
+      CollectorService service = new CollectorService(probe, shipper, ingress, metrics, admin);
       LOG.info(
-          "collector started: OTLP/HTTP {}, admin on port {}, Kafka {}",
-          receiver == null ? "disabled" : "on port " + receiver.port(),
+          "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
+          service.portText(OtlpReceivers.GRPC),
+          service.portText(OtlpReceivers.HTTP),
           admin.port(),
           config.kafka().bootstrapServers());
-      return new CollectorService(shipper, receiver, admin);
+      return service;
     } catch (IOException | RuntimeException e) {
-      if (receiver != null) {
-        receiver.close();
+      if (ingress != null) {
+        ingress.close();
       }
       shipper.close();
+      probe.close();
       throw e;
+    }
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private String portText(String listener) {
+    int port = port(listener);
+    return port < 0 ? "disabled" : "on port " + port;
+  }
+
+  private int port(String listener) {
+    try {
+      return ingress.port(listener);
+    } catch (IllegalArgumentException disabled) {
+      return -1;
     }
   }
 
   /** The OTLP/HTTP port actually bound, or -1 when {@code otlp.http.enabled} is false. */
   public int otlpHttpPort() {
-    return receiver == null ? -1 : receiver.port();
+    return port(OtlpReceivers.HTTP);
+  }
+
+  /** The OTLP/gRPC port actually bound, or -1 when {@code otlp.grpc.enabled} is false. */
+  public int otlpGrpcPort() {
+    return port(OtlpReceivers.GRPC);
   }
 
   /** The admin port actually bound. */
@@ -84,29 +146,28 @@ public final class CollectorService implements AutoCloseable {
 
   /** Metric data points accepted (stored in Kafka) so far. */
   public long dataPointsAccepted() {
-    return receiver == null ? 0 : receiver.accepted(OtlpSignal.METRICS);
+    return metrics.acceptedItems(OtlpSignal.METRICS.label());
   }
 
   /** OpenLineage events accepted (stored in Kafka) so far. */
   public long lineageEventsAccepted() {
-    return receiver == null ? 0 : receiver.acceptedLineageEvents();
+    return metrics.acceptedItems(LineageService.SIGNAL);
   }
 
   /** Requests refused so far, for any reason. */
   public long requestsRejected() {
-    return receiver == null ? 0 : receiver.rejected();
+    return metrics.rejectedRequests();
   }
 
   /**
-   * Stops the OTLP/HTTP receiver (letting requests in flight finish), then flushes and closes the
-   * producer, then the admin endpoint.
+   * Stops the ingress (letting requests in flight finish), then flushes and closes the producer,
+   * then the probe and the admin endpoint.
    */
   @Override
   public void close() {
-    if (receiver != null) {
-      receiver.close();
-    }
+    ingress.close();
     shipper.close();
+    probe.close();
     admin.close();
   }
 }

@@ -3,6 +3,7 @@ package io.vigil.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.embedded.junit.WithKafka;
@@ -38,7 +39,8 @@ class CollectorServiceIT {
     CollectorConfig config =
         new CollectorConfig(
             KafkaSettings.of(kafka.bootstrapServers()),
-            new OtlpSettings(OtlpHttpSettings.of("127.0.0.1", 0)),
+            new OtlpSettings(
+                OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             new AdminSettings("127.0.0.1", 0));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());
@@ -66,7 +68,8 @@ class CollectorServiceIT {
       assertThat(collector.requestsRejected()).isZero();
       assertThat(get(collector.adminPort(), "/metrics").body())
           .contains("vigil_collector_received_data_points_total{signal=\"metrics\"} 10.0")
-          .contains("vigil_collector_requests_total{signal=\"metrics\",status=\"200\"} 1.0")
+          .contains(
+              "vigil_collector_requests_total{signal=\"metrics\",status=\"200\",transport=\"http\"} 1.0")
           .contains("vigil_collector_kafka_send_errors_total 0.0");
     }
   }

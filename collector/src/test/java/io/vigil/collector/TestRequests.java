@@ -1,6 +1,8 @@
 package io.vigil.collector;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -18,6 +20,8 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.vigil.collector.sink.SinkRecord;
+import io.vigil.model.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -93,6 +97,20 @@ public final class TestRequests {
   }
 
   /** A test resource's bytes, e.g. {@code fixtures/otlp/metrics.json}. */
+  /** The export request a sink record of an {@code otlp_*} topic holds. */
+  public static Message parse(SinkRecord record) {
+    try {
+      return switch (record.topic()) {
+        case Topics.OTLP_METRICS -> ExportMetricsServiceRequest.parseFrom(record.value());
+        case Topics.OTLP_LOGS -> ExportLogsServiceRequest.parseFrom(record.value());
+        case Topics.OTLP_SPANS -> ExportTraceServiceRequest.parseFrom(record.value());
+        default -> throw new IllegalArgumentException("not an OTLP topic: " + record.topic());
+      };
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static byte[] fixture(String path) {
     try (InputStream in =
         Objects.requireNonNull(

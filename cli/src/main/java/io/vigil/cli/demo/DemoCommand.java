@@ -97,7 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
 
       PrometheusRegistry registry = new PrometheusRegistry();
       String collectorYaml =
-          DemoFiles.collector(bootstrap, preferredPort(4318), preferredPort(8888));
+          DemoFiles.collector(
+              bootstrap, preferredPort(4317), preferredPort(4318), preferredPort(8888));
       CollectorService collector =
           stack.add(
               CollectorService.start(

@@ -102,11 +102,14 @@ final class DemoFiles {
         .formatted(slackUrl, smtpHost, smtpPort);
   }
 
-  static String collector(String bootstrap, int otlpPort, int adminPort) {
+  static String collector(String bootstrap, int grpcPort, int httpPort, int adminPort) {
     return """
           kafka:
             bootstrap_servers: %s
           otlp:
+            grpc:
+              host: 127.0.0.1
+              port: %d
             http:
               host: 127.0.0.1
               port: %d
@@ -114,7 +117,7 @@ final class DemoFiles {
             host: 127.0.0.1
             port: %d
         """
-        .formatted(bootstrap, otlpPort, adminPort);
+        .formatted(bootstrap, grpcPort, httpPort, adminPort);
   }
 
   static String processor(String bootstrap, Path stateDir, int adminPort) {

@@ -12,8 +12,9 @@ import java.time.Duration;
  * @param port bind port; default 4318, 0 picks a free one
  * @param maxBodyBytes largest request body accepted, compressed and after decompression; default 16
  *     MiB. Larger bodies get 413
- * @param requestTimeout how long a request may wait for Kafka to acknowledge it before the sender
- *     gets 503; default 10s
+ * @param requestTimeout how long a request may take from its headers to its answer, reading the
+ *     body and waiting for Kafka included: a sender still sending its body then gets 408, one whose
+ *     data Kafka did not acknowledge 503; default 10s
  */
 public record OtlpHttpSettings(
     @JsonProperty("enabled") Boolean enabled,
@@ -41,26 +42,32 @@ public record OtlpHttpSettings(
     if (host == null) {
       host = "0.0.0.0";
     }
-    if (host.isBlank()) {
-      throw new ConfigException(PREFIX + "host", host, "must not be empty");
-    }
     if (port == null) {
       port = DEFAULT_PORT;
-    }
-    if (port < 0 || port > 65535) {
-      throw new ConfigException(PREFIX + "port", port, "must be in 0..65535");
     }
     if (maxBodyBytes == null) {
       maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     }
-    if (maxBodyBytes < 1) {
-      throw new ConfigException(PREFIX + "max_body_bytes", maxBodyBytes, "must be >= 1");
-    }
     if (requestTimeout == null) {
       requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     }
+    check(PREFIX, host, port, maxBodyBytes, requestTimeout);
+  }
+
+  /** The range checks both OTLP receivers' settings share; {@code prefix} ends with a dot. */
+  static void check(
+      String prefix, String host, int port, int maxBodyBytes, Duration requestTimeout) {
+    if (host.isBlank()) {
+      throw new ConfigException(prefix + "host", host, "must not be empty");
+    }
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(prefix + "port", port, "must be in 0..65535");
+    }
+    if (maxBodyBytes < 1) {
+      throw new ConfigException(prefix + "max_body_bytes", maxBodyBytes, "must be >= 1");
+    }
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-      throw new ConfigException(PREFIX + "request_timeout", requestTimeout, "must be > 0");
+      throw new ConfigException(prefix + "request_timeout", requestTimeout, "must be > 0");
     }
   }
 

@@ -3,15 +3,20 @@ package io.vigil.collector.otlp;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * The OTLP receivers ({@code otlp} in the collector's configuration). Only OTLP/HTTP exists so far;
- * OTLP/gRPC will sit next to it as {@code grpc}.
+ * The OTLP receivers ({@code otlp} in the collector's configuration).
  *
- * @param http the OTLP/HTTP receiver; defaults as {@link OtlpHttpSettings#defaults()}
+ * @param grpc the OTLP/gRPC receiver; defaults as {@link OtlpGrpcSettings#defaults()}
+ * @param http the OTLP/HTTP receiver (and OpenLineage); defaults as {@link
+ *     OtlpHttpSettings#defaults()}
  */
-public record OtlpSettings(@JsonProperty("http") OtlpHttpSettings http) {
+public record OtlpSettings(
+    @JsonProperty("grpc") OtlpGrpcSettings grpc, @JsonProperty("http") OtlpHttpSettings http) {
 
   /** Applies defaults. */
   public OtlpSettings {
+    if (grpc == null) {
+      grpc = OtlpGrpcSettings.defaults();
+    }
     if (http == null) {
       http = OtlpHttpSettings.defaults();
     }
@@ -19,6 +24,6 @@ public record OtlpSettings(@JsonProperty("http") OtlpHttpSettings http) {
 
   /** Every value defaulted. */
   public static OtlpSettings defaults() {
-    return new OtlpSettings(null);
+    return new OtlpSettings(null, null);
   }
 }

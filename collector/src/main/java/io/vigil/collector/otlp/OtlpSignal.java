@@ -15,6 +15,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.vigil.model.Topics;
 
 /**
  * The three OTLP signals: their OTLP/HTTP path, the label used in metrics, and how to decode and
@@ -112,6 +113,25 @@ public enum OtlpSignal {
   /** The OTLP/HTTP path, e.g. {@code /v1/metrics}. */
   public String path() {
     return path;
+  }
+
+  /**
+   * The OTLP/gRPC method path, e.g. {@code
+   * /opentelemetry.proto.collector.metrics.v1.MetricsService/Export}.
+   */
+  public String grpcPath() {
+    return "/"
+        + emptyRequest.getDescriptorForType().getFile().getServices().get(0).getFullName()
+        + "/Export";
+  }
+
+  /** The Kafka topic this signal's records go to. */
+  public String topic() {
+    return switch (this) {
+      case METRICS -> Topics.OTLP_METRICS;
+      case LOGS -> Topics.OTLP_LOGS;
+      case TRACES -> Topics.OTLP_SPANS;
+    };
   }
 
   /** The protobuf message name of the request, e.g. {@code ExportMetricsServiceRequest}. */

@@ -2,6 +2,7 @@ package io.vigil.collector.otlp;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.vigil.collector.ingress.Rejection;
 import io.vigil.model.otlp.OtlpJson;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +17,7 @@ import java.util.zip.ZipException;
  * Turns an OTLP/HTTP request (content type, content encoding, body) into an export request, or into
  * a {@link Rejection} that says what is wrong. No I/O beyond reading the given stream.
  */
-final class RequestDecoder {
+public final class RequestDecoder {
   /** The two OTLP/HTTP encodings; the response uses the request's. */
   enum Encoding {
     PROTOBUF("application/x-protobuf"),
@@ -61,7 +62,8 @@ final class RequestDecoder {
    * @param contentLength the {@code Content-Length} header or null (chunked)
    * @param contentEncoding the {@code Content-Encoding} header or null
    */
-  static byte[] readBody(InputStream in, String contentLength, String contentEncoding, int maxBytes)
+  public static byte[] readBody(
+      InputStream in, String contentLength, String contentEncoding, int maxBytes)
       throws Rejection, IOException {
     boolean gzip = gzip(contentEncoding);
     if (contentLength != null) {
@@ -117,7 +119,7 @@ final class RequestDecoder {
     return request;
   }
 
-  static String mediaType(String contentType) {
+  public static String mediaType(String contentType) {
     if (contentType == null) {
       return "";
     }
@@ -126,7 +128,7 @@ final class RequestDecoder {
     return type.trim().toLowerCase(Locale.ROOT);
   }
 
-  private static boolean gzip(String contentEncoding) throws Rejection {
+  public static boolean gzip(String contentEncoding) throws Rejection {
     if (contentEncoding == null) {
       return false;
     }

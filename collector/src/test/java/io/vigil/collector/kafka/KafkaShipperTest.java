@@ -3,18 +3,17 @@ package io.vigil.collector.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.collector.TestRequests;
-import io.vigil.collector.otlp.OtlpSignal;
-import io.vigil.collector.otlp.SinkException;
+import io.vigil.collector.sink.SinkException;
+import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.kafka.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,85 +23,85 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
+/** The shipper's bookkeeping over Kafka's MockProducer; the real broker is in the ITs. */
 class KafkaShipperTest {
+  private static final List<SinkRecord> TWO =
+      List.of(record("otlp_metrics", "checkout"), record("otlp_metrics", "payments"));
 
   private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {
     return new MockProducer<>(
         autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  @Test
-  void shipsOneRecordPerResourceToTheSignalsTopic() throws Exception {
-    MockProducer<byte[], byte[]> producer = producer(true);
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofSeconds(5), new PrometheusRegistry());
-    ExportMetricsServiceRequest request = TestRequests.metrics(2, "checkout", "payments");
+  private static KafkaShipper shipper(MockProducer<byte[], byte[]> producer, Duration timeout) {
+    return new KafkaShipper(producer, timeout, null, new PrometheusRegistry());
+  }
 
-    shipper.accept(OtlpSignal.METRICS, request);
-
-    assertThat(producer.history()).hasSize(2);
-    assertThat(producer.history()).extracting(ProducerRecord::topic).containsOnly("otlp_metrics");
-    ProducerRecord<byte[], byte[]> second = producer.history().get(1);
-    assertThat(new String(second.key(), StandardCharsets.UTF_8)).isEqualTo("payments");
-    assertThat(ExportMetricsServiceRequest.parseFrom(second.value()).getResourceMetricsList())
-        .containsExactly(request.getResourceMetrics(1));
-    assertThat(shipper.isReady()).isTrue();
+  private static SinkRecord record(String topic, String key) {
+    return new SinkRecord(
+        topic, key.getBytes(StandardCharsets.UTF_8), ("value of " + key).getBytes());
   }
 
   @Test
-  void routesLogsAndTracesToTheirTopics() throws Exception {
+  void sendsEveryRecordToItsTopicWithItsKey() throws Exception {
     MockProducer<byte[], byte[]> producer = producer(true);
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofSeconds(5), new PrometheusRegistry());
 
-    shipper.accept(OtlpSignal.LOGS, TestRequests.logs("a"));
-    shipper.accept(OtlpSignal.TRACES, TestRequests.traces("b"));
+    shipper(producer, Duration.ofSeconds(5))
+        .store(List.of(record("otlp_logs", "a"), record("vigil.lineage", "b")))
+        .get(10, TimeUnit.SECONDS);
 
     assertThat(producer.history())
         .extracting(ProducerRecord::topic)
-        .containsExactly("otlp_logs", "otlp_spans");
+        .containsExactly("otlp_logs", "vigil.lineage");
+    assertThat(new String(producer.history().get(1).key(), StandardCharsets.UTF_8)).isEqualTo("b");
+    assertThat(new String(producer.history().get(1).value(), StandardCharsets.UTF_8))
+        .isEqualTo("value of b");
   }
 
   @Test
-  void waitsForTheAcknowledgementBeforeReturning() throws Exception {
+  void completesOnlyOnceEveryRecordIsAcknowledged() throws Exception {
     MockProducer<byte[], byte[]> producer = producer(false);
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofSeconds(30), new PrometheusRegistry());
 
-    CompletableFuture<Void> accepted = acceptAsync(shipper, TestRequests.metrics(1, "a", "b"));
-    awaitSent(producer, 2);
+    CompletableFuture<Void> stored = shipper(producer, Duration.ofSeconds(30)).store(TWO);
+    assertThat(producer.history()).hasSize(2);
     producer.completeNext();
-    assertThat(accepted).isNotDone();
+    assertThat(stored).isNotDone();
     producer.completeNext();
 
-    accepted.get(10, TimeUnit.SECONDS);
+    stored.get(10, TimeUnit.SECONDS);
   }
 
   @Test
-  void brokerErrorMakesTheRequestRetryableAndFailsReadiness() throws Exception {
-    MockProducer<byte[], byte[]> producer = producer(false);
-    PrometheusRegistry registry = new PrometheusRegistry();
-    KafkaShipper shipper = new KafkaShipper(producer, Duration.ofSeconds(30), registry);
+  void nothingToStoreCompletesAtOnce() {
+    assertThat(shipper(producer(false), Duration.ofSeconds(1)).store(List.of())).isCompleted();
+  }
 
-    CompletableFuture<Void> accepted = acceptAsync(shipper, TestRequests.metrics(1, "a"));
-    awaitSent(producer, 1);
+  @Test
+  void brokerErrorFailsTheBatchAsRetryable() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+    KafkaShipper shipper = shipper(producer, Duration.ofSeconds(30));
+
+    CompletableFuture<Void> stored = shipper.store(TWO);
+    producer.errorNext(new NetworkException("broker went away"));
     producer.errorNext(new NetworkException("broker went away"));
 
-    assertThatThrownBy(() -> accepted.get(10, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> stored.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.retryable()).isTrue())
         .hasMessageContaining("broker went away");
-    assertThat(shipper.sendErrors()).isEqualTo(1);
-    assertThat(shipper.isReady()).isFalse();
+    assertThat(shipper.sendErrors()).as("one failed batch, counted once").isEqualTo(1);
   }
 
   @Test
   void missingAcknowledgementTimesOut() {
     MockProducer<byte[], byte[]> producer = producer(false);
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofMillis(200), new PrometheusRegistry());
+    KafkaShipper shipper = shipper(producer, Duration.ofMillis(200));
 
-    assertThatThrownBy(() -> shipper.accept(OtlpSignal.METRICS, TestRequests.metrics(1, "a")))
+    CompletableFuture<Void> stored = shipper.store(TWO);
+
+    assertThatThrownBy(() -> stored.get(10, TimeUnit.SECONDS))
+        .cause()
         .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.retryable()).isTrue())
         .hasMessage("Kafka did not acknowledge within 200ms");
     assertThat(shipper.sendErrors()).isEqualTo(1);
@@ -112,40 +111,30 @@ class KafkaShipperTest {
   void synchronousSendFailureIsRetryable() {
     MockProducer<byte[], byte[]> producer = producer(true);
     producer.sendException = new org.apache.kafka.common.KafkaException("producer is closed");
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofSeconds(5), new PrometheusRegistry());
 
-    assertThatThrownBy(() -> shipper.accept(OtlpSignal.METRICS, TestRequests.metrics(1, "a")))
+    CompletableFuture<Void> stored = shipper(producer, Duration.ofSeconds(5)).store(TWO);
+
+    assertThatThrownBy(() -> stored.get(10, TimeUnit.SECONDS))
+        .cause()
         .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.retryable()).isTrue())
         .hasMessageContaining("producer is closed");
   }
 
   @Test
-  void recordTooLargeIsNotRetryable() throws Exception {
+  void recordTooLargeIsNotRetryable() {
     MockProducer<byte[], byte[]> producer = producer(false);
-    KafkaShipper shipper =
-        new KafkaShipper(producer, Duration.ofSeconds(30), new PrometheusRegistry());
 
-    CompletableFuture<Void> accepted = acceptAsync(shipper, TestRequests.metrics(1, "a"));
-    awaitSent(producer, 1);
+    CompletableFuture<Void> stored = shipper(producer, Duration.ofSeconds(30)).store(TWO);
     producer.errorNext(new RecordTooLargeException("record is 2 MB"));
 
-    assertThatThrownBy(() -> accepted.get(10, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> stored.get(10, TimeUnit.SECONDS))
         .cause()
         .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.retryable()).isFalse());
   }
 
   @Test
-  void notReadyBeforeAnyMetricsWentThrough() throws Exception {
-    KafkaShipper shipper =
-        new KafkaShipper(producer(true), Duration.ofSeconds(5), new PrometheusRegistry());
-    assertThat(shipper.isReady()).isFalse();
-
-    shipper.accept(OtlpSignal.LOGS, TestRequests.logs("a"));
-    assertThat(shipper.isReady()).isFalse();
-
-    shipper.accept(OtlpSignal.METRICS, TestRequests.metrics(1, "a"));
-    assertThat(shipper.isReady()).isTrue();
+  void takesDataWithoutAProbe() {
+    assertThat(shipper(producer(true), Duration.ofSeconds(1)).unavailableReason()).isNull();
   }
 
   @Test
@@ -174,33 +163,9 @@ class KafkaShipperTest {
         new KafkaSettings("127.0.0.1:9", null, Map.of(ProducerConfig.ACKS_CONFIG, "sometimes"));
 
     assertThatThrownBy(
-            () -> KafkaShipper.create(kafka, Duration.ofSeconds(1), new PrometheusRegistry()))
+            () -> KafkaShipper.create(kafka, Duration.ofSeconds(1), null, new PrometheusRegistry()))
         .isInstanceOf(io.vigil.model.config.ConfigException.class)
         .hasMessageStartingWith("kafka.overrides: invalid producer setting: ")
         .hasMessageContaining("acks");
-  }
-
-  private static CompletableFuture<Void> acceptAsync(
-      KafkaShipper shipper, ExportMetricsServiceRequest request) {
-    return CompletableFuture.runAsync(
-        () -> {
-          try {
-            shipper.accept(OtlpSignal.METRICS, request);
-          } catch (SinkException e) {
-            throw new CompletionException(e);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CompletionException(e);
-          }
-        });
-  }
-
-  private static void awaitSent(MockProducer<byte[], byte[]> producer, int records)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (producer.history().size() < records) {
-      assertThat(System.nanoTime()).as("records sent before deadline").isLessThan(deadline);
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-    }
   }
 }

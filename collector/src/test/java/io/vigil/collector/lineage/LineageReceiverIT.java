@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.CollectorService;
 import io.vigil.collector.TopicTail;
+import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.embedded.junit.WithKafka;
@@ -42,7 +43,8 @@ class LineageReceiverIT {
     return CollectorService.start(
         new CollectorConfig(
             KafkaSettings.of(kafka.bootstrapServers()),
-            new OtlpSettings(OtlpHttpSettings.of("127.0.0.1", 0)),
+            new OtlpSettings(
+                OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             new AdminSettings("127.0.0.1", 0)),
         new PrometheusRegistry());
   }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Message;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
+import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.SinkException;
+import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The receiver over real HTTP, with an in-memory sink instead of Kafka. */
+/** The OTLP/HTTP receiver over real HTTP, with an in-memory sink instead of Kafka. */
 class OtlpHttpReceiverProtocolIT {
   private static final byte[] FIXTURE = TestRequests.fixture("fixtures/otlp/metrics.json");
 
@@ -36,18 +38,24 @@ class OtlpHttpReceiverProtocolIT {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
-  private final PrometheusRegistry registry = new PrometheusRegistry();
   private final List<Message> stored = new CopyOnWriteArrayList<>();
-  private volatile OtlpSink behaviour = (signal, request) -> stored.add(request);
-  private OtlpHttpReceiver receiver;
+  private volatile RecordSink behaviour = this::storeInMemory;
+  private ReceiversUnderTest receiver;
 
   @BeforeEach
   void start() throws Exception {
     receiver =
-        OtlpHttpReceiver.start(
+        ReceiversUnderTest.start(
+            records -> behaviour.store(records),
             OtlpHttpSettings.of("127.0.0.1", 0).withMaxBodyBytes(64 * 1024),
-            (signal, request) -> behaviour.accept(signal, request),
-            registry);
+            OtlpGrpcSettings.of("127.0.0.1", 0));
+  }
+
+  private CompletableFuture<Void> storeInMemory(List<SinkRecord> records) {
+    for (SinkRecord record : records) {
+      stored.add(TestRequests.parse(record));
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   @AfterEach
@@ -64,10 +72,11 @@ class OtlpHttpReceiverProtocolIT {
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-protobuf");
     assertThat(response.body()).isEmpty();
     assertThat(stored).containsExactly(TestRequests.metrics(3, "a"));
-    assertThat(receiver.accepted(OtlpSignal.METRICS)).isEqualTo(3);
-    assertThat(scrape())
+    assertThat(receiver.accepted("metrics")).isEqualTo(3);
+    assertThat(receiver.scrape())
         .contains("vigil_collector_received_data_points_total{signal=\"metrics\"} 3.0")
-        .contains("vigil_collector_requests_total{signal=\"metrics\",status=\"200\"} 1.0");
+        .contains(
+            "vigil_collector_requests_total{signal=\"metrics\",status=\"200\",transport=\"http\"} 1.0");
   }
 
   @Test
@@ -77,7 +86,7 @@ class OtlpHttpReceiverProtocolIT {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
-    assertThat(receiver.accepted(OtlpSignal.METRICS)).isEqualTo(4);
+    assertThat(receiver.accepted("metrics")).isEqualTo(4);
   }
 
   @Test
@@ -94,7 +103,7 @@ class OtlpHttpReceiverProtocolIT {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(stored).containsExactly(TestRequests.logs("a"));
-    assertThat(receiver.accepted(OtlpSignal.LOGS)).isEqualTo(1);
+    assertThat(receiver.accepted("logs")).isEqualTo(1);
   }
 
   @Test
@@ -103,7 +112,7 @@ class OtlpHttpReceiverProtocolIT {
         post("/v1/traces", "application/x-protobuf", TestRequests.traces("a").toByteArray());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(receiver.accepted(OtlpSignal.TRACES)).isEqualTo(1);
+    assertThat(receiver.accepted("traces")).isEqualTo(1);
   }
 
   @Test
@@ -127,9 +136,9 @@ class OtlpHttpReceiverProtocolIT {
         .startsWith("cannot decode OTLP/JSON ExportMetricsServiceRequest: not valid JSON");
     assertThat(stored).isEmpty();
     assertThat(receiver.rejected()).isEqualTo(1);
-    assertThat(scrape())
+    assertThat(receiver.scrape())
         .contains(
-            "vigil_collector_requests_rejected_total{reason=\"malformed\",signal=\"metrics\"} 1.0");
+            "vigil_collector_requests_rejected_total{reason=\"malformed\",signal=\"metrics\",transport=\"http\"} 1.0");
   }
 
   @Test
@@ -150,9 +159,9 @@ class OtlpHttpReceiverProtocolIT {
 
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(Status.parse(response.body()).message).contains("exceeds the limit of 65536 bytes");
-    assertThat(scrape())
+    assertThat(receiver.scrape())
         .contains(
-            "vigil_collector_requests_rejected_total{reason=\"too_large\",signal=\"metrics\"} 1.0");
+            "vigil_collector_requests_rejected_total{reason=\"too_large\",signal=\"metrics\",transport=\"http\"} 1.0");
   }
 
   @Test
@@ -180,17 +189,17 @@ class OtlpHttpReceiverProtocolIT {
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(Status.parse(response.body()).code).isEqualTo(5);
-    assertThat(scrape())
+    assertThat(receiver.scrape())
         .contains(
-            "vigil_collector_requests_rejected_total{reason=\"not_found\",signal=\"unknown\"} 1.0");
+            "vigil_collector_requests_rejected_total{reason=\"not_found\",signal=\"unknown\",transport=\"http\"} 1.0");
   }
 
   @Test
   void unavailableSinkGets503WithRetryAfter() throws Exception {
     behaviour =
-        (signal, request) -> {
-          throw SinkException.unavailable("Kafka did not acknowledge within 10s", null);
-        };
+        records ->
+            CompletableFuture.failedFuture(
+                SinkException.unavailable("Kafka did not acknowledge within 10s", null));
 
     HttpResponse<byte[]> response =
         post("/v1/metrics", "application/x-protobuf", TestRequests.metrics(1, "a").toByteArray());
@@ -200,13 +209,13 @@ class OtlpHttpReceiverProtocolIT {
     Status status = Status.parse(response.body());
     assertThat(status.code).isEqualTo(14);
     assertThat(status.message).contains("Kafka did not acknowledge within 10s");
-    assertThat(receiver.accepted(OtlpSignal.METRICS)).isZero();
+    assertThat(receiver.accepted("metrics")).isZero();
   }
 
   @Test
   void unexpectedFailureGets500() throws Exception {
     behaviour =
-        (signal, request) -> {
+        records -> {
           throw new IllegalStateException("boom");
         };
 
@@ -215,20 +224,19 @@ class OtlpHttpReceiverProtocolIT {
 
     assertThat(response.statusCode()).isEqualTo(500);
     assertThat(Status.parse(response.body()).message).contains("boom");
-    assertThat(scrape())
+    assertThat(receiver.scrape())
         .contains(
-            "vigil_collector_requests_rejected_total{reason=\"internal\",signal=\"metrics\"} 1.0");
+            "vigil_collector_requests_rejected_total{reason=\"internal\",signal=\"metrics\",transport=\"http\"} 1.0");
   }
 
   @Test
   void closeAnswersRequestsInFlightFirst() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> stalled = new CompletableFuture<>();
     behaviour =
-        (signal, request) -> {
+        records -> {
           entered.countDown();
-          release.await();
-          stored.add(request);
+          return stalled.thenCompose(released -> storeInMemory(records));
         };
     CompletableFuture<HttpResponse<byte[]>> inFlight =
         http.sendAsync(
@@ -243,12 +251,12 @@ class OtlpHttpReceiverProtocolIT {
 
     CompletableFuture<Void> closing = CompletableFuture.runAsync(receiver::close);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (receiver.isListening() && System.nanoTime() < deadline) {
+    while (receiver.isServing() && System.nanoTime() < deadline) {
       java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
     }
-    assertThat(receiver.isListening()).isFalse();
+    assertThat(receiver.isServing()).isFalse();
     assertThat(closing).as("close waits for the request in flight").isNotDone();
-    release.countDown();
+    stalled.complete(null);
 
     assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     closing.get(10, TimeUnit.SECONDS);
@@ -265,13 +273,7 @@ class OtlpHttpReceiverProtocolIT {
   }
 
   private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + receiver.port() + path);
-  }
-
-  private String scrape() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, registry.scrape());
-    return out.toString(StandardCharsets.UTF_8);
+    return URI.create("http://127.0.0.1:" + receiver.httpPort() + path);
   }
 
   private static byte[] gzip(byte[] data) throws Exception {

@@ -1,4 +1,4 @@
-package io.vigil.collector.otlp;
+package io.vigil.collector.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.vigil.collector.kafka;
+package io.vigil.collector.otlp;
 
 import com.google.protobuf.Message;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -7,6 +7,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.otlp.OtlpAttributes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,17 +20,20 @@ import java.util.List;
  * order.
  */
 final class ResourceSplitter {
-  /** One Kafka record: key = UTF-8 service name, value = protobuf export request. */
-  record KeyedRequest(String service, byte[] key, byte[] value) {}
-
   private ResourceSplitter() {}
 
-  static List<KeyedRequest> split(Message request) {
-    List<KeyedRequest> out = new ArrayList<>();
+  /**
+   * The records of {@code request}, a {@code signal} export request: one per resource, on the
+   * signal's topic, key = UTF-8 service name, value = protobuf export request.
+   */
+  static List<SinkRecord> records(OtlpSignal signal, Message request) {
+    String topic = signal.topic();
+    List<SinkRecord> out = new ArrayList<>();
     if (request instanceof ExportMetricsServiceRequest metrics) {
       for (ResourceMetrics rm : metrics.getResourceMetricsList()) {
         out.add(
             keyed(
+                topic,
                 OtlpAttributes.serviceName(rm.getResource()),
                 ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build()));
       }
@@ -37,6 +41,7 @@ final class ResourceSplitter {
       for (ResourceLogs rl : logs.getResourceLogsList()) {
         out.add(
             keyed(
+                topic,
                 OtlpAttributes.serviceName(rl.getResource()),
                 ExportLogsServiceRequest.newBuilder().addResourceLogs(rl).build()));
       }
@@ -44,6 +49,7 @@ final class ResourceSplitter {
       for (ResourceSpans rs : traces.getResourceSpansList()) {
         out.add(
             keyed(
+                topic,
                 OtlpAttributes.serviceName(rs.getResource()),
                 ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build()));
       }
@@ -54,8 +60,7 @@ final class ResourceSplitter {
     return out;
   }
 
-  private static KeyedRequest keyed(String service, Message single) {
-    return new KeyedRequest(
-        service, service.getBytes(StandardCharsets.UTF_8), single.toByteArray());
+  private static SinkRecord keyed(String topic, String service, Message single) {
+    return new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), single.toByteArray());
   }
 }

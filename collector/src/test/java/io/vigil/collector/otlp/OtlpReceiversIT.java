@@ -5,19 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.CodedInputStream;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
+import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
@@ -43,9 +51,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The OTLP/HTTP receiver and the Kafka shipper together, against a real broker. */
+/** The OTLP receivers and the Kafka shipper together, against a real broker. */
 @WithKafka
-class OtlpHttpReceiverIT {
+class OtlpReceiversIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static EmbeddedKafka kafka;
 
@@ -55,8 +63,9 @@ class OtlpHttpReceiverIT {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private KafkaProbe probe;
   private KafkaShipper shipper;
-  private OtlpHttpReceiver receiver;
+  private ReceiversUnderTest receiver;
 
   @BeforeAll
   static void useBroker(EmbeddedKafka broker) {
@@ -75,13 +84,20 @@ class OtlpHttpReceiverIT {
     if (shipper != null) {
       shipper.close();
     }
+    if (probe != null) {
+      probe.close();
+    }
   }
 
   private void startCollector(String bootstrapServers, Duration timeout) throws Exception {
-    shipper = KafkaShipper.create(KafkaSettings.of(bootstrapServers), timeout, registry);
+    KafkaSettings settings = KafkaSettings.of(bootstrapServers);
+    probe = KafkaProbe.start(settings, registry);
+    shipper = KafkaShipper.create(settings, timeout, probe, registry);
     receiver =
-        OtlpHttpReceiver.start(
-            OtlpHttpSettings.of("127.0.0.1", 0).withRequestTimeout(timeout), shipper, registry);
+        ReceiversUnderTest.start(
+            shipper,
+            OtlpHttpSettings.of("127.0.0.1", 0).withRequestTimeout(timeout),
+            OtlpGrpcSettings.of("127.0.0.1", 0));
   }
 
   @Test
@@ -89,7 +105,7 @@ class OtlpHttpReceiverIT {
     startCollector(kafka.bootstrapServers(), Duration.ofSeconds(10));
     OtlpHttpMetricExporter exporter =
         OtlpHttpMetricExporter.builder()
-            .setEndpoint("http://127.0.0.1:" + receiver.port() + "/v1/metrics")
+            .setEndpoint("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics")
             .setTimeout(Duration.ofSeconds(15))
             .build();
     SdkMeterProvider meters =
@@ -145,10 +161,87 @@ class OtlpHttpReceiverIT {
       assertThat(okPoint.getSum()).isCloseTo(0.42, org.assertj.core.data.Offset.offset(1e-9));
       assertThat(attribute(okPoint.getAttributesList(), "http.route")).isEqualTo("/pay");
       assertThat(attribute(okPoint.getAttributesList(), "http.request.method")).isEqualTo("POST");
-      assertThat(receiver.accepted(OtlpSignal.METRICS)).isEqualTo(2);
-      assertThat(shipper.isReady()).isTrue();
+      assertThat(receiver.accepted("metrics")).isEqualTo(2);
+      assertThat(probe.isReachable()).isTrue();
     } finally {
       meters.shutdown().join(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void otelSdkGrpcExportersWithGzipReachKafka() throws Exception {
+    startCollector(kafka.bootstrapServers(), Duration.ofSeconds(10));
+    String endpoint = "http://127.0.0.1:" + receiver.grpcPort();
+    Resource resource = Resource.getDefault().toBuilder().put("service.name", "payments").build();
+    SdkMeterProvider meters =
+        SdkMeterProvider.builder()
+            .setResource(resource)
+            .registerMetricReader(
+                PeriodicMetricReader.builder(
+                        OtlpGrpcMetricExporter.builder()
+                            .setEndpoint(endpoint)
+                            .setCompression("gzip")
+                            .setTimeout(Duration.ofSeconds(15))
+                            .build())
+                    .setInterval(Duration.ofHours(1))
+                    .build())
+            .build();
+    SdkLoggerProvider logs =
+        SdkLoggerProvider.builder()
+            .setResource(resource)
+            .addLogRecordProcessor(
+                SimpleLogRecordProcessor.create(
+                    OtlpGrpcLogRecordExporter.builder()
+                        .setEndpoint(endpoint)
+                        .setTimeout(Duration.ofSeconds(15))
+                        .build()))
+            .build();
+    try (TopicTail metricsTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
+        TopicTail logsTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS)) {
+      meters
+          .get("io.vigil.test")
+          .counterBuilder("payments.processed")
+          .build()
+          .add(7, Attributes.of(AttributeKey.stringKey("outcome"), "ok"));
+      logs.get("io.vigil.test")
+          .logRecordBuilder()
+          .setSeverity(Severity.ERROR)
+          .setBody("card declined")
+          .emit();
+
+      assertThat(meters.forceFlush().join(30, TimeUnit.SECONDS).isSuccess())
+          .as("gzip gRPC metrics export answered OK")
+          .isTrue();
+      assertThat(logs.forceFlush().join(30, TimeUnit.SECONDS).isSuccess())
+          .as("gRPC logs export answered OK")
+          .isTrue();
+
+      ConsumerRecord<byte[], byte[]> metric = metricsTail.await(1, WAIT).get(0);
+      assertThat(new String(metric.key(), StandardCharsets.UTF_8)).isEqualTo("payments");
+      Metric counter =
+          ExportMetricsServiceRequest.parseFrom(metric.value())
+              .getResourceMetrics(0)
+              .getScopeMetrics(0)
+              .getMetrics(0);
+      assertThat(counter.getName()).isEqualTo("payments.processed");
+      assertThat(counter.getSum().getDataPoints(0).getAsInt()).isEqualTo(7);
+      ConsumerRecord<byte[], byte[]> log = logsTail.await(1, WAIT).get(0);
+      assertThat(
+              ExportLogsServiceRequest.parseFrom(log.value())
+                  .getResourceLogs(0)
+                  .getScopeLogs(0)
+                  .getLogRecords(0)
+                  .getBody()
+                  .getStringValue())
+          .isEqualTo("card declined");
+      assertThat(receiver.accepted("metrics")).isEqualTo(1);
+      assertThat(receiver.accepted("logs")).isEqualTo(1);
+      assertThat(receiver.scrape())
+          .contains(
+              "vigil_collector_requests_total{signal=\"metrics\",status=\"OK\",transport=\"grpc\"} 1.0");
+    } finally {
+      meters.shutdown().join(10, TimeUnit.SECONDS);
+      logs.shutdown().join(10, TimeUnit.SECONDS);
     }
   }
 
@@ -202,23 +295,25 @@ class OtlpHttpReceiverIT {
   }
 
   @Test
-  void unreachableBrokerGets503NotSuccess() throws Exception {
-    startCollector("127.0.0.1:" + closedPort(), Duration.ofSeconds(2));
+  void unreachableBrokerGets503AtOnceNotSuccess() throws Exception {
+    startCollector("127.0.0.1:" + closedPort(), Duration.ofSeconds(10));
 
+    long start = System.nanoTime();
     HttpResponse<byte[]> response =
         post("/v1/metrics", "application/x-protobuf", TestRequests.metrics(1, "a").toByteArray());
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.headers().firstValue("Retry-After")).isPresent();
-    assertThat(statusMessage(response.body())).contains("retry later");
-    assertThat(receiver.accepted(OtlpSignal.METRICS)).isZero();
-    assertThat(shipper.sendErrors()).isEqualTo(1);
-    assertThat(shipper.isReady()).isFalse();
+    assertThat(statusMessage(response.body())).contains("retry later", "Kafka is unreachable");
+    assertThat(took).as("refused without waiting for the 10 s send timeout").isLessThan(WAIT);
+    assertThat(receiver.accepted("metrics")).isZero();
+    assertThat(probe.isReachable()).isFalse();
   }
 
   private HttpResponse<byte[]> post(String path, String contentType, byte[] body) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiver.port() + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiver.httpPort() + path))
             .header("Content-Type", contentType)
             .timeout(WAIT)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))

@@ -1,4 +1,4 @@
-package io.vigil.collector.otlp;
+package io.vigil.collector.ingress;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,13 +14,13 @@ import java.io.UncheckedIOException;
  * has two fields that matter here (1: {@code int32 code}, 2: {@code string message}), so it is
  * written by hand instead of pulling in the googleapis protos.
  */
-final class StatusBody {
+public final class StatusBody {
   private static final ObjectMapper MAPPER = Json.mapper();
 
   private StatusBody() {}
 
   /** The protobuf encoding of {@code Status{code, message}}. */
-  static byte[] protobuf(int code, String message) {
+  public static byte[] protobuf(int code, String message) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
     try {
@@ -38,7 +38,7 @@ final class StatusBody {
   }
 
   /** The OTLP/JSON encoding: {@code {"code":3,"message":"…"}}. */
-  static byte[] json(int code, String message) {
+  public static byte[] json(int code, String message) {
     ObjectNode status = MAPPER.createObjectNode();
     status.put("code", code);
     status.put("message", message);

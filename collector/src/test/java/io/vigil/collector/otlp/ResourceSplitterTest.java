@@ -1,4 +1,4 @@
-package io.vigil.collector.kafka;
+package io.vigil.collector.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vigil.collector.TestRequests;
-import io.vigil.collector.kafka.ResourceSplitter.KeyedRequest;
+import io.vigil.collector.sink.SinkRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,11 +19,12 @@ class ResourceSplitterTest {
   void splitsMetricsIntoOneRequestPerResourceKeyedByServiceName() throws Exception {
     ExportMetricsServiceRequest request = TestRequests.metrics(2, "checkout", "payments", null);
 
-    List<KeyedRequest> records = ResourceSplitter.split(request);
+    List<SinkRecord> records = ResourceSplitter.records(OtlpSignal.METRICS, request);
 
     assertThat(records)
         .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
         .containsExactly("checkout", "payments", "unknown_service");
+    assertThat(records).extracting(SinkRecord::topic).containsOnly("otlp_metrics");
     for (int i = 0; i < records.size(); i++) {
       ExportMetricsServiceRequest single =
           ExportMetricsServiceRequest.parseFrom(records.get(i).value());
@@ -33,7 +34,8 @@ class ResourceSplitterTest {
 
   @Test
   void keysAreUtf8() {
-    List<KeyedRequest> records = ResourceSplitter.split(TestRequests.metrics(1, "café-ümlaut"));
+    List<SinkRecord> records =
+        ResourceSplitter.records(OtlpSignal.METRICS, TestRequests.metrics(1, "café-ümlaut"));
 
     assertThat(records.get(0).key()).isEqualTo("café-ümlaut".getBytes(StandardCharsets.UTF_8));
   }
@@ -45,26 +47,37 @@ class ResourceSplitterTest {
             .addAllResourceLogs(TestRequests.logs("a").getResourceLogsList())
             .addAllResourceLogs(TestRequests.logs("b").getResourceLogsList())
             .build();
-    List<KeyedRequest> logRecords = ResourceSplitter.split(logs);
-    assertThat(logRecords).extracting(KeyedRequest::service).containsExactly("a", "b");
+    List<SinkRecord> logRecords = ResourceSplitter.records(OtlpSignal.LOGS, logs);
+    assertThat(logRecords)
+        .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+        .containsExactly("a", "b");
     assertThat(ExportLogsServiceRequest.parseFrom(logRecords.get(1).value()).getResourceLogsList())
         .containsExactly(logs.getResourceLogs(1));
 
-    List<KeyedRequest> spanRecords = ResourceSplitter.split(TestRequests.traces("checkout"));
-    assertThat(spanRecords).extracting(KeyedRequest::service).containsExactly("checkout");
+    assertThat(logRecords).extracting(SinkRecord::topic).containsOnly("otlp_logs");
+    List<SinkRecord> spanRecords =
+        ResourceSplitter.records(OtlpSignal.TRACES, TestRequests.traces("checkout"));
+    assertThat(spanRecords)
+        .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+        .containsExactly("checkout");
     assertThat(ExportTraceServiceRequest.parseFrom(spanRecords.get(0).value()))
         .isEqualTo(TestRequests.traces("checkout"));
   }
 
   @Test
   void emptyRequestGivesNoRecords() {
-    assertThat(ResourceSplitter.split(ExportMetricsServiceRequest.getDefaultInstance())).isEmpty();
+    assertThat(
+            ResourceSplitter.records(
+                OtlpSignal.METRICS, ExportMetricsServiceRequest.getDefaultInstance()))
+        .isEmpty();
   }
 
   @Test
   void refusesMessagesThatAreNoExportRequest() {
     assertThatThrownBy(
-            () -> ResourceSplitter.split(ExportMetricsServiceResponse.getDefaultInstance()))
+            () ->
+                ResourceSplitter.records(
+                    OtlpSignal.METRICS, ExportMetricsServiceResponse.getDefaultInstance()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ExportMetricsServiceResponse");
   }

@@ -1,6 +1,6 @@
-package io.vigil.collector.otlp;
+package io.vigil.collector.sink;
 
-/** An {@link OtlpSink} could not store a request. */
+/** A {@link RecordSink} could not store records. */
 public final class SinkException extends Exception {
   private final boolean retryable;
 

@@ -1,0 +1,169 @@
+package io.vigil.collector.ingress;
+
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.util.EventLoopGroups;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceErrorHandler;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The collector's one non-blocking ingress (ADR 0006): an Armeria server per {@link Listener}, all
+ * on one shared set of event loops, speaking HTTP/1.1 and HTTP/2 (cleartext, with or without prior
+ * knowledge) on every port, so gRPC and plain HTTP senders are served alike. No thread is held by a
+ * request: bodies are read as they arrive, and a request waiting for Kafka is only a future. A
+ * sender that trickles its body is cut off at its listener's request timeout; an idle connection is
+ * closed after {@link #IDLE_TIMEOUT}.
+ */
+public final class Ingress implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
+
+  /** An open connection with no request in flight is closed after this. */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+  /** On close, the ingress stops once no request has been in flight for this long. */
+  private static final Duration QUIET_PERIOD = Duration.ofMillis(100);
+
+  private final EventLoopGroup eventLoops;
+  private final Map<String, Server> servers;
+  private volatile boolean serving = true;
+
+  private Ingress(EventLoopGroup eventLoops, Map<String, Server> servers) {
+    this.eventLoops = eventLoops;
+    this.servers = servers;
+  }
+
+  /**
+   * Binds every listener and starts serving.
+   *
+   * @param drainTimeout how long {@link #close()} waits for requests in flight
+   * @throws IOException naming the listener, address and port when one cannot be bound; the
+   *     listeners already started are stopped
+   */
+  public static Ingress start(List<Listener> listeners, Duration drainTimeout) throws IOException {
+    EventLoopGroup eventLoops =
+        EventLoopGroups.newEventLoopGroup(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), "vigil-ingress", true);
+    Map<String, Server> servers = new LinkedHashMap<>();
+    Ingress ingress = new Ingress(eventLoops, servers);
+    try {
+      for (Listener listener : listeners) {
+        Server server = build(listener, eventLoops, drainTimeout);
+        try {
+          server.start().join();
+        } catch (CompletionException e) {
+          server.close();
+          Throwable cause = e.getCause() == null ? e : e.getCause();
+          String why =
+              cause instanceof BindException
+                      || String.valueOf(cause.getMessage()).contains("Address already in use")
+                  ? "address in use" // the JDK's BindException or epoll's native error
+                  : String.valueOf(cause.getMessage());
+          throw new IOException(
+              "cannot listen on "
+                  + listener.host()
+                  + ":"
+                  + listener.port()
+                  + " for "
+                  + listener.name()
+                  + ": "
+                  + why,
+              cause);
+        }
+        servers.put(listener.name(), server);
+        LOG.info("{} listening on {}:{}", listener.name(), listener.host(), port(server));
+      }
+      return ingress;
+    } catch (IOException | RuntimeException e) {
+      ingress.close();
+      throw e;
+    }
+  }
+
+  private static Server build(Listener listener, EventLoopGroup eventLoops, Duration drain) {
+    ServerBuilder sb =
+        Server.builder()
+            .workerGroup(eventLoops, false)
+            .port(
+                new InetSocketAddress(listener.host(), listener.port()),
+                SessionProtocol.HTTP) // HTTP/1.1, h2c upgrade and h2c prior knowledge
+            .maxRequestLength(0) // receivers read bodies themselves: BoundedBody
+            .requestTimeout(listener.requestTimeout())
+            .idleTimeout(IDLE_TIMEOUT)
+            // Graceful: new requests get 503 while those in flight finish (a zero quiet period
+            // would
+            // turn the wait off altogether).
+            .gracefulShutdownTimeout(QUIET_PERIOD, drain)
+            .disableServerHeader()
+            .disableDateHeader();
+    listener
+        .routes()
+        .forEach(
+            (path, service) -> {
+              if (service instanceof ServiceErrorHandler errors) {
+                // Armeria's own failures of the request (timeout, body limit) in the receiver's
+                // format and counted.
+                sb.route().path(path).errorHandler(errors).build(service);
+              } else {
+                sb.service(path, service);
+              }
+            });
+    sb.serviceUnder("/", listener.fallback());
+    return sb.build();
+  }
+
+  /** The port {@code listener} actually bound. */
+  public int port(String listener) {
+    Server server = servers.get(listener);
+    if (server == null) {
+      throw new IllegalArgumentException("no listener named " + listener);
+    }
+    return port(server);
+  }
+
+  private static int port(Server server) {
+    return server.activePort().localAddress().getPort();
+  }
+
+  /** Whether every listener is serving: true from start until close. */
+  public boolean isServing() {
+    if (!serving) {
+      return false;
+    }
+    for (Server server : servers.values()) {
+      if (server.isClosed() || server.activePorts().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Stops accepting, lets requests in flight be answered (up to the drain timeout; new ones get 503
+   * meanwhile), then closes the sockets and the event loops.
+   */
+  @Override
+  public void close() {
+    serving = false;
+    List<Server> running = new ArrayList<>(servers.values());
+    // In parallel: each server's stop waits for its requests in flight, then about a second for
+    // its acceptor thread.
+    CompletableFuture.allOf(running.stream().map(Server::stop).toArray(CompletableFuture[]::new))
+        .join();
+    eventLoops
+        .shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+        .syncUninterruptibly();
+  }
+}

@@ -1,0 +1,233 @@
+package io.vigil.collector.ingress;
+
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.RequestTimeoutException;
+import com.linecorp.armeria.server.ServiceErrorHandler;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.SinkException;
+import io.vigil.collector.sink.SinkRecord;
+import io.vigil.model.runtime.ThrottlingLogger;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every receiver on the ingress does with a request, with the receiver's format filled in by a
+ * subclass: check the headers; refuse at once when the sink cannot take data; read the body (as it
+ * arrives, up to the listener's limit); parse it into records on a blocking-task thread; store
+ * them; answer only once they are durable. Every answer is counted ({@code
+ * vigil_collector_requests_total}) and every refusal too, with its reason, and logged at most once
+ * a minute per receiver.
+ *
+ * <p>Refusals: 405 (not POST), what {@link #checkHeaders} and {@link #parse} say (400, 415), 413
+ * (body over the limit), 408 (the body did not arrive within the request timeout), 503 with {@code
+ * Retry-After} (the sink is down, did not acknowledge in time, or the collector is stopping).
+ */
+public abstract class IngressService implements HttpService, ServiceErrorHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(IngressService.class);
+
+  /** Seconds a sender is asked to wait after a 503; the SDKs back off on their own too. */
+  public static final String RETRY_AFTER_SECONDS = "5";
+
+  /** What a request turned into: the records to store and what to count and answer once stored. */
+  public record Batch(List<SinkRecord> records, long items, Object answer) {}
+
+  private final String transport;
+  private final String signal;
+  private final String limitsKey;
+  private final int maxBodyBytes;
+  private final RecordSink sink;
+  private final ReceiverMetrics metrics;
+  private final ThrottlingLogger refusals = new ThrottlingLogger(LOG);
+  private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
+
+  /**
+   * @param transport {@code http} or {@code grpc}, a metrics label
+   * @param signal what the receiver takes ({@code metrics}, {@code lineage}, …), a metrics label
+   * @param limitsKey the configuration section holding this receiver's limits, named in refusals
+   *     (e.g. {@code collector.otlp.http})
+   * @param maxBodyBytes the longest body read; a longer one is read to its end, thrown away and
+   *     answered 413
+   */
+  protected IngressService(
+      String transport,
+      String signal,
+      String limitsKey,
+      int maxBodyBytes,
+      RecordSink sink,
+      ReceiverMetrics metrics) {
+    this.transport = transport;
+    this.maxBodyBytes = maxBodyBytes;
+    this.signal = signal;
+    this.limitsKey = limitsKey;
+    this.sink = sink;
+    this.metrics = metrics;
+  }
+
+  /** Checks what can be checked before the body is read. */
+  protected abstract void checkHeaders(RequestHeaders headers) throws Rejection;
+
+  /** Turns the whole body into records; runs on a blocking-task thread. */
+  protected abstract Batch parse(RequestHeaders headers, byte[] body) throws Rejection;
+
+  /** The answer once the batch is stored. */
+  protected abstract HttpResponse accepted(RequestHeaders headers, Batch batch);
+
+  /** The answer to a refused request, in the receiver's format. */
+  protected abstract HttpResponse refused(RequestHeaders headers, Rejection rejection);
+
+  @Override
+  public final HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    RequestHeaders headers = req.headers();
+    try {
+      if (headers.method() != HttpMethod.POST) {
+        throw Rejection.methodNotAllowed(headers.method().name());
+      }
+      checkHeaders(headers);
+      String down = sink.unavailableReason();
+      if (down != null) {
+        throw Rejection.unavailable("data not stored, retry later: " + down);
+      }
+    } catch (Rejection rejection) {
+      return refuse(ctx, headers, rejection);
+    }
+    AtomicBoolean bodyRead = new AtomicBoolean();
+    CompletableFuture<HttpResponse> answer =
+        BoundedBody.read(req, maxBodyBytes, ctx.eventLoop())
+            .thenApplyAsync(
+                body -> {
+                  bodyRead.set(true);
+                  try {
+                    return parse(headers, body);
+                  } catch (Rejection rejection) {
+                    throw new CompletionException(rejection);
+                  }
+                },
+                ctx.blockingTaskExecutor())
+            .thenCompose(batch -> sink.store(batch.records()).thenApply(stored -> batch))
+            .handle(
+                (batch, error) -> {
+                  if (error != null) {
+                    return refuse(ctx, headers, rejection(ctx, error, bodyRead.get()));
+                  }
+                  metrics.accepted(signal, batch.items());
+                  HttpResponse ok = accepted(headers, batch);
+                  metrics.answered(transport, signal, okStatus());
+                  return ok;
+                });
+    return HttpResponse.of(answer);
+  }
+
+  /** The status label of a success: {@code 200}, or {@code OK} for gRPC. */
+  protected String okStatus() {
+    return "200";
+  }
+
+  /** The status label of a refusal: its HTTP code, or its gRPC code for gRPC. */
+  protected String status(Rejection rejection) {
+    return Integer.toString(rejection.httpStatus());
+  }
+
+  /**
+   * Armeria's own failures of a request (its timeout, the body limit) get the receiver's answer.
+   */
+  @Override
+  public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+    if (cause instanceof RequestTimeoutException || cause instanceof ContentTooLargeException) {
+      return refuse(ctx, ctx.request().headers(), rejection(ctx, cause, false));
+    }
+    return null;
+  }
+
+  /**
+   * A status Armeria answers by itself (413 for a declared length over the limit, 408/503 for a
+   * timeout) in the receiver's format, counted like every other refusal.
+   */
+  @Override
+  public AggregatedHttpResponse renderStatus(
+      ServiceRequestContext ctx,
+      RequestHeaders headers,
+      HttpStatus status,
+      String description,
+      Throwable cause) {
+    Rejection rejection =
+        switch (status.code()) {
+          case 413 -> rejection(ctx, ContentTooLargeException.get(), false);
+          case 408 -> rejection(ctx, RequestTimeoutException.get(), false);
+          case 503 -> Rejection.shuttingDown();
+          default ->
+              new Rejection(
+                  status.code(),
+                  Rejection.UNKNOWN,
+                  "http_" + status.code(),
+                  description == null ? status.reasonPhrase() : description);
+        };
+    return refuse(ctx, headers, rejection).aggregate().join();
+  }
+
+  private Rejection rejection(ServiceRequestContext ctx, Throwable error, boolean bodyRead) {
+    Throwable cause = Exceptions.peel(error);
+    if (cause instanceof Rejection rejection) {
+      return rejection;
+    }
+    if (cause instanceof SinkException e) {
+      return e.retryable()
+          ? Rejection.unavailable("data not stored, retry later: " + e.getMessage())
+          : Rejection.tooLarge("data cannot be stored: " + e.getMessage());
+    }
+    if (cause instanceof BoundedBody.TooLarge || cause instanceof ContentTooLargeException) {
+      String size =
+          cause instanceof BoundedBody.TooLarge tooLarge ? " of " + tooLarge.bytes + " bytes" : "";
+      return Rejection.tooLarge(
+          "request body"
+              + size
+              + " exceeds the limit of "
+              + maxBodyBytes
+              + " bytes ("
+              + limitsKey
+              + ".max_body_bytes)");
+    }
+    if (cause instanceof RequestTimeoutException || cause instanceof CancellationException) {
+      return bodyRead
+          ? Rejection.unavailable("data not stored in time, retry later")
+          : Rejection.timeout(
+              "request body not received within the request timeout ("
+                  + limitsKey
+                  + ".request_timeout)");
+    }
+    if (ctx.isCancelled() || ctx.eventLoop().isShuttingDown()) {
+      return Rejection.shuttingDown();
+    }
+    failures.warn(
+        "unexpected error serving {} {} from {}", transport, signal, ctx.remoteAddress(), cause);
+    return Rejection.internal("internal error: " + cause);
+  }
+
+  private HttpResponse refuse(ServiceRequestContext ctx, RequestHeaders headers, Rejection r) {
+    metrics.rejected(transport, signal, r.reason());
+    if (r.httpStatus() != 500) { // a 500 was logged with its stack trace where it was caught
+      refusals.warn(
+          "refused {} {} request from {} with {}: {}",
+          transport,
+          signal,
+          ctx.remoteAddress(),
+          status(r),
+          r.getMessage());
+    }
+    metrics.answered(transport, signal, status(r));
+    return refused(headers, r);
+  }
+}

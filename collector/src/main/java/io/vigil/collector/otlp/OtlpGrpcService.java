@@ -1,0 +1,207 @@
+package io.vigil.collector.otlp;
+
+import com.google.protobuf.Message;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import io.vigil.collector.ingress.HttpReplies;
+import io.vigil.collector.ingress.IngressService;
+import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Rejection;
+import io.vigil.collector.otlp.RequestDecoder.Encoding;
+import io.vigil.collector.sink.RecordSink;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * One OTLP/gRPC {@code Export} method, e.g. {@code
+ * /opentelemetry.proto.collector.metrics.v1.MetricsService/Export}: a unary call over HTTP/2, its
+ * one length-prefixed message optionally compressed ({@code grpc-encoding: gzip}). Answered with
+ * the empty {@code Export*ServiceResponse} and {@code grpc-status: 0} once every resource is
+ * stored; otherwise a trailers-only answer whose {@code grpc-status} says what the OTLP
+ * specification expects: {@code INVALID_ARGUMENT} for a bad request, {@code RESOURCE_EXHAUSTED} for
+ * one over the limit, {@code UNAVAILABLE} (retry) when it could not be stored.
+ *
+ * <p>The framing of a unary call is a few lines, so it is done here rather than through grpc-java
+ * (ADR 0006); Armeria's own unary gRPC service has no decompression.
+ */
+final class OtlpGrpcService extends IngressService {
+  /** The gRPC content type; {@code application/grpc+proto} is accepted too. */
+  static final String GRPC = "application/grpc";
+
+  private static final MediaType GRPC_TYPE = MediaType.parse(GRPC);
+
+  private static final int HEADER_BYTES = 5;
+  private static final String[] CODE_NAMES = {
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED"
+  };
+
+  private final OtlpSignal signal;
+  private final int maxMessageBytes;
+
+  OtlpGrpcService(
+      OtlpSignal signal, int maxMessageBytes, RecordSink sink, ReceiverMetrics metrics) {
+    super("grpc", signal.label(), "collector.otlp.grpc", maxMessageBytes, sink, metrics);
+    this.signal = signal;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  protected void checkHeaders(RequestHeaders headers) throws Rejection {
+    if (!isGrpc(headers)) {
+      String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+      throw Rejection.unsupportedMediaType(
+          "unsupported Content-Type '" + (type == null ? "" : type) + "', use " + GRPC);
+    }
+    compressed(headers);
+  }
+
+  @Override
+  protected Batch parse(RequestHeaders headers, byte[] body) throws Rejection {
+    if (body.length < HEADER_BYTES) {
+      throw Rejection.malformed(
+          "gRPC request of " + body.length + " bytes holds no message frame (5-byte prefix)");
+    }
+    int flags = body[0];
+    long length =
+        ((body[1] & 0xffL) << 24)
+            | ((body[2] & 0xff) << 16)
+            | ((body[3] & 0xff) << 8)
+            | (body[4] & 0xff);
+    if (length != body.length - HEADER_BYTES) {
+      throw Rejection.malformed(
+          "a unary gRPC request holds exactly one message: frame says "
+              + length
+              + " bytes, "
+              + (body.length - HEADER_BYTES)
+              + " follow");
+    }
+    byte[] message = Arrays.copyOfRange(body, HEADER_BYTES, body.length);
+    if ((flags & 1) != 0) {
+      if (!compressed(headers)) {
+        throw Rejection.malformed("compressed gRPC message without grpc-encoding");
+      }
+      try {
+        message =
+            RequestDecoder.readBody(
+                new ByteArrayInputStream(message), null, "gzip", maxMessageBytes);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // cannot happen reading from memory
+      }
+    }
+    Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
+    return new Batch(ResourceSplitter.records(signal, request), signal.count(request), null);
+  }
+
+  @Override
+  protected HttpResponse accepted(RequestHeaders headers, Batch batch) {
+    byte[] response = signal.emptyResponse().toByteArray();
+    byte[] frame = new byte[HEADER_BYTES + response.length];
+    frame[1] = (byte) (response.length >>> 24);
+    frame[2] = (byte) (response.length >>> 16);
+    frame[3] = (byte) (response.length >>> 8);
+    frame[4] = (byte) response.length;
+    System.arraycopy(response, 0, frame, HEADER_BYTES, response.length);
+    return HttpResponse.of(
+        ResponseHeaders.builder(200).contentType(GRPC_TYPE).build(),
+        HttpData.wrap(frame),
+        HttpHeaders.of("grpc-status", "0"));
+  }
+
+  @Override
+  protected HttpResponse refused(RequestHeaders headers, Rejection rejection) {
+    if (!isGrpc(headers) || rejection.httpStatus() == 405) {
+      return HttpReplies.refused(rejection, false); // not a gRPC client: plain HTTP
+    }
+    return trailersOnly(rejection);
+  }
+
+  /** A gRPC error answer: the status travels in the one HEADERS frame that ends the stream. */
+  static HttpResponse trailersOnly(Rejection rejection) {
+    ResponseHeaders trailers =
+        ResponseHeaders.builder(200)
+            .contentType(GRPC_TYPE)
+            .set("grpc-status", Integer.toString(rejection.grpcCode()))
+            .set("grpc-message", percentEncode(rejection.getMessage()))
+            .build();
+    return HttpResponse.of(trailers);
+  }
+
+  @Override
+  protected String okStatus() {
+    return "OK";
+  }
+
+  @Override
+  protected String status(Rejection rejection) {
+    int code = rejection.grpcCode();
+    return code >= 0 && code < CODE_NAMES.length ? CODE_NAMES[code] : Integer.toString(code);
+  }
+
+  private static boolean isGrpc(RequestHeaders headers) {
+    String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+    if (type == null) {
+      return false;
+    }
+    String media = RequestDecoder.mediaType(type);
+    return media.equals(GRPC) || media.equals(GRPC + "+proto");
+  }
+
+  /** Whether messages may be gzip-compressed; refuses any other {@code grpc-encoding}. */
+  private static boolean compressed(RequestHeaders headers) throws Rejection {
+    String encoding = headers.get("grpc-encoding");
+    if (encoding == null) {
+      return false;
+    }
+    String coding = encoding.trim().toLowerCase(Locale.ROOT);
+    if (coding.equals("identity")) {
+      return false;
+    }
+    if (coding.equals("gzip")) {
+      return true;
+    }
+    throw new Rejection(
+        415,
+        Rejection.UNIMPLEMENTED,
+        "unsupported_encoding",
+        "unsupported grpc-encoding '" + encoding + "', use gzip or identity");
+  }
+
+  /** {@code grpc-message} encoding: printable ASCII except '%' as is, every other byte %XX. */
+  static String percentEncode(String message) {
+    StringBuilder out = new StringBuilder(message.length());
+    for (byte b : message.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c <= 0x7e && c != '%') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(String.format(Locale.ROOT, "%02X", c));
+      }
+    }
+    return out.toString();
+  }
+}

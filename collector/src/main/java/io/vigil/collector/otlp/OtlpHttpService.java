@@ -1,0 +1,75 @@
+package io.vigil.collector.otlp;
+
+import com.google.protobuf.Message;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.vigil.collector.ingress.HttpReplies;
+import io.vigil.collector.ingress.IngressService;
+import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Rejection;
+import io.vigil.collector.otlp.RequestDecoder.Encoding;
+import io.vigil.collector.sink.RecordSink;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code POST /v1/metrics}, {@code /v1/logs} or {@code /v1/traces} as the OTLP/HTTP specification
+ * says: protobuf or JSON, optionally gzip; 200 with an empty {@code Export*ServiceResponse} in the
+ * request's encoding once every resource of the request is stored (one record per resource, {@link
+ * ResourceSplitter}); otherwise a {@code google.rpc.Status} body.
+ */
+final class OtlpHttpService extends IngressService {
+  private static final byte[] EMPTY_JSON_RESPONSE = "{}".getBytes(StandardCharsets.UTF_8);
+
+  private final OtlpSignal signal;
+  private final int maxBodyBytes;
+
+  OtlpHttpService(OtlpSignal signal, int maxBodyBytes, RecordSink sink, ReceiverMetrics metrics) {
+    super("http", signal.label(), "collector.otlp.http", maxBodyBytes, sink, metrics);
+    this.signal = signal;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  protected void checkHeaders(RequestHeaders headers) throws Rejection {
+    RequestDecoder.encoding(headers.get(HttpHeaderNames.CONTENT_TYPE));
+    RequestDecoder.gzip(headers.get(HttpHeaderNames.CONTENT_ENCODING));
+  }
+
+  @Override
+  protected Batch parse(RequestHeaders headers, byte[] raw) throws Rejection {
+    Encoding encoding = RequestDecoder.encoding(headers.get(HttpHeaderNames.CONTENT_TYPE));
+    byte[] body;
+    try {
+      body =
+          RequestDecoder.readBody(
+              new ByteArrayInputStream(raw),
+              null,
+              headers.get(HttpHeaderNames.CONTENT_ENCODING),
+              maxBodyBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen reading from memory
+    }
+    Message request = RequestDecoder.decode(signal, encoding, body);
+    return new Batch(ResourceSplitter.records(signal, request), signal.count(request), encoding);
+  }
+
+  @Override
+  protected HttpResponse accepted(RequestHeaders headers, Batch batch) {
+    return batch.answer() == Encoding.PROTOBUF
+        ? HttpReplies.ok(HttpReplies.PROTOBUF, signal.emptyResponse().toByteArray())
+        : HttpReplies.ok(MediaType.JSON, EMPTY_JSON_RESPONSE);
+  }
+
+  @Override
+  protected HttpResponse refused(RequestHeaders headers, Rejection rejection) {
+    return HttpReplies.refused(
+        rejection,
+        RequestDecoder.responseEncoding(headers.get(HttpHeaderNames.CONTENT_TYPE))
+            == Encoding.JSON);
+  }
+}

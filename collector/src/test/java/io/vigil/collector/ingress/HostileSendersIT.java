@@ -1,0 +1,185 @@
+package io.vigil.collector.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vigil.collector.ReceiversUnderTest;
+import io.vigil.collector.TestRequests;
+import io.vigil.collector.otlp.OtlpGrpcSettings;
+import io.vigil.collector.otlp.OtlpHttpSettings;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Senders that try to hurt the ingress: slowloris connections, bodies over the limit, a port
+ * already taken. The sink stores in memory; what is tested is the ingress.
+ */
+class HostileSendersIT {
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private ReceiversUnderTest receiver;
+
+  @AfterEach
+  void stop() {
+    if (receiver != null) {
+      receiver.close();
+    }
+  }
+
+  private void start(int maxBodyBytes) throws IOException {
+    receiver =
+        ReceiversUnderTest.start(
+            records -> CompletableFuture.completedFuture(null),
+            new OtlpHttpSettings(null, "127.0.0.1", 0, maxBodyBytes, REQUEST_TIMEOUT),
+            OtlpGrpcSettings.of("127.0.0.1", 0));
+  }
+
+  @Test
+  void fiftySlowlorisConnectionsDoNotStarveANormalSender() throws Exception {
+    start(OtlpHttpSettings.DEFAULT_MAX_BODY_BYTES);
+    int port = receiver.httpPort();
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecutorService trickle = Executors.newFixedThreadPool(50);
+    List<Future<String>> slow = new ArrayList<>();
+    try {
+      for (int i = 0; i < 50; i++) {
+        slow.add(trickle.submit(() -> trickleBody(port, stop)));
+      }
+      byte[] body = TestRequests.metrics(10, "steady").toByteArray();
+      for (int i = 0; i < 20; i++) {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/metrics"))
+                    .header("Content-Type", "application/x-protobuf")
+                    .timeout(REQUEST_TIMEOUT)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .as("answered within the sender's timeout")
+            .isLessThan(REQUEST_TIMEOUT);
+      }
+      assertThat(receiver.accepted("metrics")).isEqualTo(200);
+      for (Future<String> connection : slow) {
+        assertThat(connection.get(30, TimeUnit.SECONDS))
+            .as("a slowloris sender is cut off at the request timeout")
+            .startsWith("HTTP/1.1 408");
+      }
+      assertThat(receiver.scrape())
+          .contains(
+              "vigil_collector_requests_rejected_total{reason=\"timeout\",signal=\"metrics\",transport=\"http\"} 50.0");
+    } finally {
+      stop.set(true);
+      trickle.shutdownNow();
+    }
+  }
+
+  /** Sends headers, then one body byte every 100 ms; returns the status line it gets. */
+  private static String trickleBody(int port, AtomicBoolean stop) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/x-protobuf\r\nContent-Length: 100000\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      while (!stop.get()) {
+        if (in.available() > 0) {
+          break;
+        }
+        try {
+          out.write(0);
+          out.flush();
+        } catch (IOException closed) {
+          break; // the server gave up on us: read what it said
+        }
+        try {
+          Thread.sleep(100); // the trickle itself, not synchronisation
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return "interrupted";
+        }
+      }
+      byte[] line = in.readNBytes(12);
+      return new String(line, StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Test
+  void aBodyOverTheLimitIsReadAndAnswered413NotReset() throws Exception {
+    start(1024 * 1024);
+    byte[] eightMiB = new byte[8 * 1024 * 1024];
+
+    HttpResponse<String> withLength = post(HttpRequest.BodyPublishers.ofByteArray(eightMiB));
+    HttpResponse<String> chunked =
+        post(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(eightMiB)));
+
+    assertThat(withLength.statusCode()).isEqualTo(413);
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(receiver.scrape())
+        .contains(
+            "vigil_collector_requests_rejected_total{reason=\"too_large\",signal=\"metrics\",transport=\"http\"} 2.0");
+    // The connection survives for the next request.
+    assertThat(post(HttpRequest.BodyPublishers.ofByteArray(new byte[0])).statusCode())
+        .isEqualTo(200);
+  }
+
+  private HttpResponse<String> post(HttpRequest.BodyPublisher body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .timeout(Duration.ofSeconds(30))
+            .POST(body)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aPortInUseIsNamed() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int port = taken.getLocalPort();
+
+      assertThatThrownBy(
+              () ->
+                  ReceiversUnderTest.start(
+                      records -> CompletableFuture.completedFuture(null),
+                      OtlpHttpSettings.of("127.0.0.1", port),
+                      OtlpGrpcSettings.of("127.0.0.1", 0)))
+          .isInstanceOf(IOException.class)
+          .hasMessage("cannot listen on 127.0.0.1:" + port + " for otlp_http: address in use");
+    }
+  }
+}
