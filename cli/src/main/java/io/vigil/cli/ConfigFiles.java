@@ -18,7 +18,9 @@ final class ConfigFiles {
   record CollectorFile(@JsonProperty("collector") CollectorConfig collector) {
     CollectorFile {
       if (collector == null) {
-        collector = CollectorConfig.defaults();
+        // An empty file or a misspelt section must not start silently on every default.
+        throw new ConfigException(
+            "collector", "section is required (write 'collector: {}' for every default)");
       }
     }
   }
@@ -27,7 +29,8 @@ final class ConfigFiles {
   record ProcessorFile(@JsonProperty("processor") ProcessorConfig processor) {
     ProcessorFile {
       if (processor == null) {
-        processor = ProcessorConfig.defaults();
+        throw new ConfigException(
+            "processor", "section is required (write 'processor: {}' for every default)");
       }
     }
   }

@@ -30,7 +30,8 @@ class DeploymentFilesTest {
       Map.of(
           "KAFKA_BOOTSTRAP_SERVERS", "kafka:9092",
           "ELASTICSEARCH_URL", "http://es:9200",
-          "VIGIL_EXTERNAL_URL", "https://vigil.example.org");
+          "VIGIL_EXTERNAL_URL", "https://vigil.example.org",
+          "NODE_NAME", "node-a");
 
   @ParameterizedTest
   @ValueSource(strings = {"deploy/compose", "k8s/base/config"})

@@ -68,6 +68,21 @@ class VigilTest {
   }
 
   @Test
+  void anEmptyOrSectionlessConfigFileIsAnError(@TempDir Path dir) throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+    Path misspelt = Files.writeString(dir.resolve("misspelt.yaml"), "colector:\n  otlp: {}\n");
+
+    assertThat(Vigil.execute("collector", "--config", empty.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("collector: section is required (write 'collector: {}' for every default)");
+    assertThat(Vigil.execute("processor", "--config", empty.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("processor: section is required");
+    err.reset();
+    assertThat(Vigil.execute("collector", "--config", misspelt.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("collector: section is required");
+  }
+
+  @Test
   void exitsWith2AndNamesAnInvalidValue(@TempDir Path dir) throws Exception {
     Path config =
         Files.writeString(

@@ -1,6 +1,7 @@
 package io.vigil.collector;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
@@ -20,11 +21,13 @@ import java.util.Map;
  *
  * @param kafka where OTLP data is shipped; defaults as {@link KafkaSettings#defaults()}
  * @param otlp the OTLP receivers; defaults as {@link OtlpSettings#defaults()}
+ * @param logs the log file tailer; off unless {@code logs.enabled}, see {@link LogsSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
  */
 public record CollectorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
     @JsonProperty("otlp") OtlpSettings otlp,
+    @JsonProperty("logs") LogsSettings logs,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
@@ -38,6 +41,9 @@ public record CollectorConfig(
     if (otlp == null) {
       otlp = OtlpSettings.defaults();
     }
+    if (logs == null) {
+      logs = LogsSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -45,7 +51,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null);
+    return new CollectorConfig(null, null, null, null);
   }
 
   /**

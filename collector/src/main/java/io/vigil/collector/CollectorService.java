@@ -9,6 +9,7 @@ import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
+import io.vigil.collector.logs.LogTailer;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
@@ -26,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running collector: creates its topics, then starts the Kafka probe and shipper, the ingress
- * with the OTLP/gRPC and OTLP/HTTP (+ OpenLineage) receivers, and the admin endpoint ({@code
- * /metrics}, {@code /healthz}, {@code /readyz} with checks {@code kafka} and {@code ingress}).
+ * The running collector: creates its topics, then starts the Kafka probe and shipper, the log
+ * tailer (when enabled), the ingress with the OTLP/gRPC and OTLP/HTTP (+ OpenLineage) receivers,
+ * and the admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz} with checks {@code
+ * kafka}, {@code ingress} and {@code logs}).
  */
 public final class CollectorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
@@ -36,6 +38,7 @@ public final class CollectorService implements AutoCloseable {
   private final KafkaProbe probe;
   private final KafkaShipper shipper;
   private final Ingress ingress;
+  private final LogTailer tailer;
   private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
@@ -43,11 +46,13 @@ public final class CollectorService implements AutoCloseable {
       KafkaProbe probe,
       KafkaShipper shipper,
       Ingress ingress,
+      LogTailer tailer,
       ReceiverMetrics metrics,
       AdminServer admin) {
     this.probe = probe;
     this.shipper = shipper;
     this.ingress = ingress;
+    this.tailer = tailer;
     this.metrics = metrics;
     this.admin = admin;
   }
@@ -65,8 +70,13 @@ public final class CollectorService implements AutoCloseable {
     OtlpHttpSettings http = otlp.http();
     TopicInitializer.ensureTopics(
         config.kafka(),
-        Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS, Topics.LINEAGE),
-        Map.of());
+        Set.of(
+            Topics.OTLP_METRICS,
+            Topics.OTLP_LOGS,
+            Topics.OTLP_SPANS,
+            Topics.LINEAGE,
+            Topics.LOG_OFFSETS),
+        Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
     Duration sendTimeout = max(http.requestTimeout(), otlp.grpc().requestTimeout());
     KafkaProbe probe = KafkaProbe.start(config.kafka(), registry);
     KafkaShipper shipper = KafkaShipper.create(config.kafka(), sendTimeout, probe, registry);
@@ -86,15 +96,22 @@ public final class CollectorService implements AutoCloseable {
       listeners.add(OtlpReceivers.http(http, shipper, metrics, lineage));
     }
     Ingress ingress = null;
+    LogTailer tailer = null;
     try {
+      if (config.logs().enabled()) {
+        tailer = LogTailer.start(config.logs(), config.kafka(), registry);
+      }
       // In-flight requests may wait for Kafka as long as the send timeout; give them that.
       ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
       Ingress serving = ingress;
+      LogTailer tailing = tailer;
       AdminServer admin =
           AdminServer.start(config.admin().host(), config.adminPort(), registry)
               .readiness("kafka", probe::isReachable)
-              .readiness("ingress", serving::isServing);
-      CollectorService service = new CollectorService(probe, shipper, ingress, metrics, admin);
+              .readiness("ingress", serving::isServing)
+              .readiness("logs", () -> tailing == null || tailing.isHealthy());
+      CollectorService service =
+          new CollectorService(probe, shipper, ingress, tailer, metrics, admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -105,6 +122,9 @@ public final class CollectorService implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       if (ingress != null) {
         ingress.close();
+      }
+      if (tailer != null) {
+        tailer.close();
       }
       shipper.close();
       probe.close();
@@ -154,6 +174,11 @@ public final class CollectorService implements AutoCloseable {
     return metrics.acceptedItems(LineageService.SIGNAL);
   }
 
+  /** Log records read from files and committed to Kafka so far (0 when tailing is off). */
+  public long logRecordsShipped() {
+    return tailer == null ? 0 : tailer.recordsShipped();
+  }
+
   /** Requests refused so far, for any reason. */
   public long requestsRejected() {
     return metrics.rejectedRequests();
@@ -166,6 +191,9 @@ public final class CollectorService implements AutoCloseable {
   @Override
   public void close() {
     ingress.close();
+    if (tailer != null) {
+      tailer.close();
+    }
     shipper.close();
     probe.close();
     admin.close();

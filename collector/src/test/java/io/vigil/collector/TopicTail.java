@@ -45,6 +45,23 @@ public final class TopicTail implements AutoCloseable {
     return records;
   }
 
+  /**
+   * Everything committed to the topic up to its end as of now: polls until every partition's
+   * position reaches the end offset read at the call (for read_committed, the last stable offset).
+   */
+  public List<ConsumerRecord<byte[], byte[]>> toEnd(Duration timeout) {
+    java.util.Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("topic not read to its end within " + timeout);
+      }
+      consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+    }
+    return records;
+  }
+
   @Override
   public void close() {
     consumer.close();

@@ -17,6 +17,12 @@ public final class Topics {
   /** OpenLineage RunEvents, JSON, keyed by job namespace and name. */
   public static final String LINEAGE = "vigil.lineage";
 
+  /**
+   * Compacted: where each collector's log tailer keeps how far it has read each file, written in
+   * the same Kafka transaction as the lines themselves. Key {@code <checkpoint id>|<file key>}.
+   */
+  public static final String LOG_OFFSETS = "vigil.collector.log-offsets";
+
   /** Final golden-signal windows (and late supplements), JSON, keyed by series. */
   public static final String SIGNALS = "vigil.signals";
 

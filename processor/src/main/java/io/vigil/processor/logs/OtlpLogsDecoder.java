@@ -9,11 +9,11 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.json.Json;
 import io.vigil.model.log.LogRecord;
 import io.vigil.model.otlp.OtlpAttributes;
+import io.vigil.model.otlp.Severities;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -60,7 +60,7 @@ final class OtlpLogsDecoder {
                   idPrefix + "-" + position++,
                   message(r.getBody()),
                   new LogRecord.Log(level(severity, r.getSeverityText())),
-                  severity > 0 ? severity : number(r.getSeverityText()),
+                  severity > 0 ? severity : Severities.number(r.getSeverityText()),
                   service,
                   kubernetes,
                   orchestrator,
@@ -76,41 +76,10 @@ final class OtlpLogsDecoder {
   /** {@code log.level} of a record. */
   static String level(int severityNumber, String severityText) {
     if (severityNumber > 0) {
-      return byNumber(severityNumber);
+      return Severities.level(severityNumber);
     }
-    int n = number(severityText);
-    return n > 0 ? byNumber(n) : null;
-  }
-
-  private static String byNumber(int n) {
-    if (n <= 4) {
-      return "trace";
-    } else if (n <= 8) {
-      return "debug";
-    } else if (n <= 12) {
-      return "info";
-    } else if (n <= 16) {
-      return "warn";
-    } else if (n <= 20) {
-      return "error";
-    }
-    return "fatal";
-  }
-
-  /** The severity number the common level words stand for, 0 when none. */
-  static int number(String text) {
-    if (text == null || text.isBlank()) {
-      return 0;
-    }
-    return switch (text.strip().toLowerCase(Locale.ROOT)) {
-      case "trace", "finest", "finer" -> 1;
-      case "debug", "fine", "config" -> 5;
-      case "info", "information", "informational", "notice" -> 9;
-      case "warn", "warning" -> 13;
-      case "error", "err", "severe" -> 17;
-      case "fatal", "critical", "crit", "alert", "emergency", "emerg", "panic" -> 21;
-      default -> 0;
-    };
+    int n = Severities.number(severityText);
+    return n > 0 ? Severities.level(n) : null;
   }
 
   private static LogRecord.Kubernetes kubernetes(

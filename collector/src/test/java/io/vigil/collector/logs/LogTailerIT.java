@@ -1,0 +1,239 @@
+package io.vigil.collector.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.TopicTail;
+import io.vigil.embedded.junit.WithKafka;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.TopicInitializer;
+import io.vigil.model.otlp.OtlpAttributes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The log tailer against a real broker, over files laid out as the kubelet lays them out. */
+@WithKafka
+class LogTailerIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static KafkaSettings kafka;
+
+  @TempDir Path root;
+
+  @BeforeAll
+  static void topics(EmbeddedKafka broker) {
+    kafka = KafkaSettings.of(broker.bootstrapServers());
+    TopicInitializer.ensureTopics(
+        kafka,
+        Set.of(Topics.OTLP_LOGS, Topics.LOG_OFFSETS),
+        Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
+  }
+
+  private LogsSettings settings(String id, String multiline) {
+    return new LogsSettings(
+        true,
+        List.of(root + "/pods/*/*/*.log"),
+        List.of(),
+        "beginning",
+        Duration.ofMillis(50),
+        multiline,
+        Duration.ofMillis(300),
+        4096,
+        id,
+        Map.of("k8s.cluster.name", "eu-1", "k8s.node.name", "node-a"));
+  }
+
+  private Path containerLog(String pod, String container) throws IOException {
+    Path dir = root.resolve("pods/shop_" + pod + "_0b1c-uid/" + container);
+    Files.createDirectories(dir);
+    return dir.resolve("0.log");
+  }
+
+  private static void append(Path file, String... lines) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (String line : lines) {
+      text.append(line).append('\n');
+    }
+    Files.writeString(
+        file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  private static String cri(String stream, String tag, String content) {
+    return "2024-05-01T10:00:00.000000001Z " + stream + " " + tag + " " + content;
+  }
+
+  /** Every log record in {@code records}, with its resource. */
+  private static List<Map.Entry<ResourceLogs, LogRecord>> logs(
+      List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+    List<Map.Entry<ResourceLogs, LogRecord>> logs = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      for (ResourceLogs rl :
+          ExportLogsServiceRequest.parseFrom(record.value()).getResourceLogsList()) {
+        rl.getScopeLogsList()
+            .forEach(sl -> sl.getLogRecordsList().forEach(l -> logs.add(Map.entry(rl, l))));
+      }
+    }
+    return logs;
+  }
+
+  private static void await(LongSupplier value, long expected) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (value.getAsLong() < expected && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+    assertThat(value.getAsLong()).isEqualTo(expected);
+  }
+
+  @Test
+  void shipsContainerLinesWithTheirKubernetesIdentityLevelAndStream() throws Exception {
+    Path file = containerLog("checkout-7d9f", "app");
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(
+                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+      append(
+          file,
+          cri("stdout", "F", "started"),
+          cri("stderr", "P", "2024-05-01 ERROR payment "),
+          cri("stderr", "F", "declined"));
+
+      await(tailer::recordsShipped, 2);
+      List<Map.Entry<ResourceLogs, LogRecord>> logs = logs(tail.toEnd(WAIT));
+
+      assertThat(logs).hasSize(2);
+      ResourceLogs resource = logs.get(0).getKey();
+      var attributes = resource.getResource().getAttributesList();
+      assertThat(OtlpAttributes.get(attributes, "service.name")).isEqualTo("app");
+      assertThat(OtlpAttributes.get(attributes, "k8s.namespace.name")).isEqualTo("shop");
+      assertThat(OtlpAttributes.get(attributes, "k8s.pod.name")).isEqualTo("checkout-7d9f");
+      assertThat(OtlpAttributes.get(attributes, "k8s.pod.uid")).isEqualTo("0b1c-uid");
+      assertThat(OtlpAttributes.get(attributes, "k8s.container.name")).isEqualTo("app");
+      assertThat(OtlpAttributes.getLong(attributes, "k8s.container.restart_count")).isZero();
+      assertThat(OtlpAttributes.get(attributes, "k8s.cluster.name")).isEqualTo("eu-1");
+      assertThat(OtlpAttributes.get(attributes, "k8s.node.name")).isEqualTo("node-a");
+      LogRecord error = logs.get(1).getValue();
+      assertThat(error.getBody().getStringValue()).isEqualTo("2024-05-01 ERROR payment declined");
+      assertThat(error.getSeverityNumberValue()).isEqualTo(17);
+      assertThat(error.getSeverityText()).isEqualTo("ERROR");
+      assertThat(OtlpAttributes.get(error.getAttributesList(), "log.iostream")).isEqualTo("stderr");
+      assertThat(error.getTimeUnixNano()).isEqualTo(1714557600000000001L);
+    }
+  }
+
+  @Test
+  void aRestartResumesWhereItStoppedAndRotationLosesNothing() throws Exception {
+    String id = UUID.randomUUID().toString();
+    Path file = containerLog("cart-1", "app");
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS)) {
+      long shipped;
+      try (LogTailer first = LogTailer.start(settings(id, null), kafka, new PrometheusRegistry())) {
+        write(file, 0, 1000);
+        await(first::recordsShipped, 1000);
+        shipped = first.recordsShipped();
+      }
+      write(file, 1000, 1500); // while no tailer runs
+      // The kubelet's rotation: rename, then a new file under the old name.
+      Files.move(file, file.resolveSibling("0.log.20240501-100000"));
+      write(file, 1500, 1800);
+      try (LogTailer second =
+          LogTailer.start(settings(id, null), kafka, new PrometheusRegistry())) {
+        write(file, 1800, 2000);
+        await(() -> shipped + second.recordsShipped(), 2000);
+      }
+
+      List<String> bodies =
+          logs(tail.toEnd(WAIT)).stream()
+              .map(e -> e.getValue().getBody().getStringValue())
+              .toList();
+      // The renamed file is not matched by *.log, so lines 1000–1499 can only have come from it
+      // being read while no tailer was running: exactly once, in order.
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        expected.add("line " + i);
+      }
+      assertThat(bodies).containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  @Test
+  void aCopyTruncatedFileIsReadAgainFromItsStart() throws Exception {
+    Path file = containerLog("truncated-1", "app");
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(
+                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+      write(file, 0, 100);
+      await(tailer::recordsShipped, 100);
+      Files.write(file, new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
+      write(file, 100, 110);
+
+      await(tailer::recordsShipped, 110);
+      assertThat(logs(tail.toEnd(WAIT))).hasSize(110);
+    }
+  }
+
+  @Test
+  void joinsAStackTraceAndCutsAnOverlongLine() throws Exception {
+    Path file = containerLog("api-2", "app");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(settings(UUID.randomUUID().toString(), "^\\S"), kafka, registry)) {
+      append(
+          file,
+          cri("stdout", "F", "Exception in thread \"main\" java.lang.IllegalStateException: boom"),
+          cri("stdout", "F", "    at shop.Cart.pay(Cart.java:42)"),
+          cri("stdout", "F", "    at shop.Main.main(Main.java:7)"),
+          cri("stdout", "F", "x".repeat(10_000)),
+          cri("stdout", "F", "after"));
+
+      // "after" is held until the multiline timeout (300 ms) tells it no continuation comes.
+      await(tailer::recordsShipped, 3);
+      List<String> bodies =
+          logs(tail.toEnd(WAIT)).stream()
+              .map(e -> e.getValue().getBody().getStringValue())
+              .toList();
+
+      assertThat(bodies).hasSize(3);
+      assertThat(bodies.get(0))
+          .isEqualTo(
+              "Exception in thread \"main\" java.lang.IllegalStateException: boom\n"
+                  + "    at shop.Cart.pay(Cart.java:42)\n"
+                  + "    at shop.Main.main(Main.java:7)");
+      assertThat(bodies.get(1)).hasSize(4096).matches("x+");
+      assertThat(bodies.get(2)).isEqualTo("after");
+      assertThat(
+              registry.scrape().stream()
+                  .filter(m -> m.getMetadata().getName().equals("vigil_collector_log_records_cut"))
+                  .count())
+          .isEqualTo(1);
+    }
+  }
+
+  private static void write(Path file, int from, int to) throws IOException {
+    String[] lines = new String[to - from];
+    for (int i = from; i < to; i++) {
+      lines[i - from] = cri("stdout", "F", "line " + i);
+    }
+    append(file, lines);
+  }
+}
