@@ -3,6 +3,7 @@ package io.vigil.collector;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
+import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
@@ -22,12 +23,14 @@ import java.util.Map;
  * @param kafka where OTLP data is shipped; defaults as {@link KafkaSettings#defaults()}
  * @param otlp the OTLP receivers; defaults as {@link OtlpSettings#defaults()}
  * @param logs the log file tailer; off unless {@code logs.enabled}, see {@link LogsSettings}
+ * @param scrape Prometheus scraping; off unless {@code scrape.enabled}, see {@link ScrapeSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
  */
 public record CollectorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
     @JsonProperty("otlp") OtlpSettings otlp,
     @JsonProperty("logs") LogsSettings logs,
+    @JsonProperty("scrape") ScrapeSettings scrape,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
@@ -44,6 +47,9 @@ public record CollectorConfig(
     if (logs == null) {
       logs = LogsSettings.defaults();
     }
+    if (scrape == null) {
+      scrape = ScrapeSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -51,7 +57,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null);
   }
 
   /**

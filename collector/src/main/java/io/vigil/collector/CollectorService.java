@@ -14,6 +14,7 @@ import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.otlp.OtlpSignal;
+import io.vigil.collector.scrape.Scraper;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
@@ -28,9 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running collector: creates its topics, then starts the Kafka probe and shipper, the log
- * tailer (when enabled), the ingress with the OTLP/gRPC and OTLP/HTTP (+ OpenLineage) receivers,
- * and the admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz} with checks {@code
- * kafka}, {@code ingress} and {@code logs}).
+ * tailer and the scraper (when enabled), the ingress with the OTLP/gRPC and OTLP/HTTP (+
+ * OpenLineage) receivers, and the admin endpoint ({@code /metrics}, {@code /healthz}, {@code
+ * /readyz} with checks {@code kafka}, {@code ingress} and {@code logs}).
  */
 public final class CollectorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
@@ -39,6 +40,7 @@ public final class CollectorService implements AutoCloseable {
   private final KafkaShipper shipper;
   private final Ingress ingress;
   private final LogTailer tailer;
+  private final Scraper scraper;
   private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
@@ -47,12 +49,14 @@ public final class CollectorService implements AutoCloseable {
       KafkaShipper shipper,
       Ingress ingress,
       LogTailer tailer,
+      Scraper scraper,
       ReceiverMetrics metrics,
       AdminServer admin) {
     this.probe = probe;
     this.shipper = shipper;
     this.ingress = ingress;
     this.tailer = tailer;
+    this.scraper = scraper;
     this.metrics = metrics;
     this.admin = admin;
   }
@@ -97,9 +101,13 @@ public final class CollectorService implements AutoCloseable {
     }
     Ingress ingress = null;
     LogTailer tailer = null;
+    Scraper scraper = null;
     try {
       if (config.logs().enabled()) {
         tailer = LogTailer.start(config.logs(), config.kafka(), registry);
+      }
+      if (config.scrape().enabled()) {
+        scraper = Scraper.start(config.scrape(), shipper, registry);
       }
       // In-flight requests may wait for Kafka as long as the send timeout; give them that.
       ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
@@ -111,7 +119,7 @@ public final class CollectorService implements AutoCloseable {
               .readiness("ingress", serving::isServing)
               .readiness("logs", () -> tailing == null || tailing.isHealthy());
       CollectorService service =
-          new CollectorService(probe, shipper, ingress, tailer, metrics, admin);
+          new CollectorService(probe, shipper, ingress, tailer, scraper, metrics, admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -125,6 +133,9 @@ public final class CollectorService implements AutoCloseable {
       }
       if (tailer != null) {
         tailer.close();
+      }
+      if (scraper != null) {
+        scraper.close();
       }
       shipper.close();
       probe.close();
@@ -191,6 +202,9 @@ public final class CollectorService implements AutoCloseable {
   @Override
   public void close() {
     ingress.close();
+    if (scraper != null) {
+      scraper.close();
+    }
     if (tailer != null) {
       tailer.close();
     }

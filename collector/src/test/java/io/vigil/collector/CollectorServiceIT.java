@@ -7,6 +7,7 @@ import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
+import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
@@ -43,6 +44,7 @@ class CollectorServiceIT {
             new OtlpSettings(
                 OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             LogsSettings.defaults(),
+            ScrapeSettings.defaults(),
             new AdminSettings("127.0.0.1", 0));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());

@@ -14,6 +14,7 @@ import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
+import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
@@ -47,6 +48,7 @@ class LineageReceiverIT {
             new OtlpSettings(
                 OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             LogsSettings.defaults(),
+            ScrapeSettings.defaults(),
             new AdminSettings("127.0.0.1", 0)),
         new PrometheusRegistry());
   }

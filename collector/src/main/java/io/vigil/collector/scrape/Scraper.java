@@ -1,0 +1,357 @@
+package io.vigil.collector.scrape;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ingress.Rejection;
+import io.vigil.collector.otlp.RequestDecoder;
+import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.SinkRecord;
+import io.vigil.model.Topics;
+import io.vigil.model.runtime.ThrottlingLogger;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scrapes Prometheus endpoints into {@code otlp_metrics}: each target on its own schedule (spread
+ * over the interval), asking for OpenMetrics or the text format as Prometheus does, with a timeout
+ * from request to last byte and a body limit. A page is parsed ({@link Exposition}), converted
+ * ({@link ScrapeConverter}) and stored as one OTLP request whose resource is the target ({@code
+ * service.name} = job, {@code service.instance.id} = host:port, plus the job's labels), with {@code
+ * up}, {@code scrape_duration_seconds} and {@code scrape_samples_scraped} as Prometheus adds them.
+ * A target that hangs, fails or returns garbage gets {@code up 0} and a counted reason; it never
+ * holds up another: requests are asynchronous and a target's next scrape is skipped while its last
+ * is still being stored.
+ */
+public final class Scraper implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Scraper.class);
+
+  /** Prometheus' Accept header: OpenMetrics preferred, then the text format. */
+  static final String ACCEPT =
+      "application/openmetrics-text;version=1.0.0;q=0.75,"
+          + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+  private final ScrapeSettings settings;
+  private final RecordSink sink;
+  private final HttpClient http;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService parsing;
+  private final Counter scrapes;
+  private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
+  private final List<Target> targets = new ArrayList<>();
+
+  /** One target: where, what it is, and its converter (start times live there). */
+  private final class Target {
+    final ScrapeSettings.Job job;
+    final String address;
+    final URI uri;
+    final Resource resource;
+    final ScrapeConverter converter = new ScrapeConverter();
+    final AtomicBoolean busy = new AtomicBoolean();
+
+    Target(ScrapeSettings.Job job, String address) {
+      this.job = job;
+      this.address = address;
+      this.uri = URI.create(job.scheme() + "://" + address + job.path());
+      Resource.Builder r = Resource.newBuilder();
+      put(r, "service.name", job.job());
+      put(r, "service.instance.id", address);
+      int colon = address.lastIndexOf(':');
+      put(r, "server.address", address.substring(0, colon));
+      put(r, "server.port", address.substring(colon + 1));
+      put(r, "url.scheme", job.scheme());
+      job.labels().forEach((k, v) -> put(r, k, v));
+      this.resource = r.build();
+    }
+  }
+
+  private Scraper(ScrapeSettings settings, RecordSink sink, PrometheusRegistry registry) {
+    this.settings = settings;
+    this.sink = sink;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.timeout())
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-scrape-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    this.parsing =
+        Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+            r -> {
+              Thread t = new Thread(r, "vigil-scrape-parse");
+              t.setDaemon(true);
+              return t;
+            });
+    this.scrapes =
+        Counter.builder()
+            .name("vigil_collector_scrapes_total")
+            .help("Scrapes by job and outcome (ok, failed, timeout, invalid, too_large, skipped)")
+            .labelNames("job", "outcome")
+            .register(registry);
+  }
+
+  /** Starts scraping every target of {@code settings}. */
+  public static Scraper start(
+      ScrapeSettings settings, RecordSink sink, PrometheusRegistry registry) {
+    Scraper scraper = new Scraper(settings, sink, registry);
+    long interval = settings.interval().toMillis();
+    for (ScrapeSettings.Job job : settings.jobs()) {
+      for (String address : job.targets()) {
+        Target target = scraper.new Target(job, address);
+        scraper.targets.add(target);
+        long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
+        scraper.timer.scheduleAtFixedRate(
+            () -> scraper.scrape(target), offset, interval, TimeUnit.MILLISECONDS);
+      }
+    }
+    LOG.info("scraping {} target(s) every {}", scraper.targets.size(), settings.interval());
+    return scraper;
+  }
+
+  /** Scrapes one target now, asynchronously; the future completes when its result is stored. */
+  CompletableFuture<Void> scrape(Target target) {
+    if (!target.busy.compareAndSet(false, true)) {
+      scrapes.labelValues(target.job.job(), "skipped").inc();
+      return CompletableFuture.completedFuture(null);
+    }
+    long startNanos = System.nanoTime();
+    long scrapeTime = System.currentTimeMillis() * 1_000_000L;
+    HttpRequest request =
+        HttpRequest.newBuilder(target.uri)
+            .timeout(settings.timeout())
+            .header("Accept", ACCEPT)
+            .header("Accept-Encoding", "gzip")
+            .header("X-Prometheus-Scrape-Timeout-Seconds", seconds(settings.timeout()))
+            .GET()
+            .build();
+    return http.sendAsync(request, info -> limited(settings.maxBodyBytes()))
+        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .thenApplyAsync(response -> page(target, response, scrapeTime, startNanos), parsing)
+        .exceptionally(error -> failed(target, error, scrapeTime, startNanos))
+        .thenCompose(metrics -> store(target, metrics))
+        .whenComplete((ok, error) -> target.busy.set(false));
+  }
+
+  /** What a successful HTTP exchange gives: the page's metrics plus up 1, or a failure. */
+  private List<Metric> page(
+      Target target, HttpResponse<byte[]> response, long scrapeTime, long startNanos) {
+    String outcome;
+    String why;
+    try {
+      if (response.statusCode() != 200) {
+        throw new ScrapeFailure("failed", "HTTP " + response.statusCode());
+      }
+      byte[] body = response.body();
+      String encoding = response.headers().firstValue("Content-Encoding").orElse(null);
+      if (encoding != null) {
+        body =
+            RequestDecoder.readBody(
+                new ByteArrayInputStream(body), null, encoding, settings.maxBodyBytes());
+      }
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      Exposition.Format format =
+          type.startsWith("application/openmetrics-text")
+              ? Exposition.Format.OPENMETRICS
+              : Exposition.Format.TEXT;
+      List<Exposition.Family> families =
+          Exposition.parse(new String(body, StandardCharsets.UTF_8), format);
+      List<Metric> metrics = new ArrayList<>(target.converter.convert(families, scrapeTime));
+      long samples = families.stream().mapToLong(f -> f.samples().size()).sum();
+      metrics.addAll(health(1, startNanos, samples, scrapeTime));
+      scrapes.labelValues(target.job.job(), "ok").inc();
+      return metrics;
+    } catch (ScrapeFailure e) {
+      outcome = e.outcome;
+      why = e.getMessage();
+    } catch (Exposition.Invalid e) {
+      outcome = "invalid";
+      why = e.getMessage();
+    } catch (Rejection e) {
+      outcome = e.httpStatus() == 413 ? "too_large" : "invalid";
+      why = e.getMessage();
+    } catch (IOException e) {
+      outcome = "failed";
+      why = e.toString();
+    }
+    scrapes.labelValues(target.job.job(), outcome).inc();
+    failures.warn("scrape of {} failed ({}): {}", target.uri, outcome, why);
+    return health(0, startNanos, 0, scrapeTime);
+  }
+
+  private List<Metric> failed(Target target, Throwable error, long scrapeTime, long startNanos) {
+    Throwable cause = error;
+    while (cause.getCause() != null
+        && (cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)) {
+      cause = cause.getCause();
+    }
+    String outcome =
+        cause instanceof TimeoutException || cause instanceof java.net.http.HttpTimeoutException
+            ? "timeout"
+            : cause instanceof TooLarge ? "too_large" : "failed";
+    scrapes.labelValues(target.job.job(), outcome).inc();
+    failures.warn("scrape of {} failed ({}): {}", target.uri, outcome, cause.toString());
+    return health(0, startNanos, 0, scrapeTime);
+  }
+
+  private CompletionStage<Void> store(Target target, List<Metric> metrics) {
+    ExportMetricsServiceRequest request =
+        ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .setResource(target.resource)
+                    .addScopeMetrics(
+                        ScopeMetrics.newBuilder()
+                            .setScope(InstrumentationScope.newBuilder().setName("vigil.scrape"))
+                            .addAllMetrics(metrics)))
+            .build();
+    return sink.store(
+            List.of(
+                new SinkRecord(
+                    Topics.OTLP_METRICS,
+                    target.job.job().getBytes(StandardCharsets.UTF_8),
+                    request.toByteArray())))
+        .exceptionally(
+            error -> {
+              failures.warn("scrape of {} not stored: {}", target.uri, error.toString());
+              return null;
+            });
+  }
+
+  /** {@code up}, {@code scrape_duration_seconds}, {@code scrape_samples_scraped}. */
+  private static List<Metric> health(int up, long startNanos, long samples, long scrapeTime) {
+    double duration = (System.nanoTime() - startNanos) / 1e9;
+    return List.of(
+        gauge("up", "1 if the target was scraped, 0 if not", up, scrapeTime),
+        gauge("scrape_duration_seconds", "How long the scrape took", duration, scrapeTime),
+        gauge("scrape_samples_scraped", "Samples the target exposed", samples, scrapeTime));
+  }
+
+  private static Metric gauge(String name, String help, double value, long time) {
+    return Metric.newBuilder()
+        .setName(name)
+        .setDescription(help)
+        .setGauge(
+            Gauge.newBuilder()
+                .addDataPoints(
+                    NumberDataPoint.newBuilder().setTimeUnixNano(time).setAsDouble(value)))
+        .build();
+  }
+
+  private static void put(Resource.Builder resource, String key, String value) {
+    resource.addAttributes(
+        KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)));
+  }
+
+  private static String seconds(Duration d) {
+    return Double.toString(d.toMillis() / 1000.0);
+  }
+
+  /** A scrape that did not give a page, with its outcome label. */
+  private static final class ScrapeFailure extends Exception {
+    final String outcome;
+
+    ScrapeFailure(String outcome, String message) {
+      super(message, null, false, false);
+      this.outcome = outcome;
+    }
+  }
+
+  /** A page longer than the limit; the download was cancelled. */
+  static final class TooLarge extends IOException {
+    TooLarge(long limit) {
+      super("page larger than " + limit + " bytes (collector.scrape.max_body_bytes)");
+    }
+  }
+
+  /** Collects the body, cancelling the download once it passes {@code max} bytes. */
+  private static HttpResponse.BodySubscriber<byte[]> limited(int max) {
+    return new HttpResponse.BodySubscriber<>() {
+      private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+      private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      private Flow.Subscription subscription;
+
+      @Override
+      public CompletionStage<byte[]> getBody() {
+        return body;
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> buffers) {
+        for (ByteBuffer buffer : buffers) {
+          if (bytes.size() + buffer.remaining() > max) {
+            subscription.cancel();
+            body.completeExceptionally(new TooLarge(max));
+            return;
+          }
+          byte[] chunk = new byte[buffer.remaining()];
+          buffer.get(chunk);
+          bytes.writeBytes(chunk);
+        }
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        body.completeExceptionally(error);
+      }
+
+      @Override
+      public void onComplete() {
+        body.complete(bytes.toByteArray());
+      }
+    };
+  }
+
+  /** Targets being scraped. */
+  public int targets() {
+    return targets.size();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    parsing.shutdownNow();
+  }
+}
