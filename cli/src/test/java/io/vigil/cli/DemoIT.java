@@ -44,6 +44,8 @@ class DemoIT {
         .contains("alertname=\"PipelineOverdue\" by vigil demo: run 5 is a known long backfill")
         .containsPattern("metrics-vigil\\.signals-default +[1-9][0-9,]* documents")
         .containsPattern("vigil-alerts \\(current state\\) +[1-9][0-9,]* documents")
+        .containsPattern(
+            "logs-vigil\\.app-default +[1-9][0-9,]* documents \\(level error: [1-9][0-9,]*;")
         .doesNotContain("HighErrorRatio catalog");
     assertThat(workDir.resolve("vigil.yaml")).exists();
     assertThat(Files.readString(workDir.resolve("rules.yaml"))).contains("HighErrorRatio");

@@ -1,6 +1,7 @@
 package io.vigil.collector;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.scrape.ScrapeSettings;
@@ -24,6 +25,8 @@ import java.util.Map;
  * @param otlp the OTLP receivers; defaults as {@link OtlpSettings#defaults()}
  * @param logs the log file tailer; off unless {@code logs.enabled}, see {@link LogsSettings}
  * @param scrape Prometheus scraping; off unless {@code scrape.enabled}, see {@link ScrapeSettings}
+ * @param lag consumer-group lag of Kafka clusters; off unless {@code lag.enabled}, see {@link
+ *     LagSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
  */
 public record CollectorConfig(
@@ -31,6 +34,7 @@ public record CollectorConfig(
     @JsonProperty("otlp") OtlpSettings otlp,
     @JsonProperty("logs") LogsSettings logs,
     @JsonProperty("scrape") ScrapeSettings scrape,
+    @JsonProperty("lag") LagSettings lag,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
@@ -50,6 +54,9 @@ public record CollectorConfig(
     if (scrape == null) {
       scrape = ScrapeSettings.defaults();
     }
+    if (lag == null) {
+      lag = LagSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -57,7 +64,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null, null);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
+import io.vigil.collector.lag.LagWatcher;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.logs.LogTailer;
@@ -29,9 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running collector: creates its topics, then starts the Kafka probe and shipper, the log
- * tailer and the scraper (when enabled), the ingress with the OTLP/gRPC and OTLP/HTTP (+
- * OpenLineage) receivers, and the admin endpoint ({@code /metrics}, {@code /healthz}, {@code
- * /readyz} with checks {@code kafka}, {@code ingress} and {@code logs}).
+ * tailer, the scraper and the lag watcher (when enabled), the ingress with the OTLP/gRPC and
+ * OTLP/HTTP (+ OpenLineage) receivers, and the admin endpoint ({@code /metrics}, {@code /healthz},
+ * {@code /readyz} with checks {@code kafka}, {@code ingress} and {@code logs}).
  */
 public final class CollectorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
@@ -41,6 +42,7 @@ public final class CollectorService implements AutoCloseable {
   private final Ingress ingress;
   private final LogTailer tailer;
   private final Scraper scraper;
+  private final LagWatcher lag;
   private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
@@ -50,6 +52,7 @@ public final class CollectorService implements AutoCloseable {
       Ingress ingress,
       LogTailer tailer,
       Scraper scraper,
+      LagWatcher lag,
       ReceiverMetrics metrics,
       AdminServer admin) {
     this.probe = probe;
@@ -57,6 +60,7 @@ public final class CollectorService implements AutoCloseable {
     this.ingress = ingress;
     this.tailer = tailer;
     this.scraper = scraper;
+    this.lag = lag;
     this.metrics = metrics;
     this.admin = admin;
   }
@@ -102,12 +106,16 @@ public final class CollectorService implements AutoCloseable {
     Ingress ingress = null;
     LogTailer tailer = null;
     Scraper scraper = null;
+    LagWatcher lag = null;
     try {
       if (config.logs().enabled()) {
         tailer = LogTailer.start(config.logs(), config.kafka(), registry);
       }
       if (config.scrape().enabled()) {
         scraper = Scraper.start(config.scrape(), shipper, registry);
+      }
+      if (config.lag().enabled()) {
+        lag = LagWatcher.start(config.lag(), shipper, registry);
       }
       // In-flight requests may wait for Kafka as long as the send timeout; give them that.
       ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
@@ -119,7 +127,7 @@ public final class CollectorService implements AutoCloseable {
               .readiness("ingress", serving::isServing)
               .readiness("logs", () -> tailing == null || tailing.isHealthy());
       CollectorService service =
-          new CollectorService(probe, shipper, ingress, tailer, scraper, metrics, admin);
+          new CollectorService(probe, shipper, ingress, tailer, scraper, lag, metrics, admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -136,6 +144,9 @@ public final class CollectorService implements AutoCloseable {
       }
       if (scraper != null) {
         scraper.close();
+      }
+      if (lag != null) {
+        lag.close();
       }
       shipper.close();
       probe.close();
@@ -204,6 +215,9 @@ public final class CollectorService implements AutoCloseable {
     ingress.close();
     if (scraper != null) {
       scraper.close();
+    }
+    if (lag != null) {
+      lag.close();
     }
     if (tailer != null) {
       tailer.close();

@@ -3,6 +3,7 @@ package io.vigil.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
@@ -45,6 +46,7 @@ class CollectorServiceIT {
                 OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             LogsSettings.defaults(),
             ScrapeSettings.defaults(),
+            LagSettings.defaults(),
             new AdminSettings("127.0.0.1", 0));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());

@@ -96,9 +96,16 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  SMTP sink                     " + smtp.host() + ":" + smtp.port());
 
       PrometheusRegistry registry = new PrometheusRegistry();
+      Path logs = dir.resolve("logs");
+      int processorAdmin = preferredPort(8889);
       String collectorYaml =
           DemoFiles.collector(
-              bootstrap, preferredPort(4317), preferredPort(4318), preferredPort(8888));
+              bootstrap,
+              preferredPort(4317),
+              preferredPort(4318),
+              preferredPort(8888),
+              logs,
+              processorAdmin);
       CollectorService collector =
           stack.add(
               CollectorService.start(
@@ -108,12 +115,14 @@ public final class DemoCommand implements Callable<Integer> {
                       io.vigil.collector.CollectorConfig.class),
                   registry));
       out.println(
-          "  collector                     OTLP/HTTP :"
+          "  collector                     OTLP/gRPC :"
+              + collector.otlpGrpcPort()
+              + ", OTLP/HTTP :"
               + collector.otlpHttpPort()
               + ", admin :"
               + collector.adminPort());
       String processorYaml =
-          DemoFiles.processor(bootstrap, dir.resolve("processor-state"), preferredPort(8889));
+          DemoFiles.processor(bootstrap, dir.resolve("processor-state"), processorAdmin);
       ProcessorService processor =
           stack.add(
               ProcessorService.start(
@@ -131,11 +140,16 @@ public final class DemoCommand implements Callable<Integer> {
               DemoFiles.alertmanager(slack.webhookUrl(), smtp.host(), smtp.port()));
 
       String otlpUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics";
-      ShopWorkload shop = stack.add(ShopWorkload.start(otlpUrl, incidentStart, incidentEnd));
+      ShopWorkload shop = stack.add(ShopWorkload.start(otlpUrl, logs, incidentStart, incidentEnd));
       out.printf(
-          "Shop is up: services checkout and catalog export OTLP to %s every second.%n"
-              + "  checkout's incident: 25%% errors from %s to %s.%n",
-          otlpUrl, Durations.format(incidentStart), Durations.format(incidentEnd));
+          "Shop is up: services checkout and catalog export OTLP to %s every second,%n"
+              + "  and write their container logs under %s (the collector tails them).%n"
+              + "  checkout's incident: 25%% errors from %s to %s.%n"
+              + "  The collector also scrapes its own and the processor's /metrics every 5 s.%n",
+          otlpUrl,
+          logs.resolve("pods"),
+          Durations.format(incidentStart),
+          Durations.format(incidentEnd));
 
       String lineageUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/api/v1/lineage";
       stack.add(DemoPipeline.start(lineageUrl, Duration.ofSeconds(3), Duration.ofSeconds(8), out));

@@ -102,10 +102,27 @@ final class DemoFiles {
         .formatted(slackUrl, smtpHost, smtpPort);
   }
 
-  static String collector(String bootstrap, int grpcPort, int httpPort, int adminPort) {
+  static String collector(
+      String bootstrap, int grpcPort, int httpPort, int adminPort, Path logs, int processorPort) {
     return """
           kafka:
             bootstrap_servers: %s
+          logs:
+            enabled: true
+            include: ['%s/pods/*/*/*.log']
+            start_at: beginning
+            multiline_start: '^(INFO|WARN|ERROR|DEBUG) '
+            checkpoint_id: demo
+            resource: {k8s.cluster.name: demo}
+          scrape:
+            enabled: true
+            interval: 5s
+            timeout: 2s
+            jobs:
+              - job: vigil-collector
+                targets: ['127.0.0.1:%d']
+              - job: vigil-processor
+                targets: ['127.0.0.1:%d']
           otlp:
             grpc:
               host: 127.0.0.1
@@ -117,7 +134,7 @@ final class DemoFiles {
             host: 127.0.0.1
             port: %d
         """
-        .formatted(bootstrap, grpcPort, httpPort, adminPort);
+        .formatted(bootstrap, logs, adminPort, processorPort, grpcPort, httpPort, adminPort);
   }
 
   static String processor(String bootstrap, Path stateDir, int adminPort) {

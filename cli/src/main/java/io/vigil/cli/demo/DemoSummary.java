@@ -54,6 +54,9 @@ final class DemoSummary {
         count("metrics-vigil.pipelines-default", "failed"),
         count("metrics-vigil.pipelines-default", "overdue"));
     out.printf(
+        "    logs-vigil.app-default         %s documents (level error: %s; the shop's log files)%n",
+        count("logs-vigil.app-default"), count("logs-vigil.app-default", "log.level:error"));
+    out.printf(
         "    logs-vigil.alerts-default      %s documents%n", count("logs-vigil.alerts-default"));
     out.printf("    vigil-alerts (current state)   %s documents%n", count("vigil-alerts"));
     out.println();
@@ -89,10 +92,13 @@ final class DemoSummary {
     return count(index, null);
   }
 
-  /** Documents in {@code index}, only those with {@code state} when it is not null. */
+  /**
+   * Documents in {@code index}, only those with {@code state} when it is not null ({@code
+   * field:value} for another field).
+   */
   private String count(String index, String state) {
     try {
-      String query = state == null ? "" : "?q=state:" + state;
+      String query = state == null ? "" : "?q=" + (state.contains(":") ? state : "state:" + state);
       HttpResponse<String> response =
           send(
               HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_count" + query))

@@ -7,7 +7,13 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -51,11 +57,16 @@ final class ShopWorkload implements AutoCloseable {
     this.incidentEnd = incidentEnd;
   }
 
-  /** Starts sending to the collector's OTLP/HTTP endpoint at {@code otlpHttpUrl}. */
-  static ShopWorkload start(String otlpHttpUrl, Duration incidentStart, Duration incidentEnd) {
+  /**
+   * Starts sending to the collector's OTLP/HTTP endpoint at {@code otlpHttpUrl}; each service also
+   * writes its container log (CRI format, as the kubelet lays it out) under {@code logs}.
+   */
+  static ShopWorkload start(
+      String otlpHttpUrl, Path logs, Duration incidentStart, Duration incidentEnd)
+      throws IOException {
     ShopWorkload shop = new ShopWorkload(incidentStart, incidentEnd);
-    shop.services.add(new Service("checkout", "POST", "/pay", 60, true, otlpHttpUrl));
-    shop.services.add(new Service("catalog", "GET", "/products", 40, false, otlpHttpUrl));
+    shop.services.add(new Service("checkout", "POST", "/pay", 60, true, otlpHttpUrl, logs));
+    shop.services.add(new Service("catalog", "GET", "/products", 40, false, otlpHttpUrl, logs));
     shop.ticker.scheduleAtFixedRate(shop::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
     return shop;
   }
@@ -92,6 +103,11 @@ final class ShopWorkload implements AutoCloseable {
     for (Service service : services) {
       service.meterProvider.forceFlush().join(5, TimeUnit.SECONDS);
       service.meterProvider.close();
+      try {
+        service.log.close();
+      } catch (IOException e) {
+        // the demo is ending; its log file is only for the collector to read
+      }
     }
   }
 
@@ -104,6 +120,8 @@ final class ShopWorkload implements AutoCloseable {
     final Attributes failed;
     final double requestsPerTick;
     final SplittableRandom random = new SplittableRandom(42);
+    final Writer log;
+    final String route;
     double carry;
 
     Service(
@@ -112,8 +130,14 @@ final class ShopWorkload implements AutoCloseable {
         String route,
         int requestsPerSecond,
         boolean hasIncident,
-        String url) {
+        String url,
+        Path logs)
+        throws IOException {
       this.hasIncident = hasIncident;
+      this.route = route;
+      Path dir = logs.resolve("pods/shop_" + name + "-6d4f9c_" + name + "-0001/app");
+      Files.createDirectories(dir);
+      this.log = Files.newBufferedWriter(dir.resolve("0.log"), StandardCharsets.UTF_8);
       this.requestsPerTick = requestsPerSecond * TICK_MILLIS / 1000.0;
       Resource resource =
           Resource.getDefault()
@@ -161,7 +185,30 @@ final class ShopWorkload implements AutoCloseable {
         shop.requests.incrementAndGet();
         if (fails) {
           shop.failures.incrementAndGet();
+          logFailure();
         }
+      }
+      write("stdout", "INFO  served " + n + " requests on " + route);
+      try {
+        log.flush();
+      } catch (IOException e) {
+        // a log line the demo could not write is only a log line
+      }
+    }
+
+    /** An error and its stack trace, one CRI line each, as a JVM service writes them. */
+    private void logFailure() {
+      write("stderr", "ERROR payment gateway refused the charge on " + route);
+      write("stderr", "java.lang.IllegalStateException: gateway answered 503");
+      write("stderr", "    at shop.PaymentClient.charge(PaymentClient.java:88)");
+      write("stderr", "    at shop.Checkout.pay(Checkout.java:41)");
+    }
+
+    private void write(String stream, String text) {
+      try {
+        log.write(Instant.now() + " " + stream + " F " + text + "\n");
+      } catch (IOException e) {
+        // see tick
       }
     }
 

@@ -12,10 +12,14 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkException;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.runtime.ThrottlingLogger;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -82,6 +86,19 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
 
   /** Turns the whole body into records; runs on a blocking-task thread. */
   protected abstract Batch parse(RequestHeaders headers, byte[] body) throws Rejection;
+
+  /**
+   * {@code raw} decompressed as {@code contentEncoding} says (gzip or none), at most the body limit
+   * after decompression.
+   */
+  protected final byte[] decompressed(byte[] raw, String contentEncoding) throws Rejection {
+    try {
+      return RequestDecoder.readBody(
+          new ByteArrayInputStream(raw), null, contentEncoding, maxBodyBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen reading from memory
+    }
+  }
 
   /** The answer once the batch is stored. */
   protected abstract HttpResponse accepted(RequestHeaders headers, Batch batch);

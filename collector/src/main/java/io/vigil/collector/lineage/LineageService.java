@@ -12,9 +12,6 @@ import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.Topics;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -29,11 +26,8 @@ public final class LineageService extends IngressService {
 
   private static final byte[] EMPTY_JSON_RESPONSE = "{}".getBytes(StandardCharsets.UTF_8);
 
-  private final int maxBodyBytes;
-
   public LineageService(int maxBodyBytes, RecordSink sink, ReceiverMetrics metrics) {
     super("http", SIGNAL, "collector.otlp.http", maxBodyBytes, sink, metrics);
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
@@ -48,17 +42,7 @@ public final class LineageService extends IngressService {
 
   @Override
   protected Batch parse(RequestHeaders headers, byte[] raw) throws Rejection {
-    byte[] body;
-    try {
-      body =
-          RequestDecoder.readBody(
-              new ByteArrayInputStream(raw),
-              null,
-              headers.get(HttpHeaderNames.CONTENT_ENCODING),
-              maxBodyBytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // cannot happen reading from memory
-    }
+    byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
     byte[] key;
     try {
       key = LineageEvents.key(body);

@@ -78,6 +78,7 @@ public final class LogTailer implements AutoCloseable {
   private KafkaProducer<byte[], byte[]> producer;
   private boolean firstDiscovery;
   private boolean resumedMoved;
+  private long lastDiscovery = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   private volatile boolean healthy = true;
 
   private LogTailer(LogsSettings settings, KafkaSettings kafka, PrometheusRegistry registry) {
@@ -159,7 +160,11 @@ public final class LogTailer implements AutoCloseable {
       while (stop.getCount() > 0) {
         boolean shippedSome = false;
         try {
-          discover();
+          long now = System.nanoTime();
+          if (now - lastDiscovery >= settings.pollInterval().toNanos()) {
+            discover(); // at most once a poll interval, not once a batch
+            lastDiscovery = now;
+          }
           shippedSome = ship(read());
         } catch (KafkaException e) {
           shipErrors.inc();

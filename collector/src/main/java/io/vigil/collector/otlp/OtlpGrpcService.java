@@ -14,9 +14,6 @@ import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
 import io.vigil.collector.sink.RecordSink;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -61,13 +58,11 @@ final class OtlpGrpcService extends IngressService {
   };
 
   private final OtlpSignal signal;
-  private final int maxMessageBytes;
 
   OtlpGrpcService(
       OtlpSignal signal, int maxMessageBytes, RecordSink sink, ReceiverMetrics metrics) {
     super("grpc", signal.label(), "collector.otlp.grpc", maxMessageBytes, sink, metrics);
     this.signal = signal;
-    this.maxMessageBytes = maxMessageBytes;
   }
 
   @Override
@@ -105,13 +100,7 @@ final class OtlpGrpcService extends IngressService {
       if (!compressed(headers)) {
         throw Rejection.malformed("compressed gRPC message without grpc-encoding");
       }
-      try {
-        message =
-            RequestDecoder.readBody(
-                new ByteArrayInputStream(message), null, "gzip", maxMessageBytes);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e); // cannot happen reading from memory
-      }
+      message = decompressed(message, "gzip");
     }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
     return new Batch(ResourceSplitter.records(signal, request), signal.count(request), null);

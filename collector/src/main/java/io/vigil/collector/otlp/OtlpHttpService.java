@@ -11,9 +11,6 @@ import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
 import io.vigil.collector.sink.RecordSink;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,12 +23,10 @@ final class OtlpHttpService extends IngressService {
   private static final byte[] EMPTY_JSON_RESPONSE = "{}".getBytes(StandardCharsets.UTF_8);
 
   private final OtlpSignal signal;
-  private final int maxBodyBytes;
 
   OtlpHttpService(OtlpSignal signal, int maxBodyBytes, RecordSink sink, ReceiverMetrics metrics) {
     super("http", signal.label(), "collector.otlp.http", maxBodyBytes, sink, metrics);
     this.signal = signal;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
@@ -43,17 +38,7 @@ final class OtlpHttpService extends IngressService {
   @Override
   protected Batch parse(RequestHeaders headers, byte[] raw) throws Rejection {
     Encoding encoding = RequestDecoder.encoding(headers.get(HttpHeaderNames.CONTENT_TYPE));
-    byte[] body;
-    try {
-      body =
-          RequestDecoder.readBody(
-              new ByteArrayInputStream(raw),
-              null,
-              headers.get(HttpHeaderNames.CONTENT_ENCODING),
-              maxBodyBytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // cannot happen reading from memory
-    }
+    byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
     Message request = RequestDecoder.decode(signal, encoding, body);
     return new Batch(ResourceSplitter.records(signal, request), signal.count(request), encoding);
   }

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.CollectorService;
 import io.vigil.collector.TopicTail;
+import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
@@ -49,6 +50,7 @@ class LineageReceiverIT {
                 OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0)),
             LogsSettings.defaults(),
             ScrapeSettings.defaults(),
+            LagSettings.defaults(),
             new AdminSettings("127.0.0.1", 0)),
         new PrometheusRegistry());
   }

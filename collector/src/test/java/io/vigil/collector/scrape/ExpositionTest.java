@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The exposition parser on real scrapes and on the inputs Prometheus itself rejects. */
 class ExpositionTest {
@@ -62,16 +62,13 @@ class ExpositionTest {
         .contains("go_gc_duration_seconds_sum");
   }
 
+  static List<String> text() {
+    return TEXT;
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "cadvisor-testdata-prometheus_metrics.txt",
-        "cadvisor-testdata-prometheus_machine_metrics.txt",
-        "kubelet-metrics-cadvisor-k8s1.35.excerpt.txt",
-        "prometheus-server-selfscrape-237mfs.prom.txt",
-        "prometheus-v1-selfscrape-common-testdata.prom.txt"
-      })
-  void readsTheOtherRealScrapes(String name) throws Exception {
+  @MethodSource("text")
+  void readsTheRealScrapes(String name) throws Exception {
     List<Family> families = Exposition.parse(fixture(name), Format.TEXT);
 
     assertThat(families).isNotEmpty();
@@ -121,19 +118,12 @@ class ExpositionTest {
         .hasMessage("line 1: OpenMetrics exposition does not end with # EOF");
   }
 
+  static List<String> invalid() {
+    return INVALID;
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "duplicate-help.prom.txt",
-        "duplicate-type.prom.txt",
-        "float-timestamp.prom.txt",
-        "histogram-non-numeric-le.prom.txt",
-        "invalid-escape-sequence.prom.txt",
-        "newline-in-label-value.prom.txt",
-        "summary-non-numeric-quantile.prom.txt",
-        "type-after-sample.prom.txt",
-        "unquoted-label-value.prom.txt"
-      })
+  @MethodSource("invalid")
   void rejectsWhatPrometheusRejectsNamingTheLine(String name) {
     assertThatThrownBy(() -> Exposition.parse(fixture("invalid/" + name), Format.TEXT))
         .isInstanceOf(Exposition.Invalid.class)

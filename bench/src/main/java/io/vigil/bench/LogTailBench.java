@@ -1,0 +1,147 @@
+package io.vigil.bench;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.logs.LogTailer;
+import io.vigil.collector.logs.LogsSettings;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.TopicInitializer;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Log file → Kafka, the collector's tailer measured alone: the driver starts an embedded broker,
+ * writes {@code --lines} (default 2,000,000) CRI lines of about {@code --bytes} (default 190) bytes
+ * into one container log file, then starts the tailer in a JVM of its own ({@code --jvm} options,
+ * e.g. {@code -Xmx128m}) that reads the file from its start. The child reports, from its start to
+ * its last line committed: lines per second, its CPU seconds per million lines (its own process
+ * only, not the broker's) and its peak RSS (VmHWM). Prints JSON.
+ */
+public final class LogTailBench {
+  private LogTailBench() {}
+
+  /** Driver; see the class comment for arguments. */
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new HashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    int lines = Integer.parseInt(args.getOrDefault("lines", "2000000"));
+    int bytes = Integer.parseInt(args.getOrDefault("bytes", "190"));
+    String jvm = args.getOrDefault("jvm", "");
+    Path dir = Files.createTempDirectory("vigil-logtail-bench");
+    Path file = dir.resolve("pods/shop_web-1_uid-1/app/0.log");
+    Files.createDirectories(file.getParent());
+    String prefix = "2024-05-01T10:00:00.123456789Z stdout F ";
+    String filler = "x".repeat(Math.max(0, bytes - prefix.length() - 25));
+    try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (int i = 0; i < lines; i++) {
+        out.write(prefix);
+        out.write("INFO request ");
+        out.write(Integer.toString(i));
+        out.write(' ');
+        out.write(filler);
+        out.write('\n');
+      }
+    }
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+      TopicInitializer.ensureTopics(
+          KafkaSettings.of(kafka.bootstrapServers()),
+          Set.of(Topics.OTLP_LOGS, Topics.LOG_OFFSETS),
+          Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      for (String option : jvm.split(" ")) {
+        if (!option.isBlank()) {
+          command.add(option);
+        }
+      }
+      command.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              Child.class.getName(),
+              kafka.bootstrapServers(),
+              dir + "/pods/*/*/*.log",
+              Integer.toString(lines)));
+      Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String result = null;
+      try (BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          if (line.startsWith("{")) {
+            result = line;
+          }
+        }
+      }
+      child.waitFor(1, TimeUnit.MINUTES);
+      System.out.println(
+          result == null
+              ? "{\"error\":\"the tailer did not report\"}"
+              : result.replace(
+                  "}", ",\"file_bytes\":" + Files.size(file) + ",\"jvm\":\"" + jvm + "\"}"));
+    }
+  }
+
+  /** The tailer's JVM. Arguments: bootstrap servers, include glob, lines expected. */
+  public static final class Child {
+    private Child() {}
+
+    public static void main(String[] args) throws Exception {
+      long lines = Long.parseLong(args[2]);
+      LogsSettings settings =
+          new LogsSettings(
+              true,
+              List.of(args[1]),
+              List.of(),
+              "beginning",
+              Duration.ofMillis(100),
+              null,
+              null,
+              null,
+              "bench",
+              Map.of());
+      var os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      long cpu0 = os.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      try (LogTailer tailer =
+          LogTailer.start(settings, KafkaSettings.of(args[0]), new PrometheusRegistry())) {
+        long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
+        while (tailer.recordsShipped() < lines && System.nanoTime() < deadline) {
+          TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        long shipped = tailer.recordsShipped();
+        System.out.printf(
+            "{\"lines\":%d,\"seconds\":%.2f,\"lines_per_s\":%.0f,\"cpu_s_per_million\":%.2f,"
+                + "\"peak_rss_mib\":%d}%n",
+            shipped, seconds, shipped / seconds, cpu / (shipped / 1e6), peakRssMib());
+      }
+    }
+
+    private static long peakRssMib() throws Exception {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.vigil.collector.lag;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.SinkRecord;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.runtime.ThrottlingLogger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the consumer groups' committed offsets and the partitions' end offsets of each configured
+ * cluster every interval (Admin client), and stores per group one OTLP request on {@code
+ * otlp_metrics}: {@code kafka.consumer_group.lag} (messages) and {@code
+ * kafka.consumer_group.lag_seconds} (estimated, {@link LagEstimator}) per topic and partition,
+ * {@code kafka.consumer_group.offset}, and {@code kafka.consumer_group.lag_sum} per topic — the
+ * names of the OpenTelemetry Collector's kafkametrics receiver, plus the estimate in seconds. The
+ * resource is the group: {@code service.name} and {@code messaging.consumer.group.name} = group id,
+ * {@code kafka.cluster.name}, {@code messaging.system} = kafka.
+ */
+public final class LagWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LagWatcher.class);
+
+  private final RecordSink sink;
+  private final ScheduledExecutorService timer;
+  private final Counter rounds;
+  private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
+  private final List<Watched> clusters = new ArrayList<>();
+
+  /** One cluster with its admin client and its end-offset history. */
+  private record Watched(LagSettings.Cluster settings, Admin admin, LagEstimator estimator) {}
+
+  private LagWatcher(RecordSink sink, PrometheusRegistry registry) {
+    this.sink = sink;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-lag-watcher");
+              t.setDaemon(true);
+              return t;
+            });
+    this.rounds =
+        Counter.builder()
+            .name("vigil_collector_lag_reads_total")
+            .help("Reads of consumer-group offsets, by cluster and outcome (ok, failed)")
+            .labelNames("cluster", "outcome")
+            .register(registry);
+  }
+
+  /** Starts watching every cluster of {@code settings}. */
+  public static LagWatcher start(
+      LagSettings settings, RecordSink sink, PrometheusRegistry registry) {
+    LagWatcher watcher = new LagWatcher(sink, registry);
+    // One read of every group may take at most an interval, and never more than 30 s.
+    int timeout = (int) Math.min(settings.interval().toMillis(), 30_000);
+    for (LagSettings.Cluster cluster : settings.clusters()) {
+      KafkaSettings kafka =
+          new KafkaSettings(cluster.bootstrapServers(), null, cluster.overrides());
+      Admin admin =
+          Admin.create(
+              kafka.properties(
+                  Map.of(
+                      AdminClientConfig.CLIENT_ID_CONFIG,
+                      "vigil-collector-lag",
+                      AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                      timeout,
+                      AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                      timeout)));
+      watcher.clusters.add(new Watched(cluster, admin, new LagEstimator()));
+    }
+    long interval = settings.interval().toMillis();
+    watcher.timer.scheduleWithFixedDelay(watcher::readAll, 0, interval, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "watching consumer-group lag of {} cluster(s) every {}",
+        watcher.clusters.size(),
+        settings.interval());
+    return watcher;
+  }
+
+  private void readAll() {
+    for (Watched cluster : clusters) {
+      try {
+        read(cluster);
+        rounds.labelValues(cluster.settings().name(), "ok").inc();
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        rounds.labelValues(cluster.settings().name(), "failed").inc();
+        failures.warn(
+            "cannot read consumer-group lag of {}: {}", cluster.settings().name(), e.toString());
+      }
+    }
+  }
+
+  private void read(Watched cluster) throws Exception {
+    Admin admin = cluster.admin();
+    Set<String> wanted = new HashSet<>(cluster.settings().groups());
+    List<String> groups = new ArrayList<>();
+    for (GroupListing group : admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get()) {
+      if (wanted.isEmpty() || wanted.contains(group.groupId())) {
+        groups.add(group.groupId());
+      }
+    }
+    Map<String, Map<TopicPartition, OffsetAndMetadata>> committed = new TreeMap<>();
+    Set<TopicPartition> partitions = new HashSet<>();
+    for (String group : groups) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      offsets.values().removeIf(java.util.Objects::isNull);
+      committed.put(group, offsets);
+      partitions.addAll(offsets.keySet());
+    }
+    if (partitions.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+        admin.listOffsets(latest).all().get();
+    long now = System.currentTimeMillis();
+    ends.forEach((p, info) -> cluster.estimator().end(p.toString(), now, info.offset()));
+    Set<String> seen = new HashSet<>();
+    ends.keySet().forEach(p -> seen.add(p.toString()));
+    cluster.estimator().retain(seen);
+
+    List<SinkRecord> records = new ArrayList<>();
+    for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> group : committed.entrySet()) {
+      records.add(record(cluster, group.getKey(), group.getValue(), ends, now));
+    }
+    sink.store(records).get(30, TimeUnit.SECONDS);
+  }
+
+  private SinkRecord record(
+      Watched cluster,
+      String group,
+      Map<TopicPartition, OffsetAndMetadata> offsets,
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends,
+      long nowMillis) {
+    long time = nowMillis * 1_000_000L;
+    Gauge.Builder lag = Gauge.newBuilder();
+    Gauge.Builder seconds = Gauge.newBuilder();
+    Gauge.Builder offset = Gauge.newBuilder();
+    Map<String, Long> sums = new TreeMap<>();
+    offsets.forEach(
+        (partition, meta) -> {
+          ListOffsetsResult.ListOffsetsResultInfo end = ends.get(partition);
+          if (end == null) {
+            return;
+          }
+          long behind = Math.max(0, end.offset() - meta.offset());
+          List<KeyValue> attributes =
+              List.of(
+                  attribute("topic", partition.topic()),
+                  intAttribute("partition", partition.partition()));
+          lag.addDataPoints(point(attributes, time, behind));
+          offset.addDataPoints(point(attributes, time, meta.offset()));
+          double behindSeconds =
+              cluster.estimator().seconds(partition.toString(), meta.offset(), nowMillis);
+          if (!Double.isNaN(behindSeconds)) {
+            seconds.addDataPoints(point(attributes, time, behindSeconds));
+          }
+          sums.merge(partition.topic(), behind, Long::sum);
+        });
+    Gauge.Builder sum = Gauge.newBuilder();
+    sums.forEach(
+        (topic, total) ->
+            sum.addDataPoints(point(List.of(attribute("topic", topic)), time, total)));
+    Resource resource =
+        Resource.newBuilder()
+            .addAttributes(attribute("service.name", group))
+            .addAttributes(attribute("messaging.consumer.group.name", group))
+            .addAttributes(attribute("messaging.system", "kafka"))
+            .addAttributes(attribute("kafka.cluster.name", cluster.settings().name()))
+            .build();
+    ExportMetricsServiceRequest request =
+        ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .setResource(resource)
+                    .addScopeMetrics(
+                        ScopeMetrics.newBuilder()
+                            .setScope(InstrumentationScope.newBuilder().setName("vigil.lag"))
+                            .addMetrics(
+                                metric(
+                                    "kafka.consumer_group.lag",
+                                    "{message}",
+                                    "Messages the group is behind the partition's end",
+                                    lag))
+                            .addMetrics(
+                                metric(
+                                    "kafka.consumer_group.lag_seconds",
+                                    "s",
+                                    "How long ago the partition's end was where the group is now (estimated)",
+                                    seconds))
+                            .addMetrics(
+                                metric(
+                                    "kafka.consumer_group.offset",
+                                    "{message}",
+                                    "The group's committed offset",
+                                    offset))
+                            .addMetrics(
+                                metric(
+                                    "kafka.consumer_group.lag_sum",
+                                    "{message}",
+                                    "Messages the group is behind, summed over the topic's partitions",
+                                    sum))))
+            .build();
+    return new SinkRecord(
+        Topics.OTLP_METRICS, group.getBytes(StandardCharsets.UTF_8), request.toByteArray());
+  }
+
+  private static Metric metric(String name, String unit, String help, Gauge.Builder gauge) {
+    return Metric.newBuilder()
+        .setName(name)
+        .setUnit(unit)
+        .setDescription(help)
+        .setGauge(gauge)
+        .build();
+  }
+
+  private static NumberDataPoint point(List<KeyValue> attributes, long time, double value) {
+    return NumberDataPoint.newBuilder()
+        .addAllAttributes(attributes)
+        .setTimeUnixNano(time)
+        .setAsDouble(value)
+        .build();
+  }
+
+  private static KeyValue attribute(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  private static KeyValue intAttribute(String key, long value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    for (Watched cluster : clusters) {
+      cluster.admin().close(Duration.ofSeconds(2));
+    }
+  }
+}
