@@ -72,7 +72,7 @@ public final class LogTailBench {
       command.addAll(
           List.of(
               "-cp",
-              System.getProperty("java.class.path"),
+              CollectorBench.classPath(),
               Child.class.getName(),
               kafka.bootstrapServers(),
               dir + "/pods/*/*/*.log",
@@ -85,6 +85,8 @@ public final class LogTailBench {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           if (line.startsWith("{")) {
             result = line;
+          } else if (line.contains("ERROR") || line.contains("Exception")) {
+            System.err.println("[tailer] " + line);
           }
         }
       }

@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +40,14 @@ public final class Ingress implements AutoCloseable {
   private static final Duration QUIET_PERIOD = Duration.ofMillis(100);
 
   private final EventLoopGroup eventLoops;
+  private final ScheduledExecutorService parsers;
   private final Map<String, Server> servers;
   private volatile boolean serving = true;
 
-  private Ingress(EventLoopGroup eventLoops, Map<String, Server> servers) {
+  private Ingress(
+      EventLoopGroup eventLoops, ScheduledExecutorService parsers, Map<String, Server> servers) {
     this.eventLoops = eventLoops;
+    this.parsers = parsers;
     this.servers = servers;
   }
 
@@ -53,14 +59,25 @@ public final class Ingress implements AutoCloseable {
    *     listeners already started are stopped
    */
   public static Ingress start(List<Listener> listeners, Duration drainTimeout) throws IOException {
+    int cores = Runtime.getRuntime().availableProcessors();
     EventLoopGroup eventLoops =
-        EventLoopGroups.newEventLoopGroup(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), "vigil-ingress", true);
+        EventLoopGroups.newEventLoopGroup(Math.max(2, cores), "vigil-ingress", true);
+    // Parsing request bodies is CPU work: as many threads as cores, kept (Armeria's default pool
+    // grows to 200 threads and lets them die when idle, which costs more than it parses).
+    AtomicInteger threads = new AtomicInteger();
+    ScheduledExecutorService parsers =
+        Executors.newScheduledThreadPool(
+            Math.max(2, cores),
+            r -> {
+              Thread t = new Thread(r, "vigil-ingress-parse-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     Map<String, Server> servers = new LinkedHashMap<>();
-    Ingress ingress = new Ingress(eventLoops, servers);
+    Ingress ingress = new Ingress(eventLoops, parsers, servers);
     try {
       for (Listener listener : listeners) {
-        Server server = build(listener, eventLoops, drainTimeout);
+        Server server = build(listener, eventLoops, parsers, drainTimeout);
         try {
           server.start().join();
         } catch (CompletionException e) {
@@ -92,10 +109,15 @@ public final class Ingress implements AutoCloseable {
     }
   }
 
-  private static Server build(Listener listener, EventLoopGroup eventLoops, Duration drain) {
+  private static Server build(
+      Listener listener,
+      EventLoopGroup eventLoops,
+      ScheduledExecutorService parsers,
+      Duration drain) {
     ServerBuilder sb =
         Server.builder()
             .workerGroup(eventLoops, false)
+            .blockingTaskExecutor(parsers, false)
             .port(
                 new InetSocketAddress(listener.host(), listener.port()),
                 SessionProtocol.HTTP) // HTTP/1.1, h2c upgrade and h2c prior knowledge
@@ -162,6 +184,7 @@ public final class Ingress implements AutoCloseable {
     // its acceptor thread.
     CompletableFuture.allOf(running.stream().map(Server::stop).toArray(CompletableFuture[]::new))
         .join();
+    parsers.shutdown();
     eventLoops
         .shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
         .syncUninterruptibly();

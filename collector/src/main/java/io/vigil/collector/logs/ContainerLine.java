@@ -69,7 +69,10 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
       return null;
     }
     int s3 = indexOf(b, s2 + 1, to, (byte) ' ');
-    long nanos = time(new String(b, from, s1 - from, StandardCharsets.US_ASCII));
+    long nanos = FastTime.parse(b, from, s1);
+    if (nanos == FastTime.UNKNOWN) {
+      nanos = time(new String(b, from, s1 - from, StandardCharsets.US_ASCII));
+    }
     if (nanos < 0) {
       return null;
     }

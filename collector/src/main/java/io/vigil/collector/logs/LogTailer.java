@@ -28,6 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -41,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * Tails log files into {@code otlp_logs}, exactly once (ADR 0007). One thread finds the files
  * ({@link FileFinder}), reads their new lines, turns them into records ({@link ContainerLine},
  * {@link RecordAssembler}) and ships each batch in one Kafka transaction together with the new
- * offset of every file it read ({@link Checkpoints}). Nothing is marked read unless Kafka committed
- * the lines, and no line is committed twice: after a failed or uncertain commit, and at every
- * start, the tailer re-initialises its transactional producer (which finishes or aborts whatever
- * its previous incarnation left open) and then reads its offsets back from Kafka.
+ * offset of every file it read ({@link Checkpoints}); the next batch is read while the previous one
+ * commits. Nothing is marked read unless Kafka committed the lines, and no line is committed twice:
+ * after a failed or uncertain commit, and at every start, the tailer re-initialises its
+ * transactional producer (which finishes or aborts whatever its previous incarnation left open) and
+ * then reads its offsets back from Kafka.
  *
  * <p>While Kafka is unreachable the tailer simply pauses, retrying every second; the files are its
  * buffer. Rotation by rename (the kubelet's) and deletion are handled by keeping each file open
@@ -76,6 +81,14 @@ public final class LogTailer implements AutoCloseable {
   private final Counter shipErrors;
   private final Gauge watched;
   private KafkaProducer<byte[], byte[]> producer;
+  private Pending pending;
+  private final ExecutorService committer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "vigil-collector-logs-commit");
+            t.setDaemon(true);
+            return t;
+          });
   private boolean firstDiscovery;
   private boolean resumedMoved;
   private long lastDiscovery = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -158,31 +171,46 @@ public final class LogTailer implements AutoCloseable {
   private void run() {
     try {
       while (stop.getCount() > 0) {
-        boolean shippedSome = false;
+        boolean busy = false;
         try {
           long now = System.nanoTime();
           if (now - lastDiscovery >= settings.pollInterval().toNanos()) {
+            settle(); // discovery may seek files: not while a batch is committing
             discover(); // at most once a poll interval, not once a batch
             lastDiscovery = now;
           }
-          shippedSome = ship(read());
+          // The next batch is read while the previous one commits: reading and Kafka overlap.
+          Map<TailedFile, Part> batch = read();
+          settle();
+          busy = send(batch);
         } catch (KafkaException e) {
-          shipErrors.inc();
-          Throwable cause = e.getCause() == null ? e : e.getCause();
-          problems.warn("log lines not stored in Kafka, reading them again: {}", cause.toString());
-          reconnect();
+          failed(e);
         } catch (IOException | RuntimeException e) {
           problems.warn("log tailing failed, retrying", e);
           pause(RETRY);
         }
-        if (!shippedSome) {
+        if (!busy) {
           pause(settings.pollInterval());
         }
       }
+      settle();
+    } catch (KafkaException e) {
+      failed(e); // the last commit at close; the next start reads the truth from Kafka
+    } catch (IOException e) {
+      LOG.debug("closing a finished file", e);
     } catch (Error e) {
       healthy = false;
       throw e;
     }
+  }
+
+  /** A commit that did not (or may not have) happen: read everything again from the truth. */
+  private void failed(KafkaException e) {
+    shipErrors.inc();
+    Throwable cause = e.getCause() == null ? e : e.getCause();
+    problems.warn("log lines not stored in Kafka, reading them again: {}", cause.toString());
+    pending = null;
+    reconnect();
   }
 
   /** After a failed or uncertain commit: start over from what Kafka holds. */
@@ -377,8 +405,15 @@ public final class LogTailer implements AutoCloseable {
     part.endOffset = record.endOffset();
   }
 
-  /** Ships a batch and the files' new offsets in one transaction; true if anything was sent. */
-  private boolean ship(Map<TailedFile, Part> batch) throws IOException {
+  /** A batch whose transaction is committing on the committer thread. */
+  private record Pending(
+      Map<TailedFile, Part> batch, List<TailedFile> finished, long records, Future<?> commit) {}
+
+  /**
+   * Sends a batch and the files' new offsets in one transaction, whose commit then runs on the
+   * committer thread; true if anything was sent.
+   */
+  private boolean send(Map<TailedFile, Part> batch) throws IOException {
     List<TailedFile> finished = new ArrayList<>();
     for (TailedFile file : draining) {
       if (!batch.containsKey(file) && !file.assembler.holdsLines() && file.read() >= file.size()) {
@@ -419,21 +454,46 @@ public final class LogTailer implements AutoCloseable {
           new ProducerRecord<>(
               Topics.LOG_OFFSETS, Checkpoints.key(settings.checkpointId(), file.fileKey), null));
     }
-    producer.commitTransaction(); // throws when it did not (or may not have) happen
-    for (Map.Entry<TailedFile, Part> e : batch.entrySet()) {
+    KafkaProducer<byte[], byte[]> committing = producer;
+    pending =
+        new Pending(
+            batch, finished, records, committer.submit(() -> committing.commitTransaction()));
+    return !batch.isEmpty();
+  }
+
+  /**
+   * Waits for the batch in flight, if any, and marks its lines as stored.
+   *
+   * @throws KafkaException when its commit did not (or may not have) happen
+   */
+  private void settle() throws IOException {
+    Pending done = pending;
+    if (done == null) {
+      return;
+    }
+    try {
+      done.commit().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted while committing", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+    } finally {
+      pending = null;
+    }
+    for (Map.Entry<TailedFile, Part> e : done.batch().entrySet()) {
       e.getKey().commit(e.getValue().endOffset);
       checkpoints.put(
           String.valueOf(e.getKey().fileKey),
           new Checkpoints.Checkpoint(
               e.getKey().path.toString(), e.getKey().identity(), e.getValue().endOffset));
     }
-    for (TailedFile file : finished) {
+    for (TailedFile file : done.finished()) {
       draining.remove(file);
       checkpoints.remove(String.valueOf(file.fileKey));
       file.close();
     }
-    shipped.inc(records);
-    return !batch.isEmpty();
+    shipped.inc(done.records());
   }
 
   private static List<List<LogRecord>> chunks(Part part) {
@@ -484,6 +544,7 @@ public final class LogTailer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    committer.shutdownNow();
     producer.close(Duration.ofSeconds(5));
     for (TailedFile file : allFiles()) {
       try {

@@ -103,7 +103,8 @@ final class OtlpGrpcService extends IngressService {
       message = decompressed(message, "gzip");
     }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
-    return new Batch(ResourceSplitter.records(signal, request), signal.count(request), null);
+    return new Batch(
+        ResourceSplitter.records(signal, request, message), signal.count(request), null);
   }
 
   @Override

@@ -40,7 +40,9 @@ final class OtlpHttpService extends IngressService {
     Encoding encoding = RequestDecoder.encoding(headers.get(HttpHeaderNames.CONTENT_TYPE));
     byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
     Message request = RequestDecoder.decode(signal, encoding, body);
-    return new Batch(ResourceSplitter.records(signal, request), signal.count(request), encoding);
+    byte[] encoded = encoding == Encoding.PROTOBUF ? body : null;
+    return new Batch(
+        ResourceSplitter.records(signal, request, encoded), signal.count(request), encoding);
   }
 
   @Override

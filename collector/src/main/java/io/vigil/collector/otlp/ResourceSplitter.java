@@ -27,7 +27,20 @@ final class ResourceSplitter {
    * signal's topic, key = UTF-8 service name, value = protobuf export request.
    */
   static List<SinkRecord> records(OtlpSignal signal, Message request) {
+    return records(signal, request, null);
+  }
+
+  /**
+   * As {@link #records(OtlpSignal, Message)}; {@code encoded} is the request's own protobuf bytes
+   * when the caller has them: a request of one resource (what an SDK sends) is then stored as it
+   * came, without encoding it again.
+   */
+  static List<SinkRecord> records(OtlpSignal signal, Message request, byte[] encoded) {
     String topic = signal.topic();
+    if (encoded != null && signal.resources(request) == 1) {
+      String service = service(request);
+      return List.of(new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), encoded));
+    }
     List<SinkRecord> out = new ArrayList<>();
     if (request instanceof ExportMetricsServiceRequest metrics) {
       for (ResourceMetrics rm : metrics.getResourceMetricsList()) {
@@ -58,6 +71,16 @@ final class ResourceSplitter {
           "not an OTLP export request: " + request.getDescriptorForType().getFullName());
     }
     return out;
+  }
+
+  private static String service(Message request) {
+    if (request instanceof ExportMetricsServiceRequest metrics) {
+      return OtlpAttributes.serviceName(metrics.getResourceMetrics(0).getResource());
+    } else if (request instanceof ExportLogsServiceRequest logs) {
+      return OtlpAttributes.serviceName(logs.getResourceLogs(0).getResource());
+    }
+    return OtlpAttributes.serviceName(
+        ((ExportTraceServiceRequest) request).getResourceSpans(0).getResource());
   }
 
   private static SinkRecord keyed(String topic, String service, Message single) {

@@ -33,6 +33,21 @@ class ResourceSplitterTest {
   }
 
   @Test
+  void aRequestOfOneResourceIsStoredAsItCame() throws Exception {
+    ExportMetricsServiceRequest one = TestRequests.metrics(3, "checkout");
+    byte[] encoded = one.toByteArray();
+
+    List<SinkRecord> records = ResourceSplitter.records(OtlpSignal.METRICS, one, encoded);
+
+    assertThat(records).singleElement().satisfies(r -> assertThat(r.value()).isSameAs(encoded));
+    assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("checkout");
+    ExportMetricsServiceRequest two = TestRequests.metrics(1, "a", "b");
+    assertThat(ResourceSplitter.records(OtlpSignal.METRICS, two, two.toByteArray()))
+        .as("two resources are still split")
+        .hasSize(2);
+  }
+
+  @Test
   void keysAreUtf8() {
     List<SinkRecord> records =
         ResourceSplitter.records(OtlpSignal.METRICS, TestRequests.metrics(1, "café-ümlaut"));

@@ -1,0 +1,286 @@
+package io.vigil.bench;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * OTLP → Kafka through the collector measured alone: the driver JVM runs an embedded broker and the
+ * load generator ({@code --clients} closed-loop senders, default 16, each POSTing one {@code
+ * --points}-point protobuf request at a time, default 100); the collector runs as {@code vigil
+ * collector} in a JVM of its own ({@code --jvm} options). For {@code --transport} {@code http},
+ * {@code grpc} or {@code both} (default) it prints, over {@code --seconds} (default 30) after 5 s
+ * of warm-up: data points per second answered OK (so acknowledged by Kafka), the collector's CPU
+ * seconds per million points and points per CPU-second (its process only, from /proc), and its peak
+ * RSS (VmHWM). Prints one JSON line per transport.
+ */
+public final class CollectorBench {
+  private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
+
+  private CollectorBench() {}
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new HashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    int clients = Integer.parseInt(args.getOrDefault("clients", "16"));
+    int seconds = Integer.parseInt(args.getOrDefault("seconds", "30"));
+    int points = Integer.parseInt(args.getOrDefault("points", "100"));
+    String jvm = args.getOrDefault("jvm", "");
+    String transport = args.getOrDefault("transport", "both");
+    byte[] body = request(points).toByteArray();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+      for (String t : transport.equals("both") ? List.of("http", "grpc") : List.of(transport)) {
+        System.out.println(run(kafka, t, clients, seconds, points, body, jvm));
+      }
+    }
+  }
+
+  private static String run(
+      EmbeddedKafka kafka,
+      String transport,
+      int clients,
+      int seconds,
+      int points,
+      byte[] body,
+      String jvm)
+      throws Exception {
+    int grpcPort = freePort();
+    int httpPort = freePort();
+    Path config = Files.createTempFile("vigil-collector-bench", ".yaml");
+    Files.writeString(
+        config,
+        """
+        collector:
+          kafka: {bootstrap_servers: '%s'}
+          otlp:
+            grpc: {host: 127.0.0.1, port: %d}
+            http: {host: 127.0.0.1, port: %d}
+          admin: {host: 127.0.0.1, port: 0}
+        """
+            .formatted(kafka.bootstrapServers(), grpcPort, httpPort));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String option : jvm.split(" ")) {
+      if (!option.isBlank()) {
+        command.add(option);
+      }
+    }
+    command.addAll(
+        List.of(
+            "-cp", classPath(), "io.vigil.cli.Vigil", "collector", "--config", config.toString()));
+    Process collector = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(collector.getInputStream(), StandardCharsets.UTF_8));
+      for (String line = out.readLine(); ; line = out.readLine()) {
+        if (line == null) {
+          throw new IllegalStateException("the collector exited before it was ready");
+        }
+        if (line.startsWith("vigil collector:")) {
+          break;
+        }
+      }
+      Thread drain = new Thread(() -> out.lines().forEach(l -> {}), "collector-output");
+      drain.setDaemon(true);
+      drain.start();
+
+      AtomicLong accepted = new AtomicLong();
+      AtomicLong refused = new AtomicLong();
+      AtomicBoolean running = new AtomicBoolean(true);
+      ClientFactory factory = ClientFactory.builder().maxNumEventLoopsPerEndpoint(4).build();
+      WebClient client =
+          WebClient.builder(
+                  transport.equals("grpc")
+                      ? "h2c://127.0.0.1:" + grpcPort
+                      : "http://127.0.0.1:" + httpPort)
+              .factory(factory)
+              .responseTimeout(Duration.ofSeconds(30))
+              .build();
+      byte[] payload = transport.equals("grpc") ? frame(body) : body;
+      RequestHeaders headers =
+          transport.equals("grpc")
+              ? RequestHeaders.builder(
+                      HttpMethod.POST,
+                      "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export")
+                  .contentType(MediaType.parse("application/grpc"))
+                  .set("te", "trailers")
+                  .build()
+              : RequestHeaders.builder(HttpMethod.POST, "/v1/metrics")
+                  .contentType(MediaType.parse("application/x-protobuf"))
+                  .build();
+      List<CompletableFuture<Void>> loops = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loops.add(done);
+        send(client, headers, payload, transport, points, accepted, refused, running, done);
+      }
+      TimeUnit.SECONDS.sleep(5); // warm-up: the figures start after it
+      long pid = collector.pid();
+      long cpu0 = cpuTicks(pid);
+      long ok0 = accepted.get();
+      long t0 = System.nanoTime();
+      TimeUnit.SECONDS.sleep(seconds); // the measured span
+      long ok1 = accepted.get();
+      long cpu1 = cpuTicks(pid);
+      double elapsed = (System.nanoTime() - t0) / 1e9;
+      long rss = peakRssMib(pid);
+      running.set(false);
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      factory.close();
+      double cpuSeconds = (cpu1 - cpu0) / 100.0; // USER_HZ
+      double pointsPerSecond = (ok1 - ok0) / elapsed;
+      return ("{\"transport\":\"%s\",\"clients\":%d,\"points_per_request\":%d,\"points_per_s\":%.0f,"
+              + "\"collector_cpu_s_per_million\":%.2f,\"points_per_cpu_s\":%.0f,"
+              + "\"collector_cores_busy\":%.2f,\"peak_rss_mib\":%d,\"refused\":%d,\"jvm\":\"%s\"}")
+          .formatted(
+              transport,
+              clients,
+              points,
+              pointsPerSecond,
+              cpuSeconds / ((ok1 - ok0) / 1e6),
+              (ok1 - ok0) / cpuSeconds,
+              cpuSeconds / elapsed,
+              rss,
+              refused.get(),
+              jvm);
+    } finally {
+      collector.destroy(); // SIGTERM to the PID we started
+      collector.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void send(
+      WebClient client,
+      RequestHeaders headers,
+      byte[] payload,
+      String transport,
+      int points,
+      AtomicLong accepted,
+      AtomicLong refused,
+      AtomicBoolean running,
+      CompletableFuture<Void> done) {
+    if (!running.get()) {
+      done.complete(null);
+      return;
+    }
+    client
+        .execute(HttpRequest.of(headers, HttpData.wrap(payload)))
+        .aggregate()
+        .whenComplete(
+            (response, error) -> {
+              if (error == null && ok(response, transport)) {
+                accepted.addAndGet(points);
+              } else {
+                refused.incrementAndGet();
+              }
+              send(client, headers, payload, transport, points, accepted, refused, running, done);
+            });
+  }
+
+  private static boolean ok(AggregatedHttpResponse response, String transport) {
+    if (transport.equals("grpc")) {
+      String status = response.trailers().get("grpc-status");
+      return "0".equals(status != null ? status : response.headers().get("grpc-status"));
+    }
+    return response.status().code() == 200;
+  }
+
+  private static ExportMetricsServiceRequest request(int points) {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    for (int p = 0; p < points; p++) {
+      long[] counts = new long[BOUNDS.size() + 1];
+      Arrays.fill(counts, 3);
+      histogram.addDataPoints(
+          HistogramDataPoint.newBuilder()
+              .setStartTimeUnixNano(now - 60_000_000_000L)
+              .setTimeUnixNano(now)
+              .setCount(counts.length * 3L)
+              .setSum(1.0)
+              .addAllExplicitBounds(BOUNDS)
+              .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
+              .addAttributes(BenchRequests.attr("http.route", "/r" + p))
+              .addAttributes(BenchRequests.status(p % 10 == 0 ? 500 : 200)));
+    }
+    return BenchRequests.durations(
+        Resource.newBuilder().addAttributes(BenchRequests.attr("service.name", "bench")),
+        histogram);
+  }
+
+  private static byte[] frame(byte[] message) {
+    return ByteBuffer.allocate(5 + message.length)
+        .put((byte) 0)
+        .putInt(message.length)
+        .put(message)
+        .array();
+  }
+
+  private static long cpuTicks(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+  }
+
+  private static long peakRssMib(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      }
+    }
+    return -1;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** This JVM's class path as a child needs it (exec:java runs the bench in its own loader). */
+  static String classPath() {
+    ClassLoader loader = CollectorBench.class.getClassLoader();
+    if (loader instanceof java.net.URLClassLoader urls) {
+      List<String> entries = new ArrayList<>();
+      for (java.net.URL url : urls.getURLs()) {
+        entries.add(url.getPath());
+      }
+      return String.join(File.pathSeparator, entries);
+    }
+    return System.getProperty("java.class.path");
+  }
+}
