@@ -5,6 +5,7 @@ import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.scrape.ScrapeSettings;
+import io.vigil.collector.sink.SpoolSettings;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
@@ -27,6 +28,8 @@ import java.util.Map;
  * @param scrape Prometheus scraping; off unless {@code scrape.enabled}, see {@link ScrapeSettings}
  * @param lag consumer-group lag of Kafka clusters; off unless {@code lag.enabled}, see {@link
  *     LagSettings}
+ * @param spool the on-disk spool that takes data while Kafka cannot; none unless {@code spool.dir},
+ *     see {@link SpoolSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
  */
 public record CollectorConfig(
@@ -35,6 +38,7 @@ public record CollectorConfig(
     @JsonProperty("logs") LogsSettings logs,
     @JsonProperty("scrape") ScrapeSettings scrape,
     @JsonProperty("lag") LagSettings lag,
+    @JsonProperty("spool") SpoolSettings spool,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
@@ -57,6 +61,9 @@ public record CollectorConfig(
     if (lag == null) {
       lag = LagSettings.defaults();
     }
+    if (spool == null) {
+      spool = SpoolSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -64,7 +71,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null, null, null);
   }
 
   /**

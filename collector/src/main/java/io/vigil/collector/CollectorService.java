@@ -16,10 +16,14 @@ import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.otlp.OtlpSignal;
 import io.vigil.collector.scrape.Scraper;
+import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.Spool;
+import io.vigil.collector.sink.SpoolingSink;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +43,7 @@ public final class CollectorService implements AutoCloseable {
 
   private final KafkaProbe probe;
   private final KafkaShipper shipper;
+  private final SpoolingSink spooling;
   private final Ingress ingress;
   private final LogTailer tailer;
   private final Scraper scraper;
@@ -49,6 +54,7 @@ public final class CollectorService implements AutoCloseable {
   private CollectorService(
       KafkaProbe probe,
       KafkaShipper shipper,
+      SpoolingSink spooling,
       Ingress ingress,
       LogTailer tailer,
       Scraper scraper,
@@ -57,6 +63,7 @@ public final class CollectorService implements AutoCloseable {
       AdminServer admin) {
     this.probe = probe;
     this.shipper = shipper;
+    this.spooling = spooling;
     this.ingress = ingress;
     this.tailer = tailer;
     this.scraper = scraper;
@@ -88,6 +95,24 @@ public final class CollectorService implements AutoCloseable {
     Duration sendTimeout = max(http.requestTimeout(), otlp.grpc().requestTimeout());
     KafkaProbe probe = KafkaProbe.start(config.kafka(), registry);
     KafkaShipper shipper = KafkaShipper.create(config.kafka(), sendTimeout, probe, registry);
+    SpoolingSink spooling = null;
+    if (config.spool().dir() != null) {
+      try {
+        spooling =
+            new SpoolingSink(
+                shipper,
+                probe::isReachable,
+                Spool.open(Path.of(config.spool().dir()), config.spool().maxBytes()),
+                sendTimeout,
+                registry);
+      } catch (IOException e) {
+        shipper.close();
+        probe.close();
+        throw new IOException(
+            "cannot open the spool in " + config.spool().dir() + ": " + e.getMessage(), e);
+      }
+    }
+    RecordSink sink = spooling == null ? shipper : spooling;
     List<String> signals = new ArrayList<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       signals.add(signal.label());
@@ -96,12 +121,12 @@ public final class CollectorService implements AutoCloseable {
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
-      listeners.add(OtlpReceivers.grpc(otlp.grpc(), shipper, metrics));
+      listeners.add(OtlpReceivers.grpc(otlp.grpc(), sink, metrics));
     }
     if (http.enabled()) {
       Map<String, HttpService> lineage =
-          Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), shipper, metrics));
-      listeners.add(OtlpReceivers.http(http, shipper, metrics, lineage));
+          Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), sink, metrics));
+      listeners.add(OtlpReceivers.http(http, sink, metrics, lineage));
     }
     Ingress ingress = null;
     LogTailer tailer = null;
@@ -112,22 +137,28 @@ public final class CollectorService implements AutoCloseable {
         tailer = LogTailer.start(config.logs(), config.kafka(), registry);
       }
       if (config.scrape().enabled()) {
-        scraper = Scraper.start(config.scrape(), shipper, registry);
+        scraper = Scraper.start(config.scrape(), sink, registry);
       }
       if (config.lag().enabled()) {
-        lag = LagWatcher.start(config.lag(), shipper, registry);
+        lag = LagWatcher.start(config.lag(), sink, registry);
       }
       // In-flight requests may wait for Kafka as long as the send timeout; give them that.
       ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
       Ingress serving = ingress;
+      SpoolingSink spool = spooling;
       LogTailer tailing = tailer;
       AdminServer admin =
           AdminServer.start(config.admin().host(), config.adminPort(), registry)
-              .readiness("kafka", probe::isReachable)
+              // Without a spool, the collector can take data only while Kafka answers; with
+              // one, as long as the spool has room (Kafka's state: vigil_collector_kafka_up).
+              .readiness(
+                  spool == null ? "kafka" : "spool",
+                  spool == null ? probe::isReachable : () -> spool.unavailableReason() == null)
               .readiness("ingress", serving::isServing)
               .readiness("logs", () -> tailing == null || tailing.isHealthy());
       CollectorService service =
-          new CollectorService(probe, shipper, ingress, tailer, scraper, lag, metrics, admin);
+          new CollectorService(
+              probe, shipper, spooling, ingress, tailer, scraper, lag, metrics, admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -147,6 +178,9 @@ public final class CollectorService implements AutoCloseable {
       }
       if (lag != null) {
         lag.close();
+      }
+      if (spooling != null) {
+        spooling.close();
       }
       shipper.close();
       probe.close();
@@ -221,6 +255,9 @@ public final class CollectorService implements AutoCloseable {
     }
     if (tailer != null) {
       tailer.close();
+    }
+    if (spooling != null) {
+      spooling.close(); // what is still spooled waits on disk for the next start
     }
     shipper.close();
     probe.close();

@@ -9,6 +9,7 @@ import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.scrape.ScrapeSettings;
+import io.vigil.collector.sink.SpoolSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
@@ -47,6 +48,7 @@ class CollectorServiceIT {
             LogsSettings.defaults(),
             ScrapeSettings.defaults(),
             LagSettings.defaults(),
+            SpoolSettings.defaults(),
             new AdminSettings("127.0.0.1", 0));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());

@@ -16,6 +16,7 @@ import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.scrape.ScrapeSettings;
+import io.vigil.collector.sink.SpoolSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
@@ -51,6 +52,7 @@ class LineageReceiverIT {
             LogsSettings.defaults(),
             ScrapeSettings.defaults(),
             LagSettings.defaults(),
+            SpoolSettings.defaults(),
             new AdminSettings("127.0.0.1", 0)),
         new PrometheusRegistry());
   }
