@@ -20,6 +20,12 @@ import java.util.List;
  * order.
  */
 final class ResourceSplitter {
+  /**
+   * The largest record written: below Kafka's default 1 MiB message size (producer {@code
+   * max.request.size}, broker {@code message.max.bytes}) with room for the record's framing.
+   */
+  static final int MAX_RECORD_BYTES = 900 * 1024;
+
   private ResourceSplitter() {}
 
   /**
@@ -37,34 +43,37 @@ final class ResourceSplitter {
    */
   static List<SinkRecord> records(OtlpSignal signal, Message request, byte[] encoded) {
     String topic = signal.topic();
-    if (encoded != null && signal.resources(request) == 1) {
-      String service = service(request);
-      return List.of(new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), encoded));
-    }
     List<SinkRecord> out = new ArrayList<>();
+    if (encoded != null && signal.resources(request) == 1) {
+      add(out, topic, service(request), request, encoded);
+      return out;
+    }
     if (request instanceof ExportMetricsServiceRequest metrics) {
       for (ResourceMetrics rm : metrics.getResourceMetricsList()) {
-        out.add(
-            keyed(
-                topic,
-                OtlpAttributes.serviceName(rm.getResource()),
-                ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build()));
+        add(
+            out,
+            topic,
+            OtlpAttributes.serviceName(rm.getResource()),
+            ExportMetricsServiceRequest.newBuilder().addResourceMetrics(rm).build(),
+            null);
       }
     } else if (request instanceof ExportLogsServiceRequest logs) {
       for (ResourceLogs rl : logs.getResourceLogsList()) {
-        out.add(
-            keyed(
-                topic,
-                OtlpAttributes.serviceName(rl.getResource()),
-                ExportLogsServiceRequest.newBuilder().addResourceLogs(rl).build()));
+        add(
+            out,
+            topic,
+            OtlpAttributes.serviceName(rl.getResource()),
+            ExportLogsServiceRequest.newBuilder().addResourceLogs(rl).build(),
+            null);
       }
     } else if (request instanceof ExportTraceServiceRequest traces) {
       for (ResourceSpans rs : traces.getResourceSpansList()) {
-        out.add(
-            keyed(
-                topic,
-                OtlpAttributes.serviceName(rs.getResource()),
-                ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build()));
+        add(
+            out,
+            topic,
+            OtlpAttributes.serviceName(rs.getResource()),
+            ExportTraceServiceRequest.newBuilder().addResourceSpans(rs).build(),
+            null);
       }
     } else {
       throw new IllegalArgumentException(
@@ -83,7 +92,22 @@ final class ResourceSplitter {
         ((ExportTraceServiceRequest) request).getResourceSpans(0).getResource());
   }
 
-  private static SinkRecord keyed(String topic, String service, Message single) {
-    return new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), single.toByteArray());
+  /**
+   * Adds the record of a one-resource request; one over {@link #MAX_RECORD_BYTES} is halved, again
+   * and again, until each part fits (a single item over the limit is left for Kafka to judge).
+   */
+  private static void add(
+      List<SinkRecord> out, String topic, String service, Message single, byte[] encoded) {
+    byte[] value = encoded != null ? encoded : single.toByteArray();
+    if (value.length > MAX_RECORD_BYTES) {
+      List<Message> halves = Halves.of(single);
+      if (!halves.isEmpty()) {
+        for (Message half : halves) {
+          add(out, topic, service, half, null);
+        }
+        return;
+      }
+    }
+    out.add(new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), value));
   }
 }

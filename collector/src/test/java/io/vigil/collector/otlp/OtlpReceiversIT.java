@@ -246,6 +246,27 @@ class OtlpReceiversIT {
   }
 
   @Test
+  void aRequestOverKafkasMessageSizeIsStoredInPartsNotRefused() throws Exception {
+    startCollector(kafka.bootstrapServers(), Duration.ofSeconds(10));
+    ExportMetricsServiceRequest big = TestRequests.metrics(200_000, "bulk"); // about 3.5 MB
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
+      HttpResponse<byte[]> response =
+          post("/v1/metrics", "application/x-protobuf", big.toByteArray());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      long points = 0;
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (points < 200_000 && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : tail.await(1, Duration.ofMillis(200))) {
+          points += OtlpSignal.METRICS.count(ExportMetricsServiceRequest.parseFrom(r.value()));
+        }
+      }
+      assertThat(points).isEqualTo(200_000);
+      assertThat(receiver.accepted("metrics")).isEqualTo(200_000);
+    }
+  }
+
+  @Test
   void otlpJsonFixtureIsAcceptedAndShipped() throws Exception {
     startCollector(kafka.bootstrapServers(), Duration.ofSeconds(10));
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {

@@ -48,6 +48,37 @@ class ResourceSplitterTest {
   }
 
   @Test
+  void aResourceTooLargeForOneKafkaRecordIsSplitNeverDropped() throws Exception {
+    ExportMetricsServiceRequest big = TestRequests.metrics(200_000, "bulk"); // about 3.5 MB
+    assertThat(big.getSerializedSize()).isGreaterThan(3 * ResourceSplitter.MAX_RECORD_BYTES);
+
+    List<SinkRecord> records = ResourceSplitter.records(OtlpSignal.METRICS, big, big.toByteArray());
+
+    assertThat(records).hasSizeGreaterThan(3);
+    assertThat(records)
+        .allSatisfy(
+            r ->
+                assertThat(r.value().length)
+                    .isLessThanOrEqualTo(ResourceSplitter.MAX_RECORD_BYTES));
+    long points = 0;
+    for (SinkRecord r : records) {
+      ExportMetricsServiceRequest part = ExportMetricsServiceRequest.parseFrom(r.value());
+      assertThat(part.getResourceMetrics(0).getResource())
+          .isEqualTo(big.getResourceMetrics(0).getResource());
+      for (var point :
+          part.getResourceMetrics(0)
+              .getScopeMetrics(0)
+              .getMetrics(0)
+              .getGauge()
+              .getDataPointsList()) {
+        assertThat(point.getAsDouble()).as("points stay in order").isEqualTo(points++);
+      }
+      assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("bulk");
+    }
+    assertThat(points).isEqualTo(OtlpSignal.METRICS.count(big));
+  }
+
+  @Test
   void keysAreUtf8() {
     List<SinkRecord> records =
         ResourceSplitter.records(OtlpSignal.METRICS, TestRequests.metrics(1, "café-ümlaut"));
