@@ -121,12 +121,12 @@ public final class CollectorService implements AutoCloseable {
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
-      listeners.add(OtlpReceivers.grpc(otlp.grpc(), sink, metrics));
+      listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), sink, metrics));
     }
     if (http.enabled()) {
       Map<String, HttpService> lineage =
           Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), sink, metrics));
-      listeners.add(OtlpReceivers.http(http, sink, metrics, lineage));
+      listeners.add(OtlpReceivers.http(http, otlp.maxClockSkew(), sink, metrics, lineage));
     }
     Ingress ingress = null;
     LogTailer tailer = null;

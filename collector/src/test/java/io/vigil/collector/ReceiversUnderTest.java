@@ -11,6 +11,7 @@ import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
+import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.sink.RecordSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,8 +51,8 @@ public final class ReceiversUnderTest implements AutoCloseable {
         Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), sink, metrics));
     List<Listener> listeners =
         List.of(
-            OtlpReceivers.grpc(grpc, sink, metrics),
-            OtlpReceivers.http(http, sink, metrics, lineage));
+            OtlpReceivers.grpc(grpc, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, sink, metrics),
+            OtlpReceivers.http(http, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, sink, metrics, lineage));
     return new ReceiversUnderTest(
         registry, metrics, Ingress.start(listeners, http.requestTimeout().plusSeconds(1)));
   }

@@ -15,6 +15,7 @@ public final class ReceiverMetrics {
   private final Counter requests;
   private final Counter rejected;
   private final Counter received;
+  private final Counter adjusted;
 
   /** Registers the counters, with a zero for each of {@code signals}. */
   public ReceiverMetrics(PrometheusRegistry registry, Iterable<String> signals) {
@@ -38,6 +39,13 @@ public final class ReceiverMetrics {
                     + " (lineage) accepted")
             .labelNames("signal")
             .register(registry);
+    adjusted =
+        Counter.builder()
+            .name("vigil_collector_timestamps_adjusted_total")
+            .help(
+                "Items whose time was moved, by signal and reason (future: beyond max_clock_skew)")
+            .labelNames("signal", "reason")
+            .register(registry);
     for (String signal : signals) {
       received.labelValues(signal); // present from the start, so rate() has a zero to start from
     }
@@ -53,6 +61,10 @@ public final class ReceiverMetrics {
 
   public void accepted(String signal, long items) {
     received.labelValues(signal).inc(items);
+  }
+
+  public void adjusted(String signal, String reason, long items) {
+    adjusted.labelValues(signal, reason).inc(items);
   }
 
   public long acceptedItems(String signal) {

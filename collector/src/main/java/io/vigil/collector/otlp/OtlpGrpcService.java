@@ -15,6 +15,7 @@ import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
 import io.vigil.collector.sink.RecordSink;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -58,11 +59,19 @@ final class OtlpGrpcService extends IngressService {
   };
 
   private final OtlpSignal signal;
+  private final long maxClockSkewNanos;
+  private final ReceiverMetrics metrics;
 
   OtlpGrpcService(
-      OtlpSignal signal, int maxMessageBytes, RecordSink sink, ReceiverMetrics metrics) {
+      OtlpSignal signal,
+      int maxMessageBytes,
+      Duration maxClockSkew,
+      RecordSink sink,
+      ReceiverMetrics metrics) {
     super("grpc", signal.label(), "collector.otlp.grpc", maxMessageBytes, sink, metrics);
     this.signal = signal;
+    this.maxClockSkewNanos = maxClockSkew.toNanos();
+    this.metrics = metrics;
   }
 
   @Override
@@ -103,8 +112,16 @@ final class OtlpGrpcService extends IngressService {
       message = decompressed(message, "gzip");
     }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
+    byte[] encoded = message;
+    FutureTimes.Clamped clamped =
+        FutureTimes.clamp(request, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
+    if (clamped != null) {
+      request = clamped.request();
+      encoded = null; // changed: encoded anew
+      metrics.adjusted(signal.label(), "future", clamped.items());
+    }
     return new Batch(
-        ResourceSplitter.records(signal, request, message), signal.count(request), null);
+        ResourceSplitter.records(signal, request, encoded), signal.count(request), null);
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
 import io.vigil.collector.sink.RecordSink;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * {@code POST /v1/metrics}, {@code /v1/logs} or {@code /v1/traces} as the OTLP/HTTP specification
@@ -23,10 +24,19 @@ final class OtlpHttpService extends IngressService {
   private static final byte[] EMPTY_JSON_RESPONSE = "{}".getBytes(StandardCharsets.UTF_8);
 
   private final OtlpSignal signal;
+  private final long maxClockSkewNanos;
+  private final ReceiverMetrics metrics;
 
-  OtlpHttpService(OtlpSignal signal, int maxBodyBytes, RecordSink sink, ReceiverMetrics metrics) {
+  OtlpHttpService(
+      OtlpSignal signal,
+      int maxBodyBytes,
+      Duration maxClockSkew,
+      RecordSink sink,
+      ReceiverMetrics metrics) {
     super("http", signal.label(), "collector.otlp.http", maxBodyBytes, sink, metrics);
     this.signal = signal;
+    this.maxClockSkewNanos = maxClockSkew.toNanos();
+    this.metrics = metrics;
   }
 
   @Override
@@ -41,6 +51,13 @@ final class OtlpHttpService extends IngressService {
     byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
     Message request = RequestDecoder.decode(signal, encoding, body);
     byte[] encoded = encoding == Encoding.PROTOBUF ? body : null;
+    FutureTimes.Clamped clamped =
+        FutureTimes.clamp(request, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
+    if (clamped != null) {
+      request = clamped.request();
+      encoded = null; // changed: encoded anew
+      metrics.adjusted(signal.label(), "future", clamped.items());
+    }
     return new Batch(
         ResourceSplitter.records(signal, request, encoded), signal.count(request), encoding);
   }

@@ -7,6 +7,7 @@ import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.sink.RecordSink;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,11 +26,13 @@ public final class OtlpReceivers {
   private OtlpReceivers() {}
 
   /** The OTLP/gRPC listener. */
-  public static Listener grpc(OtlpGrpcSettings settings, RecordSink sink, ReceiverMetrics metrics) {
+  public static Listener grpc(
+      OtlpGrpcSettings settings, Duration maxClockSkew, RecordSink sink, ReceiverMetrics metrics) {
     Map<String, HttpService> routes = new LinkedHashMap<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       routes.put(
-          signal.grpcPath(), new OtlpGrpcService(signal, settings.maxBodyBytes(), sink, metrics));
+          signal.grpcPath(),
+          new OtlpGrpcService(signal, settings.maxBodyBytes(), maxClockSkew, sink, metrics));
     }
     HttpService unknown =
         (ctx, req) -> {
@@ -49,13 +52,15 @@ public final class OtlpReceivers {
   /** The OTLP/HTTP listener, also serving {@code extraRoutes}. */
   public static Listener http(
       OtlpHttpSettings settings,
+      Duration maxClockSkew,
       RecordSink sink,
       ReceiverMetrics metrics,
       Map<String, HttpService> extraRoutes) {
     Map<String, HttpService> routes = new LinkedHashMap<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       routes.put(
-          signal.path(), new OtlpHttpService(signal, settings.maxBodyBytes(), sink, metrics));
+          signal.path(),
+          new OtlpHttpService(signal, settings.maxBodyBytes(), maxClockSkew, sink, metrics));
     }
     routes.putAll(extraRoutes);
     String use = String.join(", ", routes.keySet());

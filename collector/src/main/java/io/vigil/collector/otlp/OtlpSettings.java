@@ -1,6 +1,8 @@
 package io.vigil.collector.otlp;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.model.config.ConfigException;
+import java.time.Duration;
 
 /**
  * The OTLP receivers ({@code otlp} in the collector's configuration).
@@ -8,11 +10,18 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param grpc the OTLP/gRPC receiver; defaults as {@link OtlpGrpcSettings#defaults()}
  * @param http the OTLP/HTTP receiver (and OpenLineage); defaults as {@link
  *     OtlpHttpSettings#defaults()}
+ * @param maxClockSkew how far in the future a sender's timestamp may be; later ones are moved to
+ *     when the data arrived (counted); default 2m, as the processor's guard
  */
 public record OtlpSettings(
-    @JsonProperty("grpc") OtlpGrpcSettings grpc, @JsonProperty("http") OtlpHttpSettings http) {
+    @JsonProperty("grpc") OtlpGrpcSettings grpc,
+    @JsonProperty("http") OtlpHttpSettings http,
+    @JsonProperty("max_clock_skew") Duration maxClockSkew) {
 
-  /** Applies defaults. */
+  /** Default {@code max_clock_skew}. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
+
+  /** Applies defaults and checks values. */
   public OtlpSettings {
     if (grpc == null) {
       grpc = OtlpGrpcSettings.defaults();
@@ -20,10 +29,16 @@ public record OtlpSettings(
     if (http == null) {
       http = OtlpHttpSettings.defaults();
     }
+    if (maxClockSkew == null) {
+      maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
+    }
+    if (maxClockSkew.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("collector.otlp.max_clock_skew", maxClockSkew, "must be >= 1s");
+    }
   }
 
   /** Every value defaulted. */
   public static OtlpSettings defaults() {
-    return new OtlpSettings(null, null);
+    return new OtlpSettings(null, null, null);
   }
 }

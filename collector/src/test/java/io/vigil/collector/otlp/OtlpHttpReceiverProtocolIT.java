@@ -80,6 +80,37 @@ class OtlpHttpReceiverProtocolIT {
   }
 
   @Test
+  void aPointStampedInTheFutureIsStoredAtItsArrivalAndCounted() throws Exception {
+    long fiveMinutesAhead = (System.currentTimeMillis() + 300_000) * 1_000_000L;
+    var ahead = TestRequests.metrics(1, "clock-ahead").toBuilder();
+    ahead
+        .getResourceMetricsBuilder(0)
+        .getScopeMetricsBuilder(0)
+        .getMetricsBuilder(0)
+        .getGaugeBuilder()
+        .getDataPointsBuilder(0)
+        .setTimeUnixNano(fiveMinutesAhead);
+    long before = System.currentTimeMillis() * 1_000_000L;
+
+    HttpResponse<byte[]> response =
+        post("/v1/metrics", "application/x-protobuf", ahead.build().toByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    long storedAt =
+        ((io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest) stored.get(0))
+            .getResourceMetrics(0)
+            .getScopeMetrics(0)
+            .getMetrics(0)
+            .getGauge()
+            .getDataPoints(0)
+            .getTimeUnixNano();
+    assertThat(storedAt).isBetween(before, System.currentTimeMillis() * 1_000_000L);
+    assertThat(receiver.scrape())
+        .contains(
+            "vigil_collector_timestamps_adjusted_total{reason=\"future\",signal=\"metrics\"} 1.0");
+  }
+
+  @Test
   void acceptsOtlpJsonAndAnswersInJson() throws Exception {
     HttpResponse<byte[]> response = post("/v1/metrics", "application/json", FIXTURE);
 
