@@ -2,9 +2,11 @@ package io.vigil.collector;
 
 import com.linecorp.armeria.server.HttpService;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.collector.lag.LagWatcher;
@@ -119,14 +121,15 @@ public final class CollectorService implements AutoCloseable {
     }
     signals.add(LineageService.SIGNAL);
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
+    Receiving receiving = new Receiving(sink, metrics, BearerAuth.of(otlp.auth().tokens()));
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
-      listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), sink, metrics));
+      listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), receiving));
     }
     if (http.enabled()) {
       Map<String, HttpService> lineage =
-          Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), sink, metrics));
-      listeners.add(OtlpReceivers.http(http, otlp.maxClockSkew(), sink, metrics, lineage));
+          Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), receiving));
+      listeners.add(OtlpReceivers.http(http, otlp.maxClockSkew(), receiving, lineage));
     }
     Ingress ingress = null;
     LogTailer tailer = null;

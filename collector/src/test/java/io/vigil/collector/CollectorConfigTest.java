@@ -52,7 +52,8 @@ class CollectorConfigTest {
     assertThat(config.kafka().topics().partitions()).isEqualTo(6);
     assertThat(config.kafka().overrides()).containsEntry("security.protocol", "SSL");
     assertThat(config.otlp().http())
-        .isEqualTo(new OtlpHttpSettings(false, "127.0.0.1", 14318, 1024, Duration.ofMillis(2500)));
+        .isEqualTo(
+            new OtlpHttpSettings(false, "127.0.0.1", 14318, 1024, Duration.ofMillis(2500), null));
     assertThat(config.adminPort()).isZero();
   }
 
@@ -80,6 +81,27 @@ class CollectorConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("request_timeout")
         .hasMessageContaining("soon");
+  }
+
+  @Test
+  void readsBearerTokensFromTheConfigurationAndAFileWithoutShowingThem(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("tokens");
+    java.nio.file.Files.writeString(file, "# sender token\npayments  p-token\n\n");
+    CollectorConfig config =
+        CollectorConfig.load(
+            "otlp: {auth: {bearer_tokens: {checkout: ${TOKEN}}, bearer_tokens_file: '%s'}}"
+                .formatted(file),
+            Map.of("TOKEN", "c-token"));
+
+    assertThat(config.otlp().auth().tokens())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("checkout", "c-token", "payments", "p-token"));
+
+    java.nio.file.Files.writeString(file, "payments p-token extra-secret\n");
+    assertThatThrownBy(() -> config.otlp().auth().tokens())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 1: expected '<sender> <token>'")
+        .hasMessageNotContaining("extra-secret");
   }
 
   @Test

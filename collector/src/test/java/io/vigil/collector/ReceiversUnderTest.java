@@ -3,9 +3,11 @@ package io.vigil.collector;
 import com.linecorp.armeria.server.HttpService;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
@@ -44,15 +46,23 @@ public final class ReceiversUnderTest implements AutoCloseable {
 
   public static ReceiversUnderTest start(
       RecordSink sink, OtlpHttpSettings http, OtlpGrpcSettings grpc) throws IOException {
+    return start(sink, http, grpc, Map.of());
+  }
+
+  /** As {@link #start(RecordSink, OtlpHttpSettings, OtlpGrpcSettings)}, requiring these tokens. */
+  public static ReceiversUnderTest start(
+      RecordSink sink, OtlpHttpSettings http, OtlpGrpcSettings grpc, Map<String, String> tokens)
+      throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ReceiverMetrics metrics =
         new ReceiverMetrics(registry, List.of("metrics", "logs", "traces", LineageService.SIGNAL));
+    Receiving receiving = new Receiving(sink, metrics, BearerAuth.of(tokens));
     Map<String, HttpService> lineage =
-        Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), sink, metrics));
+        Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), receiving));
     List<Listener> listeners =
         List.of(
-            OtlpReceivers.grpc(grpc, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, sink, metrics),
-            OtlpReceivers.http(http, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, sink, metrics, lineage));
+            OtlpReceivers.grpc(grpc, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, receiving),
+            OtlpReceivers.http(http, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, receiving, lineage));
     return new ReceiversUnderTest(
         registry, metrics, Ingress.start(listeners, http.requestTimeout().plusSeconds(1)));
   }

@@ -32,6 +32,9 @@ public final class HttpReplies {
     if (r.httpStatus() == 405) {
       headers.set(HttpHeaderNames.ALLOW, "POST");
     }
+    if (r.httpStatus() == 401) {
+      headers.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"vigil\"");
+    }
     byte[] body =
         json
             ? StatusBody.json(r.grpcCode(), r.getMessage())

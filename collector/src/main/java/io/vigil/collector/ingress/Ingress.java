@@ -6,6 +6,8 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.ClientAuth;
+import java.io.File;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -120,7 +122,8 @@ public final class Ingress implements AutoCloseable {
             .blockingTaskExecutor(parsers, false)
             .port(
                 new InetSocketAddress(listener.host(), listener.port()),
-                SessionProtocol.HTTP) // HTTP/1.1, h2c upgrade and h2c prior knowledge
+                // HTTP/1.1 and HTTP/2: cleartext (upgrade, prior knowledge) or over TLS (ALPN)
+                listener.tls() == null ? SessionProtocol.HTTP : SessionProtocol.HTTPS)
             .maxRequestLength(0) // receivers read bodies themselves: BoundedBody
             .requestTimeout(listener.requestTimeout())
             .idleTimeout(IDLE_TIMEOUT)
@@ -130,6 +133,14 @@ public final class Ingress implements AutoCloseable {
             .gracefulShutdownTimeout(QUIET_PERIOD, drain)
             .disableServerHeader()
             .disableDateHeader();
+    TlsSettings tls = listener.tls();
+    if (tls != null) {
+      sb.tls(new File(tls.certFile()), new File(tls.keyFile()));
+      if (tls.clientCaFile() != null) {
+        sb.tlsCustomizer(
+            ssl -> ssl.trustManager(new File(tls.clientCaFile())).clientAuth(ClientAuth.REQUIRE));
+      }
+    }
     listener
         .routes()
         .forEach(

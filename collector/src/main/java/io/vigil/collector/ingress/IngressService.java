@@ -2,6 +2,7 @@ package io.vigil.collector.ingress;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * vigil_collector_requests_total}) and every refusal too, with its reason, and logged at most once
  * a minute per receiver.
  *
- * <p>Refusals: 405 (not POST), what {@link #checkHeaders} and {@link #parse} say (400, 415), 413
- * (body over the limit), 408 (the body did not arrive within the request timeout), 503 with {@code
- * Retry-After} (the sink is down, did not acknowledge in time, or the collector is stopping).
+ * <p>Refusals: 405 (not POST), 401 (no known bearer token, when tokens are configured), what {@link
+ * #checkHeaders} and {@link #parse} say (400, 415), 413 (body over the limit), 408 (the body did
+ * not arrive within the request timeout), 503 with {@code Retry-After} (the sink is down, did not
+ * acknowledge in time, or the collector is stopping).
  */
 public abstract class IngressService implements HttpService, ServiceErrorHandler {
   private static final Logger LOG = LoggerFactory.getLogger(IngressService.class);
@@ -55,6 +57,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   private final int maxBodyBytes;
   private final RecordSink sink;
   private final ReceiverMetrics metrics;
+  private final BearerAuth auth;
   private final ThrottlingLogger refusals = new ThrottlingLogger(LOG);
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
 
@@ -65,20 +68,17 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
    *     (e.g. {@code collector.otlp.http})
    * @param maxBodyBytes the longest body read; a longer one is read to its end, thrown away and
    *     answered 413
+   * @param receiving the sink, counters and bearer tokens shared by the receivers
    */
   protected IngressService(
-      String transport,
-      String signal,
-      String limitsKey,
-      int maxBodyBytes,
-      RecordSink sink,
-      ReceiverMetrics metrics) {
+      String transport, String signal, String limitsKey, int maxBodyBytes, Receiving receiving) {
     this.transport = transport;
+    this.auth = receiving.auth();
     this.maxBodyBytes = maxBodyBytes;
     this.signal = signal;
     this.limitsKey = limitsKey;
-    this.sink = sink;
-    this.metrics = metrics;
+    this.sink = receiving.sink();
+    this.metrics = receiving.metrics();
   }
 
   /** Checks what can be checked before the body is read. */
@@ -112,6 +112,9 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     try {
       if (headers.method() != HttpMethod.POST) {
         throw Rejection.methodNotAllowed(headers.method().name());
+      }
+      if (auth != null && auth.sender(headers.get(HttpHeaderNames.AUTHORIZATION)) == null) {
+        throw Rejection.unauthenticated();
       }
       checkHeaders(headers);
       String down = sink.unavailableReason();

@@ -15,6 +15,7 @@ import java.util.Map;
  *     reading the body: a sender trickling its body is cut off after this
  * @param routes exact paths and their services
  * @param fallback serves every other path (a 404 in the receiver's format)
+ * @param tls TLS for this socket, or null for plain text
  */
 public record Listener(
     String name,
@@ -22,4 +23,5 @@ public record Listener(
     int port,
     Duration requestTimeout,
     Map<String, HttpService> routes,
-    HttpService fallback) {}
+    HttpService fallback,
+    TlsSettings tls) {}

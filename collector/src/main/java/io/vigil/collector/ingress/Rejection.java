@@ -14,6 +14,7 @@ public final class Rejection extends Exception {
   public static final int UNIMPLEMENTED = 12;
   public static final int INTERNAL = 13;
   public static final int UNAVAILABLE = 14;
+  public static final int UNAUTHENTICATED = 16;
 
   private final int httpStatus;
   private final int grpcCode;
@@ -46,6 +47,15 @@ public final class Rejection extends Exception {
   public static Rejection notFound(String path, String use) {
     return new Rejection(
         404, NOT_FOUND, "not_found", "no endpoint at '" + path + "' (use " + use + ")");
+  }
+
+  /** The request carries no known bearer token. */
+  public static Rejection unauthenticated() {
+    return new Rejection(
+        401,
+        UNAUTHENTICATED,
+        "unauthenticated",
+        "a valid bearer token is required (Authorization: Bearer …)");
   }
 
   /** The sender did not deliver its request within the request timeout. */

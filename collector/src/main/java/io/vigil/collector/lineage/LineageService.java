@@ -6,10 +6,9 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import io.vigil.collector.ingress.HttpReplies;
 import io.vigil.collector.ingress.IngressService;
-import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder;
-import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.Topics;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +25,8 @@ public final class LineageService extends IngressService {
 
   private static final byte[] EMPTY_JSON_RESPONSE = "{}".getBytes(StandardCharsets.UTF_8);
 
-  public LineageService(int maxBodyBytes, RecordSink sink, ReceiverMetrics metrics) {
-    super("http", SIGNAL, "collector.otlp.http", maxBodyBytes, sink, metrics);
+  public LineageService(int maxBodyBytes, Receiving receiving) {
+    super("http", SIGNAL, "collector.otlp.http", maxBodyBytes, receiving);
   }
 
   @Override

@@ -11,9 +11,9 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import io.vigil.collector.ingress.HttpReplies;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
-import io.vigil.collector.sink.RecordSink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -63,15 +63,11 @@ final class OtlpGrpcService extends IngressService {
   private final ReceiverMetrics metrics;
 
   OtlpGrpcService(
-      OtlpSignal signal,
-      int maxMessageBytes,
-      Duration maxClockSkew,
-      RecordSink sink,
-      ReceiverMetrics metrics) {
-    super("grpc", signal.label(), "collector.otlp.grpc", maxMessageBytes, sink, metrics);
+      OtlpSignal signal, int maxMessageBytes, Duration maxClockSkew, Receiving receiving) {
+    super("grpc", signal.label(), "collector.otlp.grpc", maxMessageBytes, receiving);
     this.signal = signal;
     this.maxClockSkewNanos = maxClockSkew.toNanos();
-    this.metrics = metrics;
+    this.metrics = receiving.metrics();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.vigil.collector.otlp;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.ingress.TlsSettings;
 import java.time.Duration;
 
 /**
@@ -13,13 +14,15 @@ import java.time.Duration;
  *     default 16 MiB. Larger ones get {@code RESOURCE_EXHAUSTED}
  * @param requestTimeout how long a call may take from its headers to its answer, reading the
  *     message and waiting for Kafka included; default 10s
+ * @param tls TLS (and mutual TLS); default none: plain text
  */
 public record OtlpGrpcSettings(
     @JsonProperty("enabled") Boolean enabled,
     @JsonProperty("host") String host,
     @JsonProperty("port") Integer port,
     @JsonProperty("max_body_bytes") Integer maxBodyBytes,
-    @JsonProperty("request_timeout") Duration requestTimeout) {
+    @JsonProperty("request_timeout") Duration requestTimeout,
+    @JsonProperty("tls") TlsSettings tls) {
 
   /** The OTLP/gRPC port the specification assigns. */
   public static final int DEFAULT_PORT = 4317;
@@ -44,20 +47,23 @@ public record OtlpGrpcSettings(
       requestTimeout = OtlpHttpSettings.DEFAULT_REQUEST_TIMEOUT;
     }
     OtlpHttpSettings.check(PREFIX, host, port, maxBodyBytes, requestTimeout);
+    if (tls != null) {
+      tls.check(PREFIX + "tls.");
+    }
   }
 
   /** Every value defaulted. */
   public static OtlpGrpcSettings defaults() {
-    return new OtlpGrpcSettings(null, null, null, null, null);
+    return new OtlpGrpcSettings(null, null, null, null, null, null);
   }
 
   /** Defaults, bound to {@code host:port} (tests use {@code 127.0.0.1:0}). */
   public static OtlpGrpcSettings of(String host, int port) {
-    return new OtlpGrpcSettings(null, host, port, null, null);
+    return new OtlpGrpcSettings(null, host, port, null, null, null);
   }
 
   /** Not listening. */
   public static OtlpGrpcSettings disabled() {
-    return new OtlpGrpcSettings(false, null, null, null, null);
+    return new OtlpGrpcSettings(false, null, null, null, null, null);
   }
 }

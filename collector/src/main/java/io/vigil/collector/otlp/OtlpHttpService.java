@@ -8,9 +8,9 @@ import com.linecorp.armeria.common.RequestHeaders;
 import io.vigil.collector.ingress.HttpReplies;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
-import io.vigil.collector.sink.RecordSink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -27,16 +27,11 @@ final class OtlpHttpService extends IngressService {
   private final long maxClockSkewNanos;
   private final ReceiverMetrics metrics;
 
-  OtlpHttpService(
-      OtlpSignal signal,
-      int maxBodyBytes,
-      Duration maxClockSkew,
-      RecordSink sink,
-      ReceiverMetrics metrics) {
-    super("http", signal.label(), "collector.otlp.http", maxBodyBytes, sink, metrics);
+  OtlpHttpService(OtlpSignal signal, int maxBodyBytes, Duration maxClockSkew, Receiving receiving) {
+    super("http", signal.label(), "collector.otlp.http", maxBodyBytes, receiving);
     this.signal = signal;
     this.maxClockSkewNanos = maxClockSkew.toNanos();
-    this.metrics = metrics;
+    this.metrics = receiving.metrics();
   }
 
   @Override

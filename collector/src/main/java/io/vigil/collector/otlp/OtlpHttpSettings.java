@@ -1,6 +1,7 @@
 package io.vigil.collector.otlp;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.ingress.TlsSettings;
 import io.vigil.model.config.ConfigException;
 import java.time.Duration;
 
@@ -15,13 +16,15 @@ import java.time.Duration;
  * @param requestTimeout how long a request may take from its headers to its answer, reading the
  *     body and waiting for Kafka included: a sender still sending its body then gets 408, one whose
  *     data Kafka did not acknowledge 503; default 10s
+ * @param tls TLS (and mutual TLS); default none: plain text
  */
 public record OtlpHttpSettings(
     @JsonProperty("enabled") Boolean enabled,
     @JsonProperty("host") String host,
     @JsonProperty("port") Integer port,
     @JsonProperty("max_body_bytes") Integer maxBodyBytes,
-    @JsonProperty("request_timeout") Duration requestTimeout) {
+    @JsonProperty("request_timeout") Duration requestTimeout,
+    @JsonProperty("tls") TlsSettings tls) {
 
   /** The OTLP/HTTP port the specification assigns. */
   public static final int DEFAULT_PORT = 4318;
@@ -52,6 +55,9 @@ public record OtlpHttpSettings(
       requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     }
     check(PREFIX, host, port, maxBodyBytes, requestTimeout);
+    if (tls != null) {
+      tls.check(PREFIX + "tls.");
+    }
   }
 
   /** The range checks both OTLP receivers' settings share; {@code prefix} ends with a dot. */
@@ -73,21 +79,21 @@ public record OtlpHttpSettings(
 
   /** Every value defaulted. */
   public static OtlpHttpSettings defaults() {
-    return new OtlpHttpSettings(null, null, null, null, null);
+    return new OtlpHttpSettings(null, null, null, null, null, null);
   }
 
   /** Defaults, bound to {@code host:port} (tests use {@code 127.0.0.1:0}). */
   public static OtlpHttpSettings of(String host, int port) {
-    return new OtlpHttpSettings(null, host, port, null, null);
+    return new OtlpHttpSettings(null, host, port, null, null, null);
   }
 
   /** A copy with {@code maxBodyBytes} replaced. */
   public OtlpHttpSettings withMaxBodyBytes(int maxBodyBytes) {
-    return new OtlpHttpSettings(enabled, host, port, maxBodyBytes, requestTimeout);
+    return new OtlpHttpSettings(enabled, host, port, maxBodyBytes, requestTimeout, tls);
   }
 
   /** A copy with {@code requestTimeout} replaced. */
   public OtlpHttpSettings withRequestTimeout(Duration requestTimeout) {
-    return new OtlpHttpSettings(enabled, host, port, maxBodyBytes, requestTimeout);
+    return new OtlpHttpSettings(enabled, host, port, maxBodyBytes, requestTimeout, tls);
   }
 }

@@ -5,8 +5,8 @@ import com.linecorp.armeria.server.HttpService;
 import io.vigil.collector.ingress.HttpReplies;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
-import io.vigil.collector.sink.RecordSink;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,12 +27,13 @@ public final class OtlpReceivers {
 
   /** The OTLP/gRPC listener. */
   public static Listener grpc(
-      OtlpGrpcSettings settings, Duration maxClockSkew, RecordSink sink, ReceiverMetrics metrics) {
+      OtlpGrpcSettings settings, Duration maxClockSkew, Receiving receiving) {
+    ReceiverMetrics metrics = receiving.metrics();
     Map<String, HttpService> routes = new LinkedHashMap<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       routes.put(
           signal.grpcPath(),
-          new OtlpGrpcService(signal, settings.maxBodyBytes(), maxClockSkew, sink, metrics));
+          new OtlpGrpcService(signal, settings.maxBodyBytes(), maxClockSkew, receiving));
     }
     HttpService unknown =
         (ctx, req) -> {
@@ -46,21 +47,27 @@ public final class OtlpReceivers {
           return OtlpGrpcService.trailersOnly(r);
         };
     return new Listener(
-        GRPC, settings.host(), settings.port(), settings.requestTimeout(), routes, unknown);
+        GRPC,
+        settings.host(),
+        settings.port(),
+        settings.requestTimeout(),
+        routes,
+        unknown,
+        settings.tls());
   }
 
   /** The OTLP/HTTP listener, also serving {@code extraRoutes}. */
   public static Listener http(
       OtlpHttpSettings settings,
       Duration maxClockSkew,
-      RecordSink sink,
-      ReceiverMetrics metrics,
+      Receiving receiving,
       Map<String, HttpService> extraRoutes) {
+    ReceiverMetrics metrics = receiving.metrics();
     Map<String, HttpService> routes = new LinkedHashMap<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       routes.put(
           signal.path(),
-          new OtlpHttpService(signal, settings.maxBodyBytes(), maxClockSkew, sink, metrics));
+          new OtlpHttpService(signal, settings.maxBodyBytes(), maxClockSkew, receiving));
     }
     routes.putAll(extraRoutes);
     String use = String.join(", ", routes.keySet());
@@ -73,7 +80,13 @@ public final class OtlpReceivers {
               r, RequestDecoder.responseEncoding(type) == RequestDecoder.Encoding.JSON);
         };
     return new Listener(
-        HTTP, settings.host(), settings.port(), settings.requestTimeout(), routes, unknown);
+        HTTP,
+        settings.host(),
+        settings.port(),
+        settings.requestTimeout(),
+        routes,
+        unknown,
+        settings.tls());
   }
 
   private static void count(ReceiverMetrics metrics, String transport, String status, Rejection r) {

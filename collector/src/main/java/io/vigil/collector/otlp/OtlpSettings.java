@@ -12,11 +12,13 @@ import java.time.Duration;
  *     OtlpHttpSettings#defaults()}
  * @param maxClockSkew how far in the future a sender's timestamp may be; later ones are moved to
  *     when the data arrived (counted); default 2m, as the processor's guard
+ * @param auth bearer tokens per sender; default none required
  */
 public record OtlpSettings(
     @JsonProperty("grpc") OtlpGrpcSettings grpc,
     @JsonProperty("http") OtlpHttpSettings http,
-    @JsonProperty("max_clock_skew") Duration maxClockSkew) {
+    @JsonProperty("max_clock_skew") Duration maxClockSkew,
+    @JsonProperty("auth") AuthSettings auth) {
 
   /** Default {@code max_clock_skew}. */
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
@@ -29,6 +31,9 @@ public record OtlpSettings(
     if (http == null) {
       http = OtlpHttpSettings.defaults();
     }
+    if (auth == null) {
+      auth = AuthSettings.defaults();
+    }
     if (maxClockSkew == null) {
       maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
     }
@@ -39,6 +44,6 @@ public record OtlpSettings(
 
   /** Every value defaulted. */
   public static OtlpSettings defaults() {
-    return new OtlpSettings(null, null, null);
+    return new OtlpSettings(null, null, null, null);
   }
 }

@@ -57,7 +57,7 @@ class HostileSendersIT {
     receiver =
         ReceiversUnderTest.start(
             records -> CompletableFuture.completedFuture(null),
-            new OtlpHttpSettings(null, "127.0.0.1", 0, maxBodyBytes, REQUEST_TIMEOUT),
+            new OtlpHttpSettings(null, "127.0.0.1", 0, maxBodyBytes, REQUEST_TIMEOUT, null),
             OtlpGrpcSettings.of("127.0.0.1", 0));
   }
 

@@ -48,7 +48,10 @@ class LineageReceiverIT {
         new CollectorConfig(
             KafkaSettings.of(kafka.bootstrapServers()),
             new OtlpSettings(
-                OtlpGrpcSettings.of("127.0.0.1", 0), OtlpHttpSettings.of("127.0.0.1", 0), null),
+                OtlpGrpcSettings.of("127.0.0.1", 0),
+                OtlpHttpSettings.of("127.0.0.1", 0),
+                null,
+                null),
             LogsSettings.defaults(),
             ScrapeSettings.defaults(),
             LagSettings.defaults(),

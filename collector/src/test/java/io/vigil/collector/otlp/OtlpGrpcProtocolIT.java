@@ -47,7 +47,7 @@ class OtlpGrpcProtocolIT {
         ReceiversUnderTest.start(
             records -> behaviour.store(records),
             OtlpHttpSettings.of("127.0.0.1", 0),
-            new OtlpGrpcSettings(null, "127.0.0.1", 0, LIMIT, null));
+            new OtlpGrpcSettings(null, "127.0.0.1", 0, LIMIT, null, null));
     client = WebClient.of("h2c://127.0.0.1:" + receiver.grpcPort());
   }
 
