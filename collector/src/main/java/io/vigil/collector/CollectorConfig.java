@@ -1,6 +1,7 @@
 package io.vigil.collector;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.vigil.collector.k8s.KubernetesSettings;
 import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
@@ -30,6 +31,8 @@ import java.util.Map;
  *     LagSettings}
  * @param spool the on-disk spool that takes data while Kafka cannot; none unless {@code spool.dir},
  *     see {@link SpoolSettings}
+ * @param kubernetes pods and owners from the Kubernetes API, for resources and scrape targets; off
+ *     unless {@code kubernetes.enabled}, see {@link KubernetesSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
  */
 public record CollectorConfig(
@@ -39,6 +42,7 @@ public record CollectorConfig(
     @JsonProperty("scrape") ScrapeSettings scrape,
     @JsonProperty("lag") LagSettings lag,
     @JsonProperty("spool") SpoolSettings spool,
+    @JsonProperty("kubernetes") KubernetesSettings kubernetes,
     @JsonProperty("admin") AdminSettings admin) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
@@ -64,6 +68,9 @@ public record CollectorConfig(
     if (spool == null) {
       spool = SpoolSettings.defaults();
     }
+    if (kubernetes == null) {
+      kubernetes = KubernetesSettings.defaults();
+    }
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
@@ -71,7 +78,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null, null, null, null);
   }
 
   /**

@@ -1,12 +1,17 @@
 package io.vigil.collector;
 
 import com.linecorp.armeria.server.HttpService;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
+import io.vigil.collector.k8s.KubernetesSettings;
+import io.vigil.collector.k8s.PodCatalog;
+import io.vigil.collector.k8s.PodTargets;
 import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.collector.lag.LagWatcher;
@@ -50,6 +55,8 @@ public final class CollectorService implements AutoCloseable {
   private final LogTailer tailer;
   private final Scraper scraper;
   private final LagWatcher lag;
+  private final KubernetesClient kubernetes;
+  private final PodCatalog pods;
   private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
@@ -61,6 +68,8 @@ public final class CollectorService implements AutoCloseable {
       LogTailer tailer,
       Scraper scraper,
       LagWatcher lag,
+      KubernetesClient kubernetes,
+      PodCatalog pods,
       ReceiverMetrics metrics,
       AdminServer admin) {
     this.probe = probe;
@@ -70,6 +79,8 @@ public final class CollectorService implements AutoCloseable {
     this.tailer = tailer;
     this.scraper = scraper;
     this.lag = lag;
+    this.kubernetes = kubernetes;
+    this.pods = pods;
     this.metrics = metrics;
     this.admin = admin;
   }
@@ -135,12 +146,34 @@ public final class CollectorService implements AutoCloseable {
     LogTailer tailer = null;
     Scraper scraper = null;
     LagWatcher lag = null;
+    KubernetesClient kubernetes = null;
+    PodCatalog pods = null;
     try {
-      if (config.logs().enabled()) {
-        tailer = LogTailer.start(config.logs(), config.kafka(), registry);
+      KubernetesSettings k8s = config.kubernetes();
+      if (k8s.enabled()) {
+        kubernetes = new KubernetesClientBuilder().build();
+        pods = PodCatalog.start(kubernetes, k8s.nodeName());
       }
-      if (config.scrape().enabled()) {
+      PodCatalog catalog = pods;
+      if (config.logs().enabled()) {
+        tailer =
+            LogTailer.start(
+                config.logs(),
+                config.kafka(),
+                catalog == null ? uid -> Map.of() : catalog::attributes,
+                registry);
+      }
+      if (config.scrape().enabled() || (catalog != null && k8s.scrapePods())) {
         scraper = Scraper.start(config.scrape(), sink, registry);
+        if (catalog != null && k8s.scrapePods()) {
+          Scraper scraping = scraper;
+          Runnable refresh =
+              () ->
+                  scraping.replace(
+                      "kubernetes", PodTargets.of(catalog.pods(), catalog, k8s.scrapeJob()));
+          catalog.onChange(refresh);
+          refresh.run();
+        }
       }
       if (config.lag().enabled()) {
         lag = LagWatcher.start(config.lag(), sink, registry);
@@ -161,7 +194,17 @@ public final class CollectorService implements AutoCloseable {
               .readiness("logs", () -> tailing == null || tailing.isHealthy());
       CollectorService service =
           new CollectorService(
-              probe, shipper, spooling, ingress, tailer, scraper, lag, metrics, admin);
+              probe,
+              shipper,
+              spooling,
+              ingress,
+              tailer,
+              scraper,
+              lag,
+              kubernetes,
+              pods,
+              metrics,
+              admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -184,6 +227,12 @@ public final class CollectorService implements AutoCloseable {
       }
       if (spooling != null) {
         spooling.close();
+      }
+      if (pods != null) {
+        pods.close();
+      }
+      if (kubernetes != null) {
+        kubernetes.close();
       }
       shipper.close();
       probe.close();
@@ -261,6 +310,12 @@ public final class CollectorService implements AutoCloseable {
     }
     if (spooling != null) {
       spooling.close(); // what is still spooled waits on disk for the next start
+    }
+    if (pods != null) {
+      pods.close();
+    }
+    if (kubernetes != null) {
+      kubernetes.close();
     }
     shipper.close();
     probe.close();

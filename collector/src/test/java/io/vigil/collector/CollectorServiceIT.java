@@ -3,6 +3,7 @@ package io.vigil.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.k8s.KubernetesSettings;
 import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
@@ -52,6 +53,7 @@ class CollectorServiceIT {
             ScrapeSettings.defaults(),
             LagSettings.defaults(),
             SpoolSettings.defaults(),
+            KubernetesSettings.defaults(),
             new AdminSettings("127.0.0.1", 0));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());

@@ -17,12 +17,14 @@ import java.util.Map;
  *
  * @param resource the OTLP resource of the file's records
  * @param service the Kafka key: the resource's {@code service.name}
+ * @param podUid the pod's uid from the path, or null for a plain file
  */
-record FileMeta(Resource resource, String service) {
+record FileMeta(Resource resource, String service, String podUid) {
 
   static FileMeta of(Path path, Map<String, String> extra) {
     Resource.Builder resource = Resource.newBuilder();
     String service;
+    String uid = null;
     Path container = path.getParent();
     Path pod = container == null ? null : container.getParent();
     String[] podParts = pod == null ? new String[0] : pod.getFileName().toString().split("_", -1);
@@ -32,6 +34,7 @@ record FileMeta(Resource resource, String service) {
       put(resource, OtlpAttributes.K8S_NAMESPACE, podParts[0]);
       put(resource, "k8s.pod.name", podParts[1]);
       put(resource, "k8s.pod.uid", podParts[2]);
+      uid = podParts[2];
       put(resource, "k8s.container.name", service);
       String restart = file.substring(0, file.length() - ".log".length());
       if (!restart.isEmpty() && restart.chars().allMatch(Character::isDigit)) {
@@ -46,7 +49,17 @@ record FileMeta(Resource resource, String service) {
     }
     put(resource, OtlpAttributes.SERVICE_NAME, service);
     extra.forEach((key, value) -> put(resource, key, value));
-    return new FileMeta(resource.build(), service);
+    return new FileMeta(resource.build(), service, uid);
+  }
+
+  /** The resource with {@code more} attributes (a pod's labels and owners) added. */
+  Resource with(Map<String, String> more) {
+    if (more.isEmpty()) {
+      return resource;
+    }
+    Resource.Builder out = resource.toBuilder();
+    more.forEach((key, value) -> put(out, key, value));
+    return out.build();
   }
 
   private static void put(Resource.Builder resource, String key, String value) {

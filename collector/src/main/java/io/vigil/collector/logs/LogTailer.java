@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -68,6 +69,7 @@ public final class LogTailer implements AutoCloseable {
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
 
   private final LogsSettings settings;
+  private final Function<String, Map<String, String>> pods;
   private final KafkaSettings kafka;
   private final FileFinder finder;
   private final Map<Path, TailedFile> files = new LinkedHashMap<>();
@@ -94,8 +96,13 @@ public final class LogTailer implements AutoCloseable {
   private long lastDiscovery = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   private volatile boolean healthy = true;
 
-  private LogTailer(LogsSettings settings, KafkaSettings kafka, PrometheusRegistry registry) {
+  private LogTailer(
+      LogsSettings settings,
+      KafkaSettings kafka,
+      Function<String, Map<String, String>> pods,
+      PrometheusRegistry registry) {
     this.settings = settings;
+    this.pods = pods;
     this.kafka = kafka;
     this.finder = new FileFinder(settings.include(), settings.exclude());
     this.shipped =
@@ -130,7 +137,19 @@ public final class LogTailer implements AutoCloseable {
    */
   public static LogTailer start(
       LogsSettings settings, KafkaSettings kafka, PrometheusRegistry registry) {
-    LogTailer tailer = new LogTailer(settings, kafka, registry);
+    return start(settings, kafka, uid -> Map.of(), registry);
+  }
+
+  /**
+   * As {@link #start(LogsSettings, KafkaSettings, PrometheusRegistry)}; {@code pods} gives a pod's
+   * resource attributes (labels, owners) by its uid, added to its containers' records.
+   */
+  public static LogTailer start(
+      LogsSettings settings,
+      KafkaSettings kafka,
+      Function<String, Map<String, String>> pods,
+      PrometheusRegistry registry) {
+    LogTailer tailer = new LogTailer(settings, kafka, pods, registry);
     tailer.connect();
     tailer.firstDiscovery = tailer.checkpoints.isEmpty();
     tailer.thread.start();
@@ -428,12 +447,16 @@ public final class LogTailer implements AutoCloseable {
     for (Map.Entry<TailedFile, Part> e : batch.entrySet()) {
       TailedFile file = e.getKey();
       Part part = e.getValue();
+      var resource =
+          file.meta.podUid() == null
+              ? file.meta.resource()
+              : file.meta.with(pods.apply(file.meta.podUid()));
       for (List<LogRecord> chunk : chunks(part)) {
         ExportLogsServiceRequest request =
             ExportLogsServiceRequest.newBuilder()
                 .addResourceLogs(
                     ResourceLogs.newBuilder()
-                        .setResource(file.meta.resource())
+                        .setResource(resource)
                         .addScopeLogs(ScopeLogs.newBuilder().addAllLogRecords(chunk)))
                 .build();
         producer.send(

@@ -28,13 +28,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -68,29 +73,40 @@ public final class Scraper implements AutoCloseable {
   private final ExecutorService parsing;
   private final Counter scrapes;
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
-  private final List<Target> targets = new ArrayList<>();
+  private final Map<String, Map<TargetSpec, Target>> targets = new HashMap<>();
+
+  /**
+   * A target to scrape: static from the configuration, or found (a Kubernetes pod).
+   *
+   * @param job the job: {@code service.name} and the Kafka key
+   * @param address {@code host:port}
+   * @param path the metrics path
+   * @param scheme http or https
+   * @param labels added to the target's resource
+   */
+  public record TargetSpec(
+      String job, String address, String path, String scheme, Map<String, String> labels) {}
 
   /** One target: where, what it is, and its converter (start times live there). */
   private final class Target {
-    final ScrapeSettings.Job job;
-    final String address;
+    final String job;
     final URI uri;
     final Resource resource;
     final ScrapeConverter converter = new ScrapeConverter();
     final AtomicBoolean busy = new AtomicBoolean();
+    ScheduledFuture<?> schedule;
 
-    Target(ScrapeSettings.Job job, String address) {
-      this.job = job;
-      this.address = address;
-      this.uri = URI.create(job.scheme() + "://" + address + job.path());
+    Target(TargetSpec spec) {
+      this.job = spec.job();
+      this.uri = URI.create(spec.scheme() + "://" + spec.address() + spec.path());
       Resource.Builder r = Resource.newBuilder();
-      put(r, "service.name", job.job());
-      put(r, "service.instance.id", address);
-      int colon = address.lastIndexOf(':');
-      put(r, "server.address", address.substring(0, colon));
-      put(r, "server.port", address.substring(colon + 1));
-      put(r, "url.scheme", job.scheme());
-      job.labels().forEach((k, v) -> put(r, k, v));
+      put(r, "service.name", spec.job());
+      put(r, "service.instance.id", spec.address());
+      int colon = spec.address().lastIndexOf(':');
+      put(r, "server.address", spec.address().substring(0, colon));
+      put(r, "server.port", spec.address().substring(colon + 1));
+      put(r, "url.scheme", spec.scheme());
+      spec.labels().forEach((k, v) -> put(r, k, v));
       this.resource = r.build();
     }
   }
@@ -130,24 +146,49 @@ public final class Scraper implements AutoCloseable {
   public static Scraper start(
       ScrapeSettings settings, RecordSink sink, PrometheusRegistry registry) {
     Scraper scraper = new Scraper(settings, sink, registry);
-    long interval = settings.interval().toMillis();
+    List<TargetSpec> configured = new ArrayList<>();
     for (ScrapeSettings.Job job : settings.jobs()) {
       for (String address : job.targets()) {
-        Target target = scraper.new Target(job, address);
-        scraper.targets.add(target);
-        long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
-        scraper.timer.scheduleAtFixedRate(
-            () -> scraper.scrape(target), offset, interval, TimeUnit.MILLISECONDS);
+        configured.add(new TargetSpec(job.job(), address, job.path(), job.scheme(), job.labels()));
       }
     }
-    LOG.info("scraping {} target(s) every {}", scraper.targets.size(), settings.interval());
+    scraper.replace("static", configured);
+    LOG.info("scraping {} static target(s) every {}", configured.size(), settings.interval());
     return scraper;
+  }
+
+  /**
+   * Makes {@code specs} the targets found by {@code source} (e.g. {@code kubernetes}): new ones are
+   * scheduled (spread over the interval), gone ones stopped, the others go on as they were (their
+   * counters' start times with them).
+   */
+  public synchronized void replace(String source, List<TargetSpec> specs) {
+    Map<TargetSpec, Target> current = targets.computeIfAbsent(source, s -> new HashMap<>());
+    Set<TargetSpec> wanted = new HashSet<>(specs);
+    for (var it = current.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!wanted.contains(e.getKey())) {
+        e.getValue().schedule.cancel(false);
+        it.remove();
+      }
+    }
+    long interval = settings.interval().toMillis();
+    for (TargetSpec spec : wanted) {
+      if (current.containsKey(spec)) {
+        continue;
+      }
+      Target target = new Target(spec);
+      long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
+      target.schedule =
+          timer.scheduleAtFixedRate(() -> scrape(target), offset, interval, TimeUnit.MILLISECONDS);
+      current.put(spec, target);
+    }
   }
 
   /** Scrapes one target now, asynchronously; the future completes when its result is stored. */
   CompletableFuture<Void> scrape(Target target) {
     if (!target.busy.compareAndSet(false, true)) {
-      scrapes.labelValues(target.job.job(), "skipped").inc();
+      scrapes.labelValues(target.job, "skipped").inc();
       return CompletableFuture.completedFuture(null);
     }
     long startNanos = System.nanoTime();
@@ -194,7 +235,7 @@ public final class Scraper implements AutoCloseable {
       List<Metric> metrics = new ArrayList<>(target.converter.convert(families, scrapeTime));
       long samples = families.stream().mapToLong(f -> f.samples().size()).sum();
       metrics.addAll(health(1, startNanos, samples, scrapeTime));
-      scrapes.labelValues(target.job.job(), "ok").inc();
+      scrapes.labelValues(target.job, "ok").inc();
       return metrics;
     } catch (ScrapeFailure e) {
       outcome = e.outcome;
@@ -209,7 +250,7 @@ public final class Scraper implements AutoCloseable {
       outcome = "failed";
       why = e.toString();
     }
-    scrapes.labelValues(target.job.job(), outcome).inc();
+    scrapes.labelValues(target.job, outcome).inc();
     failures.warn("scrape of {} failed ({}): {}", target.uri, outcome, why);
     return health(0, startNanos, 0, scrapeTime);
   }
@@ -225,7 +266,7 @@ public final class Scraper implements AutoCloseable {
         cause instanceof TimeoutException || cause instanceof java.net.http.HttpTimeoutException
             ? "timeout"
             : cause instanceof TooLarge ? "too_large" : "failed";
-    scrapes.labelValues(target.job.job(), outcome).inc();
+    scrapes.labelValues(target.job, outcome).inc();
     failures.warn("scrape of {} failed ({}): {}", target.uri, outcome, cause.toString());
     return health(0, startNanos, 0, scrapeTime);
   }
@@ -245,7 +286,7 @@ public final class Scraper implements AutoCloseable {
             List.of(
                 new SinkRecord(
                     Topics.OTLP_METRICS,
-                    target.job.job().getBytes(StandardCharsets.UTF_8),
+                    target.job.getBytes(StandardCharsets.UTF_8),
                     request.toByteArray())))
         .exceptionally(
             error -> {
@@ -344,9 +385,9 @@ public final class Scraper implements AutoCloseable {
     };
   }
 
-  /** Targets being scraped. */
-  public int targets() {
-    return targets.size();
+  /** Targets being scraped, all sources together. */
+  public synchronized int targets() {
+    return targets.values().stream().mapToInt(Map::size).sum();
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.CollectorService;
 import io.vigil.collector.TopicTail;
+import io.vigil.collector.k8s.KubernetesSettings;
 import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
@@ -56,6 +57,7 @@ class LineageReceiverIT {
             ScrapeSettings.defaults(),
             LagSettings.defaults(),
             SpoolSettings.defaults(),
+            KubernetesSettings.defaults(),
             new AdminSettings("127.0.0.1", 0)),
         new PrometheusRegistry());
   }

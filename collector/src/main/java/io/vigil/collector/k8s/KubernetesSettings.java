@@ -1,0 +1,43 @@
+package io.vigil.collector.k8s;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The Kubernetes API ({@code kubernetes} in the collector's configuration): pods and their owners
+ * through informers, for log records' and scraped metrics' resources and for finding scrape
+ * targets. The connection is fabric8's usual: in a pod, its service account; elsewhere, {@code
+ * KUBECONFIG}.
+ *
+ * @param enabled whether to watch the API at all; default false
+ * @param nodeName only the pods of this node (a DaemonSet's collector: {@code ${NODE_NAME}});
+ *     default all pods
+ * @param scrapePods scrape pods annotated {@code prometheus.io/scrape: "true"}; default false
+ * @param scrapeJob the job name of those targets; default {@code kubernetes-pods}
+ */
+public record KubernetesSettings(
+    @JsonProperty("enabled") Boolean enabled,
+    @JsonProperty("node_name") String nodeName,
+    @JsonProperty("scrape_pods") Boolean scrapePods,
+    @JsonProperty("scrape_job") String scrapeJob) {
+
+  /** Applies defaults. */
+  public KubernetesSettings {
+    if (enabled == null) {
+      enabled = false;
+    }
+    if (nodeName != null && nodeName.isBlank()) {
+      nodeName = null;
+    }
+    if (scrapePods == null) {
+      scrapePods = false;
+    }
+    if (scrapeJob == null || scrapeJob.isBlank()) {
+      scrapeJob = "kubernetes-pods";
+    }
+  }
+
+  /** Not watching. */
+  public static KubernetesSettings defaults() {
+    return new KubernetesSettings(null, null, null, null);
+  }
+}

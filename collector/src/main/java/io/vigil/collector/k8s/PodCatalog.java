@@ -1,0 +1,154 @@
+package io.vigil.collector.k8s;
+
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pods of this node (or of the cluster) and their owners, from the Kubernetes API through
+ * fabric8 informers: one list and then a watch each for pods and ReplicaSets, kept in memory — no
+ * API call per log line or per scrape. Gives a pod's resource attributes by its uid ({@code
+ * k8s.pod.label.<key>} for each label, {@code k8s.deployment.name}, {@code k8s.replicaset.name},
+ * {@code k8s.daemonset.name}, {@code k8s.statefulset.name}, {@code k8s.job.name}, {@code
+ * k8s.node.name}) and tells listeners when pods change.
+ */
+public final class PodCatalog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PodCatalog.class);
+  private static final String BY_UID = "uid";
+
+  private final SharedIndexInformer<Pod> pods;
+  private final SharedIndexInformer<ReplicaSet> replicaSets;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  private PodCatalog(SharedIndexInformer<Pod> pods, SharedIndexInformer<ReplicaSet> replicaSets) {
+    this.pods = pods;
+    this.replicaSets = replicaSets;
+  }
+
+  /**
+   * Starts the informers and waits (up to 30 s) for their first list. {@code nodeName}: only the
+   * pods scheduled on that node (a DaemonSet's collector), or all when null.
+   */
+  public static PodCatalog start(KubernetesClient client, String nodeName) {
+    var podQuery =
+        nodeName == null || nodeName.isBlank()
+            ? client.pods().inAnyNamespace()
+            : client.pods().inAnyNamespace().withField("spec.nodeName", nodeName);
+    SharedIndexInformer<Pod> pods = podQuery.runnableInformer(0);
+    pods.addIndexers(Map.of(BY_UID, pod -> List.of(pod.getMetadata().getUid())));
+    SharedIndexInformer<ReplicaSet> replicaSets =
+        client.apps().replicaSets().inAnyNamespace().runnableInformer(0);
+    PodCatalog catalog = new PodCatalog(pods, replicaSets);
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            catalog.changed();
+          }
+
+          @Override
+          public void onUpdate(Pod before, Pod after) {
+            catalog.changed();
+          }
+
+          @Override
+          public void onDelete(Pod pod, boolean finalStateUnknown) {
+            catalog.changed();
+          }
+        });
+    try {
+      replicaSets.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      pods.close();
+      replicaSets.close();
+      throw new IllegalStateException("cannot list pods from the Kubernetes API: " + e, e);
+    }
+    LOG.info(
+        "watching {} pod(s){} through the Kubernetes API",
+        pods.getStore().list().size(),
+        nodeName == null || nodeName.isBlank() ? "" : " on node " + nodeName);
+    return catalog;
+  }
+
+  private void changed() {
+    listeners.forEach(Runnable::run);
+  }
+
+  /** Runs {@code listener} (on the informer's thread) whenever a pod is added, changed or gone. */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  /** The pods known now. */
+  public List<Pod> pods() {
+    return new ArrayList<>(pods.getStore().list());
+  }
+
+  /** The resource attributes of the pod with {@code uid}; empty when it is not known. */
+  public Map<String, String> attributes(String uid) {
+    if (uid == null) {
+      return Map.of();
+    }
+    List<Pod> found = pods.getIndexer().byIndex(BY_UID, uid);
+    return found.isEmpty() ? Map.of() : attributes(found.get(0));
+  }
+
+  /** The resource attributes of {@code pod}: its labels, owners and node. */
+  public Map<String, String> attributes(Pod pod) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+      out.put("k8s.node.name", pod.getSpec().getNodeName());
+    }
+    if (pod.getMetadata().getLabels() != null) {
+      pod.getMetadata().getLabels().forEach((k, v) -> out.put("k8s.pod.label." + k, v));
+    }
+    for (OwnerReference owner : owners(pod.getMetadata().getOwnerReferences())) {
+      switch (owner.getKind()) {
+        case "ReplicaSet" -> {
+          out.put("k8s.replicaset.name", owner.getName());
+          ReplicaSet rs =
+              replicaSets
+                  .getStore()
+                  .getByKey(pod.getMetadata().getNamespace() + "/" + owner.getName());
+          if (rs != null) {
+            for (OwnerReference top : owners(rs.getMetadata().getOwnerReferences())) {
+              if (top.getKind().equals("Deployment")) {
+                out.put("k8s.deployment.name", top.getName());
+              }
+            }
+          }
+        }
+        case "DaemonSet" -> out.put("k8s.daemonset.name", owner.getName());
+        case "StatefulSet" -> out.put("k8s.statefulset.name", owner.getName());
+        case "Job" -> out.put("k8s.job.name", owner.getName());
+        default -> {}
+      }
+    }
+    return out;
+  }
+
+  private static List<OwnerReference> owners(List<OwnerReference> references) {
+    if (references == null) {
+      return List.of();
+    }
+    return references.stream().filter(r -> Boolean.TRUE.equals(r.getController())).toList();
+  }
+
+  @Override
+  public void close() {
+    pods.close();
+    replicaSets.close();
+  }
+}

@@ -1,0 +1,203 @@
+package io.vigil.collector.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.scrape.ScrapeSettings;
+import io.vigil.collector.scrape.Scraper;
+import io.vigil.collector.sink.SinkRecord;
+import io.vigil.model.otlp.OtlpAttributes;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pods, their owners and annotated scrape targets through fabric8 informers. No Kubernetes API
+ * server can run on the build machine: the API is fabric8's {@code kubernetes-server-mock} in CRUD
+ * mode (objects created through the client are listed and watched back).
+ */
+class KubernetesDiscoveryIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private KubernetesMockServer server;
+  private KubernetesClient client;
+  private HttpServer page;
+
+  @BeforeEach
+  void start() throws Exception {
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
+    page = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    page.createContext(
+        "/custom-metrics",
+        exchange -> {
+          byte[] body =
+              "# TYPE orders_total counter\norders_total 42\n".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    page.start();
+  }
+
+  @AfterEach
+  void stop() {
+    page.stop(0);
+    client.close();
+    server.destroy();
+  }
+
+  /** A Deployment's ReplicaSet and one pod of it; returns the uid the API gave the pod. */
+  private String deploy(String name, String node, boolean scrape) {
+    client
+        .apps()
+        .replicaSets()
+        .inNamespace("shop")
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName(name + "-7d9f")
+                .withNamespace("shop")
+                .addNewOwnerReference()
+                .withKind("Deployment")
+                .withName(name)
+                .withApiVersion("apps/v1")
+                .withUid(name + "-deployment-uid")
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .build())
+        .create();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name + "-7d9f-x1")
+            .withNamespace("shop")
+            .addToLabels("app.kubernetes.io/name", name)
+            .addToAnnotations(PodTargets.SCRAPE, Boolean.toString(scrape))
+            .addToAnnotations("prometheus.io/port", Integer.toString(page.getAddress().getPort()))
+            .addToAnnotations("prometheus.io/path", "/custom-metrics")
+            .addNewOwnerReference()
+            .withKind("ReplicaSet")
+            .withName(name + "-7d9f")
+            .withApiVersion("apps/v1")
+            .withUid(name + "-rs-uid")
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName(node)
+            .addNewContainer()
+            .withName("app")
+            .withImage("shop/" + name)
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .withPodIP("127.0.0.1")
+            .endStatus()
+            .build();
+    return client.pods().inNamespace("shop").resource(pod).create().getMetadata().getUid();
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(20); // polling the informer's cache, with a deadline
+    }
+  }
+
+  @Test
+  void givesAPodsLabelsAndOwnersByItsUid() throws Exception {
+    String checkout = deploy("checkout", "node-a", false);
+    try (PodCatalog catalog = PodCatalog.start(client, null)) {
+      Map<String, String> attributes = catalog.attributes(checkout);
+
+      assertThat(attributes)
+          .containsEntry("k8s.deployment.name", "checkout")
+          .containsEntry("k8s.replicaset.name", "checkout-7d9f")
+          .containsEntry("k8s.pod.label.app.kubernetes.io/name", "checkout")
+          .containsEntry("k8s.node.name", "node-a");
+      assertThat(catalog.attributes("no-such-uid")).isEmpty();
+
+      String payments = deploy("payments", "node-a", false); // later: the watch brings it
+      await(() -> !catalog.attributes(payments).isEmpty(), "the new pod is known");
+      assertThat(catalog.attributes(payments)).containsEntry("k8s.deployment.name", "payments");
+    }
+  }
+
+  @Test
+  void scrapesAnnotatedPodsAndStopsWhenTheyAreGone() throws Exception {
+    deploy("checkout", "node-a", true);
+    deploy("catalog", "node-a", false); // not annotated for scraping
+    List<ExportMetricsServiceRequest> stored = new CopyOnWriteArrayList<>();
+    ScrapeSettings settings =
+        new ScrapeSettings(true, Duration.ofMillis(200), Duration.ofMillis(150), null, List.of());
+    try (PodCatalog catalog = PodCatalog.start(client, null);
+        Scraper scraper =
+            Scraper.start(
+                settings,
+                records -> {
+                  for (SinkRecord r : records) {
+                    try {
+                      stored.add(ExportMetricsServiceRequest.parseFrom(r.value()));
+                    } catch (Exception e) {
+                      return CompletableFuture.failedFuture(e);
+                    }
+                  }
+                  return CompletableFuture.completedFuture(null);
+                },
+                new PrometheusRegistry())) {
+      Runnable refresh =
+          () ->
+              scraper.replace(
+                  "kubernetes", PodTargets.of(catalog.pods(), catalog, "kubernetes-pods"));
+      catalog.onChange(refresh);
+      refresh.run();
+
+      await(() -> !stored.isEmpty(), "the annotated pod scraped");
+      assertThat(scraper.targets()).isEqualTo(1);
+      var resource = stored.get(0).getResourceMetrics(0).getResource().getAttributesList();
+      assertThat(OtlpAttributes.get(resource, "service.name")).isEqualTo("kubernetes-pods");
+      assertThat(OtlpAttributes.get(resource, "k8s.pod.name")).isEqualTo("checkout-7d9f-x1");
+      assertThat(OtlpAttributes.get(resource, "k8s.namespace.name")).isEqualTo("shop");
+      assertThat(OtlpAttributes.get(resource, "k8s.deployment.name")).isEqualTo("checkout");
+      assertThat(stored.get(0).getResourceMetrics(0).getScopeMetrics(0).getMetricsList())
+          .anySatisfy(m -> assertThat(m.getName()).isEqualTo("orders_total"));
+
+      client.pods().inNamespace("shop").withName("checkout-7d9f-x1").delete();
+      await(() -> scraper.targets() == 0, "a deleted pod is no longer scraped");
+    }
+  }
+}
