@@ -9,7 +9,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 
-/** The OTLP request shapes the harnesses send. */
+/** What the harnesses share: their arguments and the OTLP request shapes they send. */
 final class BenchRequests {
   private BenchRequests() {}
 
@@ -31,6 +31,15 @@ final class BenchRequests {
                                 .setUnit("s")
                                 .setHistogram(histogram))))
         .build();
+  }
+
+  /** {@code --name value} pairs of a harness's command line, by name. */
+  static java.util.Map<String, String> args(String[] argv) {
+    java.util.Map<String, String> args = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    return args;
   }
 
   /** A string attribute. */

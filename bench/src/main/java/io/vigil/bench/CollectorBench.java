@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,10 +49,7 @@ public final class CollectorBench {
   private CollectorBench() {}
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> args = new HashMap<>();
-    for (int i = 0; i + 1 < argv.length; i += 2) {
-      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-    }
+    Map<String, String> args = BenchRequests.args(argv);
     int clients = Integer.parseInt(args.getOrDefault("clients", "16"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "30"));
     int points = Integer.parseInt(args.getOrDefault("points", "100"));

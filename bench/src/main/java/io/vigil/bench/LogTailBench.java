@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,10 +34,7 @@ public final class LogTailBench {
 
   /** Driver; see the class comment for arguments. */
   public static void main(String[] argv) throws Exception {
-    Map<String, String> args = new HashMap<>();
-    for (int i = 0; i + 1 < argv.length; i += 2) {
-      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-    }
+    Map<String, String> args = BenchRequests.args(argv);
     int lines = Integer.parseInt(args.getOrDefault("lines", "2000000"));
     int bytes = Integer.parseInt(args.getOrDefault("bytes", "190"));
     String jvm = args.getOrDefault("jvm", "");

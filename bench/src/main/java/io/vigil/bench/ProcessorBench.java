@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,10 +50,7 @@ public final class ProcessorBench {
 
   /** Entry point; see the class comment for arguments. */
   public static void main(String[] argv) throws Exception {
-    Map<String, String> args = new HashMap<>();
-    for (int i = 0; i + 1 < argv.length; i += 2) {
-      args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-    }
+    Map<String, String> args = BenchRequests.args(argv);
     int services = Integer.parseInt(args.getOrDefault("services", "100"));
     int routes = Integer.parseInt(args.getOrDefault("routes", "50"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "60"));

@@ -3,19 +3,9 @@ package io.vigil.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.collector.k8s.KubernetesSettings;
-import io.vigil.collector.lag.LagSettings;
-import io.vigil.collector.logs.LogsSettings;
-import io.vigil.collector.otlp.OtlpGrpcSettings;
-import io.vigil.collector.otlp.OtlpHttpSettings;
-import io.vigil.collector.otlp.OtlpSettings;
-import io.vigil.collector.scrape.ScrapeSettings;
-import io.vigil.collector.sink.SpoolSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,20 +31,7 @@ class CollectorServiceIT {
 
   @Test
   void createsTopicsBecomesReadyAndShipsMetrics() throws Exception {
-    CollectorConfig config =
-        new CollectorConfig(
-            KafkaSettings.of(kafka.bootstrapServers()),
-            new OtlpSettings(
-                OtlpGrpcSettings.of("127.0.0.1", 0),
-                OtlpHttpSettings.of("127.0.0.1", 0),
-                null,
-                null),
-            LogsSettings.defaults(),
-            ScrapeSettings.defaults(),
-            LagSettings.defaults(),
-            SpoolSettings.defaults(),
-            KubernetesSettings.defaults(),
-            new AdminSettings("127.0.0.1", 0));
+    CollectorConfig config = TestRequests.localCollector(kafka.bootstrapServers());
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());
         Admin admin = Admin.create(kafka.clientProperties())) {

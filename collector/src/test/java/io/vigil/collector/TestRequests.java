@@ -97,6 +97,18 @@ public final class TestRequests {
   }
 
   /** A test resource's bytes, e.g. {@code fixtures/otlp/metrics.json}. */
+  /** A collector on {@code bootstrapServers} with every port free on 127.0.0.1, else defaults. */
+  public static CollectorConfig localCollector(String bootstrapServers) {
+    return CollectorConfig.load(
+        """
+        kafka: {bootstrap_servers: '%s'}
+        otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+        admin: {host: 127.0.0.1, port: 0}
+        """
+            .formatted(bootstrapServers),
+        java.util.Map.of());
+  }
+
   /** The export request a sink record of an {@code otlp_*} topic holds. */
   public static Message parse(SinkRecord record) {
     try {

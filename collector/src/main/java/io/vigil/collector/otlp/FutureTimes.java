@@ -17,6 +17,8 @@ import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.vigil.collector.ingress.IngressService;
+import io.vigil.collector.ingress.ReceiverMetrics;
 
 /**
  * Brings times a sender stamped too far in the future back to when the data arrived, so a client
@@ -37,6 +39,28 @@ final class FutureTimes {
   private FutureTimes(long now, long maxSkew) {
     this.now = now;
     this.limit = now + maxSkew;
+  }
+
+  /**
+   * The batch a receiver stores for {@code request}: its times brought back where needed (counted
+   * in {@code metrics}), split into records, {@code encoded} (the request's own bytes) reused when
+   * nothing changed.
+   */
+  static IngressService.Batch batch(
+      OtlpSignal signal,
+      Message request,
+      byte[] encoded,
+      long maxSkewNanos,
+      ReceiverMetrics metrics,
+      Object answer) {
+    Clamped clamped = clamp(request, System.currentTimeMillis() * 1_000_000L, maxSkewNanos);
+    if (clamped != null) {
+      request = clamped.request();
+      encoded = null; // changed: encoded anew
+      metrics.adjusted(signal.label(), "future", clamped.items());
+    }
+    return new IngressService.Batch(
+        ResourceSplitter.records(signal, request, encoded), signal.count(request), answer);
   }
 
   static Clamped clamp(Message request, long nowNanos, long maxSkewNanos) {

@@ -108,16 +108,7 @@ final class OtlpGrpcService extends IngressService {
       message = decompressed(message, "gzip");
     }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
-    byte[] encoded = message;
-    FutureTimes.Clamped clamped =
-        FutureTimes.clamp(request, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
-    if (clamped != null) {
-      request = clamped.request();
-      encoded = null; // changed: encoded anew
-      metrics.adjusted(signal.label(), "future", clamped.items());
-    }
-    return new Batch(
-        ResourceSplitter.records(signal, request, encoded), signal.count(request), null);
+    return FutureTimes.batch(signal, request, message, maxClockSkewNanos, metrics, null);
   }
 
   @Override

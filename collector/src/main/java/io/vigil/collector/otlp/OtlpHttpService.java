@@ -46,15 +46,7 @@ final class OtlpHttpService extends IngressService {
     byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
     Message request = RequestDecoder.decode(signal, encoding, body);
     byte[] encoded = encoding == Encoding.PROTOBUF ? body : null;
-    FutureTimes.Clamped clamped =
-        FutureTimes.clamp(request, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
-    if (clamped != null) {
-      request = clamped.request();
-      encoded = null; // changed: encoded anew
-      metrics.adjusted(signal.label(), "future", clamped.items());
-    }
-    return new Batch(
-        ResourceSplitter.records(signal, request, encoded), signal.count(request), encoding);
+    return FutureTimes.batch(signal, request, encoded, maxClockSkewNanos, metrics, encoding);
   }
 
   @Override

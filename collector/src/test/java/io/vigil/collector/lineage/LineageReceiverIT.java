@@ -7,23 +7,13 @@ import io.openlineage.client.OpenLineageClient;
 import io.openlineage.client.transports.HttpConfig;
 import io.openlineage.client.transports.HttpTransport;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.CollectorService;
+import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
-import io.vigil.collector.k8s.KubernetesSettings;
-import io.vigil.collector.lag.LagSettings;
-import io.vigil.collector.logs.LogsSettings;
-import io.vigil.collector.otlp.OtlpGrpcSettings;
-import io.vigil.collector.otlp.OtlpHttpSettings;
-import io.vigil.collector.otlp.OtlpSettings;
-import io.vigil.collector.scrape.ScrapeSettings;
-import io.vigil.collector.sink.SpoolSettings;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
-import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.runtime.AdminSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,20 +36,7 @@ class LineageReceiverIT {
 
   private static CollectorService start(EmbeddedKafka kafka) throws Exception {
     return CollectorService.start(
-        new CollectorConfig(
-            KafkaSettings.of(kafka.bootstrapServers()),
-            new OtlpSettings(
-                OtlpGrpcSettings.of("127.0.0.1", 0),
-                OtlpHttpSettings.of("127.0.0.1", 0),
-                null,
-                null),
-            LogsSettings.defaults(),
-            ScrapeSettings.defaults(),
-            LagSettings.defaults(),
-            SpoolSettings.defaults(),
-            KubernetesSettings.defaults(),
-            new AdminSettings("127.0.0.1", 0)),
-        new PrometheusRegistry());
+        TestRequests.localCollector(kafka.bootstrapServers()), new PrometheusRegistry());
   }
 
   @Test
