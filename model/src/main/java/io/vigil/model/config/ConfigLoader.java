@@ -114,10 +114,9 @@ public final class ConfigLoader {
       if (out.length() > 0) {
         out.append('\n');
       }
-      if (line.stripLeading().startsWith("#")) {
-        out.append(line);
-        continue;
-      }
+      int comment = commentStart(line);
+      String tail = comment < 0 ? "" : line.substring(comment);
+      line = comment < 0 ? line : line.substring(0, comment);
       Matcher m = VARIABLE.matcher(line);
       StringBuilder sb = new StringBuilder();
       while (m.find()) {
@@ -132,9 +131,30 @@ public final class ConfigLoader {
         m.appendReplacement(sb, Matcher.quoteReplacement(value));
       }
       m.appendTail(sb);
-      out.append(sb);
+      out.append(sb).append(tail);
     }
     return out.toString();
+  }
+
+  /**
+   * Where a line's comment starts: a {@code #} at the start or after a blank, outside quotes; -1
+   * when it has none.
+   */
+  private static int commentStart(String line) {
+    char quote = 0;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '#' && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String path(JsonMappingException e) {

@@ -38,12 +38,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aHashInsideQuotesIsNoComment() {
+    assertThat(ConfigLoader.substitute("name: '#${A}' # ${B}", Map.of("A", "x")))
+        .isEqualTo("name: '#x' # ${B}");
+    assertThat(ConfigLoader.substitute("name: a#${A}", Map.of("A", "x")))
+        .as("a # not after a blank starts no comment (YAML)")
+        .isEqualTo("name: a#x");
+  }
+
+  @Test
   void substitutesEnvironmentVariablesWithDefaults() {
     String yaml =
         """
         kafka:
           bootstrap_servers: ${KAFKA:-localhost:1234}
-        name: ${NAME:-fallback}
+        name: ${NAME:-fallback}   # ${ALSO_NOT_SET} after a value too
         # ${NOT_SET} in a comment is left alone
         """;
 
