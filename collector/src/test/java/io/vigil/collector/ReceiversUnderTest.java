@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -102,10 +101,5 @@ public final class ReceiversUnderTest implements AutoCloseable {
   @Override
   public void close() {
     ingress.close();
-  }
-
-  /** How long the ingress lets requests in flight finish on close in these tests. */
-  public static Duration drainTimeout() {
-    return OtlpHttpSettings.DEFAULT_REQUEST_TIMEOUT.plusSeconds(1);
   }
 }

@@ -1,7 +1,6 @@
 package io.vigil.collector.ingress;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -161,20 +160,18 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     return Integer.toString(rejection.httpStatus());
   }
 
-  /**
-   * Armeria's own failures of a request (its timeout, the body limit) get the receiver's answer.
-   */
+  /** Armeria's own failure of a request (its timeout) gets the receiver's answer. */
   @Override
   public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-    if (cause instanceof RequestTimeoutException || cause instanceof ContentTooLargeException) {
+    if (cause instanceof RequestTimeoutException) {
       return refuse(ctx, ctx.request().headers(), rejection(ctx, cause, false));
     }
     return null;
   }
 
   /**
-   * A status Armeria answers by itself (413 for a declared length over the limit, 408/503 for a
-   * timeout) in the receiver's format, counted like every other refusal.
+   * A status Armeria answers by itself (408/503 for a timeout) in the receiver's format, counted
+   * like every other refusal. (Armeria enforces no body limit here: {@link BoundedBody} does.)
    */
   @Override
   public AggregatedHttpResponse renderStatus(
@@ -185,7 +182,6 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       Throwable cause) {
     Rejection rejection =
         switch (status.code()) {
-          case 413 -> rejection(ctx, ContentTooLargeException.get(), false);
           case 408 -> rejection(ctx, RequestTimeoutException.get(), false);
           case 503 -> Rejection.shuttingDown();
           default ->
@@ -208,13 +204,11 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
           ? Rejection.unavailable("data not stored, retry later: " + e.getMessage())
           : Rejection.tooLarge("data cannot be stored: " + e.getMessage());
     }
-    if (cause instanceof BoundedBody.TooLarge || cause instanceof ContentTooLargeException) {
-      String size =
-          cause instanceof BoundedBody.TooLarge tooLarge ? " of " + tooLarge.bytes + " bytes" : "";
+    if (cause instanceof BoundedBody.TooLarge tooLarge) {
       return Rejection.tooLarge(
-          "request body"
-              + size
-              + " exceeds the limit of "
+          "request body of "
+              + tooLarge.bytes
+              + " bytes exceeds the limit of "
               + maxBodyBytes
               + " bytes ("
               + limitsKey

@@ -32,7 +32,6 @@ final class TailedFile implements AutoCloseable {
   private int fingerprintLength;
   private long fingerprint;
   private long lastLineNanos = System.nanoTime();
-  boolean gone;
 
   private TailedFile(
       Path path,

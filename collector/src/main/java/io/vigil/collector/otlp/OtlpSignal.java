@@ -160,16 +160,6 @@ public enum OtlpSignal {
   /** The number of {@code Resource*} entries in {@code request}. */
   public abstract int resources(Message request);
 
-  /** The signal served at {@code path}, or null. */
-  public static OtlpSignal forPath(String path) {
-    for (OtlpSignal signal : values()) {
-      if (signal.path.equals(path)) {
-        return signal;
-      }
-    }
-    return null;
-  }
-
   private static int dataPoints(Metric metric) {
     return switch (metric.getDataCase()) {
       case GAUGE -> metric.getGauge().getDataPointsCount();

@@ -7,10 +7,4 @@ package io.vigil.collector.sink;
  * @param key the partitioning key, or null
  * @param value the payload
  */
-public record SinkRecord(String topic, byte[] key, byte[] value) {
-
-  /** Bytes this record takes in a request to Kafka, about: key and value. */
-  public int size() {
-    return (key == null ? 0 : key.length) + value.length;
-  }
-}
+public record SinkRecord(String topic, byte[] key, byte[] value) {}

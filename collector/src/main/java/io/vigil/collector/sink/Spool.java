@@ -95,9 +95,9 @@ public final class Spool implements AutoCloseable {
     return bytes == 0;
   }
 
-  /** Whether {@code records} would not fit. */
-  public synchronized boolean full(long more) {
-    return bytes + more > maxBytes;
+  /** Whether the spool holds as much as it may. */
+  public synchronized boolean isFull() {
+    return bytes >= maxBytes;
   }
 
   /**

@@ -125,7 +125,7 @@ public final class SpoolingSink implements RecordSink, AutoCloseable {
 
   @Override
   public String unavailableReason() {
-    if (!spool.full(0)) {
+    if (!spool.isFull()) {
       return null;
     }
     return "Kafka cannot take data and the spool is full (" + spool.bytes() + " bytes)";
