@@ -1,13 +1,13 @@
 package io.vigil.bench;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Histogram;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.otlp.OtlpAttributes;
 
 /** What the harnesses share: their arguments and the OTLP request shapes they send. */
 final class BenchRequests {
@@ -44,17 +44,11 @@ final class BenchRequests {
 
   /** A string attribute. */
   static KeyValue attr(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
+    return OtlpAttributes.string(key, value);
   }
 
   /** {@code http.response.status_code}. */
   static KeyValue status(int code) {
-    return KeyValue.newBuilder()
-        .setKey("http.response.status_code")
-        .setValue(AnyValue.newBuilder().setIntValue(code))
-        .build();
+    return OtlpAttributes.integer("http.response.status_code", code);
   }
 }

@@ -86,16 +86,8 @@ public final class CollectorBench {
           admin: {host: 127.0.0.1, port: 0}
         """
             .formatted(kafka.bootstrapServers(), grpcPort, httpPort));
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String option : jvm.split(" ")) {
-      if (!option.isBlank()) {
-        command.add(option);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-cp", classPath(), "io.vigil.cli.Vigil", "collector", "--config", config.toString()));
+    List<String> command =
+        javaCommand(jvm, "io.vigil.cli.Vigil", "collector", "--config", config.toString());
     Process collector = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       BufferedReader out =
@@ -267,16 +259,31 @@ public final class CollectorBench {
     }
   }
 
-  /** This JVM's class path as a child needs it (exec:java runs the bench in its own loader). */
-  static String classPath() {
-    ClassLoader loader = CollectorBench.class.getClassLoader();
-    if (loader instanceof java.net.URLClassLoader urls) {
+  /**
+   * The command that runs {@code mainClass} with {@code args} in a JVM of its own, with {@code jvm}
+   * options (blank-separated) and this JVM's class path — as exec:java sees it: it runs a harness
+   * in a class loader of its own, so {@code java.class.path} would be Maven's.
+   */
+  static List<String> javaCommand(String jvm, String mainClass, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String option : jvm.split(" ")) {
+      if (!option.isBlank()) {
+        command.add(option);
+      }
+    }
+    String classPath = System.getProperty("java.class.path");
+    if (CollectorBench.class.getClassLoader() instanceof java.net.URLClassLoader urls) {
       List<String> entries = new ArrayList<>();
       for (java.net.URL url : urls.getURLs()) {
         entries.add(url.getPath());
       }
-      return String.join(File.pathSeparator, entries);
+      classPath = String.join(File.pathSeparator, entries);
     }
-    return System.getProperty("java.class.path");
+    command.add("-cp");
+    command.add(classPath);
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return command;
   }
 }

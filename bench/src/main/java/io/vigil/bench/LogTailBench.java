@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,21 +57,13 @@ public final class LogTailBench {
           KafkaSettings.of(kafka.bootstrapServers()),
           Set.of(Topics.OTLP_LOGS, Topics.LOG_OFFSETS),
           Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      for (String option : jvm.split(" ")) {
-        if (!option.isBlank()) {
-          command.add(option);
-        }
-      }
-      command.addAll(
-          List.of(
-              "-cp",
-              CollectorBench.classPath(),
+      List<String> command =
+          CollectorBench.javaCommand(
+              jvm,
               Child.class.getName(),
               kafka.bootstrapServers(),
               dir + "/pods/*/*/*.log",
-              Integer.toString(lines)));
+              Integer.toString(lines));
       Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
       String result = null;
       try (BufferedReader in =

@@ -1,7 +1,6 @@
 package io.vigil.collector.lag;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Gauge;
@@ -16,6 +15,7 @@ import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -184,8 +184,8 @@ public final class LagWatcher implements AutoCloseable {
           long behind = Math.max(0, end.offset() - meta.offset());
           List<KeyValue> attributes =
               List.of(
-                  attribute("topic", partition.topic()),
-                  intAttribute("partition", partition.partition()));
+                  OtlpAttributes.string("topic", partition.topic()),
+                  OtlpAttributes.integer("partition", partition.partition()));
           lag.addDataPoints(point(attributes, time, behind));
           offset.addDataPoints(point(attributes, time, meta.offset()));
           double behindSeconds =
@@ -198,13 +198,13 @@ public final class LagWatcher implements AutoCloseable {
     Gauge.Builder sum = Gauge.newBuilder();
     sums.forEach(
         (topic, total) ->
-            sum.addDataPoints(point(List.of(attribute("topic", topic)), time, total)));
+            sum.addDataPoints(point(List.of(OtlpAttributes.string("topic", topic)), time, total)));
     Resource resource =
         Resource.newBuilder()
-            .addAttributes(attribute("service.name", group))
-            .addAttributes(attribute("messaging.consumer.group.name", group))
-            .addAttributes(attribute("messaging.system", "kafka"))
-            .addAttributes(attribute("kafka.cluster.name", cluster.settings().name()))
+            .addAttributes(OtlpAttributes.string("service.name", group))
+            .addAttributes(OtlpAttributes.string("messaging.consumer.group.name", group))
+            .addAttributes(OtlpAttributes.string("messaging.system", "kafka"))
+            .addAttributes(OtlpAttributes.string("kafka.cluster.name", cluster.settings().name()))
             .build();
     ExportMetricsServiceRequest request =
         ExportMetricsServiceRequest.newBuilder()
@@ -257,20 +257,6 @@ public final class LagWatcher implements AutoCloseable {
         .addAllAttributes(attributes)
         .setTimeUnixNano(time)
         .setAsDouble(value)
-        .build();
-  }
-
-  private static KeyValue attribute(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
-  }
-
-  private static KeyValue intAttribute(String key, long value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setIntValue(value))
         .build();
   }
 

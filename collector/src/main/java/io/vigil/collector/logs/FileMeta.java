@@ -1,7 +1,5 @@
 package io.vigil.collector.logs;
 
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.otlp.OtlpAttributes;
 import java.nio.file.Path;
@@ -39,9 +37,7 @@ record FileMeta(Resource resource, String service, String podUid) {
       String restart = file.substring(0, file.length() - ".log".length());
       if (!restart.isEmpty() && restart.chars().allMatch(Character::isDigit)) {
         resource.addAttributes(
-            KeyValue.newBuilder()
-                .setKey("k8s.container.restart_count")
-                .setValue(AnyValue.newBuilder().setIntValue(Long.parseLong(restart))));
+            OtlpAttributes.integer("k8s.container.restart_count", Long.parseLong(restart)));
       }
     } else {
       int dot = file.lastIndexOf('.');
@@ -63,7 +59,6 @@ record FileMeta(Resource resource, String service, String podUid) {
   }
 
   private static void put(Resource.Builder resource, String key, String value) {
-    resource.addAttributes(
-        KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)));
+    resource.addAttributes(OtlpAttributes.string(key, value));
   }
 }

@@ -2,7 +2,6 @@ package io.vigil.collector.logs;
 
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
@@ -12,6 +11,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -414,10 +414,7 @@ public final class LogTailer implements AutoCloseable {
       log.setSeverityNumber(SeverityNumber.forNumber(level.number())).setSeverityText(level.text());
     }
     if (record.stream() != null) {
-      log.addAttributes(
-          KeyValue.newBuilder()
-              .setKey("log.iostream")
-              .setValue(AnyValue.newBuilder().setStringValue(record.stream())));
+      log.addAttributes(OtlpAttributes.string("log.iostream", record.stream()));
     }
     part.records.add(log.build());
     part.bytes += record.content().length();

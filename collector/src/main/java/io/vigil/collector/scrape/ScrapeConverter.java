@@ -1,6 +1,5 @@
 package io.vigil.collector.scrape;
 
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Gauge;
@@ -11,6 +10,7 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.metrics.v1.Summary;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.vigil.model.otlp.OtlpAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ final class ScrapeConverter {
       long time = time(s, scrape);
       sum.addDataPoints(
           NumberDataPoint.newBuilder()
-              .addAllAttributes(attributes(s.labels(), null))
+              .addAllAttributes(attributes(s.labels()))
               .setStartTimeUnixNano(start(family.name(), s.labels(), created, s.value(), time))
               .setTimeUnixNano(time)
               .setAsDouble(s.value()));
@@ -88,7 +88,7 @@ final class ScrapeConverter {
     for (Exposition.Sample s : family.samples()) {
       gauge.addDataPoints(
           NumberDataPoint.newBuilder()
-              .addAllAttributes(attributes(s.labels(), null))
+              .addAllAttributes(attributes(s.labels()))
               .setTimeUnixNano(time(s, scrape))
               .setAsDouble(s.value()));
     }
@@ -126,7 +126,7 @@ final class ScrapeConverter {
     for (Map.Entry<Map<String, String>, Buckets> e : series.entrySet()) {
       Buckets b = e.getValue();
       HistogramDataPoint.Builder point =
-          HistogramDataPoint.newBuilder().addAllAttributes(attributes(e.getKey(), null));
+          HistogramDataPoint.newBuilder().addAllAttributes(attributes(e.getKey()));
       double previous = 0;
       double inf = Double.NaN;
       for (Map.Entry<Double, Double> bucket : b.cumulative.entrySet()) {
@@ -178,7 +178,7 @@ final class ScrapeConverter {
       Quantiles q = e.getValue();
       SummaryDataPoint.Builder point =
           SummaryDataPoint.newBuilder()
-              .addAllAttributes(attributes(e.getKey(), null))
+              .addAllAttributes(attributes(e.getKey()))
               .setCount((long) q.count)
               .setSum(q.sum)
               .setTimeUnixNano(q.time)
@@ -242,18 +242,9 @@ final class ScrapeConverter {
     return copy;
   }
 
-  static List<KeyValue> attributes(Map<String, String> labels, String skip) {
+  private static List<KeyValue> attributes(Map<String, String> labels) {
     List<KeyValue> out = new ArrayList<>(labels.size());
-    labels.forEach(
-        (k, v) -> {
-          if (!k.equals(skip)) {
-            out.add(
-                KeyValue.newBuilder()
-                    .setKey(k)
-                    .setValue(AnyValue.newBuilder().setStringValue(v))
-                    .build());
-          }
-        });
+    labels.forEach((k, v) -> out.add(OtlpAttributes.string(k, v)));
     return out;
   }
 }

@@ -1,9 +1,7 @@
 package io.vigil.collector.scrape;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Gauge;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
@@ -17,6 +15,7 @@ import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.Topics;
+import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -316,8 +315,7 @@ public final class Scraper implements AutoCloseable {
   }
 
   private static void put(Resource.Builder resource, String key, String value) {
-    resource.addAttributes(
-        KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)));
+    resource.addAttributes(OtlpAttributes.string(key, value));
   }
 
   private static String seconds(Duration d) {

@@ -5,7 +5,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.util.List;
 
-/** Reads OTLP attribute lists the way the semantic conventions use them. */
+/** Reads and writes OTLP attribute lists the way the semantic conventions use them. */
 public final class OtlpAttributes {
   /** Resource attribute naming the service. */
   public static final String SERVICE_NAME = "service.name";
@@ -23,6 +23,22 @@ public final class OtlpAttributes {
   public static final String UNKNOWN_SERVICE = "unknown_service";
 
   private OtlpAttributes() {}
+
+  /** A string attribute. */
+  public static KeyValue string(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  /** An integer attribute. */
+  public static KeyValue integer(String key, long value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
+  }
 
   /** The attribute's value as a string, or null if absent. */
   public static String get(List<KeyValue> attributes, String key) {
