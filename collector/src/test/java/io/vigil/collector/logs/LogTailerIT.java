@@ -164,8 +164,8 @@ class LogTailerIT {
           logs(tail.toEnd(WAIT)).stream()
               .map(e -> e.getValue().getBody().getStringValue())
               .toList();
-      // The renamed file is not matched by *.log, so lines 1000–1499 can only have come from it
-      // being read while no tailer was running: exactly once, in order.
+      // The renamed file is not matched by *.log, so lines 1000–1499 (written and rotated while no
+      // tailer ran) can only have come from it being found again by its inode: each exactly once.
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < 2000; i++) {
         expected.add("line " + i);
