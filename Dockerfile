@@ -1,6 +1,6 @@
 # Runtime image for the three Vigil services (one jar, the command picks the service).
 #
-#   ./mvnw -q install -DskipTests        # builds cli/target/vigil.jar
+#   ./mvnw -q install -DskipTests        # builds cli/target/vigil.jar (the services, no demo)
 #   docker build -t vigil:dev .
 #   docker run --rm vigil:dev collector --config /opt/vigil/config/collector.yaml
 #

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** The shapes of the files given to {@code --config}: one section per service. */
-final class ConfigFiles {
+public final class ConfigFiles {
   private ConfigFiles() {}
 
   /** {@code vigil collector --config F}: a file with a {@code collector:} section. */
@@ -45,56 +45,8 @@ final class ConfigFiles {
     }
   }
 
-  /**
-   * {@code vigil standalone --config F}: an embedded broker plus the three services' sections.
-   *
-   * @param embeddedKafka the in-process broker; port default 9092
-   */
-  record StandaloneFile(
-      @JsonProperty("embedded_kafka") EmbeddedKafkaSettings embeddedKafka,
-      @JsonProperty("collector") CollectorConfig collector,
-      @JsonProperty("processor") ProcessorConfig processor,
-      @JsonProperty("alerting") AlertingConfig alerting) {
-    StandaloneFile {
-      if (embeddedKafka == null) {
-        embeddedKafka = new EmbeddedKafkaSettings(null, null);
-      }
-      if (collector == null) {
-        collector = CollectorConfig.defaults();
-      }
-      if (processor == null) {
-        processor = ProcessorConfig.defaults();
-      }
-      if (alerting == null) {
-        throw new ConfigException(
-            "alerting", "section is required (rule_files, alertmanager_config)");
-      }
-    }
-  }
-
-  /**
-   * The broker {@code standalone} starts in-process.
-   *
-   * @param enabled start it; default true (set false to use an external Kafka)
-   * @param port client port on 127.0.0.1; default 9092
-   */
-  record EmbeddedKafkaSettings(
-      @JsonProperty("enabled") Boolean enabled, @JsonProperty("port") Integer port) {
-    EmbeddedKafkaSettings {
-      if (enabled == null) {
-        enabled = true;
-      }
-      if (port == null) {
-        port = 9092;
-      }
-      if (port < 0 || port > 65535) {
-        throw new ConfigException("embedded_kafka.port", port, "must be in 0..65535");
-      }
-    }
-  }
-
   /** Loads {@code file} as {@code type}, with the process environment for substitution. */
-  static <T> T load(Path file, Class<T> type) {
+  public static <T> T load(Path file, Class<T> type) {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException("--config", file, "no such file");
     }
@@ -102,7 +54,7 @@ final class ConfigFiles {
   }
 
   /** The one place the CLI reads the process environment. */
-  static Map<String, String> environment() {
+  public static Map<String, String> environment() {
     return System.getenv();
   }
 }

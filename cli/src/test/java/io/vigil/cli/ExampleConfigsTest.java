@@ -37,16 +37,6 @@ class ExampleConfigsTest {
   }
 
   @Test
-  void standaloneFileLoads() {
-    ConfigFiles.StandaloneFile file =
-        ConfigLoader.load(
-            CONFIG.resolve("standalone.yaml"), Map.of(), ConfigFiles.StandaloneFile.class);
-
-    assertThat(file.embeddedKafka().port()).isEqualTo(9092);
-    assertThat(file.processor().window()).hasSeconds(10);
-  }
-
-  @Test
   void rulesAndRoutingAreValid() {
     assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/golden-signals.yaml")))).hasSize(2);
     assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/pipelines.yaml")))).hasSize(4);

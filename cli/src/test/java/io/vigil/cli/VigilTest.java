@@ -36,7 +36,8 @@ class VigilTest {
   void listsTheCommandsInHelp() {
     assertThat(Vigil.execute("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("demo", "standalone", "collector", "processor", "alerting");
+        .contains("collector", "processor", "alerting", "rules")
+        .doesNotContain("demo", "standalone");
   }
 
   @Test
@@ -93,9 +94,13 @@ class VigilTest {
   }
 
   @Test
-  void rejectsADemoShorterThanTheIncident() {
-    assertThat(Vigil.execute("demo", "--duration", "5s")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--duration").contains("5s");
+  void theServicesJarSaysWhereDemoAndStandaloneAre() {
+    assertThat(Vigil.execute("demo", "--duration", "50s")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("'demo' needs the embedded servers")
+        .contains("vigil-local.jar");
+    assertThat(Vigil.execute("standalone", "--config", "x.yaml")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("'standalone' needs");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.vigil.cli.demo;
+package io.vigil.local.demo;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.AlertingService;

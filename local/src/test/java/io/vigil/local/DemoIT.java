@@ -1,4 +1,4 @@
-package io.vigil.cli;
+package io.vigil.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +26,7 @@ class DemoIT {
     int exit;
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      exit = Vigil.execute("demo", "--duration", "50s", "--work-dir", workDir.toString());
+      exit = VigilLocal.execute("demo", "--duration", "50s", "--work-dir", workDir.toString());
     } finally {
       System.setOut(original);
       restoreTestLogging();

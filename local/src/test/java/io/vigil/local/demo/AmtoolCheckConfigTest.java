@@ -1,4 +1,4 @@
-package io.vigil.cli.demo;
+package io.vigil.local.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

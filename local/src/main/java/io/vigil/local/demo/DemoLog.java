@@ -1,4 +1,4 @@
-package io.vigil.cli.demo;
+package io.vigil.local.demo;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;

@@ -1,4 +1,4 @@
-package io.vigil.cli.demo;
+package io.vigil.local.demo;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

@@ -1,7 +1,10 @@
-package io.vigil.cli;
+package io.vigil.local;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.AlertingService;
+import io.vigil.cli.ConfigFiles;
+import io.vigil.cli.ServiceRunner;
+import io.vigil.cli.Vigil;
 import io.vigil.collector.CollectorService;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.processor.ProcessorService;
@@ -28,7 +31,7 @@ final class StandaloneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ConfigFiles.StandaloneFile file = ConfigFiles.load(config, ConfigFiles.StandaloneFile.class);
+    StandaloneFile file = ConfigFiles.load(config, StandaloneFile.class);
     PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     try (ServiceRunner runner = new ServiceRunner()) {
       if (file.embeddedKafka().enabled()) {

@@ -1,4 +1,4 @@
-package io.vigil.cli.demo;
+package io.vigil.local.demo;
 
 import java.io.IOException;
 import java.nio.file.Files;
