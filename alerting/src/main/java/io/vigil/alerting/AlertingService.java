@@ -175,13 +175,13 @@ public final class AlertingService implements AutoCloseable {
       Silences silences = new Silences();
       parts.metrics = new AlertingMetrics(registry, firing::size);
       parts.notificationMetrics = NotificationMetrics.register(registry);
-      parts.producer = new KafkaProducer<>(config.kafka().properties(producerSettings()));
+      parts.producer = new KafkaProducer<>(config.kafka().producer(producerSettings()));
 
       parts.alertsView = new TopicFollower(config.kafka(), Topics.ALERTS, firing::accept);
       parts.silencesView = new TopicFollower(config.kafka(), Topics.SILENCES, silences::accept);
       parts.indexing =
           new IndexingLoop(
-              new KafkaConsumer<>(config.kafka().properties(indexerSettings())),
+              new KafkaConsumer<>(config.kafka().consumer(indexerSettings())),
               parts.producer,
               parts.indexer,
               parts.metrics::rejected,
@@ -310,7 +310,7 @@ public final class AlertingService implements AutoCloseable {
     // user's `session.timeout.ms` in kafka.overrides replaces it (a prefixed key would win).
     base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
-    return config.kafka().properties(base);
+    return config.kafka().streams(base);
   }
 
   private static Map<String, List<DeliveryWorker>> workers(

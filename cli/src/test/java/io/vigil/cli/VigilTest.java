@@ -69,6 +69,19 @@ class VigilTest {
   }
 
   @Test
+  void exitsWith2WhenAKafkaSettingWouldWeakenAGuarantee(@TempDir Path dir) throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("p.yaml"),
+            "processor:\n  kafka:\n    streams: {processing.guarantee: at_least_once}\n");
+
+    assertThat(Vigil.execute("processor", "--config", config.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("kafka.streams.processing.guarantee: Vigil sets this itself: exactly_once_v2")
+        .contains("was 'at_least_once'");
+  }
+
+  @Test
   void anEmptyOrSectionlessConfigFileIsAnError(@TempDir Path dir) throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
     Path misspelt = Files.writeString(dir.resolve("misspelt.yaml"), "colector:\n  otlp: {}\n");

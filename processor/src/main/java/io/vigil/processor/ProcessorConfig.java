@@ -154,6 +154,6 @@ public record ProcessorConfig(
     base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     base.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-    return kafka.properties(base);
+    return kafka.streams(base);
   }
 }

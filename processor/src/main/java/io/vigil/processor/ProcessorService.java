@@ -95,7 +95,7 @@ public final class ProcessorService implements AutoCloseable {
           new KafkaProducer<>(
               config
                   .kafka()
-                  .properties(
+                  .producer(
                       Map.of(
                           ProducerConfig.CLIENT_ID_CONFIG,
                           config.applicationId() + "-dlq",

@@ -71,7 +71,7 @@ public final class TopicReplay {
    */
   static KafkaConsumer<byte[], byte[]> groupless(KafkaSettings kafka, String clientId) {
     return new KafkaConsumer<>(
-        kafka.properties(
+        kafka.consumer(
             Map.of(
                 ConsumerConfig.CLIENT_ID_CONFIG,
                 clientId,

@@ -70,7 +70,7 @@ public final class NotificationDelivery implements Runnable {
     this.clock = clock;
     this.consumer =
         new KafkaConsumer<>(
-            kafka.properties(
+            kafka.consumer(
                 Map.of(
                     ConsumerConfig.CLIENT_ID_CONFIG, "vigil-alerting-delivery",
                     ConsumerConfig.GROUP_ID_CONFIG, GROUP_ID,

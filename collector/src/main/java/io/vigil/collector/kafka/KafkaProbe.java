@@ -53,7 +53,7 @@ public final class KafkaProbe implements AutoCloseable {
   public static KafkaProbe start(KafkaSettings kafka, PrometheusRegistry registry) {
     Admin admin =
         Admin.create(
-            kafka.properties(
+            kafka.admin(
                 Map.of(
                     AdminClientConfig.CLIENT_ID_CONFIG,
                     "vigil-collector-probe",

@@ -69,7 +69,8 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
    * <p>While {@code probe} (may be null) finds Kafka unreachable, the shipper says it cannot take
    * data ({@link #unavailableReason()}), so receivers refuse at once.
    *
-   * @throws ConfigException when {@code kafka.overrides} holds an invalid producer setting
+   * @throws ConfigException when {@code kafka.overrides} or {@code kafka.producer} holds an invalid
+   *     producer value
    */
   public static KafkaShipper create(
       KafkaSettings kafka, Duration sendTimeout, KafkaProbe probe, PrometheusRegistry registry) {
@@ -77,12 +78,13 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
     try {
       producer =
           new KafkaProducer<>(
-              kafka.properties(producerDefaults(sendTimeout)),
+              kafka.producer(producerDefaults(sendTimeout)),
               new ByteArraySerializer(),
               new ByteArraySerializer());
     } catch (org.apache.kafka.common.config.ConfigException e) {
       // Only the user's overrides can make Vigil's own producer settings invalid.
-      throw new ConfigException("kafka.overrides", "invalid producer setting: " + e.getMessage());
+      throw new ConfigException(
+          "kafka.overrides/kafka.producer", "invalid producer setting: " + e.getMessage());
     }
     return new KafkaShipper(producer, sendTimeout, probe, registry);
   }

@@ -2,6 +2,7 @@ package io.vigil.collector.lag;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
+import io.vigil.model.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ public record LagSettings(
    * @param name its name: {@code kafka.cluster.name} on every point
    * @param bootstrapServers where it is
    * @param groups the consumer groups to watch; empty (default) for all
-   * @param overrides admin client settings (security), applied last
+   * @param overrides admin client settings (security), applied last; checked as {@code kafka.admin}
+   *     is
    */
   public record Cluster(
       @JsonProperty("name") String name,
@@ -44,7 +46,8 @@ public record LagSettings(
             PREFIX + "clusters[" + name + "].bootstrap_servers", "is required");
       }
       groups = groups == null ? List.of() : List.copyOf(groups);
-      overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
+      overrides =
+          KafkaSettings.checkedAdmin(PREFIX + "clusters[" + name + "].overrides", overrides);
     }
   }
 

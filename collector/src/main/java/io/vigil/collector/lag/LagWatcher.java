@@ -87,10 +87,11 @@ public final class LagWatcher implements AutoCloseable {
     int timeout = (int) Math.min(settings.interval().toMillis(), 30_000);
     for (LagSettings.Cluster cluster : settings.clusters()) {
       KafkaSettings kafka =
-          new KafkaSettings(cluster.bootstrapServers(), null, cluster.overrides());
+          new KafkaSettings(
+              cluster.bootstrapServers(), null, null, null, null, null, cluster.overrides());
       Admin admin =
           Admin.create(
-              kafka.properties(
+              kafka.admin(
                   Map.of(
                       AdminClientConfig.CLIENT_ID_CONFIG,
                       "vigil-collector-lag",

@@ -52,7 +52,7 @@ final class Checkpoints {
     Map<String, Checkpoint> found = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
-            kafka.properties(
+            kafka.consumer(
                 Map.of(
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",

@@ -168,7 +168,7 @@ public final class LogTailer implements AutoCloseable {
     }
     producer =
         new KafkaProducer<>(
-            kafka.properties(
+            kafka.producer(
                 Map.of(
                     ProducerConfig.CLIENT_ID_CONFIG, "vigil-collector-logs",
                     ProducerConfig.TRANSACTIONAL_ID_CONFIG,

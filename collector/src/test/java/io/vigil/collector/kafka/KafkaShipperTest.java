@@ -149,7 +149,7 @@ class KafkaShipperTest {
 
     KafkaSettings kafka =
         new KafkaSettings("k:9092", null, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd"));
-    Properties props = kafka.properties(defaults);
+    Properties props = kafka.producer(defaults);
 
     assertThat(props)
         .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd")
@@ -160,12 +160,13 @@ class KafkaShipperTest {
   @Test
   void invalidProducerOverrideIsAConfigErrorNamingTheKey() {
     KafkaSettings kafka =
-        new KafkaSettings("127.0.0.1:9", null, Map.of(ProducerConfig.ACKS_CONFIG, "sometimes"));
+        new KafkaSettings(
+            "127.0.0.1:9", null, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "sometimes"));
 
     assertThatThrownBy(
             () -> KafkaShipper.create(kafka, Duration.ofSeconds(1), null, new PrometheusRegistry()))
         .isInstanceOf(io.vigil.model.config.ConfigException.class)
-        .hasMessageStartingWith("kafka.overrides: invalid producer setting: ")
-        .hasMessageContaining("acks");
+        .hasMessageStartingWith("kafka.overrides/kafka.producer: invalid producer setting: ")
+        .hasMessageContaining("compression.type");
   }
 }

@@ -25,7 +25,7 @@ public final class TopicInitializer {
     if (!kafka.topics().create()) {
       return;
     }
-    try (Admin admin = Admin.create(kafka.properties(Map.of()))) {
+    try (Admin admin = Admin.create(kafka.admin(Map.of()))) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (String topic : topics) {
