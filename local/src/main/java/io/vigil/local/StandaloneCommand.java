@@ -35,8 +35,13 @@ final class StandaloneCommand implements Callable<Integer> {
     PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     try (ServiceRunner runner = new ServiceRunner()) {
       if (file.embeddedKafka().enabled()) {
-        EmbeddedKafka kafka = runner.add(EmbeddedKafka.start(file.embeddedKafka().port()));
-        System.out.println("vigil standalone: embedded Kafka on " + kafka.bootstrapServers());
+        Path data = Path.of(file.embeddedKafka().dataDir());
+        EmbeddedKafka kafka = runner.add(EmbeddedKafka.start(file.embeddedKafka().port(), data));
+        System.out.println(
+            "vigil standalone: embedded Kafka on "
+                + kafka.bootstrapServers()
+                + ", data in "
+                + data);
       }
       CollectorService collector = runner.add(CollectorService.start(file.collector(), registry));
       ProcessorService processor = runner.add(ProcessorService.start(file.processor(), registry));

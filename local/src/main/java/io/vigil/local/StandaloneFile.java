@@ -5,6 +5,7 @@ import io.vigil.alerting.AlertingConfig;
 import io.vigil.collector.CollectorConfig;
 import io.vigil.model.config.ConfigException;
 import io.vigil.processor.ProcessorConfig;
+import java.nio.file.Path;
 
 /**
  * {@code vigil standalone --config F}: an embedded broker plus the three services' sections.
@@ -18,7 +19,7 @@ record StandaloneFile(
     @JsonProperty("alerting") AlertingConfig alerting) {
   StandaloneFile {
     if (embeddedKafka == null) {
-      embeddedKafka = new EmbeddedKafkaSettings(null, null);
+      embeddedKafka = new EmbeddedKafkaSettings(null, null, null);
     }
     if (collector == null) {
       collector = CollectorConfig.defaults();
@@ -37,9 +38,13 @@ record StandaloneFile(
    *
    * @param enabled start it; default true (set false to use an external Kafka)
    * @param port client port on 127.0.0.1; default 9092
+   * @param dataDir where the broker keeps topics, offsets and transactions across restarts; default
+   *     {@code <java.io.tmpdir>/vigil-kafka}
    */
   record EmbeddedKafkaSettings(
-      @JsonProperty("enabled") Boolean enabled, @JsonProperty("port") Integer port) {
+      @JsonProperty("enabled") Boolean enabled,
+      @JsonProperty("port") Integer port,
+      @JsonProperty("data_dir") String dataDir) {
     EmbeddedKafkaSettings {
       if (enabled == null) {
         enabled = true;
@@ -49,6 +54,12 @@ record StandaloneFile(
       }
       if (port < 0 || port > 65535) {
         throw new ConfigException("embedded_kafka.port", port, "must be in 0..65535");
+      }
+      if (dataDir == null) {
+        dataDir = Path.of(System.getProperty("java.io.tmpdir"), "vigil-kafka").toString();
+      }
+      if (dataDir.isBlank()) {
+        throw new ConfigException("embedded_kafka.data_dir", dataDir, "must not be empty");
       }
     }
   }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * The test kit pre-binds wildcard sockets for the listener names it knows about; this class uses
  * different names so those are never used, and closes them right after start-up.
  *
- * <p>{@link #close()} stops the broker and deletes its data directories: nothing survives a
- * restart, by design.
+ * <p>Started without a data directory, {@link #close()} deletes the broker's data: nothing survives
+ * a restart, as tests want. Started with one ({@link #start(int, Path)}, what {@code vigil
+ * standalone} does), the data stays there and the next start on that directory carries on from it:
+ * topics, records, committed offsets and transactions.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -48,6 +51,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   private static final String CLIENT_LISTENER = "CLIENT";
   private static final String CONTROLLER_LISTENER = "LOCALCONTROLLER";
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Where a formatted data directory keeps its cluster id (the test kit's layout, one node). */
+  private static final String META_PROPERTIES = "combined_0_0/meta.properties";
 
   private final KafkaClusterTestKit cluster;
   private final Path baseDirectory;
@@ -72,6 +78,19 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException if the broker cannot start (for example, the port is taken)
    */
   public static EmbeddedKafka start(int port) {
+    return start(port, null);
+  }
+
+  /**
+   * Starts a broker whose client listener is exactly {@code 127.0.0.1:port}, keeping its data in
+   * {@code dataDirectory} (created if missing; a directory this class formatted before is started
+   * as it was left). {@code null} keeps the data in a temporary directory deleted on close.
+   *
+   * @param port the client port, or 0 for a random free port
+   * @param dataDirectory where the broker keeps its metadata and logs, or null
+   * @throws IllegalStateException if the broker cannot start (for example, the port is taken)
+   */
+  public static EmbeddedKafka start(int port, Path dataDirectory) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be 0..65535, was " + port);
     }
@@ -79,7 +98,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // connection can take it as its local port. Then a new pick is all it takes.
     for (int attempt = 1; ; attempt++) {
       try {
-        return startOnce(port);
+        return startOnce(port, dataDirectory);
       } catch (IllegalStateException e) {
         if (port != 0 || attempt >= 3 || !causedByBindFailure(e)) {
           throw e;
@@ -98,19 +117,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     return false;
   }
 
-  private static EmbeddedKafka startOnce(int port) {
+  private static EmbeddedKafka startOnce(int port, Path dataDirectory) {
     long started = System.nanoTime();
+    boolean kept = dataDirectory != null;
     Path baseDirectory;
+    Optional<String> clusterId;
     try {
-      baseDirectory = Files.createTempDirectory("vigil-kafka-");
+      if (kept) {
+        baseDirectory = Files.createDirectories(dataDirectory).toAbsolutePath();
+        clusterId = formattedClusterId(baseDirectory);
+      } else {
+        baseDirectory = Files.createTempDirectory("vigil-kafka-");
+        clusterId = Optional.empty();
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Kafka data directory", e);
+      throw new UncheckedIOException("cannot use the Kafka data directory " + dataDirectory, e);
     }
     KafkaClusterTestKit cluster = null;
     try {
       int controllerPort = freePort();
       TestKitNodes nodes =
           new TestKitNodes.Builder()
+              .setClusterId(clusterId.orElse(null))
               .setCombined(true)
               .setNumBrokerNodes(1)
               .setNumControllerNodes(1)
@@ -118,8 +146,10 @@ public final class EmbeddedKafka implements AutoCloseable {
               .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
               .setPerServerProperties(Map.of(0, nodeProperties(port, controllerPort)))
               .build();
-      cluster = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true).build();
-      cluster.format();
+      cluster = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(!kept).build();
+      if (clusterId.isEmpty()) {
+        cluster.format();
+      }
       cluster.startup();
       cluster.waitForReadyBrokers();
       StrayListeners.close(cluster);
@@ -137,10 +167,29 @@ public final class EmbeddedKafka implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       closeQuietly(cluster);
-      deleteRecursively(baseDirectory);
+      if (!kept) {
+        deleteRecursively(baseDirectory);
+      }
       String where = port == 0 ? "a random port" : HOST + ":" + port;
       throw new IllegalStateException("cannot start the embedded Kafka broker on " + where, e);
     }
+  }
+
+  /** The cluster id of a data directory formatted by an earlier start, if it was. */
+  private static Optional<String> formattedClusterId(Path baseDirectory) throws IOException {
+    Path meta = baseDirectory.resolve(META_PROPERTIES);
+    if (!Files.isRegularFile(meta)) {
+      return Optional.empty();
+    }
+    Properties properties = new Properties();
+    try (var in = Files.newInputStream(meta)) {
+      properties.load(in);
+    }
+    String id = properties.getProperty("cluster.id");
+    if (id == null || id.isBlank()) {
+      throw new IOException(meta + " has no cluster.id: not a Kafka data directory Vigil wrote");
+    }
+    return Optional.of(id);
   }
 
   /**
@@ -225,14 +274,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  /** Stops the broker and deletes its data directories. Idempotent. */
+  /** Stops the broker; deletes its data unless it was started with a data directory. Idempotent. */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    closeQuietly(cluster); // the kit deletes the base directory (setDeleteOnClose)
+    closeQuietly(cluster); // the kit deletes a temporary base directory (setDeleteOnClose)
     LOG.info("Kafka at {} stopped", bootstrapServers);
   }
 
