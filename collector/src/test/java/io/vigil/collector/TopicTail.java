@@ -13,7 +13,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads what is written to a topic after it was opened: assigns every partition and starts at the
- * current end, so tests sharing a broker see only their own records.
+ * current end, so tests sharing a broker see only their own records ({@link #fromStart} reads it
+ * all).
  */
 public final class TopicTail implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -21,6 +22,15 @@ public final class TopicTail implements AutoCloseable {
 
   /** Opens {@code topic} on {@code bootstrapServers} at its current end. */
   public TopicTail(String bootstrapServers, String topic) {
+    this(bootstrapServers, topic, false);
+  }
+
+  /** Opens {@code topic} on {@code bootstrapServers} at its beginning: every record it holds. */
+  public static TopicTail fromStart(String bootstrapServers, String topic) {
+    return new TopicTail(bootstrapServers, topic, true);
+  }
+
+  private TopicTail(String bootstrapServers, String topic, boolean fromStart) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -31,8 +41,12 @@ public final class TopicTail implements AutoCloseable {
             .map(p -> new TopicPartition(topic, p.partition()))
             .collect(Collectors.toList());
     consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end now, not at the first poll
+    if (fromStart) {
+      consumer.seekToBeginning(partitions);
+    } else {
+      consumer.seekToEnd(partitions);
+    }
+    partitions.forEach(consumer::position); // resolve the position now, not at the first poll
   }
 
   /** Polls until {@code count} records arrived or {@code timeout} passed; returns what came. */

@@ -1,0 +1,315 @@
+package io.vigil.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.Topics;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 9's outage proof: the broker is stopped for 30 s in the middle of a load of OTLP requests
+ * and of log lines being written, then started again on the same address and data. Afterwards,
+ * counted one by one: every request the collector acknowledged is in {@code otlp_metrics} (at least
+ * once; duplicates are counted), every log line is in {@code otlp_logs} exactly once. Without a
+ * spool, readiness turns red while the broker is away and green by itself when it is back.
+ */
+class BrokerOutageIT {
+  private static final Duration OUTAGE = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Pattern KAFKA_UP = Pattern.compile("(?m)^vigil_collector_kafka_up (\\S+)$");
+  private static final Pattern SPOOL_BYTES =
+      Pattern.compile("(?m)^vigil_collector_spool_bytes (\\S+)$");
+
+  @TempDir Path root;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void acknowledgedEqualsInKafkaAcrossAThirtySecondOutage() throws Exception {
+    int port = freePort();
+    Path kafkaData = root.resolve("kafka");
+    Path logDir = Files.createDirectories(root.resolve("pods/shop_app-1_uid-1/app"));
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kafka: {bootstrap_servers: '127.0.0.1:%d'}
+            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+            admin: {host: 127.0.0.1, port: 0}
+            spool: {dir: '%s'}
+            logs:
+              enabled: true
+              include: ['%s/pods/*/*/*.log']
+              checkpoint_id: outage-node
+              poll_interval: 100ms
+            """
+                .formatted(port, root.resolve("spool"), root),
+            Map.of());
+
+    EmbeddedKafka kafka = EmbeddedKafka.start(port, kafkaData);
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger refused = new AtomicInteger();
+    AtomicInteger linesWritten = new AtomicInteger();
+    CountDownLatch stop = new CountDownLatch(1);
+    ExecutorService load = Executors.newFixedThreadPool(3);
+    try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
+      awaitTrue("collector ready", () -> status(collector.adminPort(), "/readyz") == 200);
+      for (int sender = 0; sender < 2; sender++) {
+        String name = "sender" + sender;
+        load.submit(() -> send(collector.otlpHttpPort(), name, acknowledged, refused, stop));
+      }
+      Future<?> writer = load.submit(() -> write(logDir.resolve("0.log"), linesWritten, stop));
+
+      awaitTrue("load under way", () -> acknowledged.size() >= 500);
+      kafka.close();
+      long outageStarted = System.nanoTime();
+      int ackedAtOutage = acknowledged.size();
+      awaitTrue("kafka_up 0 once the broker is gone", () -> kafkaUp(collector) == 0);
+      double secondsToNotice = (System.nanoTime() - outageStarted) / 1e9;
+      // The spool takes the data: the collector stays ready and keeps answering 200.
+      assertThat(status(collector.adminPort(), "/readyz")).isEqualTo(200);
+      waitOut(outageStarted, OUTAGE);
+      int ackedInOutage = acknowledged.size() - ackedAtOutage;
+      assertThat(ackedInOutage).as("requests answered from the spool").isPositive();
+      assertThat(spoolBytes(collector)).isPositive();
+
+      kafka = EmbeddedKafka.start(port, kafkaData);
+      awaitTrue("kafka_up 1 once the broker is back", () -> kafkaUp(collector) == 1);
+      stop.countDown();
+      writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      load.shutdown();
+      assertThat(load.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      awaitTrue("spool drained", () -> spoolBytes(collector) == 0);
+      awaitTrue(
+          "every log line shipped", () -> collector.logRecordsShipped() >= linesWritten.get());
+
+      Map<String, Integer> requestsInKafka = requestsIn(kafka);
+      Map<String, Integer> linesInKafka = linesIn(kafka);
+      long duplicates =
+          requestsInKafka.entrySet().stream()
+              .filter(e -> acknowledged.contains(e.getKey()))
+              .mapToLong(e -> e.getValue() - 1)
+              .sum();
+      System.out.printf(
+          "broker outage %d s: %d requests acknowledged (%d during the outage, %d refused),"
+              + " %d in Kafka, %d duplicates; %d log lines written, %d in Kafka;"
+              + " kafka_up 0 after %.1f s%n",
+          OUTAGE.toSeconds(),
+          acknowledged.size(),
+          ackedInOutage,
+          refused.get(),
+          acknowledged.stream().filter(requestsInKafka::containsKey).count(),
+          duplicates,
+          linesWritten.get(),
+          linesInKafka.size(),
+          secondsToNotice);
+
+      assertThat(acknowledged)
+          .as("every acknowledged request is in Kafka")
+          .allMatch(requestsInKafka::containsKey);
+      assertThat(linesInKafka).as("distinct log lines in Kafka").hasSize(linesWritten.get());
+      assertThat(linesInKafka.values()).as("each log line once").allMatch(n -> n == 1);
+    } finally {
+      stop.countDown();
+      load.shutdownNow();
+      kafka.close();
+    }
+  }
+
+  @Test
+  void withoutASpoolReadinessFollowsTheBroker() throws Exception {
+    int port = freePort();
+    Path kafkaData = root.resolve("kafka");
+    EmbeddedKafka kafka = EmbeddedKafka.start(port, kafkaData);
+    try (CollectorService collector =
+        CollectorService.start(
+            TestRequests.localCollector("127.0.0.1:" + port), new PrometheusRegistry())) {
+      awaitTrue("ready with the broker up", () -> status(collector.adminPort(), "/readyz") == 200);
+
+      kafka.close();
+      awaitTrue("red without the broker", () -> status(collector.adminPort(), "/readyz") == 503);
+      HttpResponse<String> refused = post(collector.otlpHttpPort(), "while-down");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+
+      kafka = EmbeddedKafka.start(port, kafkaData);
+      awaitTrue(
+          "green by itself once the broker is back",
+          () -> status(collector.adminPort(), "/readyz") == 200);
+      assertThat(post(collector.otlpHttpPort(), "after-return").statusCode()).isEqualTo(200);
+    } finally {
+      kafka.close();
+    }
+  }
+
+  /** One sender: requests one after another, each with its own id as the service name. */
+  private void send(
+      int port, String name, Set<String> acknowledged, AtomicInteger refused, CountDownLatch stop) {
+    for (int n = 0; stop.getCount() > 0; n++) {
+      String id = name + "-" + n;
+      try {
+        if (post(port, id).statusCode() == 200) {
+          acknowledged.add(id);
+        } else {
+          refused.incrementAndGet();
+        }
+      } catch (IOException e) {
+        refused.incrementAndGet();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private HttpResponse<String> post(int port, String id) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(TestRequests.metrics(1, id).toByteArray()))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The application: a line every millisecond or so, flushed in blocks of 10, until stopped. */
+  private static Void write(Path file, AtomicInteger written, CountDownLatch stop)
+      throws IOException, InterruptedException {
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      int n = 0;
+      while (!stop.await(10, TimeUnit.MILLISECONDS)) { // the application's pace
+        for (int i = 0; i < 10; i++, n++) {
+          out.write("2024-05-01T10:00:00.000000000Z stdout F line " + n + "\n");
+        }
+        out.flush();
+        written.set(n);
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Integer> requestsIn(EmbeddedKafka kafka) throws IOException {
+    Map<String, Integer> ids = new HashMap<>();
+    try (TopicTail all = TopicTail.fromStart(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
+      for (ConsumerRecord<byte[], byte[]> record : all.toEnd(WAIT)) {
+        for (ResourceMetrics rm :
+            ExportMetricsServiceRequest.parseFrom(record.value()).getResourceMetricsList()) {
+          String id = rm.getResource().getAttributes(0).getValue().getStringValue();
+          ids.merge(id, 1, Integer::sum);
+        }
+      }
+    }
+    return ids;
+  }
+
+  private static Map<String, Integer> linesIn(EmbeddedKafka kafka) throws IOException {
+    Map<String, Integer> lines = new HashMap<>();
+    try (TopicTail all = TopicTail.fromStart(kafka.bootstrapServers(), Topics.OTLP_LOGS)) {
+      for (ConsumerRecord<byte[], byte[]> record : all.toEnd(WAIT)) {
+        for (ResourceLogs rl :
+            ExportLogsServiceRequest.parseFrom(record.value()).getResourceLogsList()) {
+          for (ScopeLogs sl : rl.getScopeLogsList()) {
+            for (LogRecord log : sl.getLogRecordsList()) {
+              lines.merge(log.getBody().getStringValue(), 1, Integer::sum);
+            }
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
+  private double kafkaUp(CollectorService collector) {
+    return metric(collector, KAFKA_UP);
+  }
+
+  private double spoolBytes(CollectorService collector) {
+    return metric(collector, SPOOL_BYTES);
+  }
+
+  private double metric(CollectorService collector, Pattern pattern) {
+    try {
+      String text =
+          http.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + collector.adminPort() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Matcher m = pattern.matcher(text);
+      assertThat(m.find()).as("%s in /metrics", pattern).isTrue();
+      return Double.parseDouble(m.group(1));
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private int status(int port, String path) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Polls {@code condition} every 50 ms until it holds; fails after {@link #WAIT}. */
+  private static void awaitTrue(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("%s within %s", what, WAIT).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+    }
+  }
+
+  /** The outage lasts its length: the scenario, not a synchronisation. */
+  private static void waitOut(long startedNanos, Duration length) throws InterruptedException {
+    long left = startedNanos + length.toNanos() - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      return socket.getLocalPort();
+    }
+  }
+}
