@@ -99,6 +99,8 @@ def kql_fields(q):
 parsed = {}
 for path in sorted(glob.glob(os.path.join(HERE, "**", "*"), recursive=True)):
     rel = os.path.relpath(path, ROOT)
+    if "node_modules" in rel.split(os.sep):
+        continue  # the schema checker's installed packages (schema/node_modules), not ours
     if path.endswith(".json"):
         try:
             with open(path, encoding="utf-8") as f:
