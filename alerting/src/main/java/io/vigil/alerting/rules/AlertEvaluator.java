@@ -20,9 +20,10 @@ import java.util.TreeMap;
  * {@code for} &gt; 0 → firing once it has held for {@code for} → resolved when a later sample no
  * longer meets it and {@code keep_firing_for} has passed since it last did. Only the changes to
  * firing and to resolved are emitted. A sample lacking the rule's field does not meet the condition
- * when its source lists every field ({@link Sample.Source#complete()}); otherwise it leaves the
- * state alone. A sample older than the latest one evaluated for the state (or, for golden signals,
- * as old: a re-delivered window) is ignored.
+ * when its source lists every field ({@link Sample.Source#complete()}) and it is not a window
+ * without requests ({@link Sample#quiet()}); otherwise it leaves the state alone. A sample older
+ * than the latest one evaluated for the state (or, for golden signals, as old: a re-delivered
+ * window) is ignored.
  */
 public final class AlertEvaluator {
   /** Where the evaluator keeps its state. */
@@ -101,7 +102,7 @@ public final class AlertEvaluator {
         continue;
       }
       OptionalDouble value = condition.value(sample);
-      if (value.isEmpty() && !sample.source().complete()) {
+      if (value.isEmpty() && (!sample.source().complete() || sample.quiet())) {
         continue;
       }
       String key = key(rule.name(), sample.series());

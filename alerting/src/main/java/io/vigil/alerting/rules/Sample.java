@@ -50,6 +50,17 @@ public record Sample(
     }
   }
 
+  /**
+   * Whether this is a golden-signal window without a single request: it tells the traffic (none)
+   * but nothing about how requests fare, so a ratio or a latency it lacks is no evidence either
+   * way. A quiet window therefore neither fires nor resolves a rule on such a field — a collector
+   * restarting for a few seconds must not resolve an ongoing incident and page it again when data
+   * returns. A service that stopped for good is what {@code absent_over_time} rules are for.
+   */
+  public boolean quiet() {
+    return source == Source.SIGNALS && Double.valueOf(0).equals(values.get("traffic.requests"));
+  }
+
   /** Checks the required parts and freezes the maps in name order. */
   public Sample {
     Objects.requireNonNull(source, "source");

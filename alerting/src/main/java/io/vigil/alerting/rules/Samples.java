@@ -17,7 +17,9 @@ import java.util.TreeSet;
  * <ul>
  *   <li>Golden signals: labels {@code cluster}, {@code namespace}, {@code service}, {@code
  *       operation} (those present); every numeric field by its JSON path ({@code errors.ratio},
- *       {@code latency_ms.p99}, {@code saturation.cpu_utilization}, …); time = window end.
+ *       {@code latency_ms.p99}, {@code saturation.cpu_utilization}, …); time = window end. A window
+ *       without requests has no {@code errors.ratio} (0 of 0 is not a ratio) and no latency: see
+ *       {@link Sample#quiet()}.
  *   <li>Pipeline runs: labels {@code job_namespace}, {@code job}; on run records {@code
  *       pipeline.failed} (1 for failed or aborted, 0 for complete), {@code pipeline.overdue} (1
  *       when overdue, 0 once the run ended), {@code pipeline.duration_s}, {@code pipeline.rows},
@@ -60,12 +62,11 @@ public final class Samples {
     putIfPresent(labels, "namespace", signal.namespace());
     putIfPresent(labels, "service", signal.service());
     putIfPresent(labels, "operation", signal.operation());
-    return new Sample(
-        Source.SIGNALS,
-        signal.seriesKey(),
-        labels,
-        SignalFields.values(signal),
-        signal.window().end());
+    Map<String, Double> values = SignalFields.values(signal);
+    if (signal.traffic() != null && signal.traffic().requests() == 0) {
+      values.remove("errors.ratio");
+    }
+    return new Sample(Source.SIGNALS, signal.seriesKey(), labels, values, signal.window().end());
   }
 
   /** A pipeline-run or freshness record as a sample of its job. */
