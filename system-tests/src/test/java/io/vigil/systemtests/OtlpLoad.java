@@ -1,0 +1,221 @@
+package io.vigil.systemtests;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A load generator that behaves like the OpenTelemetry SDK's exporter: every 250 ms each service
+ * sends its cumulative {@code http.server.request.duration} histogram (one point for status 200,
+ * one for 500) to the collector over OTLP/HTTP. A request that is not acknowledged is not lost for
+ * the count: the next one carries the same cumulative totals and more. What each service's
+ * collector acknowledged is its last acknowledged cumulative count; {@link #finish} keeps sending
+ * the final totals until they are acknowledged, so at the end acknowledged = sent.
+ */
+final class OtlpLoad implements AutoCloseable {
+  private static final Duration TICK = Duration.ofMillis(250);
+  private static final double[] BOUNDS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+  /** One service of the load: its name and the share of its requests that fail. */
+  record Service(String name, double errorShare) {}
+
+  private final URI endpoint;
+  private final List<Service> services;
+  private final Instant start = Instant.now();
+  private final long[] ok;
+  private final long[] failed;
+  private final long[] acknowledged;
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong requests = new AtomicLong();
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Thread thread;
+
+  private OtlpLoad(URI collector, List<Service> services) {
+    this.endpoint = collector.resolve("/v1/metrics");
+    this.services = List.copyOf(services);
+    this.ok = new long[services.size()];
+    this.failed = new long[services.size()];
+    this.acknowledged = new long[services.size()];
+    this.thread = new Thread(this::run, "otlp-load");
+  }
+
+  /** Starts sending for {@code services} to the collector at {@code collector}. */
+  static OtlpLoad start(URI collector, List<Service> services) {
+    OtlpLoad load = new OtlpLoad(collector, services);
+    load.thread.start();
+    return load;
+  }
+
+  private void run() {
+    try {
+      while (!stop.await(TICK.toMillis(), TimeUnit.MILLISECONDS)) { // the exporters' pace
+        for (int s = 0; s < services.size(); s++) {
+          int errors = (int) Math.round(10 * services.get(s).errorShare());
+          synchronized (this) {
+            ok[s] += 10 - errors;
+            failed[s] += errors;
+          }
+          send(s);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends service {@code s}'s current totals; returns whether the collector acknowledged them. */
+  private boolean send(int s) {
+    long okNow;
+    long failedNow;
+    synchronized (this) {
+      okNow = ok[s];
+      failedNow = failed[s];
+    }
+    requests.incrementAndGet();
+    try {
+      HttpResponse<Void> response =
+          http.send(
+              HttpRequest.newBuilder(endpoint)
+                  .header("Content-Type", "application/x-protobuf")
+                  .timeout(Duration.ofSeconds(15))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          request(services.get(s).name(), okNow, failedNow).toByteArray()))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      if (response.statusCode() == 200) {
+        synchronized (this) {
+          acknowledged[s] = Math.max(acknowledged[s], okNow + failedNow);
+        }
+        return true;
+      }
+    } catch (IOException e) {
+      // refused, reset or timed out: like a 503, the next export carries these totals again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    refused.incrementAndGet();
+    return false;
+  }
+
+  /**
+   * Stops generating, then sends every service's final totals until the collector acknowledged them
+   * (as an SDK's exporter does at shutdown, with retries).
+   */
+  void finish(Duration limit) throws InterruptedException {
+    stop.countDown();
+    thread.join();
+    long deadline = System.nanoTime() + limit.toNanos();
+    for (int s = 0; s < services.size(); s++) {
+      while (!send(s)) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("final totals of " + services.get(s) + " not acknowledged");
+        }
+        TimeUnit.MILLISECONDS.sleep(TICK.toMillis()); // an exporter's retry back-off
+      }
+    }
+  }
+
+  /** Requests each service's collector acknowledged, by service. */
+  synchronized Map<String, Long> acknowledged() {
+    Map<String, Long> byService = new TreeMap<>();
+    for (int s = 0; s < services.size(); s++) {
+      byService.put(services.get(s).name(), acknowledged[s]);
+    }
+    return byService;
+  }
+
+  /** Export requests not acknowledged (non-200 answers, refused or timed-out connections). */
+  long refused() {
+    return refused.get();
+  }
+
+  long requests() {
+    return requests.get();
+  }
+
+  private ExportMetricsServiceRequest request(String service, long okCount, long failedCount) {
+    long now = nanos(Instant.now());
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+            .addDataPoints(point(now, 200, okCount))
+            .addDataPoints(point(now, 500, failedCount));
+    return ExportMetricsServiceRequest.newBuilder()
+        .addResourceMetrics(
+            ResourceMetrics.newBuilder()
+                .setResource(
+                    Resource.newBuilder()
+                        .addAttributes(attribute("service.name", service))
+                        .addAttributes(attribute("k8s.namespace.name", Stack.NAMESPACE))
+                        .addAttributes(attribute("service.instance.id", service + "-1")))
+                .addScopeMetrics(
+                    ScopeMetrics.newBuilder()
+                        .addMetrics(
+                            Metric.newBuilder()
+                                .setName("http.server.request.duration")
+                                .setUnit("s")
+                                .setHistogram(histogram))))
+        .build();
+  }
+
+  private HistogramDataPoint point(long nowNanos, int status, long count) {
+    HistogramDataPoint.Builder point =
+        HistogramDataPoint.newBuilder()
+            .setStartTimeUnixNano(nanos(start))
+            .setTimeUnixNano(nowNanos)
+            .addAttributes(attribute("http.request.method", "GET"))
+            .addAttributes(attribute("http.route", "/orders"))
+            .addAttributes(
+                KeyValue.newBuilder()
+                    .setKey("http.response.status_code")
+                    .setValue(AnyValue.newBuilder().setIntValue(status)))
+            .setCount(count);
+    for (double bound : BOUNDS_S) {
+      point.addExplicitBounds(bound);
+    }
+    for (int b = 0; b <= BOUNDS_S.length; b++) {
+      point.addBucketCounts(b == 2 ? count : 0); // every request in (10 ms, 25 ms]
+    }
+    return point.build();
+  }
+
+  private static KeyValue attribute(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop.countDown();
+    thread.join();
+  }
+}

@@ -1,0 +1,117 @@
+package io.vigil.systemtests;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.vigil.embedded.slack.SlackPost;
+import io.vigil.embedded.smtp.ReceivedMail;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.signal.GoldenSignal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** What came out of the stack, counted: final windows, log records, notifications. */
+final class Outcome {
+  private Outcome() {}
+
+  /**
+   * Requests per service in the final windows on {@code vigil.signals} (read_committed, late
+   * supplements included), once they reach {@code expected} for every service or {@code limit}
+   * passed; then {@code settle} more, so that a double count has time to show.
+   */
+  static Map<String, Long> finalRequests(
+      String bootstrap, Map<String, Long> expected, Duration limit, Duration settle) {
+    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
+    Map<String, Long> counted = new TreeMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.SIGNALS)) {
+      long deadline = System.nanoTime() + limit.toNanos();
+      long settled = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, settled)) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          GoldenSignal signal = signals.deserialize(r.topic(), r.value());
+          if (Stack.NAMESPACE.equals(signal.namespace())) {
+            counted.merge(signal.service(), signal.traffic().requests(), Long::sum);
+          }
+        }
+        if (settled == Long.MAX_VALUE && counted.equals(expected)) {
+          settled = System.nanoTime() + settle.toNanos();
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** Every log record body in {@code otlp_logs} (read_committed), with how often it is there. */
+  static Map<String, Integer> logLines(String bootstrap) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.OTLP_LOGS)) {
+      List<TopicPartition> partitions = List.copyOf(consumer.assignment());
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("otlp_logs not read to its end within 60 s");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          for (ResourceLogs rl :
+              ExportLogsServiceRequest.parseFrom(r.value()).getResourceLogsList()) {
+            for (ScopeLogs sl : rl.getScopeLogsList()) {
+              for (LogRecord log : sl.getLogRecordsList()) {
+                lines.merge(log.getBody().getStringValue(), 1, Integer::sum);
+              }
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return lines;
+  }
+
+  /** Accepted Slack posts announcing {@code alert} firing for {@code service}. */
+  static long slackFirings(List<SlackPost> posts, String alert, String service) {
+    return posts.stream()
+        .filter(SlackPost::accepted)
+        .filter(p -> p.body().contains("FIRING") && p.body().contains(alert))
+        .filter(p -> p.body().contains(service))
+        .count();
+  }
+
+  /** Emails announcing {@code alert} firing for {@code service}. */
+  static long emailFirings(List<ReceivedMail> mails, String alert, String service) {
+    return mails.stream()
+        .filter(m -> m.subject().contains("FIRING") && m.subject().contains(alert))
+        .filter(m -> (m.subject() + m.text()).contains(service))
+        .count();
+  }
+
+  private static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+}
