@@ -43,7 +43,7 @@ class DashboardSchemaTest {
   /** Installs the checker's pinned packages when they are missing or older than the lock file. */
   @BeforeAll
   static void installChecker() throws Exception {
-    assumeTrue(onPath("node") && onPath("npm"), "node and npm are not installed");
+    assumeTrue(Tools.onPath("node") && Tools.onPath("npm"), "node and npm are not installed");
     Path installed = CHECKER.resolve("node_modules/.package-lock.json");
     if (!Files.exists(installed)
         || Files.getLastModifiedTime(installed)
@@ -205,18 +205,5 @@ class DashboardSchemaTest {
 
   private static String read(File log) throws IOException {
     return Files.readString(log.toPath(), StandardCharsets.UTF_8);
-  }
-
-  private static boolean onPath(String command) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

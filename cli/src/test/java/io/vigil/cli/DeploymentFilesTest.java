@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.vigil.alerting.route.AlertmanagerConfig;
 import io.vigil.alerting.rules.RuleLoader;
 import io.vigil.model.config.ConfigLoader;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +77,7 @@ class DeploymentFilesTest {
   @ParameterizedTest
   @ValueSource(strings = {"dev", "prod"})
   void kustomizeOverlaysRender(String overlay) throws Exception {
-    assumeTrue(onPath("kubectl"), "kubectl is not installed");
+    assumeTrue(Tools.onPath("kubectl"), "kubectl is not installed");
     Process kubectl =
         new ProcessBuilder(
                 "kubectl", "kustomize", ROOT.resolve("k8s/overlays/" + overlay).toString())
@@ -102,7 +101,7 @@ class DeploymentFilesTest {
    */
   @Test
   void dashboardsUseOnlyFieldsAndMetricsThatExist() throws Exception {
-    assumeTrue(onPath("python3"), "python3 is not installed");
+    assumeTrue(Tools.onPath("python3"), "python3 is not installed");
     Process check =
         new ProcessBuilder("python3", ROOT.resolve("dashboards/check.py").toString())
             .redirectErrorStream(true)
@@ -117,18 +116,5 @@ class DeploymentFilesTest {
     try (Stream<String> lines = Files.lines(file)) {
       return lines.filter(l -> !l.stripLeading().startsWith("#")).toList();
     }
-  }
-
-  private static boolean onPath(String command) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -454,7 +454,8 @@ class KubernetesManifestsTest {
 
   private static void checkKubectl() throws Exception {
     assumeTrue(
-        onPath("kubectl"), "kubectl is not installed: the Kubernetes manifests are not checked");
+        Tools.onPath("kubectl"),
+        "kubectl is not installed: the Kubernetes manifests are not checked");
     Result version = run(List.of("kubectl", "version", "--client"), null, 60);
     Matcher m = Pattern.compile("Kustomize Version: v(\\d+)").matcher(version.output());
     if (!m.find() || Integer.parseInt(m.group(1)) < 5) {
@@ -465,8 +466,8 @@ class KubernetesManifestsTest {
   }
 
   private static synchronized Result validate(Path input, String source) throws Exception {
-    assumeTrue(onPath("node"), "node is not installed: the schema check of k8s/ is skipped");
-    assumeTrue(onPath("npm"), "npm is not installed: the schema check of k8s/ is skipped");
+    assumeTrue(Tools.onPath("node"), "node is not installed: the schema check of k8s/ is skipped");
+    assumeTrue(Tools.onPath("npm"), "npm is not installed: the schema check of k8s/ is skipped");
     if (!Files.isDirectory(VALIDATE.resolve("node_modules/kubernetes-models"))) {
       Result install =
           run(
@@ -620,18 +621,5 @@ class KubernetesManifestsTest {
 
   private static CollectorConfig collectorConfig(Path file, Map<String, String> env) {
     return ConfigLoader.load(file, env, ConfigFiles.CollectorFile.class).collector();
-  }
-
-  private static boolean onPath(String command) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -1,8 +1,6 @@
 package io.vigil.systemtests;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Histogram;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
@@ -10,6 +8,7 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.otlp.OtlpAttributes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -168,9 +167,10 @@ final class OtlpLoad implements AutoCloseable {
             ResourceMetrics.newBuilder()
                 .setResource(
                     Resource.newBuilder()
-                        .addAttributes(attribute("service.name", service))
-                        .addAttributes(attribute("k8s.namespace.name", Stack.NAMESPACE))
-                        .addAttributes(attribute("service.instance.id", service + "-1")))
+                        .addAttributes(OtlpAttributes.string("service.name", service))
+                        .addAttributes(OtlpAttributes.string("k8s.namespace.name", Stack.NAMESPACE))
+                        .addAttributes(
+                            OtlpAttributes.string("service.instance.id", service + "-1")))
                 .addScopeMetrics(
                     ScopeMetrics.newBuilder()
                         .addMetrics(
@@ -186,12 +186,9 @@ final class OtlpLoad implements AutoCloseable {
         HistogramDataPoint.newBuilder()
             .setStartTimeUnixNano(nanos(start))
             .setTimeUnixNano(nowNanos)
-            .addAttributes(attribute("http.request.method", "GET"))
-            .addAttributes(attribute("http.route", "/orders"))
-            .addAttributes(
-                KeyValue.newBuilder()
-                    .setKey("http.response.status_code")
-                    .setValue(AnyValue.newBuilder().setIntValue(status)))
+            .addAttributes(OtlpAttributes.string("http.request.method", "GET"))
+            .addAttributes(OtlpAttributes.string("http.route", "/orders"))
+            .addAttributes(OtlpAttributes.integer("http.response.status_code", status))
             .setCount(count);
     for (double bound : BOUNDS_S) {
       point.addExplicitBounds(bound);
@@ -200,13 +197,6 @@ final class OtlpLoad implements AutoCloseable {
       point.addBucketCounts(b == 2 ? count : 0); // every request in (10 ms, 25 ms]
     }
     return point.build();
-  }
-
-  private static KeyValue attribute(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
   }
 
   private static long nanos(Instant t) {

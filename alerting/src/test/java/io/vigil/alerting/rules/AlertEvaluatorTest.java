@@ -306,13 +306,13 @@ class AlertEvaluatorTest {
     Evaluation latency =
         new Evaluation(List.of(rule("SlowRequests", "latency_ms.p99 > 100", Duration.ZERO)));
     assertThat(immediate.evaluate(errorRatio(0, 0.2))).hasSize(1); // fires at t=10
-    assertThat(latency.evaluate(withLatency(0, 1000, 250.0))).hasSize(1);
+    assertThat(latency.evaluate(Signals.served(0, 1000, 250.0))).hasSize(1);
 
     // The data stopped for a while (a collector restart): the trailing windows hold no request.
-    assertThat(immediate.evaluate(withLatency(10, 0, null)))
+    assertThat(immediate.evaluate(Signals.served(10, 0, null)))
         .as("no evidence: still firing")
         .isEmpty();
-    assertThat(latency.evaluate(withLatency(10, 0, null))).isEmpty();
+    assertThat(latency.evaluate(Signals.served(10, 0, null))).isEmpty();
     assertThat(immediate.firing()).hasSize(1);
     assertThat(latency.firing()).hasSize(1);
 
@@ -322,30 +322,14 @@ class AlertEvaluatorTest {
     assertThat(immediate.evaluate(errorRatio(30, 0.0)))
         .singleElement()
         .satisfies(t -> assertThat(t.state()).isEqualTo(State.RESOLVED));
-    assertThat(latency.evaluate(withLatency(30, 1000, 20.0)))
+    assertThat(latency.evaluate(Signals.served(30, 1000, 20.0)))
         .singleElement()
         .satisfies(t -> assertThat(t.state()).isEqualTo(State.RESOLVED));
 
     // And a quiet window does not fire a new one.
     Evaluation fresh = new Evaluation(List.of(rule(Duration.ZERO)));
-    assertThat(fresh.evaluate(withLatency(0, 0, null))).isEmpty();
+    assertThat(fresh.evaluate(Signals.served(0, 0, null))).isEmpty();
     assertThat(fresh.firing()).isEmpty();
-  }
-
-  /** A checkout window with {@code requests} (none failed) and a p99, if any. */
-  private static GoldenSignal withLatency(long startSeconds, long requests, Double p99) {
-    Instant start = T0.plusSeconds(startSeconds);
-    return new GoldenSignal(
-        null,
-        new GoldenSignal.Window(start, start.plusSeconds(10), 10),
-        "c1",
-        "shop",
-        "checkout",
-        "POST /pay",
-        new GoldenSignal.Traffic(requests, requests / 10.0),
-        new GoldenSignal.Errors(0, 0.0),
-        p99 == null ? null : new GoldenSignal.Latency(p99 / 2, null, null, p99, p99),
-        null);
   }
 
   @Test

@@ -17,6 +17,33 @@ public final class Signals {
 
   /** As {@link #errorRatio(long, double)} for {@code service}. */
   public static GoldenSignal errorRatio(String service, long startSeconds, double ratio) {
+    return window(
+        service,
+        startSeconds,
+        new GoldenSignal.Traffic(1000, 100.0),
+        new GoldenSignal.Errors(Math.round(1000 * ratio), ratio),
+        null);
+  }
+
+  /**
+   * A 10 s checkout window from {@code startSeconds} after {@link #T0} with {@code requests}, none
+   * failed, and a p99 in milliseconds if not null (none: no latency section).
+   */
+  public static GoldenSignal served(long startSeconds, long requests, Double p99) {
+    return window(
+        "checkout",
+        startSeconds,
+        new GoldenSignal.Traffic(requests, requests / 10.0),
+        new GoldenSignal.Errors(0, 0.0),
+        p99 == null ? null : new GoldenSignal.Latency(p99 / 2, null, null, p99, p99));
+  }
+
+  private static GoldenSignal window(
+      String service,
+      long startSeconds,
+      GoldenSignal.Traffic traffic,
+      GoldenSignal.Errors errors,
+      GoldenSignal.Latency latency) {
     Instant start = T0.plusSeconds(startSeconds);
     return new GoldenSignal(
         null,
@@ -25,9 +52,9 @@ public final class Signals {
         "shop",
         service,
         "POST /pay",
-        new GoldenSignal.Traffic(1000, 100.0),
-        new GoldenSignal.Errors(Math.round(1000 * ratio), ratio),
-        null,
+        traffic,
+        errors,
+        latency,
         null);
   }
 }
