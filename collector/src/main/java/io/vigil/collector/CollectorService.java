@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
+import io.vigil.collector.ingress.InFlightBytes;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
@@ -132,7 +133,12 @@ public final class CollectorService implements AutoCloseable {
     }
     signals.add(LineageService.SIGNAL);
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
-    Receiving receiving = new Receiving(sink, metrics, BearerAuth.of(otlp.auth().tokens()));
+    Receiving receiving =
+        new Receiving(
+            sink,
+            metrics,
+            BearerAuth.of(otlp.auth().tokens()),
+            InFlightBytes.registered(otlp.maxInFlightBytes(), registry));
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
       listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), receiving));

@@ -4,6 +4,7 @@ import com.linecorp.armeria.server.HttpService;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
+import io.vigil.collector.ingress.InFlightBytes;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
@@ -52,10 +53,26 @@ public final class ReceiversUnderTest implements AutoCloseable {
   public static ReceiversUnderTest start(
       RecordSink sink, OtlpHttpSettings http, OtlpGrpcSettings grpc, Map<String, String> tokens)
       throws IOException {
+    return start(sink, http, grpc, tokens, 1L << 30);
+  }
+
+  /** As above, with {@code maxInFlightBytes} as the ingress's memory budget. */
+  public static ReceiversUnderTest start(
+      RecordSink sink,
+      OtlpHttpSettings http,
+      OtlpGrpcSettings grpc,
+      Map<String, String> tokens,
+      long maxInFlightBytes)
+      throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ReceiverMetrics metrics =
         new ReceiverMetrics(registry, List.of("metrics", "logs", "traces", LineageService.SIGNAL));
-    Receiving receiving = new Receiving(sink, metrics, BearerAuth.of(tokens));
+    Receiving receiving =
+        new Receiving(
+            sink,
+            metrics,
+            BearerAuth.of(tokens),
+            InFlightBytes.registered(maxInFlightBytes, registry));
     Map<String, HttpService> lineage =
         Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), receiving));
     List<Listener> listeners =

@@ -10,11 +10,13 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
 /**
- * Reads a request body as it arrives, keeping at most {@code maxBytes}. A longer body is read to
- * its end and thrown away before the future fails with {@link TooLarge}: answering while the sender
- * is still writing would make its connection reset, which exporters retry as a network error,
- * whereas a 413 read in full tells them not to. The request timeout bounds how long a sender can
- * keep us reading.
+ * Reads a request body as it arrives, keeping at most {@code maxBytes}, each chunk taken from the
+ * ingress's {@link InFlightBytes} budget. A longer body is read to its end and thrown away before
+ * the future fails with {@link TooLarge}, and one the budget cannot hold with {@link OverBudget}:
+ * answering while the sender is still writing would make its connection reset, which exporters
+ * retry as a network error, whereas a 413 or 503 read in full tells them what to do. The request
+ * timeout bounds how long a sender can keep us reading. What the body holds of the budget is given
+ * back by {@link #release()}, once the request is answered.
  */
 final class BoundedBody implements Subscriber<HttpObject> {
   /** The body was longer than allowed; {@code bytes} is how long it was. */
@@ -27,22 +29,66 @@ final class BoundedBody implements Subscriber<HttpObject> {
     }
   }
 
+  /** The ingress's memory budget could not hold the body. */
+  static final class OverBudget extends Exception {
+    OverBudget() {
+      super(null, null, false, false);
+    }
+  }
+
   private final int maxBytes;
+  private final InFlightBytes budget;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
   private ByteArrayOutputStream kept;
   private long total;
+  private boolean overBudget;
 
-  private BoundedBody(int maxBytes, long declared) {
+  /** Bytes of the budget this body holds; changed on the event loop and at release. */
+  private long held;
+
+  /** Released: nothing more is taken from the budget (a chunk after an aborted request). */
+  private boolean released;
+
+  private BoundedBody(int maxBytes, InFlightBytes budget) {
     this.maxBytes = maxBytes;
-    this.kept = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), maxBytes));
+    this.budget = budget;
+    this.kept = new ByteArrayOutputStream();
   }
 
-  /** The body of {@code req}, read on {@code executor}. */
-  static CompletableFuture<byte[]> read(HttpRequest req, int maxBytes, EventExecutor executor) {
-    long declared = req.headers().contentLength();
-    BoundedBody body = new BoundedBody(maxBytes, declared > maxBytes ? 0 : declared);
+  /** Reads the body of {@code req} on {@code executor}; {@link #result()} completes with it. */
+  static BoundedBody read(
+      HttpRequest req, int maxBytes, InFlightBytes budget, EventExecutor executor) {
+    BoundedBody body = new BoundedBody(maxBytes, budget);
     req.subscribe(body, executor);
-    return body.result;
+    return body;
+  }
+
+  /** The whole body, or {@link TooLarge} or {@link OverBudget}. */
+  CompletableFuture<byte[]> result() {
+    return result;
+  }
+
+  /**
+   * Holds {@code bytes} of the budget in all from now on (what the parsed records take, when more
+   * than the body); returns false, holding what it held, when the budget cannot.
+   */
+  synchronized boolean holdAtLeast(long bytes) {
+    long more = bytes - held;
+    if (more <= 0) {
+      return true;
+    }
+    if (released || !budget.tryAcquire(more)) {
+      return false;
+    }
+    held += more;
+    return true;
+  }
+
+  /** Gives back all the budget this body holds. Idempotent. */
+  synchronized void release() {
+    budget.release(held);
+    held = 0;
+    released = true;
   }
 
   @Override
@@ -54,12 +100,31 @@ final class BoundedBody implements Subscriber<HttpObject> {
   public void onNext(HttpObject object) {
     if (object instanceof HttpData data) {
       total += data.length();
+      if (kept == null) {
+        return; // over a limit: read on, keep nothing
+      }
       if (total > maxBytes) {
-        kept = null; // over the limit: read on, keep nothing
+        drop();
+      } else if (!hold(data.length())) {
+        overBudget = true;
+        drop();
       } else {
         kept.write(data.array(), 0, data.length());
       }
     }
+  }
+
+  private synchronized boolean hold(int bytes) {
+    if (released || !budget.tryAcquire(bytes)) {
+      return false;
+    }
+    held += bytes;
+    return true;
+  }
+
+  private void drop() {
+    kept = null;
+    release();
   }
 
   @Override
@@ -70,7 +135,7 @@ final class BoundedBody implements Subscriber<HttpObject> {
   @Override
   public void onComplete() {
     if (kept == null) {
-      result.completeExceptionally(new TooLarge(total));
+      result.completeExceptionally(overBudget ? new OverBudget() : new TooLarge(total));
     } else {
       result.complete(kept.toByteArray());
     }

@@ -57,6 +57,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   private final RecordSink sink;
   private final ReceiverMetrics metrics;
   private final BearerAuth auth;
+  private final InFlightBytes inFlight;
   private final ThrottlingLogger refusals = new ThrottlingLogger(LOG);
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
 
@@ -78,6 +79,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     this.limitsKey = limitsKey;
     this.sink = receiving.sink();
     this.metrics = receiving.metrics();
+    this.inFlight = receiving.inFlight();
   }
 
   /** Checks what can be checked before the body is read. */
@@ -124,13 +126,18 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       return refuse(ctx, headers, rejection);
     }
     AtomicBoolean bodyRead = new AtomicBoolean();
+    BoundedBody body = BoundedBody.read(req, maxBodyBytes, inFlight, ctx.eventLoop());
     CompletableFuture<HttpResponse> answer =
-        BoundedBody.read(req, maxBodyBytes, ctx.eventLoop())
+        body.result()
             .thenApplyAsync(
-                body -> {
+                bytes -> {
                   bodyRead.set(true);
                   try {
-                    return parse(headers, body);
+                    Batch batch = parse(headers, bytes);
+                    if (!body.holdAtLeast(size(batch.records()))) {
+                      throw overBudget();
+                    }
+                    return batch;
                   } catch (Rejection rejection) {
                     throw new CompletionException(rejection);
                   }
@@ -139,6 +146,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
             .thenCompose(batch -> sink.store(batch.records()).thenApply(stored -> batch))
             .handle(
                 (batch, error) -> {
+                  body.release();
                   if (error != null) {
                     return refuse(ctx, headers, rejection(ctx, error, bodyRead.get()));
                   }
@@ -148,6 +156,22 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
                   return ok;
                 });
     return HttpResponse.of(answer);
+  }
+
+  private static long size(List<SinkRecord> records) {
+    long bytes = 0;
+    for (SinkRecord record : records) {
+      bytes += record.value().length + (record.key() == null ? 0 : record.key().length);
+    }
+    return bytes;
+  }
+
+  private Rejection overBudget() {
+    return Rejection.memoryLimit(
+        "the collector holds as much data in flight as it may (collector.otlp.max_in_flight_bytes"
+            + " = "
+            + inFlight.limit()
+            + "), retry later");
   }
 
   /** The status label of a success: {@code 200}, or {@code OK} for gRPC. */
@@ -203,6 +227,9 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       return e.retryable()
           ? Rejection.unavailable("data not stored, retry later: " + e.getMessage())
           : Rejection.tooLarge("data cannot be stored: " + e.getMessage());
+    }
+    if (cause instanceof BoundedBody.OverBudget) {
+      return overBudget();
     }
     if (cause instanceof BoundedBody.TooLarge tooLarge) {
       return Rejection.tooLarge(

@@ -72,6 +72,11 @@ public final class Rejection extends Exception {
     return new Rejection(503, UNAVAILABLE, "kafka_unavailable", message);
   }
 
+  /** The ingress holds as many bytes as it may; the sender should retry later. */
+  public static Rejection memoryLimit(String message) {
+    return new Rejection(503, UNAVAILABLE, "memory_limit", message);
+  }
+
   public static Rejection shuttingDown() {
     return new Rejection(503, UNAVAILABLE, "shutting_down", "the collector is shutting down");
   }

@@ -137,6 +137,72 @@ class HostileSendersIT {
   }
 
   @Test
+  void requestsBeyondTheMemoryBudgetAre503WhileSmallOnesGoOn() throws Exception {
+    // Kafka is slow: batches over 1 MiB wait until released; small ones are stored at once.
+    CompletableFuture<Void> kafkaCatchesUp = new CompletableFuture<>();
+    long budget = 2_500_000;
+    receiver =
+        ReceiversUnderTest.start(
+            records -> {
+              long bytes = records.stream().mapToLong(r -> r.value().length).sum();
+              return bytes > 1 << 20 ? kafkaCatchesUp : CompletableFuture.completedFuture(null);
+            },
+            new OtlpHttpSettings(null, "127.0.0.1", 0, 2 << 20, Duration.ofSeconds(30), null),
+            OtlpGrpcSettings.of("127.0.0.1", 0),
+            java.util.Map.of(),
+            budget);
+    byte[] big = TestRequests.metrics(70_000, "big").toByteArray();
+    assertThat(big.length).isBetween(1_300_000, 2 << 20);
+
+    CompletableFuture<HttpResponse<String>> first = postAsync(big);
+    awaitInFlightAtLeast(big.length);
+    HttpResponse<String> second = postAsync(big).get(30, TimeUnit.SECONDS);
+    HttpResponse<String> small =
+        postAsync(TestRequests.metrics(5, "small").toByteArray()).get(30, TimeUnit.SECONDS);
+
+    assertThat(second.statusCode()).isEqualTo(503);
+    assertThat(second.headers().firstValue("Retry-After")).isPresent();
+    assertThat(second.body()).contains("collector.otlp.max_in_flight_bytes");
+    assertThat(small.statusCode()).as("a small request still fits").isEqualTo(200);
+    assertThat(first).isNotDone();
+
+    kafkaCatchesUp.complete(null);
+    assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(receiver.scrape())
+        .contains("vigil_collector_in_flight_bytes 0.0")
+        .contains("vigil_collector_in_flight_limit_bytes 2500000.0")
+        .contains(
+            "vigil_collector_requests_rejected_total{reason=\"memory_limit\",signal=\"metrics\",transport=\"http\"} 1.0");
+    assertThat(postAsync(big).get(30, TimeUnit.SECONDS).statusCode())
+        .as("the retry, once the budget is free")
+        .isEqualTo(200);
+  }
+
+  private CompletableFuture<HttpResponse<String>> postAsync(byte[] body) {
+    return http.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void awaitInFlightAtLeast(long bytes) {
+    java.util.regex.Pattern gauge =
+        java.util.regex.Pattern.compile("(?m)^vigil_collector_in_flight_bytes (\\S+)$");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      java.util.regex.Matcher m = gauge.matcher(receiver.scrape());
+      if (m.find() && Double.parseDouble(m.group(1)) >= bytes) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("%d bytes in flight", bytes).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+  }
+
+  @Test
   void aBodyOverTheLimitIsReadAndAnswered413NotReset() throws Exception {
     start(1024 * 1024);
     byte[] eightMiB = new byte[8 * 1024 * 1024];
