@@ -1,0 +1,284 @@
+package io.vigil.alerting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.embedded.junit.WithKafka;
+import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.slack.SlackPost;
+import io.vigil.embedded.slack.SlackSink;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Vigil's alert engine and the real Alertmanager (Debian's {@code prometheus-alertmanager}; the
+ * test is skipped where it is not installed), given the same {@code alertmanager.yml} and the same
+ * alerts posted as Prometheus posts them: both must send the same notifications — the same groups
+ * to the same Slack channels, with the same titles and the same alerts in them, an inhibited alert
+ * in neither, and the inhibited one once its inhibitors resolved.
+ */
+@WithKafka
+class AlertmanagerSideBySideIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration SETTLE = Duration.ofSeconds(4);
+
+  /** Routing with a child route, grouping, and an inhibition that needs an equal label. */
+  private static final String ROUTING =
+      """
+      route:
+        receiver: oncall
+        group_by: [alertname, cluster]
+        group_wait: 1s
+        group_interval: 2s
+        repeat_interval: 4h
+        routes:
+          - matchers: [team="data"]
+            receiver: data
+            group_by: [job]
+      receivers:
+        - name: oncall
+          slack_configs: [{api_url: '%1$s', channel: '#oncall'}]
+        - name: data
+          slack_configs: [{api_url: '%1$s', channel: '#data'}]
+      inhibit_rules:
+        - source_matchers: [severity="critical"]
+          target_matchers: [severity="warning"]
+          equal: [cluster]
+      """;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void sendsWhatAlertmanagerSendsForTheSameAlerts(EmbeddedKafka kafka, @TempDir Path dir)
+      throws Exception {
+    Optional<Path> binary = alertmanagerBinary();
+    assumeTrue(binary.isPresent(), "prometheus-alertmanager is not installed");
+
+    try (SlackSink vigilSlack = SlackSink.start();
+        SlackSink amSlack = SlackSink.start();
+        AlertingService vigil =
+            AlertingService.start(
+                ServiceTestKit.withoutElasticsearch(
+                    kafka,
+                    Files.createDirectories(dir.resolve("vigil")),
+                    ROUTING.formatted(vigilSlack.webhookUrl())),
+                new PrometheusRegistry());
+        Alertmanager alertmanager =
+            Alertmanager.start(binary.get(), dir, ROUTING.formatted(amSlack.webhookUrl()))) {
+      URI vigilApi = URI.create("http://127.0.0.1:" + vigil.adminPort() + "/api/v2/alerts");
+      URI amApi = alertmanager.alertsApi();
+
+      // Two critical errors in c1 (one group), a warning in c1 (inhibited), a warning in c2
+      // (not: another cluster), two failed pipelines for the data team (a group per job; in the
+      // data platform's cluster, so they inhibit nothing of c1).
+      String firing =
+          "["
+              + alert("HighErrorRatio", "c1", "checkout", "critical", null, null)
+              + ","
+              + alert("HighErrorRatio", "c1", "cart", "critical", null, null)
+              + ","
+              + alert("HighLatency", "c1", "checkout", "warning", null, null)
+              + ","
+              + alert("HighLatency", "c2", "search", "warning", null, null)
+              + ","
+              + alert("PipelineFailed", "dp", null, "critical", "orders_daily", null)
+              + ","
+              + alert("PipelineFailed", "dp", null, "critical", "users_hourly", null)
+              + "]";
+      post(vigilApi, firing);
+      post(amApi, firing);
+
+      List<String> fromAlertmanager = notifications(amSlack, 4);
+      List<String> fromVigil = notifications(vigilSlack, 4);
+      System.out.println("Alertmanager sent: " + fromAlertmanager);
+      System.out.println("Vigil sent:        " + fromVigil);
+      assertThat(fromVigil).as("Vigil's notifications").isEqualTo(fromAlertmanager);
+      assertThat(fromVigil).noneMatch(n -> n.contains("HighLatency c1"));
+
+      // Both critical errors in c1 resolve: the c1 warning is no longer inhibited.
+      String now = Instant.now().toString();
+      String resolved =
+          "["
+              + alert("HighErrorRatio", "c1", "checkout", "critical", null, now)
+              + ","
+              + alert("HighErrorRatio", "c1", "cart", "critical", null, now)
+              + "]";
+      vigilSlack.clear();
+      amSlack.clear();
+      post(vigilApi, resolved);
+      post(amApi, resolved);
+
+      List<String> afterAlertmanager = notifications(amSlack, 1);
+      List<String> afterVigil = notifications(vigilSlack, 1);
+      System.out.println("then Alertmanager: " + afterAlertmanager);
+      System.out.println("then Vigil:        " + afterVigil);
+      assertThat(afterVigil).isEqualTo(afterAlertmanager);
+      assertThat(afterVigil).anyMatch(n -> n.contains("HighLatency c1"));
+    }
+  }
+
+  /** When every alert of the test started, as Prometheus sends it with each alert. */
+  private static final String STARTS_AT = Instant.now().minusSeconds(60).toString();
+
+  /** One alert in Prometheus' postable shape; {@code endsAt} null while it fires. */
+  private static String alert(
+      String name, String cluster, String service, String severity, String job, String endsAt) {
+    Map<String, String> labels = new TreeMap<>();
+    labels.put("alertname", name);
+    labels.put("cluster", cluster);
+    labels.put("severity", severity);
+    if (service != null) {
+      labels.put("service", service);
+    }
+    if (job != null) {
+      labels.put("job", job);
+      labels.put("team", "data");
+    }
+    String json =
+        labels.entrySet().stream()
+            .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"")
+            .collect(Collectors.joining(",", "{\"labels\":{", "}"));
+    return json
+        + ",\"startsAt\":\""
+        + STARTS_AT
+        + "\""
+        + (endsAt == null ? "" : ",\"endsAt\":\"" + endsAt + "\"")
+        + "}";
+  }
+
+  private void post(URI api, String body) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(api)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("%s: %s", api, response.body()).isEqualTo(200);
+  }
+
+  /**
+   * What {@code slack} received, once at least {@code count} posts came and nothing more for a
+   * moment: per post its channel, title and the alerts it lists, in a stable order.
+   */
+  private static List<String> notifications(SlackSink slack, int count)
+      throws InterruptedException {
+    slack.awaitPosts(count, WAIT);
+    int seen = -1;
+    while (seen != slack.posts().size()) { // until a settle period passes with nothing new
+      seen = slack.posts().size();
+      TimeUnit.NANOSECONDS.sleep(SETTLE.toNanos());
+    }
+    List<String> out = new ArrayList<>();
+    for (SlackPost post : slack.posts()) {
+      out.add(describe(post.json()));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * A post as both senders can be compared: the channel, the group's title (Vigil puts it in {@code
+   * text}, Alertmanager's default template in the first attachment's {@code title}).
+   */
+  private static String describe(JsonNode payload) {
+    String title = payload.path("text").asText("");
+    if (title.isEmpty()) {
+      title = payload.path("attachments").path(0).path("title").asText("");
+    }
+    return payload.path("channel").asText() + " " + title;
+  }
+
+  private static Optional<Path> alertmanagerBinary() {
+    for (String name : List.of("prometheus-alertmanager", "alertmanager")) {
+      for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        Path candidate = Path.of(dir, name);
+        if (Files.isExecutable(candidate)) {
+          return Optional.of(candidate);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The real Alertmanager as a child process on a free port of 127.0.0.1, no clustering. */
+  private record Alertmanager(Process process, int port) implements AutoCloseable {
+    static Alertmanager start(Path binary, Path dir, String config) throws Exception {
+      Path file = Files.writeString(dir.resolve("alertmanager.yml"), config);
+      int port;
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        port = socket.getLocalPort();
+      }
+      Process process =
+          new ProcessBuilder(
+                  binary.toString(),
+                  "--config.file=" + file,
+                  "--storage.path=" + Files.createDirectories(dir.resolve("am-data")),
+                  "--web.listen-address=127.0.0.1:" + port,
+                  "--cluster.listen-address=")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("alertmanager.log").toFile())
+              .start();
+      Alertmanager am = new Alertmanager(process, port);
+      HttpClient client = HttpClient.newHttpClient();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (true) {
+        try {
+          if (client
+                  .send(
+                      HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready"))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode()
+              == 200) {
+            return am;
+          }
+        } catch (IOException notYet) {
+          // not listening yet
+        }
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          am.close();
+          throw new AssertionError(
+              "Alertmanager did not get ready:\n"
+                  + Files.readString(dir.resolve("alertmanager.log")));
+        }
+        process.waitFor(100, TimeUnit.MILLISECONDS); // wakes early if it exits
+      }
+    }
+
+    URI alertsApi() {
+      return URI.create("http://127.0.0.1:" + port + "/api/v2/alerts");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+}
