@@ -6,6 +6,7 @@ import io.vigil.alerting.route.AlertmanagerConfig;
 import io.vigil.alerting.route.Matcher;
 import io.vigil.alerting.rules.Condition;
 import io.vigil.alerting.rules.RuleLoader;
+import io.vigil.embedded.fuzz.Damage;
 import io.vigil.model.config.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,45 +38,12 @@ class HostileInputFuzzTest {
   private static final String POSTED =
       "/fixtures/alertmanager/api-v2-postable-alerts.from-examples-ha-send_alerts.json";
 
-  /** How one input is damaged. */
-  enum Damage {
-    TRUNCATE,
-    FLIP_BIT,
-    INSERT,
-    DELETE_LINE
-  }
-
   private static byte[] resource(String name) {
     try (InputStream in = HostileInputFuzzTest.class.getResourceAsStream(name)) {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new IllegalStateException(name, e);
     }
-  }
-
-  private static byte[] damage(byte[] input, Damage how, int where, String inserted) {
-    int at = Math.floorMod(where, Math.max(1, input.length));
-    return switch (how) {
-      case TRUNCATE -> java.util.Arrays.copyOf(input, at);
-      case FLIP_BIT -> {
-        byte[] out = input.clone();
-        out[at] ^= (byte) (1 << Math.floorMod(where >>> 8, 8));
-        yield out;
-      }
-      case INSERT -> {
-        String text = new String(input, StandardCharsets.UTF_8);
-        int cut = Math.min(at, text.length());
-        yield (text.substring(0, cut) + inserted + text.substring(cut))
-            .getBytes(StandardCharsets.UTF_8);
-      }
-      case DELETE_LINE -> {
-        List<String> lines =
-            new java.util.ArrayList<>(
-                List.of(new String(input, StandardCharsets.UTF_8).split("\n", -1)));
-        lines.remove(Math.floorMod(where, lines.size()));
-        yield String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
-      }
-    };
   }
 
   @Provide
@@ -115,8 +83,7 @@ class HostileInputFuzzTest {
       @ForAll int where,
       @ForAll("splices") String inserted) {
     String yaml =
-        new String(
-            damage(resource(ROUTING.get(file)), how, where, inserted), StandardCharsets.UTF_8);
+        new String(how.apply(resource(ROUTING.get(file)), where, inserted), StandardCharsets.UTF_8);
     try {
       AlertmanagerConfig.parse(yaml, "alertmanager.yml");
     } catch (ConfigException e) {
@@ -131,7 +98,7 @@ class HostileInputFuzzTest {
       @ForAll int where,
       @ForAll("splices") String inserted) {
     String yaml =
-        new String(damage(resource(RULES.get(file)), how, where, inserted), StandardCharsets.UTF_8);
+        new String(how.apply(resource(RULES.get(file)), where, inserted), StandardCharsets.UTF_8);
     try {
       RuleLoader.parse(yaml, "rules.yaml");
     } catch (ConfigException e) {
@@ -142,7 +109,7 @@ class HostileInputFuzzTest {
   @Property(tries = 400)
   void postedAlertsParseOrAreRejectedWithAMessage(
       @ForAll Damage how, @ForAll int where, @ForAll("splices") String inserted) {
-    byte[] body = damage(resource(POSTED), how, where, inserted);
+    byte[] body = how.apply(resource(POSTED), where, inserted);
     try {
       PostedAlerts.parse(body, Instant.parse("2026-12-02T10:00:00Z"), Duration.ofMinutes(5));
     } catch (IllegalArgumentException e) {

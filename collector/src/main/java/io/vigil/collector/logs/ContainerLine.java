@@ -112,6 +112,9 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
     if (log == null) {
       return null;
     }
+    if (!"stdout".equals(stream) && !"stderr".equals(stream)) {
+      stream = null; // the runtime writes only these two; anything else says nothing
+    }
     boolean partial = !log.endsWith("\n");
     String content = partial ? log : log.substring(0, log.length() - 1);
     long nanos = time == null ? 0 : Math.max(0, time(time));

@@ -112,9 +112,12 @@ final class ScrapeConverter {
       Buckets b = series.computeIfAbsent(labels, k -> new Buckets());
       b.time = Math.max(b.time, time(s, scrape));
       switch (suffix) {
-        case "_bucket" ->
-            b.cumulative.put(
-                Double.parseDouble(s.labels().get("le").replace("Inf", "Infinity")), s.value());
+        case "_bucket" -> {
+          String le = s.labels().get("le");
+          if (le != null) { // a bucket without its bound cannot be placed: left out
+            b.cumulative.put(Double.parseDouble(le.replace("Inf", "Infinity")), s.value());
+          }
+        }
         case "_sum" -> b.sum = s.value();
         case "_count" -> b.count = s.value();
         default -> {} // _created: read above
@@ -167,7 +170,12 @@ final class ScrapeConverter {
       Quantiles q = series.computeIfAbsent(labels, k -> new Quantiles());
       q.time = Math.max(q.time, time(s, scrape));
       switch (suffix) {
-        case "" -> q.values.put(Double.parseDouble(s.labels().get("quantile")), s.value());
+        case "" -> {
+          String quantile = s.labels().get("quantile");
+          if (quantile != null) { // a quantile sample without its quantile: left out
+            q.values.put(Double.parseDouble(quantile), s.value());
+          }
+        }
         case "_sum" -> q.sum = s.value();
         case "_count" -> q.count = s.value();
         default -> {}
