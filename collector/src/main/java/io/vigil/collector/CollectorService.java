@@ -10,6 +10,7 @@ import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
+import io.vigil.collector.ingress.SenderRateLimits;
 import io.vigil.collector.k8s.KubernetesSettings;
 import io.vigil.collector.k8s.PodCatalog;
 import io.vigil.collector.k8s.PodTargets;
@@ -138,7 +139,8 @@ public final class CollectorService implements AutoCloseable {
             sink,
             metrics,
             BearerAuth.of(otlp.auth().tokens()),
-            InFlightBytes.registered(otlp.maxInFlightBytes(), registry));
+            InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
+            new SenderRateLimits(otlp.rateLimit()));
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
       listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), receiving));

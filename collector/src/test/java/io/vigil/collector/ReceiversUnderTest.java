@@ -9,6 +9,7 @@ import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
+import io.vigil.collector.ingress.SenderRateLimits;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
@@ -53,7 +54,7 @@ public final class ReceiversUnderTest implements AutoCloseable {
   public static ReceiversUnderTest start(
       RecordSink sink, OtlpHttpSettings http, OtlpGrpcSettings grpc, Map<String, String> tokens)
       throws IOException {
-    return start(sink, http, grpc, tokens, 1L << 30);
+    return start(sink, http, grpc, tokens, 1L << 30, SenderRateLimits.NONE);
   }
 
   /** As above, with {@code maxInFlightBytes} as the ingress's memory budget. */
@@ -62,7 +63,8 @@ public final class ReceiversUnderTest implements AutoCloseable {
       OtlpHttpSettings http,
       OtlpGrpcSettings grpc,
       Map<String, String> tokens,
-      long maxInFlightBytes)
+      long maxInFlightBytes,
+      SenderRateLimits rateLimits)
       throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ReceiverMetrics metrics =
@@ -72,7 +74,8 @@ public final class ReceiversUnderTest implements AutoCloseable {
             sink,
             metrics,
             BearerAuth.of(tokens),
-            InFlightBytes.registered(maxInFlightBytes, registry));
+            InFlightBytes.registered(maxInFlightBytes, registry),
+            rateLimits);
     Map<String, HttpService> lineage =
         Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), receiving));
     List<Listener> listeners =

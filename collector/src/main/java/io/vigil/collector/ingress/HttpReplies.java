@@ -9,7 +9,8 @@ import com.linecorp.armeria.common.ResponseHeadersBuilder;
 
 /**
  * Answers of the plain-HTTP receivers (OTLP/HTTP, OpenLineage): a {@code google.rpc.Status} body in
- * protobuf or JSON, as OTLP/HTTP specifies, {@code Retry-After} on a 503, {@code Allow} on a 405.
+ * protobuf or JSON, as OTLP/HTTP specifies, {@code Retry-After} on a 503 or 429, {@code Allow} on a
+ * 405.
  */
 public final class HttpReplies {
   /** OTLP/HTTP's protobuf media type. */
@@ -27,7 +28,7 @@ public final class HttpReplies {
     ResponseHeadersBuilder headers =
         ResponseHeaders.builder(r.httpStatus()).contentType(json ? MediaType.JSON : PROTOBUF);
     if (r.retryable()) {
-      headers.set(HttpHeaderNames.RETRY_AFTER, IngressService.RETRY_AFTER_SECONDS);
+      headers.set(HttpHeaderNames.RETRY_AFTER, r.retryAfter());
     }
     if (r.httpStatus() == 405) {
       headers.set(HttpHeaderNames.ALLOW, "POST");

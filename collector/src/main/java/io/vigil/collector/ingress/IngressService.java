@@ -58,6 +58,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   private final ReceiverMetrics metrics;
   private final BearerAuth auth;
   private final InFlightBytes inFlight;
+  private final SenderRateLimits rateLimits;
   private final ThrottlingLogger refusals = new ThrottlingLogger(LOG);
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
 
@@ -80,6 +81,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     this.sink = receiving.sink();
     this.metrics = receiving.metrics();
     this.inFlight = receiving.inFlight();
+    this.rateLimits = receiving.rateLimits();
   }
 
   /** Checks what can be checked before the body is read. */
@@ -110,12 +112,17 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   @Override
   public final HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
     RequestHeaders headers = req.headers();
+    String sender;
     try {
       if (headers.method() != HttpMethod.POST) {
         throw Rejection.methodNotAllowed(headers.method().name());
       }
-      if (auth != null && auth.sender(headers.get(HttpHeaderNames.AUTHORIZATION)) == null) {
+      sender = auth == null ? null : auth.sender(headers.get(HttpHeaderNames.AUTHORIZATION));
+      if (auth != null && sender == null) {
         throw Rejection.unauthenticated();
+      }
+      if (sender == null) {
+        sender = ctx.remoteAddress().getAddress().getHostAddress();
       }
       checkHeaders(headers);
       String down = sink.unavailableReason();
@@ -125,6 +132,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     } catch (Rejection rejection) {
       return refuse(ctx, headers, rejection);
     }
+    String from = sender;
     AtomicBoolean bodyRead = new AtomicBoolean();
     BoundedBody body = BoundedBody.read(req, maxBodyBytes, inFlight, ctx.eventLoop());
     CompletableFuture<HttpResponse> answer =
@@ -134,6 +142,10 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
                   bodyRead.set(true);
                   try {
                     Batch batch = parse(headers, bytes);
+                    long wait = rateLimits.take(from, batch.items());
+                    if (wait > 0) {
+                      throw Rejection.rateLimited(from, wait);
+                    }
                     if (!body.holdAtLeast(size(batch.records()))) {
                       throw overBudget();
                     }

@@ -10,6 +10,11 @@ import io.vigil.collector.sink.RecordSink;
  * @param metrics the receivers' counters
  * @param auth the senders' bearer tokens, or null when none is required
  * @param inFlight the bytes all requests being received may hold together
+ * @param rateLimits how much each sender may send
  */
 public record Receiving(
-    RecordSink sink, ReceiverMetrics metrics, BearerAuth auth, InFlightBytes inFlight) {}
+    RecordSink sink,
+    ReceiverMetrics metrics,
+    BearerAuth auth,
+    InFlightBytes inFlight,
+    SenderRateLimits rateLimits) {}

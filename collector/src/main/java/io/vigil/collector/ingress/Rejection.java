@@ -19,12 +19,19 @@ public final class Rejection extends Exception {
   private final int httpStatus;
   private final int grpcCode;
   private final String reason;
+  private final long retryAfterSeconds;
 
   public Rejection(int httpStatus, int grpcCode, String reason, String message) {
+    this(httpStatus, grpcCode, reason, message, 0);
+  }
+
+  private Rejection(
+      int httpStatus, int grpcCode, String reason, String message, long retryAfterSeconds) {
     super(message, null, false, false);
     this.httpStatus = httpStatus;
     this.grpcCode = grpcCode;
     this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public static Rejection malformed(String message) {
@@ -77,6 +84,23 @@ public final class Rejection extends Exception {
     return new Rejection(503, UNAVAILABLE, "memory_limit", message);
   }
 
+  /**
+   * The sender went over its rate ({@code collector.otlp.rate_limit}): 429 with the seconds to
+   * wait; over gRPC UNAVAILABLE, which every OTLP exporter retries with backoff.
+   */
+  public static Rejection rateLimited(String sender, long waitSeconds) {
+    return new Rejection(
+        429,
+        UNAVAILABLE,
+        "rate_limited",
+        "sender '"
+            + sender
+            + "' is over its rate (collector.otlp.rate_limit), retry in "
+            + waitSeconds
+            + " s",
+        waitSeconds);
+  }
+
   public static Rejection shuttingDown() {
     return new Rejection(503, UNAVAILABLE, "shutting_down", "the collector is shutting down");
   }
@@ -98,6 +122,13 @@ public final class Rejection extends Exception {
   }
 
   public boolean retryable() {
-    return httpStatus == 503;
+    return httpStatus == 503 || httpStatus == 429;
+  }
+
+  /** What {@code Retry-After} says: this refusal's own wait, else the default for a 503. */
+  public String retryAfter() {
+    return retryAfterSeconds > 0
+        ? Long.toString(retryAfterSeconds)
+        : IngressService.RETRY_AFTER_SECONDS;
   }
 }

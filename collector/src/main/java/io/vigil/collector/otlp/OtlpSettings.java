@@ -17,13 +17,15 @@ import java.time.Duration;
  *     stored) may hold together, on every receiver of 4317 and 4318; beyond it requests are read,
  *     discarded and answered 503 / UNAVAILABLE; default a quarter of the heap, and never less than
  *     twice the largest {@code max_body_bytes}
+ * @param rateLimit items per second per sender; default none
  */
 public record OtlpSettings(
     @JsonProperty("grpc") OtlpGrpcSettings grpc,
     @JsonProperty("http") OtlpHttpSettings http,
     @JsonProperty("max_clock_skew") Duration maxClockSkew,
     @JsonProperty("auth") AuthSettings auth,
-    @JsonProperty("max_in_flight_bytes") Long maxInFlightBytes) {
+    @JsonProperty("max_in_flight_bytes") Long maxInFlightBytes,
+    @JsonProperty("rate_limit") RateLimitSettings rateLimit) {
 
   /** Default {@code max_clock_skew}. */
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
@@ -38,6 +40,9 @@ public record OtlpSettings(
     }
     if (auth == null) {
       auth = AuthSettings.defaults();
+    }
+    if (rateLimit == null) {
+      rateLimit = RateLimitSettings.defaults();
     }
     if (maxClockSkew == null) {
       maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
@@ -59,6 +64,6 @@ public record OtlpSettings(
 
   /** Every value defaulted. */
   public static OtlpSettings defaults() {
-    return new OtlpSettings(null, null, null, null, null);
+    return new OtlpSettings(null, null, null, null, null, null);
   }
 }

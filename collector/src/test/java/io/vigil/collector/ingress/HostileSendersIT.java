@@ -150,7 +150,8 @@ class HostileSendersIT {
             new OtlpHttpSettings(null, "127.0.0.1", 0, 2 << 20, Duration.ofSeconds(30), null),
             OtlpGrpcSettings.of("127.0.0.1", 0),
             java.util.Map.of(),
-            budget);
+            budget,
+            SenderRateLimits.NONE);
     byte[] big = TestRequests.metrics(70_000, "big").toByteArray();
     assertThat(big.length).isBetween(1_300_000, 2 << 20);
 
@@ -176,6 +177,45 @@ class HostileSendersIT {
     assertThat(postAsync(big).get(30, TimeUnit.SECONDS).statusCode())
         .as("the retry, once the budget is free")
         .isEqualTo(200);
+  }
+
+  @Test
+  void aSenderOverItsRateGets429WhileOthersGoOn() throws Exception {
+    receiver =
+        ReceiversUnderTest.start(
+            records -> CompletableFuture.completedFuture(null),
+            new OtlpHttpSettings(null, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(30), null),
+            OtlpGrpcSettings.of("127.0.0.1", 0),
+            java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
+            1L << 30,
+            new SenderRateLimits(new io.vigil.collector.otlp.RateLimitSettings(10L, 1_000L, null)));
+    byte[] sixHundredPoints = TestRequests.metrics(600, "svc").toByteArray();
+
+    assertThat(post(sixHundredPoints, "noisy-token").statusCode()).isEqualTo(200);
+    HttpResponse<String> limited = post(sixHundredPoints, "noisy-token");
+    assertThat(post(sixHundredPoints, "quiet-token").statusCode())
+        .as("another sender has its own budget")
+        .isEqualTo(200);
+
+    assertThat(limited.statusCode()).isEqualTo(429);
+    // 400 of the burst of 1,000 left, 200 missing at 10 a second: 20 s (19 after a slow second)
+    assertThat(limited.headers().firstValue("Retry-After").map(Integer::valueOf))
+        .hasValueSatisfying(seconds -> assertThat(seconds).isBetween(19, 20));
+    assertThat(limited.body()).contains("sender 'noisy' is over its rate");
+    assertThat(receiver.scrape())
+        .contains(
+            "vigil_collector_requests_rejected_total{reason=\"rate_limited\",signal=\"metrics\",transport=\"http\"} 1.0");
+  }
+
+  private HttpResponse<String> post(byte[] body, String token) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private CompletableFuture<HttpResponse<String>> postAsync(byte[] body) {

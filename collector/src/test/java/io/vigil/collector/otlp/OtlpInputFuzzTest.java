@@ -15,6 +15,7 @@ import io.vigil.collector.ingress.IngressService.Batch;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
+import io.vigil.collector.ingress.SenderRateLimits;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.embedded.fuzz.Damage;
 import io.vigil.model.otlp.OtlpJson;
@@ -47,7 +48,8 @@ class OtlpInputFuzzTest {
           records -> CompletableFuture.completedFuture(null),
           new ReceiverMetrics(new PrometheusRegistry(), List.of("metrics", "logs", "traces")),
           BearerAuth.of(Map.of()),
-          new InFlightBytes(1L << 30));
+          new InFlightBytes(1L << 30),
+          SenderRateLimits.NONE);
 
   @Provide
   Arbitrary<String> splices() {
