@@ -112,6 +112,21 @@ final class Stack implements AutoCloseable {
 
   /** Starts {@code service} from the services' jar and waits until its readiness allows. */
   Stack start(Service service) {
+    return start(List.of(service));
+  }
+
+  /** Starts {@code these} services side by side, then waits until each one's readiness allows. */
+  Stack start(List<Service> these) {
+    for (Service service : these) {
+      launch(service);
+    }
+    for (Service service : these) {
+      awaitReady(service);
+    }
+    return this;
+  }
+
+  private void launch(Service service) {
     JavaProcess process =
         register(
             JavaProcess.start(
@@ -124,6 +139,10 @@ final class Stack implements AutoCloseable {
                     "--config",
                     dir.resolve(service.command + ".yaml").toString())));
     services.put(service, process);
+  }
+
+  private void awaitReady(Service service) {
+    JavaProcess process = services.get(service);
     // The alert engine's Elasticsearch is deliberately absent: ready but for its two checks.
     Predicate<String> ready =
         service == Service.ALERTING
@@ -140,7 +159,6 @@ final class Stack implements AutoCloseable {
           return body != null && ready.test(body.strip());
         },
         process);
-    return this;
   }
 
   JavaProcess process(Service service) {
