@@ -70,25 +70,40 @@ class AlertmanagerSideBySideIT {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** Time intervals: a route muted now, one inactive now, one open, a muted parent's child. */
+  private static final String TIMED_ROUTING =
+      """
+      time_intervals:
+        - name: always
+          time_intervals: [{}]
+        - name: never
+          time_intervals: [{years: ['1999']}]
+      route:
+        receiver: oncall
+        group_by: [alertname]
+        group_wait: 1s
+        group_interval: 2s
+        routes:
+          - {matchers: [case="muted"], mute_time_intervals: [always]}
+          - {matchers: [case="inactive"], active_time_intervals: [never]}
+          - {matchers: [case="open"], mute_time_intervals: [never], active_time_intervals: [always]}
+          - matchers: [case="parent"]
+            mute_time_intervals: [always]
+            routes:
+              - {matchers: [child="yes"]}
+      receivers:
+        - name: oncall
+          slack_configs: [{api_url: '%1$s', channel: '#oncall'}]
+      """;
+
   @Test
   void sendsWhatAlertmanagerSendsForTheSameAlerts(EmbeddedKafka kafka, @TempDir Path dir)
       throws Exception {
-    Optional<Path> binary = alertmanagerBinary();
-    assumeTrue(binary.isPresent(), "prometheus-alertmanager is not installed");
-
-    try (SlackSink vigilSlack = SlackSink.start();
-        SlackSink amSlack = SlackSink.start();
-        AlertingService vigil =
-            AlertingService.start(
-                ServiceTestKit.withoutElasticsearch(
-                    kafka,
-                    Files.createDirectories(dir.resolve("vigil")),
-                    ROUTING.formatted(vigilSlack.webhookUrl())),
-                new PrometheusRegistry());
-        Alertmanager alertmanager =
-            Alertmanager.start(binary.get(), dir, ROUTING.formatted(amSlack.webhookUrl()))) {
-      URI vigilApi = URI.create("http://127.0.0.1:" + vigil.adminPort() + "/api/v2/alerts");
-      URI amApi = alertmanager.alertsApi();
+    try (Both both = Both.start(kafka, dir, ROUTING)) {
+      URI vigilApi = both.vigilApi();
+      URI amApi = both.amApi();
+      SlackSink vigilSlack = both.vigilSlack();
+      SlackSink amSlack = both.amSlack();
 
       // Two critical errors in c1 (one group), a warning in c1 (inhibited), a warning in c2
       // (not: another cluster), two failed pipelines for the data team (a group per job; in the
@@ -136,6 +151,100 @@ class AlertmanagerSideBySideIT {
       System.out.println("then Vigil:        " + afterVigil);
       assertThat(afterVigil).isEqualTo(afterAlertmanager);
       assertThat(afterVigil).anyMatch(n -> n.contains("HighLatency c1"));
+    }
+  }
+
+  @Test
+  void mutesAndActivatesRoutesByTimeIntervalsAsAlertmanagerDoes(
+      EmbeddedKafka kafka, @TempDir Path dir) throws Exception {
+    try (Both both = Both.start(kafka, dir, TIMED_ROUTING)) {
+      String alerts =
+          "["
+              + timed("Muted", "muted", null)
+              + ","
+              + timed("Inactive", "inactive", null)
+              + ","
+              + timed("Open", "open", null)
+              + ","
+              + timed("ParentOnly", "parent", null)
+              + ","
+              + timed("Child", "parent", "yes")
+              + "]";
+      post(both.vigilApi(), alerts);
+      post(both.amApi(), alerts);
+
+      List<String> fromAlertmanager = notifications(both.amSlack(), 1);
+      List<String> fromVigil = notifications(both.vigilSlack(), 1);
+      System.out.println("Alertmanager sent: " + fromAlertmanager);
+      System.out.println("Vigil sent:        " + fromVigil);
+      assertThat(fromVigil).isEqualTo(fromAlertmanager);
+      assertThat(fromVigil)
+          .anyMatch(n -> n.contains("Open"))
+          .noneMatch(n -> n.contains("Muted") || n.contains("Inactive") || n.contains("Parent"));
+    }
+  }
+
+  private static String timed(String name, String kase, String child) {
+    return "{\"labels\":{\"alertname\":\""
+        + name
+        + "\",\"case\":\""
+        + kase
+        + "\""
+        + (child == null ? "" : ",\"child\":\"" + child + "\"")
+        + "},\"startsAt\":\""
+        + STARTS_AT
+        + "\"}";
+  }
+
+  /** Vigil and Alertmanager side by side, each with its own Slack sink, on one routing file. */
+  private record Both(
+      SlackSink vigilSlack, SlackSink amSlack, AlertingService vigil, Alertmanager alertmanager)
+      implements AutoCloseable {
+    static Both start(EmbeddedKafka kafka, Path dir, String routing) throws Exception {
+      Optional<Path> binary = alertmanagerBinary();
+      assumeTrue(binary.isPresent(), "prometheus-alertmanager is not installed");
+      SlackSink vigilSlack = SlackSink.start();
+      SlackSink amSlack = SlackSink.start();
+      AlertingService vigil = null;
+      try {
+        vigil =
+            AlertingService.start(
+                ServiceTestKit.withoutElasticsearch(
+                    kafka,
+                    Files.createDirectories(dir.resolve("vigil")),
+                    routing.formatted(vigilSlack.webhookUrl())),
+                new PrometheusRegistry());
+        return new Both(
+            vigilSlack,
+            amSlack,
+            vigil,
+            Alertmanager.start(binary.get(), dir, routing.formatted(amSlack.webhookUrl())));
+      } catch (Exception | AssertionError e) {
+        if (vigil != null) {
+          vigil.close();
+        }
+        vigilSlack.close();
+        amSlack.close();
+        throw e;
+      }
+    }
+
+    URI vigilApi() {
+      return URI.create("http://127.0.0.1:" + vigil.adminPort() + "/api/v2/alerts");
+    }
+
+    URI amApi() {
+      return alertmanager.alertsApi();
+    }
+
+    @Override
+    public void close() throws Exception {
+      try (vigilSlack;
+          amSlack;
+          vigil;
+          alertmanager) {
+        // all four closed, in reverse order
+      }
     }
   }
 

@@ -27,7 +27,8 @@ import java.util.function.Predicate;
  *       when the set of firing alerts changed since the last one, when an alert that was notified
  *       as firing resolved, or when {@code repeat_interval} passed while alerts fire; resolved
  *       alerts then leave the group, an empty group is removed, and the next flush is {@code
- *       group_interval} later.
+ *       group_interval} later. Inside the route's mute time intervals (or outside its active ones)
+ *       a flush sends and remembers nothing.
  * </ul>
  *
  * An alert that fires and resolves before its group's first notification causes none: nobody was
@@ -141,7 +142,12 @@ public final class Dispatcher {
         !firing.isEmpty()
             && group.notifiedAt() > 0
             && now - group.notifiedAt() >= route.repeatInterval().toMillis();
-    boolean notify = (changed || repeat) && !(firing.isEmpty() && resolved.isEmpty());
+    // Inside the route's mute (or outside its active) time intervals a flush sends nothing and
+    // remembers nothing, as in Alertmanager: the first flush after them notifies what changed.
+    boolean notify =
+        (changed || repeat)
+            && !(firing.isEmpty() && resolved.isEmpty())
+            && !route.timeMuting().mutes(at);
 
     Notification notification = null;
     List<String> notifiedFiring = group.notifiedFiring();

@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
 final class AlertmanagerConfigParser {
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
-  private static final Set<String> TOP = Set.of("global", "route", "receivers", "inhibit_rules");
-  private static final Set<String> TOP_IGNORED =
-      Set.of("templates", "mute_time_intervals", "time_intervals", "tracing");
+  private static final Set<String> TOP =
+      Set.of(
+          "global", "route", "receivers", "inhibit_rules", "time_intervals", "mute_time_intervals");
+  private static final Set<String> TOP_IGNORED = Set.of("templates", "tracing");
 
   private static final Set<String> GLOBAL =
       Set.of(
@@ -80,9 +81,10 @@ final class AlertmanagerConfigParser {
           "match",
           "match_re",
           "routes",
-          "continue");
-  private static final Set<String> ROUTE_IGNORED =
-      Set.of("mute_time_intervals", "active_time_intervals");
+          "continue",
+          "mute_time_intervals",
+          "active_time_intervals");
+  private static final Set<String> ROUTE_IGNORED = Set.of();
 
   private static final Set<String> RECEIVER = Set.of("name", "slack_configs", "email_configs");
   private static final Set<String> RECEIVER_IGNORED =
@@ -172,6 +174,9 @@ final class AlertmanagerConfigParser {
   private final Path baseDir;
   private final List<String> ignored = new ArrayList<>();
 
+  /** Named time intervals ({@code time_intervals} and the older {@code mute_time_intervals}). */
+  private final Map<String, List<TimeInterval>> timeIntervals = new LinkedHashMap<>();
+
   private AlertmanagerConfigParser(Path baseDir) {
     this.baseDir = baseDir;
   }
@@ -199,9 +204,30 @@ final class AlertmanagerConfigParser {
         throw node.get("name").error("receiver name is not unique");
       }
     }
+    for (String section : List.of("time_intervals", "mute_time_intervals")) {
+      for (YamlNode named : root.get(section).elements()) {
+        named.checkKeys(Set.of("name", "time_intervals"), Set.of());
+        String name = named.get("name").requiredText();
+        if (name.isEmpty()) {
+          throw named.get("name").error("missing name in time interval");
+        }
+        List<TimeInterval> entries = new ArrayList<>();
+        for (YamlNode entry : named.get("time_intervals").elements()) {
+          entries.add(TimeInterval.parse(entry));
+        }
+        if (timeIntervals.put(name, entries) != null) {
+          throw named.get("name").error("time interval name is not unique");
+        }
+      }
+    }
     YamlNode routeNode = root.get("route");
     if (routeNode.isAbsent()) {
       throw routeNode.hidden("no route provided");
+    }
+    for (String key : List.of("mute_time_intervals", "active_time_intervals")) {
+      if (!routeNode.get(key).elements().isEmpty()) {
+        throw routeNode.get(key).hidden("root route must not have any " + key);
+      }
     }
     if (routeNode.get("receiver").isAbsent()) {
       throw routeNode.get("receiver").hidden("root route must specify a default receiver");
@@ -224,7 +250,8 @@ final class AlertmanagerConfigParser {
             DEFAULT_GROUP_INTERVAL,
             DEFAULT_REPEAT_INTERVAL,
             false,
-            List.of());
+            List.of(),
+            TimeMuting.NONE);
     Route route = route(routeNode, defaults, receivers.keySet());
     return new AlertmanagerConfig(global, route, receivers, inhibitRules, ignored);
   }
@@ -414,7 +441,8 @@ final class AlertmanagerConfigParser {
             groupInterval,
             repeatInterval,
             node.get("continue").bool(false),
-            List.of());
+            List.of(),
+            timeMuting(node));
     List<Route> children = new ArrayList<>();
     for (YamlNode child : node.get("routes").elements()) {
       children.add(route(child, self, receivers));
@@ -428,7 +456,28 @@ final class AlertmanagerConfigParser {
         self.groupInterval(),
         self.repeatInterval(),
         self.continueMatching(),
-        children);
+        children,
+        self.timeMuting());
+  }
+
+  /** The route's own time intervals, resolved by name; a name not defined is an error. */
+  private TimeMuting timeMuting(YamlNode node) {
+    List<TimeInterval> mute = new ArrayList<>();
+    List<TimeInterval> active = new ArrayList<>();
+    YamlNode activeNode = node.get("active_time_intervals");
+    for (String key : List.of("mute_time_intervals", "active_time_intervals")) {
+      for (YamlNode name : node.get(key).elements()) {
+        List<TimeInterval> entries = timeIntervals.get(name.requiredText());
+        if (entries == null) {
+          throw name.error("undefined time interval used in route");
+        }
+        (key.startsWith("mute") ? mute : active).addAll(entries);
+      }
+    }
+    boolean activeGiven = !activeNode.elements().isEmpty();
+    return mute.isEmpty() && !activeGiven
+        ? TimeMuting.NONE
+        : new TimeMuting(mute, active, activeGiven);
   }
 
   private static InhibitRule inhibitRule(YamlNode rule) {

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param repeatInterval kept, not used yet
  * @param continueMatching keep matching later siblings after this node matched
  * @param routes child nodes, tried in order
+ * @param timeMuting when the route sends nothing ({@code mute_time_intervals}, {@code
+ *     active_time_intervals}); not inherited
  */
 public record Route(
     String receiver,
@@ -27,7 +29,8 @@ public record Route(
     Duration groupInterval,
     Duration repeatInterval,
     boolean continueMatching,
-    List<Route> routes) {
+    List<Route> routes,
+    TimeMuting timeMuting) {
 
   /** Freezes the lists. */
   public Route {
