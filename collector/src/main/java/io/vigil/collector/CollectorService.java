@@ -1,8 +1,6 @@
 package io.vigil.collector;
 
 import com.linecorp.armeria.server.HttpService;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
@@ -11,9 +9,8 @@ import io.vigil.collector.ingress.Listener;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.SenderRateLimits;
-import io.vigil.collector.k8s.KubernetesSettings;
+import io.vigil.collector.k8s.KubernetesDiscovery;
 import io.vigil.collector.k8s.PodCatalog;
-import io.vigil.collector.k8s.PodTargets;
 import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.collector.lag.LagWatcher;
@@ -57,8 +54,7 @@ public final class CollectorService implements AutoCloseable {
   private final LogTailer tailer;
   private final Scraper scraper;
   private final LagWatcher lag;
-  private final KubernetesClient kubernetes;
-  private final PodCatalog pods;
+  private final KubernetesDiscovery kubernetes;
   private final ReceiverMetrics metrics;
   private final AdminServer admin;
 
@@ -70,8 +66,7 @@ public final class CollectorService implements AutoCloseable {
       LogTailer tailer,
       Scraper scraper,
       LagWatcher lag,
-      KubernetesClient kubernetes,
-      PodCatalog pods,
+      KubernetesDiscovery kubernetes,
       ReceiverMetrics metrics,
       AdminServer admin) {
     this.probe = probe;
@@ -82,7 +77,6 @@ public final class CollectorService implements AutoCloseable {
     this.scraper = scraper;
     this.lag = lag;
     this.kubernetes = kubernetes;
-    this.pods = pods;
     this.metrics = metrics;
     this.admin = admin;
   }
@@ -154,15 +148,12 @@ public final class CollectorService implements AutoCloseable {
     LogTailer tailer = null;
     Scraper scraper = null;
     LagWatcher lag = null;
-    KubernetesClient kubernetes = null;
-    PodCatalog pods = null;
+    KubernetesDiscovery kubernetes = null;
     try {
-      KubernetesSettings k8s = config.kubernetes();
-      if (k8s.enabled()) {
-        kubernetes = new KubernetesClientBuilder().build();
-        pods = PodCatalog.start(kubernetes, k8s.nodeName());
+      if (config.kubernetes().enabled()) {
+        kubernetes = KubernetesDiscovery.start(config.kubernetes());
       }
-      PodCatalog catalog = pods;
+      PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
       if (config.logs().enabled()) {
         tailer =
             LogTailer.start(
@@ -171,16 +162,10 @@ public final class CollectorService implements AutoCloseable {
                 catalog == null ? uid -> Map.of() : catalog::attributes,
                 registry);
       }
-      if (config.scrape().enabled() || (catalog != null && k8s.scrapePods())) {
+      if (config.scrape().enabled() || (kubernetes != null && kubernetes.scrapes())) {
         scraper = Scraper.start(config.scrape(), sink, registry);
-        if (catalog != null && k8s.scrapePods()) {
-          Scraper scraping = scraper;
-          Runnable refresh =
-              () ->
-                  scraping.replace(
-                      "kubernetes", PodTargets.of(catalog.pods(), catalog, k8s.scrapeJob()));
-          catalog.onChange(refresh);
-          refresh.run();
+        if (kubernetes != null) {
+          kubernetes.feed(scraper);
         }
       }
       if (config.lag().enabled()) {
@@ -202,17 +187,7 @@ public final class CollectorService implements AutoCloseable {
               .readiness("logs", () -> tailing == null || tailing.isHealthy());
       CollectorService service =
           new CollectorService(
-              probe,
-              shipper,
-              spooling,
-              ingress,
-              tailer,
-              scraper,
-              lag,
-              kubernetes,
-              pods,
-              metrics,
-              admin);
+              probe, shipper, spooling, ingress, tailer, scraper, lag, kubernetes, metrics, admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -235,9 +210,6 @@ public final class CollectorService implements AutoCloseable {
       }
       if (spooling != null) {
         spooling.close();
-      }
-      if (pods != null) {
-        pods.close();
       }
       if (kubernetes != null) {
         kubernetes.close();
@@ -318,9 +290,6 @@ public final class CollectorService implements AutoCloseable {
     }
     if (spooling != null) {
       spooling.close(); // what is still spooled waits on disk for the next start
-    }
-    if (pods != null) {
-      pods.close();
     }
     if (kubernetes != null) {
       kubernetes.close();

@@ -13,12 +13,18 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     default all pods
  * @param scrapePods scrape pods annotated {@code prometheus.io/scrape: "true"}; default false
  * @param scrapeJob the job name of those targets; default {@code kubernetes-pods}
+ * @param scrapeServices scrape the endpoints of Services annotated {@code prometheus.io/scrape:
+ *     "true"} (with {@code node_name}, only the endpoints on this node); default false
+ * @param serviceScrapeJob the job name of those targets; default {@code
+ *     kubernetes-service-endpoints}
  */
 public record KubernetesSettings(
     @JsonProperty("enabled") Boolean enabled,
     @JsonProperty("node_name") String nodeName,
     @JsonProperty("scrape_pods") Boolean scrapePods,
-    @JsonProperty("scrape_job") String scrapeJob) {
+    @JsonProperty("scrape_job") String scrapeJob,
+    @JsonProperty("scrape_services") Boolean scrapeServices,
+    @JsonProperty("service_scrape_job") String serviceScrapeJob) {
 
   /** Applies defaults. */
   public KubernetesSettings {
@@ -34,10 +40,16 @@ public record KubernetesSettings(
     if (scrapeJob == null || scrapeJob.isBlank()) {
       scrapeJob = "kubernetes-pods";
     }
+    if (scrapeServices == null) {
+      scrapeServices = false;
+    }
+    if (serviceScrapeJob == null || serviceScrapeJob.isBlank()) {
+      serviceScrapeJob = "kubernetes-service-endpoints";
+    }
   }
 
   /** Not watching. */
   public static KubernetesSettings defaults() {
-    return new KubernetesSettings(null, null, null, null);
+    return new KubernetesSettings(null, null, null, null, null, null);
   }
 }

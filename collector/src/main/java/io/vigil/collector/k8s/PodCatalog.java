@@ -105,6 +105,12 @@ public final class PodCatalog implements AutoCloseable {
     return found.isEmpty() ? Map.of() : attributes(found.get(0));
   }
 
+  /** The resource attributes of the pod {@code namespace/name}; empty when it is not known. */
+  public Map<String, String> attributes(String namespace, String name) {
+    Pod pod = pods.getStore().getByKey(namespace + "/" + name);
+    return pod == null ? Map.of() : attributes(pod);
+  }
+
   /** The resource attributes of {@code pod}: its labels, owners and node. */
   public Map<String, String> attributes(Pod pod) {
     Map<String, String> out = new LinkedHashMap<>();

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -158,6 +160,133 @@ class KubernetesDiscoveryIT {
   }
 
   @Test
+  void scrapesTheReadyEndpointsOfAnnotatedServices() throws Exception {
+    String checkoutUid = deploy("checkout", "node-a", false);
+    client
+        .services()
+        .inNamespace("shop")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("checkout")
+                .withNamespace("shop")
+                .addToAnnotations(PodTargets.SCRAPE, "true")
+                .addToAnnotations(
+                    "prometheus.io/port", Integer.toString(page.getAddress().getPort()))
+                .addToAnnotations("prometheus.io/path", "/custom-metrics")
+                .endMetadata()
+                .build())
+        .create();
+    client
+        .services()
+        .inNamespace("shop")
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("quiet")
+                .withNamespace("shop")
+                .endMetadata()
+                .build())
+        .create();
+    client
+        .discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace("shop")
+        .resource(
+            new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("checkout-abc12")
+                .withNamespace("shop")
+                .addToLabels("kubernetes.io/service-name", "checkout")
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewEndpoint()
+                .withAddresses("127.0.0.1")
+                .withNodeName("node-a")
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("checkout-7d9f-x1")
+                .withNamespace("shop")
+                .withUid(checkoutUid)
+                .endTargetRef()
+                .endEndpoint()
+                .addNewEndpoint() // on another node: that node's collector scrapes it
+                .withAddresses("127.0.0.2")
+                .withNodeName("node-b")
+                .endEndpoint()
+                .addNewEndpoint() // not ready: not scraped
+                .withAddresses("127.0.0.3")
+                .withNodeName("node-a")
+                .withNewConditions()
+                .withReady(false)
+                .endConditions()
+                .endEndpoint()
+                .addNewPort()
+                .withName("http")
+                .withPort(8080)
+                .withProtocol("TCP")
+                .endPort()
+                .build())
+        .create();
+    List<ExportMetricsServiceRequest> stored = new CopyOnWriteArrayList<>();
+    ScrapeSettings scrape =
+        new ScrapeSettings(true, Duration.ofMillis(200), Duration.ofMillis(150), null, List.of());
+    // No node name: the mock API does not apply field selectors (EndpointTargetsTest covers the
+    // node filter); a DaemonSet's collector would take node-a's endpoint only.
+    KubernetesSettings settings = new KubernetesSettings(true, null, false, null, true, null);
+    try (KubernetesDiscovery discovery = KubernetesDiscovery.start(settings, client);
+        Scraper scraper = Scraper.start(scrape, storeInto(stored), new PrometheusRegistry())) {
+      discovery.feed(scraper);
+
+      await(
+          () -> stored.stream().anyMatch(r -> scrapedFrom(r, "127.0.0.1")),
+          "the annotated service's endpoint scraped");
+      assertThat(scraper.targets()).as("the two ready endpoints").isEqualTo(2);
+      var resource =
+          stored.stream()
+              .filter(r -> scrapedFrom(r, "127.0.0.1"))
+              .findFirst()
+              .orElseThrow()
+              .getResourceMetrics(0)
+              .getResource()
+              .getAttributesList();
+      assertThat(OtlpAttributes.get(resource, "service.name"))
+          .isEqualTo("kubernetes-service-endpoints");
+      assertThat(OtlpAttributes.get(resource, "k8s.service.name")).isEqualTo("checkout");
+      assertThat(OtlpAttributes.get(resource, "k8s.pod.name")).isEqualTo("checkout-7d9f-x1");
+      assertThat(OtlpAttributes.get(resource, "k8s.deployment.name")).isEqualTo("checkout");
+      assertThat(OtlpAttributes.get(resource, "k8s.node.name")).isEqualTo("node-a");
+
+      client.services().inNamespace("shop").withName("checkout").delete();
+      await(() -> scraper.targets() == 0, "a deleted service is no longer scraped");
+    }
+  }
+
+  private static boolean scrapedFrom(ExportMetricsServiceRequest request, String host) {
+    return OtlpAttributes.get(
+            request.getResourceMetrics(0).getResource().getAttributesList(), "server.address")
+        .equals(host);
+  }
+
+  private static io.vigil.collector.sink.RecordSink storeInto(
+      List<ExportMetricsServiceRequest> stored) {
+    return records -> {
+      for (SinkRecord r : records) {
+        try {
+          stored.add(ExportMetricsServiceRequest.parseFrom(r.value()));
+        } catch (Exception e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }
+      return CompletableFuture.completedFuture(null);
+    };
+  }
+
+  @Test
   void scrapesAnnotatedPodsAndStopsWhenTheyAreGone() throws Exception {
     deploy("checkout", "node-a", true);
     deploy("catalog", "node-a", false); // not annotated for scraping
@@ -165,20 +294,7 @@ class KubernetesDiscoveryIT {
     ScrapeSettings settings =
         new ScrapeSettings(true, Duration.ofMillis(200), Duration.ofMillis(150), null, List.of());
     try (PodCatalog catalog = PodCatalog.start(client, null);
-        Scraper scraper =
-            Scraper.start(
-                settings,
-                records -> {
-                  for (SinkRecord r : records) {
-                    try {
-                      stored.add(ExportMetricsServiceRequest.parseFrom(r.value()));
-                    } catch (Exception e) {
-                      return CompletableFuture.failedFuture(e);
-                    }
-                  }
-                  return CompletableFuture.completedFuture(null);
-                },
-                new PrometheusRegistry())) {
+        Scraper scraper = Scraper.start(settings, storeInto(stored), new PrometheusRegistry())) {
       Runnable refresh =
           () ->
               scraper.replace(
