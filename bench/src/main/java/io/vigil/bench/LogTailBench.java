@@ -103,7 +103,8 @@ public final class LogTailBench {
               null,
               null,
               "bench",
-              Map.of());
+              Map.of(),
+              null);
       var os =
           (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       long cpu0 = os.getProcessCpuTime();

@@ -1,5 +1,6 @@
 package io.vigil.collector.logs;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
@@ -405,11 +406,22 @@ public final class LogTailer implements AutoCloseable {
     }
     long observed = System.currentTimeMillis() * 1_000_000L;
     LevelSniffer level = LevelSniffer.of(record.content());
+    JsonLogLine json = settings.parseJson() ? JsonLogLine.parse(record.content()) : null;
+    String body = json != null && json.message() != null ? json.message() : record.content();
     LogRecord.Builder log =
         LogRecord.newBuilder()
             .setObservedTimeUnixNano(observed)
             .setTimeUnixNano(record.timeNanos() > 0 ? record.timeNanos() : observed)
-            .setBody(AnyValue.newBuilder().setStringValue(record.content()));
+            .setBody(AnyValue.newBuilder().setStringValue(body));
+    if (json != null) {
+      json.attributes().forEach((k, v) -> log.addAttributes(OtlpAttributes.string(k, v)));
+      if (json.traceId() != null) {
+        log.setTraceId(ByteString.copyFrom(json.traceId()));
+      }
+      if (json.spanId() != null) {
+        log.setSpanId(ByteString.copyFrom(json.spanId()));
+      }
+    }
     if (level.number() > 0) {
       log.setSeverityNumber(SeverityNumber.forNumber(level.number())).setSeverityText(level.text());
     }

@@ -30,6 +30,8 @@ import java.util.Map;
  *     ${NODE_NAME}} or the host name)
  * @param resource attributes added to every record's resource, e.g. {@code k8s.cluster.name},
  *     {@code k8s.node.name}, {@code deployment.environment}
+ * @param parseJson read an application's JSON log line into the record: its message as the body,
+ *     its trace and span ids, its other fields as attributes ({@link JsonLogLine}); default true
  */
 public record LogsSettings(
     @JsonProperty("enabled") Boolean enabled,
@@ -41,7 +43,8 @@ public record LogsSettings(
     @JsonProperty("multiline_timeout") Duration multilineTimeout,
     @JsonProperty("max_line_bytes") Integer maxLineBytes,
     @JsonProperty("checkpoint_id") String checkpointId,
-    @JsonProperty("resource") Map<String, String> resource) {
+    @JsonProperty("resource") Map<String, String> resource,
+    @JsonProperty("parse_json") Boolean parseJson) {
 
   /** Default longest record: 256 KiB. */
   public static final int DEFAULT_MAX_LINE_BYTES = 256 * 1024;
@@ -99,11 +102,14 @@ public record LogsSettings(
       checkpointId = defaultCheckpointId();
     }
     resource = resource == null ? Map.of() : Map.copyOf(resource);
+    if (parseJson == null) {
+      parseJson = true;
+    }
   }
 
   /** Tailing off. */
   public static LogsSettings defaults() {
-    return new LogsSettings(null, null, null, null, null, null, null, null, null, null);
+    return new LogsSettings(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The compiled start pattern, or null. */

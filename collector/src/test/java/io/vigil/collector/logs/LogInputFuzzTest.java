@@ -68,6 +68,10 @@ class LogInputFuzzTest {
       if (i == bytes.length || bytes[i] == '\n') {
         ContainerLine line = ContainerLine.parse(bytes, from, i);
         assertThat(line.content()).isNotNull();
+        JsonLogLine json = JsonLogLine.parse(line.content()); // an object, or null: never throws
+        if (json != null) {
+          assertThat(json.attributes()).hasSizeLessThanOrEqualTo(JsonLogLine.MAX_ATTRIBUTES);
+        }
         if (line.stream() != null) {
           assertThat(line.stream()).isIn("stdout", "stderr");
         }

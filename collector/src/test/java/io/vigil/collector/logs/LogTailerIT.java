@@ -59,7 +59,8 @@ class LogTailerIT {
         Duration.ofMillis(300),
         4096,
         id,
-        Map.of("k8s.cluster.name", "eu-1", "k8s.node.name", "node-a"));
+        Map.of("k8s.cluster.name", "eu-1", "k8s.node.name", "node-a"),
+        null);
   }
 
   private Path containerLog(String pod, String container) throws IOException {
@@ -114,12 +115,17 @@ class LogTailerIT {
           file,
           cri("stdout", "F", "started"),
           cri("stderr", "P", "2024-05-01 ERROR payment "),
-          cri("stderr", "F", "declined"));
+          cri("stderr", "F", "declined"),
+          cri(
+              "stdout",
+              "F",
+              "{\"level\":\"warn\",\"msg\":\"retrying\",\"attempt\":2,"
+                  + "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}"));
 
-      await(tailer::recordsShipped, 2);
+      await(tailer::recordsShipped, 3);
       List<Map.Entry<ResourceLogs, LogRecord>> logs = logs(tail.toEnd(WAIT));
 
-      assertThat(logs).hasSize(2);
+      assertThat(logs).hasSize(3);
       ResourceLogs resource = logs.get(0).getKey();
       var attributes = resource.getResource().getAttributesList();
       assertThat(OtlpAttributes.get(attributes, "service.name")).isEqualTo("app");
@@ -136,6 +142,14 @@ class LogTailerIT {
       assertThat(error.getSeverityText()).isEqualTo("ERROR");
       assertThat(OtlpAttributes.get(error.getAttributesList(), "log.iostream")).isEqualTo("stderr");
       assertThat(error.getTimeUnixNano()).isEqualTo(1714557600000000001L);
+      LogRecord json = logs.get(2).getValue();
+      assertThat(json.getBody().getStringValue())
+          .as("the JSON line's message")
+          .isEqualTo("retrying");
+      assertThat(json.getSeverityText()).isEqualTo("warn");
+      assertThat(OtlpAttributes.get(json.getAttributesList(), "attempt")).isEqualTo("2");
+      assertThat(java.util.HexFormat.of().formatHex(json.getTraceId().toByteArray()))
+          .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
     }
   }
 

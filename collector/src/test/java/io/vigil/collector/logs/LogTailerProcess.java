@@ -26,7 +26,8 @@ public final class LogTailerProcess {
             Duration.ofMillis(300),
             4096,
             args[2],
-            Map.of());
+            Map.of(),
+            null);
     LogTailer.start(settings, KafkaSettings.of(args[0]), new PrometheusRegistry());
     System.out.println("tailing ready");
     new CountDownLatch(1).await(); // until killed

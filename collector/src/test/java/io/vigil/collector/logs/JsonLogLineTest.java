@@ -1,0 +1,72 @@
+package io.vigil.collector.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+class JsonLogLineTest {
+  @Test
+  void readsALogbackJsonLineIntoMessageIdsAndAttributes() {
+    JsonLogLine line =
+        JsonLogLine.parse(
+            "{\"@timestamp\":\"2026-12-02T10:00:00.123Z\",\"level\":\"ERROR\","
+                + "\"logger\":\"shop.Checkout\",\"thread\":\"http-7\",\"message\":\"payment"
+                + " declined\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\","
+                + "\"span_id\":\"00f067aa0ba902b7\",\"order\":{\"id\":42,\"items\":[1,2]},"
+                + "\"retries\":3,\"cached\":false,\"note\":null}");
+
+    assertThat(line.message()).isEqualTo("payment declined");
+    assertThat(HexFormat.of().formatHex(line.traceId()))
+        .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(HexFormat.of().formatHex(line.spanId())).isEqualTo("00f067aa0ba902b7");
+    assertThat(line.attributes())
+        .containsExactly(
+            java.util.Map.entry("logger", "shop.Checkout"),
+            java.util.Map.entry("thread", "http-7"),
+            java.util.Map.entry("order", "{\"id\":42,\"items\":[1,2]}"),
+            java.util.Map.entry("retries", "3"),
+            java.util.Map.entry("cached", "false"));
+  }
+
+  @Test
+  void zapAndPinoShapesAndIdsThatAreNotIds() {
+    JsonLogLine zap =
+        JsonLogLine.parse(
+            "{\"level\":\"warn\",\"ts\":1733133600.5,\"caller\":\"main.go:12\",\"msg\":\"slow\","
+                + "\"traceId\":\"not-a-trace-id\",\"spanId\":\"0000000000000000\"}");
+
+    assertThat(zap.message()).isEqualTo("slow");
+    assertThat(zap.traceId()).isNull();
+    assertThat(zap.spanId()).as("all zeros is no id").isNull();
+    assertThat(zap.attributes())
+        .containsEntry("caller", "main.go:12")
+        .containsEntry("traceId", "not-a-trace-id")
+        .doesNotContainKeys("level", "ts", "msg");
+  }
+
+  @Test
+  void aLineThatIsNotOneJsonObjectIsText() {
+    assertThat(JsonLogLine.parse("INFO started")).isNull();
+    assertThat(JsonLogLine.parse("{\"a\":1} trailing")).isNull();
+    assertThat(JsonLogLine.parse("{\"a\":")).isNull();
+    assertThat(JsonLogLine.parse("[1,2]")).isNull();
+    JsonLogLine noMessage = JsonLogLine.parse("{\"event_id\":7}");
+    assertThat(noMessage.message()).as("the body stays the line").isNull();
+    assertThat(noMessage.attributes()).containsEntry("event_id", "7");
+  }
+
+  @Test
+  void manyOrLongFieldsAreBounded() {
+    StringBuilder json = new StringBuilder("{");
+    for (int i = 0; i < 100; i++) {
+      json.append("\"f").append(i).append("\":").append(i).append(',');
+    }
+    json.append("\"long\":\"").append("x".repeat(10_000)).append("\"}");
+    JsonLogLine line = JsonLogLine.parse(json.toString());
+
+    assertThat(line.attributes()).hasSize(JsonLogLine.MAX_ATTRIBUTES);
+    JsonLogLine longValue = JsonLogLine.parse("{\"long\":\"" + "x".repeat(10_000) + "\"}");
+    assertThat(longValue.attributes().get("long")).hasSize(JsonLogLine.MAX_VALUE);
+  }
+}
