@@ -3,6 +3,7 @@ package io.vigil.collector.k8s;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -17,11 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pods of this node (or of the cluster) and their owners, from the Kubernetes API through
- * fabric8 informers: one list and then a watch each for pods and ReplicaSets, kept in memory — no
- * API call per log line or per scrape. Gives a pod's resource attributes by its uid ({@code
+ * fabric8 informers: one list and then a watch each for pods, ReplicaSets and Jobs, kept in memory
+ * — no API call per log line or per scrape. Gives a pod's resource attributes by its uid ({@code
  * k8s.pod.label.<key>} for each label, {@code k8s.deployment.name}, {@code k8s.replicaset.name},
  * {@code k8s.daemonset.name}, {@code k8s.statefulset.name}, {@code k8s.job.name}, {@code
- * k8s.node.name}) and tells listeners when pods change.
+ * k8s.cronjob.name}, {@code k8s.node.name}) and tells listeners when pods change.
  */
 public final class PodCatalog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodCatalog.class);
@@ -29,11 +30,16 @@ public final class PodCatalog implements AutoCloseable {
 
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<ReplicaSet> replicaSets;
+  private final SharedIndexInformer<Job> jobs;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-  private PodCatalog(SharedIndexInformer<Pod> pods, SharedIndexInformer<ReplicaSet> replicaSets) {
+  private PodCatalog(
+      SharedIndexInformer<Pod> pods,
+      SharedIndexInformer<ReplicaSet> replicaSets,
+      SharedIndexInformer<Job> jobs) {
     this.pods = pods;
     this.replicaSets = replicaSets;
+    this.jobs = jobs;
   }
 
   /**
@@ -49,7 +55,8 @@ public final class PodCatalog implements AutoCloseable {
     pods.addIndexers(Map.of(BY_UID, pod -> List.of(pod.getMetadata().getUid())));
     SharedIndexInformer<ReplicaSet> replicaSets =
         client.apps().replicaSets().inAnyNamespace().runnableInformer(0);
-    PodCatalog catalog = new PodCatalog(pods, replicaSets);
+    SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inAnyNamespace().runnableInformer(0);
+    PodCatalog catalog = new PodCatalog(pods, replicaSets, jobs);
     pods.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -69,10 +76,12 @@ public final class PodCatalog implements AutoCloseable {
         });
     try {
       replicaSets.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      jobs.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       pods.close();
       replicaSets.close();
+      jobs.close();
       throw new IllegalStateException("cannot list pods from the Kubernetes API: " + e, e);
     }
     LOG.info(
@@ -138,7 +147,18 @@ public final class PodCatalog implements AutoCloseable {
         }
         case "DaemonSet" -> out.put("k8s.daemonset.name", owner.getName());
         case "StatefulSet" -> out.put("k8s.statefulset.name", owner.getName());
-        case "Job" -> out.put("k8s.job.name", owner.getName());
+        case "Job" -> {
+          out.put("k8s.job.name", owner.getName());
+          Job job =
+              jobs.getStore().getByKey(pod.getMetadata().getNamespace() + "/" + owner.getName());
+          if (job != null) {
+            for (OwnerReference top : owners(job.getMetadata().getOwnerReferences())) {
+              if (top.getKind().equals("CronJob")) {
+                out.put("k8s.cronjob.name", top.getName());
+              }
+            }
+          }
+        }
         default -> {}
       }
     }
@@ -156,5 +176,6 @@ public final class PodCatalog implements AutoCloseable {
   public void close() {
     pods.close();
     replicaSets.close();
+    jobs.close();
   }
 }

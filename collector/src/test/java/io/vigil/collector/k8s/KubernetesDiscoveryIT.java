@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -156,6 +157,56 @@ class KubernetesDiscoveryIT {
       String payments = deploy("payments", "node-a", false); // later: the watch brings it
       await(() -> !catalog.attributes(payments).isEmpty(), "the new pod is known");
       assertThat(catalog.attributes(payments)).containsEntry("k8s.deployment.name", "payments");
+    }
+  }
+
+  @Test
+  void namesTheCronJobOfAPodRunByOneOfItsJobs() throws Exception {
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace("data")
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withName("orders-daily-29431")
+                .withNamespace("data")
+                .addNewOwnerReference()
+                .withKind("CronJob")
+                .withName("orders-daily")
+                .withApiVersion("batch/v1")
+                .withUid("cronjob-uid")
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .build())
+        .create();
+    String uid =
+        client
+            .pods()
+            .inNamespace("data")
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("orders-daily-29431-x7k2p")
+                    .withNamespace("data")
+                    .addNewOwnerReference()
+                    .withKind("Job")
+                    .withName("orders-daily-29431")
+                    .withApiVersion("batch/v1")
+                    .withUid("job-uid")
+                    .withController(true)
+                    .endOwnerReference()
+                    .endMetadata()
+                    .build())
+            .create()
+            .getMetadata()
+            .getUid();
+    try (PodCatalog catalog = PodCatalog.start(client, null)) {
+      assertThat(catalog.attributes(uid))
+          .containsEntry("k8s.job.name", "orders-daily-29431")
+          .containsEntry("k8s.cronjob.name", "orders-daily");
     }
   }
 
