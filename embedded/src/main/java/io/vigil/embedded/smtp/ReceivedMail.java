@@ -11,10 +11,11 @@ import java.util.List;
  * @param to every {@code To} and {@code Cc} address
  * @param text the {@code text/plain} body (the first one of a multipart message); the HTML part
  *     when there is no plain-text part; empty when there is neither
+ * @param html the {@code text/html} part, or empty when there is none
  * @param receivedAt when the sink received it
  */
 public record ReceivedMail(
-    String subject, String from, List<String> to, String text, Instant receivedAt) {
+    String subject, String from, List<String> to, String text, String html, Instant receivedAt) {
   /** Copies {@code to}. */
   public ReceivedMail {
     to = List.copyOf(to);

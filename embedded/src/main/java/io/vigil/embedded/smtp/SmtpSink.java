@@ -221,7 +221,9 @@ public final class SmtpSink implements AutoCloseable {
       // GreenMail records the delivery time as the message's received date.
       Instant at =
           message.getReceivedDate() != null ? message.getReceivedDate().toInstant() : receivedAt;
-      return new ReceivedMail(message.getSubject(), fromText, to, text(message), at);
+      String html = find(message, "text/html");
+      return new ReceivedMail(
+          message.getSubject(), fromText, to, text(message), html == null ? "" : html, at);
     } catch (MessagingException | IOException e) {
       throw new IllegalStateException("cannot read a received mail", e);
     }

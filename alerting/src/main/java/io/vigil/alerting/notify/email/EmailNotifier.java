@@ -13,7 +13,9 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -134,6 +136,67 @@ public final class EmailNotifier implements Notifier {
   }
 
   /**
+   * The HTML body: the group title, then a table per alert (state and rule in a coloured header —
+   * red firing, green resolved — labels, annotations, value, times, links). Every value escaped.
+   */
+  static String html(Notification notification, Links links) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("<!DOCTYPE html><html><body style=\"font-family:sans-serif;font-size:14px\">")
+        .append("<h2 style=\"font-size:18px\">")
+        .append(escape(notification.title()))
+        .append("</h2>");
+    for (AlertTransition alert : notification.alerts()) {
+      boolean firing = alert.state() == AlertTransition.State.FIRING;
+      sb.append("<table style=\"border-collapse:collapse;margin:0 0 16px 0;min-width:480px\">")
+          .append("<tr><th colspan=\"2\" style=\"text-align:left;padding:6px 8px;color:#fff;")
+          .append("background:")
+          .append(firing ? "#c62828" : "#2e7d32")
+          .append("\">")
+          .append(firing ? "[FIRING] " : "[RESOLVED] ")
+          .append(escape(alert.rule()))
+          .append("</th></tr>");
+      new TreeMap<>(alert.labels()).forEach((k, v) -> row(sb, k, escape(v)));
+      new TreeMap<>(alert.annotations()).forEach((k, v) -> row(sb, k, escape(v)));
+      row(sb, "Value", escape(Template.formatValue(alert.value())));
+      row(sb, "Starts at", escape(String.valueOf(alert.startsAt())));
+      if (alert.endsAt() != null) {
+        row(sb, "Ends at", escape(String.valueOf(alert.endsAt())));
+      }
+      for (Links.Link link : links.forAlert(alert)) {
+        row(
+            sb,
+            link.label(),
+            "<a href=\"" + escape(link.url()) + "\">" + escape(link.url()) + "</a>");
+      }
+      sb.append("</table>");
+    }
+    return sb.append("</body></html>").toString();
+  }
+
+  private static void row(StringBuilder sb, String name, String valueHtml) {
+    sb.append("<tr><td style=\"padding:3px 8px;border-bottom:1px solid #ddd;color:#555\">")
+        .append(escape(name))
+        .append("</td><td style=\"padding:3px 8px;border-bottom:1px solid #ddd\">")
+        .append(valueHtml)
+        .append("</td></tr>");
+  }
+
+  private static String escape(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '"' -> out.append("&quot;");
+        case '\'' -> out.append("&#39;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
    * {@code title:} and one indented {@code key = value} line per entry, by key; nothing if empty.
    */
   private static void appendMap(StringBuilder sb, String title, Map<String, String> map) {
@@ -164,7 +227,16 @@ public final class EmailNotifier implements Notifier {
       }
     }
     message.setSubject(subject(config, notification), StandardCharsets.UTF_8.name());
-    message.setText(body(notification, links), StandardCharsets.UTF_8.name());
+    // Plain text and HTML as alternatives: Alertmanager sends HTML, text-only clients read the
+    // other.
+    MimeMultipart alternatives = new MimeMultipart("alternative");
+    MimeBodyPart text = new MimeBodyPart();
+    text.setText(body(notification, links), StandardCharsets.UTF_8.name());
+    MimeBodyPart html = new MimeBodyPart();
+    html.setText(html(notification, links), StandardCharsets.UTF_8.name(), "html");
+    alternatives.addBodyPart(text);
+    alternatives.addBodyPart(html);
+    message.setContent(alternatives);
     message.saveChanges();
     return message;
   }

@@ -32,7 +32,7 @@ class EmailNotifierIT {
   }
 
   @Test
-  void deliversThePlainTextAlertMail(SmtpSink sink) throws Exception {
+  void deliversTheAlertMailAsTextAndHtml(SmtpSink sink) throws Exception {
     EmailNotifier notifier = new EmailNotifier(config(sink.host(), sink.port()), Links.none());
 
     notifier.send(Alerts.notification(1, Alerts.firing("checkout error ratio is 0.2")));
@@ -50,6 +50,10 @@ class EmailNotifierIT {
               assertThat(mail.text())
                   .contains("summary = checkout error ratio is 0.2")
                   .contains("Value: 0.2");
+              assertThat(mail.html())
+                  .as("the HTML alternative")
+                  .contains("[FIRING] HighErrorRatio")
+                  .contains(">checkout error ratio is 0.2</td>");
             });
   }
 

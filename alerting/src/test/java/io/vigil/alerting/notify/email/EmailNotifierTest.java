@@ -42,6 +42,25 @@ class EmailNotifierTest {
   }
 
   @Test
+  void htmlBodyHasATablePerAlertWithEveryValueEscapedAndTheLinks() {
+    String html =
+        EmailNotifier.html(
+            Alerts.notification(1, Alerts.firing("<script>alert('x')</script> & more")),
+            new Links("https://grafana.example.org/", null));
+
+    assertThat(html)
+        .startsWith("<!DOCTYPE html>")
+        .contains("[FIRING] HighErrorRatio")
+        .contains("#c62828") // firing: red header
+        .contains(">service</td>")
+        .contains(">checkout</td>")
+        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more")
+        .doesNotContain("<script>")
+        .contains("<a href=\"https://grafana.example.org/d/vigil-golden-signals/")
+        .contains("var-cluster=c1&amp;var-namespace=shop");
+  }
+
+  @Test
   void bodyListsLabelsAnnotationsValueStartAndLink() {
     String body =
         EmailNotifier.body(
