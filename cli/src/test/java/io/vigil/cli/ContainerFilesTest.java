@@ -436,17 +436,6 @@ class ContainerFilesTest {
     }
   }
 
-  /** The built jar, where one exists (a clean checkout runs the tests before packaging). */
-  @Test
-  void builtJarIsRunnable() throws IOException {
-    Path jar = ROOT.resolve("cli/target/vigil.jar");
-    assumeTrue(Files.exists(jar), "cli/target/vigil.jar is not built yet");
-    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
-      assertThat(file.getManifest().getMainAttributes().getValue("Main-Class"))
-          .isEqualTo("io.vigil.cli.Vigil");
-    }
-  }
-
   // ---- the scripts, run for real
 
   @Test
