@@ -16,6 +16,7 @@ public final class ReceiverMetrics {
   private final Counter rejected;
   private final Counter received;
   private final Counter adjusted;
+  private final Counter itemsRejected;
 
   /** Registers the counters, with a zero for each of {@code signals}. */
   public ReceiverMetrics(PrometheusRegistry registry, Iterable<String> signals) {
@@ -46,6 +47,14 @@ public final class ReceiverMetrics {
                 "Items whose time was moved, by signal and reason (future: beyond max_clock_skew)")
             .labelNames("signal", "reason")
             .register(registry);
+    itemsRejected =
+        Counter.builder()
+            .name("vigil_collector_items_rejected_total")
+            .help(
+                "Items left out of accepted requests and reported in partial_success, by signal"
+                    + " and reason (invalid_id: a malformed trace or span id)")
+            .labelNames("signal", "reason")
+            .register(registry);
     for (String signal : signals) {
       received.labelValues(signal); // present from the start, so rate() has a zero to start from
     }
@@ -65,6 +74,10 @@ public final class ReceiverMetrics {
 
   public void adjusted(String signal, String reason, long items) {
     adjusted.labelValues(signal, reason).inc(items);
+  }
+
+  public void itemsRejected(String signal, String reason, long items) {
+    itemsRejected.labelValues(signal, reason).inc(items);
   }
 
   public long acceptedItems(String signal) {

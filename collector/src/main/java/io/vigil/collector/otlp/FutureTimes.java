@@ -19,6 +19,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.ingress.ReceiverMetrics;
+import io.vigil.collector.ingress.Rejection;
 
 /**
  * Brings times a sender stamped too far in the future back to when the data arrived, so a client
@@ -41,10 +42,16 @@ final class FutureTimes {
     this.limit = now + maxSkew;
   }
 
+  /** What a receiver answers for a stored batch: its encoding and what was left out of it. */
+  record Accepted(RequestDecoder.Encoding encoding, long rejected, String message) {}
+
   /**
-   * The batch a receiver stores for {@code request}: its times brought back where needed (counted
+   * The batch a receiver stores for {@code request}: items with malformed ids left out (reported in
+   * the answer's {@code partial_success} and counted), its times brought back where needed (counted
    * in {@code metrics}), split into records, {@code encoded} (the request's own bytes) reused when
    * nothing changed.
+   *
+   * @throws Rejection when every item had a malformed id: nothing to store
    */
   static IngressService.Batch batch(
       OtlpSignal signal,
@@ -52,7 +59,28 @@ final class FutureTimes {
       byte[] encoded,
       long maxSkewNanos,
       ReceiverMetrics metrics,
-      Object answer) {
+      RequestDecoder.Encoding encoding)
+      throws Rejection {
+    OtlpIds.Filtered filtered = OtlpIds.filter(request);
+    String message = null;
+    if (filtered.problem() != null) {
+      String what =
+          (encoding == RequestDecoder.Encoding.PROTOBUF ? "OTLP protobuf " : "OTLP/JSON ")
+              + signal.requestType();
+      if (filtered.rejected() > 0 && signal.count(filtered.request()) == 0) {
+        throw Rejection.malformed("invalid " + what + ": " + filtered.problem());
+      }
+      message =
+          (filtered.rejected() > 0
+                  ? filtered.rejected() + " item(s) left out for malformed ids"
+                  : "malformed exemplar ids left out")
+              + ", the first: "
+              + filtered.problem();
+      metrics.itemsRejected(signal.label(), "invalid_id", filtered.rejected());
+      request = filtered.request();
+      encoded = null; // changed: encoded anew
+    }
+    Accepted answer = new Accepted(encoding, filtered.rejected(), message);
     Clamped clamped = clamp(request, System.currentTimeMillis() * 1_000_000L, maxSkewNanos);
     if (clamped != null) {
       request = clamped.request();

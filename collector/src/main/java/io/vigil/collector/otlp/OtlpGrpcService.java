@@ -108,12 +108,14 @@ final class OtlpGrpcService extends IngressService {
       message = decompressed(message, "gzip");
     }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
-    return FutureTimes.batch(signal, request, message, maxClockSkewNanos, metrics, null);
+    return FutureTimes.batch(
+        signal, request, message, maxClockSkewNanos, metrics, Encoding.PROTOBUF);
   }
 
   @Override
   protected HttpResponse accepted(RequestHeaders headers, Batch batch) {
-    byte[] response = signal.emptyResponse().toByteArray();
+    FutureTimes.Accepted answer = (FutureTimes.Accepted) batch.answer();
+    byte[] response = signal.response(answer.rejected(), answer.message()).toByteArray();
     byte[] frame = new byte[HEADER_BYTES + response.length];
     frame[1] = (byte) (response.length >>> 24);
     frame[2] = (byte) (response.length >>> 16);

@@ -11,6 +11,7 @@ import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
+import io.vigil.model.otlp.OtlpJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -51,9 +52,15 @@ final class OtlpHttpService extends IngressService {
 
   @Override
   protected HttpResponse accepted(RequestHeaders headers, Batch batch) {
-    return batch.answer() == Encoding.PROTOBUF
-        ? HttpReplies.ok(HttpReplies.PROTOBUF, signal.emptyResponse().toByteArray())
-        : HttpReplies.ok(MediaType.JSON, EMPTY_JSON_RESPONSE);
+    FutureTimes.Accepted answer = (FutureTimes.Accepted) batch.answer();
+    Message response = signal.response(answer.rejected(), answer.message());
+    if (answer.encoding() == Encoding.PROTOBUF) {
+      return HttpReplies.ok(HttpReplies.PROTOBUF, response.toByteArray());
+    }
+    if (answer.message() == null) {
+      return HttpReplies.ok(MediaType.JSON, EMPTY_JSON_RESPONSE);
+    }
+    return HttpReplies.ok(MediaType.JSON, OtlpJson.print(response));
   }
 
   @Override

@@ -9,21 +9,22 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.metrics.v1.Exemplar;
-import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
-import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * Checks that every trace and span id in a request is empty or exactly 16 resp. 8 bytes, as the
- * OTLP specification requires. Protobuf and the JSON mapping accept any length; downstream code
- * that formats ids (logs' {@code trace.id}, exemplar links) must not meet a 3-byte "trace id".
+ * Trace and span ids must be empty or exactly 16 resp. 8 bytes, as the OTLP specification says;
+ * protobuf and the JSON mapping accept any length, and downstream code that formats ids (logs'
+ * {@code trace.id}, exemplar links) must not meet a 3-byte "trace id". Rather than refuse a whole
+ * request for one bad item, the items with a bad id are left out and reported back to the sender in
+ * the response's {@code partial_success}: log records and spans are rejected (counted), a data
+ * point only loses the bad exemplar (a warning, nothing rejected).
  */
 final class OtlpIds {
   private static final int TRACE_ID_BYTES = 16;
@@ -31,114 +32,196 @@ final class OtlpIds {
 
   private OtlpIds() {}
 
-  /** Returns null when all ids are well-formed, else what is wrong with the first bad one. */
-  static String check(Message request) {
+  /**
+   * What is left of a request.
+   *
+   * @param request the request without the bad items (the same instance when none was bad)
+   * @param rejected items left out (log records, spans)
+   * @param problem what was wrong with the first bad id, or null when all were well-formed
+   */
+  record Filtered(Message request, long rejected, String problem) {}
+
+  /** {@code request} without the items whose ids are malformed. */
+  static Filtered filter(Message request) {
+    Found found = new Found();
+    Message kept = request;
     if (request instanceof ExportMetricsServiceRequest metrics) {
-      return checkMetrics(metrics);
+      if (anyMetric(metrics, found)) {
+        kept = metrics(metrics);
+      }
+    } else if (request instanceof ExportLogsServiceRequest logs) {
+      if (anyLog(logs, found)) {
+        kept = logs(logs);
+      }
+    } else if (request instanceof ExportTraceServiceRequest traces) {
+      if (anySpan(traces, found)) {
+        kept = traces(traces);
+      }
     }
-    if (request instanceof ExportLogsServiceRequest logs) {
-      return checkLogs(logs);
-    }
-    if (request instanceof ExportTraceServiceRequest traces) {
-      return checkTraces(traces);
-    }
-    return null;
+    return new Filtered(kept, found.rejected, found.problem);
   }
 
-  private static String checkMetrics(ExportMetricsServiceRequest request) {
+  /** What a pass found: how many items are out, and the first problem. */
+  private static final class Found {
+    long rejected;
+    String problem;
+
+    void note(String where, String what, boolean rejects) {
+      if (problem == null) {
+        problem = where + ": " + what;
+      }
+      if (rejects) {
+        rejected++;
+      }
+    }
+  }
+
+  private static boolean anyMetric(ExportMetricsServiceRequest request, Found found) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric metric : sm.getMetricsList()) {
-          String problem = checkExemplars(metric);
-          if (problem != null) {
-            return "exemplar of metric '" + metric.getName() + "': " + problem;
+          for (Exemplar e : exemplars(metric)) {
+            String problem = ids(e.getTraceId(), e.getSpanId());
+            if (problem != null) {
+              found.note("exemplar of metric '" + metric.getName() + "'", problem, false);
+            }
           }
         }
       }
     }
-    return null;
+    return found.problem != null;
   }
 
-  private static String checkExemplars(Metric metric) {
-    switch (metric.getDataCase()) {
-      case GAUGE:
-        return checkNumberPoints(metric.getGauge().getDataPointsList());
-      case SUM:
-        return checkNumberPoints(metric.getSum().getDataPointsList());
-      case HISTOGRAM:
-        for (HistogramDataPoint p : metric.getHistogram().getDataPointsList()) {
-          String problem = checkExemplarList(p.getExemplarsList());
-          if (problem != null) {
-            return problem;
+  private static List<Exemplar> exemplars(Metric metric) {
+    return switch (metric.getDataCase()) {
+      case GAUGE ->
+          metric.getGauge().getDataPointsList().stream()
+              .flatMap(p -> p.getExemplarsList().stream())
+              .toList();
+      case SUM ->
+          metric.getSum().getDataPointsList().stream()
+              .flatMap(p -> p.getExemplarsList().stream())
+              .toList();
+      case HISTOGRAM ->
+          metric.getHistogram().getDataPointsList().stream()
+              .flatMap(p -> p.getExemplarsList().stream())
+              .toList();
+      case EXPONENTIAL_HISTOGRAM ->
+          metric.getExponentialHistogram().getDataPointsList().stream()
+              .flatMap(p -> p.getExemplarsList().stream())
+              .toList();
+      default -> List.of(); // summaries carry no exemplars
+    };
+  }
+
+  /** The request with every malformed exemplar removed from its data point. */
+  private static ExportMetricsServiceRequest metrics(ExportMetricsServiceRequest request) {
+    Predicate<Exemplar> good = e -> ids(e.getTraceId(), e.getSpanId()) == null;
+    ExportMetricsServiceRequest.Builder out = request.toBuilder();
+    for (ResourceMetrics.Builder rm : out.getResourceMetricsBuilderList()) {
+      for (ScopeMetrics.Builder sm : rm.getScopeMetricsBuilderList()) {
+        for (Metric.Builder m : sm.getMetricsBuilderList()) {
+          switch (m.getDataCase()) {
+            case GAUGE ->
+                m.getGaugeBuilder()
+                    .getDataPointsBuilderList()
+                    .forEach(
+                        p -> keep(p.getExemplarsList(), good, p::clearExemplars, p::addExemplars));
+            case SUM ->
+                m.getSumBuilder()
+                    .getDataPointsBuilderList()
+                    .forEach(
+                        p -> keep(p.getExemplarsList(), good, p::clearExemplars, p::addExemplars));
+            case HISTOGRAM ->
+                m.getHistogramBuilder()
+                    .getDataPointsBuilderList()
+                    .forEach(
+                        p -> keep(p.getExemplarsList(), good, p::clearExemplars, p::addExemplars));
+            case EXPONENTIAL_HISTOGRAM ->
+                m.getExponentialHistogramBuilder()
+                    .getDataPointsBuilderList()
+                    .forEach(
+                        p -> keep(p.getExemplarsList(), good, p::clearExemplars, p::addExemplars));
+            default -> {}
           }
         }
-        return null;
-      case EXPONENTIAL_HISTOGRAM:
-        for (ExponentialHistogramDataPoint p :
-            metric.getExponentialHistogram().getDataPointsList()) {
-          String problem = checkExemplarList(p.getExemplarsList());
-          if (problem != null) {
-            return problem;
-          }
-        }
-        return null;
-      default:
-        return null; // summaries carry no exemplars
-    }
-  }
-
-  private static String checkNumberPoints(List<NumberDataPoint> points) {
-    for (NumberDataPoint p : points) {
-      String problem = checkExemplarList(p.getExemplarsList());
-      if (problem != null) {
-        return problem;
       }
     }
-    return null;
+    return out.build();
   }
 
-  private static String checkExemplarList(List<Exemplar> exemplars) {
-    for (Exemplar e : exemplars) {
-      String problem = ids(e.getTraceId(), e.getSpanId());
-      if (problem != null) {
-        return problem;
-      }
-    }
-    return null;
+  private static void keep(
+      List<Exemplar> exemplars,
+      Predicate<Exemplar> good,
+      Runnable clear,
+      java.util.function.Consumer<Exemplar> add) {
+    List<Exemplar> kept = exemplars.stream().filter(good).toList();
+    clear.run();
+    kept.forEach(add);
   }
 
-  private static String checkLogs(ExportLogsServiceRequest request) {
+  private static boolean anyLog(ExportLogsServiceRequest request, Found found) {
     for (ResourceLogs rl : request.getResourceLogsList()) {
       for (ScopeLogs sl : rl.getScopeLogsList()) {
         for (LogRecord record : sl.getLogRecordsList()) {
           String problem = ids(record.getTraceId(), record.getSpanId());
           if (problem != null) {
-            return "log record: " + problem;
+            found.note("log record", problem, true);
           }
         }
       }
     }
-    return null;
+    return found.problem != null;
   }
 
-  private static String checkTraces(ExportTraceServiceRequest request) {
+  private static ExportLogsServiceRequest logs(ExportLogsServiceRequest request) {
+    ExportLogsServiceRequest.Builder out = request.toBuilder();
+    for (ResourceLogs.Builder rl : out.getResourceLogsBuilderList()) {
+      for (ScopeLogs.Builder sl : rl.getScopeLogsBuilderList()) {
+        List<LogRecord> kept =
+            sl.getLogRecordsList().stream()
+                .filter(r -> ids(r.getTraceId(), r.getSpanId()) == null)
+                .toList();
+        sl.clearLogRecords().addAllLogRecords(kept);
+      }
+    }
+    return out.build();
+  }
+
+  private static boolean anySpan(ExportTraceServiceRequest request, Found found) {
     for (ResourceSpans rs : request.getResourceSpansList()) {
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         for (Span span : ss.getSpansList()) {
-          String problem = ids(span.getTraceId(), span.getSpanId());
-          if (problem == null) {
-            problem = length("parent_span_id", span.getParentSpanId(), SPAN_ID_BYTES);
-          }
-          for (int i = 0; problem == null && i < span.getLinksCount(); i++) {
-            problem = ids(span.getLinks(i).getTraceId(), span.getLinks(i).getSpanId());
-          }
+          String problem = spanProblem(span);
           if (problem != null) {
-            return "span '" + span.getName() + "': " + problem;
+            found.note("span '" + span.getName() + "'", problem, true);
           }
         }
       }
     }
-    return null;
+    return found.problem != null;
+  }
+
+  private static ExportTraceServiceRequest traces(ExportTraceServiceRequest request) {
+    ExportTraceServiceRequest.Builder out = request.toBuilder();
+    for (ResourceSpans.Builder rs : out.getResourceSpansBuilderList()) {
+      for (ScopeSpans.Builder ss : rs.getScopeSpansBuilderList()) {
+        List<Span> kept = ss.getSpansList().stream().filter(s -> spanProblem(s) == null).toList();
+        ss.clearSpans().addAllSpans(kept);
+      }
+    }
+    return out.build();
+  }
+
+  private static String spanProblem(Span span) {
+    String problem = ids(span.getTraceId(), span.getSpanId());
+    if (problem == null) {
+      problem = length("parent_span_id", span.getParentSpanId(), SPAN_ID_BYTES);
+    }
+    for (int i = 0; problem == null && i < span.getLinksCount(); i++) {
+      problem = ids(span.getLinks(i).getTraceId(), span.getLinks(i).getSpanId());
+    }
+    return problem;
   }
 
   private static String ids(ByteString traceId, ByteString spanId) {

@@ -2,10 +2,13 @@ package io.vigil.collector.otlp;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -131,6 +134,41 @@ public enum OtlpSignal {
       case METRICS -> Topics.OTLP_METRICS;
       case LOGS -> Topics.OTLP_LOGS;
       case TRACES -> Topics.OTLP_SPANS;
+    };
+  }
+
+  /**
+   * The export response: empty when everything was taken, else with {@code partial_success}: the
+   * items left out ({@code rejected_data_points}, {@code rejected_log_records}, {@code
+   * rejected_spans}) and why.
+   */
+  public Message response(long rejected, String message) {
+    if (rejected == 0 && message == null) {
+      return emptyResponse;
+    }
+    String why = message == null ? "" : message;
+    return switch (this) {
+      case METRICS ->
+          ExportMetricsServiceResponse.newBuilder()
+              .setPartialSuccess(
+                  ExportMetricsPartialSuccess.newBuilder()
+                      .setRejectedDataPoints(rejected)
+                      .setErrorMessage(why))
+              .build();
+      case LOGS ->
+          ExportLogsServiceResponse.newBuilder()
+              .setPartialSuccess(
+                  ExportLogsPartialSuccess.newBuilder()
+                      .setRejectedLogRecords(rejected)
+                      .setErrorMessage(why))
+              .build();
+      case TRACES ->
+          ExportTraceServiceResponse.newBuilder()
+              .setPartialSuccess(
+                  ExportTracePartialSuccess.newBuilder()
+                      .setRejectedSpans(rejected)
+                      .setErrorMessage(why))
+              .build();
     };
   }
 

@@ -112,11 +112,7 @@ public final class RequestDecoder {
     } catch (InvalidProtocolBufferException e) {
       throw Rejection.malformed("cannot decode " + what + ": " + e.getMessage());
     }
-    String badId = OtlpIds.check(request);
-    if (badId != null) {
-      throw Rejection.malformed("invalid " + what + ": " + badId);
-    }
-    return request;
+    return request; // malformed ids are left to OtlpIds.filter: partial success, not a refusal
   }
 
   public static String mediaType(String contentType) {

@@ -79,6 +79,33 @@ class OtlpGrpcProtocolIT {
   }
 
   @Test
+  void spansWithMalformedIdsAreLeftOutAndReportedInTheResponse() throws Exception {
+    var request = TestRequests.traces("checkout").toBuilder();
+    var spans = request.getResourceSpansBuilder(0).getScopeSpansBuilder(0);
+    spans.getSpansBuilder(0).setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]));
+    spans.addSpans(
+        spans.getSpans(0).toBuilder()
+            .setName("bad parent")
+            .setParentSpanId(com.google.protobuf.ByteString.copyFrom(new byte[3])));
+
+    AggregatedHttpResponse response =
+        call(
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            frame(request.build().toByteArray(), false),
+            null);
+
+    assertThat(grpcStatus(response)).isEqualTo("0");
+    byte[] body = response.content().array();
+    var answer =
+        io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.parseFrom(
+            Arrays.copyOfRange(body, 5, body.length));
+    assertThat(answer.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+    assertThat(answer.getPartialSuccess().getErrorMessage())
+        .contains("span 'bad parent': parent_span_id must be 8 bytes");
+    assertThat(receiver.accepted("traces")).isEqualTo(1);
+  }
+
+  @Test
   void decompressesAGzipMessage() throws Exception {
     AggregatedHttpResponse response =
         call(METRICS, frame(gzip(TestRequests.metrics(2, "a").toByteArray()), true), "gzip");

@@ -121,6 +121,47 @@ class OtlpHttpReceiverProtocolIT {
   }
 
   @Test
+  void logRecordsWithMalformedIdsAreLeftOutAndReportedAsPartialSuccess() throws Exception {
+    String json =
+        """
+        {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name",
+          "value":{"stringValue":"checkout"}}]},"scopeLogs":[{"logRecords":[
+          {"body":{"stringValue":"kept"},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"},
+          {"body":{"stringValue":"bad id"},"traceId":"4bf92f3577b34da6"},
+          {"body":{"stringValue":"kept too"}}]}]}]}
+        """;
+
+    HttpResponse<byte[]> response =
+        post("/v1/logs", "application/json", json.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(new String(response.body(), StandardCharsets.UTF_8))
+        .contains("\"partialSuccess\":{\"rejectedLogRecords\":\"1\"")
+        .contains("trace_id must be 16 bytes");
+    assertThat(receiver.accepted("logs")).isEqualTo(2);
+    var logs =
+        ((io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest) stored.get(0))
+            .getResourceLogs(0)
+            .getScopeLogs(0)
+            .getLogRecordsList();
+    assertThat(logs)
+        .extracting(r -> r.getBody().getStringValue())
+        .containsExactly("kept", "kept too");
+    assertThat(receiver.scrape())
+        .contains(
+            "vigil_collector_items_rejected_total{reason=\"invalid_id\",signal=\"logs\"} 1.0");
+
+    // Nothing well-formed in it: the whole request is refused, naming the problem.
+    String allBad =
+        "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"spanId\":\"00f0\"}]}]}]}";
+    HttpResponse<byte[]> refused =
+        post("/v1/logs", "application/json", allBad.getBytes(StandardCharsets.UTF_8));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(new String(refused.body(), StandardCharsets.UTF_8))
+        .contains("span_id must be 8 bytes");
+  }
+
+  @Test
   void acceptsGzipBodiesSentChunked() throws Exception {
     byte[] zipped = gzip(TestRequests.logs("a").toByteArray());
     HttpRequest request =

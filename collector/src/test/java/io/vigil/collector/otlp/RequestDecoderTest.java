@@ -141,14 +141,26 @@ class RequestDecoderTest {
   }
 
   @Test
-  void rejectsTraceIdOfWrongLengthInExemplar() {
+  void decodesATraceIdOfWrongLengthForTheReceiverToLeaveOut() throws Exception {
     byte[] body = exemplarJson("0af7651916cd43dd");
 
-    assertRejected(
-        () -> RequestDecoder.decode(OtlpSignal.METRICS, Encoding.JSON, body),
-        400,
-        "invalid OTLP/JSON ExportMetricsServiceRequest: exemplar of metric 'latency': "
-            + "trace_id must be 16 bytes (32 hex digits in JSON), was 8");
+    Message decoded = RequestDecoder.decode(OtlpSignal.METRICS, Encoding.JSON, body);
+
+    OtlpIds.Filtered filtered = OtlpIds.filter(decoded);
+    assertThat(filtered.problem())
+        .isEqualTo(
+            "exemplar of metric 'latency': trace_id must be 16 bytes (32 hex digits in JSON), was"
+                + " 8");
+    assertThat(filtered.rejected()).as("the point stays, without its exemplar").isZero();
+    assertThat(
+            ((ExportMetricsServiceRequest) filtered.request())
+                .getResourceMetrics(0)
+                .getScopeMetrics(0)
+                .getMetrics(0)
+                .getGauge()
+                .getDataPoints(0)
+                .getExemplarsCount())
+        .isZero();
   }
 
   @Test

@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decodes OTLP/JSON (the {@code application/json} encoding of OTLP/HTTP) into protobuf messages.
+ * Decodes OTLP/JSON (the {@code application/json} encoding of OTLP/HTTP) into protobuf messages,
+ * and prints responses.
  *
  * <p>OTLP/JSON differs from the canonical proto3 JSON mapping in one way that matters: trace and
  * span ids are hex strings, not base64. They are converted before handing the tree to {@link
@@ -30,6 +31,21 @@ public final class OtlpJson {
   private static final ObjectMapper MAPPER = Json.mapper();
 
   private OtlpJson() {}
+
+  /**
+   * {@code message} as OTLP/JSON (for responses, which carry no ids: the proto3 JSON mapping with
+   * lowerCamelCase names and 64-bit integers as strings, as OTLP/JSON has them).
+   */
+  public static byte[] print(Message message) {
+    try {
+      return JsonFormat.printer()
+          .omittingInsignificantWhitespace()
+          .print(message)
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + message.getDescriptorForType(), e);
+    }
+  }
 
   /**
    * Merges the OTLP/JSON {@code body} into {@code builder}.
