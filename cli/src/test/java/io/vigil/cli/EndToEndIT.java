@@ -106,47 +106,7 @@ class EndToEndIT {
         assertThat(doc.source().get("state").asText()).isEqualTo("firing");
         assertThat(doc.source().at("/labels/service").asText()).isEqualTo("checkout");
       }
-      dashboardsShowTheRun(elasticsearch.url());
     }
-  }
-
-  /**
-   * Every Elasticsearch query of the shipped dashboards is one Elasticsearch accepts; those of the
-   * panels this run feeds (final golden-signal windows, firing alerts now and in the history)
-   * return documents.
-   */
-  private static void dashboardsShowTheRun(String url) throws InterruptedException {
-    HttpClient http = HttpClient.newHttpClient();
-    List<DashboardQueries.Query> queries = DashboardQueries.all();
-    assertThat(queries).hasSizeGreaterThan(20);
-    java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      for (DashboardQueries.Query q : queries) {
-        counts.put(q.toString(), DashboardQueries.count(http, url, q));
-      }
-      boolean fed =
-          queries.stream()
-              .filter(EndToEndIT::fedByThisRun)
-              .allMatch(q -> counts.get(q.toString()) > 0);
-      if (fed || System.nanoTime() > deadline) {
-        break;
-      }
-      TimeUnit.MILLISECONDS.sleep(500); // final windows are indexed once closed; polled, bounded
-    }
-    counts.forEach((q, n) -> System.out.println("dashboard query " + n + " ← " + q));
-    assertThat(queries.stream().filter(EndToEndIT::fedByThisRun))
-        .as("panels this run feeds")
-        .hasSizeGreaterThan(5)
-        .allSatisfy(q -> assertThat(counts.get(q.toString())).as(q.toString()).isPositive());
-  }
-
-  /** Golden-signal windows (not late supplements) and firing alerts: what this run produces. */
-  private static boolean fedByThisRun(DashboardQueries.Query q) {
-    return (q.index().equals("metrics-vigil.signals-default")
-            && !q.lucene().contains("AND _exists_:vigil.revision"))
-        || (q.index().startsWith("vigil-alerts") || q.index().equals("logs-vigil.alerts-default"))
-            && q.lucene().startsWith("state:firing");
   }
 
   /**

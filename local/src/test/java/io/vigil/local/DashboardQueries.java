@@ -1,4 +1,4 @@
-package io.vigil.cli;
+package io.vigil.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
