@@ -121,8 +121,8 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       if (auth != null && sender == null) {
         throw Rejection.unauthenticated();
       }
-      if (sender == null) {
-        sender = ctx.remoteAddress().getAddress().getHostAddress();
+      if (sender == null && rateLimits.enabled()) {
+        sender = ctx.remoteAddress().getAddress().getHostAddress(); // only rate limits need it
       }
       checkHeaders(headers);
       String down = sink.unavailableReason();

@@ -41,6 +41,9 @@ public final class SenderRateLimits {
    * seconds to wait before they would.
    */
   public long take(String sender, long items) {
+    if (!settings.enabled() || sender == null) {
+      return 0;
+    }
     long rate = settings.rateOf(sender);
     if (rate <= 0 || items <= 0) {
       return 0;

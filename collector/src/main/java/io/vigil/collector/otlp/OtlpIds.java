@@ -16,6 +16,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -80,38 +81,39 @@ final class OtlpIds {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric metric : sm.getMetricsList()) {
-          for (Exemplar e : exemplars(metric)) {
-            String problem = ids(e.getTraceId(), e.getSpanId());
-            if (problem != null) {
-              found.note("exemplar of metric '" + metric.getName() + "'", problem, false);
-            }
-          }
+          forEachExemplar(
+              metric,
+              e -> {
+                String problem = ids(e.getTraceId(), e.getSpanId());
+                if (problem != null) {
+                  found.note("exemplar of metric '" + metric.getName() + "'", problem, false);
+                }
+              });
         }
       }
     }
     return found.problem != null;
   }
 
-  private static List<Exemplar> exemplars(Metric metric) {
-    return switch (metric.getDataCase()) {
+  /** Every exemplar of {@code metric}, without copying (this runs on every metrics request). */
+  private static void forEachExemplar(Metric metric, Consumer<Exemplar> action) {
+    switch (metric.getDataCase()) {
       case GAUGE ->
-          metric.getGauge().getDataPointsList().stream()
-              .flatMap(p -> p.getExemplarsList().stream())
-              .toList();
+          metric.getGauge().getDataPointsList().forEach(p -> p.getExemplarsList().forEach(action));
       case SUM ->
-          metric.getSum().getDataPointsList().stream()
-              .flatMap(p -> p.getExemplarsList().stream())
-              .toList();
+          metric.getSum().getDataPointsList().forEach(p -> p.getExemplarsList().forEach(action));
       case HISTOGRAM ->
-          metric.getHistogram().getDataPointsList().stream()
-              .flatMap(p -> p.getExemplarsList().stream())
-              .toList();
+          metric
+              .getHistogram()
+              .getDataPointsList()
+              .forEach(p -> p.getExemplarsList().forEach(action));
       case EXPONENTIAL_HISTOGRAM ->
-          metric.getExponentialHistogram().getDataPointsList().stream()
-              .flatMap(p -> p.getExemplarsList().stream())
-              .toList();
-      default -> List.of(); // summaries carry no exemplars
-    };
+          metric
+              .getExponentialHistogram()
+              .getDataPointsList()
+              .forEach(p -> p.getExemplarsList().forEach(action));
+      default -> {} // summaries carry no exemplars
+    }
   }
 
   /** The request with every malformed exemplar removed from its data point. */
@@ -151,10 +153,7 @@ final class OtlpIds {
   }
 
   private static void keep(
-      List<Exemplar> exemplars,
-      Predicate<Exemplar> good,
-      Runnable clear,
-      java.util.function.Consumer<Exemplar> add) {
+      List<Exemplar> exemplars, Predicate<Exemplar> good, Runnable clear, Consumer<Exemplar> add) {
     List<Exemplar> kept = exemplars.stream().filter(good).toList();
     clear.run();
     kept.forEach(add);
