@@ -1,6 +1,8 @@
 package io.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.GetResponse;
@@ -26,6 +28,7 @@ import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.junit.WithSlackSink;
 import io.vigil.embedded.junit.WithSmtpSink;
 import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.prometheus.NodeExporter;
 import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.ReceivedMail;
@@ -152,6 +155,130 @@ class EndToEndIT {
     }
   }
 
+  /**
+   * A node as an operator watches it: Debian's node exporter scraped by the collector every second;
+   * the processor turns its CPU and memory into the node's saturation, a rule on it pages with the
+   * node's name, and the final windows reach Elasticsearch under {@code host.name}.
+   */
+  @Test
+  void aNodeScrapedFromNodeExporterIsMeasuredAlertedOnAndIndexed(
+      EmbeddedKafka kafka,
+      EmbeddedElasticsearch elasticsearch,
+      SlackSink slack,
+      SmtpSink smtp,
+      @TempDir Path dir)
+      throws Exception {
+    assumeTrue(NodeExporter.installed(), "prometheus-node-exporter not installed");
+    try (NodeExporter node = NodeExporter.start("cpu", "meminfo");
+        Stack stack =
+            new Stack(
+                kafka,
+                elasticsearch,
+                slack,
+                smtp,
+                dir,
+                """
+                  - name: saturation
+                    rules:
+                      - alert: NodeMemoryInUse
+                        expr: saturation.memory_utilization > 0
+                        for: 0s
+                        labels: {severity: warning}
+                        annotations:
+                          summary: "{{ $labels.node }} uses {{ $value }} of its memory"
+                """,
+                """
+                scrape:
+                  enabled: true
+                  interval: 1s
+                  timeout: 900ms
+                  jobs: [{job: node, targets: ['%s']}]
+                """
+                    .formatted(node.address()))) {
+      SlackPost post = slack.awaitPost(Duration.ofSeconds(60));
+      assertThat(post.body()).contains("NodeMemoryInUse").contains("127.0.0.1 uses 0.");
+
+      // The live record once the CPU counters have two scrapes to divide.
+      GoldenSignal measured = liveSaturation(kafka, "////127.0.0.1/");
+      double memoryNow = memoryInUse();
+      assertThat(measured.node()).isEqualTo("127.0.0.1");
+      assertThat(measured.service()).isNull();
+      assertThat(measured.traffic()).isNull();
+      assertThat(measured.saturation().cpuUtilization()).isBetween(0.0, 1.0);
+      // The same machine, read a moment later from /proc/meminfo.
+      assertThat(measured.saturation().memoryUtilization()).isCloseTo(memoryNow, within(0.05));
+
+      try (RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
+        ElasticsearchClient es =
+            new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+        ObjectNode window = awaitHostWindow(es, "127.0.0.1", Duration.ofSeconds(60));
+        assertThat(window.at("/saturation/memory_utilization").asDouble())
+            .isCloseTo(memoryNow, within(0.05));
+        assertThat(window.has("service")).isFalse();
+      }
+    }
+  }
+
+  /** The first live record of {@code series} with both CPU and memory (at most 60 s). */
+  private static GoldenSignal liveSaturation(EmbeddedKafka kafka, String series) {
+    Properties props = kafka.clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.SIGNALS_LIVE));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (series.equals(r.key())) {
+            GoldenSignal signal = signals.deserialize(Topics.SIGNALS_LIVE, r.value());
+            if (signal.saturation() != null
+                && signal.saturation().cpuUtilization() != null
+                && signal.saturation().memoryUtilization() != null) {
+              return signal;
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError("no live saturation record of " + series + " within 60 s");
+  }
+
+  /** 1 − MemAvailable / MemTotal, as the kernel tells it now. */
+  private static double memoryInUse() throws IOException {
+    Map<String, Long> kb = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+      String[] parts = line.split("\\s+");
+      kb.put(parts[0], Long.parseLong(parts[1]));
+    }
+    return 1 - kb.get("MemAvailable:") / (double) kb.get("MemTotal:");
+  }
+
+  /** A final saturation window of {@code host} in the signals index (at most {@code wait}). */
+  private static ObjectNode awaitHostWindow(ElasticsearchClient es, String host, Duration wait)
+      throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      try {
+        var found =
+            es.search(
+                q ->
+                    q.index("metrics-vigil.signals-default")
+                        .query(t -> t.term(f -> f.field("host.name").value(host))),
+                ObjectNode.class);
+        if (!found.hits().hits().isEmpty()) {
+          return found.hits().hits().get(0).source();
+        }
+      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
+        // the data stream is created with its first document
+      }
+      assertThat(System.nanoTime()).as("a window of " + host + " indexed").isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(500); // polling an index with a deadline
+    }
+  }
+
   private static String burstPoint(long startNanos, long timeNanos, long each) {
     return """
         {"resourceMetrics": [{
@@ -216,6 +343,22 @@ class EndToEndIT {
         SmtpSink smtp,
         Path dir)
         throws IOException {
+      this(kafka, elasticsearch, slack, smtp, dir, "", "");
+    }
+
+    /**
+     * The same with {@code moreRules} (rule groups, YAML list items) after the golden-signal group
+     * and {@code moreCollector} (top-level YAML sections) in the collector's configuration.
+     */
+    Stack(
+        EmbeddedKafka kafka,
+        EmbeddedElasticsearch elasticsearch,
+        SlackSink slack,
+        SmtpSink smtp,
+        Path dir,
+        String moreRules,
+        String moreCollector)
+        throws IOException {
       Path rules =
           Files.writeString(
               dir.resolve("rules.yaml"),
@@ -229,7 +372,8 @@ class EndToEndIT {
                       labels: {severity: critical}
                       annotations:
                         summary: "{{ $labels.service }} fails {{ $value }} of its requests"
-              """);
+              """
+                  + moreRules);
       Path alertmanager =
           Files.writeString(
               dir.resolve("alertmanager.yml"),
@@ -259,7 +403,8 @@ class EndToEndIT {
                   otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
                   admin: {host: 127.0.0.1, port: 0}
                   """
-                      .formatted(bootstrap),
+                          .formatted(bootstrap)
+                      + moreCollector,
                   CollectorConfig.class),
               registry);
       processor =

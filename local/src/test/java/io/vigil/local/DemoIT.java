@@ -37,7 +37,10 @@ class DemoIT {
           "Alerts firing now",
           "Firing by severity",
           "Firing alerts",
-          "Overdue runs");
+          "Overdue runs",
+          // The demo runs no pods: its one saturation series is the machine, a node.
+          "Saturation: CPU per service (busiest pod)",
+          "Saturation: memory per service (busiest pod)");
 
   @Test
   void demoDetectsTheIncidentAndReportsIt() throws Exception {
@@ -76,7 +79,9 @@ class DemoIT {
           .contains("silence                       PipelineOverdue muted for 1 h")
           .containsPattern("silences \\(alerting API\\) +1 active")
           .contains("alertname=\"PipelineOverdue\" by vigil demo: run 5 is a known long backfill")
-          .containsPattern("metrics-vigil\\.signals-default +[1-9][0-9,]* documents")
+          .containsPattern(
+              "metrics-vigil\\.signals-default +[1-9][0-9,]* documents \\([1-9][0-9,]* of them"
+                  + " the CPU and memory of host ")
           .containsPattern("vigil-alerts \\(current state\\) +[1-9][0-9,]* documents")
           .containsPattern(
               "logs-vigil\\.app-default +[1-9][0-9,]* documents \\(level error: [1-9][0-9,]*;")

@@ -39,6 +39,17 @@ public final class Topics {
   public static final Map<String, String> SIGNALS_LIVE_CONFIG =
       Map.of("retention.ms", Long.toString(Duration.ofHours(1).toMillis()));
 
+  /**
+   * Compacted: the catalog of expectations (team, tier, expected duration, freshness target), one
+   * {@code CatalogEntry} JSON per job or service, keyed by {@code CatalogEntry.key()} ({@code
+   * job:<namespace>/<name>}, {@code service:<namespace>/<name>}); a null value removes the entry.
+   * Written from the processor's catalog file, read by the data journey as a global table.
+   */
+  public static final String CATALOG = "vigil.catalog";
+
+  /** How {@link #CATALOG} is created: compacted, so the latest entry of every key is kept. */
+  public static final Map<String, String> CATALOG_CONFIG = Map.of("cleanup.policy", "compact");
+
   /** Pipeline-run, freshness and lag records, JSON, keyed by job. */
   public static final String PIPELINE_RUNS = "vigil.pipeline-runs";
 

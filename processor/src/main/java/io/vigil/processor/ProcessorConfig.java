@@ -34,6 +34,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param pipelines the data journey's timing (overdue runs, freshness records)
  * @param admin admin endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code
  *     /api/signals}); default {@code 0.0.0.0:8889}
+ * @param catalog the catalog file of expectations (team, tier, expected duration, freshness target)
+ *     published to {@code vigil.catalog}; default none
  */
 public record ProcessorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -44,7 +46,8 @@ public record ProcessorConfig(
     @JsonProperty("emit_interval") Duration emitInterval,
     @JsonProperty("max_clock_skew") Duration maxClockSkew,
     @JsonProperty("pipelines") PipelineSettings pipelines,
-    @JsonProperty("admin") AdminSettings admin) {
+    @JsonProperty("admin") AdminSettings admin,
+    @JsonProperty("catalog") CatalogSettings catalog) {
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "vigil-processor";
@@ -127,11 +130,38 @@ public record ProcessorConfig(
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
+    if (catalog == null) {
+      catalog = CatalogSettings.defaults();
+    }
+  }
+
+  /** A configuration without a catalog file. */
+  public ProcessorConfig(
+      KafkaSettings kafka,
+      String applicationId,
+      String stateDir,
+      Duration window,
+      Duration grace,
+      Duration emitInterval,
+      Duration maxClockSkew,
+      PipelineSettings pipelines,
+      AdminSettings admin) {
+    this(
+        kafka,
+        applicationId,
+        stateDir,
+        window,
+        grace,
+        emitInterval,
+        maxClockSkew,
+        pipelines,
+        admin,
+        null);
   }
 
   /** Every value defaulted. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(null, null, null, null, null, null, null, null, null);
+    return new ProcessorConfig(null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */

@@ -7,11 +7,14 @@ import io.vigil.model.json.Json;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.processor.catalog.CatalogFile;
+import io.vigil.processor.catalog.CatalogPublisher;
 import io.vigil.processor.journey.JourneyTopology;
 import io.vigil.processor.logs.LogsTopology;
 import io.vigil.processor.signals.GoldenSignalsTopology;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +42,7 @@ public final class ProcessorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_SERIES_SHOWN = 10_000;
+  private static final Duration CATALOG_TIMEOUT = Duration.ofSeconds(60);
 
   private final KafkaStreams streams;
   private final Producer<byte[], byte[]> dlqProducer;
@@ -58,15 +62,21 @@ public final class ProcessorService implements AutoCloseable {
   }
 
   /**
-   * Creates the topics it uses when missing, starts the admin endpoint and the streams application,
+   * Validates the catalog file (when configured), creates the topics it uses when missing, writes
+   * the catalog to {@code vigil.catalog}, starts the admin endpoint and the streams application,
    * and returns without waiting for the application to reach {@code RUNNING} (watch {@link
    * #isRunning()} or {@code /readyz}). Metrics are registered in {@code registry}, which may be
    * shared with other services.
    *
+   * @throws io.vigil.model.config.ConfigException when the catalog file cannot be read or used (the
+   *     message names file, entry and key)
    * @throws IOException when the admin port cannot be bound
    */
   public static ProcessorService start(ProcessorConfig config, PrometheusRegistry registry)
       throws IOException {
+    // A bad catalog file stops the start before anything touches Kafka.
+    CatalogFile catalog =
+        config.catalog().file() == null ? null : CatalogFile.load(Path.of(config.catalog().file()));
     TopicInitializer.ensureTopics(
         config.kafka(),
         Set.of(
@@ -75,10 +85,30 @@ public final class ProcessorService implements AutoCloseable {
             Topics.SIGNALS_LIVE,
             Topics.LINEAGE,
             Topics.PIPELINE_RUNS,
+            Topics.CATALOG,
             Topics.OTLP_LOGS,
             Topics.LOGS,
             Topics.DLQ),
-        Map.of(Topics.SIGNALS_LIVE, Topics.SIGNALS_LIVE_CONFIG));
+        Map.of(
+            Topics.SIGNALS_LIVE,
+            Topics.SIGNALS_LIVE_CONFIG,
+            Topics.CATALOG,
+            Topics.CATALOG_CONFIG));
+    if (catalog != null) {
+      // Before the streams start, so that the journey's global table begins with this catalog.
+      CatalogPublisher.Result published =
+          CatalogPublisher.publish(
+              config.kafka(), config.applicationId(), catalog.entries(), CATALOG_TIMEOUT);
+      LOG.info(
+          "catalog {}: {} jobs, {} services -> {}: {} written, {} removed, {} unchanged",
+          config.catalog().file(),
+          catalog.jobs().size(),
+          catalog.services().size(),
+          Topics.CATALOG,
+          published.written(),
+          published.removed(),
+          published.unchanged());
+    }
     ProcessorMetrics metrics = ProcessorMetrics.register(registry);
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);

@@ -31,6 +31,7 @@ class ProcessorConfigTest {
     assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.admin().host()).isEqualTo("0.0.0.0");
     assertThat(config.adminPort()).isEqualTo(8889);
+    assertThat(config.catalog().file()).as("no catalog: vigil.catalog is left alone").isNull();
   }
 
   @Test
@@ -48,6 +49,7 @@ class ProcessorConfigTest {
         max_clock_skew: 30s
         pipelines: {overdue_after: 2h, freshness_interval: 30s}
         admin: {host: 127.0.0.1, port: 0}
+        catalog: {file: /etc/vigil/catalog.yaml}
         """;
     ProcessorConfig config =
         ConfigLoader.load(yaml, Map.of("KAFKA", "kafka:9092"), ProcessorConfig.class);
@@ -62,6 +64,7 @@ class ProcessorConfigTest {
     assertThat(config.pipelines().overdueAfter()).isEqualTo(Duration.ofHours(2));
     assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.adminPort()).isZero();
+    assertThat(config.catalog().file()).isEqualTo("/etc/vigil/catalog.yaml");
     // User overrides win over Vigil's own settings.
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo("1000");
@@ -128,6 +131,18 @@ class ProcessorConfigTest {
                     "pipelines: {overdue_after: 0s}", Map.of(), ProcessorConfig.class))
         .isInstanceOf(ConfigException.class)
         .hasMessage("processor.pipelines.overdue_after: must be > 0, was '0s'");
+  }
+
+  @Test
+  void rejectsAnEmptyCatalogFileOrAnUnknownCatalogKey() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load("catalog: {file: ' '}", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.catalog.file: must not be empty, was ' '");
+    assertThatThrownBy(
+            () -> ConfigLoader.load("catalog: {path: c.yaml}", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("catalog.path: unknown key (known keys: file)");
   }
 
   @Test

@@ -26,6 +26,12 @@ public final class Documents {
     event.put("kind", "metric");
     event.put("dataset", "vigil.signals");
     identity(doc, signal.cluster(), signal.namespace(), signal.service(), signal.operation());
+    if (signal.node() != null) {
+      doc.withObjectProperty("host").put("name", signal.node());
+    }
+    if (signal.pod() != null) {
+      doc.withObjectProperty("kubernetes").withObjectProperty("pod").put("name", signal.pod());
+    }
     ObjectNode vigil = doc.withObjectProperty("vigil");
     vigil.put("series", signal.seriesKey());
     if (signal.revision() != null) {

@@ -16,16 +16,19 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>Golden signals: labels {@code cluster}, {@code namespace}, {@code service}, {@code
- *       operation} (those present); every numeric field by its JSON path ({@code errors.ratio},
- *       {@code latency_ms.p99}, {@code saturation.cpu_utilization}, …); time = window end. A window
- *       without requests has no {@code errors.ratio} (0 of 0 is not a ratio) and no latency: see
- *       {@link Sample#quiet()}.
+ *       operation}, and on saturation records {@code node} and {@code pod} (those present); every
+ *       numeric field by its JSON path ({@code errors.ratio}, {@code latency_ms.p99}, {@code
+ *       saturation.cpu_utilization}, …); time = window end. A window without requests has no {@code
+ *       errors.ratio} (0 of 0 is not a ratio) and no latency: see {@link Sample#quiet()}.
  *   <li>Pipeline runs: labels {@code job_namespace}, {@code job}; on run records {@code
  *       pipeline.failed} (1 for failed or aborted, 0 for complete), {@code pipeline.overdue} (1
  *       when overdue, 0 once the run ended), {@code pipeline.duration_s}, {@code pipeline.rows},
  *       {@code pipeline.bytes}, {@code pipeline.data_quality.assertions}, {@code
- *       pipeline.data_quality.failed}, {@code pipeline.data_quality.failed_ratio}; on freshness
- *       records {@code freshness.age_s}. A running run carries only its duration so far, if known.
+ *       pipeline.data_quality.failed}, {@code pipeline.data_quality.failed_ratio}, and for jobs in
+ *       the catalog {@code pipeline.sla_breached} and {@code pipeline.expected_duration_s}; on
+ *       freshness records {@code freshness.age_s}, and with a catalog target {@code
+ *       freshness.target_s} and {@code freshness.stale}; labels {@code team} and {@code tier} when
+ *       the catalog gives them. A running run carries only its duration so far, if known.
  * </ul>
  */
 public final class Samples {
@@ -39,7 +42,11 @@ public final class Samples {
           "pipeline.data_quality.assertions",
           "pipeline.data_quality.failed",
           "pipeline.data_quality.failed_ratio",
-          "freshness.age_s");
+          "pipeline.sla_breached",
+          "pipeline.expected_duration_s",
+          "freshness.age_s",
+          "freshness.target_s",
+          "freshness.stale");
 
   private static final Map<String, Source> FIELDS = fields();
 
@@ -62,6 +69,8 @@ public final class Samples {
     putIfPresent(labels, "namespace", signal.namespace());
     putIfPresent(labels, "service", signal.service());
     putIfPresent(labels, "operation", signal.operation());
+    putIfPresent(labels, "node", signal.node());
+    putIfPresent(labels, "pod", signal.pod());
     Map<String, Double> values = SignalFields.values(signal);
     if (signal.traffic() != null && signal.traffic().requests() == 0) {
       values.remove("errors.ratio");
@@ -69,15 +78,33 @@ public final class Samples {
     return new Sample(Source.SIGNALS, signal.seriesKey(), labels, values, signal.window().end());
   }
 
-  /** A pipeline-run or freshness record as a sample of its job. */
+  /**
+   * A pipeline-run or freshness record as a sample of its job. With a catalog entry for the job
+   * ({@code vigil.catalog}) the sample also carries the labels {@code team} and {@code tier} (those
+   * given), on run records {@code pipeline.expected_duration_s} and {@code pipeline.sla_breached}
+   * (1 when an ended run took longer than expected or a run is overdue past it, 0 when an ended run
+   * did not; absent while running), and on freshness records {@code freshness.target_s} and {@code
+   * freshness.stale} (1 when no run completed within the target).
+   */
   public static Sample of(PipelineRun run) {
     Map<String, String> labels = new TreeMap<>();
     labels.put("job_namespace", run.job().namespace());
     labels.put("job", run.job().name());
+    if (run.team() != null && !run.team().isEmpty()) {
+      labels.put("team", run.team());
+    }
+    if (run.tier() != null && !run.tier().isEmpty()) {
+      labels.put("tier", run.tier());
+    }
     Map<String, Double> values = new HashMap<>();
     if (PipelineRun.FRESHNESS.equals(run.kind())) {
-      if (run.freshness() != null && run.freshness().ageS() != null) {
-        values.put("freshness.age_s", run.freshness().ageS());
+      PipelineRun.Freshness freshness = run.freshness();
+      if (freshness != null) {
+        putIfPresent(values, "freshness.age_s", freshness.ageS());
+        putIfPresent(values, "freshness.target_s", freshness.targetS());
+        if (freshness.stale() != null) {
+          values.put("freshness.stale", freshness.stale() ? 1.0 : 0.0);
+        }
       }
     } else {
       String state = run.state() == null ? "" : run.state();
@@ -97,6 +124,13 @@ public final class Samples {
         values.put("pipeline.data_quality.failed", (double) dq.failed());
         if (dq.assertions() > 0) {
           values.put("pipeline.data_quality.failed_ratio", dq.failed() / (double) dq.assertions());
+        }
+      }
+      PipelineRun.Sla sla = run.sla();
+      if (sla != null) {
+        values.put("pipeline.expected_duration_s", sla.expectedDurationS());
+        if (sla.breached() != null) {
+          values.put("pipeline.sla_breached", sla.breached() ? 1.0 : 0.0);
         }
       }
     }

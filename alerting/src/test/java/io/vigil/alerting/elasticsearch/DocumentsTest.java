@@ -30,6 +30,21 @@ class DocumentsTest {
   }
 
   @Test
+  void aNodesSaturationNamesTheHostAndHasNoService() {
+    GoldenSignal signal = Signals.nodeSaturation("worker-1", 20, 0.85, 0.4);
+
+    IndexDocument doc = Documents.signal("metrics-vigil.signals-default", signal);
+
+    ObjectNode s = doc.source();
+    assertThat(doc.id()).isEqualTo("c1////worker-1/@" + Signals.T0.plusSeconds(10).toEpochMilli());
+    assertThat(s.at("/host/name").asText()).isEqualTo("worker-1");
+    assertThat(s.has("service")).isFalse();
+    assertThat(s.has("traffic")).isFalse();
+    assertThat(s.at("/saturation/cpu_utilization").asDouble()).isEqualTo(0.85);
+    assertThat(s.at("/vigil/series").asText()).isEqualTo("c1////worker-1/");
+  }
+
+  @Test
   void transitionHistoryIsDeduplicatedAndCurrentStateOverwritten() {
     AlertTransition t = Alerts.firing("checkout error ratio is 0.2");
 

@@ -396,4 +396,43 @@ class AlertEvaluatorTest {
     assertThat(Condition.parse("absent_over_time(pipeline.duration_s{job=\"x\"}[1h])").absentFor())
         .isEqualTo(Duration.ofHours(1));
   }
+
+  @Test
+  void aNodesCpuAboveTheThresholdFiresPerNodeAndResolvesWhenTheNodeStopsReporting() {
+    AlertRule cpu =
+        new AlertRule(
+            "NodeCpuHigh",
+            "saturation",
+            "rules.yaml",
+            Condition.parse("saturation.cpu_utilization > 0.8"),
+            Duration.ZERO,
+            Duration.ZERO,
+            Map.of("severity", "warning"),
+            Map.of("summary", "{{ $labels.node }} CPU at {{ $value }}"));
+    Evaluation e = new Evaluation(List.of(cpu, rule(Duration.ZERO)));
+
+    List<AlertTransition> fired = e.evaluate(Signals.nodeSaturation("worker-1", 10, 0.93, 0.5));
+    // Another node, and a service's requests, are series of their own.
+    assertThat(e.evaluate(Signals.nodeSaturation("worker-2", 10, 0.2, 0.5))).isEmpty();
+    assertThat(e.evaluate(errorRatio(0, 0.0))).isEmpty();
+
+    assertThat(fired).hasSize(1);
+    assertThat(fired.get(0).labels())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "alertname",
+                "NodeCpuHigh",
+                "cluster",
+                "c1",
+                "node",
+                "worker-1",
+                "severity",
+                "warning"));
+    assertThat(fired.get(0).annotations()).containsEntry("summary", "worker-1 CPU at 0.93");
+
+    // The processor's last word on a node that went away: no saturation left.
+    List<AlertTransition> resolved =
+        e.evaluate(Signals.nodeSaturation("worker-1", 320, null, null));
+    assertThat(resolved).extracting(AlertTransition::state).containsExactly(State.RESOLVED);
+  }
 }

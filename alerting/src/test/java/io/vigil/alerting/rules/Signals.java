@@ -38,6 +38,25 @@ public final class Signals {
         p99 == null ? null : new GoldenSignal.Latency(p99 / 2, null, null, p99, p99));
   }
 
+  /**
+   * A node's saturation record (no service, no requests) measured {@code atSeconds} after {@link
+   * #T0}; a null utilization is left out.
+   */
+  public static GoldenSignal nodeSaturation(
+      String node, long atSeconds, Double cpu, Double memory) {
+    Instant at = T0.plusSeconds(atSeconds);
+    return GoldenSignal.saturation(
+        at,
+        new GoldenSignal.Window(at.minusSeconds(10), at, 10),
+        "c1",
+        null,
+        null,
+        node,
+        null,
+        cpu == null && memory == null ? null : new GoldenSignal.Saturation(cpu, memory),
+        null);
+  }
+
   private static GoldenSignal window(
       String service,
       long startSeconds,

@@ -13,6 +13,7 @@ import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.prometheus.NodeExporter;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.kafka.TopicInitializer;
@@ -21,11 +22,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,12 +41,11 @@ import org.junit.jupiter.api.Test;
  */
 @WithKafka
 class ScraperIT {
-  private static final Path NODE_EXPORTER = Path.of("/usr/bin/prometheus-node-exporter");
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final CountDownLatch release = new CountDownLatch(1);
   private HttpServer pages;
-  private Process nodeExporter;
+  private NodeExporter nodeExporter;
 
   @BeforeEach
   void serve() throws IOException {
@@ -97,28 +92,14 @@ class ScraperIT {
     release.countDown();
     pages.stop(0);
     if (nodeExporter != null) {
-      nodeExporter.destroy(); // SIGTERM to the PID we started
-      nodeExporter.waitFor(10, TimeUnit.SECONDS);
+      nodeExporter.close(); // SIGTERM to the PID we started
     }
   }
 
   @Test
   void scrapesNodeExporterWhileOtherTargetsHangOrFail(EmbeddedKafka kafka) throws Exception {
-    assumeTrue(Files.isExecutable(NODE_EXPORTER), "prometheus-node-exporter not installed");
-    int port = freePort();
-    nodeExporter =
-        new ProcessBuilder(
-                NODE_EXPORTER.toString(),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--collector.disable-defaults",
-                "--collector.cpu",
-                "--collector.meminfo",
-                "--collector.loadavg",
-                "--collector.filesystem")
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    awaitListening(port);
+    assumeTrue(NodeExporter.installed(), "prometheus-node-exporter not installed");
+    nodeExporter = NodeExporter.start("cpu", "meminfo", "loadavg", "filesystem");
     String pagesAt = "127.0.0.1:" + pages.getAddress().getPort();
     ScrapeSettings settings =
         new ScrapeSettings(
@@ -128,7 +109,7 @@ class ScraperIT {
             null,
             List.of(
                 new ScrapeSettings.Job(
-                    "node", List.of("127.0.0.1:" + port), null, null, Map.of("env", "test")),
+                    "node", List.of(nodeExporter.address()), null, null, Map.of("env", "test")),
                 new ScrapeSettings.Job("stuck", List.of(pagesAt), "/hang", null, null),
                 new ScrapeSettings.Job("broken", List.of(pagesAt), "/garbage", null, null),
                 new ScrapeSettings.Job("openmetrics", List.of(pagesAt), "/om", null, null)));
@@ -156,7 +137,8 @@ class ScraperIT {
 
     ResourceMetrics node = latest(scraped, "node");
     var resource = node.getResource().getAttributesList();
-    assertThat(OtlpAttributes.get(resource, "service.instance.id")).isEqualTo("127.0.0.1:" + port);
+    assertThat(OtlpAttributes.get(resource, "service.instance.id"))
+        .isEqualTo(nodeExporter.address());
     assertThat(OtlpAttributes.get(resource, "env")).isEqualTo("test");
     Metric cpu = metric(node, "node_cpu_seconds_total");
     assertThat(cpu.getSum().getIsMonotonic()).isTrue();
@@ -202,23 +184,5 @@ class ScraperIT {
 
   private static double up(ResourceMetrics rm) {
     return metric(rm, "up").getGauge().getDataPoints(0).getAsDouble();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static void awaitListening(int port) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        return;
-      } catch (IOException notYet) {
-        assertThat(System.nanoTime()).as("node exporter listening").isLessThan(deadline);
-        TimeUnit.MILLISECONDS.sleep(50); // polling a port another process opens
-      }
-    }
   }
 }

@@ -141,15 +141,18 @@ public final class DemoCommand implements Callable<Integer> {
 
       String otlpUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics";
       ShopWorkload shop = stack.add(ShopWorkload.start(otlpUrl, logs, incidentStart, incidentEnd));
+      DemoHost host = stack.add(DemoHost.start(otlpUrl));
       out.printf(
           "Shop is up: services checkout and catalog export OTLP to %s every second,%n"
               + "  and write their container logs under %s (the collector tails them).%n"
               + "  checkout's incident: 25%% errors from %s to %s.%n"
-              + "  The collector also scrapes its own and the processor's /metrics every 5 s.%n",
+              + "  The collector also scrapes its own and the processor's /metrics every 5 s,%n"
+              + "  and this machine reports its CPU and memory as host %s (hostmetrics).%n",
           otlpUrl,
           logs.resolve("pods"),
           Durations.format(incidentStart),
-          Durations.format(incidentEnd));
+          Durations.format(incidentEnd),
+          host.name());
 
       String lineageUrl = "http://127.0.0.1:" + collector.otlpHttpPort() + "/api/v1/lineage";
       stack.add(DemoPipeline.start(lineageUrl, Duration.ofSeconds(3), Duration.ofSeconds(8), out));
@@ -225,7 +228,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       progress.tick(elapsed(shopStart));
 
-      DemoSummary summary = new DemoSummary(out, elasticsearch.join().url());
+      DemoSummary summary = new DemoSummary(out, elasticsearch.join().url(), host.name());
       summary.print(progress, dir, seconds(t0), alerting.adminPort());
       return progress.sawFiringEverywhere() ? 0 : 1;
     }

@@ -16,12 +16,14 @@ import java.util.List;
 final class DemoSummary {
   private final PrintStream out;
   private final String elasticsearchUrl;
+  private final String host;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  DemoSummary(PrintStream out, String elasticsearchUrl) {
+  DemoSummary(PrintStream out, String elasticsearchUrl, String host) {
     this.out = out;
     this.elasticsearchUrl = elasticsearchUrl;
+    this.host = host;
   }
 
   void print(DemoProgress progress, Path dir, double seconds, int alertingPort) {
@@ -46,8 +48,10 @@ final class DemoSummary {
     silences.forEach(line -> out.println("    " + line));
     out.println("  in Elasticsearch (" + elasticsearchUrl + "):");
     out.printf(
-        "    metrics-vigil.signals-default  %s documents%n",
-        count("metrics-vigil.signals-default"));
+        "    metrics-vigil.signals-default  %s documents (%s of them the CPU and memory of host %s)%n",
+        count("metrics-vigil.signals-default"),
+        count("metrics-vigil.signals-default", "_exists_:host.name"),
+        host);
     out.printf(
         "    metrics-vigil.pipelines-default %s documents (runs failed: %s, overdue: %s)%n",
         count("metrics-vigil.pipelines-default"),

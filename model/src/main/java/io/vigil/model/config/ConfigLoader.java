@@ -53,9 +53,17 @@ public final class ConfigLoader {
 
   /** Parses {@code yaml} (after substitution from {@code env}) into {@code type}. */
   public static <T> T load(String yaml, Map<String, String> env, Class<T> type) {
-    String substituted = substitute(yaml, env);
+    return parse(substitute(yaml, env), type);
+  }
+
+  /**
+   * Parses {@code yaml} as it is, without {@code ${…}} substitution (for data files such as the
+   * processor's catalog), with the same checks and error messages as {@link #load(String, Map,
+   * Class)}.
+   */
+  public static <T> T parse(String yaml, Class<T> type) {
     try {
-      T value = YAML.readValue(substituted.isBlank() ? "{}" : substituted, type);
+      T value = YAML.readValue(yaml.isBlank() ? "{}" : yaml, type);
       if (value == null) {
         return YAML.readValue("{}", type);
       }

@@ -24,7 +24,12 @@ import java.util.Objects;
  * @param rows rows written ({@code outputStatistics.rowCount}, summed over outputs), when given
  * @param bytes bytes written ({@code outputStatistics.size}, summed over outputs), when given
  * @param dataQuality the run's data-quality assertions ({@code dataQualityAssertions}), when given
- * @param freshness on freshness records: the job's last successful run and its age
+ * @param freshness on freshness records: the job's last successful run and its age, and its
+ *     freshness target when the catalog gives one
+ * @param sla on run records of a job whose catalog entry gives an expected duration: that duration
+ *     and whether the run exceeded it
+ * @param team the job's team from the catalog ({@code vigil.catalog}), when it has one
+ * @param tier the job's tier from the catalog, when it has one
  */
 public record PipelineRun(
     @JsonProperty("@timestamp") Instant timestamp,
@@ -38,7 +43,10 @@ public record PipelineRun(
     @JsonProperty("rows") Long rows,
     @JsonProperty("bytes") Long bytes,
     @JsonProperty("data_quality") DataQuality dataQuality,
-    @JsonProperty("freshness") Freshness freshness) {
+    @JsonProperty("freshness") Freshness freshness,
+    @JsonProperty("sla") Sla sla,
+    @JsonProperty("team") String team,
+    @JsonProperty("tier") String tier) {
 
   /** Kind of a run's state change. */
   public static final String RUN = "run";
@@ -53,10 +61,49 @@ public record PipelineRun(
     Objects.requireNonNull(job, "job");
   }
 
-  /** A job's freshness record at {@code at}. */
+  /** A record without catalog expectations (no {@code sla}, {@code team}, {@code tier}). */
+  public PipelineRun(
+      Instant timestamp,
+      String kind,
+      Job job,
+      Run run,
+      String state,
+      Instant start,
+      Instant end,
+      Double durationS,
+      Long rows,
+      Long bytes,
+      DataQuality dataQuality,
+      Freshness freshness) {
+    this(
+        timestamp,
+        kind,
+        job,
+        run,
+        state,
+        start,
+        end,
+        durationS,
+        rows,
+        bytes,
+        dataQuality,
+        freshness,
+        null,
+        null,
+        null);
+  }
+
+  /** A job's freshness record at {@code at}, without team or tier. */
   public static PipelineRun freshness(Instant at, Job job, Freshness freshness) {
+    return freshness(at, job, freshness, null, null);
+  }
+
+  /** A job's freshness record at {@code at}, with the team and tier the catalog gives (or null). */
+  public static PipelineRun freshness(
+      Instant at, Job job, Freshness freshness, String team, String tier) {
     return new PipelineRun(
-        at, FRESHNESS, job, null, null, null, null, null, null, null, null, freshness);
+        at, FRESHNESS, job, null, null, null, null, null, null, null, null, freshness, null, team,
+        tier);
   }
 
   /**
@@ -101,7 +148,38 @@ public record PipelineRun(
       @JsonProperty("failed") int failed,
       @JsonProperty("failed_assertions") List<String> failedAssertions) {}
 
-  /** A job's last successful run (null if none seen yet) and the seconds since it ended. */
+  /**
+   * A job's last successful run (null if none seen yet) and the seconds since it ended; with a
+   * freshness target from the catalog, the target and whether the job is stale.
+   *
+   * @param lastSuccess end of its latest COMPLETE run, or null
+   * @param ageS seconds since {@code lastSuccess}, or null
+   * @param targetS the job's freshness target in seconds (catalog {@code freshness_target}), or
+   *     null
+   * @param stale whether no run completed within the target: {@code age_s > target_s}, or — before
+   *     any success was seen — the job has been known for longer than the target; null without a
+   *     target
+   */
   public record Freshness(
-      @JsonProperty("last_success") Instant lastSuccess, @JsonProperty("age_s") Double ageS) {}
+      @JsonProperty("last_success") Instant lastSuccess,
+      @JsonProperty("age_s") Double ageS,
+      @JsonProperty("target_s") Double targetS,
+      @JsonProperty("stale") Boolean stale) {
+
+    /** Freshness without a target. */
+    public Freshness(Instant lastSuccess, Double ageS) {
+      this(lastSuccess, ageS, null, null);
+    }
+  }
+
+  /**
+   * A run measured against its job's expected duration (catalog {@code expected_duration}).
+   *
+   * @param expectedDurationS the expected duration in seconds
+   * @param breached on ended runs: whether {@code duration_s} exceeded it (null when the START was
+   *     not seen); on overdue records: true; absent on running records
+   */
+  public record Sla(
+      @JsonProperty("expected_duration_s") double expectedDurationS,
+      @JsonProperty("breached") Boolean breached) {}
 }

@@ -9,8 +9,13 @@ import java.util.Objects;
  * One golden-signal window for one series (cluster, namespace, service, operation), as written to
  * {@code vigil.signals} and indexed into {@code metrics-vigil.signals-default}.
  *
- * <p>Sections with no data ({@code latency_ms}, {@code saturation}) and {@code operation} may be
- * null and are then omitted from the JSON.
+ * <p>Sections with no data ({@code traffic}, {@code errors}, {@code latency_ms}, {@code
+ * saturation}) and {@code operation} may be null and are then omitted from the JSON.
+ *
+ * <p>Saturation is measured per node and per pod, not per request: its records carry {@code node}
+ * (a node's or host's utilization; no service) or {@code pod} (a pod's utilization against its
+ * limits, with the service it belongs to), only the {@code saturation} section, and a series of
+ * their own, so they never mix with the request series of the same service.
  *
  * <p>{@code revision} is null on a window's record. Data that reaches the processor after its
  * window was emitted goes out as a <em>late supplement</em>: a record for the same window that
@@ -24,6 +29,8 @@ public record GoldenSignal(
     @JsonProperty("namespace") String namespace,
     @JsonProperty("service") String service,
     @JsonProperty("operation") String operation,
+    @JsonProperty("node") String node,
+    @JsonProperty("pod") String pod,
     @JsonProperty("traffic") Traffic traffic,
     @JsonProperty("errors") Errors errors,
     @JsonProperty("latency_ms") Latency latencyMs,
@@ -33,7 +40,9 @@ public record GoldenSignal(
   /** Validates the fields every consumer relies on. */
   public GoldenSignal {
     Objects.requireNonNull(window, "window");
-    Objects.requireNonNull(service, "service");
+    if (service == null && node == null) {
+      throw new NullPointerException("service: required unless the record is a node's");
+    }
     if (timestamp == null) {
       timestamp = window.end();
     }
@@ -58,6 +67,8 @@ public record GoldenSignal(
         namespace,
         service,
         operation,
+        null,
+        null,
         traffic,
         errors,
         latencyMs,
@@ -65,10 +76,69 @@ public record GoldenSignal(
         null);
   }
 
-  /** The series this window belongs to: {@code cluster/namespace/service/operation}. */
+  /** A request series' record (no node, no pod), maybe a late supplement. */
+  public GoldenSignal(
+      Instant timestamp,
+      Window window,
+      String cluster,
+      String namespace,
+      String service,
+      String operation,
+      Traffic traffic,
+      Errors errors,
+      Latency latencyMs,
+      Saturation saturation,
+      Long revision) {
+    this(
+        timestamp,
+        window,
+        cluster,
+        namespace,
+        service,
+        operation,
+        null,
+        null,
+        traffic,
+        errors,
+        latencyMs,
+        saturation,
+        revision);
+  }
+
+  /** A saturation record of a node ({@code pod} null) or a pod. */
+  public static GoldenSignal saturation(
+      Instant timestamp,
+      Window window,
+      String cluster,
+      String namespace,
+      String service,
+      String node,
+      String pod,
+      Saturation saturation,
+      Long revision) {
+    return new GoldenSignal(
+        timestamp,
+        window,
+        cluster,
+        namespace,
+        service,
+        null,
+        node,
+        pod,
+        null,
+        null,
+        null,
+        saturation,
+        revision);
+  }
+
+  /**
+   * The series this window belongs to: {@code cluster/namespace/service/operation}, and for a
+   * node's or a pod's saturation {@code /node/pod} after it.
+   */
   @JsonIgnore
   public String seriesKey() {
-    return seriesKey(cluster, namespace, service, operation);
+    return seriesKey(cluster, namespace, service, operation, node, pod);
   }
 
   /**
@@ -90,6 +160,19 @@ public record GoldenSignal(
         nullToEmpty(namespace),
         nullToEmpty(service),
         nullToEmpty(operation));
+  }
+
+  /**
+   * A series key with a node and pod after the four request-series parts; without either it is the
+   * request series' key, so a saturation series never shares a key (and ids) with a request series.
+   */
+  public static String seriesKey(
+      String cluster, String namespace, String service, String operation, String node, String pod) {
+    String key = seriesKey(cluster, namespace, service, operation);
+    if (node == null && pod == null) {
+      return key;
+    }
+    return key + "/" + nullToEmpty(node) + "/" + nullToEmpty(pod);
   }
 
   private static String nullToEmpty(String s) {

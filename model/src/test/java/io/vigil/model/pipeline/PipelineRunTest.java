@@ -43,6 +43,52 @@ class PipelineRunTest {
   }
 
   @Test
+  void writesTheCatalogsExpectationsOnlyWhenThereAreAny() throws Exception {
+    PipelineRun slow =
+        new PipelineRun(
+            END,
+            PipelineRun.RUN,
+            new PipelineRun.Job("airflow", "nightly"),
+            new PipelineRun.Run("r-2", null, null),
+            "complete",
+            END.minusSeconds(900),
+            END,
+            900.0,
+            null,
+            null,
+            null,
+            null,
+            new PipelineRun.Sla(600.0, true),
+            "data",
+            "1");
+    PipelineRun stale =
+        PipelineRun.freshness(
+            END,
+            new PipelineRun.Job("airflow", "nightly"),
+            new PipelineRun.Freshness(END.minusSeconds(600), 600.0, 300.0, true),
+            "data",
+            null);
+
+    JsonNode run = Json.mapper().readTree(Json.mapper().writeValueAsBytes(slow));
+    assertThat(run.at("/sla/expected_duration_s").asDouble()).isEqualTo(600.0);
+    assertThat(run.at("/sla/breached").asBoolean()).isTrue();
+    assertThat(run.get("team").asText()).isEqualTo("data");
+    assertThat(run.get("tier").asText()).isEqualTo("1");
+    JsonNode freshness = Json.mapper().readTree(Json.mapper().writeValueAsBytes(stale));
+    assertThat(freshness.at("/freshness/target_s").asDouble()).isEqualTo(300.0);
+    assertThat(freshness.at("/freshness/stale").asBoolean()).isTrue();
+    assertThat(freshness.has("tier")).isFalse();
+    JsonNode plain = Json.mapper().readTree(Json.mapper().writeValueAsBytes(failed()));
+    assertThat(plain.has("sla")).isFalse();
+    assertThat(plain.has("team")).isFalse();
+    JsonSerde<PipelineRun> serde = JsonSerde.of(PipelineRun.class);
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", slow)))
+        .isEqualTo(slow);
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", stale)))
+        .isEqualTo(stale);
+  }
+
+  @Test
   void roundTripsAFreshnessRecordThroughTheSerde() {
     PipelineRun freshness =
         PipelineRun.freshness(

@@ -15,6 +15,12 @@ final class JobState {
   /** Latest event seen of it. */
   Instant lastEvent;
 
+  /**
+   * Earliest event seen of it: before its first success, staleness counts from here. Null in state
+   * written before it was kept: then the next event sets it.
+   */
+  Instant firstSeen;
+
   JobState() {}
 
   JobState(String namespace, String name) {

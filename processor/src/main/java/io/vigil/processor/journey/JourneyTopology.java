@@ -1,6 +1,7 @@
 package io.vigil.processor.journey;
 
 import io.vigil.model.Topics;
+import io.vigil.model.catalog.CatalogEntry;
 import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.pipeline.PipelineRun;
@@ -8,11 +9,15 @@ import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
 import java.util.Set;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -34,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *                             ─ pipeline runs (stores journey-runs, journey-jobs)
  *                                 ├─ run started / ended, with duration, rows, data quality
  *                                 └─ on the wall clock: overdue runs, job freshness ──▶ vigil.pipeline-runs
+ * vigil.catalog ─ global table (store journey-catalog): team, tier, expected duration,
+ *                 freshness target of each job, read by the pipeline-runs step
  * </pre>
  */
 public final class JourneyTopology {
@@ -45,6 +52,12 @@ public final class JourneyTopology {
 
   /** Name of the repartition step: topic {@code <application_id>-journey-by-job-repartition}. */
   static final String REPARTITION = "journey-by-job";
+
+  /**
+   * In-memory global store of {@code vigil.catalog} (every instance holds all of it; the topic is
+   * its changelog), keyed by {@code CatalogEntry.key()}.
+   */
+  static final String CATALOG_STORE = "journey-catalog";
 
   private static final ThrottlingLogger LOG =
       new ThrottlingLogger(LoggerFactory.getLogger(JourneyTopology.class));
@@ -61,6 +74,12 @@ public final class JourneyTopology {
   /** Adds the journey's steps to {@code builder}. */
   public static void addTo(
       StreamsBuilder builder, ProcessorConfig config, ProcessorMetrics metrics) {
+    builder.globalTable(
+        Topics.CATALOG,
+        Consumed.with(Serdes.String(), catalogSerde(metrics)).withName("catalog-source"),
+        Materialized.<String, CatalogEntry>as(Stores.inMemoryKeyValueStore(CATALOG_STORE))
+            .withKeySerde(Serdes.String())
+            .withValueSerde(catalogSerde(metrics)));
     KStream<String, Object> parsed =
         builder.stream(
                 Topics.LINEAGE,
@@ -75,6 +94,29 @@ public final class JourneyTopology {
             Topics.PIPELINE_RUNS,
             Produced.with(Serdes.String(), JsonSerde.of(PipelineRun.class))
                 .withName("pipeline-runs-sink"));
+  }
+
+  /**
+   * The catalog's JSON, read leniently: an entry that does not parse (written by hand, by a newer
+   * version gone wrong) counts as absent — its job simply has no expectations — and is counted and
+   * logged, rather than stopping the global thread. Only the catalog publisher writes the topic, so
+   * this is a safety net: a global table's store is restored from its topic as raw bytes and only
+   * deserialized when read, where the deserialization handler (and the DLQ) cannot reach it.
+   */
+  private static Serde<CatalogEntry> catalogSerde(ProcessorMetrics metrics) {
+    Serde<CatalogEntry> json = JsonSerde.of(CatalogEntry.class);
+    Deserializer<CatalogEntry> strict = json.deserializer();
+    Deserializer<CatalogEntry> lenient =
+        (topic, bytes) -> {
+          try {
+            return strict.deserialize(topic, bytes);
+          } catch (SerializationException e) {
+            metrics.recordRejected("invalid_catalog_entry");
+            LOG.warn("ignoring an unreadable {} entry: {}", Topics.CATALOG, e.getMessage());
+            return null;
+          }
+        };
+    return Serdes.serdeFrom(json.serializer(), lenient);
   }
 
   /** Parses each RunEvent; keys it by job, or sends it towards the DLQ. */

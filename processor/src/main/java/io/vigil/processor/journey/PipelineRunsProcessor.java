@@ -1,5 +1,6 @@
 package io.vigil.processor.journey;
 
+import io.vigil.model.catalog.CatalogEntry;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
@@ -13,14 +14,21 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Turns a job's OpenLineage events into pipeline-run records, after the repartition by job. A run
  * is kept from its first event to its end ({@code journey-runs}); on COMPLETE, FAIL and ABORT its
  * record carries the duration (since its START), rows and bytes written, and data-quality results.
- * On the wall clock, whether or not events arrive: a run still going after {@code overdueAfter} is
- * reported overdue (once), and every job's freshness — the age of its last successful run — is
- * emitted every {@code freshnessInterval}, so a pipeline that silently stopped shows up.
+ * On the wall clock, whether or not events arrive: a run still going after its job's expected
+ * duration (or, without one, {@code overdueAfter}) is reported overdue (once), and every job's
+ * freshness — the age of its last successful run — is emitted every {@code freshnessInterval}, so a
+ * pipeline that silently stopped shows up.
+ *
+ * <p>The catalog ({@code vigil.catalog}, a global table) is read when a record is made, so each
+ * record carries the expectations current at that moment: the job's team and tier, an {@code sla}
+ * section (expected duration, breached or not) and the freshness target (stale or not).
  */
 final class PipelineRunsProcessor implements Processor<String, LineageEvent, String, PipelineRun> {
   /** A run with no event for this long is forgotten (it was reported overdue long before). */
@@ -32,6 +40,7 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
   private ProcessorContext<String, PipelineRun> context;
   private KeyValueStore<String, RunState> runs;
   private KeyValueStore<String, JobState> jobs;
+  private TimestampedKeyValueStore<String, CatalogEntry> catalog;
 
   PipelineRunsProcessor(Duration overdueAfter, Duration freshnessInterval, ProcessorMetrics m) {
     this.overdueAfter = overdueAfter;
@@ -44,6 +53,8 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
     this.context = context;
     this.runs = context.getStateStore(JourneyTopology.RUNS_STORE);
     this.jobs = context.getStateStore(JourneyTopology.JOBS_STORE);
+    // A global store: every task reads all of it, read-only, without connecting to it.
+    this.catalog = context.getStateStore(JourneyTopology.CATALOG_STORE);
     context.schedule(freshnessInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
   }
 
@@ -61,6 +72,9 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
     }
     if (job.lastEvent == null || event.eventTime().isAfter(job.lastEvent)) {
       job.lastEvent = event.eventTime();
+    }
+    if (job.firstSeen == null || event.eventTime().isBefore(job.firstSeen)) {
+      job.firstSeen = event.eventTime();
     }
     if ("START".equals(event.eventType())) {
       emit(event.runId(), run, "running", event.eventTime(), null);
@@ -90,6 +104,18 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
       Instant until = end != null ? end : at;
       duration = Duration.between(run.start, until).toMillis() / 1000.0;
     }
+    CatalogEntry expected = expectations(run.namespace, run.name);
+    PipelineRun.Sla sla = null;
+    if (expected != null && expected.expectedDurationS() != null) {
+      double limit = expected.expectedDurationS();
+      Boolean breached =
+          switch (state) {
+            case "running" -> null;
+            case "overdue" -> true;
+            default -> duration == null ? null : duration > limit;
+          };
+      sla = new PipelineRun.Sla(limit, breached);
+    }
     PipelineRun.DataQuality dq =
         run.assertions > 0
             ? new PipelineRun.DataQuality(
@@ -108,7 +134,10 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
             run.rows,
             run.bytes,
             dq,
-            null);
+            null,
+            sla,
+            expected == null ? null : expected.team(),
+            expected == null ? null : expected.tier());
     metrics.pipelineRecordEmitted(state);
     // Kafka refuses record timestamps far ahead of its clock; an event's time may be anything.
     context.forward(new Record<>(out.job().key(), out, context.currentSystemTimeMs()));
@@ -127,7 +156,7 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
           forgotten.add(entry.key);
         } else if (!run.overdueEmitted
             && run.start != null
-            && run.start.plus(overdueAfter).isBefore(now)) {
+            && run.start.plus(overdueAfter(run)).isBefore(now)) {
           emit(entry.key, run, "overdue", now, null);
           run.overdueEmitted = true;
           changed.add(entry);
@@ -143,14 +172,54 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
             job.lastSuccess == null
                 ? null
                 : Duration.between(job.lastSuccess, now).toMillis() / 1000.0;
+        CatalogEntry expected = expectations(job.namespace, job.name);
+        Double target = expected == null ? null : expected.freshnessTargetS();
         PipelineRun freshness =
             PipelineRun.freshness(
                 now,
                 new PipelineRun.Job(job.namespace, job.name),
-                new PipelineRun.Freshness(job.lastSuccess, age));
+                new PipelineRun.Freshness(job.lastSuccess, age, target, stale(job, target, now)),
+                expected == null ? null : expected.team(),
+                expected == null ? null : expected.tier());
         metrics.pipelineRecordEmitted(PipelineRun.FRESHNESS);
         context.forward(new Record<>(freshness.job().key(), freshness, nowMs));
       }
     }
+  }
+
+  /** The job's catalog entry, or null when the catalog has none. */
+  private CatalogEntry expectations(String namespace, String name) {
+    if (namespace == null || name == null) {
+      return null;
+    }
+    ValueAndTimestamp<CatalogEntry> entry = catalog.get(CatalogEntry.jobKey(namespace, name));
+    return entry == null ? null : entry.value();
+  }
+
+  /**
+   * When a run is overdue: after its job's expected duration when the catalog gives one (a job
+   * expected to take 10 min is late at 11, one expected to take 10 h is not late at 6), else after
+   * the configured {@code overdue_after}.
+   */
+  private Duration overdueAfter(RunState run) {
+    CatalogEntry expected = expectations(run.namespace, run.name);
+    Duration limit = expected == null ? null : expected.expectedDuration();
+    return limit != null ? limit : overdueAfter;
+  }
+
+  /**
+   * Whether the job missed its freshness target: its last success is older than the target or,
+   * before any success was seen, it has been known for longer than the target (a pipeline failing
+   * since it was first seen is stale too). Null without a target, or with nothing to measure from.
+   */
+  private static Boolean stale(JobState job, Double targetS, Instant now) {
+    if (targetS == null) {
+      return null;
+    }
+    Instant since = job.lastSuccess != null ? job.lastSuccess : job.firstSeen;
+    if (since == null) {
+      return null;
+    }
+    return Duration.between(since, now).toMillis() / 1000.0 > targetS;
   }
 }

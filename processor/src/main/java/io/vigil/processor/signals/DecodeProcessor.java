@@ -56,6 +56,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       return;
     }
     List<MetricPoint> points = new ArrayList<>();
+    List<SaturationPoint> readings = new ArrayList<>();
     try {
       OtlpMetricsDecoder.decode(
           request,
@@ -63,6 +64,19 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
             @Override
             public void point(MetricPoint point) {
               points.add(point);
+            }
+
+            @Override
+            public void skipped(String reason) {
+              metrics.dataPointSkipped(reason);
+            }
+          });
+      SaturationDecoder.decode(
+          request,
+          new SaturationDecoder.Sink() {
+            @Override
+            public void point(SaturationPoint point) {
+              readings.add(point);
             }
 
             @Override
@@ -93,6 +107,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       metrics.dataPointAccepted();
       bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
     }
+    forwardReadings(readings, written, record.timestamp());
     for (Map.Entry<String, List<MetricPoint>> series : bySeries.entrySet()) {
       long newest = 0;
       for (MetricPoint point : series.getValue()) {
@@ -104,6 +119,35 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
                   series.getKey(),
                   new SeriesPoints(series.getValue()),
                   newest,
+                  new RecordHeaders()));
+    }
+  }
+
+  /**
+   * Forwards saturation readings per node or pod series, with the same clock check as request
+   * points; a counter's capacity keeps its own time, so its increases still divide right.
+   */
+  private void forwardReadings(List<SaturationPoint> readings, long written, long timestamp) {
+    Map<String, List<SaturationPoint>> bySeries = new LinkedHashMap<>();
+    for (SaturationPoint point : readings) {
+      long time = point.timeMillis();
+      if (time > written + maxSkewMs || time < written - maxSkewMs) {
+        metrics.dataPointAdjusted("clock_skew");
+        point = point.withTime(written * 1_000_000L);
+      }
+      bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
+    }
+    for (Map.Entry<String, List<SaturationPoint>> series : bySeries.entrySet()) {
+      long newest = 0;
+      for (SaturationPoint point : series.getValue()) {
+        newest = Math.max(newest, point.timeMillis());
+      }
+      context()
+          .forward(
+              new Record<String, Object>(
+                  series.getKey(),
+                  new SaturationPoints(series.getValue()),
+                  newest > 0 ? newest : timestamp,
                   new RecordHeaders()));
     }
   }

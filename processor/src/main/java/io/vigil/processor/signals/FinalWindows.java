@@ -80,7 +80,8 @@ final class FinalWindows {
     return paddedStart(windowStartMs) + "|" + series;
   }
 
-  private static String paddedStart(long startMs) {
+  /** Window start, zero-padded to 13 digits so that keys sort by time. */
+  static String paddedStart(long startMs) {
     String digits = Long.toString(startMs);
     return "0".repeat(Math.max(0, 13 - digits.length())) + digits;
   }

@@ -71,6 +71,15 @@ public final class GoldenSignalsTopology {
    */
   static final String REPARTITION = "signals-by-series";
 
+  /** Changelogged in-memory store of each node's and pod's counters and latest readings. */
+  static final String SATURATION_STORE = "signals-saturation";
+
+  /** Changelogged in-memory store of the saturation windows not yet emitted. */
+  static final String SATURATION_WINDOW_STORE = "signals-saturation-windows";
+
+  /** Name of the repartition of saturation readings by node or pod series. */
+  static final String SATURATION_REPARTITION = "saturation-by-series";
+
   private GoldenSignalsTopology() {}
 
   /**
@@ -110,10 +119,28 @@ public final class GoldenSignalsTopology {
             .process(
                 () -> new DecodeProcessor(metrics, config.maxClockSkew()), Named.as("decode-otlp"));
 
-    Map<String, KStream<String, Emitted>> emitted =
-        DeadLetterRoute.route(decoded, "decoded", SeriesPoints.class)
+    Map<String, KStream<String, Object>> kinds =
+        DeadLetterRoute.route(decoded, "decoded", Object.class)
+            .split(Named.as("decoded-kind-"))
+            .branch((series, v) -> v instanceof SaturationPoints, Branched.as("saturation"))
+            .defaultBranch(Branched.as("requests"));
+    KStream<String, Emitted> requestSignals =
+        kinds
+            .get("decoded-kind-requests")
+            .mapValues(v -> (SeriesPoints) v, Named.as("decoded-requests"))
             .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
-            .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"))
+            .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"));
+    KStream<String, Emitted> saturationSignals =
+        kinds
+            .get("decoded-kind-saturation")
+            .mapValues(v -> (SaturationPoints) v, Named.as("decoded-saturation"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), JsonSerde.of(SaturationPoints.class))
+                    .withName(SATURATION_REPARTITION))
+            .process(new SaturationSupplier(config, metrics), Named.as("saturation"));
+    Map<String, KStream<String, Emitted>> emitted =
+        requestSignals
+            .merge(saturationSignals, Named.as("signals-and-saturation"))
             .split(Named.as("emitted-"))
             .branch((series, e) -> e.live(), Branched.as("live"))
             .defaultBranch(Branched.as("final"));
@@ -126,6 +153,36 @@ public final class GoldenSignalsTopology {
         .get("emitted-final")
         .mapValues(Emitted::signal, Named.as("final-signal"))
         .to(Topics.SIGNALS, signalOut.withName("signals-sink"));
+  }
+
+  /** Supplies the saturation step together with its stores. */
+  private static final class SaturationSupplier
+      implements ProcessorSupplier<String, SaturationPoints, String, Emitted> {
+    private final ProcessorConfig config;
+    private final ProcessorMetrics metrics;
+
+    SaturationSupplier(ProcessorConfig config, ProcessorMetrics metrics) {
+      this.config = config;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public Processor<String, SaturationPoints, String, Emitted> get() {
+      return new SaturationProcessor(config.window(), config.grace(), metrics);
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return Set.of(
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(SATURATION_STORE),
+              Serdes.String(),
+              JsonSerde.of(SaturationState.class)),
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(SATURATION_WINDOW_STORE),
+              Serdes.String(),
+              JsonSerde.of(SaturationWindow.class)));
+    }
   }
 
   /** Supplies the signals step together with the stores it needs. */

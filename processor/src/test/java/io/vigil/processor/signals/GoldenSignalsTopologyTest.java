@@ -571,7 +571,7 @@ class GoldenSignalsTopologyTest {
   }
 
   @Test
-  void repartitionsOnceByTheSeries() {
+  void repartitionsOnceByTheSeriesOfRequestsAndOnceByTheNodeOrPodOfSaturation() {
     TopologyDescription description =
         GoldenSignalsTopology.build(
                 ProcessorConfig.defaults(), ProcessorMetrics.unexported(), signal -> {}, T0)
@@ -584,7 +584,10 @@ class GoldenSignalsTopologyTest {
             .collect(Collectors.toSet());
     assertThat(description.subtopologies()).hasSize(2);
     assertThat(sourceTopics)
-        .containsExactlyInAnyOrder(Topics.OTLP_METRICS, "signals-by-series-repartition");
+        .containsExactlyInAnyOrder(
+            Topics.OTLP_METRICS,
+            "signals-by-series-repartition",
+            "saturation-by-series-repartition");
   }
 
   private static String header(TestRecord<byte[], byte[]> record, String name) {
