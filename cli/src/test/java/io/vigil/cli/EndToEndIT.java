@@ -36,6 +36,7 @@ import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorService;
@@ -211,11 +212,102 @@ class EndToEndIT {
       try (RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
         ElasticsearchClient es =
             new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
-        ObjectNode window = awaitHostWindow(es, "127.0.0.1", Duration.ofSeconds(60));
+        ObjectNode window =
+            awaitDocumentWhere(es, "metrics-vigil.signals-default", "host.name", "127.0.0.1");
         assertThat(window.at("/saturation/memory_utilization").asDouble())
             .isCloseTo(memoryNow, within(0.05));
         assertThat(window.has("service")).isFalse();
       }
+    }
+  }
+
+  /**
+   * A streaming job's lag as the data journey shows it: the collector watches the consumer groups
+   * of the cluster (here the processor's own, which reads otlp_metrics), the processor turns the
+   * gauges into lag records of the group on vigil.pipeline-runs, and they reach Elasticsearch.
+   */
+  @Test
+  void aConsumerGroupsLagReachesTheDataJourneyAndElasticsearch(
+      EmbeddedKafka kafka,
+      EmbeddedElasticsearch elasticsearch,
+      SlackSink slack,
+      SmtpSink smtp,
+      @TempDir Path dir)
+      throws Exception {
+    try (Stack stack =
+        new Stack(
+            kafka,
+            elasticsearch,
+            slack,
+            smtp,
+            dir,
+            "",
+            """
+            lag:
+              enabled: true
+              interval: 1s
+              clusters: [{name: main, bootstrap_servers: '%s', groups: [e2e-processor]}]
+            """
+                .formatted(kafka.bootstrapServers()))) {
+      PipelineRun lag = firstLagRecord(kafka, "main/e2e-processor", Topics.OTLP_METRICS);
+      assertThat(lag.kind()).isEqualTo(PipelineRun.LAG);
+      assertThat(lag.lag().messages()).isNotNegative();
+
+      try (RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
+        ElasticsearchClient es =
+            new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+        ObjectNode doc =
+            awaitDocumentWhere(
+                es, "metrics-vigil.pipelines-default", "lag.topic", Topics.OTLP_METRICS);
+        assertThat(doc.at("/job/name").asText()).isEqualTo("e2e-processor");
+        assertThat(doc.at("/kind").asText()).isEqualTo("lag");
+      }
+    }
+  }
+
+  /** The first lag record of {@code job} on {@code topic} in vigil.pipeline-runs (at most 60 s). */
+  private static PipelineRun firstLagRecord(EmbeddedKafka kafka, String job, String topic) {
+    Properties props = kafka.clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    var runs = JsonSerde.of(PipelineRun.class).deserializer();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.PIPELINE_RUNS));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          PipelineRun run = runs.deserialize(Topics.PIPELINE_RUNS, r.value());
+          if (job.equals(r.key()) && run.lag() != null && topic.equals(run.lag().topic())) {
+            return run;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no lag record of " + job + " on " + topic + " within 60 s");
+  }
+
+  /** The first document of {@code index} whose {@code field} is {@code value} (at most 60 s). */
+  private static ObjectNode awaitDocumentWhere(
+      ElasticsearchClient es, String index, String field, String value) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        var found =
+            es.search(
+                q -> q.index(index).query(t -> t.term(f -> f.field(field).value(value))),
+                ObjectNode.class);
+        if (!found.hits().hits().isEmpty()) {
+          return found.hits().hits().get(0).source();
+        }
+      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
+        // the data stream is created with its first document
+      }
+      assertThat(System.nanoTime())
+          .as("a document of " + index + " with " + field + "=" + value)
+          .isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(500); // polling an index with a deadline
     }
   }
 
@@ -254,29 +346,6 @@ class EndToEndIT {
       kb.put(parts[0], Long.parseLong(parts[1]));
     }
     return 1 - kb.get("MemAvailable:") / (double) kb.get("MemTotal:");
-  }
-
-  /** A final saturation window of {@code host} in the signals index (at most {@code wait}). */
-  private static ObjectNode awaitHostWindow(ElasticsearchClient es, String host, Duration wait)
-      throws Exception {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (true) {
-      try {
-        var found =
-            es.search(
-                q ->
-                    q.index("metrics-vigil.signals-default")
-                        .query(t -> t.term(f -> f.field("host.name").value(host))),
-                ObjectNode.class);
-        if (!found.hits().hits().isEmpty()) {
-          return found.hits().hits().get(0).source();
-        }
-      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
-        // the data stream is created with its first document
-      }
-      assertThat(System.nanoTime()).as("a window of " + host + " indexed").isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(500); // polling an index with a deadline
-    }
   }
 
   private static String burstPoint(long startNanos, long timeNanos, long each) {

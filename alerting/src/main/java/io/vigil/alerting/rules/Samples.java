@@ -28,7 +28,9 @@ import java.util.TreeSet;
  *       the catalog {@code pipeline.sla_breached} and {@code pipeline.expected_duration_s}; on
  *       freshness records {@code freshness.age_s}, and with a catalog target {@code
  *       freshness.target_s} and {@code freshness.stale}; labels {@code team} and {@code tier} when
- *       the catalog gives them. A running run carries only its duration so far, if known.
+ *       the catalog gives them. A running run carries only its duration so far, if known. On lag
+ *       records (a consumer group's, job = cluster/group) {@code lag.messages} and {@code
+ *       lag.seconds}, label {@code topic}, one series per group and topic.
  * </ul>
  */
 public final class Samples {
@@ -46,7 +48,9 @@ public final class Samples {
           "pipeline.expected_duration_s",
           "freshness.age_s",
           "freshness.target_s",
-          "freshness.stale");
+          "freshness.stale",
+          "lag.messages",
+          "lag.seconds");
 
   private static final Map<String, Source> FIELDS = fields();
 
@@ -97,6 +101,21 @@ public final class Samples {
       labels.put("tier", run.tier());
     }
     Map<String, Double> values = new HashMap<>();
+    if (PipelineRun.LAG.equals(run.kind())) {
+      if (run.lag() == null) {
+        return new Sample(Source.PIPELINES, run.job().key(), labels, values, run.timestamp());
+      }
+      // A group consuming several topics is behind on each: one series per topic.
+      labels.put("topic", run.lag().topic());
+      values.put("lag.messages", (double) run.lag().messages());
+      putIfPresent(values, "lag.seconds", run.lag().seconds());
+      return new Sample(
+          Source.PIPELINES,
+          run.job().key() + "/" + run.lag().topic(),
+          labels,
+          values,
+          run.timestamp());
+    }
     if (PipelineRun.FRESHNESS.equals(run.kind())) {
       PipelineRun.Freshness freshness = run.freshness();
       if (freshness != null) {

@@ -134,4 +134,52 @@ class PipelineSamplesTest {
                   .containsEntry("summary", "nightly (data) took longer than expected");
             });
   }
+
+  @Test
+  void aConsumerGroupFallingBehindOnOneTopicFiresForThatTopicAndResolvesWhenItCatchesUp() {
+    AlertRule rule =
+        new AlertRule(
+            "ConsumerLagging",
+            "streaming",
+            "rules.yaml",
+            Condition.parse("lag.seconds > 300"),
+            Duration.ZERO,
+            Duration.ZERO,
+            Map.of("severity", "warning"),
+            Map.of("summary", "{{ $labels.job }} is {{ $value }} s behind on {{ $labels.topic }}"));
+    Map<String, AlertState> store = new HashMap<>();
+    AlertEvaluator evaluator = new AlertEvaluator(List.of(rule), "http://localhost:8890/");
+    AlertEvaluator.States states = AlertEvaluator.States.of(store::get, store::put, store::remove);
+    PipelineRun.Job enricher = new PipelineRun.Job("main", "enricher");
+
+    List<AlertTransition> fired =
+        evaluator.evaluate(
+            Samples.of(PipelineRun.lag(T0, enricher, new PipelineRun.Lag("orders", 9000, 420.0))),
+            states);
+    // The same group keeps up on another topic: its own series, nothing fires or resolves.
+    assertThat(
+            evaluator.evaluate(
+                Samples.of(PipelineRun.lag(T0, enricher, new PipelineRun.Lag("refunds", 0, 0.0))),
+                states))
+        .isEmpty();
+    List<AlertTransition> resolved =
+        evaluator.evaluate(
+            Samples.of(
+                PipelineRun.lag(
+                    T0.plusSeconds(60), enricher, new PipelineRun.Lag("orders", 10, 1.0))),
+            states);
+
+    assertThat(fired)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.labels())
+                  .containsEntry("job", "enricher")
+                  .containsEntry("job_namespace", "main")
+                  .containsEntry("topic", "orders");
+              assertThat(t.annotations())
+                  .containsEntry("summary", "enricher is 420 s behind on orders");
+            });
+    assertThat(resolved).extracting(AlertTransition::state).containsExactly(State.RESOLVED);
+  }
 }

@@ -147,6 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
               + "  and write their container logs under %s (the collector tails them).%n"
               + "  checkout's incident: 25%% errors from %s to %s.%n"
               + "  The collector also scrapes its own and the processor's /metrics every 5 s,%n"
+              + "  watches the consumer groups' lag (the data journey's streaming part),%n"
               + "  and this machine reports its CPU and memory as host %s (hostmetrics).%n",
           otlpUrl,
           logs.resolve("pods"),

@@ -123,6 +123,10 @@ final class DemoFiles {
                 targets: ['127.0.0.1:%d']
               - job: vigil-processor
                 targets: ['127.0.0.1:%d']
+          lag:
+            enabled: true
+            interval: 5s
+            clusters: [{name: demo, bootstrap_servers: '%s'}]
           otlp:
             grpc:
               host: 127.0.0.1
@@ -134,7 +138,8 @@ final class DemoFiles {
             host: 127.0.0.1
             port: %d
         """
-        .formatted(bootstrap, logs, adminPort, processorPort, grpcPort, httpPort, adminPort);
+        .formatted(
+            bootstrap, logs, adminPort, processorPort, bootstrap, grpcPort, httpPort, adminPort);
   }
 
   static String processor(String bootstrap, Path stateDir, int adminPort) {

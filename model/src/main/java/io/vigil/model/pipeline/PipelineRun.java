@@ -10,11 +10,13 @@ import java.util.Objects;
  * One record of a pipeline's data journey on {@code vigil.pipeline-runs}, keyed by {@link
  * Job#key()}: a run's state change ({@code kind} = {@code run}: running, complete, failed, aborted,
  * overdue), or a job's freshness ({@code kind} = {@code freshness}), emitted on the wall clock
- * whether or not events arrive. Sections that do not apply are null and omitted.
+ * whether or not events arrive, or a streaming job's lag on one topic ({@code kind} = {@code lag}:
+ * a consumer group, from the collector's lag gauges). Sections that do not apply are null and
+ * omitted.
  *
  * @param timestamp when the state was reached (the event's time; the emission time for overdue and
  *     freshness)
- * @param kind {@value #RUN} or {@value #FRESHNESS}
+ * @param kind {@value #RUN}, {@value #FRESHNESS} or {@value #LAG}
  * @param job the OpenLineage job
  * @param run the run, on run records
  * @param state on run records: running, complete, failed, aborted, overdue
@@ -30,6 +32,7 @@ import java.util.Objects;
  *     and whether the run exceeded it
  * @param team the job's team from the catalog ({@code vigil.catalog}), when it has one
  * @param tier the job's tier from the catalog, when it has one
+ * @param lag on lag records: how far a consumer group is behind on one topic
  */
 public record PipelineRun(
     @JsonProperty("@timestamp") Instant timestamp,
@@ -46,13 +49,17 @@ public record PipelineRun(
     @JsonProperty("freshness") Freshness freshness,
     @JsonProperty("sla") Sla sla,
     @JsonProperty("team") String team,
-    @JsonProperty("tier") String tier) {
+    @JsonProperty("tier") String tier,
+    @JsonProperty("lag") Lag lag) {
 
   /** Kind of a run's state change. */
   public static final String RUN = "run";
 
   /** Kind of a job's freshness record. */
   public static final String FRESHNESS = "freshness";
+
+  /** Kind of a streaming job's (consumer group's) lag record. */
+  public static final String LAG = "lag";
 
   /** Checks the fields every consumer relies on. */
   public PipelineRun {
@@ -90,7 +97,54 @@ public record PipelineRun(
         freshness,
         null,
         null,
+        null,
         null);
+  }
+
+  /** A run or freshness record with catalog expectations (no {@code lag}). */
+  public PipelineRun(
+      Instant timestamp,
+      String kind,
+      Job job,
+      Run run,
+      String state,
+      Instant start,
+      Instant end,
+      Double durationS,
+      Long rows,
+      Long bytes,
+      DataQuality dataQuality,
+      Freshness freshness,
+      Sla sla,
+      String team,
+      String tier) {
+    this(
+        timestamp,
+        kind,
+        job,
+        run,
+        state,
+        start,
+        end,
+        durationS,
+        rows,
+        bytes,
+        dataQuality,
+        freshness,
+        sla,
+        team,
+        tier,
+        null);
+  }
+
+  /**
+   * A streaming job's lag on one topic at {@code at}: the job is the consumer group ({@code
+   * namespace} = the Kafka cluster's name in the collector's {@code lag} settings, {@code name} =
+   * the group id).
+   */
+  public static PipelineRun lag(Instant at, Job job, Lag lag) {
+    return new PipelineRun(
+        at, LAG, job, null, null, null, null, null, null, null, null, null, null, null, null, lag);
   }
 
   /** A job's freshness record at {@code at}, without team or tier. */
@@ -112,9 +166,31 @@ public record PipelineRun(
    */
   @JsonProperty(value = "id", access = JsonProperty.Access.READ_ONLY)
   public String id() {
-    return RUN.equals(kind) && run != null
-        ? job.key() + "/" + run.id() + "/" + state
-        : job.key() + "@" + timestamp.toEpochMilli();
+    if (RUN.equals(kind) && run != null) {
+      return job.key() + "/" + run.id() + "/" + state;
+    }
+    if (LAG.equals(kind) && lag != null) {
+      return job.key() + "/" + lag.topic() + "@" + timestamp.toEpochMilli();
+    }
+    return job.key() + "@" + timestamp.toEpochMilli();
+  }
+
+  /**
+   * How far a consumer group is behind on one topic.
+   *
+   * @param topic the topic
+   * @param messages messages behind the partitions' ends, summed over the topic's partitions
+   * @param seconds how long ago the partitions' ends were where the group is now, the largest over
+   *     the topic's partitions (estimated by the collector); null when not known yet
+   */
+  public record Lag(
+      @JsonProperty("topic") String topic,
+      @JsonProperty("messages") long messages,
+      @JsonProperty("seconds") Double seconds) {
+    /** Checks the topic is named. */
+    public Lag {
+      Objects.requireNonNull(topic, "lag.topic");
+    }
   }
 
   /** An OpenLineage job: its namespace and name. */

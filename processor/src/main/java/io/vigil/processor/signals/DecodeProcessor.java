@@ -4,9 +4,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.DeadLetterRoute;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +59,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     }
     List<MetricPoint> points = new ArrayList<>();
     List<SaturationPoint> readings = new ArrayList<>();
+    List<PipelineRun> lags = new ArrayList<>();
     try {
       OtlpMetricsDecoder.decode(
           request,
@@ -84,6 +87,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
               metrics.dataPointSkipped(reason);
             }
           });
+      LagDecoder.decode(request, lags::add);
     } catch (RuntimeException e) {
       // A bug must not turn one odd request into a dead stream thread.
       reject(record, "unprocessable", e.toString());
@@ -108,6 +112,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
     }
     forwardReadings(readings, written, record.timestamp());
+    forwardLags(lags, written);
     for (Map.Entry<String, List<MetricPoint>> series : bySeries.entrySet()) {
       long newest = 0;
       for (MetricPoint point : series.getValue()) {
@@ -149,6 +154,19 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
                   new SaturationPoints(series.getValue()),
                   newest > 0 ? newest : timestamp,
                   new RecordHeaders()));
+    }
+  }
+
+  /** Forwards lag records keyed by their job, timed by their point unless its clock is off. */
+  private void forwardLags(List<PipelineRun> lags, long written) {
+    for (PipelineRun lag : lags) {
+      long time = lag.timestamp().toEpochMilli();
+      if (time <= 0 || time > written + maxSkewMs || time < written - maxSkewMs) {
+        metrics.dataPointAdjusted("clock_skew");
+        lag = PipelineRun.lag(Instant.ofEpochMilli(written), lag.job(), lag.lag());
+      }
+      context()
+          .forward(new Record<String, Object>(lag.job().key(), lag, written, new RecordHeaders()));
     }
   }
 

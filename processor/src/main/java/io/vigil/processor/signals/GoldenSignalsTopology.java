@@ -3,6 +3,7 @@ package io.vigil.processor.signals;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
@@ -123,6 +124,7 @@ public final class GoldenSignalsTopology {
         DeadLetterRoute.route(decoded, "decoded", Object.class)
             .split(Named.as("decoded-kind-"))
             .branch((series, v) -> v instanceof SaturationPoints, Branched.as("saturation"))
+            .branch((job, v) -> v instanceof PipelineRun, Branched.as("lag"))
             .defaultBranch(Branched.as("requests"));
     KStream<String, Emitted> requestSignals =
         kinds
@@ -138,6 +140,12 @@ public final class GoldenSignalsTopology {
                 Repartitioned.with(Serdes.String(), JsonSerde.of(SaturationPoints.class))
                     .withName(SATURATION_REPARTITION))
             .process(new SaturationSupplier(config, metrics), Named.as("saturation"));
+    kinds
+        .get("decoded-kind-lag")
+        .mapValues(v -> (PipelineRun) v, Named.as("decoded-lag"))
+        .to(
+            Topics.PIPELINE_RUNS,
+            Produced.with(Serdes.String(), JsonSerde.of(PipelineRun.class)).withName("lag-sink"));
     Map<String, KStream<String, Emitted>> emitted =
         requestSignals
             .merge(saturationSignals, Named.as("signals-and-saturation"))

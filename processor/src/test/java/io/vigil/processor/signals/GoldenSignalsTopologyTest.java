@@ -14,11 +14,17 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Gauge;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.otlp.OtlpAttributes;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
+import io.vigil.processor.OtlpRequests;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
 import io.vigil.processor.TopologyTests;
@@ -568,6 +574,44 @@ class GoldenSignalsTopologyTest {
     clockTo(t(15));
 
     assertThat(signals.readValue().traffic().requests()).isEqualTo(3);
+  }
+
+  @Test
+  void consumerGroupLagGoesToThePipelineRunsAsTheGroupsLagOnEachTopic() {
+    TestOutputTopic<String, PipelineRun> runs =
+        driver.createOutputTopic(
+            Topics.PIPELINE_RUNS,
+            new StringDeserializer(),
+            JsonSerde.of(PipelineRun.class).deserializer());
+    Resource group =
+        Resource.newBuilder()
+            .addAttributes(OtlpAttributes.string("messaging.consumer.group.name", "enricher"))
+            .addAttributes(OtlpAttributes.string("kafka.cluster.name", "main"))
+            .build();
+    Metric lagSum =
+        Metric.newBuilder()
+            .setName("kafka.consumer_group.lag_sum")
+            .setGauge(
+                Gauge.newBuilder()
+                    .addDataPoints(
+                        NumberDataPoint.newBuilder()
+                            .setTimeUnixNano(OtlpRequests.nanos(t(2)))
+                            .setAsInt(250)
+                            .addAttributes(OtlpAttributes.string("topic", "orders"))))
+            .build();
+
+    send(request(group, lagSum), t(2));
+
+    List<TestRecord<String, PipelineRun>> out = runs.readRecordsToList();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).key()).isEqualTo("main/enricher");
+    assertThat(out.get(0).value().kind()).isEqualTo(PipelineRun.LAG);
+    assertThat(out.get(0).value().lag()).isEqualTo(new PipelineRun.Lag("orders", 250, null));
+    assertThat(out.get(0).value().timestamp()).isEqualTo(t(2));
+    // Nothing else comes of it: no golden signal, no saturation.
+    clockTo(t(30));
+    assertThat(live.readValuesToList()).isEmpty();
+    assertThat(signals.readValuesToList()).isEmpty();
   }
 
   @Test
