@@ -108,12 +108,21 @@ class AlertmanagerSideBySideIT {
       // Two critical errors in c1 (one group), a warning in c1 (inhibited), a warning in c2
       // (not: another cluster), two failed pipelines for the data team (a group per job; in the
       // data platform's cluster, so they inhibit nothing of c1).
-      String firing =
+      // The inhibiting (critical) alerts go first, and both sides hold them before the rest
+      // arrive: Alertmanager's inhibitor follows its alert store asynchronously, and on a busy
+      // machine a warning posted in the same request could be flushed before it sees them.
+      String sources =
           "["
               + alert("HighErrorRatio", "c1", "checkout", "critical", null, null)
               + ","
               + alert("HighErrorRatio", "c1", "cart", "critical", null, null)
-              + ","
+              + "]";
+      post(vigilApi, sources);
+      post(amApi, sources);
+      awaitListed(vigilApi, 2);
+      awaitListed(amApi, 2);
+      String firing =
+          "["
               + alert("HighLatency", "c1", "checkout", "warning", null, null)
               + ","
               + alert("HighLatency", "c2", "search", "warning", null, null)
@@ -286,6 +295,24 @@ class AlertmanagerSideBySideIT {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("%s: %s", api, response.body()).isEqualTo(200);
+  }
+
+  /**
+   * Polls {@code api} (GET, Alertmanager's v2 API) until it lists at least {@code count} alerts.
+   */
+  private void awaitListed(URI api, int count) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(api).GET().build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 200
+          && io.vigil.model.json.Json.mapper().readTree(response.body()).size() >= count) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("%s lists %d alerts", api, count).isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(100); // polling an API with a deadline
+    }
   }
 
   /**

@@ -30,7 +30,8 @@ class DeploymentFilesTest {
           "KAFKA_BOOTSTRAP_SERVERS", "kafka:9092",
           "ELASTICSEARCH_URL", "http://es:9200",
           "VIGIL_EXTERNAL_URL", "https://vigil.example.org",
-          "NODE_NAME", "node-a");
+          "NODE_NAME", "node-a",
+          "NODE_IP", "10.0.0.5");
 
   @ParameterizedTest
   @ValueSource(strings = {"deploy/compose", "k8s/base/config"})

@@ -197,6 +197,9 @@ class KubernetesManifestsTest {
     JsonNode container = containers(pod).get(0);
     assertThat(env(container, "NODE_NAME").at("/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");
+    // The kubelet-cadvisor scrape job's target: this node's kubelet.
+    assertThat(env(container, "NODE_IP").at("/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("status.hostIP");
     assertThat(env(container, "POD_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("metadata.namespace");
     JsonNode spool = mount(container, "/var/lib/vigil/spool");
@@ -211,6 +214,12 @@ class KubernetesManifestsTest {
             rule -> {
               assertThat(rule.path("resources").toString()).contains("\"namespaces\"");
               assertThat(rule.path("verbs").toString()).contains("\"list\"", "\"watch\"");
+            })
+        .anySatisfy(
+            rule -> {
+              // The kubelet authorizes /metrics/cadvisor as "get nodes/metrics".
+              assertThat(rule.path("resources").toString()).isEqualTo("[\"nodes/metrics\"]");
+              assertThat(rule.path("verbs").toString()).isEqualTo("[\"get\"]");
             })
         .allSatisfy(rule -> assertThat(rule.path("verbs").toString()).doesNotContain("create"));
   }
@@ -321,6 +330,7 @@ class KubernetesManifestsTest {
             "KAFKA_BOOTSTRAP_SERVERS", "kafka.example.com:9093",
             "CLUSTER_NAME", "edge-1",
             "NODE_NAME", "node-a",
+            "NODE_IP", "10.0.0.5",
             "KAFKA_SASL_JAAS_CONFIG", jaas);
     CollectorConfig base = collectorConfig(K8S.resolve("base/config/collector.yaml"), env);
     CollectorConfig remote =

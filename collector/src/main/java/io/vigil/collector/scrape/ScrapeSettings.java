@@ -2,6 +2,8 @@ package io.vigil.collector.scrape;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +36,25 @@ public record ScrapeSettings(
    * @param path the metrics path; default {@code /metrics}
    * @param scheme {@code http} (default) or {@code https}
    * @param labels added to every target's resource attributes
+   * @param bearerTokenFile a file whose content is sent as {@code Authorization: Bearer}, read
+   *     again at every scrape (a Kubernetes service-account token rotates); null: none
+   * @param tlsConfig how an {@code https} target is verified and how the collector identifies
+   *     itself; null: the JVM's trusted CAs, no client certificate
    */
   public record Job(
       @JsonProperty("job") String job,
       @JsonProperty("targets") List<String> targets,
       @JsonProperty("path") String path,
       @JsonProperty("scheme") String scheme,
-      @JsonProperty("labels") Map<String, String> labels) {
+      @JsonProperty("labels") Map<String, String> labels,
+      @JsonProperty("bearer_token_file") String bearerTokenFile,
+      @JsonProperty("tls_config") TlsConfig tlsConfig) {
+
+    /** A job without credentials or TLS settings. */
+    public Job(
+        String job, List<String> targets, String path, String scheme, Map<String, String> labels) {
+      this(job, targets, path, scheme, labels, null, null);
+    }
 
     /** Applies defaults and checks values. */
     public Job {
@@ -72,8 +86,63 @@ public record ScrapeSettings(
             PREFIX + "jobs[" + job + "].scheme", scheme, "must be http or https");
       }
       labels = labels == null ? Map.of() : Map.copyOf(labels);
+      String at = PREFIX + "jobs[" + job + "].";
+      if (bearerTokenFile != null && bearerTokenFile.isBlank()) {
+        throw new ConfigException(at + "bearer_token_file", bearerTokenFile, "must name a file");
+      }
+      if (tlsConfig != null) {
+        tlsConfig.check(at + "tls_config.");
+      }
+    }
+
+    /** How this job's targets are reached: credentials and TLS, or null for neither. */
+    public Access access() {
+      return bearerTokenFile == null && tlsConfig == null
+          ? null
+          : new Access(bearerTokenFile, tlsConfig);
     }
   }
+
+  /**
+   * Prometheus' {@code tls_config} for {@code https} targets, PEM files.
+   *
+   * @param caFile the CA that signs the targets' certificates; null: the JVM's trusted CAs
+   * @param certFile the collector's client certificate (chain), for targets that ask for one
+   * @param keyFile its private key (PKCS#8)
+   * @param insecureSkipVerify accept any certificate and name (a kubelet's self-signed serving
+   *     certificate); default false
+   */
+  public record TlsConfig(
+      @JsonProperty("ca_file") String caFile,
+      @JsonProperty("cert_file") String certFile,
+      @JsonProperty("key_file") String keyFile,
+      @JsonProperty("insecure_skip_verify") Boolean insecureSkipVerify) {
+
+    /** Applies the default. */
+    public TlsConfig {
+      if (insecureSkipVerify == null) {
+        insecureSkipVerify = false;
+      }
+    }
+
+    void check(String prefix) {
+      if ((certFile == null) != (keyFile == null)) {
+        throw new ConfigException(prefix + "cert_file", "cert_file and key_file go together");
+      }
+      for (String[] file :
+          new String[][] {{"ca_file", caFile}, {"cert_file", certFile}, {"key_file", keyFile}}) {
+        if (file[1] != null && !Files.isReadable(Path.of(file[1]))) {
+          throw new ConfigException(prefix + file[0], file[1], "no such readable file");
+        }
+      }
+    }
+  }
+
+  /**
+   * How a target is reached beyond its address: a bearer token file and TLS settings, either may be
+   * null.
+   */
+  public record Access(String bearerTokenFile, TlsConfig tlsConfig) {}
 
   /** Applies defaults and checks values. */
   public ScrapeSettings {

@@ -25,6 +25,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,6 +76,9 @@ public final class Scraper implements AutoCloseable {
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
   private final Map<String, Map<TargetSpec, Target>> targets = new HashMap<>();
 
+  /** Clients of jobs with their own TLS settings, one per settings. */
+  private final Map<ScrapeSettings.TlsConfig, HttpClient> tlsClients = new HashMap<>();
+
   /**
    * A target to scrape: static from the configuration, or found (a Kubernetes pod).
    *
@@ -82,9 +87,22 @@ public final class Scraper implements AutoCloseable {
    * @param path the metrics path
    * @param scheme http or https
    * @param labels added to the target's resource
+   * @param access its job's bearer token file and TLS settings, or null
    */
   public record TargetSpec(
-      String job, String address, String path, String scheme, Map<String, String> labels) {}
+      String job,
+      String address,
+      String path,
+      String scheme,
+      Map<String, String> labels,
+      ScrapeSettings.Access access) {
+
+    /** A target reached without credentials or TLS settings. */
+    public TargetSpec(
+        String job, String address, String path, String scheme, Map<String, String> labels) {
+      this(job, address, path, scheme, labels, null);
+    }
+  }
 
   /** One target: where, what it is, and its converter (start times live there). */
   private final class Target {
@@ -93,10 +111,17 @@ public final class Scraper implements AutoCloseable {
     final Resource resource;
     final ScrapeConverter converter = new ScrapeConverter();
     final AtomicBoolean busy = new AtomicBoolean();
+    final HttpClient client;
+    final Path bearerTokenFile;
     ScheduledFuture<?> schedule;
 
-    Target(TargetSpec spec) {
+    Target(TargetSpec spec, HttpClient client) {
       this.job = spec.job();
+      this.client = client;
+      this.bearerTokenFile =
+          spec.access() == null || spec.access().bearerTokenFile() == null
+              ? null
+              : Path.of(spec.access().bearerTokenFile());
       this.uri = URI.create(spec.scheme() + "://" + spec.address() + spec.path());
       Resource.Builder r = Resource.newBuilder();
       put(r, "service.name", spec.job());
@@ -147,8 +172,22 @@ public final class Scraper implements AutoCloseable {
     Scraper scraper = new Scraper(settings, sink, registry);
     List<TargetSpec> configured = new ArrayList<>();
     for (ScrapeSettings.Job job : settings.jobs()) {
+      if (job.bearerTokenFile() != null && !Files.isReadable(Path.of(job.bearerTokenFile()))) {
+        // Read at every scrape, not now: the file may come later (a token being projected).
+        LOG.warn(
+            "collector.scrape.jobs[{}].bearer_token_file {} is not readable (yet): its targets are"
+                + " down until it is",
+            job.job(),
+            job.bearerTokenFile());
+      }
+      if (job.tlsConfig() != null) {
+        // Built now, so that a file that is not PEM stops the start naming the key.
+        scraper.client(job.tlsConfig(), "collector.scrape.jobs[" + job.job() + "].tls_config.");
+      }
       for (String address : job.targets()) {
-        configured.add(new TargetSpec(job.job(), address, job.path(), job.scheme(), job.labels()));
+        configured.add(
+            new TargetSpec(
+                job.job(), address, job.path(), job.scheme(), job.labels(), job.access()));
       }
     }
     scraper.replace("static", configured);
@@ -176,12 +215,30 @@ public final class Scraper implements AutoCloseable {
       if (current.containsKey(spec)) {
         continue;
       }
-      Target target = new Target(spec);
+      ScrapeSettings.TlsConfig tls = spec.access() == null ? null : spec.access().tlsConfig();
+      HttpClient client =
+          tls == null ? http : client(tls, "collector.scrape.jobs[" + spec.job() + "].tls_config.");
+      Target target = new Target(spec, client);
       long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
       target.schedule =
           timer.scheduleAtFixedRate(() -> scrape(target), offset, interval, TimeUnit.MILLISECONDS);
       current.put(spec, target);
     }
+  }
+
+  /** The client of jobs with {@code tls}, made once. */
+  private synchronized HttpClient client(ScrapeSettings.TlsConfig tls, String prefix) {
+    HttpClient client = tlsClients.get(tls);
+    if (client == null) {
+      client =
+          HttpClient.newBuilder()
+              .connectTimeout(settings.timeout())
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .sslContext(TargetTls.context(tls, prefix))
+              .build();
+      tlsClients.put(tls, client);
+    }
+    return client;
   }
 
   /** Scrapes one target now, asynchronously; the future completes when its result is stored. */
@@ -192,15 +249,33 @@ public final class Scraper implements AutoCloseable {
     }
     long startNanos = System.nanoTime();
     long scrapeTime = System.currentTimeMillis() * 1_000_000L;
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(target.uri)
             .timeout(settings.timeout())
             .header("Accept", ACCEPT)
             .header("Accept-Encoding", "gzip")
             .header("X-Prometheus-Scrape-Timeout-Seconds", seconds(settings.timeout()))
-            .GET()
-            .build();
-    return http.sendAsync(request, info -> limited(settings.maxBodyBytes()))
+            .GET();
+    if (target.bearerTokenFile != null) {
+      try {
+        // Read at every scrape, as Prometheus does: a service-account token is rotated.
+        request.header(
+            "Authorization", "Bearer " + Files.readString(target.bearerTokenFile).strip());
+      } catch (IOException | RuntimeException e) {
+        List<Metric> down =
+            failed(
+                target,
+                new IOException("bearer_token_file " + target.bearerTokenFile + ": " + e),
+                scrapeTime,
+                startNanos);
+        return store(target, down)
+            .toCompletableFuture()
+            .whenComplete((ok, error) -> target.busy.set(false));
+      }
+    }
+    return target
+        .client
+        .sendAsync(request.build(), info -> limited(settings.maxBodyBytes()))
         .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
         .thenApplyAsync(response -> page(target, response, scrapeTime, startNanos), parsing)
         .exceptionally(error -> failed(target, error, scrapeTime, startNanos))

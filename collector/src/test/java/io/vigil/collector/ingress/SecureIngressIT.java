@@ -12,19 +12,15 @@ import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.embedded.tls.TestCertificates;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,59 +44,11 @@ class SecureIngressIT {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    for (String name : new String[] {"server", "client"}) {
-      Process keytool =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                  "-genkeypair",
-                  "-alias",
-                  name,
-                  "-keyalg",
-                  "EC",
-                  "-groupname",
-                  "secp256r1",
-                  "-dname",
-                  "CN=" + name,
-                  "-ext",
-                  "SAN=ip:127.0.0.1,dns:localhost",
-                  "-validity",
-                  "2",
-                  "-storetype",
-                  "PKCS12",
-                  "-storepass",
-                  "changeit",
-                  "-keystore",
-                  certs.resolve(name + ".p12").toString())
-              .redirectErrorStream(true)
-              .start();
-      keytool.getInputStream().readAllBytes();
-      assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(keytool.exitValue()).isZero();
-      KeyStore store = store(name);
-      PrivateKey key = (PrivateKey) store.getKey(name, "changeit".toCharArray());
-      Files.writeString(certs.resolve(name + ".key"), pem("PRIVATE KEY", key.getEncoded()));
-      Files.writeString(
-          certs.resolve(name + ".crt"),
-          pem("CERTIFICATE", store.getCertificate(name).getEncoded()));
-    }
+    TestCertificates.make(certs, "server", "client");
   }
 
   private static KeyStore store(String name) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(certs.resolve(name + ".p12"))) {
-      store.load(in, "changeit".toCharArray());
-    }
-    return store;
-  }
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
+    return TestCertificates.keyStore(certs, name);
   }
 
   @AfterEach
@@ -213,7 +161,7 @@ class SecureIngressIT {
     trust.init(trusted);
     SSLContext ssl = SSLContext.getInstance("TLS");
     KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(store("client"), "changeit".toCharArray());
+    keys.init(store("client"), TestCertificates.PASSWORD.toCharArray());
     ssl.init(withCertificate ? keys.getKeyManagers() : null, trust.getTrustManagers(), null);
     return HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
   }

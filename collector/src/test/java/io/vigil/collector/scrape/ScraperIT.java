@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -14,6 +16,7 @@ import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.prometheus.NodeExporter;
+import io.vigil.embedded.tls.TestCertificates;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.kafka.TopicInitializer;
@@ -23,6 +26,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +35,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The scraper against a real broker: Debian's {@code prometheus-node-exporter} scraped for real
@@ -160,6 +169,121 @@ class ScraperIT {
                 .getDataPoints(0)
                 .getCount())
         .isEqualTo(15);
+  }
+
+  /**
+   * A kubelet as the collector meets it in a cluster: cAdvisor's page over HTTPS with a certificate
+   * no public CA signed, for a bearer token only. The service-account token is read again at every
+   * scrape (it rotates); the target's CA, or insecure_skip_verify, decides whom it trusts.
+   */
+  @Test
+  void scrapesAnHttpsTargetWithABearerTokenAsAKubeletIsScraped(
+      EmbeddedKafka kafka, @TempDir Path dir) throws Exception {
+    TestCertificates.make(dir, "kubelet");
+    Path token = Files.writeString(dir.resolve("token"), "first-token\n");
+    AtomicReference<String> accepted = new AtomicReference<>("first-token");
+    byte[] page =
+        ExpositionTest.fixture("kubelet-metrics-cadvisor-k8s1.35.excerpt.txt")
+            .getBytes(StandardCharsets.UTF_8);
+    HttpsServer kubelet =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(TestCertificates.keyStore(dir, "kubelet"), TestCertificates.PASSWORD.toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(keys.getKeyManagers(), null, null);
+    kubelet.setHttpsConfigurator(new HttpsConfigurator(tls));
+    kubelet.createContext(
+        "/metrics/cadvisor",
+        exchange -> {
+          String auth = exchange.getRequestHeaders().getFirst("Authorization");
+          boolean allowed = ("Bearer " + accepted.get()).equals(auth);
+          byte[] body = allowed ? page : "Unauthorized".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(allowed ? 200 : 401, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    kubelet.start();
+    String address = "127.0.0.1:" + kubelet.getAddress().getPort();
+    String ca = dir.resolve("kubelet.crt").toString();
+    ScrapeSettings settings =
+        new ScrapeSettings(
+            true,
+            Duration.ofSeconds(1),
+            Duration.ofMillis(900),
+            null,
+            List.of(
+                job("kubelet", address, token, new ScrapeSettings.TlsConfig(ca, null, null, null)),
+                job(
+                    "insecure",
+                    address,
+                    token,
+                    new ScrapeSettings.TlsConfig(null, null, null, true)),
+                job("untrusted", address, token, null),
+                job("no-token", address, null, new ScrapeSettings.TlsConfig(ca, null, null, null)),
+                job(
+                    "token-missing",
+                    address,
+                    dir.resolve("nonexistent-token"),
+                    new ScrapeSettings.TlsConfig(ca, null, null, null))));
+    KafkaSettings kafkaSettings = KafkaSettings.of(kafka.bootstrapServers());
+    TopicInitializer.ensureTopics(kafkaSettings, Set.of(Topics.OTLP_METRICS), Map.of());
+    PrometheusRegistry registry = new PrometheusRegistry();
+    List<ResourceMetrics> scraped = new ArrayList<>();
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
+        KafkaProbe probe = KafkaProbe.start(kafkaSettings, registry);
+        KafkaShipper shipper =
+            KafkaShipper.create(kafkaSettings, Duration.ofSeconds(10), probe, registry);
+        Scraper scraper = Scraper.start(settings, shipper, registry)) {
+      awaitScrapes(
+          tail,
+          scraped,
+          Map.of("kubelet", 1, "insecure", 1, "untrusted", 1, "no-token", 1, "token-missing", 1));
+      assertThat(up(latest(scraped, "kubelet"))).isEqualTo(1);
+      assertThat(metric(latest(scraped, "kubelet"), "container_cpu_usage_seconds_total").hasSum())
+          .isTrue();
+      assertThat(up(latest(scraped, "insecure"))).isEqualTo(1);
+      assertThat(up(latest(scraped, "untrusted")))
+          .as("a certificate the JVM does not trust is refused")
+          .isZero();
+      assertThat(up(latest(scraped, "no-token"))).as("401 without a token").isZero();
+      assertThat(up(latest(scraped, "token-missing")))
+          .as("a token file that is not there: down, and the others go on")
+          .isZero();
+
+      // The token rotates: the kubelet takes only the new one, the file has it.
+      accepted.set("second-token");
+      Files.writeString(token, "second-token");
+      scraped.clear();
+      awaitScrapes(tail, scraped, Map.of("kubelet", 2));
+      assertThat(up(latest(scraped, "kubelet"))).as("the new token was read and sent").isEqualTo(1);
+    } finally {
+      kubelet.stop(0);
+    }
+  }
+
+  private static ScrapeSettings.Job job(
+      String name, String address, Path token, ScrapeSettings.TlsConfig tls) {
+    return new ScrapeSettings.Job(
+        name,
+        List.of(address),
+        "/metrics/cadvisor",
+        "https",
+        null,
+        token == null ? null : token.toString(),
+        tls);
+  }
+
+  /** Reads otlp_metrics until each job has been stored at least as often as {@code wanted}. */
+  private static void awaitScrapes(
+      TopicTail tail, List<ResourceMetrics> scraped, Map<String, Integer> wanted) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (wanted.entrySet().stream().anyMatch(e -> count(scraped, e.getKey()) < e.getValue())) {
+      assertThat(System.nanoTime()).as("every target scraped in time").isLessThan(deadline);
+      for (ConsumerRecord<byte[], byte[]> r : tail.await(1, Duration.ofMillis(200))) {
+        scraped.addAll(ExportMetricsServiceRequest.parseFrom(r.value()).getResourceMetricsList());
+      }
+    }
   }
 
   private static long count(List<ResourceMetrics> scraped, String job) {
