@@ -104,6 +104,7 @@ public final class LogTailBench {
               null,
               "bench",
               Map.of(),
+              null,
               null);
       var os =
           (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class TopicTail implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final List<TopicPartition> partitions;
+  private final String bootstrapServers;
 
   /** Opens {@code topic} on {@code bootstrapServers} at its current end. */
   public TopicTail(String bootstrapServers, String topic) {
@@ -31,6 +32,7 @@ public final class TopicTail implements AutoCloseable {
   }
 
   private TopicTail(String bootstrapServers, String topic, boolean fromStart) {
+    this.bootstrapServers = bootstrapServers;
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -60,11 +62,21 @@ public final class TopicTail implements AutoCloseable {
   }
 
   /**
-   * Everything committed to the topic up to its end as of now: polls until every partition's
-   * position reaches the end offset read at the call (for read_committed, the last stable offset).
+   * Everything committed to the topic up to its end as of now: polls (read_committed) until every
+   * partition's position reaches its high watermark as read at the call.
    */
   public List<ConsumerRecord<byte[], byte[]>> toEnd(Duration timeout) {
-    java.util.Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    // The end is the high watermark, not the last stable offset: a transaction whose commit just
+    // returned may not have its markers written yet, and its records would be left out. Reading
+    // read_committed up to the high watermark waits for them instead.
+    java.util.Map<TopicPartition, Long> end;
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> watermarks =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      end = watermarks.endOffsets(partitions, timeout);
+    }
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {

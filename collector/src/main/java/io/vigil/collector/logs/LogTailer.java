@@ -406,7 +406,10 @@ public final class LogTailer implements AutoCloseable {
     }
     long observed = System.currentTimeMillis() * 1_000_000L;
     LevelSniffer level = LevelSniffer.of(record.content());
-    JsonLogLine json = settings.parseJson() ? JsonLogLine.parse(record.content()) : null;
+    StructuredLine json = settings.parseJson() ? StructuredLine.json(record.content()) : null;
+    if (json == null && settings.parseLogfmt()) {
+      json = StructuredLine.logfmt(record.content());
+    }
     String body = json != null && json.message() != null ? json.message() : record.content();
     LogRecord.Builder log =
         LogRecord.newBuilder()

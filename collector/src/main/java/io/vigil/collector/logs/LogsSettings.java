@@ -31,7 +31,8 @@ import java.util.Map;
  * @param resource attributes added to every record's resource, e.g. {@code k8s.cluster.name},
  *     {@code k8s.node.name}, {@code deployment.environment}
  * @param parseJson read an application's JSON log line into the record: its message as the body,
- *     its trace and span ids, its other fields as attributes ({@link JsonLogLine}); default true
+ *     its trace and span ids, its other fields as attributes ({@link StructuredLine}); default true
+ * @param parseLogfmt the same for a logfmt line ({@code key=value …}, only pairs); default true
  */
 public record LogsSettings(
     @JsonProperty("enabled") Boolean enabled,
@@ -44,7 +45,8 @@ public record LogsSettings(
     @JsonProperty("max_line_bytes") Integer maxLineBytes,
     @JsonProperty("checkpoint_id") String checkpointId,
     @JsonProperty("resource") Map<String, String> resource,
-    @JsonProperty("parse_json") Boolean parseJson) {
+    @JsonProperty("parse_json") Boolean parseJson,
+    @JsonProperty("parse_logfmt") Boolean parseLogfmt) {
 
   /** Default longest record: 256 KiB. */
   public static final int DEFAULT_MAX_LINE_BYTES = 256 * 1024;
@@ -105,11 +107,14 @@ public record LogsSettings(
     if (parseJson == null) {
       parseJson = true;
     }
+    if (parseLogfmt == null) {
+      parseLogfmt = true;
+    }
   }
 
   /** Tailing off. */
   public static LogsSettings defaults() {
-    return new LogsSettings(null, null, null, null, null, null, null, null, null, null, null);
+    return new LogsSettings(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The compiled start pattern, or null. */

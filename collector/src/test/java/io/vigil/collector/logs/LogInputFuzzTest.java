@@ -68,9 +68,14 @@ class LogInputFuzzTest {
       if (i == bytes.length || bytes[i] == '\n') {
         ContainerLine line = ContainerLine.parse(bytes, from, i);
         assertThat(line.content()).isNotNull();
-        JsonLogLine json = JsonLogLine.parse(line.content()); // an object, or null: never throws
-        if (json != null) {
-          assertThat(json.attributes()).hasSizeLessThanOrEqualTo(JsonLogLine.MAX_ATTRIBUTES);
+        // JSON or logfmt: read, or null (text); never throws, always bounded.
+        for (StructuredLine read :
+            new StructuredLine[] {
+              StructuredLine.json(line.content()), StructuredLine.logfmt(line.content())
+            }) {
+          if (read != null) {
+            assertThat(read.attributes()).hasSizeLessThanOrEqualTo(StructuredLine.MAX_ATTRIBUTES);
+          }
         }
         if (line.stream() != null) {
           assertThat(line.stream()).isIn("stdout", "stderr");

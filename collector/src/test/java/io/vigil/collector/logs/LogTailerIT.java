@@ -60,6 +60,7 @@ class LogTailerIT {
         4096,
         id,
         Map.of("k8s.cluster.name", "eu-1", "k8s.node.name", "node-a"),
+        null,
         null);
   }
 
@@ -120,12 +121,16 @@ class LogTailerIT {
               "stdout",
               "F",
               "{\"level\":\"warn\",\"msg\":\"retrying\",\"attempt\":2,"
-                  + "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}"));
+                  + "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}"),
+          cri(
+              "stdout",
+              "F",
+              "time=2024-05-01T12:00:00Z level=ERROR msg=\"card declined\" order=42"));
 
-      await(tailer::recordsShipped, 3);
+      await(tailer::recordsShipped, 4);
       List<Map.Entry<ResourceLogs, LogRecord>> logs = logs(tail.toEnd(WAIT));
 
-      assertThat(logs).hasSize(3);
+      assertThat(logs).hasSize(4);
       ResourceLogs resource = logs.get(0).getKey();
       var attributes = resource.getResource().getAttributesList();
       assertThat(OtlpAttributes.get(attributes, "service.name")).isEqualTo("app");
@@ -150,6 +155,12 @@ class LogTailerIT {
       assertThat(OtlpAttributes.get(json.getAttributesList(), "attempt")).isEqualTo("2");
       assertThat(java.util.HexFormat.of().formatHex(json.getTraceId().toByteArray()))
           .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+      LogRecord logfmt = logs.get(3).getValue();
+      assertThat(logfmt.getBody().getStringValue())
+          .as("the logfmt line's msg")
+          .isEqualTo("card declined");
+      assertThat(logfmt.getSeverityNumberValue()).isEqualTo(17);
+      assertThat(OtlpAttributes.get(logfmt.getAttributesList(), "order")).isEqualTo("42");
     }
   }
 

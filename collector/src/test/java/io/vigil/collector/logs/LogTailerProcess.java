@@ -27,6 +27,7 @@ public final class LogTailerProcess {
             4096,
             args[2],
             Map.of(),
+            null,
             null);
     LogTailer.start(settings, KafkaSettings.of(args[0]), new PrometheusRegistry());
     System.out.println("tailing ready");
