@@ -41,6 +41,10 @@ import org.apache.kafka.common.utils.Utils;
  * one cumulative {@code http.server.request.duration} request a second with {@code --routes R}
  * (default 50) routes × 2 status codes = 100 points, over {@code --seconds S} (default 60) of event
  * time ending now. Prints JSON.
+ *
+ * <p>With {@code --memory true} it also reports the heap the processor holds once every point is
+ * in: used heap after a full GC with the processor running, less the same before it started (the
+ * broker and the harness, which share the JVM), per 10,000 series (one series per service).
  */
 public final class ProcessorBench {
   private static final List<Double> BOUNDS =
@@ -54,6 +58,7 @@ public final class ProcessorBench {
     int services = Integer.parseInt(args.getOrDefault("services", "100"));
     int routes = Integer.parseInt(args.getOrDefault("routes", "50"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "60"));
+    boolean memory = Boolean.parseBoolean(args.getOrDefault("memory", "false"));
     Instant end = Instant.now();
     Instant t0 = end.minusSeconds(seconds);
 
@@ -89,6 +94,8 @@ public final class ProcessorBench {
                   .formatted(kafka.bootstrapServers(), dir.resolve("state")),
               Map.of(),
               ProcessorConfig.class);
+      long heapBefore = memory ? heapAfterGc() : 0;
+      long heapHeld = 0;
       long taken;
       long liveSignals;
       long windows;
@@ -110,6 +117,9 @@ public final class ProcessorBench {
         }
         lastPoint = System.nanoTime();
         taken = takenIn.getAsLong();
+        if (memory) {
+          heapHeld = heapAfterGc() - heapBefore;
+        }
         liveSignals = counter(registry, "vigil_processor_signals_emitted", "kind", "live");
         windows = processor.signalsEmitted();
       }
@@ -128,11 +138,26 @@ public final class ProcessorBench {
       result.put("data_points_per_s", Math.round(taken / elapsed));
       result.put("live_signals", liveSignals);
       result.put("final_windows", windows);
+      if (memory) {
+        result.put("heap_held_mib", Math.round(heapHeld / 1048576.0 * 10) / 10.0);
+        result.put(
+            "heap_per_10k_series_mib",
+            Math.round(heapHeld / 1048576.0 * 10_000.0 / services * 10) / 10.0);
+      }
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
     } finally {
       Utils.delete(dir.toFile());
     }
     System.exit(0);
+  }
+
+  /** Used heap after a full collection (twice, so finalizable objects are gone too). */
+  private static long heapAfterGc() {
+    java.lang.management.MemoryMXBean bean =
+        java.lang.management.ManagementFactory.getMemoryMXBean();
+    bean.gc();
+    bean.gc();
+    return bean.getHeapMemoryUsage().getUsed();
   }
 
   /**

@@ -55,6 +55,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiPredicate;
 import org.apache.http.HttpHost;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -265,27 +267,85 @@ class EndToEndIT {
     }
   }
 
-  /** The first lag record of {@code job} on {@code topic} in vigil.pipeline-runs (at most 60 s). */
-  private static PipelineRun firstLagRecord(EmbeddedKafka kafka, String job, String topic) {
+  /**
+   * Reads {@code topic} from its start, read_committed, handing every record to {@code until} until
+   * it answers true; false when 60 s pass first.
+   */
+  private static <T> boolean readUntil(
+      EmbeddedKafka kafka, String topic, Class<T> type, BiPredicate<String, T> until) {
     Properties props = kafka.clientProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    var runs = JsonSerde.of(PipelineRun.class).deserializer();
+    var values = JsonSerde.of(type).deserializer();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.PIPELINE_RUNS));
+      consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          PipelineRun run = runs.deserialize(Topics.PIPELINE_RUNS, r.value());
-          if (job.equals(r.key()) && run.lag() != null && topic.equals(run.lag().topic())) {
-            return run;
+          if (until.test(r.key(), values.deserialize(topic, r.value()))) {
+            return true;
           }
         }
       }
     }
-    throw new AssertionError("no lag record of " + job + " on " + topic + " within 60 s");
+    return false;
+  }
+
+  /** Sums requests and errors of {@code series} on vigil.signals until {@code requests} are in. */
+  private static long[] finalCounts(EmbeddedKafka kafka, String series, long requests) {
+    long[] counted = new long[2];
+    readUntil(
+        kafka,
+        Topics.SIGNALS,
+        GoldenSignal.class,
+        (key, signal) -> {
+          if (series.equals(key)) {
+            counted[0] += signal.traffic().requests();
+            counted[1] += signal.errors().count();
+          }
+          return counted[0] >= requests;
+        });
+    return counted;
+  }
+
+  /** The first live record of {@code series} with both CPU and memory (at most 60 s). */
+  private static GoldenSignal liveSaturation(EmbeddedKafka kafka, String series) {
+    AtomicReference<GoldenSignal> found = new AtomicReference<>();
+    boolean seen =
+        readUntil(
+            kafka,
+            Topics.SIGNALS_LIVE,
+            GoldenSignal.class,
+            (key, s) -> {
+              boolean both =
+                  series.equals(key)
+                      && s.saturation() != null
+                      && s.saturation().cpuUtilization() != null
+                      && s.saturation().memoryUtilization() != null;
+              found.set(both ? s : null);
+              return both;
+            });
+    assertThat(seen).as("a live saturation record of " + series + " within 60 s").isTrue();
+    return found.get();
+  }
+
+  /** The first lag record of {@code job} on {@code topic} in vigil.pipeline-runs (at most 60 s). */
+  private static PipelineRun firstLagRecord(EmbeddedKafka kafka, String job, String topic) {
+    AtomicReference<PipelineRun> found = new AtomicReference<>();
+    boolean seen =
+        readUntil(
+            kafka,
+            Topics.PIPELINE_RUNS,
+            PipelineRun.class,
+            (key, run) -> {
+              boolean lag = job.equals(key) && run.lag() != null && topic.equals(run.lag().topic());
+              found.set(lag ? run : null);
+              return lag;
+            });
+    assertThat(seen).as("a lag record of " + job + " on " + topic + " within 60 s").isTrue();
+    return found.get();
   }
 
   /** The first document of {@code index} whose {@code field} is {@code value} (at most 60 s). */
@@ -309,33 +369,6 @@ class EndToEndIT {
           .isLessThan(deadline);
       TimeUnit.MILLISECONDS.sleep(500); // polling an index with a deadline
     }
-  }
-
-  /** The first live record of {@code series} with both CPU and memory (at most 60 s). */
-  private static GoldenSignal liveSaturation(EmbeddedKafka kafka, String series) {
-    Properties props = kafka.clientProperties();
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.SIGNALS_LIVE));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (series.equals(r.key())) {
-            GoldenSignal signal = signals.deserialize(Topics.SIGNALS_LIVE, r.value());
-            if (signal.saturation() != null
-                && signal.saturation().cpuUtilization() != null
-                && signal.saturation().memoryUtilization() != null) {
-              return signal;
-            }
-          }
-        }
-      }
-    }
-    throw new AssertionError("no live saturation record of " + series + " within 60 s");
   }
 
   /** 1 − MemAvailable / MemTotal, as the kernel tells it now. */
@@ -369,31 +402,6 @@ class EndToEndIT {
          "attributes": [{"key": "http.response.status_code", "value": {"intValue": "%d"}}]}
         """
         .formatted(startNanos, timeNanos, count, count, status);
-  }
-
-  /** Sums requests and errors of {@code series} on vigil.signals until {@code requests} are in. */
-  private static long[] finalCounts(EmbeddedKafka kafka, String series, long requests) {
-    Properties props = kafka.clientProperties();
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
-    long[] counted = new long[2];
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.SIGNALS));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (counted[0] < requests && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (series.equals(r.key())) {
-            GoldenSignal signal = signals.deserialize(Topics.SIGNALS, r.value());
-            counted[0] += signal.traffic().requests();
-            counted[1] += signal.errors().count();
-          }
-        }
-      }
-    }
-    return counted;
   }
 
   /**
