@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AttributeKey;
 import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkException;
@@ -20,6 +21,7 @@ import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -84,8 +86,23 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     this.rateLimits = receiving.rateLimits();
   }
 
+  /**
+   * The sender's own deadline, when it gave one (gRPC's {@code grpc-timeout}): the request is then
+   * answered {@code DEADLINE_EXCEEDED} when it passes, if sooner than the listener's request
+   * timeout, rather than held for a sender that has given up.
+   */
+  protected static final AttributeKey<Duration> SENDER_DEADLINE =
+      AttributeKey.valueOf(IngressService.class, "SENDER_DEADLINE");
+
   /** Checks what can be checked before the body is read. */
   protected abstract void checkHeaders(RequestHeaders headers) throws Rejection;
+
+  /**
+   * Applies a deadline the sender set in {@code headers} to {@code ctx}, if it has one (none by
+   * default); a malformed one is a {@link Rejection}.
+   */
+  protected void applyDeadline(ServiceRequestContext ctx, RequestHeaders headers)
+      throws Rejection {}
 
   /** Turns the whole body into records; runs on a blocking-task thread. */
   protected abstract Batch parse(RequestHeaders headers, byte[] body) throws Rejection;
@@ -125,6 +142,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
         sender = ctx.remoteAddress().getAddress().getHostAddress(); // only rate limits need it
       }
       checkHeaders(headers);
+      applyDeadline(ctx, headers);
       String down = sink.unavailableReason();
       if (down != null) {
         throw Rejection.unavailable("data not stored, retry later: " + down);
@@ -254,6 +272,13 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
               + ".max_body_bytes)");
     }
     if (cause instanceof RequestTimeoutException || cause instanceof CancellationException) {
+      Duration deadline = ctx.attr(SENDER_DEADLINE);
+      if (deadline != null) {
+        return Rejection.timeout(
+            "the sender's deadline ("
+                + deadline.toMillis()
+                + " ms) passed before the data was stored");
+      }
       return bodyRead
           ? Rejection.unavailable("data not stored in time, retry later")
           : Rejection.timeout(

@@ -8,6 +8,8 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.util.TimeoutMode;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.vigil.collector.ingress.HttpReplies;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.ingress.ReceiverMetrics;
@@ -78,6 +80,54 @@ final class OtlpGrpcService extends IngressService {
           "unsupported Content-Type '" + (type == null ? "" : type) + "', use " + GRPC);
     }
     compressed(headers);
+  }
+
+  /**
+   * gRPC's {@code grpc-timeout} ({@code <up to 8 digits><H|M|S|m|u|n>}): the request is answered
+   * {@code DEADLINE_EXCEEDED} when the sender's deadline passes, if that is sooner than the
+   * listener's {@code request_timeout} — not held on for a sender that has given up (the
+   * OpenTelemetry SDKs send their export timeout this way). A malformed value is refused.
+   */
+  @Override
+  protected void applyDeadline(ServiceRequestContext ctx, RequestHeaders headers) throws Rejection {
+    String value = headers.get("grpc-timeout");
+    if (value == null) {
+      return;
+    }
+    Duration deadline = grpcTimeout(value.trim());
+    if (deadline == null) {
+      throw Rejection.malformed(
+          "malformed grpc-timeout '" + value + "': up to 8 digits and one of H, M, S, m, u, n");
+    }
+    long current = ctx.requestTimeoutMillis();
+    if (current == 0 || deadline.toMillis() < current) {
+      ctx.setAttr(SENDER_DEADLINE, deadline);
+      ctx.setRequestTimeout(
+          TimeoutMode.SET_FROM_NOW, deadline.isZero() ? Duration.ofNanos(1) : deadline);
+    }
+  }
+
+  /** A {@code grpc-timeout} value as a duration, or null when it is not one. */
+  static Duration grpcTimeout(String value) {
+    int n = value.length();
+    if (n < 2 || n > 9) {
+      return null;
+    }
+    for (int i = 0; i < n - 1; i++) {
+      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+        return null;
+      }
+    }
+    long amount = Long.parseLong(value.substring(0, n - 1));
+    return switch (value.charAt(n - 1)) {
+      case 'H' -> Duration.ofHours(amount);
+      case 'M' -> Duration.ofMinutes(amount);
+      case 'S' -> Duration.ofSeconds(amount);
+      case 'm' -> Duration.ofMillis(amount);
+      case 'u' -> Duration.ofNanos(amount * 1000);
+      case 'n' -> Duration.ofNanos(amount);
+      default -> null;
+    };
   }
 
   @Override

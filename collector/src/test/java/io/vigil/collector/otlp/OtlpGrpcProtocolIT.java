@@ -106,6 +106,32 @@ class OtlpGrpcProtocolIT {
   }
 
   @Test
+  void theSendersDeadlineEndsTheWaitForKafkaWithDeadlineExceeded() {
+    behaviour = records -> new CompletableFuture<>(); // Kafka never acknowledges
+
+    // The listener's request_timeout is 10 s; the sender gives up after 300 ms.
+    AggregatedHttpResponse response =
+        call(METRICS, frame(TestRequests.metrics(1, "a").toByteArray(), false), null, "300m");
+
+    assertThat(grpcStatus(response)).isEqualTo("4"); // DEADLINE_EXCEEDED
+    assertThat(response.headers().get("grpc-message"))
+        .contains("the sender's deadline (300 ms) passed before the data was stored");
+    assertThat(receiver.scrape())
+        .contains(
+            "vigil_collector_requests_rejected_total{reason=\"timeout\",signal=\"metrics\",transport=\"grpc\"} 1.0");
+  }
+
+  @Test
+  void aMalformedGrpcTimeoutIsInvalidArgument() {
+    AggregatedHttpResponse response =
+        call(METRICS, frame(TestRequests.metrics(1, "a").toByteArray(), false), null, "soon");
+
+    assertThat(grpcStatus(response)).isEqualTo("3");
+    assertThat(response.headers().get("grpc-message")).contains("malformed grpc-timeout 'soon'");
+    assertThat(stored).isEmpty();
+  }
+
+  @Test
   void decompressesAGzipMessage() throws Exception {
     AggregatedHttpResponse response =
         call(METRICS, frame(gzip(TestRequests.metrics(2, "a").toByteArray()), true), "gzip");
@@ -211,6 +237,11 @@ class OtlpGrpcProtocolIT {
   }
 
   private AggregatedHttpResponse call(String path, byte[] body, String encoding) {
+    return call(path, body, encoding, null);
+  }
+
+  private AggregatedHttpResponse call(
+      String path, byte[] body, String encoding, String grpcTimeout) {
     RequestHeaders headers =
         RequestHeaders.builder(HttpMethod.POST, path)
             .contentType(MediaType.parse("application/grpc"))
@@ -218,6 +249,9 @@ class OtlpGrpcProtocolIT {
             .build();
     if (encoding != null) {
       headers = headers.toBuilder().set("grpc-encoding", encoding).build();
+    }
+    if (grpcTimeout != null) {
+      headers = headers.toBuilder().set("grpc-timeout", grpcTimeout).build();
     }
     return client
         .execute(HttpRequest.of(headers, com.linecorp.armeria.common.HttpData.wrap(body)))
