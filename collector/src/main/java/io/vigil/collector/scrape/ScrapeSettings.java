@@ -40,6 +40,8 @@ public record ScrapeSettings(
    *     again at every scrape (a Kubernetes service-account token rotates); null: none
    * @param tlsConfig how an {@code https} target is verified and how the collector identifies
    *     itself; null: the JVM's trusted CAs, no client certificate
+   * @param metricRelabelConfigs rules applied to every scraped sample before it is stored, as
+   *     Prometheus' {@code metric_relabel_configs} ({@link MetricRelabel}); default none
    */
   public record Job(
       @JsonProperty("job") String job,
@@ -48,12 +50,25 @@ public record ScrapeSettings(
       @JsonProperty("scheme") String scheme,
       @JsonProperty("labels") Map<String, String> labels,
       @JsonProperty("bearer_token_file") String bearerTokenFile,
-      @JsonProperty("tls_config") TlsConfig tlsConfig) {
+      @JsonProperty("tls_config") TlsConfig tlsConfig,
+      @JsonProperty("metric_relabel_configs") List<MetricRelabel> metricRelabelConfigs) {
 
-    /** A job without credentials or TLS settings. */
+    /** A job without credentials, TLS settings or relabelling. */
     public Job(
         String job, List<String> targets, String path, String scheme, Map<String, String> labels) {
-      this(job, targets, path, scheme, labels, null, null);
+      this(job, targets, path, scheme, labels, null, null, null);
+    }
+
+    /** A job without relabelling. */
+    public Job(
+        String job,
+        List<String> targets,
+        String path,
+        String scheme,
+        Map<String, String> labels,
+        String bearerTokenFile,
+        TlsConfig tlsConfig) {
+      this(job, targets, path, scheme, labels, bearerTokenFile, tlsConfig, null);
     }
 
     /** Applies defaults and checks values. */
@@ -92,6 +107,11 @@ public record ScrapeSettings(
       }
       if (tlsConfig != null) {
         tlsConfig.check(at + "tls_config.");
+      }
+      metricRelabelConfigs =
+          metricRelabelConfigs == null ? List.of() : List.copyOf(metricRelabelConfigs);
+      for (int i = 0; i < metricRelabelConfigs.size(); i++) {
+        metricRelabelConfigs.get(i).check(at + "metric_relabel_configs[" + i + "].");
       }
     }
 

@@ -62,6 +62,8 @@ import org.slf4j.LoggerFactory;
 public final class Scraper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Scraper.class);
 
+  private static final MetricRelabel.Rules NO_RELABELLING = new MetricRelabel.Rules(List.of());
+
   /** Prometheus' Accept header: OpenMetrics preferred, then the text format. */
   static final String ACCEPT =
       "application/openmetrics-text;version=1.0.0;q=0.75,"
@@ -75,6 +77,9 @@ public final class Scraper implements AutoCloseable {
   private final Counter scrapes;
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
   private final Map<String, Map<TargetSpec, Target>> targets = new HashMap<>();
+
+  /** The metric relabelling of each static job, by job name. */
+  private final Map<String, MetricRelabel.Rules> relabelling = new HashMap<>();
 
   /** Clients of jobs with their own TLS settings, one per settings. */
   private final Map<ScrapeSettings.TlsConfig, HttpClient> tlsClients = new HashMap<>();
@@ -113,11 +118,13 @@ public final class Scraper implements AutoCloseable {
     final AtomicBoolean busy = new AtomicBoolean();
     final HttpClient client;
     final Path bearerTokenFile;
+    final MetricRelabel.Rules relabel;
     ScheduledFuture<?> schedule;
 
-    Target(TargetSpec spec, HttpClient client) {
+    Target(TargetSpec spec, HttpClient client, MetricRelabel.Rules relabel) {
       this.job = spec.job();
       this.client = client;
+      this.relabel = relabel;
       this.bearerTokenFile =
           spec.access() == null || spec.access().bearerTokenFile() == null
               ? null
@@ -172,6 +179,7 @@ public final class Scraper implements AutoCloseable {
     Scraper scraper = new Scraper(settings, sink, registry);
     List<TargetSpec> configured = new ArrayList<>();
     for (ScrapeSettings.Job job : settings.jobs()) {
+      scraper.relabelling.put(job.job(), new MetricRelabel.Rules(job.metricRelabelConfigs()));
       if (job.bearerTokenFile() != null && !Files.isReadable(Path.of(job.bearerTokenFile()))) {
         // Read at every scrape, not now: the file may come later (a token being projected).
         LOG.warn(
@@ -218,7 +226,8 @@ public final class Scraper implements AutoCloseable {
       ScrapeSettings.TlsConfig tls = spec.access() == null ? null : spec.access().tlsConfig();
       HttpClient client =
           tls == null ? http : client(tls, "collector.scrape.jobs[" + spec.job() + "].tls_config.");
-      Target target = new Target(spec, client);
+      Target target =
+          new Target(spec, client, relabelling.getOrDefault(spec.job(), NO_RELABELLING));
       long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
       target.schedule =
           timer.scheduleAtFixedRate(() -> scrape(target), offset, interval, TimeUnit.MILLISECONDS);
@@ -306,9 +315,17 @@ public final class Scraper implements AutoCloseable {
               : Exposition.Format.TEXT;
       List<Exposition.Family> families =
           Exposition.parse(new String(body, StandardCharsets.UTF_8), format);
-      List<Metric> metrics = new ArrayList<>(target.converter.convert(families, scrapeTime));
       long samples = families.stream().mapToLong(f -> f.samples().size()).sum();
+      families = target.relabel.apply(families);
+      long kept = families.stream().mapToLong(f -> f.samples().size()).sum();
+      List<Metric> metrics = new ArrayList<>(target.converter.convert(families, scrapeTime));
       metrics.addAll(health(1, startNanos, samples, scrapeTime));
+      metrics.add(
+          gauge(
+              "scrape_samples_post_metric_relabeling",
+              "Samples left after the job's metric_relabel_configs",
+              kept,
+              scrapeTime));
       scrapes.labelValues(target.job, "ok").inc();
       return metrics;
     } catch (ScrapeFailure e) {

@@ -213,7 +213,23 @@ class ScraperIT {
             Duration.ofMillis(900),
             null,
             List.of(
-                job("kubelet", address, token, new ScrapeSettings.TlsConfig(ca, null, null, null)),
+                new ScrapeSettings.Job(
+                    "kubelet",
+                    List.of(address),
+                    "/metrics/cadvisor",
+                    "https",
+                    null,
+                    token.toString(),
+                    new ScrapeSettings.TlsConfig(ca, null, null, null),
+                    // As the DaemonSet does: only what saturation reads.
+                    List.of(
+                        new MetricRelabel(
+                            List.of("__name__"),
+                            null,
+                            "container_(cpu_usage_seconds_total|memory_working_set_bytes)",
+                            "keep",
+                            null,
+                            null))),
                 job(
                     "insecure",
                     address,
@@ -240,8 +256,24 @@ class ScraperIT {
           scraped,
           Map.of("kubelet", 1, "insecure", 1, "untrusted", 1, "no-token", 1, "token-missing", 1));
       assertThat(up(latest(scraped, "kubelet"))).isEqualTo(1);
-      assertThat(metric(latest(scraped, "kubelet"), "container_cpu_usage_seconds_total").hasSum())
-          .isTrue();
+      ResourceMetrics kubeletPage = latest(scraped, "kubelet");
+      assertThat(metric(kubeletPage, "container_cpu_usage_seconds_total").hasSum()).isTrue();
+      assertThat(kubeletPage.getScopeMetrics(0).getMetricsList())
+          .extracting(Metric::getName)
+          .as("only what the keep rule keeps, and the scrape's own health")
+          .containsExactlyInAnyOrder(
+              "container_cpu_usage_seconds_total",
+              "container_memory_working_set_bytes",
+              "up",
+              "scrape_duration_seconds",
+              "scrape_samples_scraped",
+              "scrape_samples_post_metric_relabeling");
+      assertThat(
+              metric(kubeletPage, "scrape_samples_post_metric_relabeling")
+                  .getGauge()
+                  .getDataPoints(0)
+                  .getAsDouble())
+          .isEqualTo(16); // 8 cgroups × 2 metrics
       assertThat(up(latest(scraped, "insecure"))).isEqualTo(1);
       assertThat(up(latest(scraped, "untrusted")))
           .as("a certificate the JVM does not trust is refused")
