@@ -45,7 +45,9 @@ final class LiveSignalWatch implements AutoCloseable {
                     long now = System.currentTimeMillis();
                     GoldenSignal signal = signals.deserialize(r.topic(), r.value());
                     for (Map.Entry<String, Long> e : acceptedAt.entrySet()) {
-                      if (e.getKey().equals(signal.service()) && signal.errors().count() > 0) {
+                      if (e.getKey().equals(signal.service())
+                          && signal.errors() != null
+                          && signal.errors().count() > 0) {
                         latencies.putIfAbsent(e.getKey(), now - e.getValue());
                       }
                     }
