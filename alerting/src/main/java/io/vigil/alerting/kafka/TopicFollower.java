@@ -1,6 +1,7 @@
 package io.vigil.alerting.kafka;
 
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.TopicReplay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,9 +1,9 @@
 package io.vigil.alerting.notify;
 
-import io.vigil.alerting.kafka.TopicReplay;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.TopicReplay;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -184,7 +184,12 @@ public final class NotificationDelivery implements Runnable {
         return;
       }
       // Another replica may have delivered for these partitions: read what it logged first.
-      if (!TopicReplay.replay(kafka, Topics.NOTIFICATIONS, REPLAY_TIMEOUT, log::load)) {
+      if (!TopicReplay.replay(
+          kafka,
+          "vigil-alerting-replay-" + Topics.NOTIFICATIONS,
+          Topics.NOTIFICATIONS,
+          REPLAY_TIMEOUT,
+          log::load)) {
         LOG.warn(
             "replaying {} did not reach its end within {}; some notifications may be repeated",
             Topics.NOTIFICATIONS,

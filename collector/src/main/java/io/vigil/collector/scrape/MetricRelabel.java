@@ -101,22 +101,26 @@ public record MetricRelabel(
       List<Exposition.Family> out = new ArrayList<>(families.size());
       for (Exposition.Family family : families) {
         List<Exposition.Sample> kept = new ArrayList<>(family.samples().size());
+        boolean changed = false;
         for (Exposition.Sample sample : family.samples()) {
           Map<String, String> labels = relabel(sample.name(), sample.labels());
-          if (labels != null) {
+          if (labels == null) {
+            changed = true;
+          } else if (labels == sample.labels()) {
+            kept.add(sample);
+          } else {
+            changed = true;
             kept.add(
-                labels == sample.labels()
-                    ? sample
-                    : new Exposition.Sample(
-                        sample.name(), labels, sample.value(), sample.timestampMillis()));
+                new Exposition.Sample(
+                    sample.name(), labels, sample.value(), sample.timestampMillis()));
           }
         }
         if (!kept.isEmpty()) {
           out.add(
-              kept.size() == family.samples().size() && kept.equals(family.samples())
-                  ? family
-                  : new Exposition.Family(
-                      family.name(), family.type(), family.help(), family.unit(), kept));
+              changed
+                  ? new Exposition.Family(
+                      family.name(), family.type(), family.help(), family.unit(), kept)
+                  : family);
         }
       }
       return out;

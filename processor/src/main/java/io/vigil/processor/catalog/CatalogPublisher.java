@@ -4,6 +4,8 @@ import io.vigil.model.Topics;
 import io.vigil.model.catalog.CatalogEntry;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.TopicReplay;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,19 +18,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -89,59 +84,35 @@ public final class CatalogPublisher {
 
   /** The latest non-null value of every key on the topic, read up to its current end. */
   static Map<String, byte[]> current(KafkaSettings kafka, String clientId, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, byte[]> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            kafka.consumer(
-                Map.of(
-                    ConsumerConfig.CLIENT_ID_CONFIG,
-                    clientId,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                    "false",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                    "read_committed")),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      List<PartitionInfo> infos = consumer.partitionsFor(Topics.CATALOG, timeout);
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException(
-            "topic "
-                + Topics.CATALOG
-                + " does not exist on "
-                + kafka.bootstrapServers()
-                + ": create it (compacted) or set kafka.topics.create");
-      }
-      for (PartitionInfo p : infos) {
-        partitions.add(new TopicPartition(Topics.CATALOG, p.partition()));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions, timeout));
-      while (true) {
-        ends.entrySet().removeIf(e -> consumer.position(e.getKey(), timeout) >= e.getValue());
-        if (ends.isEmpty()) {
-          return latest;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new IllegalStateException(
-              "cannot read " + Topics.CATALOG + " to its end within " + timeout);
-        }
-        for (ConsumerRecord<String, byte[]> r :
-            consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(500).toNanos())))) {
-          if (r.key() == null) {
-            continue;
-          }
-          if (r.value() == null) {
-            latest.remove(r.key());
-          } else {
-            latest.put(r.key(), r.value());
-          }
-        }
-      }
+    boolean read;
+    try {
+      read =
+          TopicReplay.replay(
+              kafka,
+              clientId,
+              Topics.CATALOG,
+              timeout,
+              r -> {
+                if (r.key() == null) {
+                  return;
+                }
+                String key = new String(r.key(), StandardCharsets.UTF_8);
+                if (r.value() == null) {
+                  latest.remove(key);
+                } else {
+                  latest.put(key, r.value());
+                }
+              });
+    } catch (IllegalStateException missing) {
+      throw new IllegalStateException(
+          missing.getMessage() + ": create it (compacted) or set kafka.topics.create", missing);
     }
+    if (!read) {
+      throw new IllegalStateException(
+          "cannot read " + Topics.CATALOG + " to its end within " + timeout);
+    }
+    return latest;
   }
 
   private static void send(

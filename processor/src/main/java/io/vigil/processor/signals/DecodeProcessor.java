@@ -61,32 +61,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     List<SaturationPoint> readings = new ArrayList<>();
     List<PipelineRun> lags = new ArrayList<>();
     try {
-      OtlpMetricsDecoder.decode(
-          request,
-          new OtlpMetricsDecoder.Sink() {
-            @Override
-            public void point(MetricPoint point) {
-              points.add(point);
-            }
-
-            @Override
-            public void skipped(String reason) {
-              metrics.dataPointSkipped(reason);
-            }
-          });
-      SaturationDecoder.decode(
-          request,
-          new SaturationDecoder.Sink() {
-            @Override
-            public void point(SaturationPoint point) {
-              readings.add(point);
-            }
-
-            @Override
-            public void skipped(String reason) {
-              metrics.dataPointSkipped(reason);
-            }
-          });
+      OtlpMetricsDecoder.decode(request, PointSink.into(points, metrics::dataPointSkipped));
+      SaturationDecoder.decode(request, PointSink.into(readings, metrics::dataPointSkipped));
       LagDecoder.decode(request, lags::add);
     } catch (RuntimeException e) {
       // A bug must not turn one odd request into a dead stream thread.
@@ -98,8 +74,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     Map<String, List<MetricPoint>> bySeries = new LinkedHashMap<>();
     for (MetricPoint point : points) {
       long time = point.timeMillis();
-      if (time > written + maxSkewMs || time < written - maxSkewMs) {
-        metrics.dataPointAdjusted("clock_skew");
+      if (skewed(time, written)) {
         LOG.warn(
             "service {}: point time {} is {} ms from when it was received; counted at {}",
             point.service(),
@@ -135,9 +110,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private void forwardReadings(List<SaturationPoint> readings, long written, long timestamp) {
     Map<String, List<SaturationPoint>> bySeries = new LinkedHashMap<>();
     for (SaturationPoint point : readings) {
-      long time = point.timeMillis();
-      if (time > written + maxSkewMs || time < written - maxSkewMs) {
-        metrics.dataPointAdjusted("clock_skew");
+      if (skewed(point.timeMillis(), written)) {
         point = point.withTime(written * 1_000_000L);
       }
       bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
@@ -160,14 +133,24 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   /** Forwards lag records keyed by their job, timed by their point unless its clock is off. */
   private void forwardLags(List<PipelineRun> lags, long written) {
     for (PipelineRun lag : lags) {
-      long time = lag.timestamp().toEpochMilli();
-      if (time <= 0 || time > written + maxSkewMs || time < written - maxSkewMs) {
-        metrics.dataPointAdjusted("clock_skew");
+      if (skewed(lag.timestamp().toEpochMilli(), written)) {
         lag = PipelineRun.lag(Instant.ofEpochMilli(written), lag.job(), lag.lag());
       }
       context()
           .forward(new Record<String, Object>(lag.job().key(), lag, written, new RecordHeaders()));
     }
+  }
+
+  /**
+   * Whether a point stamped {@code timeMs} is more than the allowed skew from {@code written}, the
+   * time its record reached Kafka (counted when it is: it is then counted at {@code written}).
+   */
+  private boolean skewed(long timeMs, long written) {
+    if (timeMs > written + maxSkewMs || timeMs < written - maxSkewMs) {
+      metrics.dataPointAdjusted("clock_skew");
+      return true;
+    }
+    return false;
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {

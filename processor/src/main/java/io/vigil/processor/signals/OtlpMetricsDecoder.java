@@ -77,19 +77,10 @@ final class OtlpMetricsDecoder {
     }
   }
 
-  /** Where the decoder reports its results. */
-  interface Sink {
-    /** A valid point. */
-    void point(MetricPoint point);
-
-    /** A point of the metric that was left out; {@code reason} is a short fixed token. */
-    void skipped(String reason);
-  }
-
   private OtlpMetricsDecoder() {}
 
   /** Reports every point of the {@link Source} metrics in {@code request} to {@code sink}. */
-  static void decode(ExportMetricsServiceRequest request, Sink sink) {
+  static void decode(ExportMetricsServiceRequest request, PointSink<MetricPoint> sink) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       String service = OtlpAttributes.serviceName(rm.getResource());
       String namespace = OtlpAttributes.namespace(rm.getResource());

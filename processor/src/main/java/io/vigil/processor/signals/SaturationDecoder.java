@@ -94,19 +94,10 @@ final class SaturationDecoder {
           "k8s.pod.cpu_limit_utilization",
           "k8s.pod.memory_limit_utilization");
 
-  /** Where the decoder reports its results. */
-  interface Sink {
-    /** A reading. */
-    void point(SaturationPoint point);
-
-    /** Data that was left out; {@code reason} is a short fixed token. */
-    void skipped(String reason);
-  }
-
   private SaturationDecoder() {}
 
   /** Reports every node and pod reading in {@code request} to {@code sink}. */
-  static void decode(ExportMetricsServiceRequest request, Sink sink) {
+  static void decode(ExportMetricsServiceRequest request, PointSink<SaturationPoint> sink) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       Map<String, Metric> metrics = null;
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
@@ -143,13 +134,15 @@ final class SaturationDecoder {
   /** The readings of one resource (one scrape target, one host, one pod). */
   private static final class ResourceReadings {
     private final Map<String, Metric> metrics;
-    private final Sink sink;
+    private final PointSink<SaturationPoint> sink;
     private final List<KeyValue> attributes;
     private final String cluster;
     private final String node;
     private final String resourceId;
+    private boolean noNodeCounted;
 
-    ResourceReadings(Resource resource, Map<String, Metric> metrics, Sink sink) {
+    ResourceReadings(
+        Resource resource, Map<String, Metric> metrics, PointSink<SaturationPoint> sink) {
       this.metrics = metrics;
       this.sink = sink;
       this.attributes = resource.getAttributesList();
@@ -402,12 +395,13 @@ final class SaturationDecoder {
       }
     }
 
+    /** Whether the resource names its node; a resource that does not is counted once. */
     private boolean hasNode() {
-      if (node == null) {
+      if (node == null && !noNodeCounted) {
+        noNodeCounted = true;
         sink.skipped("no_node");
-        return false;
       }
-      return true;
+      return node != null;
     }
 
     private Metric metric(String name, String openMetricsName) {

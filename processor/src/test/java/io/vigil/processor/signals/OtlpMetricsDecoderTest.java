@@ -28,19 +28,7 @@ class OtlpMetricsDecoderTest {
   private final List<String> skipped = new ArrayList<>();
 
   private void decode(ExportMetricsServiceRequest request) {
-    OtlpMetricsDecoder.decode(
-        request,
-        new OtlpMetricsDecoder.Sink() {
-          @Override
-          public void point(MetricPoint point) {
-            points.add(point);
-          }
-
-          @Override
-          public void skipped(String reason) {
-            skipped.add(reason);
-          }
-        });
+    OtlpMetricsDecoder.decode(request, PointSink.into(points, skipped::add));
   }
 
   @Test

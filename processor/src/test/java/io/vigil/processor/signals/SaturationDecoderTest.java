@@ -36,19 +36,7 @@ class SaturationDecoderTest {
                     .setResource(resource)
                     .addScopeMetrics(ScopeMetrics.newBuilder().addAllMetrics(metrics)))
             .build();
-    SaturationDecoder.decode(
-        request,
-        new SaturationDecoder.Sink() {
-          @Override
-          public void point(SaturationPoint point) {
-            points.add(point);
-          }
-
-          @Override
-          public void skipped(String reason) {
-            skipped.add(reason);
-          }
-        });
+    SaturationDecoder.decode(request, PointSink.into(points, skipped::add));
   }
 
   private static Resource resource(String... keyValues) {

@@ -1,6 +1,5 @@
-package io.vigil.alerting.kafka;
+package io.vigil.model.kafka;
 
-import io.vigil.model.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,29 +15,36 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads a whole topic once, from the beginning up to the end offsets captured when it starts,
- * without a consumer group (nothing is committed). Used at startup to rebuild state from {@code
- * vigil.alerts} and {@code vigil.notifications}.
+ * without a consumer group (nothing is committed). Used at startup to rebuild state (alerting from
+ * {@code vigil.alerts} and {@code vigil.notifications}; the processor's catalog publisher from
+ * {@code vigil.catalog}).
  */
 public final class TopicReplay {
   private TopicReplay() {}
 
   /**
    * Hands every record of {@code topic} up to its current end to {@code sink}, in offset order per
-   * partition.
+   * partition, read by a consumer named {@code clientId}.
    *
    * @return true when the end was reached, false when {@code timeout} ran out first (what was read
    *     until then has been handed over)
+   * @throws IllegalStateException when the topic does not exist
    */
   public static boolean replay(
       KafkaSettings kafka,
+      String clientId,
       String topic,
       Duration timeout,
       Consumer<ConsumerRecord<byte[], byte[]>> sink) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        groupless(kafka, "vigil-alerting-replay-" + topic)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = groupless(kafka, clientId)) {
       List<TopicPartition> partitions = new ArrayList<>();
-      for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException(
+            "topic " + topic + " does not exist on " + kafka.bootstrapServers());
+      }
+      for (PartitionInfo p : infos) {
         partitions.add(new TopicPartition(topic, p.partition()));
       }
       consumer.assign(partitions);
@@ -69,7 +75,7 @@ public final class TopicReplay {
    * A consumer without a group (nothing committed) reading committed records as bytes, for readers
    * that assign partitions themselves.
    */
-  static KafkaConsumer<byte[], byte[]> groupless(KafkaSettings kafka, String clientId) {
+  public static KafkaConsumer<byte[], byte[]> groupless(KafkaSettings kafka, String clientId) {
     return new KafkaConsumer<>(
         kafka.consumer(
             Map.of(
