@@ -12,8 +12,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Logger;
+import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
@@ -118,7 +123,9 @@ class EndToEndIT {
   /**
    * The reproduction of issue 5: a new service sends six OTLP/JSON points two seconds apart, half
    * of its requests failing, then falls silent. Nothing else is sent: the alert must still come,
-   * within seconds, and the final windows must still close and count every request.
+   * within seconds, and the final windows must still close and count every request. The service
+   * also logs its failures through the OpenTelemetry SDK's OTLP log exporter: its error-log rate
+   * pages on its own, and the log-volume windows count every log record.
    */
   @Test
   void aServiceThatSendsABurstOfErrorsAndFallsSilentIsAlertedAndCounted(
@@ -128,8 +135,26 @@ class EndToEndIT {
       SmtpSink smtp,
       @TempDir Path dir)
       throws Exception {
-    try (Stack stack = new Stack(kafka, elasticsearch, slack, smtp, dir)) {
+    try (Stack stack =
+        new Stack(
+            kafka,
+            elasticsearch,
+            slack,
+            smtp,
+            dir,
+            """
+              - name: logs
+                rules:
+                  - alert: ErrorLogsBurst
+                    expr: logs.error_rate_per_s > 1
+                    for: 0s
+                    labels: {severity: warning}
+                    annotations:
+                      summary: "{{ $labels.service }} logs {{ $value }} errors per second"
+            """,
+            "")) {
       stack.awaitProcessorRunning();
+      logBurst(stack, "burst", 30, 10);
       HttpClient http = HttpClient.newHttpClient();
       // The service starts after the processor (whose state began when it first ran).
       long start = (System.currentTimeMillis() + 1000) * 1_000_000L;
@@ -148,13 +173,17 @@ class EndToEndIT {
         }
       }
 
-      SlackPost post = slack.awaitPost(Duration.ofSeconds(15));
-      assertThat(post.body()).contains("HighErrorRatio").contains("burst");
+      assertThat(awaitPostContaining(slack, "HighErrorRatio", Duration.ofSeconds(15)).body())
+          .contains("burst");
+      // 30 errors in a 10 s live window: 3 per second.
+      assertThat(awaitPostContaining(slack, "ErrorLogsBurst", Duration.ofSeconds(15)).body())
+          .contains("burst logs 3 errors per second");
 
       // 6 × (10 ok + 10 failed) cumulative at the last point: 120 requests, 60 errors, all
       // in final windows that close on the wall clock although nothing else arrives.
       long[] counted = finalCounts(kafka, "//burst/", 120);
       assertThat(counted).containsExactly(120, 60);
+      assertThat(finalLogCounts(kafka, "//burst//logs", 40)).containsExactly(40, 30);
     }
   }
 
@@ -308,6 +337,72 @@ class EndToEndIT {
           return counted[0] >= requests;
         });
     return counted;
+  }
+
+  /**
+   * Sums log records and errors of {@code series} on vigil.signals until {@code records} are in.
+   */
+  private static long[] finalLogCounts(EmbeddedKafka kafka, String series, long records) {
+    long[] counted = new long[2];
+    readUntil(
+        kafka,
+        Topics.SIGNALS,
+        GoldenSignal.class,
+        (key, signal) -> {
+          if (series.equals(key)) {
+            counted[0] += signal.logs().records();
+            counted[1] += signal.logs().errors();
+          }
+          return counted[0] >= records;
+        });
+    return counted;
+  }
+
+  /**
+   * Logs {@code errors} ERROR and {@code infos} INFO records of {@code service} through the
+   * OpenTelemetry SDK's OTLP/HTTP log exporter to the collector, and waits for their export.
+   */
+  private static void logBurst(Stack stack, String service, int errors, int infos) {
+    try (SdkLoggerProvider logs =
+        SdkLoggerProvider.builder()
+            .setResource(
+                Resource.getDefault()
+                    .merge(Resource.builder().put("service.name", service).build()))
+            .addLogRecordProcessor(
+                BatchLogRecordProcessor.builder(
+                        OtlpHttpLogRecordExporter.builder()
+                            .setEndpoint(
+                                "http://127.0.0.1:" + stack.collector.otlpHttpPort() + "/v1/logs")
+                            .build())
+                    .build())
+            .build()) {
+      Logger logger = logs.get("e2e");
+      for (int i = 0; i < errors + infos; i++) {
+        logger
+            .logRecordBuilder()
+            .setSeverity(i < errors ? Severity.ERROR : Severity.INFO)
+            .setBody(i < errors ? "payment " + i + " failed" : "payment " + i + " taken")
+            .emit();
+      }
+      assertThat(logs.forceFlush().join(30, TimeUnit.SECONDS).isSuccess())
+          .as("the collector took the log records")
+          .isTrue();
+    }
+  }
+
+  /** The first Slack post whose body contains {@code text}. */
+  private static SlackPost awaitPostContaining(SlackSink slack, String text, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (SlackPost post : slack.posts()) {
+        if (post.body().contains(text)) {
+          return post;
+        }
+      }
+      assertThat(System.nanoTime()).as("a Slack post with " + text).isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink with a deadline
+    }
   }
 
   /** The first live record of {@code series} with both CPU and memory (at most 60 s). */

@@ -81,7 +81,7 @@ class DemoIT {
           .contains("alertname=\"PipelineOverdue\" by vigil demo: run 5 is a known long backfill")
           .containsPattern(
               "metrics-vigil\\.signals-default +[1-9][0-9,]* documents \\([1-9][0-9,]* of them"
-                  + " the CPU and memory of host ")
+                  + " the CPU and memory of host .*, [1-9][0-9,]* the services' log volume\\)")
           .containsPattern("vigil-alerts \\(current state\\) +[1-9][0-9,]* documents")
           .containsPattern(
               "logs-vigil\\.app-default +[1-9][0-9,]* documents \\(level error: [1-9][0-9,]*;")

@@ -16,6 +16,7 @@ public final class ProcessorMetrics {
   private final Counter lateRequests;
   private final Counter lineageEvents;
   private final Counter logRecords;
+  private final Counter logRecordsAdjusted;
   private final Counter pipelineRecords;
 
   private ProcessorMetrics(PrometheusRegistry registry) {
@@ -62,6 +63,14 @@ public final class ProcessorMetrics {
             .name("vigil_processor_log_records_total")
             .help("OTLP log records written to vigil.logs, by whether they are errors or worse")
             .labelNames("error")
+            .register(registry);
+    logRecordsAdjusted =
+        Counter.builder()
+            .name("vigil_processor_log_records_adjusted_total")
+            .help(
+                "OTLP log records counted in the log-volume signals at another time than their own,"
+                    + " by reason (clock_skew: stamped too far ahead of when they reached Kafka)")
+            .labelNames("reason")
             .register(registry);
     lineageEvents =
         Counter.builder()
@@ -111,6 +120,16 @@ public final class ProcessorMetrics {
   /** One log record was written; {@code error} when its severity is ERROR or worse. */
   public void logRecordAccepted(boolean error) {
     logRecords.labelValues(Boolean.toString(error)).inc();
+  }
+
+  /** One log record was counted at another time than its own, for {@code reason}. */
+  public void logRecordAdjusted(String reason) {
+    logRecordsAdjusted.labelValues(reason).inc();
+  }
+
+  /** Log records counted at another time than their own, for {@code reason}, so far. */
+  public long logRecordsAdjusted(String reason) {
+    return (long) logRecordsAdjusted.labelValues(reason).get();
   }
 
   /** Log records written so far that were (or were not) errors. */

@@ -115,7 +115,7 @@ public final class ProcessorService implements AutoCloseable {
     StreamsBuilder builder = new StreamsBuilder();
     GoldenSignalsTopology.addTo(builder, config, metrics, latest::record, Instant.now());
     JourneyTopology.addTo(builder, config, metrics);
-    LogsTopology.addTo(builder, metrics);
+    LogsTopology.addTo(builder, config, metrics, latest::record);
     Topology topology = builder.build();
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);

@@ -42,7 +42,8 @@ final class Outcome {
       while (System.nanoTime() < Math.min(deadline, settled)) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           GoldenSignal signal = signals.deserialize(r.topic(), r.value());
-          if (Stack.NAMESPACE.equals(signal.namespace())) {
+          // Log-volume and saturation records of the same services carry no traffic.
+          if (Stack.NAMESPACE.equals(signal.namespace()) && signal.traffic() != null) {
             counted.merge(signal.service(), signal.traffic().requests(), Long::sum);
           }
         }

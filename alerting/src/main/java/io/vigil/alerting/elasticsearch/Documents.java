@@ -43,6 +43,7 @@ public final class Documents {
     putSection(doc, "errors", signal.errors());
     putSection(doc, "latency_ms", signal.latencyMs());
     putSection(doc, "saturation", signal.saturation());
+    putSection(doc, "logs", signal.logs());
     return new IndexDocument(target, signal.id(), true, doc);
   }
 

@@ -30,6 +30,29 @@ class DocumentsTest {
   }
 
   @Test
+  void aServicesLogVolumeIsItsOwnSeries() {
+    GoldenSignal signal =
+        GoldenSignal.logs(
+            null,
+            new GoldenSignal.Window(Signals.T0, Signals.T0.plusSeconds(10), 10),
+            "c1",
+            "shop",
+            "checkout",
+            new GoldenSignal.Logs(40, 30, 4.0, 3.0),
+            null);
+
+    IndexDocument doc = Documents.signal("metrics-vigil.signals-default", signal);
+
+    ObjectNode s = doc.source();
+    assertThat(doc.id()).isEqualTo("c1/shop/checkout//logs@" + Signals.T0.toEpochMilli());
+    assertThat(s.at("/service/name").asText()).isEqualTo("checkout");
+    assertThat(s.at("/logs/errors").asLong()).isEqualTo(30);
+    assertThat(s.at("/logs/error_rate_per_s").asDouble()).isEqualTo(3.0);
+    assertThat(s.has("traffic")).isFalse();
+    assertThat(s.at("/vigil/series").asText()).isEqualTo("c1/shop/checkout//logs");
+  }
+
+  @Test
   void aNodesSaturationNamesTheHostAndHasNoService() {
     GoldenSignal signal = Signals.nodeSaturation("worker-1", 20, 0.85, 0.4);
 

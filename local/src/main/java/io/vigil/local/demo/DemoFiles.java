@@ -34,6 +34,14 @@ final class DemoFiles {
                 team: shop
               annotations:
                 summary: "{{ $labels.service }} p99 latency is {{ $value | humanize }} ms"
+            - alert: ErrorLogsSurge
+              expr: logs.error_rate_per_s > 2
+              for: 10s
+              labels:
+                severity: warning
+                team: shop
+              annotations:
+                summary: "{{ $labels.service }} writes {{ $value | humanize }} error logs per second"
         - name: pipelines
           rules:
             - alert: PipelineFailed

@@ -48,10 +48,12 @@ final class DemoSummary {
     silences.forEach(line -> out.println("    " + line));
     out.println("  in Elasticsearch (" + elasticsearchUrl + "):");
     out.printf(
-        "    metrics-vigil.signals-default  %s documents (%s of them the CPU and memory of host %s)%n",
+        "    metrics-vigil.signals-default  %s documents (%s of them the CPU and memory of host %s,"
+            + " %s the services' log volume)%n",
         count("metrics-vigil.signals-default"),
         count("metrics-vigil.signals-default", "_exists_:host.name"),
-        host);
+        host,
+        count("metrics-vigil.signals-default", "_exists_:logs.records"));
     out.printf(
         "    metrics-vigil.pipelines-default %s documents (runs failed: %s, overdue: %s)%n",
         count("metrics-vigil.pipelines-default"),

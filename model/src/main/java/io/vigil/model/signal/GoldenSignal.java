@@ -17,6 +17,10 @@ import java.util.Objects;
  * limits, with the service it belongs to), only the {@code saturation} section, and a series of
  * their own, so they never mix with the request series of the same service.
  *
+ * <p>Log volume is counted per service in records of its own as well: {@code logs} (log records,
+ * and those of severity ERROR or worse, in the window), no {@code traffic}; their series key ends
+ * in {@code /logs} ({@link #logsSeriesKey}).
+ *
  * <p>{@code revision} is null on a window's record. Data that reaches the processor after its
  * window was emitted goes out as a <em>late supplement</em>: a record for the same window that
  * carries only the late part, with {@code revision} = the wall-clock time (epoch ms) it was
@@ -35,6 +39,7 @@ public record GoldenSignal(
     @JsonProperty("errors") Errors errors,
     @JsonProperty("latency_ms") Latency latencyMs,
     @JsonProperty("saturation") Saturation saturation,
+    @JsonProperty("logs") Logs logs,
     @JsonProperty("revision") Long revision) {
 
   /** Validates the fields every consumer relies on. */
@@ -73,6 +78,7 @@ public record GoldenSignal(
         errors,
         latencyMs,
         saturation,
+        null,
         null);
   }
 
@@ -102,6 +108,7 @@ public record GoldenSignal(
         errors,
         latencyMs,
         saturation,
+        null,
         revision);
   }
 
@@ -129,16 +136,54 @@ public record GoldenSignal(
         null,
         null,
         saturation,
+        null,
+        revision);
+  }
+
+  /** A record of a service's log volume. */
+  public static GoldenSignal logs(
+      Instant timestamp,
+      Window window,
+      String cluster,
+      String namespace,
+      String service,
+      Logs logs,
+      Long revision) {
+    return new GoldenSignal(
+        timestamp,
+        window,
+        cluster,
+        namespace,
+        service,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        Objects.requireNonNull(logs, "logs"),
         revision);
   }
 
   /**
-   * The series this window belongs to: {@code cluster/namespace/service/operation}, and for a
-   * node's or a pod's saturation {@code /node/pod} after it.
+   * The series this window belongs to: {@code cluster/namespace/service/operation}, for a node's or
+   * a pod's saturation {@code /node/pod} after it, and for a service's log volume {@code /logs}.
    */
   @JsonIgnore
   public String seriesKey() {
+    if (logs != null && traffic == null) {
+      return logsSeriesKey(cluster, namespace, service);
+    }
     return seriesKey(cluster, namespace, service, operation, node, pod);
+  }
+
+  /**
+   * The key of a service's log-volume series: its request series' key and {@code /logs}, so it
+   * never shares a key (and ids) with the request or saturation series.
+   */
+  public static String logsSeriesKey(String cluster, String namespace, String service) {
+    return seriesKey(cluster, namespace, service, null) + "/logs";
   }
 
   /**
@@ -209,6 +254,20 @@ public record GoldenSignal(
       @JsonProperty("p95") Double p95,
       @JsonProperty("p99") Double p99,
       @JsonProperty("max") Double max) {}
+
+  /**
+   * Log records in the window, of a service.
+   *
+   * @param records every log record
+   * @param errors those of severity ERROR or worse (OTLP severity number 17 and above)
+   * @param ratePerS records per second over the window
+   * @param errorRatePerS errors per second over the window
+   */
+  public record Logs(
+      @JsonProperty("records") long records,
+      @JsonProperty("errors") long errors,
+      @JsonProperty("rate_per_s") double ratePerS,
+      @JsonProperty("error_rate_per_s") double errorRatePerS) {}
 
   /** Resource utilisation ratios (0..1). */
   public record Saturation(

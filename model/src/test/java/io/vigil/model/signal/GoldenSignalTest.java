@@ -70,6 +70,28 @@ class GoldenSignalTest {
   }
 
   @Test
+  void logVolumeIsASeriesOfItsOwn() throws Exception {
+    GoldenSignal logs =
+        GoldenSignal.logs(
+            null,
+            new GoldenSignal.Window(START, START.plusSeconds(10), 10),
+            "c1",
+            "shop",
+            "checkout",
+            new GoldenSignal.Logs(40, 5, 4.0, 0.5),
+            null);
+
+    JsonNode json = Json.mapper().readTree(Json.mapper().writeValueAsBytes(logs));
+
+    assertThat(json.get("logs").get("error_rate_per_s").asDouble()).isEqualTo(0.5);
+    assertThat(json.get("logs").get("records").asLong()).isEqualTo(40);
+    assertThat(json.has("traffic")).isFalse();
+    assertThat(logs.seriesKey()).isEqualTo("c1/shop/checkout//logs");
+    assertThat(logs.id()).isNotEqualTo(checkout().id()).startsWith("c1/shop/checkout//logs@");
+    assertThat(Json.mapper().treeToValue(json, GoldenSignal.class)).isEqualTo(logs);
+  }
+
+  @Test
   void alertTransitionsUseLowerCaseStates() throws Exception {
     AlertTransition t =
         new AlertTransition(

@@ -81,6 +81,15 @@ public final class GoldenSignalsTopology {
   /** Name of the repartition of saturation readings by node or pod series. */
   static final String SATURATION_REPARTITION = "saturation-by-series";
 
+  /** Changelogged in-memory store of each service's live log slots. */
+  static final String LOGS_STORE = "signals-logs";
+
+  /** Changelogged in-memory store of the log windows not yet emitted. */
+  static final String LOGS_WINDOW_STORE = "signals-logs-windows";
+
+  /** Name of the repartition of log counts by service. */
+  static final String LOGS_REPARTITION = "log-counts-by-series";
+
   private GoldenSignalsTopology() {}
 
   /**
@@ -161,6 +170,71 @@ public final class GoldenSignalsTopology {
         .get("emitted-final")
         .mapValues(Emitted::signal, Named.as("final-signal"))
         .to(Topics.SIGNALS, signalOut.withName("signals-sink"));
+  }
+
+  /**
+   * Adds the log-volume steps: {@code counts} (a service's log records per second, keyed by its
+   * {@link LogCounts#seriesKey()}) ─ repartition by service ({@code log-counts-by-series}) ─ {@link
+   * LogSignalsProcessor} (stores {@code signals-logs}, {@code signals-logs-windows}) ─ live records
+   * to {@code vigil.signals.live}, shown to {@code listener}, and final windows to {@code
+   * vigil.signals}.
+   */
+  public static void addLogSignals(
+      KStream<String, LogCounts> counts,
+      ProcessorConfig config,
+      ProcessorMetrics metrics,
+      Consumer<GoldenSignal> listener) {
+    Produced<String, GoldenSignal> signalOut =
+        Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
+    Map<String, KStream<String, Emitted>> emitted =
+        counts
+            .repartition(
+                Repartitioned.with(Serdes.String(), JsonSerde.of(LogCounts.class))
+                    .withName(LOGS_REPARTITION))
+            .process(new LogSignalsSupplier(config, metrics), Named.as("log-signals"))
+            .split(Named.as("log-emitted-"))
+            .branch((series, e) -> e.live(), Branched.as("live"))
+            .defaultBranch(Branched.as("final"));
+    emitted
+        .get("log-emitted-live")
+        .mapValues(Emitted::signal, Named.as("log-live-signal"))
+        .peek((series, signal) -> listener.accept(signal), Named.as("show-log-live"))
+        .to(Topics.SIGNALS_LIVE, signalOut.withName("log-live-sink"));
+    emitted
+        .get("log-emitted-final")
+        .mapValues(Emitted::signal, Named.as("log-final-signal"))
+        .to(Topics.SIGNALS, signalOut.withName("log-signals-sink"));
+  }
+
+  /** Supplies the log-volume step together with its stores. */
+  private static final class LogSignalsSupplier
+      implements ProcessorSupplier<String, LogCounts, String, Emitted> {
+    private final ProcessorConfig config;
+    private final ProcessorMetrics metrics;
+
+    LogSignalsSupplier(ProcessorConfig config, ProcessorMetrics metrics) {
+      this.config = config;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public Processor<String, LogCounts, String, Emitted> get() {
+      return new LogSignalsProcessor(
+          config.window(), config.grace(), config.emitInterval(), metrics);
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return Set.of(
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(LOGS_STORE),
+              Serdes.String(),
+              JsonSerde.of(LogSeries.class)),
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(LOGS_WINDOW_STORE),
+              Serdes.String(),
+              JsonSerde.of(LogSignalsProcessor.LogWindow.class)));
+    }
   }
 
   /** Supplies the saturation step together with its stores. */

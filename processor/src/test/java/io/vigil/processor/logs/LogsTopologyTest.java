@@ -54,7 +54,7 @@ class LogsTopologyTest {
         new ProcessorConfig(
             null, "vigil-test", stateDir.toString(), null, null, null, null, null, null);
     Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
-    driver = new TopologyTestDriver(LogsTopology.build(metrics), props, T0);
+    driver = new TopologyTestDriver(LogsTopology.build(config, metrics, signal -> {}), props, T0);
     input =
         driver.createInputTopic(
             Topics.OTLP_LOGS, new ByteArraySerializer(), new ByteArraySerializer());
