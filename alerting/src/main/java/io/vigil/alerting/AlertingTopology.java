@@ -9,6 +9,7 @@ import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertState;
 import io.vigil.alerting.rules.EvaluateProcessor;
+import io.vigil.alerting.rules.Learned;
 import io.vigil.alerting.rules.Samples;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
@@ -35,9 +36,9 @@ import org.apache.kafka.streams.state.Stores;
  * The alert engine's decisions as one Kafka Streams topology, exactly-once:
  *
  * <pre>
- * vigil.signals.live  ─▶ evaluate (store alert-rules-signals)   ─┐
- * vigil.pipeline-runs ─▶ evaluate (store alert-rules-pipelines) ─┤
- * vigil.alerts.external (POST /api/v2/alerts) ──────────────────┴▶ transitions ─▶ vigil.alerts
+ * vigil.signals.live  ─▶ evaluate (stores alert-rules-signals, …-learned)   ─┐
+ * vigil.pipeline-runs ─▶ evaluate (stores alert-rules-pipelines, …-learned) ─┤
+ * vigil.alerts.external (POST /api/v2/alerts) ─────────────────────────────┴▶ transitions ─▶ vigil.alerts
  * transitions ─▶ route (one record per group) ─▶ repartition by group key
  *             ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
  * unreadable input ─▶ vigil.dlq
@@ -152,6 +153,10 @@ public final class AlertingTopology {
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(store), Serdes.String(), JsonSerde.of(AlertState.class)));
+    String learned = EvaluateProcessor.learnedStore(store);
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(learned), Serdes.String(), JsonSerde.of(Learned.class)));
     KStream<String, Object> evaluated =
         builder.stream(
                 topic,
@@ -160,7 +165,8 @@ public final class AlertingTopology {
                 () ->
                     new EvaluateProcessor(evaluator, topic, store, invalidReason, reader, counters),
                 Named.as(name + "-evaluate"),
-                store);
+                store,
+                learned);
     return DeadLetterRoute.route(evaluated, name, AlertTransition.class);
   }
 }

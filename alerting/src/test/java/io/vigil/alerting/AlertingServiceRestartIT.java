@@ -15,6 +15,7 @@ import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
 import io.vigil.model.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two service instances one after the other, same configuration and application id: the second
  * neither repeats the first one's notifications nor forgets its firing alerts (rule state comes
- * back from the store's changelog, deliveries from the notification log).
+ * back from the store's changelog, deliveries from the notification log), nor what a rule learned
+ * from a series' history.
  */
 @WithKafka
 @WithElasticsearch
@@ -117,6 +119,53 @@ class AlertingServiceRestartIT {
         assertStays(() -> slack.posts().size(), 2);
         assertThat(smtp.messages()).hasSize(1);
         assertThat(second.alertsFired()).isZero();
+        ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void restartedServiceContinuesWhatARuleLearnedFromHistory(
+      EmbeddedKafka kafka,
+      EmbeddedElasticsearch es,
+      SlackSink slack,
+      SmtpSink smtp,
+      @TempDir Path dir)
+      throws Exception {
+    AlertingConfig config = ServiceTestKit.config(kafka, es, slack, smtp, dir, true);
+    String node = "restart-learned";
+    // Needs 5 minutes of history: the first instance sees 4, the second one minute more.
+    Files.writeString(
+        dir.resolve("golden-signals.yaml"),
+        """
+        groups:
+          - name: predictive
+            rules:
+              - alert: NodeMemoryFullSoon
+                expr: predict_linear(saturation.memory_utilization{node="%s"}[10m], 10m) > 1
+                labels: {severity: critical}
+        """
+            .formatted(node));
+    try (KafkaProducer<byte[], byte[]> producer = ServiceTestKit.producer(kafka)) {
+      try (AlertingService first = AlertingService.start(config, new PrometheusRegistry())) {
+        for (int minute = 0; minute <= 4; minute++) {
+          ServiceTestKit.sendLive(
+              producer, Signals.nodeSaturation(node, 60L * minute, null, 0.30 + 0.05 * minute));
+        }
+        ServiceTestKit.await(first::samplesEvaluated, n -> n == 5);
+        awaitAllCommitted(kafka);
+        assertThat(first.alertsFired()).isZero();
+      }
+
+      try (AlertingService second = AlertingService.start(config, new PrometheusRegistry())) {
+        // 55 % now, rising 5 points a minute: 105 % in 10 minutes — from the restored history only
+        ServiceTestKit.sendLive(producer, Signals.nodeSaturation(node, 300, null, 0.55));
+        assertThat(slack.awaitPost(ServiceTestKit.TIMEOUT).text())
+            .contains("[FIRING:1] NodeMemoryFullSoon");
+
+        ServiceTestKit.sendLive(producer, Signals.nodeSaturation(node, 360, null, null));
+        assertThat(slack.awaitPosts(2, ServiceTestKit.TIMEOUT).get(1).text())
+            .contains("[RESOLVED] NodeMemoryFullSoon");
         ServiceTestKit.await(() -> ServiceTestKit.get(second, "/api/v2/alerts"), a -> a.isEmpty());
       }
     }

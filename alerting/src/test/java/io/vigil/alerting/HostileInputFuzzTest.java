@@ -34,7 +34,10 @@ class HostileInputFuzzTest {
           "/fixtures/alertmanager/valid/ha-webhook-alertmanager.yml",
           "/fixtures/alertmanager/valid/conf.group-by-all.yml");
   private static final List<String> RULES =
-      List.of("/fixtures/rules/golden-signals.yaml", "/fixtures/rules/pipelines.yaml");
+      List.of(
+          "/fixtures/rules/golden-signals.yaml",
+          "/fixtures/rules/pipelines.yaml",
+          "/fixtures/rules/anomaly.yaml");
   private static final String POSTED =
       "/fixtures/alertmanager/api-v2-postable-alerts.from-examples-ha-send_alerts.json";
 
@@ -93,7 +96,7 @@ class HostileInputFuzzTest {
 
   @Property(tries = 400)
   void ruleFilesParseOrAreRejectedWithTheKey(
-      @ForAll @IntRange(min = 0, max = 1) int file,
+      @ForAll @IntRange(min = 0, max = 2) int file,
       @ForAll Damage how,
       @ForAll int where,
       @ForAll("splices") String inserted) {
@@ -138,6 +141,16 @@ class HostileInputFuzzTest {
             "errors.ratio",
             "pipeline.failed",
             "absent_over_time(",
+            "predict_linear(",
+            "anomaly(",
+            "abs(",
+            ", season=",
+            "1w",
+            ", min_dev=",
+            ", tz=",
+            "Europe/Berlin",
+            ", 4h",
+            "=",
             ")",
             "[5m]",
             "[",

@@ -67,7 +67,7 @@ class DeploymentFilesTest {
 
   @Test
   void kubernetesRulesAreTheExamplesRules() throws Exception {
-    for (String file : List.of("golden-signals.yaml", "pipelines.yaml")) {
+    for (String file : List.of("golden-signals.yaml", "pipelines.yaml", "anomaly.yaml")) {
       Path copy = ROOT.resolve("k8s/base/config/rules").resolve(file);
       Path example = ROOT.resolve("config/rules").resolve(file);
       assertThat(withoutComments(copy)).as(file).isEqualTo(withoutComments(example));

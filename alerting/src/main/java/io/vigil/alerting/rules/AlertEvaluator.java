@@ -24,6 +24,12 @@ import java.util.TreeMap;
  * without requests ({@link Sample#quiet()}); otherwise it leaves the state alone. A sample older
  * than the latest one evaluated for the state (or, for golden signals, as old: a re-delivered
  * window) is ignored.
+ *
+ * <p>A rule that learns ({@link Condition#learns()}: {@code predict_linear}, {@code anomaly}) first
+ * learns the sample's value into its {@link Memory} and compares what that gives (the predicted
+ * value, the score) instead; while it knows too little, or for a sample it has already learned, the
+ * state stays as it is. A sample lacking the field learns nothing and, as above, does not meet the
+ * condition. {@link #forget} drops what was learned from series that went away.
  */
 public final class AlertEvaluator {
   /** Where the evaluator keeps its state. */
@@ -65,6 +71,7 @@ public final class AlertEvaluator {
 
   private final List<AlertRule> rules;
   private final String externalUrl;
+  private final boolean learns;
 
   /**
    * An evaluator for {@code rules}; {@code externalUrl} (e.g. {@code http://localhost:8890}) is the
@@ -73,6 +80,7 @@ public final class AlertEvaluator {
   public AlertEvaluator(List<AlertRule> rules, String externalUrl) {
     this.rules = List.copyOf(rules);
     this.externalUrl = stripTrailingSlash(externalUrl);
+    this.learns = this.rules.stream().anyMatch(r -> r.condition().learns());
   }
 
   /** The store key of {@code rule}'s state for {@code series}. */
@@ -80,16 +88,26 @@ public final class AlertEvaluator {
     return rule + '\u0000' + series;
   }
 
-  /** As {@link #evaluate(Sample, States, Instant)}, the sample arriving at its own time. */
+  /**
+   * As {@link #evaluate(Sample, States, Memory, Instant)} for rules that learn nothing, the sample
+   * arriving at its own time.
+   */
   public List<AlertTransition> evaluate(Sample sample, States states) {
-    return evaluate(sample, states, sample.time());
+    return evaluate(sample, states, Memory.NONE, sample.time());
+  }
+
+  /** As {@link #evaluate(Sample, States, Memory, Instant)} for rules that learn nothing. */
+  public List<AlertTransition> evaluate(Sample sample, States states, Instant arrivedAt) {
+    return evaluate(sample, states, Memory.NONE, arrivedAt);
   }
 
   /**
    * Evaluates every rule that watches {@code sample}, which arrived at wall-clock {@code arrivedAt}
-   * (what absence rules count from); returns the transitions, maybe none.
+   * (what absence rules count from), with what rules learn in {@code memory}; returns the
+   * transitions, maybe none.
    */
-  public List<AlertTransition> evaluate(Sample sample, States states, Instant arrivedAt) {
+  public List<AlertTransition> evaluate(
+      Sample sample, States states, Memory memory, Instant arrivedAt) {
     List<AlertTransition> transitions = new ArrayList<>();
     Instant now = sample.time();
     for (AlertRule rule : rules) {
@@ -106,6 +124,13 @@ public final class AlertEvaluator {
         continue;
       }
       String key = key(rule.name(), sample.series());
+      if (condition.learns() && value.isPresent()) {
+        Learner learner = condition.learner();
+        value = learner.learn(memory, learnedPrefix(key, learner), now, value.getAsDouble());
+        if (value.isEmpty()) {
+          continue; // knows too little yet, or learned this sample already
+        }
+      }
       AlertState state = states.get(key);
       if (state != null && isStale(now, state.updatedAt(), sample.source())) {
         continue;
@@ -138,6 +163,54 @@ public final class AlertEvaluator {
       }
     }
     return transitions;
+  }
+
+  /** The prefix of the memory entries of {@code learner} under state key {@code key}. */
+  private static String learnedPrefix(String key, Learner learner) {
+    return key + '\u0000' + learner.signature() + ':';
+  }
+
+  /** Whether any rule learns from history (and so needs {@link #forget} now and then). */
+  public boolean learns() {
+    return learns;
+  }
+
+  /**
+   * Deletes, through {@code delete}, the memory entries in {@code entries} that nobody needs: those
+   * that learned nothing within their rule's retention before {@code newest} (the newest sample
+   * time the evaluation saw), and those of rules that no longer exist or whose learned expression
+   * changed. Returns how many.
+   */
+  public int forget(
+      Instant newest,
+      Iterable<Map.Entry<String, Learned>> entries,
+      java.util.function.Consumer<String> delete) {
+    int forgotten = 0;
+    for (Map.Entry<String, Learned> e : entries) {
+      String key = e.getKey();
+      int end = key.indexOf('\u0000');
+      int last = key.lastIndexOf('\u0000');
+      int colon = key.indexOf(':', last);
+      Duration retention = null;
+      if (end > 0 && colon > last) {
+        String ruleName = key.substring(0, end);
+        String signature = key.substring(last + 1, colon);
+        for (AlertRule rule : rules) {
+          Learner learner = rule.condition().learner();
+          if (learner != null
+              && rule.name().equals(ruleName)
+              && learner.signature().equals(signature)
+              && (retention == null || learner.retention().compareTo(retention) > 0)) {
+            retention = learner.retention();
+          }
+        }
+      }
+      if (retention == null || e.getValue().last() < newest.minus(retention).toEpochMilli()) {
+        delete.accept(key);
+        forgotten++;
+      }
+    }
+    return forgotten;
   }
 
   /** Whether any rule is an absence rule (and so needs {@link #checkAbsences}). */

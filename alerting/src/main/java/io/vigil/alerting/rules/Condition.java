@@ -13,7 +13,11 @@ import java.util.regex.Pattern;
  * one {@link Sample.Source} ({@link Samples}), which decides what the rule watches; the matchers
  * ({@code =}, {@code !=}, {@code =~}, {@code !~}, as in Prometheus) select the series by label.
  * {@code absent_over_time(<field>{…}[5m])} holds for a series watched by the rule that has sent no
- * sample for five minutes of wall-clock time.
+ * sample for five minutes of wall-clock time. Two functions compare what the rule learned from the
+ * series' history instead of the sample's value ({@link Learner}): {@code
+ * predict_linear(<field>{…}[<range>], <ahead>) <op> <number>} ({@link LinearPrediction}) and {@code
+ * anomaly(<field>{…}[, season=1d|1w|none, …]) <op> <number>}, also as {@code abs(anomaly(…))}
+ * ({@link SeasonalBaseline}).
  */
 public final class Condition {
   private static final Pattern FIELD = Pattern.compile("^\\s*([A-Za-z_@][A-Za-z0-9_.@]*)");
@@ -80,6 +84,7 @@ public final class Condition {
   private final Operator operator;
   private final double threshold;
   private final Duration absentFor;
+  private final Learner learner;
   private final String text;
 
   private Condition(
@@ -88,6 +93,7 @@ public final class Condition {
       Operator operator,
       double threshold,
       Duration absentFor,
+      Learner learner,
       String text) {
     this.field = field;
     this.source = Samples.sourceOf(field);
@@ -95,6 +101,7 @@ public final class Condition {
     this.operator = operator;
     this.threshold = threshold;
     this.absentFor = absentFor;
+    this.learner = learner;
     this.text = text;
   }
 
@@ -119,13 +126,44 @@ public final class Condition {
         throw new IllegalArgumentException("absent_over_time: the duration must be > 0");
       }
       Condition selector = parse(absent.group(1).trim() + " > 0");
-      return new Condition(selector.field, selector.matchers, Operator.GT, 0, d, s.trim());
+      if (selector.learns()) {
+        throw new IllegalArgumentException(
+            "absent_over_time takes a field and its label matchers, not a function, e.g."
+                + " 'absent_over_time(traffic.requests{service=\"checkout\"}[5m])'");
+      }
+      return new Condition(selector.field, selector.matchers, Operator.GT, 0, d, null, s.trim());
     }
-    java.util.regex.Matcher f = FIELD.matcher(s);
-    if (!f.find()) {
+    java.util.regex.Matcher function = FunctionParser.FUNCTION.matcher(s);
+    if (function.lookingAt()) {
+      return FunctionParser.parse(function.group(1), s, function.end() - 1);
+    }
+    Selector selector = selector(s, SYNTAX_HELP);
+    java.util.regex.Matcher c = COMPARISON.matcher(selector.rest);
+    if (!c.matches()) {
       throw new IllegalArgumentException(SYNTAX_HELP);
     }
-    String field = f.group(1);
+    checkField(selector.field);
+    return new Condition(
+        selector.field,
+        selector.matchers,
+        Operator.ofSymbol(c.group(1)),
+        Double.parseDouble(c.group(2)),
+        null,
+        null,
+        s.trim());
+  }
+
+  /** A field, its label matchers, and the text after them. */
+  record Selector(String field, List<Matcher> matchers, String rest) {}
+
+  /**
+   * Reads {@code <field>[{matchers}]} at the start of {@code s}; {@code help} when there is none.
+   */
+  static Selector selector(String s, String help) {
+    java.util.regex.Matcher f = FIELD.matcher(s);
+    if (!f.find()) {
+      throw new IllegalArgumentException(help);
+    }
     String rest = s.substring(f.end()).stripLeading();
     List<Matcher> matchers = List.of();
     if (rest.startsWith("{")) {
@@ -137,21 +175,36 @@ public final class Condition {
       matchers = inside.isBlank() ? List.of() : Matcher.parseAll(inside);
       rest = rest.substring(close + 1);
     }
+    return new Selector(f.group(1), matchers, rest);
+  }
+
+  /**
+   * The comparison {@code <op> <number>} that {@code rest} consists of, or null when it is not one.
+   */
+  static java.util.regex.Matcher comparison(String rest) {
     java.util.regex.Matcher c = COMPARISON.matcher(rest);
-    if (!c.matches()) {
-      throw new IllegalArgumentException(SYNTAX_HELP);
-    }
+    return c.matches() ? c : null;
+  }
+
+  /** {@code selector} compared with {@code c}'s operator and number, after {@code learner}. */
+  static Condition learned(
+      Selector selector, Learner learner, java.util.regex.Matcher c, String text) {
+    return new Condition(
+        selector.field,
+        selector.matchers,
+        Operator.ofSymbol(c.group(1)),
+        Double.parseDouble(c.group(2)),
+        null,
+        learner,
+        text.trim());
+  }
+
+  /** Fails, listing the known fields, when no source has {@code field}. */
+  static void checkField(String field) {
     if (Samples.sourceOf(field) == null) {
       throw new IllegalArgumentException(
           "unknown field '" + field + "', known: " + String.join(", ", Samples.fieldNames()));
     }
-    return new Condition(
-        field,
-        matchers,
-        Operator.ofSymbol(c.group(1)),
-        Double.parseDouble(c.group(2)),
-        null,
-        s.trim());
   }
 
   /** Index of the brace closing the one at 0, outside double quotes; -1 when there is none. */
@@ -210,6 +263,19 @@ public final class Condition {
   /** Whether this is an absence condition. */
   public boolean isAbsence() {
     return absentFor != null;
+  }
+
+  /**
+   * Whether the rule compares what it learned from the series' history ({@code predict_linear},
+   * {@code anomaly}) rather than the sample's value.
+   */
+  public boolean learns() {
+    return learner != null;
+  }
+
+  /** What the rule learns, or null. */
+  Learner learner() {
+    return learner;
   }
 
   /** The source whose samples the rule watches. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads one input topic's records as {@link Sample}s and evaluates the rules on them, with the
- * per-(rule, series) state in a store; forwards each transition keyed by fingerprint, and each
- * record it cannot read or evaluate as a {@link DeadLetterRoute.Invalid}.
+ * per-(rule, series) state in a store and what rules learn from history in a second one ({@link
+ * #learnedStore}); forwards each transition keyed by fingerprint, and each record it cannot read or
+ * evaluate as a {@link DeadLetterRoute.Invalid}.
  */
 public final class EvaluateProcessor implements Processor<byte[], byte[], String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateProcessor.class);
@@ -52,6 +54,9 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
   /** How often absence rules look for series that fell silent. */
   static final Duration ABSENCE_CHECK = Duration.ofSeconds(1);
 
+  /** How often what was learned from series that went away is looked for and forgotten. */
+  static final Duration FORGET_CHECK = Duration.ofMinutes(10);
+
   private final AlertEvaluator evaluator;
   private final String topic;
   private final String storeName;
@@ -61,6 +66,10 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
   private final ThrottlingLogger throttled = new ThrottlingLogger(LOG);
   private ProcessorContext<String, Object> context;
   private AlertEvaluator.States states;
+  private Memory memory;
+
+  /** The newest sample time seen since this task started: what retention is counted back from. */
+  private Instant newest;
 
   /**
    * Evaluates records of {@code topic} read by {@code reader}, state in {@code storeName}; records
@@ -90,6 +99,44 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
       context.schedule(
           ABSENCE_CHECK, PunctuationType.WALL_CLOCK_TIME, now -> checkAbsences(store, now));
     }
+    KeyValueStore<String, Learned> learned = context.getStateStore(learnedStore(storeName));
+    this.memory =
+        Memory.of(learned::get, learned::put, learned::delete, prefix -> scan(learned, prefix));
+    if (evaluator.learns()) {
+      context.schedule(FORGET_CHECK, PunctuationType.WALL_CLOCK_TIME, now -> forget(learned, now));
+    }
+  }
+
+  /** The name of the store of what rules learn, next to the rule-state store {@code storeName}. */
+  public static String learnedStore(String storeName) {
+    return storeName + "-learned";
+  }
+
+  private static List<Map.Entry<String, Learned>> scan(
+      KeyValueStore<String, Learned> store, String prefix) {
+    List<Map.Entry<String, Learned>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, Learned> it = store.prefixScan(prefix, new StringSerializer())) {
+      it.forEachRemaining(kv -> entries.add(Map.entry(kv.key, kv.value)));
+    }
+    return entries;
+  }
+
+  /**
+   * Forgets what series that went away taught, counting retention back from the newest sample seen
+   * — but never from the future, so one record with a skewed clock cannot wipe the store, and a
+   * replay of old data (the service was down) does not forget what it is relearning.
+   */
+  private void forget(KeyValueStore<String, Learned> store, long now) {
+    if (newest == null) {
+      return;
+    }
+    Instant reference =
+        newest.isAfter(Instant.ofEpochMilli(now)) ? Instant.ofEpochMilli(now) : newest;
+    List<Map.Entry<String, Learned>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, Learned> all = store.all()) {
+      all.forEachRemaining(kv -> entries.add(Map.entry(kv.key, kv.value)));
+    }
+    evaluator.forget(reference, entries, store::delete);
   }
 
   private void checkAbsences(KeyValueStore<String, AlertState> store, long now) {
@@ -120,10 +167,14 @@ public final class EvaluateProcessor implements Processor<byte[], byte[], String
     List<AlertTransition> transitions;
     try {
       transitions =
-          evaluator.evaluate(sample, states, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+          evaluator.evaluate(
+              sample, states, memory, Instant.ofEpochMilli(context.currentSystemTimeMs()));
     } catch (RuntimeException e) {
       reject(record, "evaluation_failed", e.toString());
       return;
+    }
+    if (newest == null || sample.time().isAfter(newest)) {
+      newest = sample.time();
     }
     counters.evaluated();
     for (AlertTransition t : transitions) {

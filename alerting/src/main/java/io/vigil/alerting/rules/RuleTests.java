@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * its fields); time starts at 0. At each {@code eval_time} the samples up to it are evaluated
  * (absence rules counted on the same clock) and the alerts then firing with that {@code alertname}
  * are compared with {@code exp_alerts}: same labels (without {@code alertname}), and the
- * annotations where given.
+ * annotations where given. Rules that learn ({@code predict_linear}, {@code anomaly}) learn from
+ * the input series as the service would, from nothing at time 0.
  */
 public final class RuleTests {
   private static final Pattern EXPANDING =
@@ -157,12 +158,15 @@ public final class RuleTests {
       AlertEvaluator evaluator, List<Sample> samples, Instant at) {
     Map<String, AlertState> store = new LinkedHashMap<>();
     AlertEvaluator.States states = AlertEvaluator.States.of(store::get, store::put, store::remove);
+    TreeMap<String, Learned> learned = new TreeMap<>();
+    Memory memory = Memory.of(learned);
     for (Sample sample : samples) {
       if (sample.time().isAfter(at)) {
         break;
       }
       evaluator.checkAbsences(sample.time(), List.copyOf(store.entrySet()), store::put);
-      evaluator.evaluate(sample, states, sample.time());
+      evaluator.forget(sample.time(), List.copyOf(learned.entrySet()), learned::remove);
+      evaluator.evaluate(sample, states, memory, sample.time());
     }
     evaluator.checkAbsences(at, List.copyOf(store.entrySet()), store::put);
     return store.values().stream().filter(AlertState::firing).toList();
