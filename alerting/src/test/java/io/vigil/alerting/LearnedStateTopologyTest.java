@@ -163,7 +163,6 @@ class LearnedStateTopologyTest {
   private void traffic(Instant at, double rate) throws Exception {
     ObjectNode signal = Json.mapper().createObjectNode();
     signal.put("cluster", "c1").put("namespace", "shop").put("service", "checkout");
-    signal.put("operation", "GET");
     signal.putObject("traffic").put("requests", Math.round(rate * 10)).put("rate_per_s", rate);
     signal.putObject("errors").put("count", 0).put("ratio", 0.0);
     send(signal, at);

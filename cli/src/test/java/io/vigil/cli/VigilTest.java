@@ -156,7 +156,7 @@ class VigilTest {
 
     assertThat(Vigil.execute("rules", "test", tests.toString())).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("examples.test.yaml: SUCCESS, 4 tests");
+        .contains("examples.test.yaml: SUCCESS, 6 tests");
   }
 
   @Test

@@ -36,6 +36,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     /api/signals}); default {@code 0.0.0.0:8889}
  * @param catalog the catalog file of expectations (team, tier, expected duration, freshness target)
  *     published to {@code vigil.catalog}; default none
+ * @param maxOperationsPerService how many operations (HTTP route, RPC method) of one service get
+ *     series of their own; the requests of further ones are counted in the service's {@code
+ *     (overflow)} operation; 0 = no per-operation series; default {@value
+ *     #DEFAULT_MAX_OPERATIONS_PER_SERVICE}
  */
 public record ProcessorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -47,7 +51,8 @@ public record ProcessorConfig(
     @JsonProperty("max_clock_skew") Duration maxClockSkew,
     @JsonProperty("pipelines") PipelineSettings pipelines,
     @JsonProperty("admin") AdminSettings admin,
-    @JsonProperty("catalog") CatalogSettings catalog) {
+    @JsonProperty("catalog") CatalogSettings catalog,
+    @JsonProperty("max_operations_per_service") Integer maxOperationsPerService) {
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "vigil-processor";
@@ -63,6 +68,9 @@ public record ProcessorConfig(
 
   /** Default shortest time between two live signals of one series. */
   public static final Duration DEFAULT_EMIT_INTERVAL = Duration.ofMillis(500);
+
+  /** Default limit of per-operation series per service. */
+  public static final int DEFAULT_MAX_OPERATIONS_PER_SERVICE = 100;
 
   /** Default largest accepted distance between a point's time and its record's. */
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
@@ -133,6 +141,55 @@ public record ProcessorConfig(
     if (catalog == null) {
       catalog = CatalogSettings.defaults();
     }
+    if (maxOperationsPerService == null) {
+      maxOperationsPerService = DEFAULT_MAX_OPERATIONS_PER_SERVICE;
+    }
+    if (maxOperationsPerService < 0) {
+      throw new ConfigException(
+          "processor.max_operations_per_service", maxOperationsPerService, "must be >= 0");
+    }
+  }
+
+  /** A configuration with the default limit of operations per service. */
+  public ProcessorConfig(
+      KafkaSettings kafka,
+      String applicationId,
+      String stateDir,
+      Duration window,
+      Duration grace,
+      Duration emitInterval,
+      Duration maxClockSkew,
+      PipelineSettings pipelines,
+      AdminSettings admin,
+      CatalogSettings catalog) {
+    this(
+        kafka,
+        applicationId,
+        stateDir,
+        window,
+        grace,
+        emitInterval,
+        maxClockSkew,
+        pipelines,
+        admin,
+        catalog,
+        null);
+  }
+
+  /** The same configuration with another limit of operations per service. */
+  public ProcessorConfig withMaxOperationsPerService(int max) {
+    return new ProcessorConfig(
+        kafka,
+        applicationId,
+        stateDir,
+        window,
+        grace,
+        emitInterval,
+        maxClockSkew,
+        pipelines,
+        admin,
+        catalog,
+        max);
   }
 
   /** A configuration without a catalog file. */
@@ -161,7 +218,7 @@ public record ProcessorConfig(
 
   /** Every value defaulted. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(null, null, null, null, null, null, null, null, null, null);
+    return new ProcessorConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */

@@ -32,6 +32,7 @@ class ProcessorConfigTest {
     assertThat(config.admin().host()).isEqualTo("0.0.0.0");
     assertThat(config.adminPort()).isEqualTo(8889);
     assertThat(config.catalog().file()).as("no catalog: vigil.catalog is left alone").isNull();
+    assertThat(config.maxOperationsPerService()).isEqualTo(100);
   }
 
   @Test
@@ -131,6 +132,12 @@ class ProcessorConfigTest {
                     "pipelines: {overdue_after: 0s}", Map.of(), ProcessorConfig.class))
         .isInstanceOf(ConfigException.class)
         .hasMessage("processor.pipelines.overdue_after: must be > 0, was '0s'");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    "max_operations_per_service: -1", Map.of(), ProcessorConfig.class))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("processor.max_operations_per_service: must be >= 0, was '-1'");
   }
 
   @Test

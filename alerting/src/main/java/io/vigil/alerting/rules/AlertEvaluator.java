@@ -116,7 +116,11 @@ public final class AlertEvaluator {
         continue;
       }
       if (condition.isAbsence()) {
-        seen(rule, sample, states, arrivedAt).ifPresent(transitions::add);
+        // Only a series that carries the field is one the rule watches: a pod's saturation or a
+        // service's log volume (same labels, no traffic) must not fire absence when it stops.
+        if (condition.value(sample).isPresent()) {
+          seen(rule, sample, states, arrivedAt).ifPresent(transitions::add);
+        }
         continue;
       }
       OptionalDouble value = condition.value(sample);

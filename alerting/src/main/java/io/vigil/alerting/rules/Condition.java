@@ -87,6 +87,12 @@ public final class Condition {
   private final Learner learner;
   private final String text;
 
+  /** The label of a service's per-operation series. */
+  static final String OPERATION = "operation";
+
+  /** Whether a matcher names {@link #OPERATION}: only such rules watch per-operation series. */
+  private final boolean namesOperation;
+
   private Condition(
       String field,
       List<Matcher> matchers,
@@ -103,6 +109,7 @@ public final class Condition {
     this.absentFor = absentFor;
     this.learner = learner;
     this.text = text;
+    this.namesOperation = matchers.stream().anyMatch(m -> m.name().equals(OPERATION));
   }
 
   /**
@@ -223,9 +230,17 @@ public final class Condition {
     return -1;
   }
 
-  /** Whether the rule watches {@code sample}: same source and every matcher holds. */
+  /**
+   * Whether the rule watches {@code sample}: same source and every matcher holds. A series of one
+   * operation of a service (label {@code operation}) is watched only by rules whose matchers name
+   * the label: its requests are its service's too, so a rule written for services does not page
+   * once per service and again per route.
+   */
   public boolean selects(Sample sample) {
     if (sample.source() != source) {
+      return false;
+    }
+    if (sample.labels().containsKey(OPERATION) && !namesOperation) {
       return false;
     }
     for (Matcher m : matchers) {

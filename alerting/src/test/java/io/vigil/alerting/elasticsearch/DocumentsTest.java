@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class DocumentsTest {
   @Test
   void signalUsesEcsNamesAndItsStableId() {
-    GoldenSignal signal = Signals.errorRatio(0, 0.2);
+    GoldenSignal signal = Signals.errorRatio("checkout", "POST /pay", 0, 0.2);
 
     IndexDocument doc = Documents.signal("metrics-vigil.signals-default", signal);
 

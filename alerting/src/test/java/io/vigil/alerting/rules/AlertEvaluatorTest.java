@@ -71,7 +71,6 @@ class AlertEvaluatorTest {
                 "cluster", "c1",
                 "namespace", "shop",
                 "service", "checkout",
-                "operation", "POST /pay",
                 "severity", "critical"));
     assertThat(t.annotations()).containsEntry("summary", "checkout error ratio is 0.2");
     assertThat(t.startsAt()).isEqualTo(T0.plusSeconds(10));
@@ -386,6 +385,51 @@ class AlertEvaluatorTest {
         .extracting(AlertTransition::state)
         .isEqualTo(State.RESOLVED);
     assertThat(e.evaluate(errorRatio("cart", 0, 0.0))).as("not a watched series").isEmpty();
+  }
+
+  @Test
+  void absenceWatchesOnlySeriesThatCarryTheField() {
+    Evaluation e =
+        new Evaluation(
+            List.of(
+                rule(
+                    "Silent",
+                    "absent_over_time(traffic.requests{service=\"checkout\"}[2m])",
+                    null)));
+    Instant wall = Instant.parse("2026-01-01T00:00:00Z");
+    GoldenSignal logs =
+        GoldenSignal.logs(
+            null,
+            new GoldenSignal.Window(T0, T0.plusSeconds(10), 10),
+            "c1",
+            "shop",
+            "checkout",
+            new GoldenSignal.Logs(3, 1, 0.3, 0.1),
+            null);
+
+    // The service's log volume has its labels but no requests: its silence is no absence.
+    assertThat(e.evaluator.evaluate(Samples.of(logs), e.states, wall)).isEmpty();
+    assertThat(e.evaluator.checkAbsences(wall.plusSeconds(600), e.store.entrySet(), e.store::put))
+        .isEmpty();
+  }
+
+  @Test
+  void aRuleWatchesOperationSeriesOnlyWhenItNamesTheOperation() {
+    Evaluation services = new Evaluation(List.of(rule("PerService", "errors.ratio > 0.05", null)));
+    Evaluation operations =
+        new Evaluation(
+            List.of(rule("PerOperation", "errors.ratio{operation=~\".+\"} > 0.05", null)));
+    GoldenSignal service = errorRatio("checkout", null, 0, 0.2);
+    GoldenSignal pay = errorRatio("checkout", "POST /pay", 0, 0.4);
+
+    assertThat(services.evaluate(service)).singleElement();
+    assertThat(services.evaluate(pay))
+        .as("the route's requests are the service's too: one page, not two")
+        .isEmpty();
+    assertThat(operations.evaluate(service)).as("no operation label: not an operation").isEmpty();
+    assertThat(operations.evaluate(pay))
+        .singleElement()
+        .satisfies(t -> assertThat(t.labels()).containsEntry("operation", "POST /pay"));
   }
 
   @Test

@@ -49,8 +49,8 @@ class LearningRulesTest {
   private static Sample traffic(Instant at, double rate) {
     return new Sample(
         Sample.Source.SIGNALS,
-        "c1/shop/checkout/GET",
-        Map.of("cluster", "c1", "namespace", "shop", "service", "checkout", "operation", "GET"),
+        "c1/shop/checkout/",
+        Map.of("cluster", "c1", "namespace", "shop", "service", "checkout"),
         Map.of("traffic.rate_per_s", rate, "traffic.requests", rate * 10),
         at);
   }

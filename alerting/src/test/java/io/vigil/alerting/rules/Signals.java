@@ -10,15 +10,25 @@ public final class Signals {
 
   private Signals() {}
 
-  /** A 10 s window of checkout/POST /pay starting {@code startSeconds} after {@link #T0}. */
+  /** A 10 s window of the checkout service starting {@code startSeconds} after {@link #T0}. */
   public static GoldenSignal errorRatio(long startSeconds, double ratio) {
     return errorRatio("checkout", startSeconds, ratio);
   }
 
   /** As {@link #errorRatio(long, double)} for {@code service}. */
   public static GoldenSignal errorRatio(String service, long startSeconds, double ratio) {
+    return errorRatio(service, null, startSeconds, ratio);
+  }
+
+  /**
+   * As {@link #errorRatio(long, double)} for one {@code operation} of {@code service} (null: the
+   * service as a whole).
+   */
+  public static GoldenSignal errorRatio(
+      String service, String operation, long startSeconds, double ratio) {
     return window(
         service,
+        operation,
         startSeconds,
         new GoldenSignal.Traffic(1000, 100.0),
         new GoldenSignal.Errors(Math.round(1000 * ratio), ratio),
@@ -32,6 +42,7 @@ public final class Signals {
   public static GoldenSignal served(long startSeconds, long requests, Double p99) {
     return window(
         "checkout",
+        null,
         startSeconds,
         new GoldenSignal.Traffic(requests, requests / 10.0),
         new GoldenSignal.Errors(0, 0.0),
@@ -59,6 +70,7 @@ public final class Signals {
 
   private static GoldenSignal window(
       String service,
+      String operation,
       long startSeconds,
       GoldenSignal.Traffic traffic,
       GoldenSignal.Errors errors,
@@ -70,7 +82,7 @@ public final class Signals {
         "c1",
         "shop",
         service,
-        "POST /pay",
+        operation,
         traffic,
         errors,
         latency,

@@ -135,7 +135,9 @@ final class ShopWorkload implements AutoCloseable {
         throws IOException {
       this.hasIncident = hasIncident;
       this.route = route;
-      Path dir = logs.resolve("pods/shop_" + name + "-6d4f9c_" + name + "-0001/app");
+      // The container is named after the service, as the collector names a container's logs'
+      // service after it: the service's error logs and its requests then share a name.
+      Path dir = logs.resolve("pods/shop_" + name + "-6d4f9c_" + name + "-0001/" + name);
       Files.createDirectories(dir);
       this.log = Files.newBufferedWriter(dir.resolve("0.log"), StandardCharsets.UTF_8);
       this.requestsPerTick = requestsPerSecond * TICK_MILLIS / 1000.0;

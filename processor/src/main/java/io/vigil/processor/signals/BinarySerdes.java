@@ -23,10 +23,21 @@ import org.apache.kafka.common.serialization.Serializer;
  * repartition topic's handler sends them to the DLQ).
  */
 final class BinarySerdes {
+  /** Points; V2 adds each point's operation. */
   private static final byte POINTS_V1 = 1;
+
+  private static final byte POINTS_V2 = 2;
   private static final byte STATE_V1 = 1;
+
+  /** Open windows; V2 adds the totals' operation. */
   private static final byte WINDOW_V1 = 1;
+
+  private static final byte WINDOW_V2 = 2;
+
+  /** Live slots; V2 adds the series' operation. */
   private static final byte LIVE_V1 = 1;
+
+  private static final byte LIVE_V2 = 2;
 
   private static final int ERROR = 1;
   private static final int CUMULATIVE = 2;
@@ -51,7 +62,13 @@ final class BinarySerdes {
             (topic, bytes) ->
                 bytes == null
                     ? null
-                    : decode(topic, bytes, STATE_V1, in -> SeriesState.readFrom(in, bytes.length)));
+                    : decode(
+                        topic,
+                        bytes,
+                        STATE_V1,
+                        STATE_V1,
+                        "Vigil processor state",
+                        (in, v) -> SeriesState.readFrom(in, bytes.length)));
   }
 
   /** The serde of {@link WindowTotals}. */
@@ -62,7 +79,7 @@ final class BinarySerdes {
                 data == null
                     ? null
                     : encode(
-                        WINDOW_V1,
+                        WINDOW_V2,
                         out -> {
                           out.writeBoolean(data.late());
                           data.totals().writeTo(out);
@@ -75,21 +92,30 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         WINDOW_V1,
-                        in ->
+                        WINDOW_V2,
+                        "Vigil processor state",
+                        (in, v) ->
                             new WindowTotals(
-                                in.readBoolean(), SignalAccumulator.readFrom(in, bytes.length))));
+                                in.readBoolean(),
+                                SignalAccumulator.readFrom(in, bytes.length, v >= WINDOW_V2))));
   }
 
   /** The serde of {@link LiveSeries}. */
   static Serde<LiveSeries> liveSeries() {
     return Serdes.serdeFrom(
         (Serializer<LiveSeries>)
-            (topic, data) -> data == null ? null : encode(LIVE_V1, data::writeTo),
+            (topic, data) -> data == null ? null : encode(LIVE_V2, data::writeTo),
         (Deserializer<LiveSeries>)
             (topic, bytes) ->
                 bytes == null
                     ? null
-                    : decode(topic, bytes, LIVE_V1, in -> LiveSeries.readFrom(in, bytes.length)));
+                    : decode(
+                        topic,
+                        bytes,
+                        LIVE_V1,
+                        LIVE_V2,
+                        "Vigil processor state",
+                        (in, v) -> LiveSeries.readFrom(in, bytes.length, v >= LIVE_V2)));
   }
 
   /** Writes one value to a stream. */
@@ -97,9 +123,9 @@ final class BinarySerdes {
     void write(DataOutputStream out) throws IOException;
   }
 
-  /** Reads one value from a stream. */
+  /** Reads one value, of format {@code version}, from a stream. */
   interface Reader<T> {
-    T read(DataInputStream in) throws IOException;
+    T read(DataInputStream in, byte version) throws IOException;
   }
 
   private static byte[] encode(byte version, Writer writer) {
@@ -113,23 +139,20 @@ final class BinarySerdes {
     return bytes.toByteArray();
   }
 
-  private static <T> T decode(String topic, byte[] bytes, byte version, Reader<T> reader) {
-    return decode(topic, bytes, version, "Vigil processor state", reader);
-  }
-
   /**
-   * Reads what {@link #encode} wrote; anything else (another version, truncated or corrupt bytes)
-   * raises {@link SerializationException} naming {@code what} and the topic.
+   * Reads what {@link #encode} wrote in a format from {@code oldest} to {@code newest}; anything
+   * else (another version, truncated or corrupt bytes) raises {@link SerializationException} naming
+   * {@code what} and the topic.
    */
   private static <T> T decode(
-      String topic, byte[] bytes, byte version, String what, Reader<T> reader) {
+      String topic, byte[] bytes, byte oldest, byte newest, String what, Reader<T> reader) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte found = in.readByte();
-      if (found != version) {
+      if (found < oldest || found > newest) {
         throw new SerializationException(
             "not " + what + " on topic " + topic + ": unknown format " + found);
       }
-      return reader.read(in);
+      return reader.read(in, found);
     } catch (SerializationException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -138,12 +161,17 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V1, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V2, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
     return decode(
-        topic, bytes, POINTS_V1, "Vigil data points", in -> readPoints(in, topic, bytes.length));
+        topic,
+        bytes,
+        POINTS_V1,
+        POINTS_V2,
+        "Vigil data points",
+        (in, v) -> readPoints(in, topic, bytes.length, v >= POINTS_V2));
   }
 
   private static void writePoints(DataOutputStream out, List<MetricPoint> points)
@@ -174,11 +202,12 @@ final class BinarySerdes {
       if (p.maxMs() != null) {
         out.writeDouble(p.maxMs());
       }
+      writeNullable(out, p.operation());
     }
   }
 
-  private static SeriesPoints readPoints(DataInputStream in, String topic, int limit)
-      throws IOException {
+  private static SeriesPoints readPoints(
+      DataInputStream in, String topic, int limit, boolean withOperation) throws IOException {
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
@@ -199,6 +228,7 @@ final class BinarySerdes {
       }
       long[] buckets = readLongs(in, limit);
       Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
+      String operation = withOperation ? readNullable(in) : null;
       points.add(
           new MetricPoint(
               stream,
@@ -212,7 +242,8 @@ final class BinarySerdes {
               count,
               layouts.get(layout),
               buckets,
-              max));
+              max,
+              operation));
     }
     return new SeriesPoints(points);
   }

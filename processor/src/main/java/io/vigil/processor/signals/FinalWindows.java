@@ -47,7 +47,8 @@ final class FinalWindows {
     } else {
       totals.totals().merge(part);
     }
-    if (totals.late()) {
+    if (totals.late() && part.operation() == null) {
+      // An operation's requests are its service's too: counted once, with the service.
       metrics.lateRequests(part.requests());
     }
     store.put(key, totals);

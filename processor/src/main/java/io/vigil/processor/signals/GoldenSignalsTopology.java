@@ -36,8 +36,10 @@ import org.apache.kafka.streams.state.Stores;
  * otlp_metrics ─ decode ─┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
  *                        └─ points per series, key = series, timestamp = newest point time
  *                             ─ repartition by series (signals-by-series)
- *                             ─ signals: cumulative → delta → spread over its seconds
- *                                 (stores signals-series-state, signals-windows, signals-live)
+ *                             ─ signals: cumulative → delta → spread over its seconds,
+ *                                 for the service and for the point's operation (route)
+ *                                 (stores signals-series-state, signals-windows, signals-live,
+ *                                  signals-operations)
  *                                 ├─ final windows, closed on the wall clock ──────▶ vigil.signals
  *                                 └─ live trailing window, per emit_interval ──▶ vigil.signals.live
  * </pre>
@@ -65,6 +67,9 @@ public final class GoldenSignalsTopology {
 
   /** Changelogged in-memory store of each series' live one-second slots. */
   static final String LIVE_STORE = "signals-live";
+
+  /** Changelogged in-memory store of each service's operations with series of their own. */
+  static final String OPERATIONS_STORE = "signals-operations";
 
   /**
    * Name of the repartition step; the topic is {@code
@@ -283,7 +288,12 @@ public final class GoldenSignalsTopology {
     @Override
     public Processor<String, SeriesPoints, String, Emitted> get() {
       return new SignalsProcessor(
-          config.window(), config.grace(), config.emitInterval(), metrics, startedAt);
+          config.window(),
+          config.grace(),
+          config.emitInterval(),
+          config.maxOperationsPerService(),
+          metrics,
+          startedAt);
     }
 
     @Override
@@ -298,9 +308,11 @@ public final class GoldenSignalsTopology {
               Serdes.String(),
               BinarySerdes.windowTotals()),
           Stores.keyValueStoreBuilder(
-              Stores.inMemoryKeyValueStore(LIVE_STORE),
+              Stores.inMemoryKeyValueStore(LIVE_STORE), Serdes.String(), BinarySerdes.liveSeries()),
+          Stores.keyValueStoreBuilder(
+              Stores.inMemoryKeyValueStore(OPERATIONS_STORE),
               Serdes.String(),
-              BinarySerdes.liveSeries()));
+              JsonSerde.of(OperationGuard.Known.class)));
     }
   }
 }

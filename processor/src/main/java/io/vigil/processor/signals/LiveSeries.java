@@ -17,6 +17,7 @@ final class LiveSeries {
   private String cluster;
   private String namespace;
   private String service;
+  private String operation;
 
   /** Slot start (epoch ms) → totals. */
   private TreeMap<Long, SignalAccumulator> slots = new TreeMap<>();
@@ -37,6 +38,7 @@ final class LiveSeries {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
+    BinarySerdes.writeNullable(out, operation);
     out.writeLong(emittedAt);
     out.writeBoolean(changed);
     out.writeBoolean(emittedEmpty);
@@ -47,28 +49,34 @@ final class LiveSeries {
     }
   }
 
-  /** Reads a live state written by {@link #writeTo}; {@code limit} bounds every length read. */
-  static LiveSeries readFrom(DataInputStream in, int limit) throws IOException {
+  /**
+   * Reads a live state written by {@link #writeTo}; {@code limit} bounds every length read. The
+   * first format ({@code withOperation} false) had no operation.
+   */
+  static LiveSeries readFrom(DataInputStream in, int limit, boolean withOperation)
+      throws IOException {
     LiveSeries s =
         new LiveSeries(
             BinarySerdes.readNullable(in),
             BinarySerdes.readNullable(in),
-            BinarySerdes.readNullable(in));
+            BinarySerdes.readNullable(in),
+            withOperation ? BinarySerdes.readNullable(in) : null);
     s.emittedAt = in.readLong();
     s.changed = in.readBoolean();
     s.emittedEmpty = in.readBoolean();
     int n = BinarySerdes.readCount(in, limit);
     for (int i = 0; i < n; i++) {
       long slot = in.readLong();
-      s.slots.put(slot, SignalAccumulator.readFrom(in, limit));
+      s.slots.put(slot, SignalAccumulator.readFrom(in, limit, withOperation));
     }
     return s;
   }
 
-  LiveSeries(String cluster, String namespace, String service) {
+  LiveSeries(String cluster, String namespace, String service, String operation) {
     this.cluster = cluster;
     this.namespace = namespace;
     this.service = service;
+    this.operation = operation;
   }
 
   /** Adds totals per slot (slot start → totals). */
@@ -107,7 +115,7 @@ final class LiveSeries {
    */
   GoldenSignal emit(long windowStartMs, Duration size, long nowMs, long timestampMs) {
     slots.headMap(windowStartMs).clear();
-    SignalAccumulator sum = new SignalAccumulator(cluster, namespace, service);
+    SignalAccumulator sum = new SignalAccumulator(cluster, namespace, service, operation);
     for (Map.Entry<Long, SignalAccumulator> slot : slots.entrySet()) {
       sum.merge(slot.getValue());
     }

@@ -84,11 +84,15 @@ final class LiveWindows {
     return DeltaSpreader.slotOf(liveNow(now));
   }
 
-  /** Adds per-slot totals to {@code series}, named after {@code identity} when new. */
-  void add(String series, Map<Long, SignalAccumulator> slots, MetricPoint identity) {
+  /**
+   * Adds per-slot totals to {@code series}, named after {@code identity}'s service and {@code
+   * operation} (null: the service as a whole) when new.
+   */
+  void add(
+      String series, Map<Long, SignalAccumulator> slots, MetricPoint identity, String operation) {
     LiveSeries s = store.get(series);
     if (s == null) {
-      s = new LiveSeries(identity.cluster(), identity.namespace(), identity.service());
+      s = new LiveSeries(identity.cluster(), identity.namespace(), identity.service(), operation);
     }
     s.addAll(slots);
     store.put(series, s);

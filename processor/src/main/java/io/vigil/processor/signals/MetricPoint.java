@@ -17,6 +17,8 @@ package io.vigil.processor.signals;
  * @param boundsMs explicit bucket bounds in milliseconds; empty when the point has no buckets
  * @param bucketCounts bucket counts, {@code boundsMs.length + 1} of them, or empty
  * @param maxMs largest observed value in milliseconds, only on delta points, else null
+ * @param operation what the requests asked for — {@code <method> <http.route>} or {@code
+ *     <rpc.service>/<rpc.method>} — or null when the point does not say
  */
 record MetricPoint(
     String stream,
@@ -30,7 +32,8 @@ record MetricPoint(
     long count,
     double[] boundsMs,
     long[] bucketCounts,
-    Double maxMs) {
+    Double maxMs,
+    String operation) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -40,12 +43,45 @@ record MetricPoint(
     bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
   }
 
+  /** A point that names no operation. */
+  MetricPoint(
+      String stream,
+      String cluster,
+      String namespace,
+      String service,
+      boolean error,
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] bucketCounts,
+      Double maxMs) {
+    this(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs,
+        null);
+  }
+
   /** The point's event time in epoch milliseconds. */
   long timeMillis() {
     return Math.floorDiv(timeNanos, 1_000_000L);
   }
 
-  /** The series this point belongs to, the key it is partitioned and aggregated by. */
+  /**
+   * The service series this point belongs to, the key it is partitioned by (its operation's series,
+   * if any, is counted on the same task).
+   */
   String seriesKey() {
     return io.vigil.model.signal.GoldenSignal.seriesKey(cluster, namespace, service, null);
   }
@@ -77,7 +113,8 @@ record MetricPoint(
         count,
         boundsMs,
         bucketCounts,
-        maxMs);
+        maxMs,
+        operation);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -89,6 +126,6 @@ record MetricPoint(
   MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
     return new MetricPoint(
         stream, cluster, namespace, service, error, false, fromNanos, timeNanos, count, bounds,
-        buckets, max);
+        buckets, max, operation);
   }
 }

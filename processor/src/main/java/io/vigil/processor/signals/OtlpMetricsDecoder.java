@@ -44,6 +44,19 @@ final class OtlpMetricsDecoder {
   /** Semantic conventions' error class attribute: present on a failed call. */
   static final String ERROR_TYPE = "error.type";
 
+  /** The route template of an HTTP server span or metric, e.g. {@code /users/:id}. */
+  static final String HTTP_ROUTE = "http.route";
+
+  /** The request method, current semantic conventions (and before 1.20: {@code http.method}). */
+  static final String HTTP_METHOD = "http.request.method";
+
+  static final String OLD_HTTP_METHOD = "http.method";
+
+  /** The RPC's service and method. */
+  static final String RPC_SERVICE = "rpc.service";
+
+  static final String RPC_METHOD = "rpc.method";
+
   /**
    * gRPC codes that count as server errors (the OpenTelemetry semantic conventions' list): UNKNOWN,
    * DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS.
@@ -312,7 +325,33 @@ final class OtlpMetricsDecoder {
         count,
         boundsMs,
         buckets,
-        maxMs);
+        maxMs,
+        operation(stream.source(), attributes));
+  }
+
+  /**
+   * The operation a point's requests asked for: {@code <method> <route>} for HTTP ({@code
+   * http.route}: a template, so bounded; never the raw path), {@code <service>/<method>} for RPC;
+   * null when the attributes do not say.
+   */
+  static String operation(Source source, List<KeyValue> attributes) {
+    if (source.rpc) {
+      String method = OtlpAttributes.get(attributes, RPC_METHOD);
+      if (method == null || method.isEmpty()) {
+        return null;
+      }
+      String service = OtlpAttributes.get(attributes, RPC_SERVICE);
+      return service == null || service.isEmpty() ? method : service + "/" + method;
+    }
+    String route = OtlpAttributes.get(attributes, HTTP_ROUTE);
+    if (route == null || route.isEmpty()) {
+      return null;
+    }
+    String method = OtlpAttributes.get(attributes, HTTP_METHOD);
+    if (method == null) {
+      method = OtlpAttributes.get(attributes, OLD_HTTP_METHOD);
+    }
+    return method == null || method.isEmpty() ? route : method + " " + route;
   }
 
   /** Attributes in key order, each part length-prefixed so that no two lists print the same. */

@@ -24,6 +24,7 @@ final class SignalAccumulator {
   private String cluster;
   private String namespace;
   private String service;
+  private String operation;
   private long requests;
   private long errors;
   private Double maxMs;
@@ -53,6 +54,7 @@ final class SignalAccumulator {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
+    BinarySerdes.writeNullable(out, operation);
     out.writeLong(requests);
     out.writeLong(errors);
     out.writeBoolean(maxComplete);
@@ -67,12 +69,17 @@ final class SignalAccumulator {
     }
   }
 
-  /** Reads totals written by {@link #writeTo}; {@code limit} bounds every length read. */
-  static SignalAccumulator readFrom(DataInputStream in, int limit) throws IOException {
+  /**
+   * Reads totals written by {@link #writeTo}; {@code limit} bounds every length read. The first
+   * format ({@code withOperation} false) had no operation.
+   */
+  static SignalAccumulator readFrom(DataInputStream in, int limit, boolean withOperation)
+      throws IOException {
     SignalAccumulator a = new SignalAccumulator();
     a.cluster = BinarySerdes.readNullable(in);
     a.namespace = BinarySerdes.readNullable(in);
     a.service = BinarySerdes.readNullable(in);
+    a.operation = withOperation ? BinarySerdes.readNullable(in) : null;
     a.requests = in.readLong();
     a.errors = in.readLong();
     a.maxComplete = in.readBoolean();
@@ -86,13 +93,24 @@ final class SignalAccumulator {
   }
 
   /** Empty totals of the given series. */
-  SignalAccumulator(String cluster, String namespace, String service) {
+  SignalAccumulator(String cluster, String namespace, String service, String operation) {
     this.cluster = cluster;
     this.namespace = namespace;
     this.service = service;
+    this.operation = operation;
   }
 
-  /** Adds one delta point. */
+  /**
+   * Empty totals of one operation of the service its first point names ({@code null}: the service
+   * as a whole).
+   */
+  static SignalAccumulator ofOperation(String operation) {
+    SignalAccumulator a = new SignalAccumulator();
+    a.operation = operation;
+    return a;
+  }
+
+  /** Adds one delta point; the first one names the service (the operation is set at creation). */
   SignalAccumulator add(MetricPoint p) {
     if (service == null) {
       cluster = p.cluster();
@@ -150,6 +168,11 @@ final class SignalAccumulator {
     return requests;
   }
 
+  /** The operation these totals are of; null for the service as a whole. */
+  String operation() {
+    return operation;
+  }
+
   /** The record for window {@code [startMs, startMs + size)}, stamped with its end. */
   GoldenSignal toSignal(long startMs, Duration size) {
     return toSignal(startMs, size, null, null);
@@ -169,7 +192,7 @@ final class SignalAccumulator {
         cluster,
         namespace,
         service,
-        null,
+        operation,
         new GoldenSignal.Traffic(requests, requests / seconds),
         new GoldenSignal.Errors(errors, requests > 0 ? (double) errors / requests : 0.0),
         latency(),

@@ -1,5 +1,6 @@
 package io.vigil.processor.signals;
 
+import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * signals over the trailing window go to {@code vigil.signals.live} at most once per {@code
  * emit_interval} per series, and once more when the series falls quiet. Data for a window already
  * emitted is never dropped: it goes out as a late supplement.
+ *
+ * <p>A point that names its operation (route or RPC method) counts twice: in its service's series
+ * and in the operation's own series ({@code cluster/namespace/service/operation}), both kept on the
+ * task of the service, within the {@link OperationGuard}'s limit per service.
  */
 final class SignalsProcessor implements Processor<String, SeriesPoints, String, Emitted> {
   /** A stream silent this long (wall clock) is forgotten, leaving a marker. */
@@ -49,12 +54,14 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   private final Duration window;
   private final Duration grace;
   private final Duration emitInterval;
+  private final int maxOperations;
   private final long windowMs;
   private final ProcessorMetrics metrics;
   private ProcessorContext<String, Emitted> context;
   private KeyValueStore<String, SeriesState> cumulative;
   private FinalWindows windows;
   private LiveWindows live;
+  private OperationGuard operations;
   private Emit out;
 
   /** When this task's state began (epoch ns), read or set on the first point; 0 until then. */
@@ -67,9 +74,11 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       Duration window,
       Duration grace,
       Duration emitInterval,
+      int maxOperations,
       ProcessorMetrics m,
       Instant instanceStarted) {
     this.instanceStartedMs = instanceStarted.toEpochMilli();
+    this.maxOperations = maxOperations;
     this.window = window;
     this.grace = grace;
     this.emitInterval = emitInterval;
@@ -87,6 +96,9 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     this.live =
         new LiveWindows(
             context.getStateStore(GoldenSignalsTopology.LIVE_STORE), window, emitInterval, metrics);
+    this.operations =
+        new OperationGuard(
+            context.getStateStore(GoldenSignalsTopology.OPERATIONS_STORE), maxOperations, metrics);
     this.out =
         (series, signal, timestampMs) -> context.forward(new Record<>(series, signal, timestampMs));
     context.schedule(
@@ -149,7 +161,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       } else {
         fromMs = startMillis(delta);
       }
-      batch.add(delta, fromMs);
+      batch.add(delta, fromMs, operations.admit(record.key(), delta.operation(), now));
     }
     if (stateChanged) {
       cumulative.put(record.key(), state);
@@ -183,10 +195,15 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     return Math.max(Math.min(from, to), to - MAX_SPREAD.toMillis());
   }
 
-  /** What the points of one record add to their series' final windows and live slots. */
+  /**
+   * What the points of one record add to the final windows and live slots of their service and, per
+   * operation, of the operation's series.
+   */
   private final class Batch {
     final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
     final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
+    final Map<String, Map<Long, SignalAccumulator>> operationWindows = new LinkedHashMap<>();
+    final Map<String, Map<Long, SignalAccumulator>> operationSlots = new LinkedHashMap<>();
     final long liveStart;
     final long currentSlot;
     MetricPoint identity;
@@ -196,8 +213,11 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       this.currentSlot = currentSlot;
     }
 
-    /** Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots. */
-    void add(MetricPoint delta, long fromMs) {
+    /**
+     * Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots, of its
+     * service and of {@code operation} if not null.
+     */
+    void add(MetricPoint delta, long fromMs, String operation) {
       identity = delta;
       List<DeltaSpreader.Slice> slices =
           DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
@@ -217,27 +237,60 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
                 slice.buckets(),
                 delta.boundsMs(),
                 max);
-        byWindow
-            .computeIfAbsent(windows.startOf(slice.slotStartMs()), w -> new SignalAccumulator())
-            .add(part);
-        if (slice.slotStartMs() >= liveStart) {
-          long slot = Math.min(slice.slotStartMs(), currentSlot);
+        long windowStart = windows.startOf(slice.slotStartMs());
+        long slot = Math.min(slice.slotStartMs(), currentSlot);
+        boolean isLive = slice.slotStartMs() >= liveStart;
+        byWindow.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
+        if (isLive) {
           liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
+        }
+        if (operation != null) {
+          operationWindows
+              .computeIfAbsent(operation, o -> new LinkedHashMap<>())
+              .computeIfAbsent(windowStart, w -> SignalAccumulator.ofOperation(operation))
+              .add(part);
+          if (isLive) {
+            operationSlots
+                .computeIfAbsent(operation, o -> new TreeMap<>())
+                .computeIfAbsent(slot, w -> SignalAccumulator.ofOperation(operation))
+                .add(part);
+          }
         }
       }
     }
   }
 
   private void apply(String series, Batch batch, long now) {
-    for (Map.Entry<Long, SignalAccumulator> w : batch.byWindow.entrySet()) {
+    apply(series, null, batch.byWindow, batch.liveSlots, batch.identity, now);
+    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationWindows.entrySet()) {
+      MetricPoint id = batch.identity;
+      apply(
+          GoldenSignal.seriesKey(id.cluster(), id.namespace(), id.service(), op.getKey()),
+          op.getKey(),
+          op.getValue(),
+          batch.operationSlots.getOrDefault(op.getKey(), Map.of()),
+          id,
+          now);
+    }
+  }
+
+  private void apply(
+      String series,
+      String operation,
+      Map<Long, SignalAccumulator> byWindow,
+      Map<Long, SignalAccumulator> liveSlots,
+      MetricPoint identity,
+      long now) {
+    for (Map.Entry<Long, SignalAccumulator> w : byWindow.entrySet()) {
       windows.add(series, w.getKey(), w.getValue(), now);
     }
-    if (!batch.liveSlots.isEmpty()) {
-      live.add(series, batch.liveSlots, batch.identity);
+    if (!liveSlots.isEmpty()) {
+      live.add(series, liveSlots, identity, operation);
     }
   }
 
   private void evictStale(long now) {
+    operations.evict(now - STALE_STREAM_TTL.toMillis());
     long staleBefore = (now - STALE_STREAM_TTL.toMillis()) * 1_000_000L;
     long markersBefore = (now - EVICTED_MARKER_TTL.toMillis()) * 1_000_000L;
     List<KeyValue<String, SeriesState>> changed = new ArrayList<>();

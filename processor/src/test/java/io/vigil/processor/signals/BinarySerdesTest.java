@@ -49,7 +49,8 @@ class BinarySerdesTest {
                     3,
                     new double[0],
                     new long[0],
-                    null)));
+                    null,
+                    "GET /products/{id}")));
 
     SeriesPoints back = BinarySerdes.readPoints("t", BinarySerdes.write(batch));
 
@@ -70,6 +71,8 @@ class BinarySerdesTest {
     }
     // Points of one series share its identity; the batch keeps the first point's.
     assertThat(back.points().get(3).cluster()).isEqualTo("c1");
+    assertThat(back.points().get(3).operation()).isEqualTo("GET /products/{id}");
+    assertThat(back.points().get(0).operation()).isNull();
   }
 
   @Test
@@ -121,7 +124,7 @@ class BinarySerdesTest {
 
   @Test
   void roundTripsALiveSeries() {
-    LiveSeries series = new LiveSeries("c1", "shop", "checkout");
+    LiveSeries series = new LiveSeries("c1", "shop", "checkout", "POST /pay");
     series.addAll(
         new java.util.TreeMap<>(
             java.util.Map.of(
@@ -135,6 +138,22 @@ class BinarySerdesTest {
     assertThat(back.due(5_000, 0, 500)).isTrue();
     assertThat(back.emit(0, size, 5_000, 4_000)).isEqualTo(series.emit(0, size, 5_000, 4_000));
     assertThat(back.emit(0, size, 5_000, 4_000).traffic().requests()).isEqualTo(12);
+    assertThat(back.emit(0, size, 5_000, 4_000).operation()).isEqualTo("POST /pay");
+  }
+
+  @Test
+  void readsPointsWrittenBeforeOperationsHadASeries() {
+    SeriesPoints batch = new SeriesPoints(List.of(point("a", true, BOUNDS, null)));
+    byte[] v2 = BinarySerdes.write(batch);
+    // The first format: version 1, and no operation after the point (here: one "absent" byte).
+    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 1);
+    v1[0] = 1;
+
+    SeriesPoints back = BinarySerdes.readPoints("t", v1);
+
+    assertThat(back.points()).hasSize(1);
+    assertThat(back.points().get(0).operation()).isNull();
+    assertThat(back.points().get(0).count()).isEqualTo(batch.points().get(0).count());
   }
 
   @Test

@@ -227,4 +227,36 @@ class OtlpMetricsDecoderTest {
     assertThat(QuantileEstimator.quantile(0.5, p.boundsMs(), new double[] {1, 2, 0, 7, 0}))
         .isCloseTo(32_000 + 32_000 * 2 / 7.0, within(1e-6));
   }
+
+  private static KeyValue str(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  @Test
+  void namesTheOperationByRouteTemplateOrRpcMethodNeverByPath() {
+    var http = OtlpMetricsDecoder.Source.HTTP;
+    assertThat(
+            OtlpMetricsDecoder.operation(
+                http, List.of(str("http.request.method", "GET"), str("http.route", "/u/{id}"))))
+        .isEqualTo("GET /u/{id}");
+    assertThat(
+            OtlpMetricsDecoder.operation(
+                OtlpMetricsDecoder.Source.HTTP_OLD,
+                List.of(str("http.method", "POST"), str("http.route", "/pay"))))
+        .as("the semantic conventions before 1.20")
+        .isEqualTo("POST /pay");
+    assertThat(
+            OtlpMetricsDecoder.operation(
+                http, List.of(str("http.request.method", "GET"), str("url.path", "/u/123"))))
+        .as("a raw path has ids in it: no operation")
+        .isNull();
+    assertThat(
+            OtlpMetricsDecoder.operation(
+                OtlpMetricsDecoder.Source.RPC,
+                List.of(str("rpc.service", "shop.Cart"), str("rpc.method", "Add"))))
+        .isEqualTo("shop.Cart/Add");
+  }
 }

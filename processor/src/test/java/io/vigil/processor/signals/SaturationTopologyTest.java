@@ -62,15 +62,18 @@ class SaturationTopologyTest {
   void startDriver() {
     ProcessorConfig config =
         new ProcessorConfig(
-            null,
-            "vigil-test",
-            stateDir.toString(),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(500),
-            Duration.ofMinutes(2),
-            null,
-            null);
+                null,
+                "vigil-test",
+                stateDir.toString(),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(500),
+                Duration.ofMinutes(2),
+                null,
+                null)
+            // These tests are about the service series; OperationSeriesTopologyTest covers
+            // operations.
+            .withMaxOperationsPerService(0);
     Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
     driver =
         new TopologyTestDriver(

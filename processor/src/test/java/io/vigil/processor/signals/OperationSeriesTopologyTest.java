@@ -1,0 +1,213 @@
+package io.vigil.processor.signals;
+
+import static io.vigil.processor.OtlpRequests.delta;
+import static io.vigil.processor.OtlpRequests.request;
+import static io.vigil.processor.OtlpRequests.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.Topics;
+import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.signal.GoldenSignal;
+import io.vigil.processor.OtlpRequests;
+import io.vigil.processor.ProcessorConfig;
+import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.TopologyTests;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Per-operation series: each route counted in its own series and in its service's. */
+class OperationSeriesTopologyTest {
+  private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  private static final Resource CHECKOUT = resource("checkout", "shop", "c1");
+
+  @TempDir Path stateDir;
+
+  private final ProcessorMetrics metrics = ProcessorMetrics.unexported();
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> input;
+  private TestOutputTopic<String, GoldenSignal> signals;
+  private TestOutputTopic<String, GoldenSignal> live;
+  private Instant wallClock = T0;
+
+  private void start(int maxOperations) {
+    ProcessorConfig config =
+        new ProcessorConfig(
+                null,
+                "vigil-test",
+                stateDir.toString(),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(500),
+                Duration.ofMinutes(2),
+                null,
+                null)
+            .withMaxOperationsPerService(maxOperations);
+    Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
+    driver =
+        new TopologyTestDriver(
+            GoldenSignalsTopology.build(config, metrics, signal -> {}, T0), props, T0);
+    input =
+        driver.createInputTopic(
+            Topics.OTLP_METRICS, new ByteArraySerializer(), new ByteArraySerializer());
+    signals =
+        driver.createOutputTopic(
+            Topics.SIGNALS,
+            new StringDeserializer(),
+            JsonSerde.of(GoldenSignal.class).deserializer());
+    live =
+        driver.createOutputTopic(
+            Topics.SIGNALS_LIVE,
+            new StringDeserializer(),
+            JsonSerde.of(GoldenSignal.class).deserializer());
+  }
+
+  @AfterEach
+  void closeDriver() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private void clockTo(Instant at) {
+    if (at.isAfter(wallClock)) {
+      driver.advanceWallClockTime(Duration.between(wallClock, at));
+      wallClock = at;
+    }
+  }
+
+  private void send(Instant at, HistogramDataPoint... points) {
+    clockTo(at);
+    ExportMetricsServiceRequest r = request(CHECKOUT, delta(points));
+    input.pipeInput(new TestRecord<>(null, r.toByteArray(), at));
+  }
+
+  /**
+   * {@code count} requests of {@code method route} answered {@code status}, in the second before.
+   */
+  private static HistogramDataPoint requests(
+      String method, String route, int status, long count, Instant at) {
+    return OtlpRequests.point(at.minusSeconds(1), at, status, count).toBuilder()
+        .setAttributes(0, attr("http.request.method", method))
+        .setAttributes(1, attr("http.route", route))
+        .build();
+  }
+
+  private static KeyValue attr(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  /** Requests / errors of each series' final windows, by record key. */
+  private static Map<String, String> counts(List<TestRecord<String, GoldenSignal>> records) {
+    Map<String, long[]> sums = new TreeMap<>();
+    for (TestRecord<String, GoldenSignal> r : records) {
+      long[] sum = sums.computeIfAbsent(r.key(), k -> new long[2]);
+      sum[0] += r.value().traffic().requests();
+      sum[1] += r.value().errors().count();
+    }
+    Map<String, String> out = new TreeMap<>();
+    sums.forEach((key, sum) -> out.put(key, sum[0] + "/" + sum[1]));
+    return out;
+  }
+
+  @Test
+  void countsEachRouteInItsOwnSeriesAndInItsServices() {
+    start(100);
+    send(
+        T0.plusSeconds(2),
+        requests("GET", "/products/{id}", 200, 5, T0.plusSeconds(2)),
+        requests("POST", "/pay", 200, 2, T0.plusSeconds(2)),
+        requests("POST", "/pay", 503, 1, T0.plusSeconds(2)));
+    clockTo(T0.plusSeconds(3));
+
+    List<GoldenSignal> now = live.readValuesToList();
+    assertThat(now)
+        .extracting(GoldenSignal::operation, s -> s.traffic().requests())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(null, 8L),
+            org.assertj.core.groups.Tuple.tuple("GET /products/{id}", 5L),
+            org.assertj.core.groups.Tuple.tuple("POST /pay", 3L));
+    GoldenSignal pay =
+        now.stream().filter(s -> "POST /pay".equals(s.operation())).findFirst().orElseThrow();
+    assertThat(pay.seriesKey()).isEqualTo("c1/shop/checkout/POST /pay");
+    assertThat(pay.errors().ratio()).isEqualTo(1 / 3.0);
+
+    clockTo(T0.plusSeconds(16));
+    assertThat(counts(signals.readRecordsToList()))
+        .containsExactlyEntriesOf(
+            new TreeMap<>(
+                Map.of(
+                    "c1/shop/checkout/", "8/1",
+                    "c1/shop/checkout/GET /products/{id}", "5/0",
+                    "c1/shop/checkout/POST /pay", "3/1")));
+    assertThat(metrics.lateRequests()).isZero();
+  }
+
+  @Test
+  void foldsOperationsPastTheLimitIntoTheOverflowSeries() {
+    start(2);
+    send(
+        T0.plusSeconds(2),
+        requests("GET", "/a", 200, 1, T0.plusSeconds(2)),
+        requests("GET", "/b", 200, 2, T0.plusSeconds(2)),
+        requests("GET", "/c", 500, 3, T0.plusSeconds(2)),
+        requests("GET", "/d", 200, 4, T0.plusSeconds(2)));
+    clockTo(T0.plusSeconds(16));
+
+    assertThat(counts(signals.readRecordsToList()))
+        .containsExactlyEntriesOf(
+            new TreeMap<>(
+                Map.of(
+                    "c1/shop/checkout/", "10/3",
+                    "c1/shop/checkout/GET /a", "1/0",
+                    "c1/shop/checkout/GET /b", "2/0",
+                    "c1/shop/checkout/(overflow)", "7/3")));
+    assertThat(metrics.dataPointsAdjusted("operation_overflow")).isEqualTo(2);
+  }
+
+  @Test
+  void anOperationUnseenForAnHourFreesItsPlace() {
+    start(1);
+    send(T0.plusSeconds(2), requests("GET", "/old", 200, 1, T0.plusSeconds(2)));
+    clockTo(T0.plus(Duration.ofMinutes(62)));
+    signals.readRecordsToList();
+
+    Instant later = T0.plus(Duration.ofMinutes(62)).plusSeconds(2);
+    send(later, requests("GET", "/new", 200, 4, later));
+    clockTo(later.plusSeconds(20));
+
+    assertThat(counts(signals.readRecordsToList()))
+        .containsKey("c1/shop/checkout/GET /new")
+        .doesNotContainKey("c1/shop/checkout/(overflow)");
+  }
+
+  @Test
+  void noOperationSeriesWhenTheLimitIsZero() {
+    start(0);
+    send(T0.plusSeconds(2), requests("GET", "/a", 200, 1, T0.plusSeconds(2)));
+    clockTo(T0.plusSeconds(16));
+
+    assertThat(counts(signals.readRecordsToList())).containsOnlyKeys("c1/shop/checkout/");
+  }
+}
