@@ -17,10 +17,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +57,11 @@ import org.junit.jupiter.api.io.TempDir;
  * starts with the first export ({@link DualExportService#record}), because Vigil spreads a new
  * stream's first counts back towards its start (at most one window).
  *
- * <p>The stack (broker, collector, processor, Prometheus) is shared by the tests; each test has a
- * service of its own, hence its own series on both sides.
+ * <p><b>One run carries every scenario.</b> The stack (broker, collector, processor, Prometheus) is
+ * shared, and each scenario is a service of its own — its own series on both sides, its own
+ * Prometheus target(s) — so the scenarios send at the same time, over the same windows, from {@link
+ * #startStackAndSend} on; each test waits for its scenario's traffic and then compares. The run
+ * takes as long as the longest scenario (four windows) rather than all of them in turn.
  */
 @WithKafka
 class PrometheusSideBySideIT {
@@ -73,26 +82,58 @@ class PrometheusSideBySideIT {
   /** Relative tolerance of the quantiles. */
   private static final double TOLERANCE = 0.01;
 
+  /** Prometheus targets: one per SDK that can be alive at a time (two for the paired service). */
+  private static final int EXPORTERS = 6;
+
   private static EmbeddedKafka kafka;
   private static CollectorService collector;
   private static ProcessorService processor;
   private static LocalPrometheus prometheus;
   private static PrometheusWindows prometheusSays;
-  private static int exporterPort;
-  private static int secondExporterPort;
+
+  /** One thread per scenario, each sending its service's traffic. */
+  private static ExecutorService senders;
+
+  private static Future<Scenario> steady;
+  private static Future<Restart> restarted;
+  private static Future<Scenario> paired;
+  private static Future<Scenario> delta;
+  private static Future<Scenario> incident;
+
+  /**
+   * One scenario: a service whose instances export to Prometheus on {@code ports} (one each), the
+   * traffic they share, and the windows {@code [w0 + k × 10 s, w0 + (k + 1) × 10 s)}, {@code k <
+   * windows}, it sends in.
+   */
+  private record Scenario(
+      String service, List<Integer> ports, SeededTraffic traffic, long w0, int windows) {
+    long window(int k) {
+      return w0 + k * WINDOW_MS;
+    }
+
+    long end() {
+      return window(windows);
+    }
+
+    /**
+     * A new SDK of the service exporting to Prometheus on {@code ports[instance]}; with more than
+     * one port, {@code service.instance.id} tells the instances apart.
+     */
+    DualExportService sdk(int instance, boolean delta) {
+      String instanceId = ports.size() == 1 ? null : service + "-" + (instance + 1);
+      return new DualExportService(otlpUrl(), ports.get(instance), service, instanceId, delta);
+    }
+  }
+
+  /** The restart scenario, and how many requests its first SDK sent before it shut down. */
+  private record Restart(Scenario scenario, long firstLife) {}
 
   @BeforeAll
-  static void startStack(EmbeddedKafka broker, @TempDir Path dir) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/prometheus")), "prometheus not installed");
+  static void startStackAndSend(EmbeddedKafka broker, @TempDir Path dir) throws Exception {
+    assumeTrue(LocalPrometheus.installed(), "prometheus not installed");
     kafka = broker;
-    int prometheusPort;
-    try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        ServerSocket c = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      exporterPort = a.getLocalPort();
-      secondExporterPort = b.getLocalPort();
-      prometheusPort = c.getLocalPort();
-    }
+    Deque<Integer> ports = freePorts(1 + EXPORTERS);
+    int prometheusPort = ports.pop();
     PrometheusRegistry registry = new PrometheusRegistry();
     collector =
         CollectorService.start(
@@ -121,7 +162,7 @@ class PrometheusSideBySideIT {
         LocalPrometheus.start(
             Files.createDirectories(dir.resolve("prometheus")),
             prometheusPort,
-            List.of("127.0.0.1:" + exporterPort, "127.0.0.1:" + secondExporterPort));
+            ports.stream().map(port -> "127.0.0.1:" + port).toList());
     prometheusSays = new PrometheusWindows(prometheus);
     // The services start after the processor, whose state begins when it first runs: their
     // first points are then counted in full.
@@ -130,10 +171,27 @@ class PrometheusSideBySideIT {
       assertThat(System.nanoTime()).as("processor running within 60 s").isLessThan(deadline);
       TimeUnit.MILLISECONDS.sleep(100); // polling with a deadline
     }
+
+    long w0 = windowToStartIn();
+    senders = Executors.newFixedThreadPool(5);
+    Scenario main = scenario("side-by-side", ports, 1, 20_240_611L, 0.03, w0, 4);
+    steady = senders.submit(() -> sendInEveryWindow(main, false));
+    Scenario restart = scenario("restarted", ports, 1, 7L, 0.03, w0, 2);
+    restarted = senders.submit(() -> restartAfterTheFirstWindow(restart));
+    Scenario two = scenario("paired", ports, 2, 11L, 0.03, w0, 2);
+    paired = senders.submit(() -> sendInEveryWindow(two, false));
+    Scenario deltas = scenario("delta", ports, 1, 13L, 0.03, w0, 2);
+    delta = senders.submit(() -> sendInEveryWindow(deltas, true));
+    Scenario stopping = scenario("incident", ports, 1, 17L, 0.5, w0, 1);
+    incident = senders.submit(() -> stopHalfwayThroughTheWindow(stopping));
   }
 
   @AfterAll
-  static void stopStack() {
+  static void stopStack() throws InterruptedException {
+    if (senders != null) {
+      senders.shutdownNow(); // a sender still running only when a test gave up on it
+      senders.awaitTermination(30, TimeUnit.SECONDS);
+    }
     if (prometheus != null) {
       prometheus.close();
     }
@@ -153,28 +211,9 @@ class PrometheusSideBySideIT {
    */
   @Test
   void requestsErrorsAndQuantilesEqualPrometheusWindowByWindow() throws Exception {
-    String service = "side-by-side";
-    SeededTraffic traffic = new SeededTraffic(20_240_611L, 0.03);
-    int windows = 4;
-    long w0 = windowToStartIn();
-    long end = w0 + windows * WINDOW_MS;
-    try (DualExportService sdk =
-        new DualExportService(otlpUrl(), exporterPort, service, null, false)) {
-      for (int k = 0; k < windows; k++) {
-        driveWindow(traffic, List.of(sdk), w0 + k * WINDOW_MS);
-      }
-      prometheusSays.awaitScrapedAfter(service, end);
-    }
-
-    WindowComparison c = compare("main", service, w0, windows, traffic);
-    double extrapolated =
-        prometheusSays.extrapolatedIncrease(service, Duration.ofMillis(end - w0), end);
-    System.out.println(
-        c.line()
-            + String.format(
-                Locale.ROOT,
-                "; Prometheus' increase() over the span for contrast: %.1f",
-                extrapolated));
+    Scenario s = sent(steady);
+    WindowComparison c = compare("main", s);
+    System.out.println(c.line() + "; " + extrapolatedForContrast(s));
 
     c.assertCountsEqual();
     c.assertQuantilesWithin(TOLERANCE, false);
@@ -189,43 +228,26 @@ class PrometheusSideBySideIT {
    */
   @Test
   void anSdkRestartResetsTheCountersAndTheTotalsStillAgree() throws Exception {
-    String service = "restarted";
-    SeededTraffic traffic = new SeededTraffic(7L, 0.03);
-    long w0 = windowToStartIn();
-    long w1 = w0 + WINDOW_MS;
-    long end = w1 + WINDOW_MS;
-    try (DualExportService first =
-        new DualExportService(otlpUrl(), exporterPort, service, null, false)) {
-      driveWindow(traffic, List.of(first), w0);
-      prometheusSays.awaitScrapedAfter(service, w0 + ACTIVE_UNTIL_MS);
+    Restart restart = sent(restarted);
+    Scenario s = restart.scenario();
+    List<PrometheusWindows.Figures> prom = new ArrayList<>();
+    for (int k = 0; k < s.windows(); k++) {
+      prom.add(prometheusSays.rawIncrease(s.service(), s.window(k), s.window(k + 1)));
     }
-    long firstLife = traffic.requests();
-    assertThat(System.currentTimeMillis())
-        .as("the first SDK shut down in its window (the second starts in the next)")
-        .isLessThan(w1 + 1_500);
-    sleepUntil(w1 + 500);
-    try (DualExportService second =
-        new DualExportService(otlpUrl(), exporterPort, service, null, false)) {
-      driveWindow(traffic, List.of(second), w1);
-      prometheusSays.awaitScrapedAfter(service, end);
-    }
-
-    List<PrometheusWindows.Figures> prom =
-        List.of(
-            prometheusSays.rawIncrease(service, w0, w1),
-            prometheusSays.rawIncrease(service, w1, end));
-    PrometheusWindows.Figures span = prometheusSays.rawIncrease(service, w0, end);
-    Map<Long, VigilWindows.Window> vigil = vigilWindows(service, w0, 2, span.requests());
-    WindowComparison c = new WindowComparison("restart", w0, WINDOW_MS, prom, span, vigil, traffic);
-    double extrapolated =
-        prometheusSays.extrapolatedIncrease(service, Duration.ofMillis(end - w0), end);
+    PrometheusWindows.Figures span = prometheusSays.rawIncrease(s.service(), s.w0(), s.end());
+    WindowComparison c =
+        new WindowComparison(
+            "restart",
+            s.w0(),
+            WINDOW_MS,
+            prom,
+            span,
+            vigilWindows(s, span.requests()),
+            s.traffic());
     System.out.println(
         c.line()
-            + String.format(
-                Locale.ROOT,
-                " first SDK sent %d; Prometheus' increase() over the span for contrast: %.1f",
-                firstLife,
-                extrapolated));
+            + String.format(Locale.ROOT, " first SDK sent %d; ", restart.firstLife())
+            + extrapolatedForContrast(s));
 
     c.assertCountsEqual();
   }
@@ -237,25 +259,12 @@ class PrometheusSideBySideIT {
    */
   @Test
   void twoInstancesOfOneServiceAddUpAsPrometheusSumsThem() throws Exception {
-    String service = "paired";
-    SeededTraffic traffic = new SeededTraffic(11L, 0.03);
-    int windows = 2;
-    long w0 = windowToStartIn();
-    long end = w0 + windows * WINDOW_MS;
-    try (DualExportService one =
-            new DualExportService(otlpUrl(), exporterPort, service, "paired-1", false);
-        DualExportService two =
-            new DualExportService(otlpUrl(), secondExporterPort, service, "paired-2", false)) {
-      for (int k = 0; k < windows; k++) {
-        driveWindow(traffic, List.of(one, two), w0 + k * WINDOW_MS);
-      }
-      prometheusSays.awaitScrapedAfter(service, end);
-    }
-    assertThat(prometheusSays.instances(service, end))
+    Scenario s = sent(paired);
+    assertThat(prometheusSays.instances(s.service(), s.end()))
         .as("instances Prometheus scraped")
         .isEqualTo(2);
 
-    WindowComparison c = compare("two instances", service, w0, windows, traffic);
+    WindowComparison c = compare("two instances", s);
     System.out.println(c.line());
 
     c.assertCountsEqual();
@@ -270,20 +279,7 @@ class PrometheusSideBySideIT {
    */
   @Test
   void deltaTemporalityToVigilCountsWhatPrometheusCountsCumulatively() throws Exception {
-    String service = "delta";
-    SeededTraffic traffic = new SeededTraffic(13L, 0.03);
-    int windows = 2;
-    long w0 = windowToStartIn();
-    long end = w0 + windows * WINDOW_MS;
-    try (DualExportService sdk =
-        new DualExportService(otlpUrl(), exporterPort, service, null, true)) {
-      for (int k = 0; k < windows; k++) {
-        driveWindow(traffic, List.of(sdk), w0 + k * WINDOW_MS);
-      }
-      prometheusSays.awaitScrapedAfter(service, end);
-    }
-
-    WindowComparison c = compare("delta", service, w0, windows, traffic);
+    WindowComparison c = compare("delta", sent(delta));
     System.out.println(c.line());
 
     c.assertCountsEqual();
@@ -298,25 +294,18 @@ class PrometheusSideBySideIT {
    */
   @Test
   void aServiceThatStopsMidIncidentIsCountedToItsLastRequest() throws Exception {
-    String service = "incident";
-    SeededTraffic traffic = new SeededTraffic(17L, 0.5);
-    long w0 = windowToStartIn();
-    long end = w0 + WINDOW_MS;
-    try (DualExportService sdk =
-        new DualExportService(otlpUrl(), exporterPort, service, null, false)) {
-      drive(traffic, List.of(sdk), w0 + ACTIVE_FROM_MS, w0 + 5_000);
-    }
-
-    PrometheusWindows.Figures prom = prometheusSays.rawIncrease(service, w0, end);
-    Map<Long, VigilWindows.Window> vigil = vigilWindows(service, w0, 1, traffic.requests());
-    VigilWindows.Window v = vigil.getOrDefault(w0, VigilWindows.Window.NONE);
+    Scenario s = sent(incident);
+    SeededTraffic traffic = s.traffic();
+    PrometheusWindows.Figures prom = prometheusSays.rawIncrease(s.service(), s.w0(), s.end());
+    Map<Long, VigilWindows.Window> vigil = vigilWindows(s, traffic.requests());
+    VigilWindows.Window v = vigil.getOrDefault(s.w0(), VigilWindows.Window.NONE);
     String line =
         String.format(
             Locale.ROOT,
             "stops mid-incident: window %s; requests vigil=%d prometheus=%d sent=%d; errors"
                 + " vigil=%d prometheus=%d sent=%d; Prometheus missed %d requests after its last"
                 + " scrape",
-            Instant.ofEpochMilli(w0),
+            Instant.ofEpochMilli(s.w0()),
             v.requests(),
             prom.requests(),
             traffic.requests(),
@@ -326,53 +315,151 @@ class PrometheusSideBySideIT {
             traffic.requests() - prom.requests());
     System.out.println(line);
 
-    assertThat(vigil.keySet()).as(line).containsExactly(w0);
+    assertThat(vigil.keySet()).as(line).containsExactly(s.w0());
     assertThat(v.requests()).as(line).isEqualTo(traffic.requests());
     assertThat(v.errors()).as(line).isEqualTo(traffic.errors());
     assertThat(prom.requests()).as(line).isPositive().isLessThanOrEqualTo(v.requests());
   }
 
+  // The scenarios' traffic, each sent on a thread of its own from startStackAndSend.
+
   /**
-   * Both sides of {@code windows} windows from {@code w0}. Prometheus' figures come from its
-   * samples at the boundaries, each of which must have been scraped in the quiet gap before it
-   * (else the boundary would not hold exactly the windows' requests: Prometheus missed scrapes, not
-   * a fault of Vigil's).
+   * One SDK per port sending in each of the scenario's windows, shut down once Prometheus has
+   * scraped them after the last.
    */
-  private static WindowComparison compare(
-      String name, String service, long w0, int windows, SeededTraffic traffic) throws Exception {
-    long end = w0 + windows * WINDOW_MS;
+  private static Scenario sendInEveryWindow(Scenario s, boolean delta) throws Exception {
+    List<DualExportService> sdks = new ArrayList<>();
+    try {
+      for (int i = 0; i < s.ports().size(); i++) {
+        sdks.add(s.sdk(i, delta));
+      }
+      for (int k = 0; k < s.windows(); k++) {
+        driveWindow(s.traffic(), sdks, s.window(k));
+      }
+      prometheusSays.awaitScrapedAfter(s.service(), s.end());
+    } finally {
+      sdks.forEach(DualExportService::close);
+    }
+    return s;
+  }
+
+  /**
+   * One SDK sends in the first window and shuts down once scraped, still in that window; a second
+   * SDK on the same port (the same labels on Prometheus' side) starts 0.5 s into the second window
+   * and sends in it.
+   */
+  private static Restart restartAfterTheFirstWindow(Scenario s) throws Exception {
+    try (DualExportService first = s.sdk(0, false)) {
+      driveWindow(s.traffic(), List.of(first), s.w0());
+      prometheusSays.awaitScrapedAfter(s.service(), s.w0() + ACTIVE_UNTIL_MS);
+    }
+    long firstLife = s.traffic().requests();
+    assertThat(System.currentTimeMillis())
+        .as("the first SDK shut down in its window (the second starts in the next)")
+        .isLessThan(s.window(1) + 1_500);
+    sleepUntil(s.window(1) + 500);
+    try (DualExportService second = s.sdk(0, false)) {
+      driveWindow(s.traffic(), List.of(second), s.window(1));
+      prometheusSays.awaitScrapedAfter(s.service(), s.end());
+    }
+    return new Restart(s, firstLife);
+  }
+
+  /** One SDK sends from 2.5 s into the window and shuts down at 5 s, halfway through it. */
+  private static Scenario stopHalfwayThroughTheWindow(Scenario s) throws Exception {
+    try (DualExportService sdk = s.sdk(0, false)) {
+      drive(s.traffic(), List.of(sdk), s.w0() + ACTIVE_FROM_MS, s.w0() + 5_000);
+    }
+    return s;
+  }
+
+  // Comparing.
+
+  /**
+   * Both sides of the scenario's windows. Prometheus' figures come from its samples at the
+   * boundaries, each of which must have been scraped in the quiet gap before it (else the boundary
+   * would not hold exactly the windows' requests: Prometheus missed scrapes, not a fault of
+   * Vigil's).
+   */
+  private static WindowComparison compare(String name, Scenario s) throws Exception {
     List<PrometheusWindows.Figures> prom = new ArrayList<>();
-    for (int k = 0; k < windows; k++) {
-      long boundary = w0 + (k + 1) * WINDOW_MS;
-      assertThat(prometheusSays.lastScrapeAtOrBefore(service, boundary))
-          .as("Prometheus' last scrape of %s before %s", service, Instant.ofEpochMilli(boundary))
+    for (int k = 0; k < s.windows(); k++) {
+      long boundary = s.window(k + 1);
+      assertThat(prometheusSays.lastScrapeAtOrBefore(s.service(), boundary))
+          .as(
+              "Prometheus' last scrape of %s before %s",
+              s.service(), Instant.ofEpochMilli(boundary))
           .isGreaterThan(boundary - WINDOW_MS + ACTIVE_UNTIL_MS);
-      prom.add(prometheusSays.figures(service, boundary - WINDOW_MS, boundary));
+      prom.add(prometheusSays.figures(s.service(), s.window(k), boundary));
     }
-    PrometheusWindows.Figures span = prometheusSays.figures(service, w0, end);
-    Map<Long, VigilWindows.Window> vigil = vigilWindows(service, w0, windows, span.requests());
-    return new WindowComparison(name, w0, WINDOW_MS, prom, span, vigil, traffic);
+    PrometheusWindows.Figures span = prometheusSays.figures(s.service(), s.w0(), s.end());
+    return new WindowComparison(
+        name, s.w0(), WINDOW_MS, prom, span, vigilWindows(s, span.requests()), s.traffic());
   }
 
   /**
-   * Vigil's final windows of the service once all {@code windows} from {@code w0} are out and hold
-   * {@code expected} requests — or, at the latest, 30 s after the last one should have closed.
+   * Vigil's final windows of the scenario's service once all its windows are out and hold {@code
+   * expected} requests — or, at the latest, 30 s after the last one should have closed or after the
+   * reading starts, whichever is later (a test may come to read long after its windows closed,
+   * while the other scenarios' tests ran).
    */
-  private static Map<Long, VigilWindows.Window> vigilWindows(
-      String service, long w0, int windows, long expected) {
+  private static Map<Long, VigilWindows.Window> vigilWindows(Scenario s, long expected) {
     List<Long> starts = new ArrayList<>();
-    for (int k = 0; k < windows; k++) {
-      starts.add(w0 + k * WINDOW_MS);
+    for (int k = 0; k < s.windows(); k++) {
+      starts.add(s.window(k));
     }
-    long deadline = w0 + windows * WINDOW_MS + GRACE_MS + 30_000;
-    return VigilWindows.read(kafka, service, starts, expected, deadline);
+    long closed = Math.max(s.end() + GRACE_MS, System.currentTimeMillis());
+    return VigilWindows.read(kafka, s.service(), starts, expected, closed + 30_000);
+  }
+
+  /** Prometheus' own {@code increase()} over the scenario's span, for contrast. */
+  private static String extrapolatedForContrast(Scenario s) throws Exception {
+    double extrapolated =
+        prometheusSays.extrapolatedIncrease(
+            s.service(), Duration.ofMillis(s.end() - s.w0()), s.end());
+    return String.format(
+        Locale.ROOT, "Prometheus' increase() over the span for contrast: %.1f", extrapolated);
+  }
+
+  // Setting up and pacing.
+
+  /**
+   * A scenario of {@code service} with {@code instances} Prometheus ports taken from {@code ports},
+   * traffic drawn from {@code seed} with {@code errorShare} failing, over {@code windows} windows
+   * from {@code w0}.
+   */
+  private static Scenario scenario(
+      String service,
+      Deque<Integer> ports,
+      int instances,
+      long seed,
+      double errorShare,
+      long w0,
+      int windows) {
+    List<Integer> own = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      own.add(ports.pop());
+    }
+    return new Scenario(service, own, new SeededTraffic(seed, errorShare), w0, windows);
+  }
+
+  /** What a scenario sent, once it has (at most 3 minutes); its failure if it failed. */
+  private static <T> T sent(Future<T> scenario) throws Exception {
+    try {
+      return scenario.get(3, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw (Error) e.getCause();
+    }
   }
 
   /**
-   * The start of the window the next SDK starts in: the current one if it began at most 1.5 s ago
-   * (the SDK then starts before the window's first requests at 2.5 s), else the next one, waited
-   * for until 0.5 s into it. An SDK's first export is spread back to its start, which must lie in
-   * the same window.
+   * The start of the window the SDKs start in: the current one if it began at most 1.5 s ago (the
+   * SDKs then start before the window's first requests at 2.5 s), else the next one, waited for
+   * until 0.5 s into it. An SDK's first export is spread back to its start, which must lie in the
+   * same window.
    */
   private static long windowToStartIn() throws InterruptedException {
     long now = System.currentTimeMillis();
@@ -410,6 +497,24 @@ class PrometheusSideBySideIT {
     long wait = epochMs - System.currentTimeMillis();
     if (wait > 0) {
       TimeUnit.MILLISECONDS.sleep(wait); // pacing the workload on the wall clock
+    }
+  }
+
+  /** {@code count} distinct free ports on 127.0.0.1 (all held open at once while chosen). */
+  private static Deque<Integer> freePorts(int count) throws Exception {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      Deque<Integer> ports = new ArrayDeque<>();
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports.add(socket.getLocalPort());
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
     }
   }
 

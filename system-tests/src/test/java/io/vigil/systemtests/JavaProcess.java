@@ -71,7 +71,20 @@ final class JavaProcess implements AutoCloseable {
 
   /** SIGTERM, then waits for the process to finish its shutdown (SIGKILL after {@code limit}). */
   void sigterm(Duration limit) {
+    terminate();
+    awaitStopped(limit);
+  }
+
+  /** SIGTERM, without waiting: see {@link #awaitStopped}. */
+  void terminate() {
     process.destroy();
+  }
+
+  /**
+   * Waits for the process, sent SIGTERM, to finish its shutdown; SIGKILL and an error after {@code
+   * limit}.
+   */
+  void awaitStopped(Duration limit) {
     if (!awaitExit(limit)) {
       process.destroyForcibly();
       awaitExit(Duration.ofSeconds(30));

@@ -12,11 +12,15 @@ import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,8 +46,11 @@ final class Outcome {
       while (System.nanoTime() < Math.min(deadline, settled)) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           GoldenSignal signal = signals.deserialize(r.topic(), r.value());
-          // Log-volume and saturation records of the same services carry no traffic.
-          if (Stack.NAMESPACE.equals(signal.namespace()) && signal.traffic() != null) {
+          // Log-volume and saturation records of the same services carry no traffic; an
+          // operation's requests are its service's too.
+          if (Stack.NAMESPACE.equals(signal.namespace())
+              && signal.traffic() != null
+              && signal.operation() == null) {
             counted.merge(signal.service(), signal.traffic().requests(), Long::sum);
           }
         }
@@ -94,10 +101,22 @@ final class Outcome {
 
   /** Emails announcing {@code alert} firing for {@code service}. */
   static long emailFirings(List<ReceivedMail> mails, String alert, String service) {
-    return mails.stream()
+    return emailFirings(mails.stream(), alert, service).count();
+  }
+
+  /** When the first email announcing {@code alert} firing for {@code service} was received. */
+  static Optional<Instant> firstEmailFiring(
+      List<ReceivedMail> mails, String alert, String service) {
+    return emailFirings(mails.stream(), alert, service)
+        .map(ReceivedMail::receivedAt)
+        .min(Comparator.naturalOrder());
+  }
+
+  private static Stream<ReceivedMail> emailFirings(
+      Stream<ReceivedMail> mails, String alert, String service) {
+    return mails
         .filter(m -> m.subject().contains("FIRING") && m.subject().contains(alert))
-        .filter(m -> (m.subject() + m.text()).contains(service))
-        .count();
+        .filter(m -> (m.subject() + m.text()).contains(service));
   }
 
   private static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {

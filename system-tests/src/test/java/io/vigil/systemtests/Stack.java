@@ -351,14 +351,17 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /** Stops every process (services first, then the broker) and the sinks. */
+  /**
+   * Stops every process (the services at once — none needs another to shut down, only Kafka — then
+   * the broker) and the sinks.
+   */
   @Override
   public void close() {
     try {
-      for (JavaProcess process : services.values()) {
-        if (process.isAlive()) {
-          process.sigterm(STOP_TIMEOUT);
-        }
+      List<JavaProcess> running = services.values().stream().filter(JavaProcess::isAlive).toList();
+      running.forEach(JavaProcess::terminate);
+      for (JavaProcess process : running) {
+        process.awaitStopped(STOP_TIMEOUT);
       }
       if (broker != null && broker.isAlive()) {
         broker.sigterm(STOP_TIMEOUT);
