@@ -10,9 +10,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
-/** Creates the topics a service needs when they are missing, as {@link TopicSettings} says. */
+/**
+ * Creates the topics a service needs when they are missing, as {@link TopicSettings} says, and
+ * waits until every partition of them has a leader: a topic the controller just created is not yet
+ * known to every broker, and a Kafka Streams application started at that moment fails ("no
+ * partitions available").
+ */
 public final class TopicInitializer {
   private TopicInitializer() {}
 
@@ -39,22 +46,55 @@ public final class TopicInitializer {
           missing.add(newTopic);
         }
       }
-      if (missing.isEmpty()) {
-        return;
-      }
-      try {
-        admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw e;
+      if (!missing.isEmpty()) {
+        try {
+          admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
         }
       }
+      awaitLeaders(admin, topics, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "cannot create topics " + topics + " on " + kafka.bootstrapServers() + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /** Polls until every partition of {@code topics} has a leader; fails at {@code deadline}. */
+  private static void awaitLeaders(Admin admin, Set<String> topics, long deadline)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    while (true) {
+      String waitingFor;
+      try {
+        Map<String, TopicDescription> found =
+            admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+        waitingFor =
+            found.values().stream()
+                .filter(
+                    d ->
+                        d.partitions().isEmpty()
+                            || d.partitions().stream().anyMatch(p -> p.leader() == null))
+                .map(TopicDescription::name)
+                .findFirst()
+                .orElse(null);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        waitingFor = "a topic just created";
+      }
+      if (waitingFor == null) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("no leader for every partition of " + waitingFor);
+      }
+      TimeUnit.MILLISECONDS.sleep(100); // polling the brokers' metadata with a deadline
     }
   }
 }
