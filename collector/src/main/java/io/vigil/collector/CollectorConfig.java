@@ -7,6 +7,7 @@ import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.collector.sink.SpoolSettings;
+import io.vigil.model.config.ConfigException;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
@@ -73,6 +74,25 @@ public record CollectorConfig(
     }
     if (admin == null) {
       admin = AdminSettings.defaults();
+    }
+    for (ScrapeSettings.Job job : scrape.jobs()) {
+      if (!job.kubernetesSdConfigs().isEmpty() && !kubernetes.enabled()) {
+        throw new ConfigException(
+            "collector.scrape.jobs[" + job.job() + "].kubernetes_sd_configs",
+            "needs kubernetes.enabled: true (pods and EndpointSlices come from its informers)");
+      }
+      if (kubernetes.scrapePods() && job.job().equals(kubernetes.scrapeJob())) {
+        throw new ConfigException(
+            "collector.kubernetes.scrape_job",
+            job.job(),
+            "is also a job of scrape.jobs: name it differently, or drop scrape_pods");
+      }
+      if (kubernetes.scrapeServices() && job.job().equals(kubernetes.serviceScrapeJob())) {
+        throw new ConfigException(
+            "collector.kubernetes.service_scrape_job",
+            job.job(),
+            "is also a job of scrape.jobs: name it differently, or drop scrape_services");
+      }
     }
   }
 

@@ -151,7 +151,7 @@ public final class CollectorService implements AutoCloseable {
     KubernetesDiscovery kubernetes = null;
     try {
       if (config.kubernetes().enabled()) {
-        kubernetes = KubernetesDiscovery.start(config.kubernetes());
+        kubernetes = KubernetesDiscovery.start(config.kubernetes(), config.scrape());
       }
       PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
       if (config.logs().enabled()) {

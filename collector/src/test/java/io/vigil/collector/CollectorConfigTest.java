@@ -111,4 +111,68 @@ class CollectorConfigTest {
             ConfigException.class, e -> assertThat(e.key()).isEqualTo("otlp.http.prot"))
         .hasMessageContaining("unknown key");
   }
+
+  @Test
+  void readsAKubernetesJobAsPrometheusWritesIt() {
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kubernetes: {enabled: true, node_name: node-a}
+            scrape:
+              enabled: true
+              jobs:
+                - job: kubernetes-pods
+                  kubernetes_sd_configs: [{role: pod}]
+                  relabel_configs:
+                    - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
+                      action: keep
+                      regex: true
+                - job: kubernetes-service-endpoints
+                  kubernetes_sd_configs: [{role: endpointslice}]
+            """,
+            Map.of());
+
+    assertThat(config.scrape().jobs().get(0).discovers("pod")).isTrue();
+    assertThat(config.scrape().jobs().get(0).targets()).isEmpty();
+    assertThat(config.scrape().jobs().get(1).discovers("endpointslice")).isTrue();
+    assertThat(config.scrape().jobs().get(1).relabelConfigs())
+        .as("none: the prometheus.io annotations choose")
+        .isEmpty();
+  }
+
+  @Test
+  void rejectsKubernetesJobsThatCannotWork() {
+    String job =
+        """
+        kubernetes: {enabled: %s, scrape_pods: true}
+        scrape:
+          jobs: [{job: %s, kubernetes_sd_configs: [{role: %s}]}]
+        """;
+    assertThatThrownBy(
+            () -> CollectorConfig.load(job.formatted(true, "pods", "endpoints"), Map.of()))
+        .hasMessageStartingWith("collector.scrape.jobs[pods].kubernetes_sd_configs[0].role:")
+        .hasMessageContaining("pod, endpointslice")
+        .hasMessageContaining("'endpoints'");
+    assertThatThrownBy(() -> CollectorConfig.load(job.formatted(false, "pods", "pod"), Map.of()))
+        .hasMessageStartingWith("collector.scrape.jobs[pods].kubernetes_sd_configs:")
+        .hasMessageContaining("kubernetes.enabled");
+    assertThatThrownBy(
+            () -> CollectorConfig.load(job.formatted(true, "kubernetes-pods", "pod"), Map.of()))
+        .hasMessageStartingWith("collector.kubernetes.scrape_job:")
+        .hasMessageContaining("also a job of scrape.jobs");
+    assertThatThrownBy(() -> CollectorConfig.load("scrape: {jobs: [{job: empty}]}", Map.of()))
+        .hasMessageStartingWith("collector.scrape.jobs[empty].targets:")
+        .hasMessageContaining("kubernetes_sd_configs");
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    "scrape: {jobs: [{job: a, targets: ['h:1']}, {job: a, targets: ['h:2']}]}",
+                    Map.of()))
+        .hasMessageContaining("job names must be unique")
+        .hasMessageContaining("'a'");
+    assertThatThrownBy(
+            () -> CollectorConfig.load("scrape: {jobs: [{job: a, targets: ['h']}]}", Map.of()))
+        .as("without rules, a target is an address")
+        .hasMessageContaining("must be host:port");
+  }
 }

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param enabled whether to watch the API at all; default false
  * @param nodeName only the pods of this node (a DaemonSet's collector: {@code ${NODE_NAME}});
  *     default all pods
- * @param scrapePods scrape pods annotated {@code prometheus.io/scrape: "true"}; default false
+ * @param scrapePods scrape pods annotated {@code prometheus.io/scrape: "true"}: short for a job
+ *     {@code scrape_job} with {@code kubernetes_sd_configs: [{role: pod}]} and no {@code
+ *     relabel_configs}; default false
  * @param scrapeJob the job name of those targets; default {@code kubernetes-pods}
  * @param scrapeServices scrape the endpoints of Services annotated {@code prometheus.io/scrape:
- *     "true"} (with {@code node_name}, only the endpoints on this node); default false
+ *     "true"} (with {@code node_name}, only the endpoints on this node): short for a job {@code
+ *     service_scrape_job} with {@code role: endpointslice}; default false
  * @param serviceScrapeJob the job name of those targets; default {@code
  *     kubernetes-service-endpoints}
  */

@@ -105,6 +105,11 @@ public final class PodCatalog implements AutoCloseable {
     return new ArrayList<>(pods.getStore().list());
   }
 
+  /** The pod {@code namespace/name}, or null when it is not known. */
+  public Pod pod(String namespace, String name) {
+    return pods.getStore().getByKey(namespace + "/" + name);
+  }
+
   /** The resource attributes of the pod with {@code uid}; empty when it is not known. */
   public Map<String, String> attributes(String uid) {
     if (uid == null) {
@@ -116,7 +121,7 @@ public final class PodCatalog implements AutoCloseable {
 
   /** The resource attributes of the pod {@code namespace/name}; empty when it is not known. */
   public Map<String, String> attributes(String namespace, String name) {
-    Pod pod = pods.getStore().getByKey(namespace + "/" + name);
+    Pod pod = pod(namespace, name);
     return pod == null ? Map.of() : attributes(pod);
   }
 

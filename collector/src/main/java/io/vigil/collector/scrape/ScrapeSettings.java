@@ -5,8 +5,12 @@ import io.vigil.model.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Prometheus scraping ({@code scrape} in the collector's configuration).
@@ -17,7 +21,7 @@ import java.util.Map;
  *     interval
  * @param maxBodyBytes the largest page read (after gunzip); a larger one fails the scrape; default
  *     32 MiB
- * @param jobs static targets, grouped by job
+ * @param jobs the scrape jobs: static targets and Kubernetes roles; job names are unique
  */
 public record ScrapeSettings(
     @JsonProperty("enabled") Boolean enabled,
@@ -29,19 +33,33 @@ public record ScrapeSettings(
   private static final String PREFIX = "collector.scrape.";
 
   /**
-   * One job's static targets.
+   * One job: its static targets and the Kubernetes objects whose targets it scrapes, how they are
+   * reached, and how their labels and samples are relabelled.
    *
-   * @param job the job name: {@code service.name} of its targets' metrics, and their Kafka key
-   * @param targets {@code host:port} of each target
-   * @param path the metrics path; default {@code /metrics}
-   * @param scheme {@code http} (default) or {@code https}
-   * @param labels added to every target's resource attributes
+   * @param job the job name: the {@code job} label of its targets (their {@code service.name} and
+   *     Kafka key unless relabelling changes it)
+   * @param targets each static target's {@code __address__}: {@code host:port}, or with {@code
+   *     relabel_configs} anything they turn into one; default none (then {@code
+   *     kubernetes_sd_configs} are required)
+   * @param path the metrics path ({@code __metrics_path__}); default {@code /metrics}
+   * @param scheme {@code http} (default) or {@code https} ({@code __scheme__})
+   * @param labels added to every target's labels before relabelling, and so to its resource
+   *     attributes; default none
+   * @param params query parameters of every scrape (Prometheus' {@code params}: a name and its
+   *     values; {@code __param_<name>} before relabelling is the first); default none
    * @param bearerTokenFile a file whose content is sent as {@code Authorization: Bearer}, read
    *     again at every scrape (a Kubernetes service-account token rotates); null: none
    * @param tlsConfig how an {@code https} target is verified and how the collector identifies
    *     itself; null: the JVM's trusted CAs, no client certificate
+   * @param kubernetesSdConfigs Kubernetes objects whose targets this job scrapes, as Prometheus'
+   *     {@code kubernetes_sd_configs}: {@code {role: pod}} or {@code {role: endpointslice}}; needs
+   *     {@code kubernetes.enabled}; default none
+   * @param relabelConfigs rules applied to every target's labels before it is scraped, as
+   *     Prometheus' {@code relabel_configs} ({@link RelabelConfig}): they choose the targets and
+   *     shape their URL and labels; default none. For a Kubernetes role, none means the {@code
+   *     prometheus.io/*} annotations choose, as {@code kubernetes.scrape_pods} does
    * @param metricRelabelConfigs rules applied to every scraped sample before it is stored, as
-   *     Prometheus' {@code metric_relabel_configs} ({@link MetricRelabel}); default none
+   *     Prometheus' {@code metric_relabel_configs}; default none
    */
   public record Job(
       @JsonProperty("job") String job,
@@ -49,17 +67,20 @@ public record ScrapeSettings(
       @JsonProperty("path") String path,
       @JsonProperty("scheme") String scheme,
       @JsonProperty("labels") Map<String, String> labels,
+      @JsonProperty("params") Map<String, List<String>> params,
       @JsonProperty("bearer_token_file") String bearerTokenFile,
       @JsonProperty("tls_config") TlsConfig tlsConfig,
-      @JsonProperty("metric_relabel_configs") List<MetricRelabel> metricRelabelConfigs) {
+      @JsonProperty("kubernetes_sd_configs") List<KubernetesSdConfig> kubernetesSdConfigs,
+      @JsonProperty("relabel_configs") List<RelabelConfig> relabelConfigs,
+      @JsonProperty("metric_relabel_configs") List<RelabelConfig> metricRelabelConfigs) {
 
-    /** A job without credentials, TLS settings or relabelling. */
+    /** A job of static targets without credentials, TLS settings or relabelling. */
     public Job(
         String job, List<String> targets, String path, String scheme, Map<String, String> labels) {
-      this(job, targets, path, scheme, labels, null, null, null);
+      this(job, targets, path, scheme, labels, null, null, null, null, null, null);
     }
 
-    /** A job without relabelling. */
+    /** A job of static targets without relabelling. */
     public Job(
         String job,
         List<String> targets,
@@ -68,7 +89,26 @@ public record ScrapeSettings(
         Map<String, String> labels,
         String bearerTokenFile,
         TlsConfig tlsConfig) {
-      this(job, targets, path, scheme, labels, bearerTokenFile, tlsConfig, null);
+      this(job, targets, path, scheme, labels, null, bearerTokenFile, tlsConfig, null, null, null);
+    }
+
+    /**
+     * The job {@code kubernetes.scrape_pods} or {@code scrape_services} stands for: the targets of
+     * {@code role} chosen by their {@code prometheus.io/*} annotations, defaults otherwise.
+     */
+    public static Job annotated(String job, String role) {
+      return new Job(
+          job,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of(new KubernetesSdConfig(role)),
+          null,
+          null);
     }
 
     /** Applies defaults and checks values. */
@@ -76,42 +116,75 @@ public record ScrapeSettings(
       if (job == null || job.isBlank()) {
         throw new ConfigException(PREFIX + "jobs[].job", String.valueOf(job), "is required");
       }
-      if (targets == null || targets.isEmpty()) {
-        throw new ConfigException(PREFIX + "jobs[" + job + "].targets", "at least one is required");
+      String at = PREFIX + "jobs[" + job + "].";
+      targets = targets == null ? List.of() : List.copyOf(targets);
+      kubernetesSdConfigs =
+          kubernetesSdConfigs == null ? List.of() : List.copyOf(kubernetesSdConfigs);
+      if (targets.isEmpty() && kubernetesSdConfigs.isEmpty()) {
+        throw new ConfigException(
+            at + "targets", "at least one is required (or kubernetes_sd_configs)");
       }
-      for (String target : targets) {
-        int colon = target.lastIndexOf(':');
-        if (colon <= 0 || !target.substring(colon + 1).matches("\\d{1,5}")) {
+      for (int i = 0; i < kubernetesSdConfigs.size(); i++) {
+        KubernetesSdConfig sd = kubernetesSdConfigs.get(i);
+        if (sd == null || !KubernetesSdConfig.ROLES.contains(sd.role())) {
           throw new ConfigException(
-              PREFIX + "jobs[" + job + "].targets", target, "must be host:port");
+              at + "kubernetes_sd_configs[" + i + "].role",
+              sd == null ? null : sd.role(),
+              "must be one of "
+                  + KubernetesSdConfig.ROLES
+                  + " (the collector reads pods and EndpointSlices, not Endpoints)");
         }
       }
-      targets = List.copyOf(targets);
       if (path == null) {
         path = "/metrics";
       }
       if (!path.startsWith("/")) {
-        throw new ConfigException(PREFIX + "jobs[" + job + "].path", path, "must start with /");
+        throw new ConfigException(at + "path", path, "must start with /");
       }
       if (scheme == null) {
         scheme = "http";
       }
       if (!scheme.equals("http") && !scheme.equals("https")) {
-        throw new ConfigException(
-            PREFIX + "jobs[" + job + "].scheme", scheme, "must be http or https");
+        throw new ConfigException(at + "scheme", scheme, "must be http or https");
       }
       labels = labels == null ? Map.of() : Map.copyOf(labels);
-      String at = PREFIX + "jobs[" + job + "].";
+      Map<String, List<String>> copied = new LinkedHashMap<>();
+      if (params != null) {
+        params.forEach(
+            (name, values) -> {
+              if (name == null || name.isEmpty()) {
+                throw new ConfigException(at + "params", name, "a parameter needs a name");
+              }
+              copied.put(name, values == null ? List.of() : List.copyOf(values));
+            });
+      }
+      params = Collections.unmodifiableMap(copied);
       if (bearerTokenFile != null && bearerTokenFile.isBlank()) {
         throw new ConfigException(at + "bearer_token_file", bearerTokenFile, "must name a file");
       }
       if (tlsConfig != null) {
         tlsConfig.check(at + "tls_config.");
       }
+      relabelConfigs = relabelConfigs == null ? List.of() : List.copyOf(relabelConfigs);
+      for (int i = 0; i < relabelConfigs.size(); i++) {
+        relabelConfigs.get(i).check(at + "relabel_configs[" + i + "].");
+      }
+      for (String target : targets) {
+        int colon = target.lastIndexOf(':');
+        if (relabelConfigs.isEmpty()
+            ? colon <= 0 || !target.substring(colon + 1).matches("\\d{1,5}")
+            : target.isBlank()) {
+          // With rules, a target is what they make an address of (a probed URL, for instance).
+          throw new ConfigException(
+              at + "targets",
+              target,
+              relabelConfigs.isEmpty() ? "must be host:port" : "must not be blank");
+        }
+      }
       metricRelabelConfigs =
           metricRelabelConfigs == null ? List.of() : List.copyOf(metricRelabelConfigs);
       for (int i = 0; i < metricRelabelConfigs.size(); i++) {
-        metricRelabelConfigs.get(i).check(at + "metric_relabel_configs[" + i + "].");
+        metricRelabelConfigs.get(i).checkForSamples(at + "metric_relabel_configs[" + i + "].");
       }
     }
 
@@ -121,6 +194,24 @@ public record ScrapeSettings(
           ? null
           : new Access(bearerTokenFile, tlsConfig);
     }
+
+    /** Whether it scrapes the targets of Kubernetes {@code role} ({@code pod}, …). */
+    public boolean discovers(String role) {
+      return kubernetesSdConfigs.stream().anyMatch(sd -> sd.role().equals(role));
+    }
+  }
+
+  /**
+   * One of a job's {@code kubernetes_sd_configs}: which Kubernetes objects' targets it scrapes. The
+   * objects come from the collector's informers ({@code kubernetes.*}: with {@code node_name}, this
+   * node's only).
+   *
+   * @param role {@code pod}: every container port of every pod with an IP; {@code endpointslice}:
+   *     every address and port of every EndpointSlice, with its Service's labels
+   */
+  public record KubernetesSdConfig(@JsonProperty("role") String role) {
+    /** The roles the collector can discover. */
+    public static final List<String> ROLES = List.of("pod", "endpointslice");
   }
 
   /**
@@ -188,6 +279,12 @@ public record ScrapeSettings(
       throw new ConfigException(PREFIX + "max_body_bytes", maxBodyBytes, "must be >= 1");
     }
     jobs = jobs == null ? List.of() : List.copyOf(jobs);
+    Set<String> names = new HashSet<>();
+    for (Job job : jobs) {
+      if (!names.add(job.job())) {
+        throw new ConfigException(PREFIX + "jobs[].job", job.job(), "job names must be unique");
+      }
+    }
   }
 
   /** Scraping off. */

@@ -23,14 +23,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +39,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,19 +50,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Scrapes Prometheus endpoints into {@code otlp_metrics}: each target on its own schedule (spread
- * over the interval), asking for OpenMetrics or the text format as Prometheus does, with a timeout
- * from request to last byte and a body limit. A page is parsed ({@link Exposition}), converted
- * ({@link ScrapeConverter}) and stored as one OTLP request whose resource is the target ({@code
- * service.name} = job, {@code service.instance.id} = host:port, plus the job's labels), with {@code
- * up}, {@code scrape_duration_seconds} and {@code scrape_samples_scraped} as Prometheus adds them.
- * A target that hangs, fails or returns garbage gets {@code up 0} and a counted reason; it never
- * holds up another: requests are asynchronous and a target's next scrape is skipped while its last
- * is still being stored.
+ * over its interval), asking for OpenMetrics or the text format as Prometheus does, with a timeout
+ * from request to last byte and a body limit. Targets are static (a job's {@code targets}) or found
+ * ({@link #discovered}: Kubernetes pods and endpoints); either way their job's {@code
+ * relabel_configs} decide which are scraped and how ({@link JobTargets}). A page is parsed ({@link
+ * Exposition}), relabelled ({@link MetricRelabel}), converted ({@link ScrapeConverter}) and stored
+ * as one OTLP request whose resource is the target ({@code service.name} = job, {@code
+ * service.instance.id} = instance, plus its labels), with {@code up}, {@code
+ * scrape_duration_seconds} and {@code scrape_samples_scraped} as Prometheus adds them. A target
+ * that hangs, fails or returns garbage gets {@code up 0} and a counted reason; it never holds up
+ * another: requests are asynchronous and a target's next scrape is skipped while its last is still
+ * being stored.
  */
 public final class Scraper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Scraper.class);
-
-  private static final MetricRelabel.Rules NO_RELABELLING = new MetricRelabel.Rules(List.of());
 
   /** Prometheus' Accept header: OpenMetrics preferred, then the text format. */
   static final String ACCEPT =
@@ -75,37 +76,54 @@ public final class Scraper implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ExecutorService parsing;
   private final Counter scrapes;
+  private final TargetStates states;
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
   private final Map<String, Map<TargetSpec, Target>> targets = new HashMap<>();
 
-  /** The metric relabelling of each static job, by job name. */
-  private final Map<String, MetricRelabel.Rules> relabelling = new HashMap<>();
+  /** Every job seen, static or found, by name. */
+  private final Map<String, JobTargets> jobs = new HashMap<>();
 
   /** Clients of jobs with their own TLS settings, one per settings. */
   private final Map<ScrapeSettings.TlsConfig, HttpClient> tlsClients = new HashMap<>();
 
   /**
-   * A target to scrape: static from the configuration, or found (a Kubernetes pod).
+   * A target to scrape, as its job's relabelling left it.
    *
-   * @param job the job: {@code service.name} and the Kafka key
-   * @param address {@code host:port}
-   * @param path the metrics path
-   * @param scheme http or https
-   * @param labels added to the target's resource
+   * @param job the job it belongs to: whose settings and metric relabelling apply, and the {@code
+   *     job} label of its counters
+   * @param url what is fetched
+   * @param interval how often; null: the scraper's
+   * @param timeout how long a scrape may take; null: the scraper's
+   * @param resource the resource attributes of its metrics, {@code service.name} (its Kafka key)
+   *     first
    * @param access its job's bearer token file and TLS settings, or null
    */
   public record TargetSpec(
       String job,
-      String address,
-      String path,
-      String scheme,
-      Map<String, String> labels,
+      URI url,
+      Duration interval,
+      Duration timeout,
+      Map<String, String> resource,
       ScrapeSettings.Access access) {
 
-    /** A target reached without credentials or TLS settings. */
+    /** Copies the resource, in order. */
+    public TargetSpec {
+      resource = Collections.unmodifiableMap(new LinkedHashMap<>(resource));
+    }
+
+    /**
+     * A target at {@code scheme://address/path}, without relabelling, credentials or TLS settings:
+     * its resource is the job's and the address', then {@code labels}.
+     */
     public TargetSpec(
         String job, String address, String path, String scheme, Map<String, String> labels) {
-      this(job, address, path, scheme, labels, null);
+      this(
+          job,
+          URI.create(scheme + "://" + address + path),
+          null,
+          null,
+          JobTargets.resource(job, address, scheme, Map.of(), labels),
+          null);
     }
   }
 
@@ -113,15 +131,18 @@ public final class Scraper implements AutoCloseable {
   private final class Target {
     final String job;
     final URI uri;
+    final Duration interval;
+    final Duration timeout;
     final Resource resource;
+    final byte[] key;
     final ScrapeConverter converter = new ScrapeConverter();
     final AtomicBoolean busy = new AtomicBoolean();
     final HttpClient client;
     final Path bearerTokenFile;
-    final MetricRelabel.Rules relabel;
+    final MetricRelabel relabel;
     ScheduledFuture<?> schedule;
 
-    Target(TargetSpec spec, HttpClient client, MetricRelabel.Rules relabel) {
+    Target(TargetSpec spec, HttpClient client, MetricRelabel relabel) {
       this.job = spec.job();
       this.client = client;
       this.relabel = relabel;
@@ -129,16 +150,16 @@ public final class Scraper implements AutoCloseable {
           spec.access() == null || spec.access().bearerTokenFile() == null
               ? null
               : Path.of(spec.access().bearerTokenFile());
-      this.uri = URI.create(spec.scheme() + "://" + spec.address() + spec.path());
+      this.uri = spec.url();
+      this.interval = spec.interval() == null ? settings.interval() : spec.interval();
+      this.timeout = spec.timeout() == null ? settings.timeout() : spec.timeout();
       Resource.Builder r = Resource.newBuilder();
-      put(r, "service.name", spec.job());
-      put(r, "service.instance.id", spec.address());
-      int colon = spec.address().lastIndexOf(':');
-      put(r, "server.address", spec.address().substring(0, colon));
-      put(r, "server.port", spec.address().substring(colon + 1));
-      put(r, "url.scheme", spec.scheme());
-      spec.labels().forEach((k, v) -> put(r, k, v));
+      spec.resource().forEach((k, v) -> put(r, k, v));
       this.resource = r.build();
+      this.key =
+          spec.resource()
+              .getOrDefault(OtlpAttributes.SERVICE_NAME, spec.job())
+              .getBytes(StandardCharsets.UTF_8);
     }
   }
 
@@ -171,15 +192,15 @@ public final class Scraper implements AutoCloseable {
             .help("Scrapes by job and outcome (ok, failed, timeout, invalid, too_large, skipped)")
             .labelNames("job", "outcome")
             .register(registry);
+    this.states = new TargetStates(registry);
   }
 
-  /** Starts scraping every target of {@code settings}. */
+  /** Starts scraping every static target of {@code settings} (none unless it is enabled). */
   public static Scraper start(
       ScrapeSettings settings, RecordSink sink, PrometheusRegistry registry) {
     Scraper scraper = new Scraper(settings, sink, registry);
-    List<TargetSpec> configured = new ArrayList<>();
+    int configured = 0;
     for (ScrapeSettings.Job job : settings.jobs()) {
-      scraper.relabelling.put(job.job(), new MetricRelabel.Rules(job.metricRelabelConfigs()));
       if (job.bearerTokenFile() != null && !Files.isReadable(Path.of(job.bearerTokenFile()))) {
         // Read at every scrape, not now: the file may come later (a token being projected).
         LOG.warn(
@@ -192,15 +213,29 @@ public final class Scraper implements AutoCloseable {
         // Built now, so that a file that is not PEM stops the start naming the key.
         scraper.client(job.tlsConfig(), "collector.scrape.jobs[" + job.job() + "].tls_config.");
       }
-      for (String address : job.targets()) {
-        configured.add(
-            new TargetSpec(
-                job.job(), address, job.path(), job.scheme(), job.labels(), job.access()));
+      scraper.jobs.put(job.job(), new JobTargets(settings, job));
+      if (settings.enabled() && !job.targets().isEmpty()) {
+        List<DiscoveredTarget> statics = new ArrayList<>();
+        job.targets().forEach(address -> statics.add(DiscoveredTarget.at(address)));
+        configured += scraper.discovered("static:" + job.job(), job, statics);
       }
     }
-    scraper.replace("static", configured);
-    LOG.info("scraping {} static target(s) every {}", configured.size(), settings.interval());
+    LOG.info("scraping {} static target(s) every {}", configured, settings.interval());
     return scraper;
+  }
+
+  /**
+   * Makes the targets {@code source} found for {@code job} (e.g. a Kubernetes role's) its targets,
+   * after the job's {@code relabel_configs}: dropped ones are left out, invalid ones counted and
+   * logged ({@link TargetStates}). Returns how many are scraped.
+   */
+  public synchronized int discovered(
+      String source, ScrapeSettings.Job job, List<DiscoveredTarget> found) {
+    JobTargets targets = jobs.computeIfAbsent(job.job(), name -> new JobTargets(settings, job));
+    JobTargets.Resolution resolved = targets.resolve(found);
+    replace(source, resolved.active());
+    states.record(source, job.job(), resolved);
+    return resolved.active().size();
   }
 
   /**
@@ -218,7 +253,6 @@ public final class Scraper implements AutoCloseable {
         it.remove();
       }
     }
-    long interval = settings.interval().toMillis();
     for (TargetSpec spec : wanted) {
       if (current.containsKey(spec)) {
         continue;
@@ -226,8 +260,10 @@ public final class Scraper implements AutoCloseable {
       ScrapeSettings.TlsConfig tls = spec.access() == null ? null : spec.access().tlsConfig();
       HttpClient client =
           tls == null ? http : client(tls, "collector.scrape.jobs[" + spec.job() + "].tls_config.");
+      JobTargets job = jobs.get(spec.job());
       Target target =
-          new Target(spec, client, relabelling.getOrDefault(spec.job(), NO_RELABELLING));
+          new Target(spec, client, job == null ? MetricRelabel.NONE : job.metricRelabel());
+      long interval = target.interval.toMillis();
       long offset = ThreadLocalRandom.current().nextLong(Math.max(1, interval));
       target.schedule =
           timer.scheduleAtFixedRate(() -> scrape(target), offset, interval, TimeUnit.MILLISECONDS);
@@ -260,10 +296,10 @@ public final class Scraper implements AutoCloseable {
     long scrapeTime = System.currentTimeMillis() * 1_000_000L;
     HttpRequest.Builder request =
         HttpRequest.newBuilder(target.uri)
-            .timeout(settings.timeout())
+            .timeout(target.timeout)
             .header("Accept", ACCEPT)
             .header("Accept-Encoding", "gzip")
-            .header("X-Prometheus-Scrape-Timeout-Seconds", seconds(settings.timeout()))
+            .header("X-Prometheus-Scrape-Timeout-Seconds", seconds(target.timeout))
             .GET();
     if (target.bearerTokenFile != null) {
       try {
@@ -284,8 +320,8 @@ public final class Scraper implements AutoCloseable {
     }
     return target
         .client
-        .sendAsync(request.build(), info -> limited(settings.maxBodyBytes()))
-        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .sendAsync(request.build(), info -> LimitedBody.subscriber(settings.maxBodyBytes()))
+        .orTimeout(target.timeout.toMillis(), TimeUnit.MILLISECONDS)
         .thenApplyAsync(response -> page(target, response, scrapeTime, startNanos), parsing)
         .exceptionally(error -> failed(target, error, scrapeTime, startNanos))
         .thenCompose(metrics -> store(target, metrics))
@@ -356,7 +392,7 @@ public final class Scraper implements AutoCloseable {
     String outcome =
         cause instanceof TimeoutException || cause instanceof java.net.http.HttpTimeoutException
             ? "timeout"
-            : cause instanceof TooLarge ? "too_large" : "failed";
+            : cause instanceof LimitedBody.TooLarge ? "too_large" : "failed";
     scrapes.labelValues(target.job, outcome).inc();
     failures.warn("scrape of {} failed ({}): {}", target.uri, outcome, cause.toString());
     return health(0, startNanos, 0, scrapeTime);
@@ -374,11 +410,7 @@ public final class Scraper implements AutoCloseable {
                             .addAllMetrics(metrics)))
             .build();
     return sink.store(
-            List.of(
-                new SinkRecord(
-                    Topics.OTLP_METRICS,
-                    target.job.getBytes(StandardCharsets.UTF_8),
-                    request.toByteArray())))
+            List.of(new SinkRecord(Topics.OTLP_METRICS, target.key, request.toByteArray())))
         .exceptionally(
             error -> {
               failures.warn("scrape of {} not stored: {}", target.uri, error.toString());
@@ -422,57 +454,6 @@ public final class Scraper implements AutoCloseable {
       super(message, null, false, false);
       this.outcome = outcome;
     }
-  }
-
-  /** A page longer than the limit; the download was cancelled. */
-  static final class TooLarge extends IOException {
-    TooLarge(long limit) {
-      super("page larger than " + limit + " bytes (collector.scrape.max_body_bytes)");
-    }
-  }
-
-  /** Collects the body, cancelling the download once it passes {@code max} bytes. */
-  private static HttpResponse.BodySubscriber<byte[]> limited(int max) {
-    return new HttpResponse.BodySubscriber<>() {
-      private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-      private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      private Flow.Subscription subscription;
-
-      @Override
-      public CompletionStage<byte[]> getBody() {
-        return body;
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        subscription = s;
-        s.request(Long.MAX_VALUE);
-      }
-
-      @Override
-      public void onNext(List<ByteBuffer> buffers) {
-        for (ByteBuffer buffer : buffers) {
-          if (bytes.size() + buffer.remaining() > max) {
-            subscription.cancel();
-            body.completeExceptionally(new TooLarge(max));
-            return;
-          }
-          byte[] chunk = new byte[buffer.remaining()];
-          buffer.get(chunk);
-          bytes.writeBytes(chunk);
-        }
-      }
-
-      @Override
-      public void onError(Throwable error) {
-        body.completeExceptionally(error);
-      }
-
-      @Override
-      public void onComplete() {
-        body.complete(bytes.toByteArray());
-      }
-    };
   }
 
   /** Targets being scraped, all sources together. */

@@ -16,6 +16,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.collector.scrape.Scraper;
 import io.vigil.collector.sink.SinkRecord;
@@ -289,7 +290,7 @@ class KubernetesDiscoveryIT {
     // No node name: the mock API does not apply field selectors (EndpointTargetsTest covers the
     // node filter); a DaemonSet's collector would take node-a's endpoint only.
     KubernetesSettings settings = new KubernetesSettings(true, null, false, null, true, null);
-    try (KubernetesDiscovery discovery = KubernetesDiscovery.start(settings, client);
+    try (KubernetesDiscovery discovery = KubernetesDiscovery.start(settings, scrape, client);
         Scraper scraper = Scraper.start(scrape, storeInto(stored), new PrometheusRegistry())) {
       discovery.feed(scraper);
 
@@ -346,10 +347,10 @@ class KubernetesDiscoveryIT {
         new ScrapeSettings(true, Duration.ofMillis(200), Duration.ofMillis(150), null, List.of());
     try (PodCatalog catalog = PodCatalog.start(client, null);
         Scraper scraper = Scraper.start(settings, storeInto(stored), new PrometheusRegistry())) {
+      ScrapeSettings.Job job = ScrapeSettings.Job.annotated("kubernetes-pods", "pod");
       Runnable refresh =
           () ->
-              scraper.replace(
-                  "kubernetes", PodTargets.of(catalog.pods(), catalog, "kubernetes-pods"));
+              scraper.discovered("kubernetes", job, PodTargets.annotated(catalog.pods(), catalog));
       catalog.onChange(refresh);
       refresh.run();
 
@@ -366,5 +367,102 @@ class KubernetesDiscoveryIT {
       client.pods().inNamespace("shop").withName("checkout-7d9f-x1").delete();
       await(() -> scraper.targets() == 0, "a deleted pod is no longer scraped");
     }
+  }
+
+  /**
+   * Prometheus' usual kubernetes-pods job, copied: its rules, not the collector's code, choose the
+   * pods, make the address from the port annotation, and map the pod's labels onto the target.
+   */
+  @Test
+  void relabelRulesChooseThePodsAndMapTheirLabelsOntoTheTarget() throws Exception {
+    deploy("checkout", "node-a", true);
+    deploy("catalog", "node-a", false);
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kafka: {bootstrap_servers: localhost:9092}
+            kubernetes: {enabled: true}
+            scrape:
+              enabled: true
+              interval: 200ms
+              timeout: 150ms
+              jobs:
+                - job: kubernetes-pods
+                  kubernetes_sd_configs: [{role: pod}]
+                  relabel_configs:
+                    - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
+                      action: keep
+                      regex: true
+                    - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
+                      target_label: __metrics_path__
+                      regex: (.+)
+                    - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
+                      regex: ([^:]+)(?::\\d+)?;(\\d+)
+                      replacement: $1:$2
+                      target_label: __address__
+                    - action: labelmap
+                      regex: __meta_kubernetes_pod_label_(.+)
+                    - source_labels: [__meta_kubernetes_pod_controller_name]
+                      target_label: replicaset
+            """,
+            Map.of());
+    List<ExportMetricsServiceRequest> stored = new CopyOnWriteArrayList<>();
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (KubernetesDiscovery discovery =
+            KubernetesDiscovery.start(config.kubernetes(), config.scrape(), client);
+        Scraper scraper = Scraper.start(config.scrape(), storeInto(stored), registry)) {
+      discovery.feed(scraper);
+
+      await(
+          () -> stored.stream().anyMatch(r -> pod(r).equals("checkout-7d9f-x1") && hasOrders(r)),
+          "the pod the rules keep scraped at the annotated port and path");
+      assertThat(scraper.targets()).as("the other pod dropped by the keep rule").isEqualTo(1);
+      var resource =
+          stored.stream()
+              .filter(KubernetesDiscoveryIT::hasOrders)
+              .findFirst()
+              .orElseThrow()
+              .getResourceMetrics(0)
+              .getResource()
+              .getAttributesList();
+      assertThat(OtlpAttributes.get(resource, "service.name")).isEqualTo("kubernetes-pods");
+      assertThat(OtlpAttributes.get(resource, "app_kubernetes_io_name"))
+          .as("the pod's label, through labelmap, its name sanitized")
+          .isEqualTo("checkout");
+      assertThat(OtlpAttributes.get(resource, "replicaset")).isEqualTo("checkout-7d9f");
+      assertThat(OtlpAttributes.get(resource, "k8s.deployment.name"))
+          .as("the Kubernetes attributes stay")
+          .isEqualTo("checkout");
+      assertThat(resource).noneMatch(kv -> kv.getKey().startsWith("__"));
+
+      client
+          .pods()
+          .inNamespace("shop")
+          .withName("catalog-7d9f-x1")
+          .edit(
+              pod ->
+                  new PodBuilder(pod)
+                      .editMetadata()
+                      .addToAnnotations(PodTargets.SCRAPE, "true")
+                      .endMetadata()
+                      .build());
+      await(() -> scraper.targets() == 2, "a pod annotated later is kept by the rule");
+      await(() -> stored.stream().anyMatch(r -> pod(r).equals("catalog-7d9f-x1")), "and scraped");
+
+      client.pods().inNamespace("shop").withName("checkout-7d9f-x1").delete();
+      await(() -> scraper.targets() == 1, "a deleted pod is no longer scraped");
+    }
+  }
+
+  private static String pod(ExportMetricsServiceRequest request) {
+    String name =
+        OtlpAttributes.get(
+            request.getResourceMetrics(0).getResource().getAttributesList(), "k8s.pod.name");
+    return name == null ? "" : name;
+  }
+
+  private static boolean hasOrders(ExportMetricsServiceRequest request) {
+    return request.getResourceMetrics(0).getScopeMetrics(0).getMetricsList().stream()
+        .anyMatch(m -> m.getName().equals("orders_total"));
   }
 }

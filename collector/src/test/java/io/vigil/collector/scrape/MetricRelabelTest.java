@@ -16,7 +16,7 @@ class MetricRelabelTest {
   private static final String CADVISOR =
       ExpositionTest.fixture("kubelet-metrics-cadvisor-k8s1.35.excerpt.txt");
 
-  private static MetricRelabel.Rules rules(String yaml) {
+  private static MetricRelabel rules(String yaml) {
     CollectorConfig config =
         ConfigLoader.load(
             """
@@ -31,7 +31,7 @@ class MetricRelabelTest {
                 .formatted(yaml.indent(8)),
             Map.of(),
             CollectorConfig.class);
-    return new MetricRelabel.Rules(config.scrape().jobs().get(0).metricRelabelConfigs());
+    return new MetricRelabel(config.scrape().jobs().get(0).metricRelabelConfigs());
   }
 
   private static List<Exposition.Family> page() throws Exception {
@@ -44,7 +44,7 @@ class MetricRelabelTest {
 
   @Test
   void keepsOnlyWhatSaturationNeedsOfACadvisorPage() throws Exception {
-    MetricRelabel.Rules keep =
+    MetricRelabel keep =
         rules(
             """
             - source_labels: [__name__]
@@ -71,7 +71,7 @@ class MetricRelabelTest {
 
   @Test
   void dropsThePauseContainersAndRewritesAndDropsLabels() throws Exception {
-    MetricRelabel.Rules rules =
+    MetricRelabel rules =
         rules(
             """
             - source_labels: [__name__, image]

@@ -219,17 +219,16 @@ class ScraperIT {
                     "/metrics/cadvisor",
                     "https",
                     null,
+                    null,
                     token.toString(),
                     new ScrapeSettings.TlsConfig(ca, null, null, null),
+                    null,
                     // As the DaemonSet does: only what saturation reads.
+                    null,
                     List.of(
-                        new MetricRelabel(
+                        RelabelConfig.keep(
                             List.of("__name__"),
-                            null,
-                            "container_(cpu_usage_seconds_total|memory_working_set_bytes)",
-                            "keep",
-                            null,
-                            null))),
+                            "container_(cpu_usage_seconds_total|memory_working_set_bytes)"))),
                 job(
                     "insecure",
                     address,
