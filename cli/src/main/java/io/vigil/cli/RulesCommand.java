@@ -3,17 +3,31 @@ package io.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.vigil.alerting.route.AlertmanagerConfig;
+import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
+import io.vigil.alerting.rules.Backtest;
 import io.vigil.alerting.rules.RuleLoader;
 import io.vigil.alerting.rules.RuleTests;
+import io.vigil.alerting.rules.Template;
+import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.config.ConfigException;
+import io.vigil.model.config.Durations;
+import io.vigil.model.kafka.KafkaSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vigil rules …}: work with rule files without running the engine. */
@@ -21,8 +35,13 @@ import picocli.CommandLine.Parameters;
     name = "rules",
     mixinStandardHelpOptions = true,
     description =
-        "Validate alert rule files and Alertmanager-format routing files; run rule tests.",
-    subcommands = {RulesCommand.Check.class, RulesCommand.Test.class})
+        "Validate alert rule files and Alertmanager-format routing files; run rule tests;"
+            + " replay history through rules.",
+    subcommands = {
+      RulesCommand.Check.class,
+      RulesCommand.Test.class,
+      RulesCommand.BacktestCommand.class
+    })
 final class RulesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -140,6 +159,164 @@ final class RulesCommand implements Runnable {
         return Vigil.EXIT_USAGE;
       }
       return failed == 0 ? Vigil.EXIT_OK : Vigil.EXIT_FAILURE;
+    }
+  }
+
+  /**
+   * {@code vigil rules backtest --rules F… --from T --to T}: replays history from Kafka through the
+   * rules and prints when each would have fired and resolved — tune a rule before it pages anyone.
+   */
+  @Command(
+      name = "backtest",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Replay history from Kafka through rules: when each would have fired and resolved.",
+        "Golden signals come from vigil.signals (final windows; --live: vigil.signals.live, kept"
+            + " an hour), pipeline runs from vigil.pipeline-runs. Nothing is written.",
+        "Exits 0 after printing, 2 when a file or an option is invalid, 1 when Kafka cannot be"
+            + " read."
+      })
+  static final class BacktestCommand implements Callable<Integer> {
+    @Option(
+        names = "--rules",
+        arity = "1..*",
+        required = true,
+        paramLabel = "FILE",
+        description = "Rule files.")
+    List<Path> rules;
+
+    @Option(
+        names = "--from",
+        required = true,
+        paramLabel = "TIME",
+        description = "Start: RFC 3339 (2026-12-01T08:00:00Z), now, or now-<duration> (now-6h).")
+    String from;
+
+    @Option(
+        names = "--to",
+        defaultValue = "now",
+        paramLabel = "TIME",
+        description = "End, as --from; default ${DEFAULT-VALUE}.")
+    String to;
+
+    @Option(
+        names = "--bootstrap-servers",
+        defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
+        paramLabel = "HOST:PORT",
+        description = "Kafka; default $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092.")
+    String bootstrapServers;
+
+    @Option(
+        names = "--live",
+        description = "Golden signals from vigil.signals.live (as the engine sees them).")
+    boolean live;
+
+    @Override
+    public Integer call() {
+      Instant now = Instant.now();
+      Instant start;
+      Instant end;
+      List<AlertRule> loaded;
+      try {
+        start = time("--from", from, now);
+        end = time("--to", to, now);
+        if (!end.isAfter(start)) {
+          throw new IllegalArgumentException(
+              "--to: must be after --from " + start + ", was " + end);
+        }
+        loaded = RuleLoader.load(rules);
+      } catch (ConfigException | IllegalArgumentException e) {
+        System.err.println("FAILED: " + e.getMessage());
+        return Vigil.EXIT_USAGE;
+      }
+      Backtest.History history;
+      try {
+        history =
+            Backtest.read(
+                KafkaSettings.of(bootstrapServers),
+                loaded,
+                start,
+                end,
+                live,
+                Duration.ofSeconds(60));
+      } catch (RuntimeException e) {
+        System.err.println("FAILED: cannot read history from " + bootstrapServers + ": " + e);
+        return Vigil.EXIT_FAILURE;
+      }
+      Backtest.Result result = Backtest.run(new AlertEvaluator(loaded, ""), history.samples(), end);
+      print(System.out, loaded, history, result, start, end);
+      return Vigil.EXIT_OK;
+    }
+
+    /** RFC 3339, {@code now} or {@code now-<duration>}. */
+    static Instant time(String option, String text, Instant now) {
+      String t = text.trim();
+      try {
+        if (t.equals("now")) {
+          return now;
+        }
+        if (t.startsWith("now-")) {
+          return now.minus(Durations.parse(t.substring(4)));
+        }
+        return OffsetDateTime.parse(t).toInstant();
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            option
+                + ": expected RFC 3339 (2026-12-01T08:00:00Z), now or now-<duration>, was '"
+                + text
+                + "'");
+      }
+    }
+
+    private static void print(
+        PrintStream out,
+        List<AlertRule> rules,
+        Backtest.History history,
+        Backtest.Result result,
+        Instant start,
+        Instant end) {
+      out.printf(
+          "backtest of %d rules on %s from %s to %s: %,d samples%s%n",
+          rules.size(),
+          String.join(", ", history.topics()),
+          start,
+          end,
+          result.samples(),
+          history.unreadable() == 0
+              ? ""
+              : " (" + history.unreadable() + " unreadable records skipped)");
+      Map<String, int[]> byRule = new LinkedHashMap<>();
+      rules.forEach(r -> byRule.putIfAbsent(r.name(), new int[2]));
+      for (AlertTransition t : result.transitions()) {
+        boolean firing = t.state() == AlertTransition.State.FIRING;
+        byRule.computeIfAbsent(t.rule(), r -> new int[2])[firing ? 0 : 1]++;
+        Map<String, String> labels = new TreeMap<>(t.labels());
+        labels.remove("alertname");
+        out.printf(
+            "%s  %-8s  %s %s  %s%n",
+            firing ? t.startsAt() : t.endsAt(),
+            firing ? "FIRING" : "RESOLVED",
+            t.rule(),
+            labels,
+            firing
+                ? "value " + Template.formatValue(t.value())
+                : "after " + Durations.format(Duration.between(t.startsAt(), t.endsAt())));
+      }
+      Map<String, Long> stillFiring = new HashMap<>();
+      result
+          .firingAtEnd()
+          .forEach(a -> stillFiring.merge(a.labels().getOrDefault("alertname", ""), 1L, Long::sum));
+      out.println();
+      byRule.forEach(
+          (rule, counts) ->
+              out.printf(
+                  "%s: %s%n",
+                  rule,
+                  counts[0] == 0
+                      ? "never fired"
+                      : String.format(
+                          "fired %d, resolved %d, firing at the end %d",
+                          counts[0], counts[1], stillFiring.getOrDefault(rule, 0L))));
     }
   }
 

@@ -151,6 +151,19 @@ class VigilTest {
   }
 
   @Test
+  void backtestNamesTheOptionThatIsWrong() {
+    Path rules = Path.of("..", "config", "rules", "golden-signals.yaml");
+
+    assertThat(
+            Vigil.execute("rules", "backtest", "--rules", rules.toString(), "--from", "yesterday"))
+        .isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains(
+            "--from: expected RFC 3339 (2026-12-01T08:00:00Z), now or now-<duration>,"
+                + " was 'yesterday'");
+  }
+
+  @Test
   void runsTheShippedRuleTests() {
     Path tests = Path.of("..", "config", "rules", "tests", "examples.test.yaml");
 

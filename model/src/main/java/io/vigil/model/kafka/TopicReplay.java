@@ -36,6 +36,21 @@ public final class TopicReplay {
       String topic,
       Duration timeout,
       Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    return replay(kafka, clientId, topic, null, timeout, sink);
+  }
+
+  /**
+   * As {@link #replay(KafkaSettings, String, String, Duration, Consumer)}, starting in each
+   * partition at the first record whose timestamp is {@code from} or later ({@code null}: the
+   * beginning).
+   */
+  public static boolean replay(
+      KafkaSettings kafka,
+      String clientId,
+      String topic,
+      java.time.Instant from,
+      Duration timeout,
+      Consumer<ConsumerRecord<byte[], byte[]>> sink) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<byte[], byte[]> consumer = groupless(kafka, clientId)) {
       List<TopicPartition> partitions = new ArrayList<>();
@@ -48,8 +63,17 @@ public final class TopicReplay {
         partitions.add(new TopicPartition(topic, p.partition()));
       }
       consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> remaining = new HashMap<>(consumer.endOffsets(partitions, timeout));
+      if (from == null) {
+        consumer.seekToBeginning(partitions);
+      } else {
+        Map<TopicPartition, Long> at = new HashMap<>();
+        partitions.forEach(p -> at.put(p, from.toEpochMilli()));
+        consumer
+            .offsetsForTimes(at, timeout)
+            .forEach(
+                (p, found) -> consumer.seek(p, found == null ? remaining.get(p) : found.offset()));
+      }
       while (true) {
         remaining.entrySet().removeIf(e -> consumer.position(e.getKey(), timeout) >= e.getValue());
         if (remaining.isEmpty()) {
