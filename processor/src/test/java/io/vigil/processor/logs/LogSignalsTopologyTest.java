@@ -11,22 +11,18 @@ import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.SignalsDriver;
 import io.vigil.processor.TopologyTests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,52 +37,34 @@ class LogSignalsTopologyTest {
 
   private final ProcessorMetrics metrics = ProcessorMetrics.unexported();
   private final List<GoldenSignal> shown = new ArrayList<>();
-  private TopologyTestDriver driver;
+  private SignalsDriver topology;
   private TestInputTopic<byte[], byte[]> input;
   private TestOutputTopic<String, GoldenSignal> signals;
   private TestOutputTopic<String, GoldenSignal> live;
-  private Instant wallClock = T0;
 
   @BeforeEach
   void startDriver() {
-    ProcessorConfig config =
-        new ProcessorConfig(
-            null,
-            "vigil-test",
-            stateDir.toString(),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(500),
-            Duration.ofMinutes(2),
-            null,
-            null);
-    Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
-    driver = new TopologyTestDriver(LogsTopology.build(config, metrics, shown::add), props, T0);
-    input =
-        driver.createInputTopic(
-            Topics.OTLP_LOGS, new ByteArraySerializer(), new ByteArraySerializer());
-    signals =
-        driver.createOutputTopic(
-            Topics.SIGNALS,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
-    live =
-        driver.createOutputTopic(
-            Topics.SIGNALS_LIVE,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
+    ProcessorConfig config = SignalsDriver.config(stateDir);
+    topology =
+        new SignalsDriver(
+            config,
+            metrics,
+            TopologyTests.dlqProducer(),
+            c -> LogsTopology.build(c, metrics, shown::add),
+            Topics.OTLP_LOGS,
+            T0);
+    input = topology.input;
+    signals = topology.signals;
+    live = topology.live;
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    topology.close();
   }
 
   private void clockTo(Instant at) {
-    if (at.isAfter(wallClock)) {
-      driver.advanceWallClockTime(Duration.between(wallClock, at));
-      wallClock = at;
-    }
+    topology.clockTo(at);
   }
 
   private static KeyValue attr(String key, String value) {

@@ -27,19 +27,18 @@ import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.OtlpRequests;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.SignalsDriver;
 import io.vigil.processor.TopologyTests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -66,8 +65,8 @@ class GoldenSignalsTopologyTest {
 
   private final ProcessorMetrics metrics = ProcessorMetrics.unexported();
   private final MockProducer<byte[], byte[]> handlerDlq = TopologyTests.dlqProducer();
+  private SignalsDriver topology;
   private TopologyTestDriver driver;
-  private Instant wallClock = T0;
   private TestInputTopic<byte[], byte[]> input;
   private TestOutputTopic<String, GoldenSignal> signals;
   private TestOutputTopic<String, GoldenSignal> live;
@@ -75,53 +74,31 @@ class GoldenSignalsTopologyTest {
 
   @BeforeEach
   void startDriver() {
-    ProcessorConfig config =
-        new ProcessorConfig(
-                null,
-                "vigil-test",
-                stateDir.toString(),
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(5),
-                Duration.ofMillis(500),
-                Duration.ofMinutes(2),
-                null,
-                null)
-            // These tests are about the service series; OperationSeriesTopologyTest covers
-            // operations.
-            .withMaxOperationsPerService(0);
-    Properties props = TopologyTests.props(config, metrics, handlerDlq);
-    driver =
-        new TopologyTestDriver(
-            GoldenSignalsTopology.build(config, metrics, signal -> {}, T0), props, T0);
-    input =
-        driver.createInputTopic(
-            Topics.OTLP_METRICS, new ByteArraySerializer(), new ByteArraySerializer());
-    signals =
-        driver.createOutputTopic(
-            Topics.SIGNALS,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
-    live =
-        driver.createOutputTopic(
-            Topics.SIGNALS_LIVE,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
-    dlq =
-        driver.createOutputTopic(
-            Topics.DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // These tests are about the service series; OperationSeriesTopologyTest covers operations.
+    ProcessorConfig config = SignalsDriver.config(stateDir).withMaxOperationsPerService(0);
+    topology =
+        new SignalsDriver(
+            config,
+            metrics,
+            handlerDlq,
+            c -> GoldenSignalsTopology.build(c, metrics, signal -> {}, T0),
+            Topics.OTLP_METRICS,
+            T0);
+    driver = topology.driver;
+    input = topology.input;
+    signals = topology.signals;
+    live = topology.live;
+    dlq = topology.dlq;
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    topology.close();
   }
 
   /** Moves the wall clock to {@code at} (never back), firing the punctuations that are due. */
   private void clockTo(Instant at) {
-    if (at.isAfter(wallClock)) {
-      driver.advanceWallClockTime(Duration.between(wallClock, at));
-      wallClock = at;
-    }
+    topology.clockTo(at);
   }
 
   /**

@@ -11,24 +11,19 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.Topics;
-import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.OtlpRequests;
-import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
+import io.vigil.processor.SignalsDriver;
 import io.vigil.processor.TopologyTests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,56 +37,34 @@ class OperationSeriesTopologyTest {
   @TempDir Path stateDir;
 
   private final ProcessorMetrics metrics = ProcessorMetrics.unexported();
-  private TopologyTestDriver driver;
+  private SignalsDriver topology;
   private TestInputTopic<byte[], byte[]> input;
   private TestOutputTopic<String, GoldenSignal> signals;
   private TestOutputTopic<String, GoldenSignal> live;
-  private Instant wallClock = T0;
 
   private void start(int maxOperations) {
-    ProcessorConfig config =
-        new ProcessorConfig(
-                null,
-                "vigil-test",
-                stateDir.toString(),
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(5),
-                Duration.ofMillis(500),
-                Duration.ofMinutes(2),
-                null,
-                null)
-            .withMaxOperationsPerService(maxOperations);
-    Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
-    driver =
-        new TopologyTestDriver(
-            GoldenSignalsTopology.build(config, metrics, signal -> {}, T0), props, T0);
-    input =
-        driver.createInputTopic(
-            Topics.OTLP_METRICS, new ByteArraySerializer(), new ByteArraySerializer());
-    signals =
-        driver.createOutputTopic(
-            Topics.SIGNALS,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
-    live =
-        driver.createOutputTopic(
-            Topics.SIGNALS_LIVE,
-            new StringDeserializer(),
-            JsonSerde.of(GoldenSignal.class).deserializer());
+    topology =
+        new SignalsDriver(
+            SignalsDriver.config(stateDir).withMaxOperationsPerService(maxOperations),
+            metrics,
+            TopologyTests.dlqProducer(),
+            c -> GoldenSignalsTopology.build(c, metrics, signal -> {}, T0),
+            Topics.OTLP_METRICS,
+            T0);
+    input = topology.input;
+    signals = topology.signals;
+    live = topology.live;
   }
 
   @AfterEach
   void closeDriver() {
-    if (driver != null) {
-      driver.close();
+    if (topology != null) {
+      topology.close();
     }
   }
 
   private void clockTo(Instant at) {
-    if (at.isAfter(wallClock)) {
-      driver.advanceWallClockTime(Duration.between(wallClock, at));
-      wallClock = at;
-    }
+    topology.clockTo(at);
   }
 
   private void send(Instant at, HistogramDataPoint... points) {
