@@ -40,7 +40,8 @@ import org.apache.kafka.common.utils.Utils;
  * <p>Workload: {@code --services N} (default 100) OpenTelemetry-SDK-like services, each exporting
  * one cumulative {@code http.server.request.duration} request a second with {@code --routes R}
  * (default 50) routes × 2 status codes = 100 points, over {@code --seconds S} (default 60) of event
- * time ending now. Prints JSON.
+ * time ending now; {@code --operations K} sets {@code max_operations_per_service} (default: the
+ * processor's, 100; 0 = service series only). Prints JSON.
  *
  * <p>With {@code --memory true} it also reports the heap the processor holds once every point is
  * in: used heap after a full GC with the processor running, less the same before it started (the
@@ -59,6 +60,7 @@ public final class ProcessorBench {
     int routes = Integer.parseInt(args.getOrDefault("routes", "50"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "60"));
     boolean memory = Boolean.parseBoolean(args.getOrDefault("memory", "false"));
+    String operations = args.get("operations");
     Instant end = Instant.now();
     Instant t0 = end.minusSeconds(seconds);
 
@@ -91,7 +93,8 @@ public final class ProcessorBench {
       ProcessorConfig config =
           ConfigLoader.load(
               "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
-                  .formatted(kafka.bootstrapServers(), dir.resolve("state")),
+                      .formatted(kafka.bootstrapServers(), dir.resolve("state"))
+                  + (operations == null ? "" : "max_operations_per_service: " + operations + "\n"),
               Map.of(),
               ProcessorConfig.class);
       long heapBefore = memory ? heapAfterGc() : 0;
@@ -130,6 +133,7 @@ public final class ProcessorBench {
       result.put("java", System.getProperty("java.version"));
       result.put("services", services);
       result.put("points_per_request", routes * 2);
+      result.put("max_operations_per_service", config.maxOperationsPerService());
       result.put("event_seconds", seconds);
       result.put("data_points", points);
       result.put("data_points_taken_in", taken);
