@@ -62,6 +62,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiPredicate;
+import java.util.function.ToLongFunction;
 import org.apache.http.HttpHost;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -324,25 +325,26 @@ class EndToEndIT {
 
   /** Sums requests and errors of {@code series} on vigil.signals until {@code requests} are in. */
   private static long[] finalCounts(EmbeddedKafka kafka, String series, long requests) {
-    long[] counted = new long[2];
-    readUntil(
-        kafka,
-        Topics.SIGNALS,
-        GoldenSignal.class,
-        (key, signal) -> {
-          if (series.equals(key)) {
-            counted[0] += signal.traffic().requests();
-            counted[1] += signal.errors().count();
-          }
-          return counted[0] >= requests;
-        });
-    return counted;
+    return finalSums(kafka, series, requests, s -> s.traffic().requests(), s -> s.errors().count());
   }
 
   /**
    * Sums log records and errors of {@code series} on vigil.signals until {@code records} are in.
    */
   private static long[] finalLogCounts(EmbeddedKafka kafka, String series, long records) {
+    return finalSums(kafka, series, records, s -> s.logs().records(), s -> s.logs().errors());
+  }
+
+  /**
+   * Sums {@code total} and {@code part} over the records of {@code series} on vigil.signals until
+   * the total reaches {@code until} (or 60 s pass).
+   */
+  private static long[] finalSums(
+      EmbeddedKafka kafka,
+      String series,
+      long until,
+      ToLongFunction<GoldenSignal> total,
+      ToLongFunction<GoldenSignal> part) {
     long[] counted = new long[2];
     readUntil(
         kafka,
@@ -350,10 +352,10 @@ class EndToEndIT {
         GoldenSignal.class,
         (key, signal) -> {
           if (series.equals(key)) {
-            counted[0] += signal.logs().records();
-            counted[1] += signal.logs().errors();
+            counted[0] += total.applyAsLong(signal);
+            counted[1] += part.applyAsLong(signal);
           }
-          return counted[0] >= records;
+          return counted[0] >= until;
         });
     return counted;
   }

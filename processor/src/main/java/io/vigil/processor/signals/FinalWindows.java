@@ -56,22 +56,39 @@ final class FinalWindows {
 
   /** Emits and forgets every window whose end + grace the wall clock has passed. */
   void close(long now, Emit out) {
-    long lastDueStart = now - windowMs - graceMs;
-    List<KeyValue<String, WindowTotals>> due = new ArrayList<>();
+    closeDue(
+        store,
+        now - windowMs - graceMs,
+        (start, series, totals) -> {
+          Long revision = totals.late() ? now : null;
+          GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
+          metrics.signalEmitted(totals.late() ? "late" : "final");
+          out.emit(series, new Emitted(false, signal), start + windowMs);
+        });
+  }
+
+  /** A window taken out of its store to be emitted. */
+  @FunctionalInterface
+  interface Due<W> {
+    /** Emits {@code window} of {@code series}, starting at {@code startMs}. */
+    void close(long startMs, String series, W window);
+  }
+
+  /**
+   * Hands every window of {@code store} (keyed by {@link #key}) that starts at or before {@code
+   * lastDueStartMs} to {@code due}, in time order, and deletes it: how the request, saturation and
+   * log-volume windows close on the wall clock.
+   */
+  static <W> void closeDue(KeyValueStore<String, W> store, long lastDueStartMs, Due<W> due) {
+    List<KeyValue<String, W>> closing = new ArrayList<>();
     // Keys sort by window start; the bare start after the last due one ends the range.
-    try (KeyValueIterator<String, WindowTotals> it =
-        store.range(null, paddedStart(lastDueStart + 1))) {
-      it.forEachRemaining(due::add);
+    try (KeyValueIterator<String, W> it = store.range(null, paddedStart(lastDueStartMs + 1))) {
+      it.forEachRemaining(closing::add);
     }
-    for (KeyValue<String, WindowTotals> entry : due) {
+    for (KeyValue<String, W> entry : closing) {
       int bar = entry.key.indexOf('|');
-      long start = Long.parseLong(entry.key.substring(0, bar));
-      String series = entry.key.substring(bar + 1);
-      WindowTotals totals = entry.value;
-      Long revision = totals.late() ? now : null;
-      GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
-      metrics.signalEmitted(totals.late() ? "late" : "final");
-      out.emit(series, new Emitted(false, signal), start + windowMs);
+      due.close(
+          Long.parseLong(entry.key.substring(0, bar)), entry.key.substring(bar + 1), entry.value);
       store.delete(entry.key);
     }
   }

@@ -122,8 +122,6 @@ public final class GoldenSignalsTopology {
       Consumer<GoldenSignal> listener,
       Instant startedAt) {
     Serde<SeriesPoints> pointSerde = BinarySerdes.seriesPoints();
-    Produced<String, GoldenSignal> signalOut =
-        Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
 
     KStream<String, Object> decoded =
         builder.stream(
@@ -160,21 +158,32 @@ public final class GoldenSignalsTopology {
         .to(
             Topics.PIPELINE_RUNS,
             Produced.with(Serdes.String(), JsonSerde.of(PipelineRun.class)).withName("lag-sink"));
-    Map<String, KStream<String, Emitted>> emitted =
-        requestSignals
-            .merge(saturationSignals, Named.as("signals-and-saturation"))
-            .split(Named.as("emitted-"))
+    toSignalTopics(
+        requestSignals.merge(saturationSignals, Named.as("signals-and-saturation")), "", listener);
+  }
+
+  /**
+   * Sends live signals to {@code vigil.signals.live} (shown to {@code listener} first) and final
+   * windows to {@code vigil.signals}; processor names start with {@code prefix}.
+   */
+  private static void toSignalTopics(
+      KStream<String, Emitted> emitted, String prefix, Consumer<GoldenSignal> listener) {
+    Produced<String, GoldenSignal> signalOut =
+        Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
+    Map<String, KStream<String, Emitted>> kinds =
+        emitted
+            .split(Named.as(prefix + "emitted-"))
             .branch((series, e) -> e.live(), Branched.as("live"))
             .defaultBranch(Branched.as("final"));
-    emitted
-        .get("emitted-live")
-        .mapValues(Emitted::signal, Named.as("live-signal"))
-        .peek((series, signal) -> listener.accept(signal), Named.as("show-live"))
-        .to(Topics.SIGNALS_LIVE, signalOut.withName("live-sink"));
-    emitted
-        .get("emitted-final")
-        .mapValues(Emitted::signal, Named.as("final-signal"))
-        .to(Topics.SIGNALS, signalOut.withName("signals-sink"));
+    kinds
+        .get(prefix + "emitted-live")
+        .mapValues(Emitted::signal, Named.as(prefix + "live-signal"))
+        .peek((series, signal) -> listener.accept(signal), Named.as(prefix + "show-live"))
+        .to(Topics.SIGNALS_LIVE, signalOut.withName(prefix + "live-sink"));
+    kinds
+        .get(prefix + "emitted-final")
+        .mapValues(Emitted::signal, Named.as(prefix + "final-signal"))
+        .to(Topics.SIGNALS, signalOut.withName(prefix + "signals-sink"));
   }
 
   /**
@@ -189,26 +198,14 @@ public final class GoldenSignalsTopology {
       ProcessorConfig config,
       ProcessorMetrics metrics,
       Consumer<GoldenSignal> listener) {
-    Produced<String, GoldenSignal> signalOut =
-        Produced.with(Serdes.String(), JsonSerde.of(GoldenSignal.class));
-    Map<String, KStream<String, Emitted>> emitted =
+    toSignalTopics(
         counts
             .repartition(
                 Repartitioned.with(Serdes.String(), JsonSerde.of(LogCounts.class))
                     .withName(LOGS_REPARTITION))
-            .process(new LogSignalsSupplier(config, metrics), Named.as("log-signals"))
-            .split(Named.as("log-emitted-"))
-            .branch((series, e) -> e.live(), Branched.as("live"))
-            .defaultBranch(Branched.as("final"));
-    emitted
-        .get("log-emitted-live")
-        .mapValues(Emitted::signal, Named.as("log-live-signal"))
-        .peek((series, signal) -> listener.accept(signal), Named.as("show-log-live"))
-        .to(Topics.SIGNALS_LIVE, signalOut.withName("log-live-sink"));
-    emitted
-        .get("log-emitted-final")
-        .mapValues(Emitted::signal, Named.as("log-final-signal"))
-        .to(Topics.SIGNALS, signalOut.withName("log-signals-sink"));
+            .process(new LogSignalsSupplier(config, metrics), Named.as("log-signals")),
+        "log-",
+        listener);
   }
 
   /** Supplies the log-volume step together with its stores. */

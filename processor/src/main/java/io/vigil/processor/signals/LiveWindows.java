@@ -15,22 +15,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The live windows of one task: each series' one-second slots in the {@code signals-live} store,
  * and when their live signals are due. "Now" for a live window is the wall clock once the task is
- * caught up, else the newest data it has seen ({@link #liveNow}).
+ * caught up, else the newest data it has seen ({@link LiveClock}).
  */
 final class LiveWindows {
-  /**
-   * How often series with new data are checked for a due live signal. Points of one request (and of
-   * one poll) arrive together: emitting on this tick rather than per point sends one live signal
-   * with all of them, instead of one with the first point and the rest an emit interval later.
-   */
-  static final Duration LIVE_TICK = Duration.ofMillis(100);
-
-  /**
-   * A task that processed nothing for this long is caught up: its live windows end at the wall
-   * clock. Until then they end at the newest data it has seen.
-   */
-  static final Duration IDLE = Duration.ofSeconds(1);
-
   private final KeyValueStore<String, LiveSeries> store;
   private final Duration window;
   private final long emitIntervalMs;
@@ -42,11 +29,7 @@ final class LiveWindows {
   /** Series with data not yet emitted; task-local, rebuilt as all of them at start. */
   private final Set<String> pending = new LinkedHashSet<>();
 
-  /** Newest point time this task has processed, epoch ms, never ahead of the wall clock. */
-  private long newestPointMs;
-
-  /** Wall-clock time of the last point processed, epoch ms. */
-  private long lastPointAtMs;
+  private final LiveClock clock;
 
   LiveWindows(
       KeyValueStore<String, LiveSeries> store,
@@ -57,6 +40,7 @@ final class LiveWindows {
     this.window = window;
     this.emitIntervalMs = emitInterval.toMillis();
     this.metrics = metrics;
+    this.clock = new LiveClock(window);
     try (KeyValueIterator<String, LiveSeries> it = store.all()) {
       it.forEachRemaining(entry -> keys.add(entry.key));
     }
@@ -65,23 +49,22 @@ final class LiveWindows {
 
   /** How often {@link #emitPending} should run. */
   Duration tick() {
-    return Duration.ofMillis(Math.min(emitIntervalMs, LIVE_TICK.toMillis()));
+    return LiveClock.tick(Duration.ofMillis(emitIntervalMs));
   }
 
   /** Records that points up to {@code pointMs} were processed at {@code now}. */
   void saw(long pointMs, long now) {
-    lastPointAtMs = now;
-    newestPointMs = Math.max(newestPointMs, Math.min(pointMs, now));
+    clock.saw(pointMs, now);
   }
 
   /** The first slot of the live window at {@code now}. */
   long windowStart(long now) {
-    return DeltaSpreader.slotOf(liveNow(now)) + DeltaSpreader.SLOT_MS - window.toMillis();
+    return clock.windowStart(now);
   }
 
   /** The slot that data ahead of "now" is counted in. */
   long currentSlot(long now) {
-    return DeltaSpreader.slotOf(liveNow(now));
+    return clock.currentSlot(now);
   }
 
   /**
@@ -138,22 +121,8 @@ final class LiveWindows {
   }
 
   private void emit(String series, LiveSeries s, long now, Emit out) {
-    GoldenSignal signal = s.emit(windowStart(now), window, now, liveNow(now));
+    GoldenSignal signal = s.emit(windowStart(now), window, now, clock.now(now));
     metrics.signalEmitted("live");
     out.emit(series, new Emitted(true, signal), now);
-  }
-
-  /**
-   * Where live windows end: the wall clock once the task is caught up (idle for {@link #IDLE}, or
-   * keeping pace), else the newest data it has seen. A task working through a backlog (after a
-   * restart or an outage) then shows each series as it was at that point of the backlog, so a
-   * violation inside the backlog still reaches the rules, with its own time, instead of falling
-   * outside a window anchored at the wall clock.
-   */
-  private long liveNow(long now) {
-    if (lastPointAtMs == 0 || now - lastPointAtMs >= IDLE.toMillis()) {
-      return now;
-    }
-    return newestPointMs;
   }
 }

@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,9 +26,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * ({@code vigil.signals}) close on the wall clock at end + grace; records for a window already
  * emitted go out as a late supplement.
  *
- * <p>Live windows end at the wall clock once the task is caught up, else at the newest record it
- * has seen, as {@link LiveWindows} does: a backlog after a restart shows each service as it was at
- * that point of the backlog. A record older than the live window counts in its final window only.
+ * <p>Live windows end where the task's {@link LiveClock} says, as the request series' do: a backlog
+ * after a restart shows each service as it was at that point of the backlog. A record older than
+ * the live window counts in its final window only.
  */
 final class LogSignalsProcessor implements Processor<String, LogCounts, String, Emitted> {
   private final Duration window;
@@ -48,11 +46,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
   /** Series with records not yet emitted; task-local, rebuilt as all of them at start. */
   private final Set<String> pending = new LinkedHashSet<>();
 
-  /** Newest record time this task has processed, epoch ms, never ahead of the wall clock. */
-  private long newestMs;
-
-  /** Wall-clock time of the last record processed, epoch ms. */
-  private long lastRecordAtMs;
+  private final LiveClock clock;
 
   /**
    * A log window being filled, in the {@code signals-logs-windows} store until the wall clock
@@ -72,6 +66,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
     this.graceMs = grace.toMillis();
     this.emitIntervalMs = emitInterval.toMillis();
     this.metrics = metrics;
+    this.clock = new LiveClock(window);
   }
 
   @Override
@@ -83,8 +78,10 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
       it.forEachRemaining(entry -> keys.add(entry.key));
     }
     pending.addAll(keys);
-    Duration tick = Duration.ofMillis(Math.min(emitIntervalMs, LiveWindows.LIVE_TICK.toMillis()));
-    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::emitPending);
+    context.schedule(
+        LiveClock.tick(Duration.ofMillis(emitIntervalMs)),
+        PunctuationType.WALL_CLOCK_TIME,
+        this::emitPending);
     context.schedule(
         Duration.ofSeconds(1),
         PunctuationType.WALL_CLOCK_TIME,
@@ -109,8 +106,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
     for (LogCounts.Slot slot : counts.slots()) {
       series = series.plus(slot, latestSlot);
       addToWindow(record.key(), series.identity(), slot, now);
-      lastRecordAtMs = now;
-      newestMs = Math.max(newestMs, Math.min(slot.startMs(), now));
+      clock.saw(slot.startMs(), now);
     }
     live.put(record.key(), series);
     keys.add(record.key());
@@ -132,7 +128,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
 
   /** Emits the series with new records whose emit interval has passed. */
   private void emitPending(long now) {
-    long start = windowStart(now);
+    long start = clock.windowStart(now);
     Iterator<String> it = pending.iterator();
     while (it.hasNext()) {
       String key = it.next();
@@ -148,7 +144,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
 
   /** Re-emits series whose window slid past records; forgets those gone quiet that said so. */
   private void slide(long now) {
-    long start = windowStart(now);
+    long start = clock.windowStart(now);
     for (String key : new ArrayList<>(keys)) {
       if (pending.contains(key)) {
         continue;
@@ -166,34 +162,27 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
   }
 
   private void emit(String key, LogSeries series, long now) {
-    long start = windowStart(now);
+    long start = clock.windowStart(now);
     LogSeries emitted = series.emitted(start, now);
     live.put(key, emitted);
     metrics.signalEmitted("live");
     GoldenSignal signal =
-        signal(emitted.identity(), start, emitted.records(), emitted.errors(), liveNow(now), null);
+        signal(
+            emitted.identity(), start, emitted.records(), emitted.errors(), clock.now(now), null);
     context.forward(new Record<>(key, new Emitted(true, signal), now));
   }
 
   /** Emits and forgets every window whose end + grace the wall clock has passed. */
   private void close(long now) {
-    long lastDueStart = now - windowMs - graceMs;
-    List<KeyValue<String, LogWindow>> due = new ArrayList<>();
-    try (KeyValueIterator<String, LogWindow> it =
-        windows.range(null, FinalWindows.paddedStart(lastDueStart + 1))) {
-      it.forEachRemaining(due::add);
-    }
-    for (KeyValue<String, LogWindow> entry : due) {
-      int bar = entry.key.indexOf('|');
-      long start = Long.parseLong(entry.key.substring(0, bar));
-      LogWindow w = entry.value;
-      GoldenSignal signal =
-          signal(w.identity(), start, w.records(), w.errors(), null, w.late() ? now : null);
-      metrics.signalEmitted(w.late() ? "late" : "final");
-      context.forward(
-          new Record<>(entry.key.substring(bar + 1), new Emitted(false, signal), start + windowMs));
-      windows.delete(entry.key);
-    }
+    FinalWindows.closeDue(
+        windows,
+        now - windowMs - graceMs,
+        (start, series, w) -> {
+          GoldenSignal signal =
+              signal(w.identity(), start, w.records(), w.errors(), null, w.late() ? now : null);
+          metrics.signalEmitted(w.late() ? "late" : "final");
+          context.forward(new Record<>(series, new Emitted(false, signal), start + windowMs));
+        });
   }
 
   private GoldenSignal signal(
@@ -208,21 +197,5 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
         id.service(),
         new GoldenSignal.Logs(records, errors, records / seconds, errors / seconds),
         revision);
-  }
-
-  /** The first slot of the live window at {@code now}. */
-  private long windowStart(long now) {
-    return DeltaSpreader.slotOf(liveNow(now)) + DeltaSpreader.SLOT_MS - windowMs;
-  }
-
-  /**
-   * Where live windows end: the wall clock once the task is caught up (idle for {@link
-   * LiveWindows#IDLE}), else the newest record it has seen.
-   */
-  private long liveNow(long now) {
-    if (lastRecordAtMs == 0 || now - lastRecordAtMs >= LiveWindows.IDLE.toMillis()) {
-      return now;
-    }
-    return newestMs;
   }
 }

@@ -159,27 +159,19 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
 
   /** Emits and forgets every window whose end + grace the wall clock has passed. */
   private void close(long now) {
-    long lastDueStart = now - windowMs - graceMs;
-    List<KeyValue<String, SaturationWindow>> due = new ArrayList<>();
-    try (KeyValueIterator<String, SaturationWindow> it =
-        windows.range(null, FinalWindows.paddedStart(lastDueStart + 1))) {
-      it.forEachRemaining(due::add);
-    }
-    for (KeyValue<String, SaturationWindow> entry : due) {
-      int bar = entry.key.indexOf('|');
-      long start = Long.parseLong(entry.key.substring(0, bar));
-      SaturationWindow w = entry.value;
-      GoldenSignal signal =
-          signal(
-              w.identity(),
-              start + windowMs,
-              new GoldenSignal.Saturation(w.cpu(), w.memory()),
-              w.late() ? now : null);
-      metrics.signalEmitted(w.late() ? "late" : "final");
-      context.forward(
-          new Record<>(entry.key.substring(bar + 1), new Emitted(false, signal), start + windowMs));
-      windows.delete(entry.key);
-    }
+    FinalWindows.closeDue(
+        windows,
+        now - windowMs - graceMs,
+        (start, series, w) -> {
+          GoldenSignal signal =
+              signal(
+                  w.identity(),
+                  start + windowMs,
+                  new GoldenSignal.Saturation(w.cpu(), w.memory()),
+                  w.late() ? now : null);
+          metrics.signalEmitted(w.late() ? "late" : "final");
+          context.forward(new Record<>(series, new Emitted(false, signal), start + windowMs));
+        });
   }
 
   /**
