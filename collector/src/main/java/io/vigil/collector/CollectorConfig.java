@@ -79,7 +79,7 @@ public record CollectorConfig(
       if (!job.kubernetesSdConfigs().isEmpty() && !kubernetes.enabled()) {
         throw new ConfigException(
             "collector.scrape.jobs[" + job.job() + "].kubernetes_sd_configs",
-            "needs kubernetes.enabled: true (pods and EndpointSlices come from its informers)");
+            "needs kubernetes.enabled: true (the objects of its roles come from its informers)");
       }
       if (kubernetes.scrapePods() && job.job().equals(kubernetes.scrapeJob())) {
         throw new ConfigException(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.collector.scrape.KubernetesSdConfig;
 import io.vigil.model.config.ConfigException;
 import java.time.Duration;
 import java.util.Map;
@@ -141,6 +142,88 @@ class CollectorConfigTest {
   }
 
   @Test
+  void readsKubernetesSdOptionsAsPrometheusWritesThem() {
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kubernetes: {enabled: true}
+            scrape:
+              enabled: true
+              jobs:
+                - job: kubernetes-service-endpoints
+                  kubernetes_sd_configs:
+                    - role: endpoints
+                      namespaces: {names: [shop, payments], own_namespace: true}
+                      selectors:
+                        - {role: service, label: "app.kubernetes.io/part-of=shop"}
+                        - {role: pod, field: "status.phase=Running,spec.nodeName!=spare"}
+                      attach_metadata: {node: true}
+            """,
+            Map.of());
+
+    KubernetesSdConfig sd = config.scrape().jobs().get(0).kubernetesSdConfigs().get(0);
+    assertThat(sd.role()).isEqualTo("endpoints");
+    assertThat(sd.namespaces().names()).containsExactly("shop", "payments");
+    assertThat(sd.namespaces().ownNamespace()).isTrue();
+    assertThat(sd.selector("service").label()).isEqualTo("app.kubernetes.io/part-of=shop");
+    assertThat(KubernetesSdConfig.Selector.fields(sd.selector("pod").field()))
+        .containsExactly(
+            Map.entry("status.phase", "Running"), Map.entry("spec.nodeName", "!spare"));
+    assertThat(sd.selector("endpoints").label()).as("none given: all").isNull();
+    assertThat(sd.attachMetadata().node()).isTrue();
+  }
+
+  @Test
+  void rejectsKubernetesSdOptionsItCannotHonour() {
+    String job =
+        """
+        kubernetes: {enabled: true}
+        scrape:
+          jobs: [{job: pods, kubernetes_sd_configs: [%s]}]
+        """;
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    job.formatted("{role: pod, api_server: 'https://10.0.0.1'}"), Map.of()))
+        .as("the collector's connection is kubernetes.*: Prometheus' own is refused, not ignored")
+        .hasMessageContaining("kubernetes_sd_configs")
+        .hasMessageContaining("api_server")
+        .hasMessageContaining("unknown key");
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    job.formatted("{role: node, kubeconfig_file: /root/.kube/config}"), Map.of()))
+        .hasMessageContaining("kubeconfig_file")
+        .hasMessageContaining("unknown key");
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    job.formatted("{role: pod, selectors: [{role: service, label: a=b}]}"),
+                    Map.of()))
+        .hasMessageStartingWith(
+            "collector.scrape.jobs[pods].kubernetes_sd_configs[0].selectors[0].role:")
+        .hasMessageContaining("pod role supports only pod selectors");
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    job.formatted(
+                        "{role: endpoints, selectors: [{role: pod, label: a=b}, {role: pod}]}"),
+                    Map.of()))
+        .hasMessageStartingWith(
+            "collector.scrape.jobs[pods].kubernetes_sd_configs[0].selectors[1].role:")
+        .hasMessageContaining("duplicated selector role");
+    assertThatThrownBy(
+            () ->
+                CollectorConfig.load(
+                    job.formatted(
+                        "{role: node, selectors: [{role: node, field: 'metadata.name'}]}"),
+                    Map.of()))
+        .hasMessageStartingWith(
+            "collector.scrape.jobs[pods].kubernetes_sd_configs[0].selectors[0].field:")
+        .hasMessageContaining("'metadata.name'");
+  }
+
+  @Test
   void rejectsKubernetesJobsThatCannotWork() {
     String job =
         """
@@ -148,11 +231,10 @@ class CollectorConfigTest {
         scrape:
           jobs: [{job: %s, kubernetes_sd_configs: [{role: %s}]}]
         """;
-    assertThatThrownBy(
-            () -> CollectorConfig.load(job.formatted(true, "pods", "endpoints"), Map.of()))
+    assertThatThrownBy(() -> CollectorConfig.load(job.formatted(true, "pods", "gateway"), Map.of()))
         .hasMessageStartingWith("collector.scrape.jobs[pods].kubernetes_sd_configs[0].role:")
-        .hasMessageContaining("pod, endpointslice")
-        .hasMessageContaining("'endpoints'");
+        .hasMessageContaining("pod, endpointslice, endpoints, service, node, ingress")
+        .hasMessageContaining("'gateway'");
     assertThatThrownBy(() -> CollectorConfig.load(job.formatted(false, "pods", "pod"), Map.of()))
         .hasMessageStartingWith("collector.scrape.jobs[pods].kubernetes_sd_configs:")
         .hasMessageContaining("kubernetes.enabled");

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * The scrape targets behind Services, through their EndpointSlices (role {@code endpointslice}).
@@ -41,29 +42,41 @@ public final class EndpointTargets {
    */
   public static List<DiscoveredTarget> all(
       List<Service> services, List<EndpointSlice> slices, String nodeName, PodCatalog pods) {
+    return all(services, slices, nodeName, pods == null ? null : pods::pod, pods);
+  }
+
+  /**
+   * As {@link #all(List, List, String, PodCatalog)}, the endpoints' pods looked up in {@code
+   * lookup} (namespace, name; null: none), their owners in {@code catalog} (may be null).
+   */
+  static List<DiscoveredTarget> all(
+      List<Service> services,
+      List<EndpointSlice> slices,
+      String nodeName,
+      BiFunction<String, String, Pod> lookup,
+      PodCatalog catalog) {
     Map<String, Service> byName = byName(services);
     List<DiscoveredTarget> targets = new ArrayList<>();
     for (EndpointSlice slice : slices) {
       String namespace = slice.getMetadata().getNamespace();
       String serviceName = serviceName(slice);
       Map<String, String> common = common(slice, byName.get(namespace + "/" + serviceName));
-      Map<String, Pod> seenPods = new LinkedHashMap<>();
-      Map<String, Set<Integer>> coveredPorts = new LinkedHashMap<>();
+      SeenPods seen = new SeenPods();
       for (Endpoint endpoint : PodTargets.list(slice.getEndpoints())) {
         if (nodeName != null && !nodeName.equals(endpoint.getNodeName())) {
           continue;
         }
-        Pod pod = pod(endpoint, namespace, pods);
-        Map<String, String> resource = resource(namespace, serviceName, endpoint, pods);
+        Pod pod = pod(endpoint.getTargetRef(), namespace, lookup);
+        Map<String, String> resource =
+            resource(
+                namespace, serviceName, endpoint.getNodeName(), endpoint.getTargetRef(), catalog);
         for (EndpointPort port : PodTargets.list(slice.getPorts())) {
           for (String address : PodTargets.list(endpoint.getAddresses())) {
             Map<String, String> labels = new LinkedHashMap<>(common);
             endpoint(endpoint, port, labels);
             labels.put(DiscoveredTarget.ADDRESS, PodTargets.hostPort(address, port.getPort()));
             if (pod != null) {
-              String key = namespace + "/" + pod.getMetadata().getName();
-              seenPods.put(key, pod);
-              coveredPorts.computeIfAbsent(key, k -> new HashSet<>()).add(port.getPort());
+              seen.add(pod, port.getPort());
               MetaLabels.pod(pod, labels);
               containerPort(pod, port.getPort(), labels);
             }
@@ -71,19 +84,47 @@ public final class EndpointTargets {
           }
         }
       }
-      seenPods.forEach(
+      seen.uncovered(common, serviceName, catalog, targets);
+    }
+    return targets;
+  }
+
+  /**
+   * The pods an object's endpoints point at and the ports they were found on, in order: their other
+   * container ports are targets of their own (Prometheus' {@code seenPods}).
+   */
+  static final class SeenPods {
+    private final Map<String, Pod> pods = new LinkedHashMap<>();
+    private final Map<String, Set<Integer>> covered = new LinkedHashMap<>();
+
+    void add(Pod pod, Integer port) {
+      String key = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+      pods.put(key, pod);
+      covered.computeIfAbsent(key, k -> new HashSet<>()).add(port);
+    }
+
+    /**
+     * One target per container port of the pods seen that no endpoint port covers, with {@code
+     * common} labels and the pod's, at the pod's IP.
+     */
+    void uncovered(
+        Map<String, String> common,
+        String serviceName,
+        PodCatalog catalog,
+        List<DiscoveredTarget> targets) {
+      pods.forEach(
           (key, pod) -> {
             String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             if (ip == null || ip.isEmpty() || pod.getSpec() == null) {
-              return;
+              return; // starting or evicted
             }
-            Map<String, String> resource = PodTargets.resource(pod, pods);
+            Map<String, String> resource = PodTargets.resource(pod, catalog);
             if (serviceName != null) {
               resource.put("k8s.service.name", serviceName);
             }
             for (Container container : PodTargets.list(pod.getSpec().getContainers())) {
               for (ContainerPort cport : PodTargets.list(container.getPorts())) {
-                if (coveredPorts.get(key).contains(cport.getContainerPort())) {
+                if (covered.get(key).contains(cport.getContainerPort())) {
                   continue;
                 }
                 Map<String, String> labels = new LinkedHashMap<>(common);
@@ -98,7 +139,6 @@ public final class EndpointTargets {
             }
           });
     }
-    return targets;
   }
 
   /** The targets annotated Services ask for (a job without {@code relabel_configs}). */
@@ -121,7 +161,8 @@ public final class EndpointTargets {
         if (!ready(endpoint) || (nodeName != null && !nodeName.equals(endpoint.getNodeName()))) {
           continue;
         }
-        Map<String, String> resource = resource(namespace, serviceName, endpoint, pods);
+        Map<String, String> resource =
+            resource(namespace, serviceName, endpoint.getNodeName(), endpoint.getTargetRef(), pods);
         for (String address : PodTargets.list(endpoint.getAddresses())) {
           for (EndpointPort port : ports) {
             Map<String, String> labels = new LinkedHashMap<>(common);
@@ -137,7 +178,7 @@ public final class EndpointTargets {
     return targets;
   }
 
-  private static Map<String, Service> byName(List<Service> services) {
+  static Map<String, Service> byName(List<Service> services) {
     Map<String, Service> byName = new LinkedHashMap<>();
     for (Service service : services) {
       byName.put(
@@ -195,7 +236,7 @@ public final class EndpointTargets {
   }
 
   /** The labels of the pod's container port that an endpoint port is, if one is. */
-  private static void containerPort(Pod pod, Integer port, Map<String, String> out) {
+  static void containerPort(Pod pod, Integer port, Map<String, String> out) {
     if (port == null || pod.getSpec() == null) {
       return;
     }
@@ -215,27 +256,25 @@ public final class EndpointTargets {
     return value == null ? null : value.toString();
   }
 
-  /** The pod an endpoint points at, when the catalog knows it. */
-  private static Pod pod(Endpoint endpoint, String namespace, PodCatalog pods) {
-    ObjectReference ref = endpoint.getTargetRef();
-    if (pods == null || ref == null || !"Pod".equals(ref.getKind())) {
+  /** The pod an endpoint points at, when {@code lookup} knows it. */
+  static Pod pod(ObjectReference ref, String namespace, BiFunction<String, String, Pod> lookup) {
+    if (lookup == null || ref == null || !"Pod".equals(ref.getKind())) {
       return null;
     }
-    return pods.pod(ref.getNamespace() != null ? ref.getNamespace() : namespace, ref.getName());
+    return lookup.apply(ref.getNamespace() != null ? ref.getNamespace() : namespace, ref.getName());
   }
 
   /** An endpoint's resource attributes: namespace, service, node, pod and what is known of it. */
-  private static Map<String, String> resource(
-      String namespace, String serviceName, Endpoint endpoint, PodCatalog pods) {
+  static Map<String, String> resource(
+      String namespace, String serviceName, String nodeName, ObjectReference ref, PodCatalog pods) {
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("k8s.namespace.name", namespace);
     if (serviceName != null) {
       attributes.put("k8s.service.name", serviceName);
     }
-    if (endpoint.getNodeName() != null) {
-      attributes.put("k8s.node.name", endpoint.getNodeName());
+    if (nodeName != null) {
+      attributes.put("k8s.node.name", nodeName);
     }
-    ObjectReference ref = endpoint.getTargetRef();
     if (ref != null && "Pod".equals(ref.getKind())) {
       attributes.put("k8s.pod.name", ref.getName());
       if (ref.getUid() != null) {

@@ -2,36 +2,29 @@ package io.vigil.collector.k8s;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.vigil.collector.scrape.DiscoveredTarget;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.collector.scrape.Scraper;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The collector's view of the Kubernetes API: the client, the pods (of its node, for a DaemonSet)
- * and, when a job scrapes endpoints, the Services and EndpointSlices — and the scrape targets found
- * in them for each Kubernetes job, kept current in a {@link Scraper}.
+ * and the objects of the roles its Kubernetes jobs use — informers started only for those kinds,
+ * namespaces and selectors, shared between jobs that ask for the same — and the scrape targets
+ * found in them for each job's {@code kubernetes_sd_configs}, kept current in a {@link Scraper}.
  */
 public final class KubernetesDiscovery implements AutoCloseable {
-  private final KubernetesSettings settings;
-  private final List<ScrapeSettings.Job> jobs;
   private final KubernetesClient client;
   private final PodCatalog pods;
-  private final ServiceCatalog services;
+  private final Informers informers;
+  private final List<RoleFeed> feeds;
 
   private KubernetesDiscovery(
-      KubernetesSettings settings,
-      List<ScrapeSettings.Job> jobs,
-      KubernetesClient client,
-      PodCatalog pods,
-      ServiceCatalog services) {
-    this.settings = settings;
-    this.jobs = jobs;
+      KubernetesClient client, PodCatalog pods, Informers informers, List<RoleFeed> feeds) {
     this.client = client;
     this.pods = pods;
-    this.services = services;
+    this.informers = informers;
+    this.feeds = feeds;
   }
 
   /**
@@ -60,17 +53,27 @@ public final class KubernetesDiscovery implements AutoCloseable {
     return start(settings, scrape, new KubernetesClientBuilder().build());
   }
 
-  /** As {@link #start(KubernetesSettings, ScrapeSettings)} on {@code client}, which it closes. */
+  /**
+   * As {@link #start(KubernetesSettings, ScrapeSettings)} on {@code client}, which it closes. Lists
+   * (and then watches) the pods, and the objects each Kubernetes job needs, before it returns.
+   */
   public static KubernetesDiscovery start(
       KubernetesSettings settings, ScrapeSettings scrape, KubernetesClient client) {
-    List<ScrapeSettings.Job> jobs = jobs(settings, scrape);
     PodCatalog pods = null;
+    Informers informers = new Informers(client);
     try {
       pods = PodCatalog.start(client, settings.nodeName());
-      boolean endpoints = jobs.stream().anyMatch(j -> j.discovers("endpointslice"));
-      ServiceCatalog services = endpoints ? ServiceCatalog.start(client) : null;
-      return new KubernetesDiscovery(settings, jobs, client, pods, services);
+      List<RoleFeed> feeds = new ArrayList<>();
+      for (ScrapeSettings.Job job : jobs(settings, scrape)) {
+        for (int i = 0; i < job.kubernetesSdConfigs().size(); i++) {
+          feeds.add(
+              RoleFeed.start(
+                  job, i, job.kubernetesSdConfigs().get(i), settings, client, pods, informers));
+        }
+      }
+      return new KubernetesDiscovery(client, pods, informers, List.copyOf(feeds));
     } catch (RuntimeException e) {
+      informers.close();
       if (pods != null) {
         pods.close();
       }
@@ -86,53 +89,36 @@ public final class KubernetesDiscovery implements AutoCloseable {
 
   /** Whether it finds scrape targets (a job has a Kubernetes role). */
   public boolean scrapes() {
-    return !jobs.isEmpty();
+    return !feeds.isEmpty();
+  }
+
+  /** The kinds of objects watched for the jobs, besides the pod catalog's (for tests). */
+  List<String> watchedKinds() {
+    return informers.kinds();
   }
 
   /**
-   * Keeps {@code scraper}'s Kubernetes targets current, for each job and role (source {@code
-   * kubernetes:<job>:<role>}), worked out again whenever pods, services or endpoint slices change.
-   * A job without {@code relabel_configs} takes what the {@code prometheus.io/*} annotations ask
-   * for; one with rules, every target of its role, for the rules to choose.
+   * Keeps {@code scraper}'s Kubernetes targets current, for each job and {@code
+   * kubernetes_sd_config}, worked out again whenever an object they come from changes. A job of
+   * role {@code pod} or {@code endpointslice} without {@code relabel_configs} takes what the {@code
+   * prometheus.io/*} annotations ask for; any other, every target of its role, for its rules.
    */
   public void feed(Scraper scraper) {
-    for (ScrapeSettings.Job job : jobs) {
-      boolean annotated = job.relabelConfigs().isEmpty();
-      if (job.discovers("pod")) {
-        Supplier<List<DiscoveredTarget>> found =
-            () ->
-                annotated
-                    ? PodTargets.annotated(pods.pods(), pods)
-                    : PodTargets.all(pods.pods(), pods);
-        Runnable refresh = () -> scraper.discovered(source(job, "pod"), job, found.get());
-        pods.onChange(refresh);
-        refresh.run();
-      }
-      if (job.discovers("endpointslice")) {
-        Supplier<List<DiscoveredTarget>> found =
-            () ->
-                annotated
-                    ? EndpointTargets.annotated(
-                        services.services(), services.endpointSlices(), settings.nodeName(), pods)
-                    : EndpointTargets.all(
-                        services.services(), services.endpointSlices(), settings.nodeName(), pods);
-        Runnable refresh = () -> scraper.discovered(source(job, "endpointslice"), job, found.get());
-        services.onChange(refresh);
-        pods.onChange(refresh); // a pod's labels and owners are on its endpoints' targets
-        refresh.run();
-      }
+    for (RoleFeed feed : feeds) {
+      Runnable refresh =
+          () -> {
+            synchronized (feed) { // one at a time, so that an older list never lands last
+              scraper.discovered(feed.source(), feed.job(), feed.targets().get());
+            }
+          };
+      feed.changes().forEach(change -> change.accept(refresh));
+      refresh.run();
     }
-  }
-
-  private static String source(ScrapeSettings.Job job, String role) {
-    return "kubernetes:" + job.job() + ":" + role;
   }
 
   @Override
   public void close() {
-    if (services != null) {
-      services.close();
-    }
+    informers.close();
     pods.close();
     client.close();
   }

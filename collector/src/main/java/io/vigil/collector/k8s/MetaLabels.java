@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code __meta_kubernetes_*} labels Prometheus' {@code kubernetes_sd} gives a target, for the
- * roles the collector discovers ({@code pod}, {@code endpointslice}): the same names, the same
- * values, label and annotation keys sanitized as Prometheus does (every character but {@code
- * [a-zA-Z0-9_]} becomes {@code _}). Pure.
+ * The {@code __meta_kubernetes_*} labels Prometheus' {@code kubernetes_sd} gives a target, shared
+ * by the roles (an object's name, labels and annotations; a pod's; a Service's): the same names,
+ * the same values, label and annotation keys sanitized as Prometheus does (every character but
+ * {@code [a-zA-Z0-9_]} becomes {@code _}). Pure.
  */
 final class MetaLabels {
   static final String PREFIX = "__meta_kubernetes_";

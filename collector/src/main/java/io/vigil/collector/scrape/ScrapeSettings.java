@@ -52,12 +52,14 @@ public record ScrapeSettings(
    * @param tlsConfig how an {@code https} target is verified and how the collector identifies
    *     itself; null: the JVM's trusted CAs, no client certificate
    * @param kubernetesSdConfigs Kubernetes objects whose targets this job scrapes, as Prometheus'
-   *     {@code kubernetes_sd_configs}: {@code {role: pod}} or {@code {role: endpointslice}}; needs
-   *     {@code kubernetes.enabled}; default none
+   *     {@code kubernetes_sd_configs} ({@link KubernetesSdConfig}); needs {@code
+   *     kubernetes.enabled}; default none
    * @param relabelConfigs rules applied to every target's labels before it is scraped, as
    *     Prometheus' {@code relabel_configs} ({@link RelabelConfig}): they choose the targets and
-   *     shape their URL and labels; default none. For a Kubernetes role, none means the {@code
-   *     prometheus.io/*} annotations choose, as {@code kubernetes.scrape_pods} does
+   *     shape their URL and labels; default none. For the roles {@code pod} and {@code
+   *     endpointslice}, none means the {@code prometheus.io/*} annotations choose, as {@code
+   *     kubernetes.scrape_pods} does; for the others, as in Prometheus, every target of the role is
+   *     scraped
    * @param metricRelabelConfigs rules applied to every scraped sample before it is stored, as
    *     Prometheus' {@code metric_relabel_configs}; default none
    */
@@ -126,14 +128,12 @@ public record ScrapeSettings(
       }
       for (int i = 0; i < kubernetesSdConfigs.size(); i++) {
         KubernetesSdConfig sd = kubernetesSdConfigs.get(i);
-        if (sd == null || !KubernetesSdConfig.ROLES.contains(sd.role())) {
+        String sdAt = at + "kubernetes_sd_configs[" + i + "].";
+        if (sd == null) {
           throw new ConfigException(
-              at + "kubernetes_sd_configs[" + i + "].role",
-              sd == null ? null : sd.role(),
-              "must be one of "
-                  + KubernetesSdConfig.ROLES
-                  + " (the collector reads pods and EndpointSlices, not Endpoints)");
+              sdAt + "role", null, "must be one of " + KubernetesSdConfig.ROLES);
         }
+        sd.check(sdAt);
       }
       if (path == null) {
         path = "/metrics";
@@ -199,19 +199,6 @@ public record ScrapeSettings(
     public boolean discovers(String role) {
       return kubernetesSdConfigs.stream().anyMatch(sd -> sd.role().equals(role));
     }
-  }
-
-  /**
-   * One of a job's {@code kubernetes_sd_configs}: which Kubernetes objects' targets it scrapes. The
-   * objects come from the collector's informers ({@code kubernetes.*}: with {@code node_name}, this
-   * node's only).
-   *
-   * @param role {@code pod}: every container port of every pod with an IP; {@code endpointslice}:
-   *     every address and port of every EndpointSlice, with its Service's labels
-   */
-  public record KubernetesSdConfig(@JsonProperty("role") String role) {
-    /** The roles the collector can discover. */
-    public static final List<String> ROLES = List.of("pod", "endpointslice");
   }
 
   /**

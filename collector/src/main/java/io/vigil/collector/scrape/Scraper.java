@@ -456,6 +456,13 @@ public final class Scraper implements AutoCloseable {
     }
   }
 
+  /** The targets being scraped, all sources together, in no particular order. */
+  public synchronized List<TargetSpec> specs() {
+    List<TargetSpec> all = new ArrayList<>();
+    targets.values().forEach(bySpec -> all.addAll(bySpec.keySet()));
+    return all;
+  }
+
   /** Targets being scraped, all sources together. */
   public synchronized int targets() {
     return targets.values().stream().mapToInt(Map::size).sum();
