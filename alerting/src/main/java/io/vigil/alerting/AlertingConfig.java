@@ -24,6 +24,7 @@ import java.util.Map;
  * admin: {host: 0.0.0.0, port: 8890}
  * state_dir: /var/lib/vigil/alerting
  * links: {grafana_url: https://grafana.example.org, kibana_url: https://kibana.example.org}
+ * web_config_file: web.yml
  * </pre>
  *
  * Relative paths are resolved against the working directory.
@@ -39,6 +40,9 @@ import java.util.Map;
  *     restored from their changelogs; the folder holds locks and offsets); default {@code
  *     <java.io.tmpdir>/vigil-alerting}
  * @param links where notifications link to (Grafana, Kibana); default none
+ * @param webConfigFile TLS and authentication of the admin/API port, in the format of
+ *     Alertmanager's {@code --web.config.file} ({@link io.vigil.alerting.web.WebConfig}); default
+ *     none: plain HTTP, no authentication
  */
 public record AlertingConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -48,7 +52,8 @@ public record AlertingConfig(
     @JsonProperty("external_url") String externalUrl,
     @JsonProperty("admin") AdminSettings admin,
     @JsonProperty("state_dir") String stateDir,
-    @JsonProperty("links") Links links) {
+    @JsonProperty("links") Links links,
+    @JsonProperty("web_config_file") String webConfigFile) {
 
   /** Default admin and API port. */
   public static final int DEFAULT_ADMIN_PORT = 8890;
@@ -87,6 +92,9 @@ public record AlertingConfig(
     if (stateDir == null || stateDir.isBlank()) {
       stateDir = Path.of(System.getProperty("java.io.tmpdir"), "vigil-alerting").toString();
     }
+    if (webConfigFile != null && webConfigFile.isBlank()) {
+      throw new ConfigException("web_config_file", webConfigFile, "must be a path");
+    }
   }
 
   /** Parses a YAML configuration, substituting {@code ${VAR:-default}} from {@code env}. */
@@ -113,6 +121,7 @@ public record AlertingConfig(
         externalUrl,
         admin,
         null,
+        null,
         null);
   }
 
@@ -126,7 +135,22 @@ public record AlertingConfig(
         externalUrl,
         admin,
         dir.toString(),
-        links);
+        links,
+        webConfigFile);
+  }
+
+  /** This configuration with the API's TLS and authentication read from {@code file}. */
+  public AlertingConfig withWebConfigFile(Path file) {
+    return new AlertingConfig(
+        kafka,
+        ruleFiles,
+        alertmanagerConfig,
+        elasticsearch,
+        externalUrl,
+        admin,
+        stateDir,
+        links,
+        file.toString());
   }
 
   /** The rule files as paths. */

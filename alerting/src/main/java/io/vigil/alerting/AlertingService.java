@@ -27,13 +27,18 @@ import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.RuleLoader;
+import io.vigil.alerting.web.ApiSecurity;
+import io.vigil.alerting.web.WebConfig;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
+import io.vigil.model.config.ConfigException;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +107,7 @@ public final class AlertingService implements AutoCloseable {
   private final NotificationMetrics notificationMetrics;
   private final AlertingMetrics metrics;
   private final AdminServer admin;
+  private final KafkaProbe probe;
 
   private AlertingService(Parts parts) {
     this.streams = parts.streams;
@@ -116,6 +122,7 @@ public final class AlertingService implements AutoCloseable {
     this.notificationMetrics = parts.notificationMetrics;
     this.metrics = parts.metrics;
     this.admin = parts.admin;
+    this.probe = parts.probe;
   }
 
   /**
@@ -131,6 +138,7 @@ public final class AlertingService implements AutoCloseable {
       throws IOException {
     List<AlertRule> rules = RuleLoader.load(config.ruleFilePaths());
     AlertmanagerConfig routing = AlertmanagerConfig.load(config.alertmanagerConfigPath());
+    ApiSecurity security = apiSecurity(config, registry);
     LOG.info(
         "loaded {} rules from {}; routing from {}",
         rules.size(),
@@ -176,6 +184,7 @@ public final class AlertingService implements AutoCloseable {
       parts.metrics = new AlertingMetrics(registry, firing::size);
       parts.notificationMetrics = NotificationMetrics.register(registry);
       parts.producer = new KafkaProducer<>(config.kafka().producer(producerSettings()));
+      parts.probe = KafkaProbe.start("alerting", config.kafka(), registry);
 
       parts.alertsView = new TopicFollower(config.kafka(), Topics.ALERTS, firing::accept);
       parts.silencesView = new TopicFollower(config.kafka(), Topics.SILENCES, silences::accept);
@@ -222,7 +231,16 @@ public final class AlertingService implements AutoCloseable {
           AdminServer.start(
               config.admin().host(),
               config.admin().portOr(AlertingConfig.DEFAULT_ADMIN_PORT),
-              registry);
+              registry,
+              security.https(),
+              security.authenticator());
+      LOG.info("admin and API: {}", security);
+      if (security.credentialsInClear()) {
+        LOG.warn(
+            "the API requires credentials but serves plain HTTP: they cross the network in"
+                + " the clear; add tls_server_config to {}",
+            config.webConfigFile());
+      }
       KafkaStreams streams = parts.streams;
       IndexingLoop indexing = parts.indexing;
       NotificationDelivery delivery = parts.delivery;
@@ -234,6 +252,8 @@ public final class AlertingService implements AutoCloseable {
       parts
           .admin
           .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          // Streams stays RUNNING through a broker outage (its clients retry): not ready then.
+          .readiness("kafka", parts.probe::isReachable)
           .readiness("delivery", () -> delivery.healthy() && alive(threads))
           .readiness("alerts_view", () -> alertsView.healthy() && alertsView.caughtUp())
           .readiness("silences_view", () -> silencesView.healthy() && silencesView.caughtUp())
@@ -268,6 +288,22 @@ public final class AlertingService implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       parts.close();
       throw e;
+    }
+  }
+
+  /** TLS and authentication of the admin/API port, from {@code web_config_file} when given. */
+  private static ApiSecurity apiSecurity(AlertingConfig config, PrometheusRegistry registry) {
+    if (config.webConfigFile() == null) {
+      return ApiSecurity.none();
+    }
+    Path file = Path.of(config.webConfigFile()).toAbsolutePath();
+    Path dir = file.getParent();
+    try {
+      return ApiSecurity.from(WebConfig.load(file, System.getenv()), dir, registry);
+    } catch (ConfigException e) {
+      throw e.key().equals("web_config_file")
+          ? e
+          : new ConfigException("web_config_file", file + ": " + e.getMessage());
     }
   }
 
@@ -447,6 +483,7 @@ public final class AlertingService implements AutoCloseable {
     parts.producer = producer;
     parts.indexer = indexer;
     parts.admin = admin;
+    parts.probe = probe;
     parts.close();
   }
 
@@ -464,6 +501,7 @@ public final class AlertingService implements AutoCloseable {
     NotificationMetrics notificationMetrics;
     AlertingMetrics metrics;
     AdminServer admin;
+    KafkaProbe probe;
 
     void close() {
       if (streams != null) {
@@ -501,6 +539,9 @@ public final class AlertingService implements AutoCloseable {
         } catch (IOException e) {
           LOG.debug("closing the Elasticsearch client", e);
         }
+      }
+      if (probe != null) {
+        probe.close();
       }
       if (admin != null) {
         admin.close();

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.vigil.alerting.dispatch.Silence;
 import io.vigil.alerting.dispatch.Silences;
+import io.vigil.alerting.web.ApiSecurity;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.runtime.AdminServer;
@@ -22,6 +23,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Alertmanager's silence API v2: {@code GET /api/v2/silences}, {@code POST /api/v2/silences}
@@ -29,8 +32,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * /api/v2/silence/{id}} (delete expires it: {@code endsAt} = now). Silences are written to the
  * compacted {@code vigil.silences} (waiting for the ack) so every replica and a restart see them;
  * this replica's view is updated at once, so a read right after a write shows it.
+ *
+ * <p>Each created or updated silence records the request's authenticated principal ({@link
+ * ApiSecurity#principal}) in {@code principal}, beside the client's own {@code createdBy}; an
+ * expiry keeps it. Every write is logged with it.
  */
 final class SilencesApi implements HttpHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(SilencesApi.class);
   private static final int MAX_BODY = 64 * 1024;
 
   private final Silences silences;
@@ -124,7 +132,8 @@ final class SilencesApi implements HttpHandler {
             posted.endsAt(),
             posted.createdBy(),
             posted.comment(),
-            now);
+            now,
+            ApiSecurity.principal(exchange));
     try {
       silence.validate(now);
     } catch (IllegalArgumentException | NullPointerException e) {
@@ -134,6 +143,12 @@ final class SilencesApi implements HttpHandler {
     if (!write(exchange, silence)) {
       return;
     }
+    LOG.info(
+        "silence {} {} by {} (createdBy '{}')",
+        id,
+        posted.id() == null || posted.id().isBlank() ? "created" : "updated",
+        silence.principal(),
+        silence.createdBy());
     ObjectNode out = Json.mapper().createObjectNode();
     out.put("silenceID", id);
     json(exchange, 200, out);
@@ -153,8 +168,10 @@ final class SilencesApi implements HttpHandler {
             now,
             silence.createdBy(),
             silence.comment(),
-            now);
+            now,
+            silence.principal());
     if (write(exchange, expired)) {
+      LOG.info("silence {} expired by {}", silence.id(), ApiSecurity.principal(exchange));
       AdminServer.respond(exchange, 200, "");
     }
   }

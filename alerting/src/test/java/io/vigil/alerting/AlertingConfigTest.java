@@ -3,14 +3,17 @@ package io.vigil.alerting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AlertingConfigTest {
   @Test
@@ -70,5 +73,45 @@ class AlertingConfigTest {
 
     assertThat(config.ruleFiles()).containsExactly("/tmp/demo/rules.yaml");
     assertThat(config.admin().port()).isZero();
+  }
+
+  @Test
+  void webConfigFileIsOptionalAndMustBeAPath() {
+    String base = "rule_files: [r]\nalertmanager_config: a\n";
+    assertThat(AlertingConfig.load(base, Map.of()).webConfigFile()).isNull();
+    assertThat(AlertingConfig.load(base + "web_config_file: web.yml", Map.of()).webConfigFile())
+        .isEqualTo("web.yml");
+    assertThatThrownBy(() -> AlertingConfig.load(base + "web_config_file: ' '", Map.of()))
+        .hasMessageStartingWith("web_config_file: must be a path");
+  }
+
+  @Test
+  void aBadWebConfigStopsTheStartBeforeKafkaNamingFileAndKey(@TempDir Path dir) throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.yaml"),
+            "groups: [{name: g, rules: [{alert: A, expr: errors.ratio > 0.05}]}]\n");
+    Path routing =
+        Files.writeString(
+            dir.resolve("alertmanager.yml"), "route: {receiver: r}\nreceivers: [{name: r}]\n");
+    Path web =
+        Files.writeString(
+            dir.resolve("web.yml"),
+            "tls_server_config: {cert_file: missing.crt, key_file: missing.key}\n");
+    AlertingConfig config =
+        AlertingConfig.of(
+                KafkaSettings.of("127.0.0.1:1"),
+                List.of(rules),
+                routing,
+                ElasticsearchSettings.of("http://127.0.0.1:1"),
+                null,
+                new AdminSettings("127.0.0.1", 0))
+            .withWebConfigFile(web);
+
+    assertThatThrownBy(() -> AlertingService.start(config, new PrometheusRegistry()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("web_config_file: " + web)
+        .hasMessageContaining("tls_server_config.cert_file: cannot read")
+        .hasMessageContaining("missing.crt");
   }
 }

@@ -60,6 +60,9 @@ class SilencesApiIT {
       assertThat(listed).hasSize(1);
       assertThat(listed.get(0).get("id").asText()).isEqualTo(id);
       assertThat(listed.get(0).get("createdBy").asText()).isEqualTo("alice");
+      assertThat(listed.get(0).get("principal").asText())
+          .as("the API requires no authentication")
+          .isEqualTo("anonymous");
       assertThat(listed.get(0).at("/status/state").asText()).isEqualTo("active");
 
       ServiceTestKit.sendLive(producer, Signals.errorRatio("cart", 0, 0.3));

@@ -11,7 +11,6 @@ import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.SenderRateLimits;
 import io.vigil.collector.k8s.KubernetesDiscovery;
 import io.vigil.collector.k8s.PodCatalog;
-import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.collector.lag.LagWatcher;
 import io.vigil.collector.lineage.LineageEvents;
@@ -26,6 +25,7 @@ import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.Spool;
 import io.vigil.collector.sink.SpoolingSink;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
@@ -102,7 +102,7 @@ public final class CollectorService implements AutoCloseable {
             Topics.LOG_OFFSETS),
         Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
     Duration sendTimeout = max(http.requestTimeout(), otlp.grpc().requestTimeout());
-    KafkaProbe probe = KafkaProbe.start(config.kafka(), registry);
+    KafkaProbe probe = KafkaProbe.start("collector", config.kafka(), registry);
     KafkaShipper shipper = KafkaShipper.create(config.kafka(), sendTimeout, probe, registry);
     SpoolingSink spooling = null;
     if (config.spool().dir() != null) {

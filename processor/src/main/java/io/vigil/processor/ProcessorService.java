@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
@@ -47,6 +48,7 @@ public final class ProcessorService implements AutoCloseable {
   private final KafkaStreams streams;
   private final Producer<byte[], byte[]> dlqProducer;
   private final AdminServer admin;
+  private final KafkaProbe probe;
   private final ProcessorMetrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -54,10 +56,12 @@ public final class ProcessorService implements AutoCloseable {
       KafkaStreams streams,
       Producer<byte[], byte[]> dlqProducer,
       AdminServer admin,
+      KafkaProbe probe,
       ProcessorMetrics metrics) {
     this.streams = streams;
     this.dlqProducer = dlqProducer;
     this.admin = admin;
+    this.probe = probe;
     this.metrics = metrics;
   }
 
@@ -120,7 +124,9 @@ public final class ProcessorService implements AutoCloseable {
 
     AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
     Producer<byte[], byte[]> dlqProducer = null;
+    KafkaProbe probe = null;
     try {
+      probe = KafkaProbe.start("processor", config.kafka(), registry);
       dlqProducer =
           new KafkaProducer<>(
               config
@@ -145,6 +151,8 @@ public final class ProcessorService implements AutoCloseable {
           (now, before) -> LOG.info("processor streams state {} -> {}", before, now));
       admin
           .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          // Streams stays RUNNING through a broker outage (its clients retry): not ready then.
+          .readiness("kafka", probe::isReachable)
           .route("/api/signals", exchange -> signals(exchange, latest));
       streams.start();
       LOG.info(
@@ -157,10 +165,13 @@ public final class ProcessorService implements AutoCloseable {
           config.grace(),
           config.emitInterval(),
           admin.port());
-      return new ProcessorService(streams, dlqProducer, admin, metrics);
+      return new ProcessorService(streams, dlqProducer, admin, probe, metrics);
     } catch (RuntimeException e) {
       if (dlqProducer != null) {
         dlqProducer.close(Duration.ZERO);
+      }
+      if (probe != null) {
+        probe.close();
       }
       admin.close();
       throw e;
@@ -207,7 +218,8 @@ public final class ProcessorService implements AutoCloseable {
   }
 
   /**
-   * Stops the streams application (waiting up to 30 s), the DLQ producer and the admin endpoint.
+   * Stops the streams application (waiting up to 30 s), the DLQ producer, the Kafka probe and the
+   * admin endpoint.
    */
   @Override
   public void close() {
@@ -220,6 +232,7 @@ public final class ProcessorService implements AutoCloseable {
       LOG.warn("processor streams did not stop within {}", CLOSE_TIMEOUT);
     }
     dlqProducer.close(Duration.ofSeconds(5));
+    probe.close();
     admin.close();
   }
 }

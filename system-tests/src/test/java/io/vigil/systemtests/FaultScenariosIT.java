@@ -15,6 +15,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +45,19 @@ class FaultScenariosIT {
   private static final Duration SETTLE = Duration.ofSeconds(5);
 
   private Stack stack;
+  private Readiness readiness;
 
   @AfterEach
-  void stopEverything() {
-    if (stack != null) {
-      stack.close();
+  void stopEverything() throws IOException {
+    try {
+      if (readiness != null) {
+        readiness.close();
+        readiness.writeTo(stack.dir().resolve("readyz.tsv")); // for a look after a failure
+      }
+    } finally {
+      if (stack != null) {
+        stack.close();
+      }
     }
   }
 
@@ -59,6 +69,12 @@ class FaultScenariosIT {
     load.finish(Duration.ofSeconds(60));
 
     assertAccounted("1 baseline, 15 s", load, "");
+    for (Service service : Service.values()) {
+      assertThat(readiness.samples(service)).as("%s /readyz samples", service).isNotEmpty();
+      assertThat(readiness.redSeconds(service, Instant.MIN, Instant.MAX))
+          .as("%s red on a good day", service)
+          .isZero();
+    }
   }
 
   @Test
@@ -73,6 +89,49 @@ class FaultScenariosIT {
     load.finish(Duration.ofSeconds(60));
 
     assertAccounted("2 processor kill -9, back after 20 s", load, "");
+    for (Service other : List.of(Service.COLLECTOR, Service.ALERTING)) {
+      assertThat(readiness.redSeconds(other, Instant.MIN, Instant.MAX))
+          .as("%s red while only the processor was down", other)
+          .isZero();
+    }
+  }
+
+  /**
+   * The alert engine is killed by the Slack sink itself while it holds the page's POST unanswered:
+   * the message was sent, its notification-log entry cannot have been written. The engine started
+   * again must send it again (the one in flight repeats, never goes missing), and only that once.
+   */
+  @Test
+  void scenario6AlertingKilledBetweenASendAndItsLogEntry() throws Exception {
+    boot("6-alerting-kill-in-send");
+    CountDownLatch killed = new CountDownLatch(1);
+    stack
+        .slack()
+        .onPost(
+            post -> {
+              if (killed.getCount() > 0
+                  && post.body().contains("FIRING")
+                  && post.body().contains(FAILING)) {
+                stack.process(Service.ALERTING).kill9(); // before the sink answers
+                killed.countDown();
+              }
+            });
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+    assertThat(killed.await(COUNT_LIMIT.toSeconds(), TimeUnit.SECONDS))
+        .as("the page reached Slack")
+        .isTrue();
+    Instant kill = Instant.now();
+    phase(Duration.ofSeconds(5));
+    stack.start(Service.ALERTING);
+    Instant back = Instant.now();
+    phase(Duration.ofSeconds(10));
+    load.finish(Duration.ofSeconds(60));
+
+    assertAccounted(
+        "6 alerting kill -9 between the Slack send and its log entry", List.of(load), "", 2);
+    assertThat(readiness.redSeconds(Service.ALERTING, kill, back))
+        .as("alerting red while killed")
+        .isPositive();
   }
 
   @Test
@@ -108,12 +167,16 @@ class FaultScenariosIT {
     boot("5-broker-outage");
     OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
     phase(Duration.ofSeconds(10));
+    Instant stopped = Instant.now();
     stack.broker().sigterm(Stack.STOP_TIMEOUT);
     phase(Duration.ofSeconds(30));
+    Instant restarted = Instant.now();
     stack.startBroker();
     phase(Duration.ofSeconds(10));
+    Instant killed = Instant.now();
     stack.broker().kill9();
     phase(Duration.ofSeconds(30));
+    Instant back = Instant.now();
     stack.startBroker();
     phase(Duration.ofSeconds(10));
     load.finish(Duration.ofSeconds(90));
@@ -121,7 +184,105 @@ class FaultScenariosIT {
     for (Service service : Service.values()) {
       assertThat(stack.process(service).isAlive()).as("%s survived", service).isTrue();
     }
-    assertAccounted("5 broker SIGTERM 30 s, later kill -9 30 s", load, "");
+    // The processor and the alert engine can do nothing without the broker: /readyz must say so
+    // within seconds of each outage (probe every 1 s, 2 s timeout, sampled every 1 s), and turn
+    // green by itself after it. The collector, with its spool, can take data all along.
+    StringBuilder figures = new StringBuilder();
+    for (Service service : List.of(Service.PROCESSOR, Service.ALERTING)) {
+      for (Instant[] outage :
+          List.of(new Instant[] {stopped, restarted}, new Instant[] {killed, back})) {
+        Optional<Readiness.Sample> red = readiness.firstRed(service, outage[0]);
+        assertThat(red)
+            .as("%s red during the outage from %s", service, outage[0])
+            .hasValueSatisfying(
+                s -> assertThat(s.at()).isBefore(outage[0].plus(Duration.ofSeconds(10))));
+        figures.append(
+            String.format(
+                "; %s red %.1f s into the outage",
+                service.command, Duration.between(outage[0], red.get().at()).toMillis() / 1000.0));
+      }
+      Optional<Duration> green = readiness.awaitGreen(service, back, COUNT_LIMIT);
+      assertThat(green)
+          .as("%s green again after the broker returned: %s", service, readiness.summary())
+          .isPresent();
+      figures.append(String.format(", green %d s after the return", green.get().toSeconds()));
+    }
+    assertThat(readiness.redSeconds(Service.COLLECTOR, Instant.MIN, Instant.MAX))
+        .as("collector red while its spool takes the data")
+        .isZero();
+    assertAccounted("5 broker SIGTERM 30 s, later kill -9 30 s", load, figures.toString());
+  }
+
+  /**
+   * Elasticsearch goes away for 60 s (its connections cut, new ones refused) while the load runs; a
+   * service starts failing during the outage. Its page must not wait for Elasticsearch, and once
+   * Elasticsearch is back every final window is indexed, one document per record.
+   */
+  @Test
+  void scenario8ElasticsearchDown() throws Exception {
+    boot("8-elasticsearch-down", true);
+    List<OtlpLoad.Service> healthy =
+        SERVICES.stream().filter(s -> !s.name().equals(FAILING)).toList();
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), healthy);
+    phase(Duration.ofSeconds(10));
+    Instant down = Instant.now();
+    stack.elasticsearchLink().down();
+    phase(Duration.ofSeconds(5));
+    Instant failingFrom = Instant.now();
+    OtlpLoad failing =
+        OtlpLoad.start(
+            stack.otlpHttp(), SERVICES.stream().filter(s -> s.name().equals(FAILING)).toList());
+    long deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    Optional<Instant> paged = Optional.empty();
+    while (paged.isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink, with a deadline
+      paged = Outcome.lastSlackFiring(stack.slack().posts(), ALERT, FAILING);
+    }
+    assertThat(paged).as("the page reached Slack").isPresent();
+    Instant up = down.plusSeconds(60);
+    assertThat(paged.get()).as("paged while Elasticsearch was still down").isBefore(up);
+    phase(Duration.between(Instant.now(), up));
+    stack.elasticsearchLink().up();
+    phase(Duration.ofSeconds(10));
+    load.finish(Duration.ofSeconds(60));
+    failing.finish(Duration.ofSeconds(60));
+
+    // Every final window reaches Elasticsearch, one document per record (ids are the records').
+    Set<String> records = Set.of();
+    Set<String> indexed = Set.of();
+    deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      records = Outcome.finalSignalIds(stack.bootstrapServers());
+      indexed = Outcome.indexedSignalIds(stack.elasticsearch());
+      if (!records.isEmpty() && indexed.equals(records)) {
+        break;
+      }
+      TimeUnit.SECONDS.sleep(1); // polling Elasticsearch, with a deadline
+    }
+    Instant caughtUp = Instant.now();
+    boolean namedElasticsearch =
+        readiness.samples(Service.ALERTING).stream()
+            // from the indexer's first failed write (its next batch: a window is 10 s) to the end
+            .filter(s -> s.at().isAfter(down.plusSeconds(15)) && s.at().isBefore(up))
+            .allMatch(s -> s.why().contains("elasticsearch"));
+    assertAccounted(
+        "8 Elasticsearch down 60 s",
+        List.of(load, failing),
+        String.format(
+            "; paged %.1f s after the service began failing (Elasticsearch down);"
+                + " final windows %,d, documents %,d, all indexed %d s after the return",
+            Duration.between(failingFrom, paged.get()).toMillis() / 1000.0,
+            records.size(),
+            indexed.size(),
+            Duration.between(up, caughtUp).toSeconds()),
+        1);
+    assertThat(indexed).as("final windows in Elasticsearch, by id").isEqualTo(records);
+    assertThat(namedElasticsearch)
+        .as("alerting /readyz named elasticsearch from 15 s into the outage to its end")
+        .isTrue();
+    assertThat(stack.readyz(Service.ALERTING).strip())
+        .as("alerting fully ready once Elasticsearch is back")
+        .isEqualTo("ready");
   }
 
   @Test
@@ -143,10 +304,16 @@ class FaultScenariosIT {
 
   /** Starts the broker and the three services in {@code target/system-tests/<name>}. */
   private void boot(String name) throws IOException {
+    boot(name, false);
+  }
+
+  /** As {@link #boot(String)}, with Elasticsearch running when {@code withElasticsearch}. */
+  private void boot(String name, boolean withElasticsearch) throws IOException {
     Path dir = Path.of("target", "system-tests", name);
     deleteRecursively(dir);
-    stack = Stack.in(dir);
+    stack = Stack.in(dir, withElasticsearch);
     stack.startBroker().start(List.of(Service.COLLECTOR, Service.PROCESSOR, Service.ALERTING));
+    readiness = Readiness.of(stack);
   }
 
   /**
@@ -154,30 +321,47 @@ class FaultScenariosIT {
    * per service; the failing service paged once on Slack and once by email, nobody else.
    */
   private void assertAccounted(String scenario, OtlpLoad load, String more) throws Exception {
-    Map<String, Long> acknowledged = load.acknowledged();
+    assertAccounted(scenario, List.of(load), more, 1);
+  }
+
+  /**
+   * As above, with {@code slackPages} Slack pages expected for the failing service: 2 where the
+   * scenario forces the page in flight to repeat; an email in flight at a kill may repeat too.
+   */
+  private void assertAccounted(String scenario, List<OtlpLoad> loads, String more, int slackPages)
+      throws Exception {
+    Map<String, Long> acknowledged = new TreeMap<>();
+    loads.forEach(load -> acknowledged.putAll(load.acknowledged()));
     Map<String, Long> counted =
         Outcome.finalRequests(stack.bootstrapServers(), acknowledged, COUNT_LIMIT, SETTLE);
     long ack = acknowledged.values().stream().mapToLong(Long::longValue).sum();
     long got = counted.values().stream().mapToLong(Long::longValue).sum();
     long emails = awaitEmail();
-    long slack = Outcome.slackFirings(stack.slack().posts(), ALERT, FAILING);
+    long slack = awaitSlack(slackPages);
     System.out.printf(
         "scenario %s: acknowledged %,d, counted %,d, lost %,d, extra %,d; export requests %,d,"
-            + " not acknowledged %,d; Slack pages %d, emails %d%s%n",
+            + " not acknowledged %,d; Slack pages %d, emails %d%s; %s%n",
         scenario,
         ack,
         got,
         Math.max(0, ack - got),
         Math.max(0, got - ack),
-        load.requests(),
-        load.refused(),
+        loads.stream().mapToLong(OtlpLoad::requests).sum(),
+        loads.stream().mapToLong(OtlpLoad::refused).sum(),
         slack,
         emails,
-        more);
+        more,
+        readiness.summary());
 
     assertThat(counted).as("requests in the final windows, per service").isEqualTo(acknowledged);
-    assertThat(slack).as("Slack pages for %s", FAILING).isEqualTo(1);
-    assertThat(emails).as("emails for %s", FAILING).isEqualTo(1);
+    assertThat(slack).as("Slack pages for %s", FAILING).isEqualTo(slackPages);
+    if (slackPages == 1) {
+      assertThat(emails).as("emails for %s", FAILING).isEqualTo(1);
+    } else {
+      assertThat(emails)
+          .as("emails for %s (the one in flight may repeat)", FAILING)
+          .isBetween(1L, 2L);
+    }
     for (OtlpLoad.Service healthy : SERVICES) {
       if (!healthy.name().equals(FAILING)) {
         assertThat(Outcome.slackFirings(stack.slack().posts(), ALERT, healthy.name()))
@@ -185,6 +369,29 @@ class FaultScenariosIT {
             .isZero();
       }
     }
+    for (Service service : Service.values()) {
+      assertThat(stack.readyz(service))
+          .as("%s /readyz at the end", service)
+          .satisfies(body -> assertThat(Stack.isReady(service, body.strip())).isTrue());
+    }
+  }
+
+  /**
+   * Slack pages for the failing service, once {@code expected} arrived and {@link #SETTLE} passed
+   * since the last (a further one would have to show by then), or once the limit passed.
+   */
+  private long awaitSlack(int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    while (Outcome.slackFirings(stack.slack().posts(), ALERT, FAILING) < expected
+        && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink, with a deadline
+    }
+    Optional<Instant> last = Outcome.lastSlackFiring(stack.slack().posts(), ALERT, FAILING);
+    if (last.isPresent()) {
+      long quiet = Duration.between(Instant.now(), last.get().plus(SETTLE)).toNanos();
+      TimeUnit.NANOSECONDS.sleep(Math.max(0, quiet));
+    }
+    return Outcome.slackFirings(stack.slack().posts(), ALERT, FAILING);
   }
 
   /**

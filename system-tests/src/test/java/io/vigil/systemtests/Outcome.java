@@ -1,5 +1,6 @@
 package io.vigil.systemtests;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -7,10 +8,15 @@ import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.smtp.ReceivedMail;
 import io.vigil.model.Topics;
+import io.vigil.model.json.Json;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -19,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,6 +37,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** What came out of the stack, counted: final windows, log records, notifications. */
 final class Outcome {
+  /** The data stream the alert engine's indexer writes final windows to. */
+  static final String SIGNALS_STREAM = "metrics-vigil.signals-default";
+
   private Outcome() {}
 
   /**
@@ -92,11 +103,22 @@ final class Outcome {
 
   /** Accepted Slack posts announcing {@code alert} firing for {@code service}. */
   static long slackFirings(List<SlackPost> posts, String alert, String service) {
-    return posts.stream()
+    return slackFirings(posts.stream(), alert, service).count();
+  }
+
+  /** When the last Slack post announcing {@code alert} firing for {@code service} arrived. */
+  static Optional<Instant> lastSlackFiring(List<SlackPost> posts, String alert, String service) {
+    return slackFirings(posts.stream(), alert, service)
+        .map(SlackPost::receivedAt)
+        .max(Comparator.naturalOrder());
+  }
+
+  private static Stream<SlackPost> slackFirings(
+      Stream<SlackPost> posts, String alert, String service) {
+    return posts
         .filter(SlackPost::accepted)
         .filter(p -> p.body().contains("FIRING") && p.body().contains(alert))
-        .filter(p -> p.body().contains(service))
-        .count();
+        .filter(p -> p.body().contains(service));
   }
 
   /** Emails announcing {@code alert} firing for {@code service}. */
@@ -117,6 +139,74 @@ final class Outcome {
     return mails
         .filter(m -> m.subject().contains("FIRING") && m.subject().contains(alert))
         .filter(m -> (m.subject() + m.text()).contains(service));
+  }
+
+  /**
+   * The ids of every final window of the stack's namespace on {@code vigil.signals}
+   * (read_committed, to the end of the topic as it is now): what the indexer must write to
+   * Elasticsearch, one document each.
+   */
+  static Set<String> finalSignalIds(String bootstrap) {
+    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
+    Set<String> ids = new TreeSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.SIGNALS)) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          GoldenSignal signal = signals.deserialize(r.topic(), r.value());
+          if (Stack.NAMESPACE.equals(signal.namespace())) {
+            ids.add(signal.id());
+          }
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The ids of the documents of the stack's namespace in Elasticsearch's signals data stream, read
+   * after a refresh (so everything indexed so far is seen).
+   */
+  static Set<String> indexedSignalIds(URI elasticsearch) {
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      URI base = elasticsearch.resolve("/" + SIGNALS_STREAM + "/");
+      HttpResponse<String> refreshed =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("_refresh"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (refreshed.statusCode() == 404) {
+        return Set.of(); // nothing indexed yet
+      }
+      String query =
+          """
+          {"size": 10000, "_source": false,
+           "query": {"term": {"kubernetes.namespace": "%s"}}}"""
+              .formatted(Stack.NAMESPACE);
+      HttpResponse<String> found =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("_search"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(query))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (found.statusCode() != 200) {
+        throw new IllegalStateException(
+            "Elasticsearch search answered " + found.statusCode() + ": " + found.body());
+      }
+      Set<String> ids = new TreeSet<>();
+      for (JsonNode hit : Json.mapper().readTree(found.body()).path("hits").path("hits")) {
+        ids.add(hit.path("_id").asText());
+      }
+      return ids;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {

@@ -1,5 +1,7 @@
 package io.vigil.systemtests;
 
+import io.vigil.embedded.elasticsearch.ElasticsearchLauncher;
+import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
 import java.io.IOException;
@@ -20,14 +22,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Predicate;
 
 /**
  * Vigil as an operator runs it, on this machine: a Kafka broker in its own JVM with its data on
  * disk, {@code vigil collector}, {@code vigil processor} and {@code vigil alerting} from the
  * services' jar, each with its own config file, plus a Slack-compatible sink and an SMTP sink in
- * the test's JVM. Every process is stopped by its PID when the stack closes, also when a test fails
- * or the test JVM exits.
+ * the test's JVM, and where a scenario asks for it Elasticsearch (the launcher's process) behind a
+ * {@link TcpProxy} that can take it away. Every process is stopped by its PID when the stack
+ * closes, also when a test fails or the test JVM exits.
  */
 final class Stack implements AutoCloseable {
   /** The namespace every series of the load carries, so readers count only this stack's data. */
@@ -61,9 +63,11 @@ final class Stack implements AutoCloseable {
   private final SlackSink slack;
   private SmtpSink smtp;
   private final int smtpPort;
+  private final EmbeddedElasticsearch elasticsearch;
+  private final TcpProxy elasticsearchProxy;
   private JavaProcess broker;
 
-  private Stack(Path dir) throws IOException {
+  private Stack(Path dir, boolean withElasticsearch) throws IOException {
     this.dir = dir;
     this.kafkaPort = freePort();
     this.otlpHttpPort = freePort();
@@ -75,14 +79,29 @@ final class Stack implements AutoCloseable {
     this.slack = SlackSink.start(0);
     this.smtp = SmtpSink.start(0);
     this.smtpPort = smtp.port();
+    if (withElasticsearch) {
+      this.elasticsearch = ElasticsearchLauncher.start(System.getenv());
+      this.elasticsearchProxy = TcpProxy.start(0, URI.create(elasticsearch.url()).getPort());
+    } else {
+      this.elasticsearch = null;
+      this.elasticsearchProxy = null;
+    }
     writeConfigs();
   }
 
-  /** A stack whose files (configs, data, logs) live in {@code dir}; nothing is started yet. */
+  /**
+   * A stack whose files (configs, data, logs) live in {@code dir}, without Elasticsearch (the alert
+   * engine's indexer has nowhere to write); nothing is started yet.
+   */
   static Stack in(Path dir) {
+    return in(dir, false);
+  }
+
+  /** As {@link #in(Path)}; with {@code withElasticsearch}, Elasticsearch runs (started now). */
+  static Stack in(Path dir, boolean withElasticsearch) {
     try {
       Files.createDirectories(dir);
-      return new Stack(dir);
+      return new Stack(dir, withElasticsearch);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -102,7 +121,15 @@ final class Stack implements AutoCloseable {
                     "io.vigil.embedded.kafka.KafkaBrokerMain",
                     String.valueOf(kafkaPort),
                     dir.resolve("kafka-data").toString())));
-    await("the broker to serve", () -> broker.log().contains("kafka ready at"), broker);
+    // The log is appended across restarts: wait for this start's line, not an earlier one's.
+    String started = "==== start kafka";
+    await(
+        "the broker to serve",
+        () -> {
+          String text = broker.log();
+          return text.indexOf("kafka ready at", text.lastIndexOf(started)) >= 0;
+        },
+        broker);
     return this;
   }
 
@@ -143,22 +170,26 @@ final class Stack implements AutoCloseable {
 
   private void awaitReady(Service service) {
     JavaProcess process = services.get(service);
-    // The alert engine's Elasticsearch is deliberately absent: ready but for its two checks.
-    Predicate<String> ready =
-        service == Service.ALERTING
-            ? body ->
-                body.equals("ready")
-                    || (body.startsWith("not ready: ")
-                        && Set.of("indexer", "elasticsearch")
-                            .containsAll(List.of(body.substring(11).split(", "))))
-            : body -> body.equals("ready");
     await(
         service.command + " to be ready",
         () -> {
           String body = readyz(service);
-          return body != null && ready.test(body.strip());
+          return body != null && isReady(service, body.strip());
         },
         process);
+  }
+
+  /**
+   * Whether {@code body}, {@code service}'s {@code /readyz} answer, says it can do its job. The
+   * alert engine's Elasticsearch is deliberately absent: ready but for its two checks.
+   */
+  static boolean isReady(Service service, String body) {
+    if (body.equals("ready")) {
+      return true;
+    }
+    return service == Service.ALERTING
+        && body.startsWith("not ready: ")
+        && Set.of("indexer", "elasticsearch").containsAll(List.of(body.substring(11).split(", ")));
   }
 
   JavaProcess process(Service service) {
@@ -198,6 +229,16 @@ final class Stack implements AutoCloseable {
 
   SlackSink slack() {
     return slack;
+  }
+
+  /** Elasticsearch as the alert engine sees it: through the proxy that can take it away. */
+  TcpProxy elasticsearchLink() {
+    return elasticsearchProxy;
+  }
+
+  /** Elasticsearch's own address, for reading what was indexed (not through the proxy). */
+  URI elasticsearch() {
+    return URI.create(elasticsearch.url());
   }
 
   SmtpSink smtp() {
@@ -320,7 +361,7 @@ final class Stack implements AutoCloseable {
             + "']\n  alertmanager_config: '"
             + routing
             + "'\n  elasticsearch: {url: 'http://127.0.0.1:"
-            + freePort()
+            + (elasticsearchProxy == null ? freePort() : elasticsearchProxy.port())
             + "'}\n");
   }
 
@@ -370,6 +411,12 @@ final class Stack implements AutoCloseable {
       killAll();
       slack.close();
       smtp.close();
+      if (elasticsearchProxy != null) {
+        elasticsearchProxy.close();
+      }
+      if (elasticsearch != null) {
+        elasticsearch.close();
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(reaper);
       } catch (IllegalStateException shuttingDown) {

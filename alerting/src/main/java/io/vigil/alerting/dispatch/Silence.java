@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param matchers label matchers, all of which must hold
  * @param startsAt when it starts muting
  * @param endsAt when it stops; expiring a silence sets this to the time of expiry
- * @param createdBy who made it — the authenticated user when the API requires authentication
+ * @param createdBy who made it, as the client said (Alertmanager's field, kept as given)
  * @param comment why
  * @param updatedAt when it was last written
+ * @param principal who made it, as the API authenticated the request that created or last updated
+ *     it: {@code basic:<user>}, {@code bearer:<token name>}, {@code cert:<subject>}, or {@code
+ *     anonymous} when the API required no authentication; null for silences written before Vigil
+ *     recorded it. Set by the server; a client's value is ignored
  */
 public record Silence(
     @JsonProperty("id") String id,
@@ -28,7 +32,8 @@ public record Silence(
     @JsonProperty("endsAt") Instant endsAt,
     @JsonProperty("createdBy") String createdBy,
     @JsonProperty("comment") String comment,
-    @JsonProperty("updatedAt") Instant updatedAt) {
+    @JsonProperty("updatedAt") Instant updatedAt,
+    @JsonProperty("principal") String principal) {
 
   /** Alertmanager's matcher object: {@code {"name","value","isRegex","isEqual"}}. */
   public record SilenceMatcher(
@@ -54,6 +59,18 @@ public record Silence(
   /** Freezes the list. */
   public Silence {
     matchers = matchers == null ? List.of() : List.copyOf(matchers);
+  }
+
+  /** A silence without a recorded principal. */
+  public Silence(
+      String id,
+      List<SilenceMatcher> matchers,
+      Instant startsAt,
+      Instant endsAt,
+      String createdBy,
+      String comment,
+      Instant updatedAt) {
+    this(id, matchers, startsAt, endsAt, createdBy, comment, updatedAt, null);
   }
 
   /**

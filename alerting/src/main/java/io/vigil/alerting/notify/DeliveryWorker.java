@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * failures wait with exponential backoff and jitter ({@code Retry-After} when the server gives one;
  * a 429 pauses the whole integration, since the limit is the webhook's) and are retried until they
  * succeed or a newer version replaces them; nothing is dropped for having failed too often.
- * Permanent failures (a rejected payload, a refused login) are counted, logged and dropped. Each
+ * Permanent failures (a rejected payload, an SMTP 5xx reply) are counted, logged and dropped. Each
  * success is written to the {@link NotificationLog} before the group is taken off the queue.
  */
 public final class DeliveryWorker implements Runnable {

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * One delivery attempt failed. The message holds no secrets. {@link #retryable()} says whether a
  * later attempt may succeed (a 5xx, a 429, a connection problem) or not (a rejected payload, a
- * refused login); {@link #retryAfter()} is the wait the server asked for, when it did.
+ * malformed address); {@link #retryAfter()} is the wait the server asked for, when it did.
  */
 public final class NotificationException extends Exception {
   private static final long serialVersionUID = 1L;

@@ -2,6 +2,7 @@ package io.vigil.alerting.route;
 
 import io.vigil.alerting.Secret;
 import io.vigil.alerting.notify.email.EmailConfig;
+import io.vigil.alerting.notify.email.EmailTls;
 import io.vigil.alerting.notify.slack.SlackConfig;
 import io.vigil.alerting.yaml.YamlNode;
 import java.io.IOException;
@@ -144,17 +145,14 @@ final class AlertmanagerConfigParser {
           "auth_password",
           "auth_password_file",
           "require_tls",
-          "headers");
-  private static final Set<String> EMAIL_IGNORED =
-      Set.of(
-          "auth_secret",
-          "auth_secret_file",
-          "auth_identity",
-          "html",
-          "text",
+          "headers",
           "tls_config",
-          "threading",
           "force_implicit_tls");
+  private static final Set<String> EMAIL_IGNORED =
+      Set.of("auth_secret", "auth_secret_file", "auth_identity", "html", "text", "threading");
+  private static final Set<String> EMAIL_TLS = Set.of("ca_file", "ca", "insecure_skip_verify");
+  private static final Set<String> EMAIL_TLS_IGNORED =
+      Set.of("cert", "cert_file", "key", "key_file", "server_name", "min_version", "max_version");
 
   private static final Set<String> INHIBIT =
       Set.of(
@@ -380,7 +378,36 @@ final class AlertmanagerConfigParser {
         username != null ? username : global.smtpAuthUsername(),
         password != null ? password : global.smtpAuthPassword(),
         node.get("require_tls").bool(global.smtpRequireTls()),
-        headers);
+        headers,
+        emailTls(node));
+  }
+
+  /**
+   * {@code force_implicit_tls} and {@code tls_config} ({@code ca_file}/{@code ca}, {@code
+   * insecure_skip_verify}; the client-certificate, name and version keys are ignored).
+   */
+  private EmailTls emailTls(YamlNode node) {
+    YamlNode forced = node.get("force_implicit_tls");
+    YamlNode tls = node.get("tls_config");
+    ignored.addAll(tls.checkKeys(EMAIL_TLS, EMAIL_TLS_IGNORED));
+    atMostOne(tls, "ca", "ca_file");
+    YamlNode caFile = tls.get("ca_file");
+    String caPem = blankToNull(tls.get("ca").text());
+    if (caPem == null && blankToNull(caFile.text()) != null) {
+      try {
+        caPem = Files.readString(baseDir.resolve(caFile.text()));
+      } catch (IOException e) {
+        throw caFile.error("cannot read file: " + e.getClass().getSimpleName());
+      }
+    }
+    try {
+      return new EmailTls(
+          forced.isAbsent() ? null : forced.bool(false),
+          caPem,
+          tls.get("insecure_skip_verify").bool(false));
+    } catch (IllegalArgumentException e) {
+      throw caFile.isAbsent() ? tls.get("ca").hidden(e.getMessage()) : caFile.error(e.getMessage());
+    }
   }
 
   private Route route(YamlNode node, Route parent, Set<String> receivers) {

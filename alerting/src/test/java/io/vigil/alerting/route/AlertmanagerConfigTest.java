@@ -227,4 +227,41 @@ class AlertmanagerConfigTest {
         .isEqualTo("https://hooks.example.org/x");
     assertThat(List.of(config.global().slackApiUrl().toString())).containsExactly("<secret>");
   }
+
+  @Test
+  void readsEmailTlsConfigAndIgnoresTheClientCertificateKeys(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    io.vigil.alerting.web.TestPki.writeCert(
+        dir.resolve("smtp-ca.crt"), io.vigil.alerting.web.TestPki.ca("smtp ca").cert());
+    Path file = dir.resolve("alertmanager.yml");
+    Files.writeString(
+        file,
+        """
+        route: {receiver: r}
+        receivers:
+          - name: r
+            email_configs:
+              - {to: a@example.org, from: v@example.org, smarthost: 'mail:2525',
+                 force_implicit_tls: true,
+                 tls_config: {ca_file: smtp-ca.crt, server_name: mail, cert_file: c.crt}}
+        """);
+
+    AlertmanagerConfig config = AlertmanagerConfig.load(file);
+
+    EmailConfig email = config.receivers().get("r").emailConfigs().get(0);
+    assertThat(email.tls().forceImplicitTls()).isTrue();
+    assertThat(email.tls().caPem()).contains("BEGIN CERTIFICATE");
+    assertThat(email.tls().insecureSkipVerify()).isFalse();
+    assertThat(config.ignoredKeys())
+        .contains(
+            "receivers[0].email_configs[0].tls_config.server_name",
+            "receivers[0].email_configs[0].tls_config.cert_file");
+
+    Files.writeString(dir.resolve("smtp-ca.crt"), "not a certificate");
+    assertThatThrownBy(() -> AlertmanagerConfig.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("receivers[0].email_configs[0].tls_config.ca_file")
+        .hasMessageContaining("not a PEM certificate")
+        .hasMessageContaining("smtp-ca.crt");
+  }
 }

@@ -7,6 +7,7 @@ import io.vigil.collector.sink.SinkException;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.config.Durations;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.time.Duration;

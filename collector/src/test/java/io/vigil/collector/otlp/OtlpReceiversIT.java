@@ -25,11 +25,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
-import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.otlp.OtlpAttributes;
@@ -91,7 +91,7 @@ class OtlpReceiversIT {
 
   private void startCollector(String bootstrapServers, Duration timeout) throws Exception {
     KafkaSettings settings = KafkaSettings.of(bootstrapServers);
-    probe = KafkaProbe.start(settings, registry);
+    probe = KafkaProbe.start("collector", settings, registry);
     shipper = KafkaShipper.create(settings, timeout, probe, registry);
     receiver =
         ReceiversUnderTest.start(

@@ -11,13 +11,13 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.TopicTail;
-import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.prometheus.NodeExporter;
 import io.vigil.embedded.tls.TestCertificates;
 import io.vigil.model.Topics;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.otlp.OtlpAttributes;
@@ -128,7 +128,7 @@ class ScraperIT {
 
     List<ResourceMetrics> scraped = new ArrayList<>();
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
-        KafkaProbe probe = KafkaProbe.start(kafkaSettings, registry);
+        KafkaProbe probe = KafkaProbe.start("collector", kafkaSettings, registry);
         KafkaShipper shipper =
             KafkaShipper.create(kafkaSettings, Duration.ofSeconds(10), probe, registry);
         Scraper scraper = Scraper.start(settings, shipper, registry)) {
@@ -246,7 +246,7 @@ class ScraperIT {
     PrometheusRegistry registry = new PrometheusRegistry();
     List<ResourceMetrics> scraped = new ArrayList<>();
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
-        KafkaProbe probe = KafkaProbe.start(kafkaSettings, registry);
+        KafkaProbe probe = KafkaProbe.start("collector", kafkaSettings, registry);
         KafkaShipper shipper =
             KafkaShipper.create(kafkaSettings, Duration.ofSeconds(10), probe, registry);
         Scraper scraper = Scraper.start(settings, shipper, registry)) {

@@ -3,9 +3,9 @@ package io.vigil.collector.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.collector.kafka.KafkaProbe;
 import io.vigil.collector.kafka.KafkaShipper;
 import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.KafkaSettings;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -36,7 +36,7 @@ class SpoolingSinkIT {
     }
     KafkaSettings settings = KafkaSettings.of("127.0.0.1:" + port);
     PrometheusRegistry registry = new PrometheusRegistry();
-    try (KafkaProbe probe = KafkaProbe.start(settings, registry);
+    try (KafkaProbe probe = KafkaProbe.start("collector", settings, registry);
         KafkaShipper shipper =
             KafkaShipper.create(settings, Duration.ofSeconds(5), probe, registry);
         SpoolingSink sink =

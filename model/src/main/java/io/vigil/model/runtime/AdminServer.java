@@ -1,8 +1,12 @@
 package io.vigil.model.runtime;
 
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -23,6 +27,10 @@ import java.util.function.BooleanSupplier;
  * A service's admin endpoint: {@code /metrics} (Prometheus text format), {@code /healthz} (the
  * process answers), {@code /readyz} (every registered check passes; a failing check is named in the
  * 503 body) and any extra routes the service adds.
+ *
+ * <p>It may serve HTTPS and require authentication: the {@link Authenticator} guards {@code
+ * /metrics} and every added route, never {@code /healthz} and {@code /readyz}, so that kubelet
+ * probes keep working (they reveal only the names of failing checks).
  */
 public final class AdminServer implements AutoCloseable {
   private final HttpServer server;
@@ -30,11 +38,17 @@ public final class AdminServer implements AutoCloseable {
   private final PrometheusRegistry registry;
   private final Map<String, BooleanSupplier> readinessChecks = new LinkedHashMap<>();
   private final ExpositionFormats formats = ExpositionFormats.init();
+  private final Authenticator authenticator;
 
-  private AdminServer(HttpServer server, ExecutorService executor, PrometheusRegistry registry) {
+  private AdminServer(
+      HttpServer server,
+      ExecutorService executor,
+      PrometheusRegistry registry,
+      Authenticator authenticator) {
     this.server = server;
     this.executor = executor;
     this.registry = registry;
+    this.authenticator = authenticator;
   }
 
   /**
@@ -43,7 +57,30 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(String host, int port, PrometheusRegistry registry)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    return start(host, port, registry, null, null);
+  }
+
+  /**
+   * Starts an admin server as {@link #start(String, int, PrometheusRegistry)} does, serving HTTPS
+   * when {@code https} is given and asking {@code authenticator} (when given) about every request
+   * to {@code /metrics} and to the routes added later.
+   */
+  public static AdminServer start(
+      String host,
+      int port,
+      PrometheusRegistry registry,
+      HttpsConfigurator https,
+      Authenticator authenticator)
+      throws IOException {
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    HttpServer server;
+    if (https == null) {
+      server = HttpServer.create(address, 0);
+    } else {
+      HttpsServer secure = HttpsServer.create(address, 0);
+      secure.setHttpsConfigurator(https);
+      server = secure;
+    }
     ExecutorService executor =
         Executors.newFixedThreadPool(
             2,
@@ -53,8 +90,8 @@ public final class AdminServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    AdminServer admin = new AdminServer(server, executor, registry);
-    server.createContext("/metrics", admin::metrics);
+    AdminServer admin = new AdminServer(server, executor, registry, authenticator);
+    admin.guarded(server.createContext("/metrics", admin::metrics));
     server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
     server.createContext("/readyz", admin::readiness);
     server.start();
@@ -67,10 +104,16 @@ public final class AdminServer implements AutoCloseable {
     return this;
   }
 
-  /** Adds a route, e.g. {@code /api/signals}. */
+  /** Adds a route, e.g. {@code /api/signals}; it requires authentication when the server does. */
   public AdminServer route(String path, HttpHandler handler) {
-    server.createContext(path, handler);
+    guarded(server.createContext(path, handler));
     return this;
+  }
+
+  private void guarded(HttpContext context) {
+    if (authenticator != null) {
+      context.setAuthenticator(authenticator);
+    }
   }
 
   /** The port actually bound. */

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param authPassword its password, or null
  * @param requireTls require STARTTLS before sending; Alertmanager's default is true
  * @param headers extra or overriding headers (e.g. {@code Subject}), names canonicalised
+ * @param tls implicit TLS and the server certificate's trust ({@code force_implicit_tls}, {@code
+ *     tls_config.ca_file}, {@code tls_config.insecure_skip_verify}); default Alertmanager's
  */
 public record EmailConfig(
     boolean sendResolved,
@@ -29,7 +31,8 @@ public record EmailConfig(
     String authUsername,
     Secret authPassword,
     boolean requireTls,
-    Map<String, String> headers) {
+    Map<String, String> headers,
+    EmailTls tls) {
 
   /** Checks the required parts and freezes the collections. */
   public EmailConfig {
@@ -47,5 +50,32 @@ public record EmailConfig(
       authUsername = null;
     }
     headers = headers == null ? Map.of() : Map.copyOf(headers);
+    tls = tls == null ? EmailTls.defaults() : tls;
+  }
+
+  /** A configuration with Alertmanager's TLS defaults. */
+  public EmailConfig(
+      boolean sendResolved,
+      List<String> to,
+      String from,
+      String hello,
+      String host,
+      int port,
+      String authUsername,
+      Secret authPassword,
+      boolean requireTls,
+      Map<String, String> headers) {
+    this(
+        sendResolved,
+        to,
+        from,
+        hello,
+        host,
+        port,
+        authUsername,
+        authPassword,
+        requireTls,
+        headers,
+        EmailTls.defaults());
   }
 }

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -34,13 +36,14 @@ import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
  * subject {@code [FIRING:2] HighErrorRatio (c1 shop critical)}, a body listing each alert's labels,
  * annotations, value, times and generator URL.
  *
- * <p>STARTTLS is required exactly when {@code require_tls} is set; port 465 uses implicit TLS; SMTP
- * AUTH is used only when a user name is configured. One attempt per {@link #send}: connection
- * failures and 4xx SMTP replies are retryable; 5xx replies and authentication failures are not.
+ * <p>STARTTLS is required exactly when {@code require_tls} is set; port 465 (or {@code
+ * force_implicit_tls}) uses implicit TLS; {@code tls_config.ca_file} replaces the JDK's trust
+ * store; SMTP AUTH is used only when a user name is configured. One attempt per {@link #send}:
+ * connection and TLS failures, 4xx SMTP replies, a refused login and a server that does not offer
+ * the required STARTTLS are retryable (as in Alertmanager); other 5xx replies are not.
  */
 public final class EmailNotifier implements Notifier {
   private static final String INTEGRATION = "email";
-  private static final int IMPLICIT_TLS_PORT = 465;
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
   private final EmailConfig config;
@@ -74,7 +77,41 @@ public final class EmailNotifier implements Notifier {
     }
     try {
       deliver(message);
+    } catch (AuthenticationFailedException e) {
+      // Retried, as Alertmanager does: a rotated password or a directory outage behind the
+      // server heals, and a page that waits beats a page that is dropped.
+      throw NotificationException.retryable(
+          "SMTP authentication refused by "
+              + config.host()
+              + ":"
+              + config.port()
+              + " for user '"
+              + config.authUsername()
+              + "' (check auth_username and auth_password): "
+              + describe(e),
+          e);
     } catch (MessagingException e) {
+      if (e.getMessage() != null && e.getMessage().contains("STARTTLS is required")) {
+        throw NotificationException.retryable(
+            "require_tls is set but "
+                + config.host()
+                + ":"
+                + config.port()
+                + " does not offer STARTTLS; nothing was sent in the clear",
+            e);
+      }
+      Throwable tls = sslCause(e);
+      if (tls != null) {
+        throw NotificationException.retryable(
+            "TLS with "
+                + config.host()
+                + ":"
+                + config.port()
+                + " failed: "
+                + rootMessage(tls)
+                + " (a server certificate from a private CA needs tls_config.ca_file)",
+            e);
+      }
       String problem = "SMTP delivery failed: " + describe(e);
       throw isTransient(e)
           ? NotificationException.retryable(problem, e)
@@ -242,7 +279,7 @@ public final class EmailNotifier implements Notifier {
   }
 
   private static String protocol(EmailConfig config) {
-    return config.port() == IMPLICIT_TLS_PORT ? "smtps" : "smtp";
+    return config.tls().implicit(config.port()) ? "smtps" : "smtp";
   }
 
   private static Properties properties(EmailConfig config) {
@@ -255,10 +292,19 @@ public final class EmailNotifier implements Notifier {
     props.put(p + "timeout", Long.toString(TIMEOUT.toMillis()));
     props.put(p + "writetimeout", Long.toString(TIMEOUT.toMillis()));
     props.put(p + "auth", Boolean.toString(config.authUsername() != null));
-    boolean startTls = config.requireTls() && config.port() != IMPLICIT_TLS_PORT;
+    SSLSocketFactory trusting = config.tls().socketFactory();
+    if (trusting != null) {
+      // Used for implicit TLS and for STARTTLS alike.
+      props.put(p + "ssl.socketFactory", trusting);
+    }
+    boolean implicit = config.tls().implicit(config.port());
+    boolean startTls = config.requireTls() && !implicit;
     props.put(p + "starttls.enable", Boolean.toString(startTls));
     props.put(p + "starttls.required", Boolean.toString(startTls));
-    if (config.requireTls() || config.port() == IMPLICIT_TLS_PORT) {
+    if (config.tls().insecureSkipVerify()) {
+      props.put(p + "ssl.trust", "*");
+      props.put(p + "ssl.checkserveridentity", "false");
+    } else if (config.requireTls() || implicit) {
       props.put(p + "ssl.checkserveridentity", "true");
     }
     return props;
@@ -266,9 +312,6 @@ public final class EmailNotifier implements Notifier {
 
   /** Whether retrying may help: connection trouble or a 4xx (temporary) SMTP reply. */
   private static boolean isTransient(MessagingException e) {
-    if (e instanceof AuthenticationFailedException) {
-      return false;
-    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       int code = -1;
       if (t instanceof SMTPSendFailedException s) {
@@ -288,6 +331,23 @@ public final class EmailNotifier implements Notifier {
     // jakarta.mail reports connect failures as MessagingException("Couldn't connect...",
     // IOException)
     return e.getMessage() != null && e.getMessage().startsWith("Couldn't connect");
+  }
+
+  private static Throwable sslCause(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof SSLException) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
   private static String describe(MessagingException e) {

@@ -1,8 +1,7 @@
-package io.vigil.collector.kafka;
+package io.vigil.model.kafka;
 
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.model.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -15,11 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether Kafka answers, asked again every {@code interval} with {@code describeCluster}: the
- * collector's readiness check {@code kafka}, and what receivers consult to refuse at once (503)
- * instead of letting a sender wait for a timeout while the broker is gone. Turns red within {@code
- * interval + timeout} of losing Kafka and green by itself at the first answer after it returns;
- * nothing else (no send's outcome) changes it.
+ * Whether Kafka answers, asked again every {@link #INTERVAL} with {@code describeCluster}: every
+ * service's readiness check {@code kafka} (a Kafka Streams application stays {@code RUNNING}
+ * through a broker outage, retrying, so its state alone would say ready while nothing moves), and
+ * what the collector's receivers consult to refuse at once (503) instead of letting a sender wait
+ * for a timeout while the broker is gone. Turns red within {@code INTERVAL + TIMEOUT} of losing
+ * Kafka and green by itself at the first answer after it returns; nothing else (no send's outcome)
+ * changes it.
  */
 public final class KafkaProbe implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaProbe.class);
@@ -36,27 +37,30 @@ public final class KafkaProbe implements AutoCloseable {
   private volatile boolean reachable;
   private volatile String lastError = "not asked yet";
 
-  private KafkaProbe(Admin admin, ScheduledExecutorService timer, PrometheusRegistry registry) {
+  private KafkaProbe(
+      Admin admin, ScheduledExecutorService timer, String service, PrometheusRegistry registry) {
     this.admin = admin;
     this.timer = timer;
     this.up =
         Gauge.builder()
-            .name("vigil_collector_kafka_up")
-            .help("1 while the collector's last describeCluster call to Kafka succeeded")
+            .name("vigil_" + service + "_kafka_up")
+            .help("1 while the " + service + "'s last describeCluster call to Kafka succeeded")
             .register(registry);
   }
 
   /**
-   * Asks Kafka once (waiting for the answer), then every {@link #INTERVAL} in the background. The
-   * user's {@code kafka.overrides} apply to its admin client too (security settings).
+   * Asks Kafka once (waiting for the answer), then every {@link #INTERVAL} in the background, for
+   * {@code service} ({@code collector}, {@code processor}, {@code alerting}: the gauge is {@code
+   * vigil_<service>_kafka_up}). The user's {@code kafka.overrides} apply to its admin client too
+   * (security settings).
    */
-  public static KafkaProbe start(KafkaSettings kafka, PrometheusRegistry registry) {
+  public static KafkaProbe start(String service, KafkaSettings kafka, PrometheusRegistry registry) {
     Admin admin =
         Admin.create(
             kafka.admin(
                 Map.of(
                     AdminClientConfig.CLIENT_ID_CONFIG,
-                    "vigil-collector-probe",
+                    "vigil-" + service + "-probe",
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                     (int) TIMEOUT.toMillis(),
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
@@ -67,11 +71,11 @@ public final class KafkaProbe implements AutoCloseable {
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "vigil-collector-kafka-probe");
+              Thread t = new Thread(r, "vigil-" + service + "-kafka-probe");
               t.setDaemon(true);
               return t;
             });
-    KafkaProbe probe = new KafkaProbe(admin, timer, registry);
+    KafkaProbe probe = new KafkaProbe(admin, timer, service, registry);
     probe.ask();
     timer.scheduleWithFixedDelay(
         probe::ask, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);

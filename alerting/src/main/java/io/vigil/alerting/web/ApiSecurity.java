@@ -1,0 +1,113 @@
+package io.vigil.alerting.web;
+
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpPrincipal;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * What the alerting API server needs from a {@link WebConfig}: the HTTPS configurator (null for
+ * plain HTTP) and the authenticator (null when anyone may call), built and checked at start.
+ *
+ * <p>Who made a request, as recorded with a silence ({@link #principal}): {@code basic:<user>},
+ * {@code bearer:<token name>}, {@code cert:<subject DN>} (a verified client certificate, when no
+ * credentials are required), or {@code anonymous} when the API requires none.
+ */
+public final class ApiSecurity {
+  /** The principal of a request to an API that requires no authentication. */
+  public static final String ANONYMOUS = "anonymous";
+
+  private final HttpsConfigurator https;
+  private final ApiAuthenticator authenticator;
+  private final String description;
+
+  private ApiSecurity(HttpsConfigurator https, ApiAuthenticator authenticator, String description) {
+    this.https = https;
+    this.authenticator = authenticator;
+    this.description = description;
+  }
+
+  /**
+   * Reads the certificates, keys and token file {@code config} names (relative to {@code dir}) and
+   * registers the refusal counter in {@code registry}.
+   *
+   * @throws io.vigil.model.config.ConfigException naming the key when something cannot be used
+   */
+  public static ApiSecurity from(WebConfig config, Path dir, PrometheusRegistry registry) {
+    HttpsConfigurator https =
+        config.tlsServerConfig() == null
+            ? null
+            : ServerTls.configurator(config.tlsServerConfig(), dir);
+    ApiAuthenticator authenticator = null;
+    Map<String, String> tokens = config.tokens(dir);
+    if (!config.basicAuthUsers().isEmpty() || !tokens.isEmpty()) {
+      authenticator = new ApiAuthenticator(config.basicAuthUsers(), tokens, registry);
+    }
+    String description =
+        (https == null
+                ? "HTTP"
+                : "HTTPS (client certificates: " + config.tlsServerConfig().clientAuthType() + ")")
+            + ", "
+            + (authenticator == null
+                ? "no authentication"
+                : config.basicAuthUsers().size()
+                    + " basic-auth users, "
+                    + tokens.size()
+                    + " bearer tokens "
+                    + tokens.keySet());
+    return new ApiSecurity(https, authenticator, description);
+  }
+
+  /** Plain HTTP, no authentication. */
+  public static ApiSecurity none() {
+    return new ApiSecurity(null, null, "HTTP, no authentication");
+  }
+
+  /** The HTTPS configurator, or null for plain HTTP. */
+  public HttpsConfigurator https() {
+    return https;
+  }
+
+  /** The authenticator, or null when no credentials are required. */
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
+  /** Whether credentials are sent in the clear (authentication over plain HTTP). */
+  public boolean credentialsInClear() {
+    return https == null && authenticator != null;
+  }
+
+  /**
+   * E.g. {@code HTTPS (client certificates: NoClientCert), 1 basic-auth users, 1 bearer tokens}.
+   */
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  /** Who made {@code exchange}: see the class comment. */
+  public static String principal(HttpExchange exchange) {
+    HttpPrincipal principal = exchange.getPrincipal();
+    if (principal != null) {
+      return principal.getRealm() + ":" + principal.getUsername();
+    }
+    if (exchange instanceof HttpsExchange secure) {
+      SSLSession session = secure.getSSLSession();
+      try {
+        if (session != null) {
+          return "cert:" + session.getPeerPrincipal().getName();
+        }
+      } catch (SSLPeerUnverifiedException e) {
+        // No client certificate: anonymous.
+      }
+    }
+    return ANONYMOUS;
+  }
+}

@@ -1,0 +1,169 @@
+package io.vigil.systemtests;
+
+import io.vigil.systemtests.Stack.Service;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Samples every service's {@code /readyz} once a second for the whole scenario, as a Kubernetes
+ * readiness probe would, so a scenario can say whether readiness told the truth: red while the
+ * service could not do its job, green within seconds after. A service that does not answer (killed,
+ * starting) counts as red.
+ */
+final class Readiness implements AutoCloseable {
+  /** One probe's answer: green, or red with why ({@code /readyz}'s body, or "down"). */
+  record Sample(Instant at, boolean green, String why) {}
+
+  private final Map<Service, List<Sample>> samples = new EnumMap<>(Service.class);
+  private final ScheduledExecutorService probe;
+
+  private Readiness(Function<Service, String> readyz, Function<Service, Boolean> counts) {
+    for (Service service : Service.values()) {
+      samples.put(service, new ArrayList<>());
+    }
+    probe =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "readyz-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    probe.scheduleAtFixedRate(
+        () -> {
+          for (Service service : Service.values()) {
+            if (!counts.apply(service)) {
+              continue;
+            }
+            String body = readyz.apply(service);
+            Sample sample =
+                new Sample(
+                    Instant.now(),
+                    body != null && Stack.isReady(service, body.strip()),
+                    body == null ? "down" : body.strip());
+            synchronized (samples) {
+              samples.get(service).add(sample);
+            }
+          }
+        },
+        0,
+        1,
+        TimeUnit.SECONDS);
+  }
+
+  /** Starts probing every service of {@code stack} that has been started. */
+  static Readiness of(Stack stack) {
+    return new Readiness(stack::readyz, service -> stack.process(service) != null);
+  }
+
+  /** The samples of {@code service} taken so far, oldest first. */
+  List<Sample> samples(Service service) {
+    synchronized (samples) {
+      return List.copyOf(samples.get(service));
+    }
+  }
+
+  /** Seconds of red samples of {@code service} between {@code from} and {@code to}. */
+  long redSeconds(Service service, Instant from, Instant to) {
+    return samples(service).stream()
+        .filter(s -> !s.at().isBefore(from) && s.at().isBefore(to))
+        .filter(s -> !s.green())
+        .count();
+  }
+
+  /** The first red sample of {@code service} at or after {@code from}. */
+  Optional<Sample> firstRed(Service service, Instant from) {
+    return samples(service).stream().filter(s -> !s.at().isBefore(from) && !s.green()).findFirst();
+  }
+
+  /**
+   * How long after {@code from} {@code service} turned green for good: waits (up to {@code limit})
+   * until its latest sample is green, then measures to the first green sample after its last red
+   * one. Empty if it is still red at the limit.
+   */
+  Optional<Duration> awaitGreen(Service service, Instant from, Duration limit)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (greenAfter(service, from).isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(200); // polling the probe's samples, with a deadline
+    }
+    return greenAfter(service, from);
+  }
+
+  /**
+   * How long after {@code from} {@code service} turned green and stayed green to the last sample,
+   * or empty if its last sample is red.
+   */
+  Optional<Duration> greenAfter(Service service, Instant from) {
+    List<Sample> all = samples(service);
+    if (all.isEmpty() || !all.get(all.size() - 1).green()) {
+      return Optional.empty();
+    }
+    Instant green = from;
+    for (Sample s : all) {
+      if (!s.at().isBefore(from) && !s.green()) {
+        green = s.at().plusSeconds(1); // green from the next sample on
+      }
+    }
+    return Optional.of(
+        Duration.between(from, green).isNegative() ? Duration.ZERO : Duration.between(from, green));
+  }
+
+  /** One line: each service's red seconds over the scenario, with the first reason given. */
+  String summary() {
+    StringBuilder line = new StringBuilder("readyz red:");
+    for (Service service : Service.values()) {
+      List<Sample> all = samples(service);
+      long red = all.stream().filter(s -> !s.green()).count();
+      line.append(' ').append(service.command).append(' ').append(red).append(" s");
+      all.stream()
+          .filter(s -> !s.green())
+          .map(Sample::why)
+          .distinct()
+          .reduce((a, b) -> a + " / " + b)
+          .ifPresent(why -> line.append(" (").append(why).append(')'));
+      line.append(',');
+    }
+    line.setLength(line.length() - 1);
+    return line.toString();
+  }
+
+  /** Writes every sample, one line each (time, service, green or red, why), to {@code file}. */
+  void writeTo(Path file) throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (Service service : Service.values()) {
+      for (Sample s : samples(service)) {
+        out.append(s.at())
+            .append('\t')
+            .append(service.command)
+            .append('\t')
+            .append(s.green() ? "green" : "red")
+            .append('\t')
+            .append(s.why())
+            .append('\n');
+      }
+    }
+    Files.writeString(file, out);
+  }
+
+  @Override
+  public void close() {
+    probe.shutdownNow();
+    try {
+      probe.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
