@@ -10,11 +10,14 @@ import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertState;
 import io.vigil.alerting.rules.EvaluateProcessor;
 import io.vigil.alerting.rules.Learned;
+import io.vigil.alerting.rules.LogEvaluateProcessor;
+import io.vigil.alerting.rules.LogWindow;
 import io.vigil.alerting.rules.Samples;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.time.Duration;
@@ -38,6 +41,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * vigil.signals.live  ─▶ evaluate (stores alert-rules-signals, …-learned)   ─┐
  * vigil.pipeline-runs ─▶ evaluate (stores alert-rules-pipelines, …-learned) ─┤
+ * vigil.logs (only with log-pattern rules) ─▶ match, count (alert-rules-logs, …-windows) ─┤
  * vigil.alerts.external (POST /api/v2/alerts) ─────────────────────────────┴▶ transitions ─▶ vigil.alerts
  * transitions ─▶ route (one record per group) ─▶ repartition by group key
  *             ─▶ dispatch (store alert-groups; wall-clock flushes) ─▶ vigil.notifications.queue
@@ -53,6 +57,9 @@ public final class AlertingTopology {
 
   /** Store of rule state for pipeline runs. */
   public static final String PIPELINES_STORE = "alert-rules-pipelines";
+
+  /** Store of rule state for log-pattern rules (their sliding counts: {@code …-windows}). */
+  public static final String LOGS_STORE = "alert-rules-logs";
 
   /** How often due groups are looked for. */
   static final Duration DISPATCH_TICK = Duration.ofMillis(50);
@@ -94,6 +101,13 @@ public final class AlertingTopology {
             value -> Samples.of(runReader.deserialize(Topics.PIPELINE_RUNS, value)),
             evaluator,
             counters);
+    KStream<String, AlertTransition> evaluated =
+        fromSignals.merge(fromPipelines, Named.as("evaluated"));
+    if (evaluator.logRules().any()) {
+      // Read only when a rule needs it: every log line of every cluster flows through vigil.logs.
+      evaluated =
+          evaluated.merge(logPatterns(builder, evaluator, counters), Named.as("evaluated-logs"));
+    }
     KStream<String, Object> external =
         builder.stream(
                 Topics.ALERTS_EXTERNAL,
@@ -101,11 +115,9 @@ public final class AlertingTopology {
             .process(
                 () -> new ExternalAlertsProcessor(metrics::rejected), Named.as("external-read"));
     KStream<String, AlertTransition> transitions =
-        fromSignals
-            .merge(fromPipelines, Named.as("evaluated"))
-            .merge(
-                DeadLetterRoute.route(external, "external", AlertTransition.class),
-                Named.as("transitions"));
+        evaluated.merge(
+            DeadLetterRoute.route(external, "external", AlertTransition.class),
+            Named.as("transitions"));
     transitions.to(Topics.ALERTS, Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
 
     // Dispatch takes the transitions straight from evaluation: reading vigil.alerts back would
@@ -134,6 +146,36 @@ public final class AlertingTopology {
             Produced.with(Serdes.String(), JsonSerde.of(Notification.class))
                 .withName("notifications-sink"));
     return builder.build();
+  }
+
+  /**
+   * Counts the lines of {@code vigil.logs} that log-pattern rules match and evaluates those rules,
+   * state in {@link #LOGS_STORE} and its windows store; unreadable records go to the DLQ as {@code
+   * invalid_log}.
+   */
+  private static KStream<String, AlertTransition> logPatterns(
+      StreamsBuilder builder, AlertEvaluator evaluator, EvaluateProcessor.Counters counters) {
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(LOGS_STORE),
+            Serdes.String(),
+            JsonSerde.of(AlertState.class)));
+    String windows = LogEvaluateProcessor.windowsStore(LOGS_STORE);
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(windows), Serdes.String(), JsonSerde.of(LogWindow.class)));
+    Deserializer<LogRecord> reader = JsonSerde.of(LogRecord.class).deserializer();
+    KStream<String, Object> evaluated =
+        builder.stream(
+                Topics.LOGS,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("logs-source"))
+            .process(
+                () ->
+                    new LogEvaluateProcessor(evaluator, Topics.LOGS, LOGS_STORE, reader, counters),
+                Named.as("logs-evaluate"),
+                LOGS_STORE,
+                windows);
+    return DeadLetterRoute.route(evaluated, "logs", AlertTransition.class);
   }
 
   /**

@@ -243,7 +243,8 @@ final class RulesCommand implements Runnable {
         System.err.println("FAILED: cannot read history from " + bootstrapServers + ": " + e);
         return Vigil.EXIT_FAILURE;
       }
-      Backtest.Result result = Backtest.run(new AlertEvaluator(loaded, ""), history.samples(), end);
+      Backtest.Result result =
+          Backtest.run(new AlertEvaluator(loaded, ""), history.samples(), history.lines(), end);
       print(System.out, loaded, history, result, start, end);
       return Vigil.EXIT_OK;
     }

@@ -38,7 +38,7 @@ class ExampleConfigsTest {
 
   @Test
   void rulesAndRoutingAreValid() {
-    assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/golden-signals.yaml")))).hasSize(8);
+    assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/golden-signals.yaml")))).hasSize(10);
     assertThat(RuleLoader.load(List.of(CONFIG.resolve("rules/pipelines.yaml")))).hasSize(5);
     AlertmanagerConfig routing = AlertmanagerConfig.load(CONFIG.resolve("alertmanager.yml"));
     assertThat(routing.receivers()).containsOnlyKeys("oncall", "team-slack", "data-oncall");

@@ -72,6 +72,7 @@ public final class AlertEvaluator {
   private final List<AlertRule> rules;
   private final String externalUrl;
   private final boolean learns;
+  private final LogRules logRules;
 
   /**
    * An evaluator for {@code rules}; {@code externalUrl} (e.g. {@code http://localhost:8890}) is the
@@ -81,6 +82,12 @@ public final class AlertEvaluator {
     this.rules = List.copyOf(rules);
     this.externalUrl = stripTrailingSlash(externalUrl);
     this.learns = this.rules.stream().anyMatch(r -> r.condition().learns());
+    this.logRules = new LogRules(this, this.rules);
+  }
+
+  /** The log-pattern rules ({@code count_over_time(…)}), evaluated on log lines. */
+  public LogRules logRules() {
+    return logRules;
   }
 
   /** The store key of {@code rule}'s state for {@code series}. */
@@ -135,38 +142,72 @@ public final class AlertEvaluator {
           continue; // knows too little yet, or learned this sample already
         }
       }
-      AlertState state = states.get(key);
-      if (state != null && isStale(now, state.updatedAt(), sample.source())) {
-        continue;
-      }
       boolean holds = value.isPresent() && condition.test(value.getAsDouble());
-      if (holds) {
-        double v = value.getAsDouble();
-        state =
-            state == null ? AlertState.pending(labels(rule, sample), now, v) : state.held(now, v);
-        if (!state.firing() && !elapsed(state.activeAt(), now, rule.forDuration())) {
-          states.put(key, state);
-          continue;
-        }
-        if (!state.firing()) {
-          state = state.fired(now, render(rule.annotations(), state.labels(), v));
-          transitions.add(transition(rule, state, AlertTransition.State.FIRING, null));
-        }
-        states.put(key, state);
-      } else if (state != null) {
-        double v = value.isPresent() ? value.getAsDouble() : state.value();
-        if (state.firing() && !elapsed(state.lastHeldAt(), now, rule.keepFiringFor())) {
-          states.put(key, state.kept(now, v));
-          continue;
-        }
-        states.delete(key);
-        if (state.firing()) {
-          transitions.add(
-              transition(rule, state.kept(now, v), AlertTransition.State.RESOLVED, now));
-        }
-      }
+      Double v = value.isPresent() ? value.getAsDouble() : null;
+      step(
+              rule,
+              key,
+              () -> labels(rule, sample.labels()),
+              v,
+              holds,
+              now,
+              sample.source(),
+              states,
+              "")
+          .ifPresent(transitions::add);
     }
     return transitions;
+  }
+
+  /**
+   * One evaluation of {@code rule} for the state under {@code key} at {@code now}: {@code holds}
+   * whether the condition is met, {@code value} the value (null when there is none: the state keeps
+   * its last one), {@code labels} the alert's labels for a new state, {@code line} what {@code {{
+   * $line }}} renders to. The firing or resolving transition, if any.
+   */
+  java.util.Optional<AlertTransition> step(
+      AlertRule rule,
+      String key,
+      java.util.function.Supplier<Map<String, String>> labels,
+      Double value,
+      boolean holds,
+      Instant now,
+      Sample.Source source,
+      States states,
+      String line) {
+    AlertState state = states.get(key);
+    if (state != null && isStale(now, state.updatedAt(), source)) {
+      return java.util.Optional.empty();
+    }
+    if (holds) {
+      double v = value;
+      state = state == null ? AlertState.pending(labels.get(), now, v) : state.held(now, v);
+      if (!state.firing() && !elapsed(state.activeAt(), now, rule.forDuration())) {
+        states.put(key, state);
+        return java.util.Optional.empty();
+      }
+      java.util.Optional<AlertTransition> fired = java.util.Optional.empty();
+      if (!state.firing()) {
+        state = state.fired(now, render(rule.annotations(), state.labels(), v, line));
+        fired = java.util.Optional.of(transition(rule, state, AlertTransition.State.FIRING, null));
+      }
+      states.put(key, state);
+      return fired;
+    }
+    if (state == null) {
+      return java.util.Optional.empty();
+    }
+    double v = value != null ? value : state.value();
+    if (state.firing() && !elapsed(state.lastHeldAt(), now, rule.keepFiringFor())) {
+      states.put(key, state.kept(now, v));
+      return java.util.Optional.empty();
+    }
+    states.delete(key);
+    if (!state.firing()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        transition(rule, state.kept(now, v), AlertTransition.State.RESOLVED, now));
   }
 
   /** The prefix of the memory entries of {@code learner} under state key {@code key}. */
@@ -230,7 +271,7 @@ public final class AlertEvaluator {
       AlertRule rule, Sample sample, States states, Instant arrivedAt) {
     String key = key(rule.name(), sample.series());
     AlertState state = states.get(key);
-    states.put(key, AlertState.pending(labels(rule, sample), arrivedAt, 0));
+    states.put(key, AlertState.pending(labels(rule, sample.labels()), arrivedAt, 0));
     if (state == null || !state.firing()) {
       return java.util.Optional.empty();
     }
@@ -315,8 +356,9 @@ public final class AlertEvaluator {
         + URLEncoder.encode(fingerprint, StandardCharsets.UTF_8);
   }
 
-  private static Map<String, String> labels(AlertRule rule, Sample sample) {
-    Map<String, String> labels = new TreeMap<>(sample.labels());
+  /** An alert's labels: the series', then the rule's (which win), then {@code alertname}. */
+  static Map<String, String> labels(AlertRule rule, Map<String, String> series) {
+    Map<String, String> labels = new TreeMap<>(series);
     labels.putAll(rule.labels());
     labels.put("alertname", rule.name());
     return labels;
@@ -324,8 +366,13 @@ public final class AlertEvaluator {
 
   private static Map<String, String> render(
       Map<String, String> templates, Map<String, String> labels, double value) {
+    return render(templates, labels, value, "");
+  }
+
+  private static Map<String, String> render(
+      Map<String, String> templates, Map<String, String> labels, double value, String line) {
     Map<String, String> out = new TreeMap<>();
-    templates.forEach((k, v) -> out.put(k, Template.render(v, labels, value)));
+    templates.forEach((k, v) -> out.put(k, Template.render(v, labels, value, line)));
     return out;
   }
 

@@ -5,6 +5,7 @@ import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.JsonSerde;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.kafka.TopicReplay;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.time.Duration;
@@ -22,8 +23,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * {@code vigil rules backtest}: what rules would have done on history. Samples of the past (read
  * back from Kafka, {@link #read}) are evaluated in time order into fresh state, as the engine
  * evaluates them — {@code for}, {@code keep_firing_for}, absence on the samples' clock, what {@code
- * predict_linear} and {@code anomaly} rules learn — and every transition is kept: when each rule
- * would have fired and resolved. Nothing is written anywhere.
+ * predict_linear} and {@code anomaly} rules learn, log-pattern counts compared every second on the
+ * lines' clock — and every transition is kept: when each rule would have fired and resolved.
+ * Nothing is written anywhere.
  */
 public final class Backtest {
   /** How often absence is checked, as the engine checks it. */
@@ -35,7 +37,7 @@ public final class Backtest {
    * What the rules would have done.
    *
    * @param transitions every firing and resolution, in time order
-   * @param samples how many samples were evaluated
+   * @param samples how many samples (and log lines) were evaluated
    * @param firingAtEnd the alerts still firing at the end of the range
    */
   public record Result(
@@ -47,30 +49,107 @@ public final class Backtest {
    * @param samples the samples in {@code [from, to]}
    * @param unreadable records skipped because they do not parse
    * @param topics the topics read
+   * @param lines the log lines in {@code [from, to]} that some log-pattern rule matches
    */
-  public record History(List<Sample> samples, long unreadable, List<String> topics) {}
+  public record History(
+      List<Sample> samples, long unreadable, List<String> topics, List<LogLine> lines) {}
 
   /**
    * Evaluates {@code samples} (any order) with {@code evaluator}, absences checked up to {@code
    * end}.
    */
   public static Result run(AlertEvaluator evaluator, List<Sample> samples, Instant end) {
+    return run(evaluator, samples, List.of(), end);
+  }
+
+  /**
+   * Evaluates {@code samples} and log {@code lines} (any order) with {@code evaluator}, absences
+   * and log-pattern counts checked every second up to {@code end}.
+   */
+  public static Result run(
+      AlertEvaluator evaluator, List<Sample> samples, List<LogLine> lines, Instant end) {
     List<Sample> ordered = new ArrayList<>(samples);
     ordered.sort(Comparator.comparing(Sample::time));
+    List<LogLine> orderedLines = new ArrayList<>(lines);
+    orderedLines.sort(Comparator.comparing(LogLine::time));
     Map<String, AlertState> store = new LinkedHashMap<>();
     AlertEvaluator.States states = AlertEvaluator.States.of(store::get, store::put, store::remove);
     TreeMap<String, Learned> learned = new TreeMap<>();
     Memory memory = Memory.of(learned);
+    Map<String, AlertState> logStore = new LinkedHashMap<>();
+    AlertEvaluator.States logStates =
+        AlertEvaluator.States.of(logStore::get, logStore::put, logStore::remove);
+    TreeMap<String, LogWindow> counts = new TreeMap<>();
+    LogRules.Windows windows = LogRules.Windows.of(counts::get, counts::put, counts::remove);
+    LogRules logRules = evaluator.logRules();
     List<AlertTransition> transitions = new ArrayList<>();
-    Instant checked = ordered.isEmpty() ? end : ordered.get(0).time();
-    for (Sample sample : ordered) {
-      checked = checkAbsences(evaluator, store, checked, sample.time(), transitions);
-      evaluator.forget(sample.time(), List.copyOf(learned.entrySet()), learned::remove);
-      transitions.addAll(evaluator.evaluate(sample, states, memory, sample.time()));
+    Instant first = end;
+    if (!ordered.isEmpty()) {
+      first = ordered.get(0).time();
+    }
+    if (!orderedLines.isEmpty() && orderedLines.get(0).time().isBefore(first)) {
+      first = orderedLines.get(0).time();
+    }
+    Instant checked = first;
+    Instant ticked = first;
+    int s = 0;
+    int l = 0;
+    while (s < ordered.size() || l < orderedLines.size()) {
+      boolean sampleNext =
+          l == orderedLines.size()
+              || (s < ordered.size() && !ordered.get(s).time().isAfter(orderedLines.get(l).time()));
+      Instant time = sampleNext ? ordered.get(s).time() : orderedLines.get(l).time();
+      ticked = tickLogs(logRules, ticked, time, counts, windows, logStates, transitions);
+      if (sampleNext) {
+        Sample sample = ordered.get(s++);
+        checked = checkAbsences(evaluator, store, checked, sample.time(), transitions);
+        evaluator.forget(sample.time(), List.copyOf(learned.entrySet()), learned::remove);
+        transitions.addAll(evaluator.evaluate(sample, states, memory, sample.time()));
+      } else {
+        transitions.addAll(logRules.observe(orderedLines.get(l++), windows, logStates, time));
+      }
     }
     checkAbsences(evaluator, store, checked, end, transitions);
-    return new Result(
-        transitions, ordered.size(), store.values().stream().filter(AlertState::firing).toList());
+    tickLogs(logRules, ticked, end, counts, windows, logStates, transitions);
+    if (logRules.any()) {
+      logRules.tick(end, List.copyOf(counts.entrySet()), windows, logStates);
+    }
+    List<AlertState> firing = new ArrayList<>();
+    store.values().stream().filter(AlertState::firing).forEach(firing::add);
+    logStore.values().stream().filter(AlertState::firing).forEach(firing::add);
+    transitions.sort(Comparator.comparing(Backtest::at));
+    return new Result(transitions, ordered.size() + orderedLines.size(), firing);
+  }
+
+  private static Instant at(AlertTransition t) {
+    return t.state() == AlertTransition.State.FIRING ? t.startsAt() : t.endsAt();
+  }
+
+  /**
+   * Compares the log-pattern counts every second after {@code from} and before {@code to}, as the
+   * engine does on its wall clock; returns the last second compared.
+   */
+  private static Instant tickLogs(
+      LogRules logRules,
+      Instant from,
+      Instant to,
+      Map<String, LogWindow> counts,
+      LogRules.Windows windows,
+      AlertEvaluator.States states,
+      List<AlertTransition> transitions) {
+    if (!logRules.any()) {
+      return to;
+    }
+    Instant t = from;
+    for (Instant next = from.plus(ABSENCE_CHECK);
+        next.isBefore(to);
+        next = next.plus(ABSENCE_CHECK)) {
+      if (!counts.isEmpty()) {
+        transitions.addAll(logRules.tick(next, List.copyOf(counts.entrySet()), windows, states));
+      }
+      t = next;
+    }
+    return t;
   }
 
   /**
@@ -112,6 +191,12 @@ public final class Backtest {
     boolean signals = rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.SIGNALS);
     boolean pipelines =
         rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.PIPELINES);
+    List<LogQuery> logQueries =
+        rules.stream()
+            .filter(r -> r.condition().isLogCount())
+            .map(r -> r.condition().logQuery())
+            .toList();
+    List<LogLine> lines = new ArrayList<>();
     List<Sample> samples = new ArrayList<>();
     long[] unreadable = {0};
     if (signals) {
@@ -142,9 +227,31 @@ public final class Backtest {
           samples,
           unreadable);
     }
+    if (!logQueries.isEmpty()) {
+      // Only the lines some rule matches are kept: a day of a cluster's logs would not fit.
+      topics.add(Topics.LOGS);
+      Deserializer<LogRecord> json = JsonSerde.of(LogRecord.class).deserializer();
+      replay(
+          kafka,
+          Topics.LOGS,
+          from,
+          timeout,
+          r -> {
+            LogLine line = Samples.of(json.deserialize(r.topic(), r.value()));
+            if (!line.time().isBefore(from)
+                && !line.time().isAfter(to)
+                && logQueries.stream().anyMatch(q -> q.matches(line))) {
+              lines.add(line);
+            }
+            return null;
+          },
+          samples,
+          unreadable);
+    }
     samples.removeIf(s -> s.time().isBefore(from) || s.time().isAfter(to));
     samples.sort(Comparator.comparing(Sample::time));
-    return new History(samples, unreadable[0], topics);
+    lines.sort(Comparator.comparing(LogLine::time));
+    return new History(samples, unreadable[0], topics, lines);
   }
 
   /** Reads one record as a sample, or null to leave it out. */

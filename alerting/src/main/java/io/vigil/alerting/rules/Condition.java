@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * series' history instead of the sample's value ({@link Learner}): {@code
  * predict_linear(<field>{…}[<range>], <ahead>) <op> <number>} ({@link LinearPrediction}) and {@code
  * anomaly(<field>{…}[, season=1d|1w|none, …]) <op> <number>}, also as {@code abs(anomaly(…))}
- * ({@link SeasonalBaseline}).
+ * ({@link SeasonalBaseline}). {@code count_over_time({<log label matchers>} <line filters>
+ * [<range>]) <op> <number>} counts the matching lines of {@code vigil.logs} per series over the
+ * range ({@link LogQuery}, {@link LogRules}).
  */
 public final class Condition {
   private static final Pattern FIELD = Pattern.compile("^\\s*([A-Za-z_@][A-Za-z0-9_.@]*)");
@@ -85,6 +87,7 @@ public final class Condition {
   private final double threshold;
   private final Duration absentFor;
   private final Learner learner;
+  private final LogQuery logQuery;
   private final String text;
 
   /** The label of a service's per-operation series. */
@@ -101,13 +104,36 @@ public final class Condition {
       Duration absentFor,
       Learner learner,
       String text) {
+    this(
+        field,
+        Samples.sourceOf(field),
+        matchers,
+        operator,
+        threshold,
+        absentFor,
+        learner,
+        null,
+        text);
+  }
+
+  private Condition(
+      String field,
+      Sample.Source source,
+      List<Matcher> matchers,
+      Operator operator,
+      double threshold,
+      Duration absentFor,
+      Learner learner,
+      LogQuery logQuery,
+      String text) {
     this.field = field;
-    this.source = Samples.sourceOf(field);
+    this.source = source;
     this.matchers = List.copyOf(matchers);
     this.operator = operator;
     this.threshold = threshold;
     this.absentFor = absentFor;
     this.learner = learner;
+    this.logQuery = logQuery;
     this.text = text;
     this.namesOperation = matchers.stream().anyMatch(m -> m.name().equals(OPERATION));
   }
@@ -133,7 +159,7 @@ public final class Condition {
         throw new IllegalArgumentException("absent_over_time: the duration must be > 0");
       }
       Condition selector = parse(absent.group(1).trim() + " > 0");
-      if (selector.learns()) {
+      if (selector.learns() || selector.isLogCount()) {
         throw new IllegalArgumentException(
             "absent_over_time takes a field and its label matchers, not a function, e.g."
                 + " 'absent_over_time(traffic.requests{service=\"checkout\"}[5m])'");
@@ -141,6 +167,9 @@ public final class Condition {
       return new Condition(selector.field, selector.matchers, Operator.GT, 0, d, null, s.trim());
     }
     java.util.regex.Matcher function = FunctionParser.FUNCTION.matcher(s);
+    if (function.lookingAt() && function.group(1).equals("count_over_time")) {
+      return LogQuery.parse(s, function.end() - 1);
+    }
     if (function.lookingAt()) {
       return FunctionParser.parse(function.group(1), s, function.end() - 1);
     }
@@ -203,6 +232,20 @@ public final class Condition {
         Double.parseDouble(c.group(2)),
         null,
         learner,
+        text.trim());
+  }
+
+  /** {@code query}'s line count compared with {@code c}'s operator and number. */
+  static Condition logCount(LogQuery query, java.util.regex.Matcher c, String text) {
+    return new Condition(
+        "count_over_time",
+        Sample.Source.LOGS,
+        query.matchers(),
+        Operator.ofSymbol(c.group(1)),
+        Double.parseDouble(c.group(2)),
+        null,
+        null,
+        query,
         text.trim());
   }
 
@@ -286,6 +329,16 @@ public final class Condition {
    */
   public boolean learns() {
     return learner != null;
+  }
+
+  /** Whether the rule counts log lines ({@code count_over_time(…)}). */
+  public boolean isLogCount() {
+    return logQuery != null;
+  }
+
+  /** What a log-pattern rule counts, or null. */
+  LogQuery logQuery() {
+    return logQuery;
   }
 
   /** What the rule learns, or null. */

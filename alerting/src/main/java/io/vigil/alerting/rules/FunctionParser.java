@@ -21,7 +21,8 @@ final class FunctionParser {
   /** A function's name and its opening parenthesis at the start of an expression. */
   static final Pattern FUNCTION = Pattern.compile("^\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*\\(");
 
-  private static final String FUNCTIONS = "abs, absent_over_time, anomaly, predict_linear";
+  private static final String FUNCTIONS =
+      "abs, absent_over_time, anomaly, count_over_time, predict_linear";
 
   /** The longest range, half-life or warm-up: far beyond use, far from overflowing. */
   private static final Duration LONGEST = Duration.ofDays(100 * 365);

@@ -91,7 +91,8 @@ public final class RuleLoader {
     try {
       condition = Condition.parse(expr.requiredText());
     } catch (IllegalArgumentException e) {
-      throw expr.error(e.getMessage());
+      // the position in the file says which rule; its name says it to a person
+      throw expr.error(e.getMessage() + ", in alert " + name);
     }
     YamlNode forNode = rule.get("for");
     Duration forDuration = forNode.duration(Duration.ZERO);

@@ -30,6 +30,11 @@ import java.util.regex.Pattern;
  *     input_series:
  *       - series: 'errors.ratio{cluster="c1",namespace="shop",service="checkout"}'
  *         values: '0.01 0.2x3 _ 0.01'      # 'a+bxN' / 'a-bxN' / 'axN' expand; '_' = no sample
+ *     input_logs:                          # log lines, for count_over_time(…) rules
+ *       - stream: '{cluster="c1",namespace="shop",service="checkout",level="error"}'
+ *         lines:
+ *           - {at: 10s, message: "java.lang.OutOfMemoryError: Java heap space"}
+ *           - {at: 20s, message: "Connection refused", times: 4}   # the same line 4 times
  *     alert_rule_test:
  *       - eval_time: 30s
  *         alertname: HighErrorRatio
@@ -43,7 +48,9 @@ import java.util.regex.Pattern;
  * (absence rules counted on the same clock) and the alerts then firing with that {@code alertname}
  * are compared with {@code exp_alerts}: same labels (without {@code alertname}), and the
  * annotations where given. Rules that learn ({@code predict_linear}, {@code anomaly}) learn from
- * the input series as the service would, from nothing at time 0.
+ * the input series as the service would, from nothing at time 0. Log-pattern rules count the input
+ * lines and compare their counts every second of the same clock, as the service does on its wall
+ * clock.
  */
 public final class RuleTests {
   private static final Pattern EXPANDING =
@@ -91,13 +98,15 @@ public final class RuleTests {
   }
 
   private static List<Failure> runTest(YamlNode test, AlertEvaluator evaluator, String fallback) {
-    test.checkKeys(Set.of("name", "interval", "input_series", "alert_rule_test"), Set.of());
+    test.checkKeys(
+        Set.of("name", "interval", "input_series", "input_logs", "alert_rule_test"), Set.of());
     String name = test.get("name").isAbsent() ? fallback : test.get("name").requiredText();
     Duration interval = test.get("interval").duration(Duration.ofMinutes(1));
     if (interval.isZero() || interval.isNegative()) {
       throw test.get("interval").error("must be > 0");
     }
     List<Sample> samples = samples(test.get("input_series"), interval);
+    List<LogLine> lines = lines(test.get("input_logs"));
     List<Failure> failures = new ArrayList<>();
     for (YamlNode check : test.get("alert_rule_test").elements()) {
       check.checkKeys(Set.of("eval_time", "alertname", "exp_alerts"), Set.of());
@@ -108,7 +117,7 @@ public final class RuleTests {
       String alertname = check.get("alertname").requiredText();
       List<Map<String, String>> gotLabels = new ArrayList<>();
       Map<Map<String, String>, Map<String, String>> gotAnnotations = new HashMap<>();
-      for (AlertState state : firingAt(evaluator, samples, T0.plus(at))) {
+      for (AlertState state : firingAt(evaluator, samples, lines, T0.plus(at))) {
         if (alertname.equals(state.labels().get("alertname"))) {
           Map<String, String> labels = new TreeMap<>(state.labels());
           labels.remove("alertname");
@@ -153,23 +162,127 @@ public final class RuleTests {
     return failures;
   }
 
-  /** Replays {@code samples} up to {@code at} into fresh state; the alerts firing then. */
+  /**
+   * Replays {@code samples} and {@code lines} up to {@code at} into fresh state, log-pattern rules
+   * compared every second; the alerts firing then.
+   */
   private static List<AlertState> firingAt(
-      AlertEvaluator evaluator, List<Sample> samples, Instant at) {
+      AlertEvaluator evaluator, List<Sample> samples, List<LogLine> lines, Instant at) {
     Map<String, AlertState> store = new LinkedHashMap<>();
     AlertEvaluator.States states = AlertEvaluator.States.of(store::get, store::put, store::remove);
     TreeMap<String, Learned> learned = new TreeMap<>();
     Memory memory = Memory.of(learned);
-    for (Sample sample : samples) {
-      if (sample.time().isAfter(at)) {
+    LogRules logRules = evaluator.logRules();
+    Map<String, AlertState> logStore = new LinkedHashMap<>();
+    AlertEvaluator.States logStates =
+        AlertEvaluator.States.of(logStore::get, logStore::put, logStore::remove);
+    Map<String, LogWindow> counts = new TreeMap<>();
+    LogRules.Windows windows = LogRules.Windows.of(counts::get, counts::put, counts::remove);
+    Instant ticked = T0;
+    int s = 0;
+    int l = 0;
+    while (s < samples.size() || l < lines.size()) {
+      boolean sampleNext =
+          l == lines.size()
+              || (s < samples.size() && !samples.get(s).time().isAfter(lines.get(l).time()));
+      Instant time = sampleNext ? samples.get(s).time() : lines.get(l).time();
+      if (time.isAfter(at)) {
         break;
       }
-      evaluator.checkAbsences(sample.time(), List.copyOf(store.entrySet()), store::put);
-      evaluator.forget(sample.time(), List.copyOf(learned.entrySet()), learned::remove);
-      evaluator.evaluate(sample, states, memory, sample.time());
+      ticked = tick(logRules, ticked, time, false, counts, windows, logStates);
+      if (sampleNext) {
+        Sample sample = samples.get(s++);
+        evaluator.checkAbsences(sample.time(), List.copyOf(store.entrySet()), store::put);
+        evaluator.forget(sample.time(), List.copyOf(learned.entrySet()), learned::remove);
+        evaluator.evaluate(sample, states, memory, sample.time());
+      } else {
+        logRules.observe(lines.get(l++), windows, logStates, time);
+      }
     }
+    tick(logRules, ticked, at, true, counts, windows, logStates);
     evaluator.checkAbsences(at, List.copyOf(store.entrySet()), store::put);
-    return store.values().stream().filter(AlertState::firing).toList();
+    List<AlertState> firing = new ArrayList<>();
+    store.values().stream().filter(AlertState::firing).forEach(firing::add);
+    logStore.values().stream().filter(AlertState::firing).forEach(firing::add);
+    return firing;
+  }
+
+  /**
+   * Compares the log-pattern counts every second after {@code from} up to {@code to} (before it, or
+   * at it too when {@code inclusive}), as the service does on its wall clock; the last time
+   * compared.
+   */
+  private static Instant tick(
+      LogRules logRules,
+      Instant from,
+      Instant to,
+      boolean inclusive,
+      Map<String, LogWindow> counts,
+      LogRules.Windows windows,
+      AlertEvaluator.States states) {
+    if (!logRules.any()) {
+      return to;
+    }
+    Instant t = from;
+    for (Instant next = from.plusSeconds(1);
+        next.isBefore(to) || (inclusive && next.equals(to));
+        next = next.plusSeconds(1)) {
+      logRules.tick(next, List.copyOf(counts.entrySet()), windows, states);
+      t = next;
+    }
+    return t;
+  }
+
+  /** The input log lines in time order. */
+  private static List<LogLine> lines(YamlNode inputs) {
+    List<LogLine> lines = new ArrayList<>();
+    for (YamlNode input : inputs.elements()) {
+      input.checkKeys(Set.of("stream", "lines"), Set.of());
+      YamlNode stream = input.get("stream");
+      Map<String, String> labels = new TreeMap<>();
+      try {
+        for (Matcher m : Matcher.parseAll(stream.requiredText())) {
+          if (m.type() != Matcher.Type.EQUAL) {
+            throw new IllegalArgumentException("input streams take only label=\"value\" pairs");
+          }
+          if (!LogQuery.LABELS.contains(m.name())) {
+            throw new IllegalArgumentException(
+                "unknown log label '"
+                    + m.name()
+                    + "', known: "
+                    + String.join(", ", LogQuery.LABELS));
+          }
+          labels.put(m.name(), m.value());
+        }
+      } catch (IllegalArgumentException e) {
+        throw stream.error(e.getMessage());
+      }
+      for (YamlNode line : input.get("lines").elements()) {
+        line.checkKeys(Set.of("at", "message", "times"), Set.of());
+        Duration at = line.get("at").duration(null);
+        if (at == null || at.isNegative()) {
+          throw line.get("at").hidden("required, a duration from the start (0s or later)");
+        }
+        String message = line.get("message").requiredText();
+        int times = 1;
+        YamlNode timesNode = line.get("times");
+        if (!timesNode.isAbsent()) {
+          try {
+            times = Integer.parseInt(timesNode.requiredText());
+          } catch (NumberFormatException e) {
+            times = 0;
+          }
+          if (times < 1) {
+            throw timesNode.error("must be a whole number >= 1");
+          }
+        }
+        for (int i = 0; i < times; i++) {
+          lines.add(new LogLine(labels, message, T0.plus(at)));
+        }
+      }
+    }
+    lines.sort(Comparator.comparing(LogLine::time));
+    return lines;
   }
 
   /** The input series as samples in time order, values with equal labels and time merged. */

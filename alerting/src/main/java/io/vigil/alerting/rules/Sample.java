@@ -36,7 +36,12 @@ public record Sample(
      * its job (a run record has no freshness; a running run has no duration yet): a missing field
      * leaves a rule's state as it is.
      */
-    PIPELINES(false);
+    PIPELINES(false),
+    /**
+     * Log lines ({@code vigil.logs}), which log-pattern rules ({@code count_over_time(…)}) count
+     * rather than read a value from: they arrive as {@link LogLine}s, never as samples.
+     */
+    LOGS(false);
 
     private final boolean complete;
 

@@ -1,6 +1,7 @@
 package io.vigil.alerting.rules;
 
 import io.vigil.alerting.rules.Sample.Source;
+import io.vigil.model.log.LogRecord;
 import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.util.HashMap;
@@ -31,6 +32,12 @@ import java.util.TreeSet;
  *       the catalog gives them. A running run carries only its duration so far, if known. On lag
  *       records (a consumer group's, job = cluster/group) {@code lag.messages} and {@code
  *       lag.seconds}, label {@code topic}, one series per group and topic.
+ *   <li>Log records ({@code vigil.logs}), for log-pattern rules: a {@link LogLine} with labels
+ *       {@code cluster} ({@code orchestrator.cluster.name}), {@code namespace} ({@code
+ *       kubernetes.namespace}, else {@code service.namespace}, as the processor's log-volume
+ *       series), {@code service}, {@code level} ({@code log.level}: trace, debug, info, warn,
+ *       error, fatal), {@code pod}, {@code container}, {@code node}, {@code host}; the {@code
+ *       message}; time = {@code @timestamp}.
  * </ul>
  */
 public final class Samples {
@@ -154,6 +161,30 @@ public final class Samples {
       }
     }
     return new Sample(Source.PIPELINES, run.job().key(), labels, values, run.timestamp());
+  }
+
+  /** A log record as the line log-pattern rules match. */
+  public static LogLine of(LogRecord log) {
+    Map<String, String> labels = new TreeMap<>();
+    if (log.orchestrator() != null && log.orchestrator().cluster() != null) {
+      putIfPresent(labels, "cluster", log.orchestrator().cluster().name());
+    }
+    LogRecord.Kubernetes k8s = log.kubernetes();
+    putIfPresent(
+        labels,
+        "namespace",
+        k8s != null && k8s.namespace() != null ? k8s.namespace() : log.service().namespace());
+    putIfPresent(labels, "service", log.service().name());
+    if (log.log() != null) {
+      putIfPresent(labels, "level", log.log().level());
+    }
+    if (k8s != null) {
+      putIfPresent(labels, "pod", k8s.pod() == null ? null : k8s.pod().name());
+      putIfPresent(labels, "container", k8s.container() == null ? null : k8s.container().name());
+      putIfPresent(labels, "node", k8s.node() == null ? null : k8s.node().name());
+    }
+    putIfPresent(labels, "host", log.host() == null ? null : log.host().name());
+    return new LogLine(labels, log.message(), log.timestamp());
   }
 
   private static Map<String, Source> fields() {

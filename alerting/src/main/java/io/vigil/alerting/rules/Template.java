@@ -9,19 +9,29 @@ import java.util.regex.Pattern;
  * Renders the Prometheus-style placeholders Vigil supports in annotations and notifier texts:
  * {@code {{ $labels.<name> }}}, {@code {{ $value }}}, and Prometheus' {@code {{ $value | humanize
  * }}} (four significant digits) and {@code {{ $value | humanizePercentage }}} ({@code 0.2333} →
- * {@code 23.33%}). Plain substitution, no logic; any other {@code {{ … }}} is left as written so a
+ * {@code 23.33%}); for log-pattern rules also {@code {{ $line }}}, the latest matching line (empty
+ * for other rules). Plain substitution, no logic; any other {@code {{ … }}} is left as written so a
  * user sees what was not understood.
  */
 public final class Template {
   private static final Pattern PLACEHOLDER =
       Pattern.compile(
-          "\\{\\{\\s*\\$(labels\\.([A-Za-z_][A-Za-z0-9_]*)|value)"
+          "\\{\\{\\s*\\$(labels\\.([A-Za-z_][A-Za-z0-9_]*)|value|line)"
               + "(?:\\s*\\|\\s*(humanize|humanizePercentage))?\\s*}}");
 
   private Template() {}
 
   /** Replaces the placeholders in {@code template}; a missing label renders as empty text. */
   public static String render(String template, Map<String, String> labels, double value) {
+    return render(template, labels, value, "");
+  }
+
+  /**
+   * Replaces the placeholders in {@code template}, {@code {{ $line }}} with {@code line}; a missing
+   * label renders as empty text.
+   */
+  public static String render(
+      String template, Map<String, String> labels, double value, String line) {
     if (template == null || !template.contains("{{")) {
       return template;
     }
@@ -29,7 +39,9 @@ public final class Template {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String replacement =
-          m.group(2) != null ? labels.getOrDefault(m.group(2), "") : formatValue(value, m.group(3));
+          m.group(2) != null
+              ? labels.getOrDefault(m.group(2), "")
+              : m.group(1).equals("line") ? line : formatValue(value, m.group(3));
       m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     m.appendTail(out);

@@ -58,4 +58,42 @@ class BacktestTest {
         .extracting(a -> a.labels().get("alertname"))
         .containsExactly("Silent");
   }
+
+  @Test
+  void replaysLogLinesAndResolvesWhenTheirCountAgesOut() {
+    AlertEvaluator rules =
+        new AlertEvaluator(
+            List.of(
+                rule(
+                    "Oom",
+                    "count_over_time({service=\"checkout\"} |= \"OutOfMemoryError\" [1m]) > 1",
+                    Duration.ZERO)),
+            "");
+    Map<String, String> checkout = Map.of("cluster", "c1", "service", "checkout");
+    List<LogLine> lines =
+        new ArrayList<>(
+            List.of(
+                new LogLine(checkout, "java.lang.OutOfMemoryError", T0.plusSeconds(10)),
+                new LogLine(checkout, "GET /cart", T0.plusSeconds(15)),
+                new LogLine(checkout, "java.lang.OutOfMemoryError again", T0.plusSeconds(20)),
+                new LogLine(
+                    Map.of("service", "cart"), "java.lang.OutOfMemoryError", T0.plusSeconds(20))));
+    Collections.shuffle(lines, new java.util.Random(7));
+
+    Backtest.Result result =
+        Backtest.run(
+            rules, List.of(Samples.of(errorRatio("checkout", 0, 0.0))), lines, T0.plusSeconds(300));
+
+    assertThat(result.samples()).isEqualTo(5);
+    assertThat(result.transitions())
+        .extracting(AlertTransition::state, AlertTransition::value)
+        .containsExactly(tuple(State.FIRING, 2.0), tuple(State.RESOLVED, 1.0));
+    assertThat(result.transitions().get(0).startsAt()).isEqualTo(T0.plusSeconds(20));
+    assertThat(result.transitions().get(0).labels())
+        .containsEntry("service", "checkout")
+        .containsEntry("cluster", "c1");
+    // the line at 10 s counts in its 1 s slot until 71 s
+    assertThat(result.transitions().get(1).endsAt()).isEqualTo(T0.plusSeconds(71));
+    assertThat(result.firingAtEnd()).isEmpty();
+  }
 }

@@ -146,7 +146,7 @@ class FunctionParserTest {
         "abs(anomaly(traffic.rate_per_s))", "abs(anomaly(…)) must be compared with a number");
     assertRejected(
         "rate(traffic.requests[5m]) > 3",
-        "unknown function 'rate', known: abs, absent_over_time, anomaly, predict_linear");
+        "unknown function 'rate', known: abs, absent_over_time, anomaly, count_over_time, predict_linear");
     assertRejected(
         "absent_over_time(anomaly(traffic.rate_per_s)[5m])",
         "absent_over_time takes a field and its label matchers, not a function");
@@ -167,7 +167,8 @@ class FunctionParserTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage(
             "anomaly.yaml: groups[0].rules[0].expr: anomaly: unknown season '2d', expected 1d, 1w"
-                + " or none, was 'anomaly(traffic.rate_per_s, season=2d) < -4'");
+                + " or none, in alert TrafficLow, was 'anomaly(traffic.rate_per_s, season=2d) <"
+                + " -4'");
   }
 
   @Test

@@ -128,4 +128,57 @@ class RuleTestsTest {
             Arrays.asList(1.0, 2.0, null, 3.0, 4.0, 5.0, 5.0, 5.0, 10.0, 8.0, 6.0, null, null));
     assertThatThrownBy(() -> RuleTests.expand("1 two")).hasMessageContaining("bad value 'two'");
   }
+
+  @Test
+  void logLinesAreInputAndABadStreamNamesTheFileAndKey() throws Exception {
+    String rules =
+        """
+        groups:
+          - name: logs
+            rules:
+              - alert: Oom
+                expr: 'count_over_time({service="checkout"} |= "OutOfMemoryError" [1m]) > 1'
+                annotations: {summary: "{{ $value }}: {{ $line }}"}
+        """;
+    Path file =
+        write(
+            rules,
+            """
+            rule_files: [rules.yaml]
+            tests:
+              - input_logs:
+                  - stream: '{service="checkout",pod="p1"}'
+                    lines:
+                      - {at: 5s, message: "java.lang.OutOfMemoryError", times: 2}
+                alert_rule_test:
+                  - eval_time: 5s
+                    alertname: Oom
+                    exp_alerts:
+                      - exp_labels: {service: checkout}
+                        exp_annotations: {summary: "2: java.lang.OutOfMemoryError"}
+                  - eval_time: 1m6s
+                    alertname: Oom
+                    exp_alerts: []
+            """);
+
+    RuleTests.Result result = RuleTests.run(file);
+
+    assertThat(result.failures()).isEmpty();
+    Path bad =
+        write(
+            rules,
+            """
+            rule_files: [rules.yaml]
+            tests:
+              - input_logs:
+                  - stream: '{service="checkout",severity_text="ERROR"}'
+                    lines: [{at: 0s, message: x}]
+            """);
+    assertThatThrownBy(() -> RuleTests.run(bad))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "rules.test.yaml: tests[0].input_logs[0].stream: unknown log label"
+                + " 'severity_text', known: cluster, container, host, level, namespace, node, pod,"
+                + " service");
+  }
 }
