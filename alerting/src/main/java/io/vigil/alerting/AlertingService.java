@@ -38,12 +38,12 @@ import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -263,11 +263,18 @@ public final class AlertingService implements AutoCloseable {
               "/api/v2/alerts",
               new AlertsApi(
                   () -> active(firing.all()),
-                  labels -> receivers(dispatcher, labels),
+                  dispatcher::route,
                   labels -> silences.muting(labels, clock.instant()),
                   routing.global().resolveTimeout(),
                   parts.producer,
                   clock))
+          .route(
+              "/api/v2/status",
+              new StatusApi(
+                  StatusApi.instanceName(),
+                  StatusApi.version(),
+                  clock.instant(),
+                  Files.readString(config.alertmanagerConfigPath())))
           .route("/api/v2/silences", new SilencesApi(silences, parts.producer, clock))
           .route("/api/v2/silence/", new SilencesApi(silences, parts.producer, clock));
 
@@ -429,12 +436,6 @@ public final class AlertingService implements AutoCloseable {
                     t.startsAt(),
                     t.generatorUrl()))
         .toList();
-  }
-
-  private static List<String> receivers(Dispatcher dispatcher, Map<String, String> labels) {
-    Set<String> names = new LinkedHashSet<>();
-    dispatcher.route(labels).forEach(d -> names.add(d.receiver()));
-    return new ArrayList<>(names);
   }
 
   /** Samples (live signals, pipeline runs) evaluated so far by this instance. */

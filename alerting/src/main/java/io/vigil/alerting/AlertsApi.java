@@ -2,8 +2,11 @@ package io.vigil.alerting;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.vigil.alerting.dispatch.Dispatcher;
 import io.vigil.alerting.route.Matcher;
 import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.model.Topics;
@@ -19,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -33,27 +38,32 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * annotations}, {@code startsAt}, {@code endsAt}, {@code updatedAt}, {@code fingerprint}, {@code
  * generatorURL}, {@code receivers}, {@code status.state} = {@code active} or {@code suppressed}
  * with {@code silencedBy}), so tools that read Alertmanager read Vigil. Filters: {@code
- * fingerprint=…} and Alertmanager's {@code filter=<matcher>} (repeatable).
+ * fingerprint=…} and Alertmanager's {@code filter=<matcher>} (repeatable). {@code GET
+ * /api/v2/alerts/groups}: the same alerts in the groups the routing tree puts them in, one entry
+ * per group and receiver ({@code labels} = the group's labels, {@code receiver.name}, {@code
+ * alerts}), as Grafana and karma read them; filters {@code filter}, {@code receiver} (a regex on
+ * the receiver's name, anchored), {@code active} and {@code silenced} ({@code false} leaves those
+ * out).
  */
 final class AlertsApi implements HttpHandler {
   private static final int MAX_POST = 4 * 1024 * 1024;
 
   private final Supplier<List<ActiveAlert>> firing;
-  private final Function<java.util.Map<String, String>, List<String>> receivers;
-  private final Function<java.util.Map<String, String>, List<String>> silencedBy;
+  private final Function<Map<String, String>, List<Dispatcher.Destination>> destinations;
+  private final Function<Map<String, String>, List<String>> silencedBy;
   private final Duration resolveTimeout;
   private final Producer<byte[], byte[]> producer;
   private final Clock clock;
 
   AlertsApi(
       Supplier<List<ActiveAlert>> firing,
-      Function<java.util.Map<String, String>, List<String>> receivers,
-      Function<java.util.Map<String, String>, List<String>> silencedBy,
+      Function<Map<String, String>, List<Dispatcher.Destination>> destinations,
+      Function<Map<String, String>, List<String>> silencedBy,
       Duration resolveTimeout,
       Producer<byte[], byte[]> producer,
       Clock clock) {
     this.firing = firing;
-    this.receivers = receivers;
+    this.destinations = destinations;
     this.silencedBy = silencedBy;
     this.resolveTimeout = resolveTimeout;
     this.producer = producer;
@@ -66,42 +76,39 @@ final class AlertsApi implements HttpHandler {
       post(exchange);
       return;
     }
-    if (!exchange.getRequestMethod().equals("GET")) {
-      exchange.getResponseHeaders().set("Allow", "GET, POST");
-      AdminServer.respond(exchange, 405, "allowed: GET, POST\n");
+    String path = exchange.getRequestURI().getPath();
+    boolean groups = path.equals("/api/v2/alerts/groups");
+    if (!groups && !path.equals("/api/v2/alerts") && !path.equals("/api/v2/alerts/")) {
+      AdminServer.respond(exchange, 404, "not found: " + path + "\n");
       return;
     }
-    String fingerprint = null;
-    List<Matcher> filters = new ArrayList<>();
-    String query = exchange.getRequestURI().getRawQuery();
-    if (query != null) {
-      for (String pair : query.split("&")) {
-        int eq = pair.indexOf('=');
-        String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-        String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-        if (name.equals("fingerprint")) {
-          fingerprint = value;
-        } else if (name.equals("filter")) {
-          try {
-            filters.addAll(Matcher.parseAll(value));
-          } catch (IllegalArgumentException e) {
-            AdminServer.respond(exchange, 400, "bad filter: " + e.getMessage() + "\n");
-            return;
-          }
-        }
-      }
+    if (!exchange.getRequestMethod().equals("GET")) {
+      String allowed = groups ? "GET" : "GET, POST";
+      exchange.getResponseHeaders().set("Allow", allowed);
+      AdminServer.respond(exchange, 405, "allowed: " + allowed + "\n");
+      return;
     }
-    ArrayNode out = Json.mapper().createArrayNode();
+    Query query;
+    try {
+      query = Query.parse(exchange.getRequestURI().getRawQuery());
+    } catch (IllegalArgumentException e) {
+      AdminServer.respond(exchange, 400, e.getMessage() + "\n");
+      return;
+    }
+    List<ActiveAlert> shown = new ArrayList<>();
     for (ActiveAlert alert : firing.get()) {
-      if (fingerprint != null && !fingerprint.equals(alert.fingerprint())) {
+      boolean silenced = !silencedBy.apply(alert.labels()).isEmpty();
+      if ((query.fingerprint != null && !query.fingerprint.equals(alert.fingerprint()))
+          || !query.filters.stream().allMatch(m -> m.matches(alert.labels()))
+          || (silenced ? !query.silenced : !query.active)
+          || (query.receiver != null
+              && destinations.apply(alert.labels()).stream()
+                  .noneMatch(to -> query.receiver.matcher(to.receiver()).matches()))) {
         continue;
       }
-      if (!filters.stream().allMatch(m -> m.matches(alert.labels()))) {
-        continue;
-      }
-      out.add(toJson(alert));
+      shown.add(alert);
     }
-    byte[] body = Json.mapper().writeValueAsBytes(out);
+    byte[] body = Json.mapper().writeValueAsBytes(groups ? groups(shown, query) : list(shown));
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(200, body.length);
     try (OutputStream os = exchange.getResponseBody()) {
@@ -109,11 +116,97 @@ final class AlertsApi implements HttpHandler {
     }
   }
 
+  private ArrayNode list(List<ActiveAlert> alerts) {
+    ArrayNode out = Json.mapper().createArrayNode();
+    alerts.forEach(alert -> out.add(toJson(alert)));
+    return out;
+  }
+
+  /** One entry per group and receiver the routing tree puts the alerts in, in a stable order. */
+  private ArrayNode groups(List<ActiveAlert> alerts, Query query) {
+    Map<String, Dispatcher.Destination> keys = new TreeMap<>();
+    Map<String, ArrayNode> members = new TreeMap<>();
+    for (ActiveAlert alert : alerts) {
+      ObjectNode json = toJson(alert);
+      for (Dispatcher.Destination to : destinations.apply(alert.labels())) {
+        if (query.receiver != null && !query.receiver.matcher(to.receiver()).matches()) {
+          continue;
+        }
+        String key = to.receiver() + '\u0000' + to.groupKey();
+        keys.putIfAbsent(key, to);
+        members.computeIfAbsent(key, k -> Json.mapper().createArrayNode()).add(json);
+      }
+    }
+    ArrayNode out = Json.mapper().createArrayNode();
+    keys.forEach(
+        (key, to) -> {
+          ObjectNode group = out.addObject();
+          group.set("labels", Json.mapper().valueToTree(new TreeMap<>(to.labels())));
+          group.putObject("receiver").put("name", to.receiver());
+          group.set("alerts", members.get(key));
+        });
+    return out;
+  }
+
+  /** The query parameters both GETs understand. */
+  private record Query(
+      String fingerprint,
+      List<Matcher> filters,
+      Pattern receiver,
+      boolean active,
+      boolean silenced) {
+    static Query parse(String raw) {
+      String fingerprint = null;
+      List<Matcher> filters = new ArrayList<>();
+      Pattern receiver = null;
+      boolean active = true;
+      boolean silenced = true;
+      if (raw != null) {
+        for (String pair : raw.split("&")) {
+          int eq = pair.indexOf('=');
+          String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+          String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+          switch (name) {
+            case "fingerprint" -> fingerprint = value;
+            case "filter" -> {
+              try {
+                filters.addAll(Matcher.parseAll(value));
+              } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad filter: " + e.getMessage(), e);
+              }
+            }
+            case "receiver" -> {
+              try {
+                receiver = Pattern.compile("^(?:" + value + ")$");
+              } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException(
+                    "bad receiver regex '" + value + "': " + e.getMessage(), e);
+              }
+            }
+            case "active" -> active = bool(name, value);
+            case "silenced" -> silenced = bool(name, value);
+            default -> {} // inhibited, unprocessed: Alertmanager's, nothing to leave out here
+          }
+        }
+      }
+      return new Query(fingerprint, filters, receiver, active, silenced);
+    }
+
+    private static boolean bool(String name, String value) {
+      return switch (value) {
+        case "true", "" -> true;
+        case "false" -> false;
+        default ->
+            throw new IllegalArgumentException(
+                name + ": must be true or false, was '" + value + "'");
+      };
+    }
+  }
+
   private ObjectNode toJson(ActiveAlert alert) {
     ObjectNode node = Json.mapper().createObjectNode();
-    node.set("labels", Json.mapper().valueToTree(new java.util.TreeMap<>(alert.labels())));
-    node.set(
-        "annotations", Json.mapper().valueToTree(new java.util.TreeMap<>(alert.annotations())));
+    node.set("labels", Json.mapper().valueToTree(new TreeMap<>(alert.labels())));
+    node.set("annotations", Json.mapper().valueToTree(new TreeMap<>(alert.annotations())));
     node.put("startsAt", alert.startsAt().toString());
     node.put("endsAt", alert.updatedAt().plus(resolveTimeout).toString());
     node.put("updatedAt", alert.updatedAt().toString());
@@ -121,9 +214,10 @@ final class AlertsApi implements HttpHandler {
     node.put("generatorURL", alert.generatorUrl());
     node.put("value", alert.value());
     ArrayNode receiverArray = node.putArray("receivers");
-    for (String name : receivers.apply(alert.labels())) {
-      receiverArray.addObject().put("name", name);
-    }
+    destinations.apply(alert.labels()).stream()
+        .map(Dispatcher.Destination::receiver)
+        .distinct()
+        .forEach(name -> receiverArray.addObject().put("name", name));
     ObjectNode status = node.putObject("status");
     List<String> silences = silencedBy.apply(alert.labels());
     status.put("state", silences.isEmpty() ? "active" : "suppressed");
