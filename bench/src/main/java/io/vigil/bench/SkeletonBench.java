@@ -59,6 +59,7 @@ public final class SkeletonBench {
   private final int trials;
   private final String window;
   private final String grace;
+  private final int maxOperations;
   private final HttpClient http = HttpClient.newBuilder().build();
 
   private SkeletonBench(Map<String, String> args) {
@@ -68,6 +69,7 @@ public final class SkeletonBench {
     trials = Integer.parseInt(args.getOrDefault("trials", "20"));
     window = args.getOrDefault("window", "10s");
     grace = args.getOrDefault("grace", "5s");
+    maxOperations = Integer.parseInt(args.getOrDefault("operations", "100"));
   }
 
   /** Entry point; see the class comment for arguments. */
@@ -124,8 +126,8 @@ public final class SkeletonBench {
           ProcessorService processor =
               ProcessorService.start(
                   load(
-                      "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nwindow: %s\ngrace: %s\nadmin: {host: 127.0.0.1, port: 0}\n"
-                          .formatted(bootstrap, dir.resolve("state"), window, grace),
+                      "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nwindow: %s\ngrace: %s\nmax_operations_per_service: %d\nadmin: {host: 127.0.0.1, port: 0}\n"
+                          .formatted(bootstrap, dir.resolve("state"), window, grace, maxOperations),
                       ProcessorConfig.class),
                   registry);
           AlertingService alerting =
@@ -147,6 +149,7 @@ public final class SkeletonBench {
         ObjectNode config = result.putObject("config");
         config.put("window", window);
         config.put("grace", grace);
+        config.put("max_operations_per_service", maxOperations);
         config.put("clients", clients);
         config.put("points_per_request", pointsPerRequest);
         return result;

@@ -96,6 +96,16 @@ final class LiveSeries {
    * Whether an emission is due at {@code nowMs}: none for {@code intervalMs}, and the value changed
    * since (new data, or data sliding out of the window that starts at {@code windowStartMs}).
    */
+  /** When this series was last emitted (epoch ms), 0 if never. */
+  long emittedAt() {
+    return emittedAt;
+  }
+
+  /** Whether this is one operation's series (not its service's as a whole). */
+  boolean hasOperation() {
+    return operation != null;
+  }
+
   boolean due(long nowMs, long windowStartMs, long intervalMs) {
     if (nowMs - emittedAt < intervalMs) {
       return false;

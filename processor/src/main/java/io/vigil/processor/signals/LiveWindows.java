@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -27,7 +27,14 @@ final class LiveWindows {
   private final Set<String> keys = new HashSet<>();
 
   /** Series with data not yet emitted; task-local, rebuilt as all of them at start. */
-  private final Set<String> pending = new LinkedHashSet<>();
+  /** The shortest time between two live signals of one operation's series. */
+  static final Duration OPERATION_EMIT_INTERVAL = Duration.ofSeconds(5);
+
+  /**
+   * Series with new data, each with the earliest time it may be emitted again: a tick looks at the
+   * store (and decodes a series) only once that time has come.
+   */
+  private final Map<String, Long> pending = new LinkedHashMap<>();
 
   private final LiveClock clock;
 
@@ -44,7 +51,20 @@ final class LiveWindows {
     try (KeyValueIterator<String, LiveSeries> it = store.all()) {
       it.forEachRemaining(entry -> keys.add(entry.key));
     }
-    pending.addAll(keys);
+    keys.forEach(key -> pending.put(key, 0L));
+  }
+
+  /**
+   * The shortest time between two live signals of {@code s}: the emit interval for a service's
+   * series, at least {@link #OPERATION_EMIT_INTERVAL} for an operation's. A service with a hundred
+   * routes would otherwise put a hundred times its own live records on the topic (and through the
+   * alert engine) every interval; rules on an operation ask for minutes ({@code for: 1m}), not
+   * half-seconds, and the service's own series still moves at the emit interval.
+   */
+  private long intervalOf(LiveSeries s) {
+    return s.hasOperation()
+        ? Math.max(emitIntervalMs, OPERATION_EMIT_INTERVAL.toMillis())
+        : emitIntervalMs;
   }
 
   /** How often {@link #emitPending} should run. */
@@ -69,30 +89,47 @@ final class LiveWindows {
 
   /**
    * Adds per-slot totals to {@code series}, named after {@code identity}'s service and {@code
-   * operation} (null: the service as a whole) when new.
+   * operation} (null: the service as a whole) when new, at wall-clock {@code now}. A series whose
+   * emit interval has passed goes out at once (the leading edge: a new series, or one whose errors
+   * just began after a quiet spell, does not wait for the next tick); otherwise the tick emits it
+   * once its interval has passed.
    */
   void add(
-      String series, Map<Long, SignalAccumulator> slots, MetricPoint identity, String operation) {
+      String series,
+      Map<Long, SignalAccumulator> slots,
+      MetricPoint identity,
+      String operation,
+      long now,
+      Emit out) {
     LiveSeries s = store.get(series);
     if (s == null) {
       s = new LiveSeries(identity.cluster(), identity.namespace(), identity.service(), operation);
     }
     s.addAll(slots);
-    store.put(series, s);
     keys.add(series);
-    pending.add(series);
+    if (s.due(now, windowStart(now), intervalOf(s))) {
+      emit(series, s, now, out);
+      pending.remove(series);
+    } else {
+      pending.put(series, s.emittedAt() + intervalOf(s));
+    }
+    store.put(series, s);
   }
 
   /** Emits the series with new data whose emit interval has passed. */
   void emitPending(long now, Emit out) {
     long start = windowStart(now);
-    Iterator<String> it = pending.iterator();
+    Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
     while (it.hasNext()) {
-      String series = it.next();
+      Map.Entry<String, Long> next = it.next();
+      if (next.getValue() > now) {
+        continue; // its interval has not passed: not worth decoding
+      }
+      String series = next.getKey();
       LiveSeries s = store.get(series);
       if (s == null) {
         it.remove();
-      } else if (s.due(now, start, emitIntervalMs)) {
+      } else if (s.due(now, start, intervalOf(s))) {
         emit(series, s, now, out);
         store.put(series, s);
         it.remove();
@@ -104,13 +141,13 @@ final class LiveWindows {
   void slide(long now, Emit out) {
     long start = windowStart(now);
     for (String series : new ArrayList<>(keys)) {
-      if (pending.contains(series)) {
+      if (pending.containsKey(series)) {
         continue;
       }
       LiveSeries s = store.get(series);
       if (s == null) {
         keys.remove(series);
-      } else if (s.due(now, start, emitIntervalMs)) {
+      } else if (s.due(now, start, intervalOf(s))) {
         emit(series, s, now, out);
         store.put(series, s);
       } else if (s.finished()) {

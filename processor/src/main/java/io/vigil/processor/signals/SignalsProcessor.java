@@ -285,7 +285,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       windows.add(series, w.getKey(), w.getValue(), now);
     }
     if (!liveSlots.isEmpty()) {
-      live.add(series, liveSlots, identity, operation);
+      live.add(series, liveSlots, identity, operation, now, out);
     }
   }
 

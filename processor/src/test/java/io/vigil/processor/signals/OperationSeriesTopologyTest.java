@@ -105,6 +105,24 @@ class OperationSeriesTopologyTest {
   }
 
   @Test
+  void emitsAnOperationsLiveSignalAtMostEveryFiveSecondsItsServicesEveryEmitInterval() {
+    start(100);
+    for (int second = 2; second <= 8; second++) {
+      send(T0.plusSeconds(second), requests("GET", "/cart", 200, 1, T0.plusSeconds(second)));
+      clockTo(T0.plusSeconds(second).plusMillis(600));
+    }
+    List<GoldenSignal> emitted = live.readValuesToList();
+    // The service: with each second's request (the emit interval, 500 ms, has passed each time).
+    assertThat(emitted).filteredOn(s -> s.operation() == null).hasSize(7);
+    // Its operation: with the first request (at 2 s), then at the tick 5 s later, with the
+    // requests of seconds 2 to 6 — not every second.
+    assertThat(emitted)
+        .filteredOn(s -> "GET /cart".equals(s.operation()))
+        .extracting(s -> s.traffic().requests())
+        .containsExactly(1L, 5L);
+  }
+
+  @Test
   void countsEachRouteInItsOwnSeriesAndInItsServices() {
     start(100);
     send(
