@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -283,6 +284,50 @@ class FaultScenariosIT {
     assertThat(stack.readyz(Service.ALERTING).strip())
         .as("alerting fully ready once Elasticsearch is back")
         .isEqualTo("ready");
+  }
+
+  /**
+   * Slack answers 500 for 60 s, then 429 with {@code Retry-After: 30} for 60 s, while a service
+   * fails: email is not held back by Slack, and once Slack answers again the page reaches it
+   * exactly once. The issue's full length, so it runs with {@code -Pfaults} only.
+   */
+  @Test
+  @Tag("long")
+  void scenario9SlackFailingThenRateLimiting() throws Exception {
+    boot("9-slack-outage");
+    stack.slack().failNext(Integer.MAX_VALUE, 500, null);
+    Instant start = Instant.now();
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+    long deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    Optional<Instant> email = Optional.empty();
+    while (email.isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink, with a deadline
+      email = Outcome.firstEmailFiring(stack.smtp().messages(), ALERT, FAILING);
+    }
+    assertThat(email).as("the email, while Slack answers 500").isPresent();
+    phase(Duration.between(Instant.now(), start.plusSeconds(60)));
+    stack.slack().stopFailing();
+    stack.slack().failNext(Integer.MAX_VALUE, 429, Duration.ofSeconds(30));
+    phase(Duration.ofSeconds(60));
+    stack.slack().stopFailing();
+    Instant recovered = Instant.now();
+    phase(Duration.ofSeconds(10));
+    load.finish(Duration.ofSeconds(60));
+
+    long refused = stack.slack().posts().stream().filter(p -> !p.accepted()).count();
+    assertAccounted(
+        "9 Slack 500 for 60 s, then 429 Retry-After 30 s for 60 s",
+        List.of(load),
+        String.format(
+            "; email %.1f s after the load began; Slack refused %d attempts, then took the page"
+                + " %s after it recovered",
+            Duration.between(start, email.get()).toMillis() / 1000.0,
+            refused,
+            Outcome.lastSlackFiring(stack.slack().posts(), ALERT, FAILING)
+                .map(at -> Duration.between(recovered, at).toMillis() / 1000.0 + " s")
+                .orElse("never")),
+        1);
+    assertThat(email.get()).as("email not held back by Slack").isBefore(start.plusSeconds(30));
   }
 
   @Test

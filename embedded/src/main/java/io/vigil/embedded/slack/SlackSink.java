@@ -200,6 +200,16 @@ public final class SlackSink implements AutoCloseable {
     listeners.add(listener);
   }
 
+  /** Forgets the injected failures still pending: from now on every POST is answered 200. */
+  public void stopFailing() {
+    lock.lock();
+    try {
+      failures.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Forgets every received post and pending injected failure (listeners stay). */
   public void clear() {
     lock.lock();
