@@ -314,6 +314,11 @@ class FaultScenariosIT {
     phase(Duration.ofSeconds(10));
     load.finish(Duration.ofSeconds(60));
 
+    deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    while (Outcome.slackFirings(stack.slack().posts(), ALERT, FAILING) == 0
+        && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink, with a deadline
+    }
     long refused = stack.slack().posts().stream().filter(p -> !p.accepted()).count();
     assertAccounted(
         "9 Slack 500 for 60 s, then 429 Retry-After 30 s for 60 s",
