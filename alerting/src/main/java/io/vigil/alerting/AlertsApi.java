@@ -118,7 +118,7 @@ final class AlertsApi implements HttpHandler {
 
   private ArrayNode list(List<ActiveAlert> alerts) {
     ArrayNode out = Json.mapper().createArrayNode();
-    alerts.forEach(alert -> out.add(toJson(alert)));
+    alerts.forEach(alert -> out.add(toJson(alert, destinations.apply(alert.labels()))));
     return out;
   }
 
@@ -127,8 +127,9 @@ final class AlertsApi implements HttpHandler {
     Map<String, Dispatcher.Destination> keys = new TreeMap<>();
     Map<String, ArrayNode> members = new TreeMap<>();
     for (ActiveAlert alert : alerts) {
-      ObjectNode json = toJson(alert);
-      for (Dispatcher.Destination to : destinations.apply(alert.labels())) {
+      List<Dispatcher.Destination> routed = destinations.apply(alert.labels());
+      ObjectNode json = toJson(alert, routed);
+      for (Dispatcher.Destination to : routed) {
         if (query.receiver != null && !query.receiver.matcher(to.receiver()).matches()) {
           continue;
         }
@@ -203,7 +204,8 @@ final class AlertsApi implements HttpHandler {
     }
   }
 
-  private ObjectNode toJson(ActiveAlert alert) {
+  /** {@code alert} in Alertmanager's shape; {@code routed}: where the routing tree sends it. */
+  private ObjectNode toJson(ActiveAlert alert, List<Dispatcher.Destination> routed) {
     ObjectNode node = Json.mapper().createObjectNode();
     node.set("labels", Json.mapper().valueToTree(new TreeMap<>(alert.labels())));
     node.set("annotations", Json.mapper().valueToTree(new TreeMap<>(alert.annotations())));
@@ -214,7 +216,7 @@ final class AlertsApi implements HttpHandler {
     node.put("generatorURL", alert.generatorUrl());
     node.put("value", alert.value());
     ArrayNode receiverArray = node.putArray("receivers");
-    destinations.apply(alert.labels()).stream()
+    routed.stream()
         .map(Dispatcher.Destination::receiver)
         .distinct()
         .forEach(name -> receiverArray.addObject().put("name", name));

@@ -116,11 +116,10 @@ final class Readiness implements AutoCloseable {
         green = s.at().plusSeconds(1); // green from the next sample on
       }
     }
-    return Optional.of(
-        Duration.between(from, green).isNegative() ? Duration.ZERO : Duration.between(from, green));
+    return Optional.of(Duration.between(from, green)); // green never moves before from
   }
 
-  /** One line: each service's red seconds over the scenario, with the first reason given. */
+  /** One line: each service's red seconds over the scenario, with every distinct reason given. */
   String summary() {
     StringBuilder line = new StringBuilder("readyz red:");
     for (Service service : Service.values()) {
