@@ -281,6 +281,21 @@ class EndToEndIT {
               clusters: [{name: main, bootstrap_servers: '%s', groups: [e2e-processor]}]
             """
                 .formatted(kafka.bootstrapServers()))) {
+      // The group has an offset on otlp_metrics to report only once it has read something there
+      // (this test must not depend on the others having run first).
+      stack.awaitProcessorRunning();
+      long start = System.currentTimeMillis() * 1_000_000L;
+      HttpResponse<String> answer =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(stack.otlpUrl()))
+                      .header("Content-Type", "application/json")
+                      .POST(
+                          HttpRequest.BodyPublishers.ofString(
+                              burstPoint(start, start + 1_000_000_000L, 1)))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
       PipelineRun lag = firstLagRecord(kafka, "main/e2e-processor", Topics.OTLP_METRICS);
       assertThat(lag.kind()).isEqualTo(PipelineRun.LAG);
       assertThat(lag.lag().messages()).isNotNegative();
@@ -445,6 +460,21 @@ class EndToEndIT {
     return found.get();
   }
 
+  /**
+   * Lets a poll go on while the index does not exist yet (404) or its shard is not yet allocated
+   * (503 {@code no_shard_available_action_exception}, seen on a data stream created a moment ago);
+   * any other error fails the test.
+   */
+  private static void rethrowUnlessNotYetSearchable(Exception e) throws Exception {
+    int status =
+        e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException es
+            ? es.status()
+            : ((co.elastic.clients.transport.TransportException) e).statusCode();
+    if (status != 404 && status != 503) {
+      throw e;
+    }
+  }
+
   /** The first document of {@code index} whose {@code field} is {@code value} (at most 60 s). */
   private static ObjectNode awaitDocumentWhere(
       ElasticsearchClient es, String index, String field, String value) throws Exception {
@@ -458,8 +488,9 @@ class EndToEndIT {
         if (!found.hits().hits().isEmpty()) {
           return found.hits().hits().get(0).source();
         }
-      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
-        // the data stream is created with its first document
+      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException
+          | co.elastic.clients.transport.TransportException e) {
+        rethrowUnlessNotYetSearchable(e); // the data stream is created with its first document
       }
       assertThat(System.nanoTime())
           .as("a document of " + index + " with " + field + "=" + value)
@@ -660,8 +691,9 @@ class EndToEndIT {
         if (doc.found()) {
           return doc;
         }
-      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException notYet) {
-        // index not created yet
+      } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException
+          | co.elastic.clients.transport.TransportException e) {
+        rethrowUnlessNotYetSearchable(e); // index not created yet
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("no document " + index + "/" + id + " within " + timeout);
