@@ -1,5 +1,6 @@
 package io.vigil.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -209,15 +210,16 @@ public final class SkeletonBench {
   }
 
   /**
-   * Between the phases: seconds until the processor has taken in every data point the collector
-   * accepted (the throughput phase offers more than the processor handles on the same cores), so
-   * that the latency trials do not queue behind a backlog. -1 when it did not within 10 min.
+   * Between the phases: seconds until the processor's signals step has taken in every data point
+   * the collector accepted (the throughput phase offers more than the processor handles on the same
+   * cores), so that the latency trials do not queue behind a backlog. The decode step's count is
+   * not enough: points wait again in the repartition topic. -1 when it did not within 10 min.
    */
   private static double catchUp(CollectorService collector, ProcessorService processor)
       throws InterruptedException {
     long start = System.nanoTime();
     long deadline = start + TimeUnit.MINUTES.toNanos(10);
-    while (processor.dataPointsAccepted() < collector.dataPointsAccepted()) {
+    while (processor.dataPointsWindowed() < collector.dataPointsAccepted()) {
       if (System.nanoTime() > deadline) {
         return -1;
       }
@@ -282,6 +284,18 @@ public final class SkeletonBench {
     node.put("missed_alerts", acceptedAt.size() - latencies.size());
     node.set("alert", summary(latencies));
     node.set("live_signal", summary(signalLatencies));
+    // In trial order, so that a slow trial can be matched with what ran at that moment.
+    node.set("alert_ms_by_trial", inTrialOrder(latencies));
+    node.set("live_signal_ms_by_trial", inTrialOrder(signalLatencies));
+    return node;
+  }
+
+  /** The samples by trial name (-1: none), in trial order. */
+  private ArrayNode inTrialOrder(Map<String, Long> samples) {
+    ArrayNode node = Json.mapper().createArrayNode();
+    for (int t = 0; t < trials; t++) {
+      node.add(samples.getOrDefault(String.format("trial-%03d", t), -1L));
+    }
     return node;
   }
 

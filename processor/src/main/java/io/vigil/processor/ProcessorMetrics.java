@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class ProcessorMetrics {
   private final Counter dataPoints;
   private final Counter dataPointsSkipped;
+  private final Counter dataPointsWindowed;
   private final Counter signalsEmitted;
   private final Counter recordsRejected;
   private final Counter dataPointsAdjusted;
@@ -24,6 +25,14 @@ public final class ProcessorMetrics {
         Counter.builder()
             .name("vigil_processor_data_points_total")
             .help("Server-duration histogram data points (HTTP and RPC) accepted for processing")
+            .register(registry);
+    dataPointsWindowed =
+        Counter.builder()
+            .name("vigil_processor_data_points_windowed_total")
+            .help(
+                "Data points that reached the signals step after the repartition by series"
+                    + " (counted there, or skipped there with a reason); behind"
+                    + " vigil_processor_data_points_total by what is still in the repartition topic")
             .register(registry);
     dataPointsSkipped =
         Counter.builder()
@@ -160,6 +169,16 @@ public final class ProcessorMetrics {
   /** One input record went to the dead-letter topic; {@code reason} is a short fixed token. */
   public void recordRejected(String reason) {
     recordsRejected.labelValues(reason).inc();
+  }
+
+  /** {@code n} data points reached the signals step. */
+  public void dataPointsWindowed(int n) {
+    dataPointsWindowed.inc(n);
+  }
+
+  /** Data points that reached the signals step so far. */
+  public long dataPointsWindowed() {
+    return (long) dataPointsWindowed.get();
   }
 
   /** Data points accepted so far. */

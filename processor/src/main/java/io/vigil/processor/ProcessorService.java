@@ -197,6 +197,14 @@ public final class ProcessorService implements AutoCloseable {
     return metrics.signalsEmitted("final");
   }
 
+  /**
+   * Data points that reached this instance's signals step (after the repartition by series) since
+   * start: equal to {@link #dataPointsAccepted()} once nothing waits in the repartition topic.
+   */
+  public long dataPointsWindowed() {
+    return metrics.dataPointsWindowed();
+  }
+
   /** Data points this instance's stream threads have taken in since start. */
   public long dataPointsAccepted() {
     return metrics.dataPoints();

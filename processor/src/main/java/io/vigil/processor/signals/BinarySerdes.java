@@ -1,10 +1,10 @@
 package io.vigil.processor.signals;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -128,15 +128,90 @@ final class BinarySerdes {
     T read(DataInputStream in, byte version) throws IOException;
   }
 
+  /**
+   * A growable byte buffer without the locks of {@link java.io.ByteArrayOutputStream}, one per
+   * thread and reused: encoding a window per record per operation made growing and locking fresh
+   * buffers a tenth of the stream thread's time.
+   */
+  private static final class Buffer extends OutputStream {
+    private byte[] bytes = new byte[4096];
+    private int size;
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    private void ensure(int more) {
+      if (size + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      }
+    }
+  }
+
+  /** A buffer and the stream over it, per thread. */
+  private record Encoder(Buffer buffer, DataOutputStream out) {}
+
+  private static final ThreadLocal<Encoder> ENCODER =
+      ThreadLocal.withInitial(
+          () -> {
+            Buffer buffer = new Buffer();
+            return new Encoder(buffer, new DataOutputStream(buffer));
+          });
+
+  /** Reads a byte array without the locks of {@link java.io.ByteArrayInputStream}. */
+  private static final class Input extends InputStream {
+    private final byte[] bytes;
+    private int position;
+
+    Input(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public int read() {
+      return position < bytes.length ? bytes[position++] & 0xFF : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      int n = Math.min(len, bytes.length - position);
+      if (n <= 0) {
+        return -1;
+      }
+      System.arraycopy(bytes, position, b, off, n);
+      position += n;
+      return n;
+    }
+  }
+
   private static byte[] encode(byte version, Writer writer) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(version);
-      writer.write(out);
+    Encoder encoder = ENCODER.get();
+    encoder.buffer().size = 0;
+    try {
+      encoder.out().writeByte(version);
+      writer.write(encoder.out());
     } catch (IOException e) {
       throw new SerializationException("cannot write processor state", e);
     }
-    return bytes.toByteArray();
+    if (encoder.buffer().bytes.length > 1 << 20) {
+      // One huge record must not pin its buffer for the thread's life.
+      byte[] result = Arrays.copyOf(encoder.buffer().bytes, encoder.buffer().size);
+      ENCODER.remove();
+      return result;
+    }
+    return Arrays.copyOf(encoder.buffer().bytes, encoder.buffer().size);
   }
 
   /**
@@ -146,7 +221,7 @@ final class BinarySerdes {
    */
   private static <T> T decode(
       String topic, byte[] bytes, byte oldest, byte newest, String what, Reader<T> reader) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    try (DataInputStream in = new DataInputStream(new Input(bytes))) {
       byte found = in.readByte();
       if (found < oldest || found > newest) {
         throw new SerializationException(

@@ -5,6 +5,8 @@ import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -13,6 +15,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The final windows of one task, in the {@code signals-windows} store keyed by window start then
  * series: filled as data arrives, closed when the wall clock passes end + grace. Data for a window
  * already emitted opens a new entry marked late, which goes out as a late supplement.
+ *
+ * <p>The open windows are also kept decoded on the heap, so adding to one costs an encode (the
+ * store and its changelog stay exact with every record) but no decode, and closing reads no store.
  */
 final class FinalWindows {
   private final KeyValueStore<String, WindowTotals> store;
@@ -20,6 +25,9 @@ final class FinalWindows {
   private final long windowMs;
   private final long graceMs;
   private final ProcessorMetrics metrics;
+
+  /** The store's entries, decoded: keys sort by window start as in the store. */
+  private final TreeMap<String, WindowTotals> open = new TreeMap<>();
 
   FinalWindows(
       KeyValueStore<String, WindowTotals> store,
@@ -31,6 +39,9 @@ final class FinalWindows {
     this.windowMs = window.toMillis();
     this.graceMs = grace.toMillis();
     this.metrics = metrics;
+    try (KeyValueIterator<String, WindowTotals> it = store.all()) {
+      it.forEachRemaining(entry -> open.put(entry.key, entry.value));
+    }
   }
 
   /** The start of the window holding {@code timeMs}. */
@@ -41,9 +52,10 @@ final class FinalWindows {
   /** Adds {@code part} to {@code series}' window starting at {@code windowStart}. */
   void add(String series, long windowStart, SignalAccumulator part, long now) {
     String key = key(windowStart, series);
-    WindowTotals totals = store.get(key);
+    WindowTotals totals = open.get(key);
     if (totals == null) {
       totals = new WindowTotals(windowStart + windowMs + graceMs <= now, part);
+      open.put(key, totals);
     } else {
       totals.totals().merge(part);
     }
@@ -56,15 +68,18 @@ final class FinalWindows {
 
   /** Emits and forgets every window whose end + grace the wall clock has passed. */
   void close(long now, Emit out) {
-    closeDue(
-        store,
-        now - windowMs - graceMs,
-        (start, series, totals) -> {
-          Long revision = totals.late() ? now : null;
-          GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
-          metrics.signalEmitted(totals.late() ? "late" : "final");
-          out.emit(series, new Emitted(false, signal), start + windowMs);
-        });
+    Map<String, WindowTotals> due = open.headMap(paddedStart(now - windowMs - graceMs + 1));
+    for (Map.Entry<String, WindowTotals> entry : due.entrySet()) {
+      int bar = entry.getKey().indexOf('|');
+      long start = Long.parseLong(entry.getKey().substring(0, bar));
+      WindowTotals totals = entry.getValue();
+      Long revision = totals.late() ? now : null;
+      GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
+      metrics.signalEmitted(totals.late() ? "late" : "final");
+      out.emit(entry.getKey().substring(bar + 1), new Emitted(false, signal), start + windowMs);
+      store.delete(entry.getKey());
+    }
+    due.clear();
   }
 
   /** A window taken out of its store to be emitted. */

@@ -3,19 +3,24 @@ package io.vigil.processor.signals;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The live windows of one task: each series' one-second slots in the {@code signals-live} store,
- * and when their live signals are due. "Now" for a live window is the wall clock once the task is
- * caught up, else the newest data it has seen ({@link LiveClock}).
+ * The live windows of one task: each series' one-second slots, and when their live signals are due.
+ * "Now" for a live window is the wall clock once the task is caught up, else the newest data it has
+ * seen ({@link LiveClock}).
+ *
+ * <p>The slots live on the heap and are written to the {@code signals-live} store (and its
+ * changelog) when the series is emitted, not with every record: a record that touches a hundred
+ * operation series would otherwise encode and decode each of them, which made the stream thread the
+ * bottleneck (BENCHMARKS.md). The price: a task that moves after a crash starts from each series'
+ * last emission, so its first live signals there miss what came in since (at most one emit
+ * interval, five seconds for an operation's series). Final windows are kept apart and lose nothing.
  */
 final class LiveWindows {
   private final KeyValueStore<String, LiveSeries> store;
@@ -23,10 +28,12 @@ final class LiveWindows {
   private final long emitIntervalMs;
   private final ProcessorMetrics metrics;
 
-  /** Keys of the store, so punctuation visits them without a scan; rebuilt at start. */
-  private final Set<String> keys = new HashSet<>();
+  /**
+   * Every series of the task, read from the store at start; the store is behind by what came in
+   * since each series' last emission.
+   */
+  private final Map<String, LiveSeries> series = new HashMap<>();
 
-  /** Series with data not yet emitted; task-local, rebuilt as all of them at start. */
   /** The shortest time between two live signals of one operation's series. */
   static final Duration OPERATION_EMIT_INTERVAL = Duration.ofSeconds(5);
 
@@ -49,9 +56,9 @@ final class LiveWindows {
     this.metrics = metrics;
     this.clock = new LiveClock(window);
     try (KeyValueIterator<String, LiveSeries> it = store.all()) {
-      it.forEachRemaining(entry -> keys.add(entry.key));
+      it.forEachRemaining(entry -> series.put(entry.key, entry.value));
     }
-    keys.forEach(key -> pending.put(key, 0L));
+    series.keySet().forEach(key -> pending.put(key, 0L));
   }
 
   /**
@@ -95,25 +102,25 @@ final class LiveWindows {
    * once its interval has passed.
    */
   void add(
-      String series,
+      String key,
       Map<Long, SignalAccumulator> slots,
       MetricPoint identity,
       String operation,
       long now,
       Emit out) {
-    LiveSeries s = store.get(series);
-    if (s == null) {
-      s = new LiveSeries(identity.cluster(), identity.namespace(), identity.service(), operation);
-    }
+    LiveSeries s =
+        series.computeIfAbsent(
+            key,
+            k ->
+                new LiveSeries(
+                    identity.cluster(), identity.namespace(), identity.service(), operation));
     s.addAll(slots);
-    keys.add(series);
     if (s.due(now, windowStart(now), intervalOf(s))) {
-      emit(series, s, now, out);
-      pending.remove(series);
+      emit(key, s, now, out);
+      pending.remove(key);
     } else {
-      pending.put(series, s.emittedAt() + intervalOf(s));
+      pending.put(key, s.emittedAt() + intervalOf(s));
     }
-    store.put(series, s);
   }
 
   /** Emits the series with new data whose emit interval has passed. */
@@ -125,13 +132,11 @@ final class LiveWindows {
       if (next.getValue() > now) {
         continue; // its interval has not passed: not worth decoding
       }
-      String series = next.getKey();
-      LiveSeries s = store.get(series);
+      LiveSeries s = series.get(next.getKey());
       if (s == null) {
         it.remove();
       } else if (s.due(now, start, intervalOf(s))) {
-        emit(series, s, now, out);
-        store.put(series, s);
+        emit(next.getKey(), s, now, out);
         it.remove();
       }
     }
@@ -140,26 +145,27 @@ final class LiveWindows {
   /** Re-emits series whose window slid past data; forgets those gone quiet that said so. */
   void slide(long now, Emit out) {
     long start = windowStart(now);
-    for (String series : new ArrayList<>(keys)) {
-      if (pending.containsKey(series)) {
+    Iterator<Map.Entry<String, LiveSeries>> it = series.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, LiveSeries> next = it.next();
+      LiveSeries s = next.getValue();
+      if (pending.containsKey(next.getKey())) {
         continue;
       }
-      LiveSeries s = store.get(series);
-      if (s == null) {
-        keys.remove(series);
-      } else if (s.due(now, start, intervalOf(s))) {
-        emit(series, s, now, out);
-        store.put(series, s);
+      if (s.due(now, start, intervalOf(s))) {
+        emit(next.getKey(), s, now, out);
       } else if (s.finished()) {
-        store.delete(series);
-        keys.remove(series);
+        store.delete(next.getKey());
+        it.remove();
       }
     }
   }
 
-  private void emit(String series, LiveSeries s, long now, Emit out) {
+  /** Emits {@code s} and writes it to the store: what a task that takes over starts from. */
+  private void emit(String key, LiveSeries s, long now, Emit out) {
     GoldenSignal signal = s.emit(windowStart(now), window, now, clock.now(now));
     metrics.signalEmitted("live");
-    out.emit(series, new Emitted(true, signal), now);
+    out.emit(key, new Emitted(true, signal), now);
+    store.put(key, s);
   }
 }

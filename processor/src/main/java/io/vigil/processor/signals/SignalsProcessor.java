@@ -121,6 +121,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   @Override
   public void process(Record<String, SeriesPoints> record) {
     long now = context.currentSystemTimeMs();
+    metrics.dataPointsWindowed(record.value().points().size());
     for (MetricPoint point : record.value().points()) {
       live.saw(point.timeMillis(), now);
     }
