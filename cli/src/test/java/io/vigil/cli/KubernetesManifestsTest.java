@@ -222,6 +222,26 @@ class KubernetesManifestsTest {
               assertThat(rule.path("verbs").toString()).isEqualTo("[\"get\"]");
             })
         .allSatisfy(rule -> assertThat(rule.path("verbs").toString()).doesNotContain("create"));
+    // What each kubernetes_sd_configs role lists and watches (a job with a role the collector
+    // may not read fails at start naming it).
+    for (String[] read :
+        new String[][] {
+          {"", "pods"},
+          {"", "services"},
+          {"", "nodes"},
+          {"", "endpoints"},
+          {"discovery.k8s.io", "endpointslices"},
+          {"networking.k8s.io", "ingresses"}
+        }) {
+      assertThat(role.path("rules"))
+          .as("list and watch %s in API group '%s'", read[1], read[0])
+          .anySatisfy(
+              rule -> {
+                assertThat(rule.path("apiGroups").toString()).contains("\"" + read[0] + "\"");
+                assertThat(rule.path("resources").toString()).contains("\"" + read[1] + "\"");
+                assertThat(rule.path("verbs").toString()).contains("\"list\"", "\"watch\"");
+              });
+    }
   }
 
   @ParameterizedTest
