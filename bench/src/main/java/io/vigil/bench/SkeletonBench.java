@@ -49,7 +49,10 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>Arguments (all optional): {@code --clients N} (default 4), {@code --seconds S} throughput
  * phase length (default 30), {@code --points N} data points per request (default 100), {@code
- * --trials N} alert-latency samples (default 20), {@code --window 10s}, {@code --grace 5s}.
+ * --trials N} alert-latency samples (default 20), {@code --window 10s}, {@code --grace 5s}, {@code
+ * --operations N} (the processor's {@code max_operations_per_service}), {@code
+ * --processor-commit-ms N} and {@code --alerting-commit-ms N} (each service's Kafka Streams {@code
+ * commit.interval.ms}; default: the service's own).
  */
 public final class SkeletonBench {
   private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
@@ -61,6 +64,8 @@ public final class SkeletonBench {
   private final String window;
   private final String grace;
   private final int maxOperations;
+  private final String processorCommitMs;
+  private final String alertingCommitMs;
   private final HttpClient http = HttpClient.newBuilder().build();
 
   private SkeletonBench(Map<String, String> args) {
@@ -71,6 +76,16 @@ public final class SkeletonBench {
     window = args.getOrDefault("window", "10s");
     grace = args.getOrDefault("grace", "5s");
     maxOperations = Integer.parseInt(args.getOrDefault("operations", "100"));
+    processorCommitMs = args.get("processor-commit-ms");
+    alertingCommitMs = args.get("alerting-commit-ms");
+  }
+
+  /** {@code kafka:} settings for a service, with its commit interval when one was asked for. */
+  private static String kafka(String bootstrap, String commitMs) {
+    return commitMs == null
+        ? "kafka: {bootstrap_servers: '%s'}\n".formatted(bootstrap)
+        : "kafka: {bootstrap_servers: '%s', streams: {commit.interval.ms: '%s'}}\n"
+            .formatted(bootstrap, commitMs);
   }
 
   /** Entry point; see the class comment for arguments. */
@@ -127,16 +142,17 @@ public final class SkeletonBench {
           ProcessorService processor =
               ProcessorService.start(
                   load(
-                      "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nwindow: %s\ngrace: %s\nmax_operations_per_service: %d\nadmin: {host: 127.0.0.1, port: 0}\n"
-                          .formatted(bootstrap, dir.resolve("state"), window, grace, maxOperations),
+                      kafka(bootstrap, processorCommitMs)
+                          + "state_dir: '%s'\nwindow: %s\ngrace: %s\nmax_operations_per_service: %d\nadmin: {host: 127.0.0.1, port: 0}\n"
+                              .formatted(dir.resolve("state"), window, grace, maxOperations),
                       ProcessorConfig.class),
                   registry);
           AlertingService alerting =
               AlertingService.start(
                   load(
-                      "kafka: {bootstrap_servers: '%s'}\nrule_files: ['%s']\nalertmanager_config: '%s'\nelasticsearch: {url: '%s'}\nstate_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
-                          .formatted(
-                              bootstrap, rules, alertmanager, es.url(), dir.resolve("alerting")),
+                      kafka(bootstrap, alertingCommitMs)
+                          + "rule_files: ['%s']\nalertmanager_config: '%s'\nelasticsearch: {url: '%s'}\nstate_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
+                              .formatted(rules, alertmanager, es.url(), dir.resolve("alerting")),
                       AlertingConfig.class),
                   registry)) {
         URI endpoint = URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics");
@@ -151,6 +167,9 @@ public final class SkeletonBench {
         config.put("window", window);
         config.put("grace", grace);
         config.put("max_operations_per_service", maxOperations);
+        config.put(
+            "processor_commit_ms", processorCommitMs == null ? "default" : processorCommitMs);
+        config.put("alerting_commit_ms", alertingCommitMs == null ? "default" : alertingCommitMs);
         config.put("clients", clients);
         config.put("points_per_request", pointsPerRequest);
         return result;
