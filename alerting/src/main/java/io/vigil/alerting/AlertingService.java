@@ -215,7 +215,8 @@ public final class AlertingService implements AutoCloseable {
       registerDeliveryGauges(registry, parts.workers);
 
       Dispatcher dispatcher = new Dispatcher(routing);
-      Muting muting = new Muting(new Inhibitor(routing.inhibitRules()), firing, silences, clock);
+      Inhibitor inhibitor = new Inhibitor(routing.inhibitRules());
+      Muting muting = new Muting(inhibitor, firing, silences, clock);
       parts.streams =
           new KafkaStreams(
               AlertingTopology.build(
@@ -265,6 +266,7 @@ public final class AlertingService implements AutoCloseable {
                   () -> active(firing.all()),
                   dispatcher::route,
                   labels -> silences.muting(labels, clock.instant()),
+                  () -> inhibitor.inhibitions(firing.all()),
                   routing.global().resolveTimeout(),
                   parts.producer,
                   clock))

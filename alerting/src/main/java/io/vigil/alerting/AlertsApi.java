@@ -7,6 +7,7 @@ import com.google.re2j.PatternSyntaxException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.vigil.alerting.dispatch.Dispatcher;
+import io.vigil.alerting.dispatch.Inhibitor;
 import io.vigil.alerting.route.Matcher;
 import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.model.Topics;
@@ -37,13 +38,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * /api/v2/alerts}: the firing alerts in Alertmanager's API v2 shape ({@code labels}, {@code
  * annotations}, {@code startsAt}, {@code endsAt}, {@code updatedAt}, {@code fingerprint}, {@code
  * generatorURL}, {@code receivers}, {@code status.state} = {@code active} or {@code suppressed}
- * with {@code silencedBy}), so tools that read Alertmanager read Vigil. Filters: {@code
- * fingerprint=…} and Alertmanager's {@code filter=<matcher>} (repeatable). {@code GET
- * /api/v2/alerts/groups}: the same alerts in the groups the routing tree puts them in, one entry
- * per group and receiver ({@code labels} = the group's labels, {@code receiver.name}, {@code
+ * with {@code silencedBy} and {@code inhibitedBy}), so tools that read Alertmanager read Vigil.
+ * Filters: {@code fingerprint=…} and Alertmanager's {@code filter=<matcher>} (repeatable). {@code
+ * GET /api/v2/alerts/groups}: the same alerts in the groups the routing tree puts them in, one
+ * entry per group and receiver ({@code labels} = the group's labels, {@code receiver.name}, {@code
  * alerts}), as Grafana and karma read them; filters {@code filter}, {@code receiver} (a regex on
- * the receiver's name, anchored), {@code active} and {@code silenced} ({@code false} leaves those
- * out).
+ * the receiver's name, anchored), {@code active}, {@code silenced} and {@code inhibited} ({@code
+ * false} leaves those out).
  */
 final class AlertsApi implements HttpHandler {
   private static final int MAX_POST = 4 * 1024 * 1024;
@@ -51,6 +52,7 @@ final class AlertsApi implements HttpHandler {
   private final Supplier<List<ActiveAlert>> firing;
   private final Function<Map<String, String>, List<Dispatcher.Destination>> destinations;
   private final Function<Map<String, String>, List<String>> silencedBy;
+  private final Supplier<Inhibitor.Inhibitions> inhibitions;
   private final Duration resolveTimeout;
   private final Producer<byte[], byte[]> producer;
   private final Clock clock;
@@ -59,12 +61,14 @@ final class AlertsApi implements HttpHandler {
       Supplier<List<ActiveAlert>> firing,
       Function<Map<String, String>, List<Dispatcher.Destination>> destinations,
       Function<Map<String, String>, List<String>> silencedBy,
+      Supplier<Inhibitor.Inhibitions> inhibitions,
       Duration resolveTimeout,
       Producer<byte[], byte[]> producer,
       Clock clock) {
     this.firing = firing;
     this.destinations = destinations;
     this.silencedBy = silencedBy;
+    this.inhibitions = inhibitions;
     this.resolveTimeout = resolveTimeout;
     this.producer = producer;
     this.clock = clock;
@@ -95,18 +99,26 @@ final class AlertsApi implements HttpHandler {
       AdminServer.respond(exchange, 400, e.getMessage() + "\n");
       return;
     }
-    List<ActiveAlert> shown = new ArrayList<>();
+    List<Shown> shown = new ArrayList<>();
+    Inhibitor.Inhibitions inhibited = inhibitions.get();
     for (ActiveAlert alert : firing.get()) {
-      boolean silenced = !silencedBy.apply(alert.labels()).isEmpty();
+      Shown one =
+          new Shown(
+              alert,
+              silencedBy.apply(alert.labels()),
+              inhibited.of(alert.fingerprint(), alert.labels()));
+      // As Alertmanager: silenced=false and inhibited=false leave those out; active=false the rest.
       if ((query.fingerprint != null && !query.fingerprint.equals(alert.fingerprint()))
           || !query.filters.stream().allMatch(m -> m.matches(alert.labels()))
-          || (silenced ? !query.silenced : !query.active)
+          || (!one.silencedBy().isEmpty() && !query.silenced)
+          || (!one.inhibitedBy().isEmpty() && !query.inhibited)
+          || (!one.suppressed() && !query.active)
           || (query.receiver != null
               && destinations.apply(alert.labels()).stream()
                   .noneMatch(to -> query.receiver.matcher(to.receiver()).matches()))) {
         continue;
       }
-      shown.add(alert);
+      shown.add(one);
     }
     byte[] body = Json.mapper().writeValueAsBytes(groups ? groups(shown, query) : list(shown));
     exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -116,19 +128,26 @@ final class AlertsApi implements HttpHandler {
     }
   }
 
-  private ArrayNode list(List<ActiveAlert> alerts) {
+  /** An alert as the API shows it: with what silences it and which alerts inhibit it. */
+  private record Shown(ActiveAlert alert, List<String> silencedBy, List<String> inhibitedBy) {
+    boolean suppressed() {
+      return !silencedBy.isEmpty() || !inhibitedBy.isEmpty();
+    }
+  }
+
+  private ArrayNode list(List<Shown> alerts) {
     ArrayNode out = Json.mapper().createArrayNode();
-    alerts.forEach(alert -> out.add(toJson(alert, destinations.apply(alert.labels()))));
+    alerts.forEach(one -> out.add(toJson(one, destinations.apply(one.alert().labels()))));
     return out;
   }
 
   /** One entry per group and receiver the routing tree puts the alerts in, in a stable order. */
-  private ArrayNode groups(List<ActiveAlert> alerts, Query query) {
+  private ArrayNode groups(List<Shown> alerts, Query query) {
     Map<String, Dispatcher.Destination> keys = new TreeMap<>();
     Map<String, ArrayNode> members = new TreeMap<>();
-    for (ActiveAlert alert : alerts) {
-      List<Dispatcher.Destination> routed = destinations.apply(alert.labels());
-      ObjectNode json = toJson(alert, routed);
+    for (Shown one : alerts) {
+      List<Dispatcher.Destination> routed = destinations.apply(one.alert().labels());
+      ObjectNode json = toJson(one, routed);
       for (Dispatcher.Destination to : routed) {
         if (query.receiver != null && !query.receiver.matcher(to.receiver()).matches()) {
           continue;
@@ -155,13 +174,15 @@ final class AlertsApi implements HttpHandler {
       List<Matcher> filters,
       Pattern receiver,
       boolean active,
-      boolean silenced) {
+      boolean silenced,
+      boolean inhibited) {
     static Query parse(String raw) {
       String fingerprint = null;
       List<Matcher> filters = new ArrayList<>();
       Pattern receiver = null;
       boolean active = true;
       boolean silenced = true;
+      boolean inhibited = true;
       if (raw != null) {
         for (String pair : raw.split("&")) {
           int eq = pair.indexOf('=');
@@ -186,11 +207,12 @@ final class AlertsApi implements HttpHandler {
             }
             case "active" -> active = bool(name, value);
             case "silenced" -> silenced = bool(name, value);
-            default -> {} // inhibited, unprocessed: Alertmanager's, nothing to leave out here
+            case "inhibited" -> inhibited = bool(name, value);
+            default -> {} // unprocessed: Alertmanager's, nothing to leave out here
           }
         }
       }
-      return new Query(fingerprint, filters, receiver, active, silenced);
+      return new Query(fingerprint, filters, receiver, active, silenced, inhibited);
     }
 
     private static boolean bool(String name, String value) {
@@ -205,7 +227,8 @@ final class AlertsApi implements HttpHandler {
   }
 
   /** {@code alert} in Alertmanager's shape; {@code routed}: where the routing tree sends it. */
-  private ObjectNode toJson(ActiveAlert alert, List<Dispatcher.Destination> routed) {
+  private ObjectNode toJson(Shown one, List<Dispatcher.Destination> routed) {
+    ActiveAlert alert = one.alert();
     ObjectNode node = Json.mapper().createObjectNode();
     node.set("labels", Json.mapper().valueToTree(new TreeMap<>(alert.labels())));
     node.set("annotations", Json.mapper().valueToTree(new TreeMap<>(alert.annotations())));
@@ -221,11 +244,11 @@ final class AlertsApi implements HttpHandler {
         .distinct()
         .forEach(name -> receiverArray.addObject().put("name", name));
     ObjectNode status = node.putObject("status");
-    List<String> silences = silencedBy.apply(alert.labels());
-    status.put("state", silences.isEmpty() ? "active" : "suppressed");
+    status.put("state", one.suppressed() ? "suppressed" : "active");
     ArrayNode silencedArray = status.putArray("silencedBy");
-    silences.forEach(silencedArray::add);
-    status.putArray("inhibitedBy");
+    one.silencedBy().forEach(silencedArray::add);
+    ArrayNode inhibitedArray = status.putArray("inhibitedBy");
+    one.inhibitedBy().forEach(inhibitedArray::add);
     status.putArray("mutedBy");
     return node;
   }
