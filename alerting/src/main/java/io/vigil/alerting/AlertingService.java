@@ -36,6 +36,7 @@ import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.model.runtime.VigilVersion;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -274,7 +275,7 @@ public final class AlertingService implements AutoCloseable {
               "/api/v2/status",
               new StatusApi(
                   StatusApi.instanceName(),
-                  StatusApi.version(),
+                  VigilVersion.get(),
                   clock.instant(),
                   Files.readString(config.alertmanagerConfigPath())))
           .route("/api/v2/silences", new SilencesApi(silences, parts.producer, clock))

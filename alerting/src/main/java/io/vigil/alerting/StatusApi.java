@@ -10,13 +10,11 @@ import com.sun.net.httpserver.HttpHandler;
 import io.vigil.model.json.Json;
 import io.vigil.model.runtime.AdminServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -111,20 +109,6 @@ final class StatusApi implements HttpHandler {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "vigil-alerting";
-    }
-  }
-
-  /** Vigil's version, as the build wrote it into {@code vigil-version.properties}, or unknown. */
-  static String version() {
-    try (InputStream in = StatusApi.class.getResourceAsStream("/vigil-version.properties")) {
-      if (in == null) {
-        return "unknown";
-      }
-      Properties props = new Properties();
-      props.load(in);
-      return props.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
     }
   }
 

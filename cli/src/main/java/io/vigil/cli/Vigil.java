@@ -1,10 +1,8 @@
 package io.vigil.cli;
 
 import io.vigil.model.config.ConfigException;
-import java.io.IOException;
-import java.io.InputStream;
+import io.vigil.model.runtime.VigilVersion;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,18 +112,12 @@ public final class Vigil implements Runnable {
     }
   }
 
-  /** Reads the version the build wrote into {@code vigil-version.properties}. */
+  /** Vigil's version ({@link VigilVersion}) and the Java running it. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() throws IOException {
-      Properties props = new Properties();
-      try (InputStream in = Vigil.class.getResourceAsStream("/vigil-version.properties")) {
-        if (in != null) {
-          props.load(in);
-        }
-      }
+    public String[] getVersion() {
       return new String[] {
-        "vigil " + props.getProperty("version", "unknown"),
+        "vigil " + VigilVersion.get(),
         "Java "
             + System.getProperty("java.version")
             + " ("
