@@ -4,9 +4,13 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.Sum;
+import io.opentelemetry.proto.metrics.v1.Summary;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,15 +19,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns the counters and gauges of a Prometheus text-format page into OTLP metrics as the
- * collector's scraper does (counters → cumulative monotonic sums with a start time, gauges →
- * gauges, labels → point attributes), with a hook to change values so that one fixture makes
- * several scrapes. Enough for the real pages in {@code fixtures/prometheus} (histograms and
- * summaries are left out); the collector's own parser is tested against the same pages.
+ * Turns a Prometheus text-format page into OTLP metrics as the collector's scraper ({@code
+ * ScrapeConverter}) does: counters → cumulative monotonic sums with a start time, gauges → gauges,
+ * classic histograms → cumulative histograms (buckets de-cumulated, {@code +Inf} the overflow),
+ * summaries → summaries (count and sum), labels → point attributes; with a hook to change values so
+ * that one fixture makes several scrapes. Enough for the real pages in {@code fixtures/prometheus};
+ * the collector's own parser is tested against the same pages.
  */
 public final class PromText {
   private static final Pattern SAMPLE =
@@ -52,12 +58,14 @@ public final class PromText {
   }
 
   /**
-   * The counters and gauges of {@code page}, scraped at {@code timeNanos} (samples keep their own
-   * timestamps), counters started at {@code startNanos}, each value passed through {@code values}.
+   * The counters, gauges, histograms and summaries of {@code page}, scraped at {@code timeNanos}
+   * (samples keep their own timestamps), counters, histograms and summaries started at {@code
+   * startNanos}, each sample's value passed through {@code values} (a histogram's under its sample
+   * name, {@code _bucket} with its {@code le}, {@code _count}, {@code _sum}).
    */
   public static List<Metric> metrics(String page, long startNanos, long timeNanos, Values values) {
     Map<String, String> types = new LinkedHashMap<>();
-    Map<String, List<NumberDataPoint>> points = new LinkedHashMap<>();
+    Map<String, Map<Map<String, String>, Series>> families = new LinkedHashMap<>();
     for (String line : page.split("\n")) {
       if (line.startsWith("# TYPE ")) {
         String[] parts = line.split("\\s+");
@@ -72,8 +80,8 @@ public final class PromText {
         throw new IllegalArgumentException("not a sample: " + line);
       }
       String name = m.group(1);
-      String type = types.get(name);
-      if (!"counter".equals(type) && !"gauge".equals(type)) {
+      String family = family(name, types);
+      if (family == null || name.endsWith("_created")) {
         continue;
       }
       Map<String, String> labels = new LinkedHashMap<>();
@@ -85,35 +93,147 @@ public final class PromText {
       }
       double value = values.apply(name, labels, Double.parseDouble(m.group(4)));
       long time = m.group(6) != null ? Long.parseLong(m.group(6)) * 1_000_000L : timeNanos;
-      NumberDataPoint.Builder dp =
-          NumberDataPoint.newBuilder().setTimeUnixNano(time).setAsDouble(value);
-      if ("counter".equals(type)) {
-        dp.setStartTimeUnixNano(startNanos);
+      String bound = labels.remove("le");
+      String quantile = labels.remove("quantile");
+      Series series =
+          families
+              .computeIfAbsent(family, f -> new LinkedHashMap<>())
+              .computeIfAbsent(labels, k -> new Series());
+      series.time = Math.max(series.time, time);
+      String suffix = name.substring(family.length());
+      switch (suffix) {
+        case "_bucket" ->
+            series.buckets.put(Double.parseDouble(bound.replace("Inf", "Infinity")), value);
+        case "_sum" -> series.sum = value;
+        case "_count" -> series.count = value;
+        default -> {
+          if (quantile == null) {
+            series.value = value;
+          }
+        }
       }
-      labels.forEach(
-          (k, v) ->
-              dp.addAttributes(
-                  KeyValue.newBuilder()
-                      .setKey(k)
-                      .setValue(AnyValue.newBuilder().setStringValue(v))));
-      points.computeIfAbsent(name, n -> new ArrayList<>()).add(dp.build());
     }
     List<Metric> metrics = new ArrayList<>();
-    points.forEach(
-        (name, dps) -> {
+    families.forEach(
+        (name, series) -> {
           Metric.Builder metric = Metric.newBuilder().setName(name);
-          if ("counter".equals(types.get(name))) {
-            metric.setSum(
-                Sum.newBuilder()
-                    .setIsMonotonic(true)
-                    .setAggregationTemporality(
-                        AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
-                    .addAllDataPoints(dps));
-          } else {
-            metric.setGauge(Gauge.newBuilder().addAllDataPoints(dps));
+          switch (types.get(name)) {
+            case "counter" -> metric.setSum(counter(series, startNanos));
+            case "histogram" -> metric.setHistogram(histogram(series, startNanos));
+            case "summary" -> metric.setSummary(summary(series, startNanos));
+            default -> metric.setGauge(gauge(series));
           }
           metrics.add(metric.build());
         });
     return metrics;
+  }
+
+  /** One series of a family, gathered from its samples. */
+  private static final class Series {
+    final TreeMap<Double, Double> buckets = new TreeMap<>();
+    double value;
+    double sum;
+    double count;
+    long time;
+  }
+
+  /** The family {@code sample} belongs to, or null when it is of no type we read. */
+  private static String family(String sample, Map<String, String> types) {
+    String type = types.get(sample);
+    if ("counter".equals(type) || "gauge".equals(type)) {
+      return sample;
+    }
+    for (String suffix : List.of("_bucket", "_sum", "_count", "_created", "")) {
+      if (sample.endsWith(suffix)) {
+        String family = sample.substring(0, sample.length() - suffix.length());
+        String of = types.get(family);
+        if ("histogram".equals(of) || "summary".equals(of)) {
+          return family;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static Sum counter(Map<Map<String, String>, Series> series, long startNanos) {
+    Sum.Builder sum =
+        Sum.newBuilder()
+            .setIsMonotonic(true)
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    series.forEach(
+        (labels, s) ->
+            sum.addDataPoints(
+                NumberDataPoint.newBuilder()
+                    .addAllAttributes(attributes(labels))
+                    .setStartTimeUnixNano(startNanos)
+                    .setTimeUnixNano(s.time)
+                    .setAsDouble(s.value)));
+    return sum.build();
+  }
+
+  private static Gauge gauge(Map<Map<String, String>, Series> series) {
+    Gauge.Builder gauge = Gauge.newBuilder();
+    series.forEach(
+        (labels, s) ->
+            gauge.addDataPoints(
+                NumberDataPoint.newBuilder()
+                    .addAllAttributes(attributes(labels))
+                    .setTimeUnixNano(s.time)
+                    .setAsDouble(s.value)));
+    return gauge.build();
+  }
+
+  /** Buckets de-cumulated, {@code +Inf} the overflow bucket, as the scraper does. */
+  private static Histogram histogram(Map<Map<String, String>, Series> series, long startNanos) {
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    series.forEach(
+        (labels, s) -> {
+          HistogramDataPoint.Builder point =
+              HistogramDataPoint.newBuilder()
+                  .addAllAttributes(attributes(labels))
+                  .setStartTimeUnixNano(startNanos)
+                  .setTimeUnixNano(s.time)
+                  .setCount((long) s.count)
+                  .setSum(s.sum);
+          double previous = 0;
+          for (Map.Entry<Double, Double> bucket : s.buckets.entrySet()) {
+            if (!bucket.getKey().isInfinite()) {
+              point.addExplicitBounds(bucket.getKey());
+            }
+            point.addBucketCounts((long) (bucket.getValue() - previous));
+            previous = bucket.getValue();
+          }
+          histogram.addDataPoints(point);
+        });
+    return histogram.build();
+  }
+
+  /** Count and sum; the quantiles are left out (the processor does not read them). */
+  private static Summary summary(Map<Map<String, String>, Series> series, long startNanos) {
+    Summary.Builder summary = Summary.newBuilder();
+    series.forEach(
+        (labels, s) ->
+            summary.addDataPoints(
+                SummaryDataPoint.newBuilder()
+                    .addAllAttributes(attributes(labels))
+                    .setStartTimeUnixNano(startNanos)
+                    .setTimeUnixNano(s.time)
+                    .setCount((long) s.count)
+                    .setSum(s.sum)));
+    return summary.build();
+  }
+
+  private static List<KeyValue> attributes(Map<String, String> labels) {
+    List<KeyValue> out = new ArrayList<>();
+    labels.forEach(
+        (k, v) ->
+            out.add(
+                KeyValue.newBuilder()
+                    .setKey(k)
+                    .setValue(AnyValue.newBuilder().setStringValue(v))
+                    .build()));
+    return out;
   }
 }

@@ -23,10 +23,14 @@ import org.apache.kafka.common.serialization.Serializer;
  * repartition topic's handler sends them to the DLQ).
  */
 final class BinarySerdes {
-  /** Points; V2 adds each point's operation. */
+  /**
+   * Points; V2 adds each point's operation, V3 the {@link #LATENCY_ONLY} flag (an older instance
+   * must not read a latency-only point as requests, so it rejects V3 rather than ignore the flag).
+   */
   private static final byte POINTS_V1 = 1;
 
   private static final byte POINTS_V2 = 2;
+  private static final byte POINTS_V3 = 3;
   private static final byte STATE_V1 = 1;
 
   /** Open windows; V2 adds the totals' operation. */
@@ -42,6 +46,7 @@ final class BinarySerdes {
   private static final int ERROR = 1;
   private static final int CUMULATIVE = 2;
   private static final int HAS_MAX = 4;
+  private static final int LATENCY_ONLY = 8;
 
   private BinarySerdes() {}
 
@@ -236,7 +241,7 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V2, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V3, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
@@ -244,9 +249,9 @@ final class BinarySerdes {
         topic,
         bytes,
         POINTS_V1,
-        POINTS_V2,
+        POINTS_V3,
         "Vigil data points",
-        (in, v) -> readPoints(in, topic, bytes.length, v >= POINTS_V2));
+        (in, v) -> readPoints(in, topic, bytes.length, v));
   }
 
   private static void writePoints(DataOutputStream out, List<MetricPoint> points)
@@ -262,7 +267,8 @@ final class BinarySerdes {
       int flags =
           (p.error() ? ERROR : 0)
               | (p.cumulative() ? CUMULATIVE : 0)
-              | (p.maxMs() != null ? HAS_MAX : 0);
+              | (p.maxMs() != null ? HAS_MAX : 0)
+              | (p.latencyOnly() ? LATENCY_ONLY : 0);
       out.writeByte(flags);
       out.writeLong(p.startNanos());
       out.writeLong(p.timeNanos());
@@ -281,8 +287,10 @@ final class BinarySerdes {
     }
   }
 
-  private static SeriesPoints readPoints(
-      DataInputStream in, String topic, int limit, boolean withOperation) throws IOException {
+  private static SeriesPoints readPoints(DataInputStream in, String topic, int limit, byte version)
+      throws IOException {
+    boolean withOperation = version >= POINTS_V2;
+    boolean withLatencyOnly = version >= POINTS_V3;
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
@@ -318,7 +326,8 @@ final class BinarySerdes {
               layouts.get(layout),
               buckets,
               max,
-              operation));
+              operation,
+              withLatencyOnly && (flags & LATENCY_ONLY) != 0));
     }
     return new SeriesPoints(points);
   }

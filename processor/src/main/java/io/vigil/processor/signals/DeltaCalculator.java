@@ -13,7 +13,10 @@ import java.util.Arrays;
  *   <li><b>First point of a stream</b> (no state): counted in full when it has a start time and
  *       that start is not before {@code countFirstFromNanos} (when this processor's state began),
  *       because then every request it counts happened while we were watching; otherwise it only
- *       seeds the state, since its counts span a past that may have been counted or never seen.
+ *       seeds the state, since its counts span a past that may have been counted or never seen. A
+ *       start equal to the point's time also only seeds (the Collector's rule too): a scraper that
+ *       does not know when a counter started stamps its first scrape so, and the counter's value
+ *       then spans the target's whole life.
  *   <li><b>A stream forgotten for silence</b> (an eviction marker): only seeds, so its history is
  *       not counted twice.
  *   <li><b>Count or a bucket went down</b> with the same non-zero start time: another writer of the
@@ -49,7 +52,9 @@ final class DeltaCalculator {
   static Step next(StreamState previous, MetricPoint p, long countFirstFromNanos) {
     StreamState state = StreamState.of(p);
     if (previous == null) {
-      if (p.startNanos() > 0 && p.startNanos() >= countFirstFromNanos) {
+      if (p.startNanos() > 0
+          && p.startNanos() >= countFirstFromNanos
+          && p.startNanos() != p.timeNanos()) {
         return new Step(full(p), state, null);
       }
       return new Step(null, state, null);

@@ -1,9 +1,9 @@
 package io.vigil.processor.signals;
 
 /**
- * One {@code http.server.request.duration} histogram data point, reduced to what the signals need.
- * Travels through the repartition topic as JSON, so field names are part of the (internal) wire
- * format.
+ * One data point of a server's requests — a duration histogram, or a request counter or summary
+ * count — reduced to what the signals need. Travels through the repartition topic in {@link
+ * BinarySerdes}' format.
  *
  * @param stream identity of the point's stream (resource, scope, metric, point attributes), hashed
  * @param cluster {@code k8s.cluster.name}, may be null
@@ -19,6 +19,9 @@ package io.vigil.processor.signals;
  * @param maxMs largest observed value in milliseconds, only on delta points, else null
  * @param operation what the requests asked for — {@code <method> <http.route>} or {@code
  *     <rpc.service>/<rpc.method>} — or null when the point does not say
+ * @param latencyOnly whether the point's buckets only give latency, its requests being counted by
+ *     another metric of the same server (a Prometheus histogram without a status label next to a
+ *     request counter with one): it adds to the quantiles, never to requests or errors
  */
 record MetricPoint(
     String stream,
@@ -33,7 +36,8 @@ record MetricPoint(
     double[] boundsMs,
     long[] bucketCounts,
     Double maxMs,
-    String operation) {
+    String operation,
+    boolean latencyOnly) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -43,7 +47,39 @@ record MetricPoint(
     bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
   }
 
-  /** A point that names no operation. */
+  /** A point that counts requests, of {@code operation} (null: none named). */
+  MetricPoint(
+      String stream,
+      String cluster,
+      String namespace,
+      String service,
+      boolean error,
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] bucketCounts,
+      Double maxMs,
+      String operation) {
+    this(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs,
+        operation,
+        false);
+  }
+
+  /** A point that counts requests and names no operation. */
   MetricPoint(
       String stream,
       String cluster,
@@ -114,7 +150,8 @@ record MetricPoint(
         boundsMs,
         bucketCounts,
         maxMs,
-        operation);
+        operation,
+        latencyOnly);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -125,7 +162,19 @@ record MetricPoint(
   /** This point's counts as a delta covering {@code [startNanos, timeNanos]}. */
   MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
     return new MetricPoint(
-        stream, cluster, namespace, service, error, false, fromNanos, timeNanos, count, bounds,
-        buckets, max, operation);
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        false,
+        fromNanos,
+        timeNanos,
+        count,
+        bounds,
+        buckets,
+        max,
+        operation,
+        latencyOnly);
   }
 }

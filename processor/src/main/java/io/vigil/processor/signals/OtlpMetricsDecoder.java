@@ -9,6 +9,7 @@ import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.otlp.OtlpAttributes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,7 +27,8 @@ import java.util.Set;
  * http.server.duration} and {@code rpc.server.duration} — checks them and converts them to {@link
  * MetricPoint}s. Explicit and exponential histograms both; an older name is skipped ({@code
  * superseded_metric}) where the same resource also sends its successor (an SDK emitting both during
- * a semconv migration), so nothing is counted twice. Pure: no Kafka, no clock.
+ * a semconv migration), so nothing is counted twice. Prometheus-style request metrics of the same
+ * request go to {@link PrometheusRequestDecoder}. Pure: no Kafka, no clock.
  */
 final class OtlpMetricsDecoder {
   /** The OpenTelemetry semantic-convention server duration histogram. */
@@ -64,7 +66,7 @@ final class OtlpMetricsDecoder {
   static final Set<Long> GRPC_SERVER_ERRORS = Set.of(2L, 4L, 12L, 13L, 14L, 15L);
 
   /** The histograms that carry a server's requests. */
-  enum Source {
+  enum Source implements RequestLabels {
     HTTP("http.server.request.duration", null, false),
     HTTP_OLD("http.server.duration", "http.server.request.duration", false),
     RPC("rpc.server.call.duration", null, true),
@@ -88,18 +90,27 @@ final class OtlpMetricsDecoder {
       }
       return null;
     }
+
+    @Override
+    public boolean isError(List<KeyValue> attributes) {
+      return OtlpMetricsDecoder.isError(this, attributes);
+    }
+
+    @Override
+    public String operation(List<KeyValue> attributes) {
+      return OtlpMetricsDecoder.operation(this, attributes);
+    }
   }
 
   private OtlpMetricsDecoder() {}
 
-  /** Reports every point of the {@link Source} metrics in {@code request} to {@code sink}. */
+  /**
+   * Reports every point of the {@link Source} metrics in {@code request} to {@code sink}, and those
+   * of the Prometheus-style request metrics ({@link PrometheusRequestDecoder}).
+   */
   static void decode(ExportMetricsServiceRequest request, PointSink<MetricPoint> sink) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      String service = OtlpAttributes.serviceName(rm.getResource());
-      String namespace = OtlpAttributes.namespace(rm.getResource());
-      String cluster =
-          OtlpAttributes.get(rm.getResource().getAttributesList(), OtlpAttributes.K8S_CLUSTER);
-      String resourceId = canonical(rm.getResource().getAttributesList());
+      Origin origin = Origin.of(rm.getResource());
       Set<String> names = new HashSet<>();
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric metric : sm.getMetricsList()) {
@@ -120,61 +131,101 @@ final class OtlpMetricsDecoder {
             sink.skipped("not_histogram");
             continue;
           }
-          Stream stream =
-              new Stream(
-                  resourceId
-                      + "|"
-                      + sm.getScope().getName()
-                      + "|"
-                      + sm.getScope().getVersion()
-                      + "|"
-                      + metric.getName()
-                      + "|"
-                      + metric.getUnit()
-                      + "|",
-                  cluster,
-                  namespace,
-                  service,
-                  source,
-                  millisPerUnit(metric.getUnit()));
-          if (metric.hasHistogram()) {
-            AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
-            for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
-              String problem = stream.problem(temporality);
-              problem = problem != null ? problem : check(dp);
-              if (problem != null) {
-                sink.skipped(problem);
-              } else {
-                sink.point(toPoint(dp, stream, cumulative(temporality)));
-              }
-            }
-          } else {
-            AggregationTemporality temporality =
-                metric.getExponentialHistogram().getAggregationTemporality();
-            for (ExponentialHistogramDataPoint dp :
-                metric.getExponentialHistogram().getDataPointsList()) {
-              String problem = stream.problem(temporality);
-              problem = problem != null ? problem : ExponentialBuckets.check(dp);
-              if (problem != null) {
-                sink.skipped(problem);
-              } else {
-                sink.point(toPoint(dp, stream, cumulative(temporality)));
-              }
-            }
-          }
+          decodeHistogram(
+              metric,
+              Stream.of(origin, sm, metric, source, millisPerUnit(metric.getUnit()), false),
+              sink);
+        }
+      }
+      PrometheusRequestDecoder.decode(rm, origin, names, sink);
+    }
+  }
+
+  /** Whether {@code names} hold an OpenTelemetry server duration of RPCs ({@code rpc}) or HTTP. */
+  static boolean sendsSource(Set<String> names, boolean rpc) {
+    for (Source source : Source.values()) {
+      if (source.rpc == rpc && names.contains(source.metric)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reports the points of histogram {@code metric} (explicit or exponential) of {@code stream}. */
+  static void decodeHistogram(Metric metric, Stream stream, PointSink<MetricPoint> sink) {
+    if (metric.hasHistogram()) {
+      AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
+      for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
+        String problem = stream.problem(temporality);
+        problem = problem != null ? problem : check(dp);
+        if (problem != null) {
+          sink.skipped(problem);
+        } else {
+          sink.point(toPoint(dp, stream, cumulative(temporality)));
+        }
+      }
+    } else {
+      AggregationTemporality temporality =
+          metric.getExponentialHistogram().getAggregationTemporality();
+      for (ExponentialHistogramDataPoint dp :
+          metric.getExponentialHistogram().getDataPointsList()) {
+        String problem = stream.problem(temporality);
+        problem = problem != null ? problem : ExponentialBuckets.check(dp);
+        if (problem != null) {
+          sink.skipped(problem);
+        } else {
+          sink.point(toPoint(dp, stream, cumulative(temporality)));
         }
       }
     }
   }
 
-  /** What the points of one metric share. */
-  private record Stream(
-      String prefix,
-      String cluster,
-      String namespace,
-      String service,
-      Source source,
-      Double toMillis) {
+  /**
+   * The series one resource's points belong to, and its identity (its attributes, canonical).
+   *
+   * @param id the resource's attributes, canonical: part of every stream's identity
+   */
+  record Origin(String id, String cluster, String namespace, String service) {
+    static Origin of(Resource resource) {
+      return new Origin(
+          canonical(resource.getAttributesList()),
+          OtlpAttributes.get(resource.getAttributesList(), OtlpAttributes.K8S_CLUSTER),
+          OtlpAttributes.namespace(resource),
+          OtlpAttributes.serviceName(resource));
+    }
+  }
+
+  /**
+   * What the points of one metric share.
+   *
+   * @param prefix the stream identity's part before the point attributes
+   * @param labels what the point attributes say about the requests
+   * @param toMillis milliseconds per unit of the metric's values, null for a unit we do not know
+   * @param latencyOnly whether the points only give latency ({@link MetricPoint#latencyOnly()})
+   */
+  record Stream(
+      String prefix, Origin origin, RequestLabels labels, Double toMillis, boolean latencyOnly) {
+    static Stream of(
+        Origin origin,
+        ScopeMetrics sm,
+        Metric metric,
+        RequestLabels labels,
+        Double toMillis,
+        boolean latencyOnly) {
+      String prefix =
+          origin.id()
+              + "|"
+              + sm.getScope().getName()
+              + "|"
+              + sm.getScope().getVersion()
+              + "|"
+              + metric.getName()
+              + "|"
+              + metric.getUnit()
+              + "|";
+      return new Stream(prefix, origin, labels, toMillis, latencyOnly);
+    }
+
     String problem(AggregationTemporality temporality) {
       if (toMillis == null) {
         return "unsupported_unit";
@@ -187,7 +238,7 @@ final class OtlpMetricsDecoder {
     }
   }
 
-  private static boolean cumulative(AggregationTemporality temporality) {
+  static boolean cumulative(AggregationTemporality temporality) {
     return temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
   }
 
@@ -301,7 +352,7 @@ final class OtlpMetricsDecoder {
   }
 
   /** A point of {@code stream}; {@code max} in the metric's unit, NaN when not given. */
-  private static MetricPoint point(
+  static MetricPoint point(
       Stream stream,
       List<KeyValue> attributes,
       boolean cumulative,
@@ -313,12 +364,13 @@ final class OtlpMetricsDecoder {
       double max) {
     // A cumulative max covers the whole life of the stream, not one window: only deltas keep it.
     Double maxMs = !cumulative && Double.isFinite(max) && max >= 0 ? max * stream.toMillis() : null;
+    Origin origin = stream.origin();
     return new MetricPoint(
         hash(stream.prefix() + canonical(attributes)),
-        stream.cluster(),
-        stream.namespace(),
-        stream.service(),
-        isError(stream.source(), attributes),
+        origin.cluster(),
+        origin.namespace(),
+        origin.service(),
+        stream.labels().isError(attributes),
         cumulative,
         startNanos,
         timeNanos,
@@ -326,7 +378,8 @@ final class OtlpMetricsDecoder {
         boundsMs,
         buckets,
         maxMs,
-        operation(stream.source(), attributes));
+        stream.labels().operation(attributes),
+        stream.latencyOnly());
   }
 
   /**

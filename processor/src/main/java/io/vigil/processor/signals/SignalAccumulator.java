@@ -12,7 +12,10 @@ import java.util.List;
 
 /**
  * The running totals of one series over some time: a final window, or a one-second slot of the live
- * window. Stored as JSON in the processor's stores; mutable, read-modify-written per point.
+ * window. Stored in {@link BinarySerdes}' format in the processor's stores; mutable,
+ * read-modify-written per point. Requests and errors are counted apart from the latency buckets, so
+ * a window can take its requests from a counter and its latency from a histogram of the same
+ * server.
  */
 final class SignalAccumulator {
   /**
@@ -110,16 +113,22 @@ final class SignalAccumulator {
     return a;
   }
 
-  /** Adds one delta point; the first one names the service (the operation is set at creation). */
+  /**
+   * Adds one delta point; the first one names the service (the operation is set at creation). A
+   * {@link MetricPoint#latencyOnly() latency-only} point adds its buckets (and max) but no
+   * requests: another metric of the same server counts them.
+   */
   SignalAccumulator add(MetricPoint p) {
     if (service == null) {
       cluster = p.cluster();
       namespace = p.namespace();
       service = p.service();
     }
-    requests += p.count();
-    if (p.error()) {
-      errors += p.count();
+    if (!p.latencyOnly()) {
+      requests += p.count();
+      if (p.error()) {
+        errors += p.count();
+      }
     }
     if (p.count() > 0) {
       if (p.maxMs() == null) {
@@ -138,9 +147,8 @@ final class SignalAccumulator {
   SignalAccumulator merge(SignalAccumulator other) {
     requests += other.requests;
     errors += other.errors;
-    if (other.requests > 0) {
-      maxComplete &= other.maxComplete;
-    }
+    // Empty totals are complete; totals with latency-only observations may have none.
+    maxComplete &= other.maxComplete;
     if (other.maxMs != null) {
       maxMs = maxMs == null ? other.maxMs : Math.max(maxMs, other.maxMs);
     }
@@ -200,9 +208,14 @@ final class SignalAccumulator {
         revision);
   }
 
+  /**
+   * Quantiles from the bucket totals, whatever counted the requests: with a request counter and a
+   * latency-only histogram, {@code requests} and the buckets' total differ.
+   */
   private GoldenSignal.Latency latency() {
     Double max = maxComplete ? maxMs : null;
-    if (requests == 0 || (histograms.isEmpty() && max == null)) {
+    // A layout is kept only for a point with observations, so any layout means some.
+    if (histograms.isEmpty() && (requests == 0 || max == null)) {
       return null;
     }
     double[] bounds;

@@ -157,6 +157,46 @@ class BinarySerdesTest {
   }
 
   @Test
+  void keepsWhetherAPointIsLatencyOnly() {
+    MetricPoint latency = point("a", false, BOUNDS, null);
+    latency =
+        new MetricPoint(
+            latency.stream(),
+            latency.cluster(),
+            latency.namespace(),
+            latency.service(),
+            false,
+            true,
+            11,
+            22,
+            6,
+            BOUNDS,
+            latency.bucketCounts(),
+            null,
+            "GET /",
+            true);
+    SeriesPoints batch = new SeriesPoints(List.of(latency, point("b", true, BOUNDS, null)));
+
+    SeriesPoints back = BinarySerdes.readPoints("t", BinarySerdes.write(batch));
+
+    assertThat(back.points()).extracting(MetricPoint::latencyOnly).containsExactly(true, false);
+    assertThat(back.points().get(0).bucketCounts()).containsExactly(1, 2, 3, 0);
+  }
+
+  @Test
+  void readsPointsOfTheSecondFormatAsRequests() {
+    SeriesPoints batch = new SeriesPoints(List.of(point("a", true, BOUNDS, null)));
+    byte[] v2 = BinarySerdes.write(batch);
+    v2[0] = 2; // the second format is the third without latency-only points
+
+    SeriesPoints back = BinarySerdes.readPoints("t", v2);
+
+    assertThat(back.points().get(0).latencyOnly()).isFalse();
+    assertThat(back.points().get(0).operation()).isNull();
+    assertThat(back.points().get(0).count()).isEqualTo(6);
+  }
+
+  @Test
   void rejectsWhatIsNotItsFormatWithASerializationError() {
     assertThatThrownBy(
             () -> BinarySerdes.readPoints("t", "not json".getBytes(StandardCharsets.UTF_8)))

@@ -41,6 +41,43 @@ class DeltaCalculatorTest {
   }
 
   @Test
+  void firstPointStampedWithItsOwnStartOnlySeeds() {
+    // The scraper's first scrape of a counter without _created: its value spans the target's life.
+    MetricPoint p = cumulative(SINCE + 2 * S, SINCE + 2 * S, 5, 5, 0);
+    DeltaCalculator.Step step = DeltaCalculator.next(null, p, SINCE);
+
+    assertThat(step.delta()).isNull();
+    assertThat(step.state().count()).isEqualTo(10);
+  }
+
+  @Test
+  void keepsALatencyOnlyPointLatencyOnly() {
+    MetricPoint first = cumulative(10 * S, SINCE + S, 1, 1, 0);
+    MetricPoint second = cumulative(10 * S, SINCE + 2 * S, 3, 2, 1);
+    MetricPoint latency =
+        new MetricPoint(
+            "stream",
+            "c1",
+            "ns",
+            "svc",
+            false,
+            true,
+            10 * S,
+            SINCE + 2 * S,
+            6,
+            BOUNDS,
+            second.bucketCounts(),
+            null,
+            null,
+            true);
+    DeltaCalculator.Step step =
+        DeltaCalculator.next(DeltaCalculator.next(null, first, SINCE).state(), latency, SINCE);
+
+    assertThat(step.delta().latencyOnly()).isTrue();
+    assertThat(step.delta().bucketCounts()).containsExactly(2, 1, 1);
+  }
+
+  @Test
   void firstPointWithoutStartTimeOnlySeeds() {
     MetricPoint p = cumulative(0, SINCE + 2 * S, 1, 0, 0);
     assertThat(DeltaCalculator.next(null, p, 0).delta()).isNull();

@@ -80,4 +80,50 @@ class SignalAccumulatorTest {
     assertThat(signal.errors().ratio()).isZero();
     assertThat(signal.latencyMs()).isNull();
   }
+
+  private static MetricPoint latencyOnly(double[] bounds, long[] buckets) {
+    long count = java.util.Arrays.stream(buckets).sum();
+    return new MetricPoint(
+        "h", null, "ns", "svc", false, false, 1, 2, count, bounds, buckets, null, null, true);
+  }
+
+  private static MetricPoint requests(boolean error, long count) {
+    return new MetricPoint(
+        "c", null, "ns", "svc", error, false, 1, 2, count, null, null, null, null, false);
+  }
+
+  @Test
+  void takesRequestsFromCountsAndQuantilesFromLatencyOnlyBuckets() {
+    SignalAccumulator acc =
+        new SignalAccumulator()
+            .add(requests(false, 90))
+            .add(requests(true, 10))
+            // 80 in (0, 10], 20 in (10, 100]: the histogram's total differs from the requests.
+            .add(latencyOnly(new double[] {10, 100}, new long[] {80, 20, 0}));
+    GoldenSignal signal = acc.toSignal(0, Duration.ofSeconds(10));
+
+    assertThat(signal.traffic().requests()).isEqualTo(100);
+    assertThat(signal.errors().count()).isEqualTo(10);
+    assertThat(signal.latencyMs().p50()).isEqualTo(10 * (50.0 / 80));
+    assertThat(signal.latencyMs().p99()).isEqualTo(10 + 90 * ((99.0 - 80) / 20));
+    assertThat(signal.latencyMs().max()).isNull();
+  }
+
+  @Test
+  void givesLatencyOfLatencyOnlyBucketsAloneAndKeepsThemThroughTheStore() {
+    SignalAccumulator slot =
+        new SignalAccumulator().add(latencyOnly(new double[] {10}, new long[] {4, 0}));
+    SignalAccumulator merged = new SignalAccumulator(null, "ns", "svc", null).merge(slot);
+    Serde<WindowTotals> serde = BinarySerdes.windowTotals();
+    SignalAccumulator back =
+        serde
+            .deserializer()
+            .deserialize("t", serde.serializer().serialize("t", new WindowTotals(false, merged)))
+            .totals();
+    GoldenSignal signal = back.toSignal(0, Duration.ofSeconds(10));
+
+    assertThat(signal.traffic().requests()).isZero();
+    assertThat(signal.errors().ratio()).isZero();
+    assertThat(signal.latencyMs().p50()).isEqualTo(5.0);
+  }
 }
