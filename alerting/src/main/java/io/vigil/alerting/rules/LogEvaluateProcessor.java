@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code vigil.logs} for log-pattern rules ({@link LogRules}): each line is matched against
- * the rules where it is read, so only matching lines touch a store; the sliding counts live in
- * {@link #windowsStore} and the rule state in the store given, both backed by changelogs. Every
- * {@link #TICK} of wall clock the counts are compared again, so an alert resolves when its lines
- * age out even if no other line arrives. Forwards each transition keyed by fingerprint, and each
- * record it cannot read as a {@link DeadLetterRoute.Invalid}.
+ * the rules where it is read, so only matching lines touch a store, and a record that cannot
+ * contain what the rules require is not even parsed ({@link LogRules#mayMatch}); the sliding counts
+ * live in {@link #windowsStore} and the rule state in the store given, both backed by changelogs.
+ * Every {@link #TICK} of wall clock the counts are compared again, so an alert resolves when its
+ * lines age out even if no other line arrives. Forwards each transition keyed by fingerprint, and
+ * each record it cannot read as a {@link DeadLetterRoute.Invalid}.
  */
 public final class LogEvaluateProcessor implements Processor<byte[], byte[], String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(LogEvaluateProcessor.class);
@@ -88,6 +89,10 @@ public final class LogEvaluateProcessor implements Processor<byte[], byte[], Str
   public void process(Record<byte[], byte[]> record) {
     if (record.value() == null) {
       reject(record, "empty_value", "record has no value");
+      return;
+    }
+    if (!rules.mayMatch(record.value())) {
+      counters.evaluated(); // matches no rule: not worth parsing
       return;
     }
     LogLine line;

@@ -96,6 +96,25 @@ final class LogQuery {
   }
 
   /**
+   * A text every matching line contains as it stands in its raw JSON record: the longest {@code |=}
+   * text made of printable ASCII other than {@code "} and {@code \} (JSON writes those characters
+   * unescaped, so the record's bytes contain the text wherever the message does); null when the
+   * query has no such filter.
+   */
+  String requiredRawText() {
+    String longest = null;
+    for (LineFilter f : filters) {
+      if (f.op().equals("|=")
+          && !f.text().isEmpty()
+          && f.text().chars().allMatch(c -> c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+          && (longest == null || f.text().length() > longest.length())) {
+        longest = f.text();
+      }
+    }
+    return longest;
+  }
+
+  /**
    * Whether {@code line} counts: every label matcher holds (checked first, cheap), then every line
    * filter.
    */

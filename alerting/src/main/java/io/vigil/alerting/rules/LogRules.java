@@ -1,6 +1,7 @@
 package io.vigil.alerting.rules;
 
 import io.vigil.model.alert.AlertTransition;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,9 +63,55 @@ public final class LogRules {
   private final AlertEvaluator evaluator;
   private final List<AlertRule> rules;
 
+  /**
+   * One text per rule that every line it matches contains in its raw record; null when a rule has
+   * none (then every line must be read).
+   */
+  private final byte[][] required;
+
   LogRules(AlertEvaluator evaluator, List<AlertRule> rules) {
     this.evaluator = evaluator;
     this.rules = rules.stream().filter(r -> r.condition().isLogCount()).toList();
+    List<byte[]> texts = new ArrayList<>();
+    for (AlertRule rule : this.rules) {
+      String text = rule.condition().logQuery().requiredRawText();
+      if (text == null) {
+        texts = null;
+        break;
+      }
+      texts.add(text.getBytes(StandardCharsets.US_ASCII));
+    }
+    this.required = texts == null ? null : texts.toArray(new byte[0][]);
+  }
+
+  /**
+   * Whether the raw {@code vigil.logs} record {@code json} may match a rule: false only when every
+   * rule needs a {@code |=} text that the record's bytes do not contain, so the line need not be
+   * parsed at all (every line of every cluster passes here; most match nothing).
+   */
+  public boolean mayMatch(byte[] json) {
+    if (required == null) {
+      return true;
+    }
+    for (byte[] text : required) {
+      if (contains(json, text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Whether there is any log-pattern rule (else {@code vigil.logs} need not be read at all). */
