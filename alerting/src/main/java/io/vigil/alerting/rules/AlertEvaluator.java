@@ -70,6 +70,7 @@ public final class AlertEvaluator {
   }
 
   private final List<AlertRule> rules;
+  private final RuleIndex index;
   private final String externalUrl;
   private final boolean learns;
   private final LogRules logRules;
@@ -80,6 +81,7 @@ public final class AlertEvaluator {
    */
   public AlertEvaluator(List<AlertRule> rules, String externalUrl) {
     this.rules = List.copyOf(rules);
+    this.index = new RuleIndex(this.rules);
     this.externalUrl = stripTrailingSlash(externalUrl);
     this.learns = this.rules.stream().anyMatch(r -> r.condition().learns());
     this.logRules = new LogRules(this, this.rules);
@@ -117,7 +119,7 @@ public final class AlertEvaluator {
       Sample sample, States states, Memory memory, Instant arrivedAt) {
     List<AlertTransition> transitions = new ArrayList<>();
     Instant now = sample.time();
-    for (AlertRule rule : rules) {
+    for (AlertRule rule : index.candidates(sample)) {
       Condition condition = rule.condition();
       if (!condition.selects(sample)) {
         continue;
