@@ -85,6 +85,7 @@ public final class ProcessorService implements AutoCloseable {
         config.kafka(),
         Set.of(
             Topics.OTLP_METRICS,
+            Topics.OTLP_SPANS,
             Topics.SIGNALS,
             Topics.SIGNALS_LIVE,
             Topics.LINEAGE,
@@ -156,9 +157,10 @@ public final class ProcessorService implements AutoCloseable {
           .route("/api/signals", exchange -> signals(exchange, latest));
       streams.start();
       LOG.info(
-          "processor started: {} -> {} and {} (window {}, grace {}, emit interval {}), admin on"
-              + " port {}",
+          "processor started: {} and {} -> {} and {} (window {}, grace {}, emit interval {}), admin"
+              + " on port {}",
           Topics.OTLP_METRICS,
+          Topics.OTLP_SPANS,
           Topics.SIGNALS,
           Topics.SIGNALS_LIVE,
           config.window(),

@@ -7,6 +7,11 @@ import static io.vigil.processor.OtlpRequests.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
@@ -31,6 +36,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -145,6 +151,58 @@ class ProcessorServiceIT {
     assertThat(get("/metrics").body())
         .contains("vigil_processor_data_points_total")
         .contains("vigil_processor_signals_emitted_total{kind=\"live\"}");
+  }
+
+  @Test
+  void countsATracingOnlyServiceFromTheServerSpansOnItsTopic() throws Exception {
+    awaitReady();
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      assertThat(admin.listTopics().names().get()).contains(Topics.OTLP_SPANS);
+    }
+    String service = "cart-" + UUID.randomUUID().toString().substring(0, 8);
+    String series = "it-cluster/shop/" + service + "/";
+    Instant end = Instant.now();
+    ScopeSpans.Builder spans = ScopeSpans.newBuilder();
+    for (int i = 0; i < 12; i++) {
+      Instant spanEnd = end.plusMillis(50L * i);
+      Span.Builder span =
+          Span.newBuilder()
+              .setName("GET /cart")
+              .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+              .setStartTimeUnixNano(OtlpRequests.nanos(spanEnd.minusMillis(20)))
+              .setEndTimeUnixNano(OtlpRequests.nanos(spanEnd));
+      if (i % 4 == 0) {
+        span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+      }
+      spans.addSpans(span);
+    }
+    ExportTraceServiceRequest request =
+        ExportTraceServiceRequest.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(resource(service, "shop", "it-cluster"))
+                    .addScopeSpans(spans))
+            .build();
+    producer.send(new ProducerRecord<>(Topics.OTLP_SPANS, null, request.toByteArray())).get();
+
+    try (KafkaConsumer<String, GoldenSignal> consumer =
+        consumer(new StringDeserializer(), JsonSerde.of(GoldenSignal.class).deserializer())) {
+      consumer.subscribe(List.of(Topics.SIGNALS));
+      long requests = 0;
+      long errors = 0;
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (requests < 12 && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, GoldenSignal> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.key().equals(series)) {
+            requests += r.value().traffic().requests();
+            errors += r.value().errors().count();
+            assertThat(r.value().latencyMs().p50()).isBetween(10.0, 25.0);
+          }
+        }
+      }
+      assertThat(requests).as("requests in the final windows").isEqualTo(12);
+      assertThat(errors).isEqualTo(3);
+    }
   }
 
   @Test

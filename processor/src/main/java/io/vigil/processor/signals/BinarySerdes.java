@@ -25,12 +25,15 @@ import org.apache.kafka.common.serialization.Serializer;
 final class BinarySerdes {
   /**
    * Points; V2 adds each point's operation, V3 the {@link #LATENCY_ONLY} flag (an older instance
-   * must not read a latency-only point as requests, so it rejects V3 rather than ignore the flag).
+   * must not read a latency-only point as requests, so it rejects V3 rather than ignore the flag),
+   * V4 the {@link #FROM_SPANS} flag (likewise: an older instance would count span points beside the
+   * same service's metrics).
    */
   private static final byte POINTS_V1 = 1;
 
   private static final byte POINTS_V2 = 2;
   private static final byte POINTS_V3 = 3;
+  private static final byte POINTS_V4 = 4;
   private static final byte STATE_V1 = 1;
 
   /** Open windows; V2 adds the totals' operation. */
@@ -47,6 +50,7 @@ final class BinarySerdes {
   private static final int CUMULATIVE = 2;
   private static final int HAS_MAX = 4;
   private static final int LATENCY_ONLY = 8;
+  private static final int FROM_SPANS = 16;
 
   private BinarySerdes() {}
 
@@ -241,7 +245,7 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V3, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V4, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
@@ -249,7 +253,7 @@ final class BinarySerdes {
         topic,
         bytes,
         POINTS_V1,
-        POINTS_V3,
+        POINTS_V4,
         "Vigil data points",
         (in, v) -> readPoints(in, topic, bytes.length, v));
   }
@@ -268,7 +272,8 @@ final class BinarySerdes {
           (p.error() ? ERROR : 0)
               | (p.cumulative() ? CUMULATIVE : 0)
               | (p.maxMs() != null ? HAS_MAX : 0)
-              | (p.latencyOnly() ? LATENCY_ONLY : 0);
+              | (p.latencyOnly() ? LATENCY_ONLY : 0)
+              | (p.fromSpans() ? FROM_SPANS : 0);
       out.writeByte(flags);
       out.writeLong(p.startNanos());
       out.writeLong(p.timeNanos());
@@ -291,6 +296,7 @@ final class BinarySerdes {
       throws IOException {
     boolean withOperation = version >= POINTS_V2;
     boolean withLatencyOnly = version >= POINTS_V3;
+    boolean withFromSpans = version >= POINTS_V4;
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
@@ -327,7 +333,8 @@ final class BinarySerdes {
               buckets,
               max,
               operation,
-              withLatencyOnly && (flags & LATENCY_ONLY) != 0));
+              withLatencyOnly && (flags & LATENCY_ONLY) != 0,
+              withFromSpans && (flags & FROM_SPANS) != 0));
     }
     return new SeriesPoints(points);
   }

@@ -2,6 +2,7 @@ package io.vigil.processor.signals;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.DeadLetterRoute;
 import io.vigil.model.pipeline.PipelineRun;
@@ -20,9 +21,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parses each {@code otlp_metrics} record and forwards, per series, one record with its usable data
- * points, keyed by series and stamped with the newest point's event time; a record that does not
- * parse goes to the DLQ ({@link DeadLetterRoute}).
+ * Parses each {@code otlp_metrics} record — or, reading {@link Input#SPANS}, each {@code
+ * otlp_spans} record, whose server spans become request points ({@link OtlpSpansDecoder}) — and
+ * forwards, per series, one record with its usable data points, keyed by series and stamped with
+ * the newest point's event time; a record that does not parse goes to the DLQ ({@link
+ * DeadLetterRoute}).
  *
  * <p>The sender's clock is checked against the time the record was written to Kafka (its timestamp,
  * set by the collector) and the wall clock: a point more than {@code maxClockSkew} away from the
@@ -35,12 +38,28 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private static final ThrottlingLogger LOG =
       new ThrottlingLogger(LoggerFactory.getLogger(DecodeProcessor.class));
 
+  /** The topic a decode step reads, and what its records hold. */
+  enum Input {
+    METRICS(Topics.OTLP_METRICS, "ExportMetricsServiceRequest"),
+    SPANS(Topics.OTLP_SPANS, "ExportTraceServiceRequest");
+
+    final String topic;
+    final String message;
+
+    Input(String topic, String message) {
+      this.topic = topic;
+      this.message = message;
+    }
+  }
+
   private final ProcessorMetrics metrics;
   private final long maxSkewMs;
+  private final Input input;
 
-  DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew) {
+  DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew, Input input) {
     this.metrics = metrics;
     this.maxSkewMs = maxClockSkew.toMillis();
+    this.input = input;
   }
 
   @Override
@@ -49,21 +68,23 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       reject(record, "null_value", "record has no value");
       return;
     }
-    ExportMetricsServiceRequest request;
-    try {
-      request = ExportMetricsServiceRequest.parseFrom(record.value());
-    } catch (InvalidProtocolBufferException e) {
-      reject(
-          record, "invalid_protobuf", "not an OTLP ExportMetricsServiceRequest: " + e.getMessage());
-      return;
-    }
     List<MetricPoint> points = new ArrayList<>();
     List<SaturationPoint> readings = new ArrayList<>();
     List<PipelineRun> lags = new ArrayList<>();
     try {
-      OtlpMetricsDecoder.decode(request, PointSink.into(points, metrics::dataPointSkipped));
-      SaturationDecoder.decode(request, PointSink.into(readings, metrics::dataPointSkipped));
-      LagDecoder.decode(request, lags::add);
+      if (input == Input.SPANS) {
+        OtlpSpansDecoder.decode(
+            ExportTraceServiceRequest.parseFrom(record.value()),
+            PointSink.into(points, metrics::dataPointSkipped));
+      } else {
+        ExportMetricsServiceRequest request = ExportMetricsServiceRequest.parseFrom(record.value());
+        OtlpMetricsDecoder.decode(request, PointSink.into(points, metrics::dataPointSkipped));
+        SaturationDecoder.decode(request, PointSink.into(readings, metrics::dataPointSkipped));
+        LagDecoder.decode(request, lags::add);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      reject(record, "invalid_protobuf", "not an OTLP " + input.message + ": " + e.getMessage());
+      return;
     } catch (RuntimeException e) {
       // A bug must not turn one odd request into a dead stream thread.
       reject(record, "unprocessable", e.toString());
@@ -154,8 +175,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {
-    String topic =
-        context().recordMetadata().map(RecordMetadata::topic).orElse(Topics.OTLP_METRICS);
+    String topic = context().recordMetadata().map(RecordMetadata::topic).orElse(input.topic);
     context()
         .forward(
             DeadLetterRoute.reject(record, topic, reason, detail, metrics::recordRejected, LOG));

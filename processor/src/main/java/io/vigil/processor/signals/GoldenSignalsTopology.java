@@ -28,15 +28,19 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The golden-signals topology: {@code otlp_metrics} (OTLP protobuf) → per-service traffic, errors
- * and latency → final windows on {@code vigil.signals} and live signals on {@code
- * vigil.signals.live} (JSON {@link GoldenSignal}, keyed by {@link GoldenSignal#seriesKey()}).
+ * The golden-signals topology: {@code otlp_metrics} and the server spans of {@code otlp_spans}
+ * (OTLP protobuf) → per-service traffic, errors and latency → final windows on {@code
+ * vigil.signals} and live signals on {@code vigil.signals.live} (JSON {@link GoldenSignal}, keyed
+ * by {@link GoldenSignal#seriesKey()}).
  *
  * <pre>
  * otlp_metrics ─ decode ─┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
  *                        └─ points per series, key = series, timestamp = newest point time
- *                             ─ repartition by series (signals-by-series)
- *                             ─ signals: cumulative → delta → spread over its seconds,
+ * otlp_spans ─ decode ───┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
+ *   (server spans)       └─ span points per series (delta, fixed buckets)
+ *                             ─ both: repartition by series (signals-by-series)
+ *                             ─ signals: span points of a series sending metrics left out,
+ *                                 cumulative → delta → spread over its seconds,
  *                                 for the service and for the point's operation (route)
  *                                 (stores signals-series-state, signals-windows, signals-live,
  *                                  signals-operations)
@@ -130,7 +134,24 @@ public final class GoldenSignalsTopology {
                     .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                     .withName("otlp-metrics-source"))
             .process(
-                () -> new DecodeProcessor(metrics, config.maxClockSkew()), Named.as("decode-otlp"));
+                () ->
+                    new DecodeProcessor(
+                        metrics, config.maxClockSkew(), DecodeProcessor.Input.METRICS),
+                Named.as("decode-otlp"));
+    KStream<String, SeriesPoints> spanPoints =
+        DeadLetterRoute.route(
+            builder.stream(
+                    Topics.OTLP_SPANS,
+                    Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
+                        .withName("otlp-spans-source"))
+                .process(
+                    () ->
+                        new DecodeProcessor(
+                            metrics, config.maxClockSkew(), DecodeProcessor.Input.SPANS),
+                    Named.as("decode-otlp-spans")),
+            "decoded-spans",
+            SeriesPoints.class);
 
     Map<String, KStream<String, Object>> kinds =
         DeadLetterRoute.route(decoded, "decoded", Object.class)
@@ -142,6 +163,7 @@ public final class GoldenSignalsTopology {
         kinds
             .get("decoded-kind-requests")
             .mapValues(v -> (SeriesPoints) v, Named.as("decoded-requests"))
+            .merge(spanPoints, Named.as("requests-and-spans"))
             .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
             .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"));
     KStream<String, Emitted> saturationSignals =

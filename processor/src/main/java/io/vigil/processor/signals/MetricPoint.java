@@ -22,6 +22,9 @@ package io.vigil.processor.signals;
  * @param latencyOnly whether the point's buckets only give latency, its requests being counted by
  *     another metric of the same server (a Prometheus histogram without a status label next to a
  *     request counter with one): it adds to the quantiles, never to requests or errors
+ * @param fromSpans whether the point was made of server spans ({@link OtlpSpansDecoder}) rather
+ *     than read from a metric: the signals step leaves it out while the same series also sends
+ *     request metrics, so that no request is counted from both
  */
 record MetricPoint(
     String stream,
@@ -37,7 +40,8 @@ record MetricPoint(
     long[] bucketCounts,
     Double maxMs,
     String operation,
-    boolean latencyOnly) {
+    boolean latencyOnly,
+    boolean fromSpans) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -45,6 +49,40 @@ record MetricPoint(
   MetricPoint {
     boundsMs = boundsMs == null ? NO_BOUNDS : boundsMs;
     bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
+  }
+
+  /** A point read from a metric, of {@code operation} (null: none named), latency only or not. */
+  MetricPoint(
+      String stream,
+      String cluster,
+      String namespace,
+      String service,
+      boolean error,
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] bucketCounts,
+      Double maxMs,
+      String operation,
+      boolean latencyOnly) {
+    this(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs,
+        operation,
+        latencyOnly,
+        false);
   }
 
   /** A point that counts requests, of {@code operation} (null: none named). */
@@ -151,7 +189,8 @@ record MetricPoint(
         bucketCounts,
         maxMs,
         operation,
-        latencyOnly);
+        latencyOnly,
+        fromSpans);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -175,6 +214,7 @@ record MetricPoint(
         buckets,
         max,
         operation,
-        latencyOnly);
+        latencyOnly,
+        fromSpans);
   }
 }

@@ -425,7 +425,7 @@ final class OtlpMetricsDecoder {
   }
 
   /** 128 bits of SHA-256: short store keys, collisions out of reach. */
-  private static String hash(String identity) {
+  static String hash(String identity) {
     byte[] digest = SHA_256.get().digest(identity.getBytes(StandardCharsets.UTF_8));
     return HexFormat.of().formatHex(digest, 0, 16);
   }

@@ -19,6 +19,20 @@ final class SeriesState {
    */
   static final int MAX_STREAMS = 10_000;
 
+  /**
+   * Stream key under which the series keeps the event time of its newest point read from a request
+   * metric (not made of spans), for {@link SignalsProcessor}'s rule that metrics win over spans.
+   * Stream keys are {@code <hash>@<start>}, so it cannot collide with one.
+   */
+  static final String METRICS_KEY = "!metrics";
+
+  /**
+   * How much later a metric point must be than the time kept under {@link #METRICS_KEY} to be
+   * written: a service exporting delta metrics every second would otherwise rewrite its state (and
+   * a changelog record) with every request, for a rule that looks ten minutes back.
+   */
+  static final long METRICS_SEEN_RESOLUTION_NANOS = 60_000_000_000L;
+
   private final Map<String, StreamState> streams;
 
   SeriesState() {
@@ -44,8 +58,32 @@ final class SeriesState {
   }
 
   /**
+   * The event time (epoch ns) of the series' newest request-metric point, to the minute; 0 if none.
+   */
+  long metricsSeenNanos() {
+    StreamState seen = streams.get(METRICS_KEY);
+    return seen == null ? 0 : seen.timeNanos();
+  }
+
+  /**
+   * Records that the series sent a request-metric point at {@code timeNanos}; true when the state
+   * changed (the time is at least {@link #METRICS_SEEN_RESOLUTION_NANOS} past the one kept). Never
+   * refused by the stream limit.
+   */
+  boolean sawMetrics(long timeNanos) {
+    long seen = metricsSeenNanos();
+    if (seen != 0 && timeNanos - seen < METRICS_SEEN_RESOLUTION_NANOS) {
+      return false;
+    }
+    streams.put(METRICS_KEY, new StreamState(0, timeNanos, 0, null, null));
+    return true;
+  }
+
+  /**
    * Turns streams whose last point is older than {@code staleBeforeNanos} into eviction markers and
-   * drops markers older than {@code markersBeforeNanos}; true when anything changed.
+   * drops markers older than {@code markersBeforeNanos}; true when anything changed. The time of
+   * the last metric point ({@link #METRICS_KEY}) is dropped outright once stale: it needs no
+   * marker, as it only matters for ten minutes.
    */
   boolean evict(long staleBeforeNanos, long markersBeforeNanos) {
     boolean changed = false;
@@ -53,7 +91,12 @@ final class SeriesState {
     while (it.hasNext()) {
       Map.Entry<String, StreamState> entry = it.next();
       StreamState state = entry.getValue();
-      if (state.evicted() && state.timeNanos() < markersBeforeNanos) {
+      if (METRICS_KEY.equals(entry.getKey())) {
+        if (state.timeNanos() < staleBeforeNanos) {
+          it.remove();
+          changed = true;
+        }
+      } else if (state.evicted() && state.timeNanos() < markersBeforeNanos) {
         it.remove();
         changed = true;
       } else if (!state.evicted() && state.timeNanos() < staleBeforeNanos) {

@@ -5,10 +5,8 @@ import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -30,6 +28,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A point that names its operation (route or RPC method) counts twice: in its service's series
  * and in the operation's own series ({@code cluster/namespace/service/operation}), both kept on the
  * task of the service, within the {@link OperationGuard}'s limit per service.
+ *
+ * <p>Points made of server spans ({@link MetricPoint#fromSpans()}) count only for a series that
+ * sends no request metrics: the event time of the series' newest metric point is kept in its {@link
+ * SeriesState}, and a span point up to {@link #METRICS_PRECEDENCE} after it is skipped ({@code
+ * superseded_by_metrics}), so no request is counted from both.
  */
 final class SignalsProcessor implements Processor<String, SeriesPoints, String, Emitted> {
   /** A stream silent this long (wall clock) is forgotten, leaving a marker. */
@@ -50,6 +53,14 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
    * contain '/', so it cannot collide.
    */
   static final String SINCE_KEY = "!since";
+
+  /**
+   * How long after a series' last request-metric point its span points are left out ({@code
+   * superseded_by_metrics}): a service that sends both must not have its requests counted twice,
+   * and metrics are exported at least every minute or so; a service that stops sending metrics gets
+   * its spans counted again after this.
+   */
+  static final Duration METRICS_PRECEDENCE = Duration.ofMinutes(10);
 
   private final Duration window;
   private final Duration grace;
@@ -125,19 +136,26 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     for (MetricPoint point : record.value().points()) {
       live.saw(point.timeMillis(), now);
     }
-    Batch batch = new Batch(live.windowStart(now), live.currentSlot(now));
+    RequestBatch batch = new RequestBatch(windows, live.windowStart(now), live.currentSlot(now));
     SeriesState state = null;
     boolean stateChanged = false;
+    long newestMetric = newestMetricNanos(record.value().points());
+    if (newestMetric > 0) {
+      state = stateOf(record.key());
+      stateChanged = state.sawMetrics(newestMetric);
+    }
     for (MetricPoint point : record.value().points()) {
+      if (point.fromSpans()) {
+        state = state != null ? state : stateOf(record.key());
+        if (supersededByMetrics(state, point)) {
+          metrics.dataPointSkipped("superseded_by_metrics");
+          continue;
+        }
+      }
       MetricPoint delta = point;
       long fromMs;
       if (point.cumulative()) {
-        if (state == null) {
-          state = cumulative.get(record.key());
-          if (state == null) {
-            state = new SeriesState();
-          }
-        }
+        state = state != null ? state : stateOf(record.key());
         StreamState previous = state.get(point.stateKey());
         DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
         if (step.state() != null) {
@@ -170,6 +188,33 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     apply(record.key(), batch, now);
   }
 
+  /** The cumulative state of {@code series}, new when it has none. */
+  private SeriesState stateOf(String series) {
+    SeriesState state = cumulative.get(series);
+    return state != null ? state : new SeriesState();
+  }
+
+  /** The event time (epoch ns) of the newest of {@code points} read from a metric, 0 if none. */
+  private static long newestMetricNanos(List<MetricPoint> points) {
+    long newest = 0;
+    for (MetricPoint point : points) {
+      if (!point.fromSpans()) {
+        newest = Math.max(newest, point.timeNanos());
+      }
+    }
+    return newest;
+  }
+
+  /**
+   * Whether span point {@code point} is left out because its series sent a request-metric point at
+   * most {@link #METRICS_PRECEDENCE} before it (or at any time after it): the metrics count those
+   * requests.
+   */
+  private static boolean supersededByMetrics(SeriesState state, MetricPoint point) {
+    long seen = state.metricsSeenNanos();
+    return seen > 0 && point.timeNanos() <= seen + METRICS_PRECEDENCE.toNanos();
+  }
+
   /**
    * When this task's state began: the start of the instance that first ran it, kept in the store so
    * that it moves with the task. Read (or recorded) at the first punctuation or point.
@@ -196,72 +241,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     return Math.max(Math.min(from, to), to - MAX_SPREAD.toMillis());
   }
 
-  /**
-   * What the points of one record add to the final windows and live slots of their service and, per
-   * operation, of the operation's series.
-   */
-  private final class Batch {
-    final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
-    final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
-    final Map<String, Map<Long, SignalAccumulator>> operationWindows = new LinkedHashMap<>();
-    final Map<String, Map<Long, SignalAccumulator>> operationSlots = new LinkedHashMap<>();
-    final long liveStart;
-    final long currentSlot;
-    MetricPoint identity;
-
-    Batch(long liveStart, long currentSlot) {
-      this.liveStart = liveStart;
-      this.currentSlot = currentSlot;
-    }
-
-    /**
-     * Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots, of its
-     * service and of {@code operation} if not null.
-     */
-    void add(MetricPoint delta, long fromMs, String operation) {
-      identity = delta;
-      List<DeltaSpreader.Slice> slices =
-          DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
-      // A delta's max bounds every window it lies in, but is a window's own max only if the
-      // delta lies in that window alone.
-      Double max = null;
-      if (!slices.isEmpty()) {
-        long firstWindow = windows.startOf(slices.get(0).slotStartMs());
-        long lastWindow = windows.startOf(slices.get(slices.size() - 1).slotStartMs());
-        max = firstWindow == lastWindow ? delta.maxMs() : null;
-      }
-      for (DeltaSpreader.Slice slice : slices) {
-        MetricPoint part =
-            delta.asDelta(
-                slice.slotStartMs() * 1_000_000L,
-                slice.count(),
-                slice.buckets(),
-                delta.boundsMs(),
-                max);
-        long windowStart = windows.startOf(slice.slotStartMs());
-        long slot = Math.min(slice.slotStartMs(), currentSlot);
-        boolean isLive = slice.slotStartMs() >= liveStart;
-        byWindow.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
-        if (isLive) {
-          liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
-        }
-        if (operation != null) {
-          operationWindows
-              .computeIfAbsent(operation, o -> new LinkedHashMap<>())
-              .computeIfAbsent(windowStart, w -> SignalAccumulator.ofOperation(operation))
-              .add(part);
-          if (isLive) {
-            operationSlots
-                .computeIfAbsent(operation, o -> new TreeMap<>())
-                .computeIfAbsent(slot, w -> SignalAccumulator.ofOperation(operation))
-                .add(part);
-          }
-        }
-      }
-    }
-  }
-
-  private void apply(String series, Batch batch, long now) {
+  private void apply(String series, RequestBatch batch, long now) {
     apply(series, null, batch.byWindow, batch.liveSlots, batch.identity, now);
     for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationWindows.entrySet()) {
       MetricPoint id = batch.identity;

@@ -197,6 +197,82 @@ class BinarySerdesTest {
   }
 
   @Test
+  void keepsWhetherAPointWasMadeOfSpans() {
+    MetricPoint metric = point("a", false, BOUNDS, null);
+    MetricPoint spans =
+        new MetricPoint(
+            "b",
+            "c1",
+            "shop",
+            "checkout",
+            true,
+            false,
+            11,
+            22,
+            6,
+            BOUNDS,
+            metric.bucketCounts(),
+            4.0,
+            "GET /cart",
+            false,
+            true);
+
+    SeriesPoints back =
+        BinarySerdes.readPoints("t", BinarySerdes.write(new SeriesPoints(List.of(spans, metric))));
+
+    assertThat(back.points()).extracting(MetricPoint::fromSpans).containsExactly(true, false);
+    assertThat(back.points().get(0).operation()).isEqualTo("GET /cart");
+    assertThat(back.points().get(0).maxMs()).isEqualTo(4.0);
+  }
+
+  @Test
+  void readsPointsOfTheThirdFormatAsMetrics() {
+    MetricPoint latency =
+        new MetricPoint(
+            "a",
+            "c1",
+            "shop",
+            "checkout",
+            false,
+            true,
+            11,
+            22,
+            6,
+            BOUNDS,
+            new long[] {1, 2, 3, 0},
+            null,
+            "GET /",
+            true);
+    byte[] v3 = BinarySerdes.write(new SeriesPoints(List.of(latency)));
+    v3[0] = 3; // the third format is the fourth without points made of spans
+
+    SeriesPoints back = BinarySerdes.readPoints("t", v3);
+
+    assertThat(back.points().get(0).fromSpans()).isFalse();
+    assertThat(back.points().get(0).latencyOnly()).isTrue();
+  }
+
+  @Test
+  void keepsTheTimeOfTheLastMetricPointInTheSeriesState() {
+    SeriesState state = new SeriesState();
+    assertThat(state.metricsSeenNanos()).isZero();
+    assertThat(state.sawMetrics(100_000_000_000L)).isTrue();
+    // Within the resolution: not rewritten; an older point never moves it back.
+    assertThat(state.sawMetrics(130_000_000_000L)).isFalse();
+    assertThat(state.sawMetrics(50_000_000_000L)).isFalse();
+    assertThat(state.sawMetrics(160_000_000_000L)).isTrue();
+    var serde = BinarySerdes.seriesState();
+
+    SeriesState back =
+        serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+
+    assertThat(back.metricsSeenNanos()).isEqualTo(160_000_000_000L);
+    // Stale after an hour: dropped, not left as an eviction marker.
+    assertThat(back.evict(200_000_000_000L, 0)).isTrue();
+    assertThat(back.isEmpty()).isTrue();
+  }
+
+  @Test
   void rejectsWhatIsNotItsFormatWithASerializationError() {
     assertThatThrownBy(
             () -> BinarySerdes.readPoints("t", "not json".getBytes(StandardCharsets.UTF_8)))

@@ -609,6 +609,7 @@ class GoldenSignalsTopologyTest {
     assertThat(sourceTopics)
         .containsExactlyInAnyOrder(
             Topics.OTLP_METRICS,
+            Topics.OTLP_SPANS,
             "signals-by-series-repartition",
             "saturation-by-series-repartition");
   }

@@ -1,0 +1,74 @@
+package io.vigil.processor.signals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the points of one record add to the final windows and live slots of their service and, per
+ * operation, of the operation's series: {@link SignalsProcessor} gathers them here, then reads and
+ * writes each window and live series once per record rather than once per point.
+ */
+final class RequestBatch {
+  final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
+  final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
+  final Map<String, Map<Long, SignalAccumulator>> operationWindows = new LinkedHashMap<>();
+  final Map<String, Map<Long, SignalAccumulator>> operationSlots = new LinkedHashMap<>();
+  private final FinalWindows windows;
+  final long liveStart;
+  final long currentSlot;
+  MetricPoint identity;
+
+  RequestBatch(FinalWindows windows, long liveStart, long currentSlot) {
+    this.windows = windows;
+    this.liveStart = liveStart;
+    this.currentSlot = currentSlot;
+  }
+
+  /**
+   * Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots, of its
+   * service and of {@code operation} if not null.
+   */
+  void add(MetricPoint delta, long fromMs, String operation) {
+    identity = delta;
+    List<DeltaSpreader.Slice> slices =
+        DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
+    // A delta's max bounds every window it lies in, but is a window's own max only if the
+    // delta lies in that window alone.
+    Double max = null;
+    if (!slices.isEmpty()) {
+      long firstWindow = windows.startOf(slices.get(0).slotStartMs());
+      long lastWindow = windows.startOf(slices.get(slices.size() - 1).slotStartMs());
+      max = firstWindow == lastWindow ? delta.maxMs() : null;
+    }
+    for (DeltaSpreader.Slice slice : slices) {
+      MetricPoint part =
+          delta.asDelta(
+              slice.slotStartMs() * 1_000_000L,
+              slice.count(),
+              slice.buckets(),
+              delta.boundsMs(),
+              max);
+      long windowStart = windows.startOf(slice.slotStartMs());
+      long slot = Math.min(slice.slotStartMs(), currentSlot);
+      boolean isLive = slice.slotStartMs() >= liveStart;
+      byWindow.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
+      if (isLive) {
+        liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
+      }
+      if (operation != null) {
+        operationWindows
+            .computeIfAbsent(operation, o -> new LinkedHashMap<>())
+            .computeIfAbsent(windowStart, w -> SignalAccumulator.ofOperation(operation))
+            .add(part);
+        if (isLive) {
+          operationSlots
+              .computeIfAbsent(operation, o -> new TreeMap<>())
+              .computeIfAbsent(slot, w -> SignalAccumulator.ofOperation(operation))
+              .add(part);
+        }
+      }
+    }
+  }
+}
