@@ -41,7 +41,7 @@ import java.util.Map;
  *     <java.io.tmpdir>/vigil-alerting}
  * @param links where notifications link to (Grafana, Kibana); default none
  * @param webConfigFile TLS and authentication of the admin/API port, in the format of
- *     Alertmanager's {@code --web.config.file} ({@link io.vigil.alerting.web.WebConfig}); default
+ *     Alertmanager's {@code --web.config.file} ({@link io.vigil.model.web.WebConfig}); default
  *     none: plain HTTP, no authentication
  */
 public record AlertingConfig(

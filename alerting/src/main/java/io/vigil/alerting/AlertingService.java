@@ -27,20 +27,17 @@ import io.vigil.alerting.rules.ActiveAlert;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.RuleLoader;
-import io.vigil.alerting.web.ApiSecurity;
-import io.vigil.alerting.web.WebConfig;
 import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
-import io.vigil.model.config.ConfigException;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.model.runtime.VigilVersion;
+import io.vigil.model.web.ApiSecurity;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +136,7 @@ public final class AlertingService implements AutoCloseable {
       throws IOException {
     List<AlertRule> rules = RuleLoader.load(config.ruleFilePaths());
     AlertmanagerConfig routing = AlertmanagerConfig.load(config.alertmanagerConfigPath());
-    ApiSecurity security = apiSecurity(config, registry);
+    ApiSecurity security = ApiSecurity.load("alerting", config.webConfigFile(), registry);
     LOG.info(
         "loaded {} rules from {}; routing from {}",
         rules.size(),
@@ -236,13 +233,6 @@ public final class AlertingService implements AutoCloseable {
               registry,
               security.https(),
               security.authenticator());
-      LOG.info("admin and API: {}", security);
-      if (security.credentialsInClear()) {
-        LOG.warn(
-            "the API requires credentials but serves plain HTTP: they cross the network in"
-                + " the clear; add tls_server_config to {}",
-            config.webConfigFile());
-      }
       KafkaStreams streams = parts.streams;
       IndexingLoop indexing = parts.indexing;
       NotificationDelivery delivery = parts.delivery;
@@ -298,22 +288,6 @@ public final class AlertingService implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       parts.close();
       throw e;
-    }
-  }
-
-  /** TLS and authentication of the admin/API port, from {@code web_config_file} when given. */
-  private static ApiSecurity apiSecurity(AlertingConfig config, PrometheusRegistry registry) {
-    if (config.webConfigFile() == null) {
-      return ApiSecurity.none();
-    }
-    Path file = Path.of(config.webConfigFile()).toAbsolutePath();
-    Path dir = file.getParent();
-    try {
-      return ApiSecurity.from(WebConfig.load(file, System.getenv()), dir, registry);
-    } catch (ConfigException e) {
-      throw e.key().equals("web_config_file")
-          ? e
-          : new ConfigException("web_config_file", file + ": " + e.getMessage());
     }
   }
 

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.alerting.web.TestPki;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.junit.WithSlackSink;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.model.json.Json;
+import io.vigil.model.web.TestPki;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -35,6 +35,9 @@ import java.util.Map;
  * @param kubernetes pods and owners from the Kubernetes API, for resources and scrape targets; off
  *     unless {@code kubernetes.enabled}, see {@link KubernetesSettings}
  * @param admin the admin endpoint; port defaults to {@value #DEFAULT_ADMIN_PORT}
+ * @param webConfigFile TLS and authentication of the admin port ({@code /metrics}; the probes stay
+ *     open), in the format of Prometheus' {@code --web.config.file}, relative paths in it resolved
+ *     from its directory; default none. The receivers' ports are not affected
  */
 public record CollectorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -44,7 +47,8 @@ public record CollectorConfig(
     @JsonProperty("lag") LagSettings lag,
     @JsonProperty("spool") SpoolSettings spool,
     @JsonProperty("kubernetes") KubernetesSettings kubernetes,
-    @JsonProperty("admin") AdminSettings admin) {
+    @JsonProperty("admin") AdminSettings admin,
+    @JsonProperty("web_config_file") String webConfigFile) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
   public static final int DEFAULT_ADMIN_PORT = 8888;
@@ -75,6 +79,9 @@ public record CollectorConfig(
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
+    if (webConfigFile != null && webConfigFile.isBlank()) {
+      throw new ConfigException("collector.web_config_file", webConfigFile, "must be a path");
+    }
     for (ScrapeSettings.Job job : scrape.jobs()) {
       if (!job.kubernetesSdConfigs().isEmpty() && !kubernetes.enabled()) {
         throw new ConfigException(
@@ -98,7 +105,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null, null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null, null, null, null, null);
   }
 
   /**

@@ -28,6 +28,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.model.web.ApiSecurity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -176,8 +177,14 @@ public final class CollectorService implements AutoCloseable {
       Ingress serving = ingress;
       SpoolingSink spool = spooling;
       LogTailer tailing = tailer;
+      ApiSecurity security = ApiSecurity.load("collector", config.webConfigFile(), registry);
       AdminServer admin =
-          AdminServer.start(config.admin().host(), config.adminPort(), registry)
+          AdminServer.start(
+                  config.admin().host(),
+                  config.adminPort(),
+                  registry,
+                  security.https(),
+                  security.authenticator())
               // Without a spool, the collector can take data only while Kafka answers; with
               // one, as long as the spool has room (Kafka's state: vigil_collector_kafka_up).
               .readiness(

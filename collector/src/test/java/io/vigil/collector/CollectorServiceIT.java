@@ -10,11 +10,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The whole collector as {@code vigil collector} runs it, against a real broker. */
 @WithKafka
@@ -72,6 +78,54 @@ class CollectorServiceIT {
       status = get(adminPort, "/readyz").statusCode();
     }
     return status;
+  }
+
+  /**
+   * With a {@code web_config_file} (Prometheus' format: user alice, her password bcrypt-hashed),
+   * {@code /metrics} asks for credentials and counts a refusal; the probes stay open, as the
+   * kubelet calls them without any.
+   */
+  @Test
+  void theAdminPortAsksForTheWebConfigsCredentialsExceptOnProbes(@TempDir Path dir)
+      throws Exception {
+    Path web =
+        Files.writeString(
+            dir.resolve("web.yml"),
+            "basic_auth_users:\n  alice: "
+                + OpenBSDBCrypt.generate("2y", "password".toCharArray(), new byte[16], 10)
+                + "\n");
+    CollectorConfig c = TestRequests.localCollector(kafka.bootstrapServers());
+    CollectorConfig config =
+        new CollectorConfig(
+            c.kafka(),
+            c.otlp(),
+            c.logs(),
+            c.scrape(),
+            c.lag(),
+            c.spool(),
+            c.kubernetes(),
+            c.admin(),
+            web.toString());
+
+    try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
+      int port = collector.adminPort();
+      assertThat(get(port, "/metrics").statusCode()).isEqualTo(401);
+      assertThat(get(port, "/healthz").statusCode()).isEqualTo(200);
+      assertThat(awaitReady(port)).isEqualTo(200);
+      HttpResponse<String> allowed =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                  .header(
+                      "Authorization",
+                      "Basic "
+                          + Base64.getEncoder()
+                              .encodeToString("alice:password".getBytes(StandardCharsets.UTF_8)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(allowed.statusCode()).isEqualTo(200);
+      assertThat(allowed.body())
+          .contains("vigil_collector_api_auth_failures_total{reason=\"missing\"} 1.0");
+    }
   }
 
   private HttpResponse<String> get(int port, String path) throws Exception {

@@ -40,6 +40,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *     series of their own; the requests of further ones are counted in the service's {@code
  *     (overflow)} operation; 0 = no per-operation series; default {@value
  *     #DEFAULT_MAX_OPERATIONS_PER_SERVICE}
+ * @param webConfigFile TLS and authentication of the admin port ({@code /metrics}, {@code
+ *     /api/signals}; the probes stay open), in the format of Prometheus' and Alertmanager's {@code
+ *     --web.config.file}, relative paths in it resolved from its directory; default none
  */
 public record ProcessorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -52,7 +55,8 @@ public record ProcessorConfig(
     @JsonProperty("pipelines") PipelineSettings pipelines,
     @JsonProperty("admin") AdminSettings admin,
     @JsonProperty("catalog") CatalogSettings catalog,
-    @JsonProperty("max_operations_per_service") Integer maxOperationsPerService) {
+    @JsonProperty("max_operations_per_service") Integer maxOperationsPerService,
+    @JsonProperty("web_config_file") String webConfigFile) {
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "vigil-processor";
@@ -148,6 +152,9 @@ public record ProcessorConfig(
       throw new ConfigException(
           "processor.max_operations_per_service", maxOperationsPerService, "must be >= 0");
     }
+    if (webConfigFile != null && webConfigFile.isBlank()) {
+      throw new ConfigException("processor.web_config_file", webConfigFile, "must be a path");
+    }
   }
 
   /** A configuration with the default limit of operations per service. */
@@ -173,6 +180,7 @@ public record ProcessorConfig(
         pipelines,
         admin,
         catalog,
+        null,
         null);
   }
 
@@ -189,7 +197,8 @@ public record ProcessorConfig(
         pipelines,
         admin,
         catalog,
-        max);
+        max,
+        webConfigFile);
   }
 
   /** A configuration without a catalog file. */
@@ -218,7 +227,8 @@ public record ProcessorConfig(
 
   /** Every value defaulted. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new ProcessorConfig(
+        null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The admin port to bind: the configured one, else {@value #DEFAULT_ADMIN_PORT}. */

@@ -8,6 +8,7 @@ import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.model.web.ApiSecurity;
 import io.vigil.processor.catalog.CatalogFile;
 import io.vigil.processor.catalog.CatalogPublisher;
 import io.vigil.processor.journey.JourneyTopology;
@@ -123,7 +124,14 @@ public final class ProcessorService implements AutoCloseable {
     LogsTopology.addTo(builder, config, metrics, latest::record);
     Topology topology = builder.build();
 
-    AdminServer admin = AdminServer.start(config.admin().host(), config.adminPort(), registry);
+    ApiSecurity security = ApiSecurity.load("processor", config.webConfigFile(), registry);
+    AdminServer admin =
+        AdminServer.start(
+            config.admin().host(),
+            config.adminPort(),
+            registry,
+            security.https(),
+            security.authenticator());
     Producer<byte[], byte[]> dlqProducer = null;
     KafkaProbe probe = null;
     try {

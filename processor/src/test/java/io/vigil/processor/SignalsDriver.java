@@ -53,6 +53,7 @@ public final class SignalsDriver implements AutoCloseable {
         Duration.ofMillis(500),
         Duration.ofMinutes(2),
         null,
+        null,
         null);
   }
 

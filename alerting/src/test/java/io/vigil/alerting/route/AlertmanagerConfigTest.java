@@ -231,8 +231,8 @@ class AlertmanagerConfigTest {
   @Test
   void readsEmailTlsConfigAndIgnoresTheClientCertificateKeys(
       @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-    io.vigil.alerting.web.TestPki.writeCert(
-        dir.resolve("smtp-ca.crt"), io.vigil.alerting.web.TestPki.ca("smtp ca").cert());
+    io.vigil.model.web.TestPki.writeCert(
+        dir.resolve("smtp-ca.crt"), io.vigil.model.web.TestPki.ca("smtp ca").cert());
     Path file = dir.resolve("alertmanager.yml");
     Files.writeString(
         file,

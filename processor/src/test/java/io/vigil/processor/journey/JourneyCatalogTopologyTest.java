@@ -59,6 +59,7 @@ class JourneyCatalogTopologyTest {
             null,
             null,
             new PipelineSettings(Duration.ofHours(1), Duration.ofMinutes(1)),
+            null,
             null);
     Properties props = TopologyTests.props(config, metrics, TopologyTests.dlqProducer());
     driver = new TopologyTestDriver(JourneyTopology.build(config, metrics), props, T0);

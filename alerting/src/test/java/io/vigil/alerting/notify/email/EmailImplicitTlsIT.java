@@ -9,7 +9,7 @@ import io.vigil.alerting.Secret;
 import io.vigil.alerting.notify.Alerts;
 import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.NotificationException;
-import io.vigil.alerting.web.TestPki;
+import io.vigil.model.web.TestPki;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.vigil.alerting.web;
+package io.vigil.model.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;

@@ -1,4 +1,4 @@
-package io.vigil.alerting.web;
+package io.vigil.model.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class WebConfigTest {
-  /** exporter-toolkit's own example (docs/web-config.yml): alice's password is "password". */
+  /** A bcrypt hash in the form of exporter-toolkit's own example (docs/web-config.yml). */
   private static final String ALICE =
       "$2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze";
 
@@ -27,7 +27,7 @@ class WebConfigTest {
   }
 
   private ApiSecurity security(String yaml) throws Exception {
-    return ApiSecurity.from(load(yaml), dir, new PrometheusRegistry());
+    return ApiSecurity.from(load(yaml), dir, "alerting", new PrometheusRegistry());
   }
 
   private void writeServerPki() throws Exception {

@@ -1,4 +1,4 @@
-package io.vigil.alerting.web;
+package io.vigil.model.web;
 
 import java.io.IOException;
 import java.io.StringWriter;

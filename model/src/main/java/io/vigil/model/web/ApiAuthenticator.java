@@ -1,4 +1,4 @@
-package io.vigil.alerting.web;
+package io.vigil.model.web;
 
 import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpExchange;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * Asks every API request for {@code Authorization: Basic …} (a user of {@code basic_auth_users},
  * its password checked against the bcrypt hash) or {@code Authorization: Bearer …} (one of the
  * named tokens). A refused request gets 401 with {@code WWW-Authenticate} for each configured
- * scheme, is counted in {@code vigil_alerting_api_auth_failures_total{reason}} and logged
+ * scheme, is counted in {@code vigil_<service>_api_auth_failures_total{reason}} and logged
  * (throttled) without its credentials.
  *
  * <p>The principal is an {@link HttpPrincipal} whose realm names the method ({@code basic} or
@@ -56,12 +56,15 @@ final class ApiAuthenticator extends Authenticator {
       new ThrottlingLogger(LoggerFactory.getLogger(ApiAuthenticator.class));
 
   ApiAuthenticator(
-      Map<String, String> users, Map<String, String> tokensByName, PrometheusRegistry registry) {
+      Map<String, String> users,
+      Map<String, String> tokensByName,
+      String service,
+      PrometheusRegistry registry) {
     this.users = Map.copyOf(users);
     tokensByName.forEach((name, token) -> tokens.add(new Token(name, sha256(token))));
     this.failures =
         Counter.builder()
-            .name("vigil_alerting_api_auth_failures_total")
+            .name("vigil_" + service + "_api_auth_failures_total")
             .help(
                 "API requests refused for want of valid credentials, by reason (missing,"
                     + " malformed, invalid_basic, invalid_bearer)")

@@ -1,4 +1,4 @@
-package io.vigil.alerting.web;
+package io.vigil.model.web;
 
 import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpExchange;
@@ -6,14 +6,18 @@ import com.sun.net.httpserver.HttpPrincipal;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.model.config.ConfigException;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the alerting API server needs from a {@link WebConfig}: the HTTPS configurator (null for
- * plain HTTP) and the authenticator (null when anyone may call), built and checked at start.
+ * What a service's admin/API server needs from a {@link WebConfig} (its {@code web_config_file}):
+ * the HTTPS configurator (null for plain HTTP) and the authenticator (null when anyone may call),
+ * built and checked at start. Every service reads the same format.
  *
  * <p>Who made a request, as recorded with a silence ({@link #principal}): {@code basic:<user>},
  * {@code bearer:<token name>}, {@code cert:<subject DN>} (a verified client certificate, when no
@@ -22,6 +26,8 @@ import javax.net.ssl.SSLSession;
 public final class ApiSecurity {
   /** The principal of a request to an API that requires no authentication. */
   public static final String ANONYMOUS = "anonymous";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiSecurity.class);
 
   private final HttpsConfigurator https;
   private final ApiAuthenticator authenticator;
@@ -34,12 +40,47 @@ public final class ApiSecurity {
   }
 
   /**
-   * Reads the certificates, keys and token file {@code config} names (relative to {@code dir}) and
-   * registers the refusal counter in {@code registry}.
+   * The security of {@code service}'s admin port from its {@code web_config_file} ({@link #none()}
+   * when null), logged at start, with a warning when credentials would cross the network in the
+   * clear; the refusal counter is {@code vigil_<service>_api_auth_failures_total}.
    *
-   * @throws io.vigil.model.config.ConfigException naming the key when something cannot be used
+   * @throws ConfigException naming {@code web_config_file} and the file when something in it cannot
+   *     be used
    */
-  public static ApiSecurity from(WebConfig config, Path dir, PrometheusRegistry registry) {
+  public static ApiSecurity load(
+      String service, String webConfigFile, PrometheusRegistry registry) {
+    if (webConfigFile == null) {
+      LOG.info("{} admin port: HTTP, no authentication", service);
+      return none();
+    }
+    Path file = Path.of(webConfigFile).toAbsolutePath();
+    ApiSecurity security;
+    try {
+      security = from(WebConfig.load(file, System.getenv()), file.getParent(), service, registry);
+    } catch (ConfigException e) {
+      throw e.key().equals("web_config_file")
+          ? e
+          : new ConfigException("web_config_file", file + ": " + e.getMessage());
+    }
+    LOG.info("{} admin port: {}", service, security);
+    if (security.credentialsInClear()) {
+      LOG.warn(
+          "{}: the admin port requires credentials but serves plain HTTP: they cross the network"
+              + " in the clear; add tls_server_config to {}",
+          service,
+          webConfigFile);
+    }
+    return security;
+  }
+
+  /**
+   * Reads the certificates, keys and token file {@code config} names (relative to {@code dir}) and
+   * registers {@code service}'s refusal counter in {@code registry}.
+   *
+   * @throws ConfigException naming the key when something cannot be used
+   */
+  public static ApiSecurity from(
+      WebConfig config, Path dir, String service, PrometheusRegistry registry) {
     HttpsConfigurator https =
         config.tlsServerConfig() == null
             ? null
@@ -47,7 +88,7 @@ public final class ApiSecurity {
     ApiAuthenticator authenticator = null;
     Map<String, String> tokens = config.tokens(dir);
     if (!config.basicAuthUsers().isEmpty() || !tokens.isEmpty()) {
-      authenticator = new ApiAuthenticator(config.basicAuthUsers(), tokens, registry);
+      authenticator = new ApiAuthenticator(config.basicAuthUsers(), tokens, service, registry);
     }
     String description =
         (https == null
