@@ -31,6 +31,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
+import io.vigil.model.kafka.StreamsReadiness;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.model.runtime.VigilVersion;
@@ -243,7 +244,11 @@ public final class AlertingService implements AutoCloseable {
       parts.threads = threads;
       parts
           .admin
-          .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          .readiness(
+              "streams",
+              StreamsReadiness.watch(
+                  streams,
+                  (now, before) -> LOG.info("alerting streams state {} -> {}", before, now)))
           // Streams stays RUNNING through a broker outage (its clients retry): not ready then.
           .readiness("kafka", parts.probe::isReachable)
           .readiness("delivery", () -> delivery.healthy() && alive(threads))

@@ -6,6 +6,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
+import io.vigil.model.kafka.StreamsReadiness;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.model.web.ApiSecurity;
@@ -156,10 +157,12 @@ public final class ProcessorService implements AutoCloseable {
       KafkaStreams streams = new KafkaStreams(topology, props);
       streams.setUncaughtExceptionHandler(
           new StreamThreadCrashPolicy(3, Duration.ofMinutes(10), Clock.systemUTC()));
-      streams.setStateListener(
-          (now, before) -> LOG.info("processor streams state {} -> {}", before, now));
       admin
-          .readiness("streams", () -> streams.state() == KafkaStreams.State.RUNNING)
+          .readiness(
+              "streams",
+              StreamsReadiness.watch(
+                  streams,
+                  (now, before) -> LOG.info("processor streams state {} -> {}", before, now)))
           // Streams stays RUNNING through a broker outage (its clients retry): not ready then.
           .readiness("kafka", probe::isReachable)
           .route("/api/signals", exchange -> signals(exchange, latest));

@@ -2,6 +2,9 @@ package io.vigil.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.model.json.Json;
+import io.vigil.systemtests.Stack.Instance;
 import io.vigil.systemtests.Stack.Service;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -135,6 +140,62 @@ class FaultScenariosIT {
         .isPositive();
   }
 
+  /**
+   * Two processors share the partitions under load; the one with more of them is SIGKILLed and not
+   * brought back. Its tasks, with their state, move to the survivor once the group's session
+   * timeout declares it dead: every acknowledged request is counted once and the incident is not
+   * paged again. The collector and the alert engine stay ready throughout; the survivor is red only
+   * while Kafka Streams rebalances it onto the dead one's tasks, and green by itself after.
+   */
+  @Test
+  @Tag("long")
+  void scenario3OneOfTwoProcessorsKilled() throws Exception {
+    stackIn("3-processor-failover", false);
+    startAll(Service.PROCESSOR.instance(2));
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+    phase(Duration.ofSeconds(10));
+    Map<Instance, Set<TopicPartition>> before =
+        StreamsGroup.assignment(stack, Service.PROCESSOR, COUNT_LIMIT);
+    Instance killed =
+        before.entrySet().stream()
+            .max(Comparator.comparingInt(e -> e.getValue().size()))
+            .orElseThrow()
+            .getKey();
+    Instant kill = Instant.now();
+    stack.lose(killed);
+    Instance survivor = onlyInstance(killed.service());
+    Map<Instance, Set<TopicPartition>> after =
+        StreamsGroup.assignment(stack, Service.PROCESSOR, COUNT_LIMIT);
+    Duration takeover = Duration.between(kill, Instant.now());
+    phase(Duration.ofSeconds(15));
+    load.finish(Duration.ofSeconds(60));
+
+    assertThat(before.get(killed)).as("partitions of the killed %s", killed).isNotEmpty();
+    assertThat(after.get(survivor))
+        .as("partitions of the survivor %s", survivor)
+        .containsAll(before.get(killed))
+        .containsAll(before.get(survivor));
+    Optional<Duration> green = readiness.greenAfter(survivor, kill);
+    assertAccounted(
+        "3 one of two processors kill -9",
+        load,
+        String.format(
+            "; %s killed holding %d of %d partitions, all with %s %.1f s after the kill, which"
+                + " was ready again (for good) %s after the kill",
+            killed,
+            before.get(killed).size(),
+            after.get(survivor).size(),
+            survivor,
+            takeover.toMillis() / 1000.0,
+            green.map(d -> d.toSeconds() + " s").orElse("never")));
+    assertGreenThroughout(survivor);
+    for (Instance other : List.of(Service.COLLECTOR.instance(1), Service.ALERTING.instance(1))) {
+      assertThat(readiness.redSeconds(other, Instant.MIN, Instant.MAX))
+          .as("%s red while a processor took over from the one killed", other)
+          .isZero();
+    }
+  }
+
   @Test
   void scenario4CollectorKilledWhileTailingLogsAndReceivingOtlp() throws Exception {
     boot("4-collector-kill");
@@ -202,7 +263,7 @@ class FaultScenariosIT {
                 "; %s red %.1f s into the outage",
                 service.command, Duration.between(outage[0], red.get().at()).toMillis() / 1000.0));
       }
-      Optional<Duration> green = readiness.awaitGreen(service, back, COUNT_LIMIT);
+      Optional<Duration> green = readiness.awaitGreen(service.instance(1), back, COUNT_LIMIT);
       assertThat(green)
           .as("%s green again after the broker returned: %s", service, readiness.summary())
           .isPresent();
@@ -212,6 +273,122 @@ class FaultScenariosIT {
         .as("collector red while its spool takes the data")
         .isZero();
     assertAccounted("5 broker SIGTERM 30 s, later kill -9 30 s", load, figures.toString());
+  }
+
+  /**
+   * Two alert engines share the work; a service fails, its alert fires and its group waits out a 10
+   * s {@code group_wait}. While it waits, the instance whose dispatch task holds that group (found
+   * from outside: the group on the store's changelog, its partition's owner in the consumer group)
+   * is SIGKILLed and not brought back. The survivor restores the group and pages, late but exactly
+   * once on Slack and once by email: no notification existed at the kill, so none was in flight to
+   * repeat. The collector and the processor stay ready; the survivor as in scenario 3.
+   */
+  @Test
+  @Tag("long")
+  void scenario7OneOfTwoAlertEnginesKilledWhileAGroupWaits() throws Exception {
+    stackIn("7-alerting-failover", false).groupWait(Duration.ofSeconds(10));
+    startAll(Service.ALERTING.instance(2));
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+    Optional<Outcome.AlertGroupSeen> waiting =
+        Outcome.firstAlertGroup(stack.bootstrapServers(), FAILING, COUNT_LIMIT);
+    assertThat(waiting).as("the failing service's alert group").isPresent();
+    Outcome.AlertGroupSeen group = waiting.get();
+    Map<Instance, Set<TopicPartition>> owners =
+        StreamsGroup.assignment(stack, Service.ALERTING, COUNT_LIMIT);
+    Instance killed =
+        owners.entrySet().stream()
+            .filter(e -> e.getValue().contains(group.partition()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(group.partition() + " unassigned: " + owners))
+            .getKey();
+    long pagedBefore =
+        Outcome.slackFirings(stack.slack().posts(), ALERT, FAILING)
+            + Outcome.emailFirings(stack.smtp().messages(), ALERT, FAILING);
+    Instant kill = Instant.now();
+    stack.lose(killed);
+    Instance survivor = onlyInstance(killed.service());
+
+    long deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    Optional<Instant> paged = Optional.empty();
+    while (paged.isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling the sink, with a deadline
+      paged = Outcome.lastSlackFiring(stack.slack().posts(), ALERT, FAILING);
+    }
+    assertThat(paged).as("the page reached Slack after the kill").isPresent();
+    phase(Duration.ofSeconds(10));
+    load.finish(Duration.ofSeconds(60));
+
+    assertThat(group.notified()).as("the group had been notified when first seen").isFalse();
+    assertThat(kill).as("killed while the group waited").isBefore(group.due());
+    assertThat(pagedBefore).as("pages before the kill").isZero();
+    assertAccounted(
+        "7 one of two alert engines kill -9 while the group waits",
+        load,
+        String.format(
+            "; group seen %.1f s before due, its owner %s killed %.1f s before due;"
+                + " %s paged %.1f s after due (%.1f s after the kill), was ready again (for good)"
+                + " %s after the kill",
+            seconds(group.seenAt(), group.due()),
+            killed,
+            seconds(kill, group.due()),
+            survivor,
+            seconds(group.due(), paged.get()),
+            seconds(kill, paged.get()),
+            readiness.greenAfter(survivor, kill).map(d -> d.toSeconds() + " s").orElse("never")));
+    assertThat(firingAlerts(survivor, FAILING))
+        .as("%s's alerts firing for %s (its API)", survivor, FAILING)
+        .isEqualTo(1);
+    assertGreenThroughout(survivor);
+    for (Instance other : List.of(Service.COLLECTOR.instance(1), Service.PROCESSOR.instance(1))) {
+      assertThat(readiness.redSeconds(other, Instant.MIN, Instant.MAX))
+          .as("%s red while an alert engine took over from the one killed", other)
+          .isZero();
+    }
+  }
+
+  /**
+   * The survivor of a kill -9 of its twin stays ready throughout: Kafka Streams reports {@code
+   * REBALANCING} while it takes over the dead one's tasks, which counts as ready once the instance
+   * has run ({@code StreamsReadiness}), so that the one instance left is never taken out of service
+   * at the moment it is needed. (Its Elasticsearch checks are red by design here.)
+   */
+  private void assertGreenThroughout(Instance survivor) {
+    assertThat(readiness.samples(survivor)).as("%s /readyz samples", survivor).isNotEmpty();
+    assertThat(readiness.samples(survivor))
+        .as("%s ready while it took over", survivor)
+        .filteredOn(sample -> !sample.green())
+        .allSatisfy(
+            sample -> {
+              List<String> failing =
+                  new ArrayList<>(
+                      List.of(sample.why().replaceFirst("^not ready: ", "").split(", ")));
+              failing.removeAll(List.of("indexer", "elasticsearch")); // absent by design
+              assertThat(failing).as("at %s", sample.at()).isEmpty();
+            });
+  }
+
+  /** The one instance of {@code service} still running (its twin lost). */
+  private Instance onlyInstance(Service service) {
+    List<Instance> left = stack.instances().stream().filter(i -> i.service() == service).toList();
+    assertThat(left).as("%s instances running", service).hasSize(1);
+    return left.get(0);
+  }
+
+  /** How many alerts {@code instance}'s {@code /api/v2/alerts} lists for {@code service}. */
+  private long firingAlerts(Instance instance, String service) throws IOException {
+    JsonNode alerts = Json.mapper().readTree(stack.get(instance, "/api/v2/alerts"));
+    long n = 0;
+    for (JsonNode alert : alerts) {
+      if (service.equals(alert.path("labels").path("service").asText())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Seconds from {@code from} to {@code to}, to the tenth, negative if {@code to} is earlier. */
+  private static double seconds(Instant from, Instant to) {
+    return Duration.between(from, to).toMillis() / 1000.0;
   }
 
   /**
@@ -359,16 +536,36 @@ class FaultScenariosIT {
 
   /** As {@link #boot(String)}, with Elasticsearch running when {@code withElasticsearch}. */
   private void boot(String name, boolean withElasticsearch) throws IOException {
+    stackIn(name, withElasticsearch);
+    startAll();
+  }
+
+  /** A fresh stack in {@code target/system-tests/<name>}, nothing started yet. */
+  private Stack stackIn(String name, boolean withElasticsearch) throws IOException {
     Path dir = Path.of("target", "system-tests", name);
     deleteRecursively(dir);
     stack = Stack.in(dir, withElasticsearch);
-    stack.startBroker().start(List.of(Service.COLLECTOR, Service.PROCESSOR, Service.ALERTING));
+    return stack;
+  }
+
+  /**
+   * Starts the broker, the first instance of each service and {@code more} instances side by side,
+   * then probes their readiness.
+   */
+  private void startAll(Instance... more) {
+    List<Instance> instances = new ArrayList<>();
+    for (Service service : Service.values()) {
+      instances.add(service.instance(1));
+    }
+    instances.addAll(List.of(more));
+    stack.startBroker().start(instances);
     readiness = Readiness.of(stack);
   }
 
   /**
    * The scenario's common ending: requests counted in the final windows equal those acknowledged,
-   * per service; the failing service paged once on Slack and once by email, nobody else.
+   * per service; the failing service paged once on Slack and once by email, nobody else; every
+   * instance still running ready.
    */
   private void assertAccounted(String scenario, OtlpLoad load, String more) throws Exception {
     assertAccounted(scenario, List.of(load), more, 1);
@@ -419,10 +616,10 @@ class FaultScenariosIT {
             .isZero();
       }
     }
-    for (Service service : Service.values()) {
-      assertThat(stack.readyz(service))
-          .as("%s /readyz at the end", service)
-          .satisfies(body -> assertThat(Stack.isReady(service, body.strip())).isTrue());
+    for (Instance instance : stack.instances()) {
+      assertThat(stack.readyz(instance))
+          .as("%s /readyz at the end", instance)
+          .satisfies(body -> assertThat(Stack.isReady(instance.service(), body.strip())).isTrue());
     }
   }
 

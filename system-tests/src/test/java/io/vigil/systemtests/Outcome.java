@@ -5,6 +5,7 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.vigil.alerting.dispatch.DispatchProcessor;
 import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.smtp.ReceivedMail;
 import io.vigil.model.Topics;
@@ -39,6 +40,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class Outcome {
   /** The data stream the alert engine's indexer writes final windows to. */
   static final String SIGNALS_STREAM = "metrics-vigil.signals-default";
+
+  /**
+   * The alert engine's dispatch task's input: its transitions repartitioned by group key (the
+   * topology's repartition named {@code alert-groups}).
+   */
+  static final String ALERT_GROUPS_INPUT =
+      Stack.Service.ALERTING.streamsGroup + "-alert-groups-repartition";
 
   private Outcome() {}
 
@@ -207,6 +215,50 @@ final class Outcome {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * One alert group as the alert engine's committed group store first held it (its changelog,
+   * read_committed): created by the first alert of the group, waiting for its {@code group_wait}.
+   *
+   * @param partition the store's partition, so also the dispatch task's: {@link
+   *     #ALERT_GROUPS_INPUT}'s partition of the same number
+   * @param seenAt when the test read it
+   * @param due when the group is to be notified (the engine's wall clock, this machine's)
+   * @param notified whether a notification had already been queued for it
+   */
+  record AlertGroupSeen(TopicPartition partition, Instant seenAt, Instant due, boolean notified) {}
+
+  /**
+   * The first state of the alert group of {@code service} on the alert engine's group store
+   * changelog, as soon as it is committed there; empty if it does not show within {@code limit}.
+   */
+  static Optional<AlertGroupSeen> firstAlertGroup(
+      String bootstrap, String service, Duration limit) {
+    String changelog =
+        Stack.Service.ALERTING.streamsGroup + "-" + DispatchProcessor.STORE + "-changelog";
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, changelog)) {
+      long deadline = System.nanoTime() + limit.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.value() == null) {
+            continue; // a group deleted
+          }
+          JsonNode group = Json.mapper().readTree(r.value());
+          if (service.equals(group.path("labels").path("service").asText())) {
+            return Optional.of(
+                new AlertGroupSeen(
+                    new TopicPartition(ALERT_GROUPS_INPUT, r.partition()),
+                    Instant.now(),
+                    Instant.ofEpochMilli(group.path("nextFlushAt").asLong()),
+                    group.path("notifiedAt").asLong() != 0));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Optional.empty();
   }
 
   private static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {

@@ -1,5 +1,6 @@
 package io.vigil.systemtests;
 
+import io.vigil.systemtests.Stack.Instance;
 import io.vigil.systemtests.Stack.Service;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,32 +8,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Samples every service's {@code /readyz} once a second for the whole scenario, as a Kubernetes
- * readiness probe would, so a scenario can say whether readiness told the truth: red while the
- * service could not do its job, green within seconds after. A service that does not answer (killed,
- * starting) counts as red.
+ * Samples every service instance's {@code /readyz} once a second for the whole scenario, as a
+ * Kubernetes readiness probe would, so a scenario can say whether readiness told the truth: red
+ * while the service could not do its job, green within seconds after. An instance that does not
+ * answer (killed, starting) counts as red; one the scenario {@linkplain Stack#lose lost} is no
+ * longer probed. Methods given a {@link Service} mean its first instance.
  */
 final class Readiness implements AutoCloseable {
   /** One probe's answer: green, or red with why ({@code /readyz}'s body, or "down"). */
   record Sample(Instant at, boolean green, String why) {}
 
-  private final Map<Service, List<Sample>> samples = new EnumMap<>(Service.class);
+  private final Map<Instance, List<Sample>> samples = new TreeMap<>();
   private final ScheduledExecutorService probe;
 
-  private Readiness(Function<Service, String> readyz, Function<Service, Boolean> counts) {
-    for (Service service : Service.values()) {
-      samples.put(service, new ArrayList<>());
-    }
+  private Readiness(Function<Instance, String> readyz, Supplier<List<Instance>> instances) {
     probe =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -42,18 +42,15 @@ final class Readiness implements AutoCloseable {
             });
     probe.scheduleAtFixedRate(
         () -> {
-          for (Service service : Service.values()) {
-            if (!counts.apply(service)) {
-              continue;
-            }
-            String body = readyz.apply(service);
+          for (Instance instance : instances.get()) {
+            String body = readyz.apply(instance);
             Sample sample =
                 new Sample(
                     Instant.now(),
-                    body != null && Stack.isReady(service, body.strip()),
+                    body != null && Stack.isReady(instance.service(), body.strip()),
                     body == null ? "down" : body.strip());
             synchronized (samples) {
-              samples.get(service).add(sample);
+              samples.computeIfAbsent(instance, i -> new ArrayList<>()).add(sample);
             }
           }
         },
@@ -62,21 +59,31 @@ final class Readiness implements AutoCloseable {
         TimeUnit.SECONDS);
   }
 
-  /** Starts probing every service of {@code stack} that has been started. */
+  /** Starts probing every instance of {@code stack} that has been started and not lost. */
   static Readiness of(Stack stack) {
-    return new Readiness(stack::readyz, service -> stack.process(service) != null);
+    return new Readiness(stack::readyz, stack::instances);
   }
 
   /** The samples of {@code service} taken so far, oldest first. */
   List<Sample> samples(Service service) {
+    return samples(service.instance(1));
+  }
+
+  /** The samples of {@code instance} taken so far, oldest first. */
+  List<Sample> samples(Instance instance) {
     synchronized (samples) {
-      return List.copyOf(samples.get(service));
+      return List.copyOf(samples.getOrDefault(instance, List.of()));
     }
   }
 
   /** Seconds of red samples of {@code service} between {@code from} and {@code to}. */
   long redSeconds(Service service, Instant from, Instant to) {
-    return samples(service).stream()
+    return redSeconds(service.instance(1), from, to);
+  }
+
+  /** Seconds of red samples of {@code instance} between {@code from} and {@code to}. */
+  long redSeconds(Instance instance, Instant from, Instant to) {
+    return samples(instance).stream()
         .filter(s -> !s.at().isBefore(from) && s.at().isBefore(to))
         .filter(s -> !s.green())
         .count();
@@ -88,25 +95,25 @@ final class Readiness implements AutoCloseable {
   }
 
   /**
-   * How long after {@code from} {@code service} turned green for good: waits (up to {@code limit})
+   * How long after {@code from} {@code instance} turned green for good: waits (up to {@code limit})
    * until its latest sample is green, then measures to the first green sample after its last red
    * one. Empty if it is still red at the limit.
    */
-  Optional<Duration> awaitGreen(Service service, Instant from, Duration limit)
+  Optional<Duration> awaitGreen(Instance instance, Instant from, Duration limit)
       throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
-    while (greenAfter(service, from).isEmpty() && System.nanoTime() < deadline) {
+    while (greenAfter(instance, from).isEmpty() && System.nanoTime() < deadline) {
       TimeUnit.MILLISECONDS.sleep(200); // polling the probe's samples, with a deadline
     }
-    return greenAfter(service, from);
+    return greenAfter(instance, from);
   }
 
   /**
-   * How long after {@code from} {@code service} turned green and stayed green to the last sample,
+   * How long after {@code from} {@code instance} turned green and stayed green to the last sample,
    * or empty if its last sample is red.
    */
-  Optional<Duration> greenAfter(Service service, Instant from) {
-    List<Sample> all = samples(service);
+  Optional<Duration> greenAfter(Instance instance, Instant from) {
+    List<Sample> all = samples(instance);
     if (all.isEmpty() || !all.get(all.size() - 1).green()) {
       return Optional.empty();
     }
@@ -119,13 +126,13 @@ final class Readiness implements AutoCloseable {
     return Optional.of(Duration.between(from, green)); // green never moves before from
   }
 
-  /** One line: each service's red seconds over the scenario, with every distinct reason given. */
+  /** One line: each instance's red seconds over the scenario, with every distinct reason given. */
   String summary() {
     StringBuilder line = new StringBuilder("readyz red:");
-    for (Service service : Service.values()) {
-      List<Sample> all = samples(service);
+    for (Instance instance : instances()) {
+      List<Sample> all = samples(instance);
       long red = all.stream().filter(s -> !s.green()).count();
-      line.append(' ').append(service.command).append(' ').append(red).append(" s");
+      line.append(' ').append(instance).append(' ').append(red).append(" s");
       all.stream()
           .filter(s -> !s.green())
           .map(Sample::why)
@@ -138,14 +145,21 @@ final class Readiness implements AutoCloseable {
     return line.toString();
   }
 
-  /** Writes every sample, one line each (time, service, green or red, why), to {@code file}. */
+  /** Every instance probed so far, in order. */
+  private List<Instance> instances() {
+    synchronized (samples) {
+      return List.copyOf(samples.keySet());
+    }
+  }
+
+  /** Writes every sample, one line each (time, instance, green or red, why), to {@code file}. */
   void writeTo(Path file) throws IOException {
     StringBuilder out = new StringBuilder();
-    for (Service service : Service.values()) {
-      for (Sample s : samples(service)) {
+    for (Instance instance : instances()) {
+      for (Sample s : samples(instance)) {
         out.append(s.at())
             .append('\t')
-            .append(service.command)
+            .append(instance)
             .append('\t')
             .append(s.green() ? "green" : "red")
             .append('\t')

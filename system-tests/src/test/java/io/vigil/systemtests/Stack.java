@@ -17,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,8 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * disk, {@code vigil collector}, {@code vigil processor} and {@code vigil alerting} from the
  * services' jar, each with its own config file, plus a Slack-compatible sink and an SMTP sink in
  * the test's JVM, and where a scenario asks for it Elasticsearch (the launcher's process) behind a
- * {@link TcpProxy} that can take it away. Every process is stopped by its PID when the stack
- * closes, also when a test fails or the test JVM exits.
+ * {@link TcpProxy} that can take it away. The processor and the alert engine can run as several
+ * {@link Instance}s sharing their Kafka Streams application; a method given a {@link Service} means
+ * its first instance. Every process is stopped by its PID when the stack closes, also when a test
+ * fails or the test JVM exits.
  */
 final class Stack implements AutoCloseable {
   /** The namespace every series of the load carries, so readers count only this stack's data. */
@@ -38,16 +42,59 @@ final class Stack implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
-  /** The three services, with the command that starts each. */
+  /** The three services, with the command that starts each and its Kafka Streams group. */
   enum Service {
-    COLLECTOR("collector"),
-    PROCESSOR("processor"),
-    ALERTING("alerting");
+    COLLECTOR("collector", null),
+    PROCESSOR("processor", "vigil-processor"),
+    ALERTING("alerting", "vigil-alerting");
 
     final String command;
 
-    Service(String command) {
+    /** The application id (so consumer group) its instances share: the service's default. */
+    final String streamsGroup;
+
+    Service(String command, String streamsGroup) {
       this.command = command;
+      this.streamsGroup = streamsGroup;
+    }
+
+    /** Its instance {@code number}, from 1. */
+    Instance instance(int number) {
+      return new Instance(this, number);
+    }
+  }
+
+  /**
+   * One process of a service. Instances of a service share its configuration but for what a second
+   * process on the same machine needs of its own: an admin port, a state dir, a log file, and the
+   * client id of its Kafka Streams clients (so the consumer group tells who owns what). Only the
+   * processor and the alert engine have more than one: the collector's OTLP ports are the load's
+   * address.
+   *
+   * @param number 1 for the first; it names the files: {@code processor.yaml}, {@code
+   *     processor-2.yaml}
+   */
+  record Instance(Service service, int number) implements Comparable<Instance> {
+    Instance {
+      if (number < 1 || (service == Service.COLLECTOR && number > 1)) {
+        throw new IllegalArgumentException("no instance " + number + " of " + service);
+      }
+    }
+
+    /** {@code processor} for the first, {@code processor-2} for the second. */
+    String name() {
+      return number == 1 ? service.command : service.command + "-" + number;
+    }
+
+    @Override
+    public int compareTo(Instance other) {
+      int byService = service.compareTo(other.service);
+      return byService != 0 ? byService : Integer.compare(number, other.number);
+    }
+
+    @Override
+    public String toString() {
+      return name();
     }
   }
 
@@ -55,8 +102,8 @@ final class Stack implements AutoCloseable {
   private final int kafkaPort;
   private final int otlpHttpPort;
   private final int otlpGrpcPort;
-  private final Map<Service, Integer> adminPorts = new EnumMap<>(Service.class);
-  private final Map<Service, JavaProcess> services = new EnumMap<>(Service.class);
+  private final Map<Instance, Integer> adminPorts = new ConcurrentHashMap<>();
+  private final SortedMap<Instance, JavaProcess> services = new ConcurrentSkipListMap<>();
   private final List<JavaProcess> everyProcess = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
   private final Thread reaper = new Thread(this::killAll, "system-test-reaper");
@@ -65,6 +112,7 @@ final class Stack implements AutoCloseable {
   private final int smtpPort;
   private final EmbeddedElasticsearch elasticsearch;
   private final TcpProxy elasticsearchProxy;
+  private final int elasticsearchPort;
   private JavaProcess broker;
 
   private Stack(Path dir, boolean withElasticsearch) throws IOException {
@@ -72,9 +120,6 @@ final class Stack implements AutoCloseable {
     this.kafkaPort = freePort();
     this.otlpHttpPort = freePort();
     this.otlpGrpcPort = freePort();
-    for (Service service : Service.values()) {
-      adminPorts.put(service, freePort());
-    }
     Runtime.getRuntime().addShutdownHook(reaper);
     this.slack = SlackSink.start(0);
     this.smtp = SmtpSink.start(0);
@@ -82,11 +127,13 @@ final class Stack implements AutoCloseable {
     if (withElasticsearch) {
       this.elasticsearch = ElasticsearchLauncher.start(System.getenv());
       this.elasticsearchProxy = TcpProxy.start(0, URI.create(elasticsearch.url()).getPort());
+      this.elasticsearchPort = elasticsearchProxy.port();
     } else {
       this.elasticsearch = null;
       this.elasticsearchProxy = null;
+      this.elasticsearchPort = freePort(); // nobody listens there
     }
-    writeConfigs();
+    writeRulesAndRouting(Duration.ofSeconds(1));
   }
 
   /**
@@ -137,46 +184,81 @@ final class Stack implements AutoCloseable {
     return broker;
   }
 
-  /** Starts {@code service} from the services' jar and waits until its readiness allows. */
-  Stack start(Service service) {
-    return start(List.of(service));
+  /**
+   * Sets the alert route's {@code group_wait} (1 s unless set), how long a new group waits for more
+   * alerts before its first notification; for alert engines started after this.
+   */
+  Stack groupWait(Duration wait) throws IOException {
+    writeRulesAndRouting(wait);
+    return this;
   }
 
-  /** Starts {@code these} services side by side, then waits until each one's readiness allows. */
-  Stack start(List<Service> these) {
-    for (Service service : these) {
-      launch(service);
+  /** Starts {@code service}'s first instance; see {@link #start(List)}. */
+  Stack start(Service service) {
+    return start(service.instance(1));
+  }
+
+  /** Starts {@code instance}; see {@link #start(List)}. */
+  Stack start(Instance instance) {
+    return start(List.of(instance));
+  }
+
+  /**
+   * Starts {@code these} from the services' jar side by side (or again, on their files), then waits
+   * until each one's readiness allows.
+   */
+  Stack start(List<Instance> these) {
+    for (Instance instance : these) {
+      launch(instance);
     }
-    for (Service service : these) {
-      awaitReady(service);
+    for (Instance instance : these) {
+      awaitReady(instance);
     }
     return this;
   }
 
-  private void launch(Service service) {
+  private void launch(Instance instance) {
+    Path config = dir.resolve(instance.name() + ".yaml");
+    try {
+      Files.writeString(config, config(instance));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     JavaProcess process =
         register(
             JavaProcess.start(
-                service.command,
-                dir.resolve(service.command + ".log"),
+                instance.name(),
+                dir.resolve(instance.name() + ".log"),
                 List.of(
                     "-jar",
                     jar("vigil.services.jar"),
-                    service.command,
+                    instance.service().command,
                     "--config",
-                    dir.resolve(service.command + ".yaml").toString())));
-    services.put(service, process);
+                    config.toString())));
+    services.put(instance, process);
   }
 
-  private void awaitReady(Service service) {
-    JavaProcess process = services.get(service);
+  private void awaitReady(Instance instance) {
     await(
-        service.command + " to be ready",
+        instance + " to be ready",
         () -> {
-          String body = readyz(service);
-          return body != null && isReady(service, body.strip());
+          String body = readyz(instance);
+          return body != null && isReady(instance.service(), body.strip());
         },
-        process);
+        services.get(instance));
+  }
+
+  /**
+   * SIGKILLs {@code instance} for good, as a node lost: it is not started again and no longer among
+   * {@link #instances()} (nobody probes it or expects it ready).
+   */
+  void lose(Instance instance) {
+    services.remove(instance).kill9(); // out of instances() first: the probe stops at once
+  }
+
+  /** The instances started and not {@link #lose lost}, in order: collector, processors, … */
+  List<Instance> instances() {
+    return List.copyOf(services.keySet());
   }
 
   /**
@@ -193,15 +275,28 @@ final class Stack implements AutoCloseable {
   }
 
   JavaProcess process(Service service) {
-    return services.get(service);
+    return process(service.instance(1));
   }
 
-  /** {@code /readyz}'s body, or null while nothing answers on the admin port. */
+  JavaProcess process(Instance instance) {
+    return services.get(instance);
+  }
+
+  /** {@code /readyz}'s body of {@code service}'s first instance; see {@link #readyz(Instance)}. */
   String readyz(Service service) {
+    return readyz(service.instance(1));
+  }
+
+  /** {@code /readyz}'s body, or null while nothing answers on the instance's admin port. */
+  String readyz(Instance instance) {
+    return get(instance, "/readyz");
+  }
+
+  /** The body of {@code GET path} on {@code instance}'s admin port, or null if nothing answers. */
+  String get(Instance instance, String path) {
     try {
       return http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + adminPorts.get(service) + "/readyz"))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort(instance) + path))
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString())
@@ -287,86 +382,96 @@ final class Stack implements AutoCloseable {
     return process;
   }
 
-  private void writeConfigs() throws IOException {
-    String kafka = "  kafka: {bootstrap_servers: '" + bootstrapServers() + "'}\n";
+  /** The rule file and the routing shared by every alert engine, with {@code groupWait}. */
+  private void writeRulesAndRouting(Duration groupWait) throws IOException {
     Files.writeString(
-        dir.resolve("collector.yaml"),
-        "collector:\n"
-            + kafka
-            + admin(Service.COLLECTOR)
-            + "  otlp:\n"
-            + "    grpc: {host: 127.0.0.1, port: "
-            + otlpGrpcPort
-            + "}\n"
-            + "    http: {host: 127.0.0.1, port: "
-            + otlpHttpPort
-            + "}\n"
-            + "  spool: {dir: '"
-            + dir.resolve("spool")
-            + "'}\n"
-            + "  logs:\n"
-            + "    enabled: true\n"
-            + "    include: ['"
-            + podLogs()
-            + "/*/*/*.log']\n"
-            + "    checkpoint_id: system-test-node\n"
-            + "    poll_interval: 200ms\n");
+        dir.resolve("rules.yaml"),
+        """
+        groups:
+        - name: golden-signals
+          rules:
+          - alert: HighErrorRatio
+            expr: errors.ratio > 0.2
+            labels: {severity: page}
+            annotations: {summary: '{{ $labels.service }} fails {{ $value }} of its requests'}
+        """);
     Files.writeString(
-        dir.resolve("processor.yaml"),
-        "processor:\n"
-            + kafka
-            + admin(Service.PROCESSOR)
-            + "  state_dir: '"
-            + dir.resolve("processor-state")
-            + "'\n");
-    Path rules =
-        Files.writeString(
-            dir.resolve("rules.yaml"),
-            """
-            groups:
-            - name: golden-signals
-              rules:
-              - alert: HighErrorRatio
-                expr: errors.ratio > 0.2
-                labels: {severity: page}
-                annotations: {summary: '{{ $labels.service }} fails {{ $value }} of its requests'}
-            """);
-    Path routing =
-        Files.writeString(
-            dir.resolve("alertmanager.yml"),
-            """
-            route:
-              receiver: oncall
-              group_by: [alertname, service]
-              group_wait: 1s
-              group_interval: 5s
-              repeat_interval: 4h
-            receivers:
-            - name: oncall
-              slack_configs: [{api_url: '%s', send_resolved: false}]
-              email_configs:
-              - {to: oncall@example.com, from: vigil@example.com, smarthost: '127.0.0.1:%d',
-                 require_tls: false, send_resolved: false}
-            """
-                .formatted(slack.webhookUrl(), smtpPort));
-    Files.writeString(
-        dir.resolve("alerting.yaml"),
-        "alerting:\n"
-            + kafka
-            + admin(Service.ALERTING)
-            + "  state_dir: '"
-            + dir.resolve("alerting-state")
-            + "'\n  rule_files: ['"
-            + rules
-            + "']\n  alertmanager_config: '"
-            + routing
-            + "'\n  elasticsearch: {url: 'http://127.0.0.1:"
-            + (elasticsearchProxy == null ? freePort() : elasticsearchProxy.port())
-            + "'}\n");
+        dir.resolve("alertmanager.yml"),
+        """
+        route:
+          receiver: oncall
+          group_by: [alertname, service]
+          group_wait: %ds
+          group_interval: 5s
+          repeat_interval: 4h
+        receivers:
+        - name: oncall
+          slack_configs: [{api_url: '%s', send_resolved: false}]
+          email_configs:
+          - {to: oncall@example.com, from: vigil@example.com, smarthost: '127.0.0.1:%d',
+             require_tls: false, send_resolved: false}
+        """
+            .formatted(groupWait.toSeconds(), slack.webhookUrl(), smtpPort));
   }
 
-  private String admin(Service service) {
-    return "  admin: {host: 127.0.0.1, port: " + adminPorts.get(service) + "}\n";
+  /** {@code instance}'s config file: what every instance of its service shares, and its own. */
+  private String config(Instance instance) {
+    String bootstrap = "bootstrap_servers: '" + bootstrapServers() + "'";
+    String admin = "  admin: {host: 127.0.0.1, port: " + adminPort(instance) + "}\n";
+    String stateDir = "  state_dir: '" + dir.resolve(instance.name() + "-state") + "'\n";
+    // Each instance's Streams clients are named after it, so the group's members can be told apart.
+    String streamsKafka =
+        "  kafka: {" + bootstrap + ", streams: {client.id: " + instance.name() + "}}\n";
+    return switch (instance.service()) {
+      case COLLECTOR ->
+          "collector:\n"
+              + "  kafka: {"
+              + bootstrap
+              + "}\n"
+              + admin
+              + "  otlp:\n"
+              + "    grpc: {host: 127.0.0.1, port: "
+              + otlpGrpcPort
+              + "}\n"
+              + "    http: {host: 127.0.0.1, port: "
+              + otlpHttpPort
+              + "}\n"
+              + "  spool: {dir: '"
+              + dir.resolve("spool")
+              + "'}\n"
+              + "  logs:\n"
+              + "    enabled: true\n"
+              + "    include: ['"
+              + podLogs()
+              + "/*/*/*.log']\n"
+              + "    checkpoint_id: system-test-node\n"
+              + "    poll_interval: 200ms\n";
+      case PROCESSOR -> "processor:\n" + streamsKafka + admin + stateDir;
+      case ALERTING ->
+          "alerting:\n"
+              + streamsKafka
+              + admin
+              + stateDir
+              + "  rule_files: ['"
+              + dir.resolve("rules.yaml")
+              + "']\n  alertmanager_config: '"
+              + dir.resolve("alertmanager.yml")
+              + "'\n  elasticsearch: {url: 'http://127.0.0.1:"
+              + elasticsearchPort
+              + "'}\n";
+    };
+  }
+
+  private int adminPort(Instance instance) {
+    return adminPorts.computeIfAbsent(
+        instance,
+        i -> {
+          try {
+            return freePort();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 
   private static String jar(String property) {
