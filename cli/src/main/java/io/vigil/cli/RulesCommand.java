@@ -2,10 +2,13 @@ package io.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.vigil.alerting.Secret;
+import io.vigil.alerting.elasticsearch.ElasticsearchSettings;
 import io.vigil.alerting.route.AlertmanagerConfig;
 import io.vigil.alerting.rules.AlertEvaluator;
 import io.vigil.alerting.rules.AlertRule;
 import io.vigil.alerting.rules.Backtest;
+import io.vigil.alerting.rules.ElasticsearchHistory;
 import io.vigil.alerting.rules.RuleLoader;
 import io.vigil.alerting.rules.RuleTests;
 import io.vigil.alerting.rules.Template;
@@ -163,20 +166,35 @@ final class RulesCommand implements Runnable {
   }
 
   /**
-   * {@code vigil rules backtest --rules F… --from T --to T}: replays history from Kafka through the
-   * rules and prints when each would have fired and resolved — tune a rule before it pages anyone.
+   * {@code vigil rules backtest --rules F… --from T --to T}: replays history from Kafka, or with
+   * {@code --elasticsearch-url} from what the alert engine indexed, through the rules and prints
+   * when each would have fired and resolved — tune a rule before it pages anyone.
    */
   @Command(
       name = "backtest",
       mixinStandardHelpOptions = true,
       description = {
-        "Replay history from Kafka through rules: when each would have fired and resolved.",
-        "Golden signals come from vigil.signals (final windows; --live: vigil.signals.live, kept"
-            + " an hour), pipeline runs from vigil.pipeline-runs. Nothing is written.",
-        "Exits 0 after printing, 2 when a file or an option is invalid, 1 when Kafka cannot be"
-            + " read."
+        "Replay history from Kafka or Elasticsearch through rules: when each would have fired and"
+            + " resolved.",
+        "From Kafka, golden signals come from vigil.signals (final windows; --live:"
+            + " vigil.signals.live, kept an hour), pipeline runs from vigil.pipeline-runs, log lines"
+            + " from vigil.logs. With --elasticsearch-url, from what the alert engine indexed:"
+            + " metrics-vigil.signals-default, metrics-vigil.pipelines-default,"
+            + " logs-vigil.app-default. Nothing is written.",
+        "Credentials for Elasticsearch: --elasticsearch-username with $ELASTICSEARCH_PASSWORD, or"
+            + " $ELASTICSEARCH_API_KEY (wins over basic auth).",
+        "Exits 0 after printing, 2 when a file or an option is invalid, 1 when Kafka or"
+            + " Elasticsearch cannot be read."
       })
   static final class BacktestCommand implements Callable<Integer> {
+    /**
+     * Environment variable holding the Elasticsearch password for {@code --elasticsearch-username}.
+     */
+    static final String PASSWORD_ENV = "ELASTICSEARCH_PASSWORD";
+
+    /** Environment variable holding an Elasticsearch API key (the base64 {@code id:key} form). */
+    static final String API_KEY_ENV = "ELASTICSEARCH_API_KEY";
+
     @Option(
         names = "--rules",
         arity = "1..*",
@@ -211,12 +229,31 @@ final class RulesCommand implements Runnable {
         description = "Golden signals from vigil.signals.live (as the engine sees them).")
     boolean live;
 
+    @Option(
+        names = "--elasticsearch-url",
+        paramLabel = "URL",
+        description =
+            "Read history from this Elasticsearch (what the alert engine indexed, kept longer"
+                + " than Kafka) instead of Kafka.")
+    String elasticsearchUrl;
+
+    @Option(
+        names = "--elasticsearch-username",
+        paramLabel = "USER",
+        description =
+            "Basic-auth user for --elasticsearch-url; the password is $" + PASSWORD_ENV + ".")
+    String elasticsearchUsername;
+
+    /** Where the secrets are read from; tests give their own. */
+    Map<String, String> env = System.getenv();
+
     @Override
     public Integer call() {
       Instant now = Instant.now();
       Instant start;
       Instant end;
       List<AlertRule> loaded;
+      ElasticsearchSettings elasticsearch;
       try {
         start = time("--from", from, now);
         end = time("--to", to, now);
@@ -224,29 +261,81 @@ final class RulesCommand implements Runnable {
           throw new IllegalArgumentException(
               "--to: must be after --from " + start + ", was " + end);
         }
+        elasticsearch = elasticsearch(elasticsearchUrl, elasticsearchUsername, live, env);
         loaded = RuleLoader.load(rules);
       } catch (ConfigException | IllegalArgumentException e) {
         System.err.println("FAILED: " + e.getMessage());
         return Vigil.EXIT_USAGE;
       }
       Backtest.History history;
-      try {
-        history =
-            Backtest.read(
-                KafkaSettings.of(bootstrapServers),
-                loaded,
-                start,
-                end,
-                live,
-                Duration.ofSeconds(60));
-      } catch (RuntimeException e) {
-        System.err.println("FAILED: cannot read history from " + bootstrapServers + ": " + e);
-        return Vigil.EXIT_FAILURE;
+      if (elasticsearch != null) {
+        try {
+          history = ElasticsearchHistory.read(elasticsearch, loaded, start, end);
+        } catch (RuntimeException e) {
+          System.err.println("FAILED: cannot read history: " + e.getMessage());
+          return Vigil.EXIT_FAILURE;
+        }
+      } else {
+        try {
+          history =
+              Backtest.read(
+                  KafkaSettings.of(bootstrapServers),
+                  loaded,
+                  start,
+                  end,
+                  live,
+                  Duration.ofSeconds(60));
+        } catch (RuntimeException e) {
+          System.err.println("FAILED: cannot read history from " + bootstrapServers + ": " + e);
+          return Vigil.EXIT_FAILURE;
+        }
       }
       Backtest.Result result =
           Backtest.run(new AlertEvaluator(loaded, ""), history.samples(), history.lines(), end);
       print(System.out, loaded, history, result, start, end);
       return Vigil.EXIT_OK;
+    }
+
+    /**
+     * The Elasticsearch to read from, or null to read from Kafka: {@code url} with the API key from
+     * {@value #API_KEY_ENV} in {@code env}, else basic auth as {@code username} with the password
+     * from {@value #PASSWORD_ENV}.
+     *
+     * @throws IllegalArgumentException naming the option when they do not fit together
+     */
+    static ElasticsearchSettings elasticsearch(
+        String url, String username, boolean live, Map<String, String> env) {
+      if (url == null) {
+        if (username != null) {
+          throw new IllegalArgumentException(
+              "--elasticsearch-username: needs --elasticsearch-url, was '" + username + "'");
+        }
+        return null;
+      }
+      if (live) {
+        throw new IllegalArgumentException(
+            "--live: live signals (vigil.signals.live) are not indexed in Elasticsearch; leave"
+                + " out --live to read final windows, or --elasticsearch-url to read Kafka");
+      }
+      Secret apiKey = secret(env, API_KEY_ENV);
+      Secret password = secret(env, PASSWORD_ENV);
+      boolean basic = apiKey == null && username != null && !username.isBlank();
+      if (basic && password == null) {
+        throw new IllegalArgumentException(
+            "--elasticsearch-username: needs the password in $" + PASSWORD_ENV + ", was absent");
+      }
+      try {
+        return new ElasticsearchSettings(
+            url, basic ? username : null, basic ? password : null, apiKey);
+      } catch (ConfigException e) {
+        throw new IllegalArgumentException(
+            "--elasticsearch-url: must be http(s)://host:port, was '" + url + "'", e);
+      }
+    }
+
+    private static Secret secret(Map<String, String> env, String name) {
+      String value = env.get(name);
+      return value == null || value.isEmpty() ? null : Secret.of(value);
     }
 
     /** RFC 3339, {@code now} or {@code now-<duration>}. */
@@ -279,7 +368,7 @@ final class RulesCommand implements Runnable {
       out.printf(
           "backtest of %d rules on %s from %s to %s: %,d samples%s%n",
           rules.size(),
-          String.join(", ", history.topics()),
+          String.join(", ", history.sources()),
           start,
           end,
           result.samples(),

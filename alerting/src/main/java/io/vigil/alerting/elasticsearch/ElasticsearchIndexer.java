@@ -23,17 +23,11 @@ import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.http.Header;
-import org.apache.http.HttpHost;
-import org.apache.http.message.BasicHeader;
 import org.elasticsearch.client.RestClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,24 +131,7 @@ public final class ElasticsearchIndexer implements AutoCloseable {
       PrometheusRegistry registry,
       Backoff backoff,
       Sleeper sleeper) {
-    URI uri = URI.create(settings.url());
-    int port = uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 9200;
-    List<Header> headers = new ArrayList<>();
-    if (settings.apiKey() != null) {
-      headers.add(new BasicHeader("Authorization", "ApiKey " + settings.apiKey().reveal()));
-    } else if (settings.username() != null) {
-      String token = settings.username() + ":" + settings.password().reveal();
-      headers.add(
-          new BasicHeader(
-              "Authorization",
-              "Basic "
-                  + Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))));
-    }
-    RestClient rest =
-        RestClient.builder(new HttpHost(uri.getHost(), port, uri.getScheme()))
-            .setDefaultHeaders(headers.toArray(new Header[0]))
-            .setRequestConfigCallback(rc -> rc.setConnectTimeout(5_000).setSocketTimeout(30_000))
-            .build();
+    RestClient rest = RestClients.of(settings);
     return new ElasticsearchIndexer(rest, registry, backoff, sleeper);
   }
 

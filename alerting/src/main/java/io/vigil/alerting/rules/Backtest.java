@@ -21,11 +21,11 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * {@code vigil rules backtest}: what rules would have done on history. Samples of the past (read
- * back from Kafka, {@link #read}) are evaluated in time order into fresh state, as the engine
- * evaluates them — {@code for}, {@code keep_firing_for}, absence on the samples' clock, what {@code
- * predict_linear} and {@code anomaly} rules learn, log-pattern counts compared every second on the
- * lines' clock — and every transition is kept: when each rule would have fired and resolved.
- * Nothing is written anywhere.
+ * back from Kafka, {@link #read}, or from Elasticsearch, {@link ElasticsearchHistory#read}) are
+ * evaluated in time order into fresh state, as the engine evaluates them — {@code for}, {@code
+ * keep_firing_for}, absence on the samples' clock, what {@code predict_linear} and {@code anomaly}
+ * rules learn, log-pattern counts compared every second on the lines' clock — and every transition
+ * is kept: when each rule would have fired and resolved. Nothing is written anywhere.
  */
 public final class Backtest {
   /** How often absence is checked, as the engine checks it. */
@@ -47,12 +47,58 @@ public final class Backtest {
    * History read back: the samples, in time order, and the records that could not be read.
    *
    * @param samples the samples in {@code [from, to]}
-   * @param unreadable records skipped because they do not parse
-   * @param topics the topics read
+   * @param unreadable records (or documents) skipped because they do not parse
+   * @param sources the topics (or indices) read
    * @param lines the log lines in {@code [from, to]} that some log-pattern rule matches
    */
   public record History(
-      List<Sample> samples, long unreadable, List<String> topics, List<LogLine> lines) {}
+      List<Sample> samples, long unreadable, List<String> sources, List<LogLine> lines) {
+    /** Keeps what lies in {@code [from, to]}, each list in time order. */
+    static History of(
+        List<Sample> samples,
+        long unreadable,
+        List<String> sources,
+        List<LogLine> lines,
+        Instant from,
+        Instant to) {
+      List<Sample> kept = new ArrayList<>(samples);
+      kept.removeIf(s -> s.time().isBefore(from) || s.time().isAfter(to));
+      kept.sort(Comparator.comparing(Sample::time));
+      List<LogLine> keptLines = new ArrayList<>(lines);
+      keptLines.sort(Comparator.comparing(LogLine::time));
+      return new History(kept, unreadable, List.copyOf(sources), keptLines);
+    }
+  }
+
+  /**
+   * What history some rule needs, whichever the source: golden signals, pipeline runs, the log
+   * lines that a log-pattern rule's query matches.
+   */
+  record Inputs(boolean signals, boolean pipelines, List<LogQuery> logQueries) {
+    static Inputs of(List<AlertRule> rules) {
+      return new Inputs(
+          rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.SIGNALS),
+          rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.PIPELINES),
+          rules.stream()
+              .filter(r -> r.condition().isLogCount())
+              .map(r -> r.condition().logQuery())
+              .toList());
+    }
+
+    boolean logs() {
+      return !logQueries.isEmpty();
+    }
+
+    /**
+     * Whether {@code line} is kept: in {@code [from, to]} and matched by some rule (a day of a
+     * cluster's logs would not fit in memory; the lines the rules match do).
+     */
+    boolean keeps(LogLine line, Instant from, Instant to) {
+      return !line.time().isBefore(from)
+          && !line.time().isAfter(to)
+          && logQueries.stream().anyMatch(q -> q.matches(line));
+    }
+  }
 
   /**
    * Evaluates {@code samples} (any order) with {@code evaluator}, absences checked up to {@code
@@ -188,18 +234,11 @@ public final class Backtest {
       boolean live,
       Duration timeout) {
     List<String> topics = new ArrayList<>();
-    boolean signals = rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.SIGNALS);
-    boolean pipelines =
-        rules.stream().anyMatch(r -> r.condition().source() == Sample.Source.PIPELINES);
-    List<LogQuery> logQueries =
-        rules.stream()
-            .filter(r -> r.condition().isLogCount())
-            .map(r -> r.condition().logQuery())
-            .toList();
+    Inputs inputs = Inputs.of(rules);
     List<LogLine> lines = new ArrayList<>();
     List<Sample> samples = new ArrayList<>();
     long[] unreadable = {0};
-    if (signals) {
+    if (inputs.signals()) {
       String topic = live ? Topics.SIGNALS_LIVE : Topics.SIGNALS;
       topics.add(topic);
       Deserializer<GoldenSignal> json = JsonSerde.of(GoldenSignal.class).deserializer();
@@ -215,7 +254,7 @@ public final class Backtest {
           samples,
           unreadable);
     }
-    if (pipelines) {
+    if (inputs.pipelines()) {
       topics.add(Topics.PIPELINE_RUNS);
       Deserializer<PipelineRun> json = JsonSerde.of(PipelineRun.class).deserializer();
       replay(
@@ -227,8 +266,7 @@ public final class Backtest {
           samples,
           unreadable);
     }
-    if (!logQueries.isEmpty()) {
-      // Only the lines some rule matches are kept: a day of a cluster's logs would not fit.
+    if (inputs.logs()) {
       topics.add(Topics.LOGS);
       Deserializer<LogRecord> json = JsonSerde.of(LogRecord.class).deserializer();
       replay(
@@ -238,9 +276,7 @@ public final class Backtest {
           timeout,
           r -> {
             LogLine line = Samples.of(json.deserialize(r.topic(), r.value()));
-            if (!line.time().isBefore(from)
-                && !line.time().isAfter(to)
-                && logQueries.stream().anyMatch(q -> q.matches(line))) {
+            if (inputs.keeps(line, from, to)) {
               lines.add(line);
             }
             return null;
@@ -248,10 +284,7 @@ public final class Backtest {
           samples,
           unreadable);
     }
-    samples.removeIf(s -> s.time().isBefore(from) || s.time().isAfter(to));
-    samples.sort(Comparator.comparing(Sample::time));
-    lines.sort(Comparator.comparing(LogLine::time));
-    return new History(samples, unreadable[0], topics, lines);
+    return History.of(samples, unreadable[0], topics, lines, from, to);
   }
 
   /** Reads one record as a sample, or null to leave it out. */
