@@ -28,6 +28,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.model.tls.TlsReloadFailures;
 import io.vigil.model.web.ApiSecurity;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -136,6 +137,8 @@ public final class CollectorService implements AutoCloseable {
             BearerAuth.of(otlp.auth().tokens()),
             InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
             new SenderRateLimits(otlp.rateLimit()));
+    // The OTLP listeners and the admin port count refused certificate reloads in one counter.
+    TlsReloadFailures tlsReloadFailures = TlsReloadFailures.register("collector", registry);
     List<Listener> listeners = new ArrayList<>();
     if (otlp.grpc().enabled()) {
       listeners.add(OtlpReceivers.grpc(otlp.grpc(), otlp.maxClockSkew(), receiving));
@@ -173,11 +176,12 @@ public final class CollectorService implements AutoCloseable {
         lag = LagWatcher.start(config.lag(), sink, registry);
       }
       // In-flight requests may wait for Kafka as long as the send timeout; give them that.
-      ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1));
+      ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1), tlsReloadFailures);
       Ingress serving = ingress;
       SpoolingSink spool = spooling;
       LogTailer tailing = tailer;
-      ApiSecurity security = ApiSecurity.load("collector", config.webConfigFile(), registry);
+      ApiSecurity security =
+          ApiSecurity.load("collector", config.webConfigFile(), registry, tlsReloadFailures);
       AdminServer admin =
           AdminServer.start(
                   config.admin().host(),

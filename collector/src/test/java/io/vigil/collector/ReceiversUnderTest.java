@@ -17,6 +17,7 @@ import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.sink.RecordSink;
+import io.vigil.model.tls.TlsReloadFailures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +84,12 @@ public final class ReceiversUnderTest implements AutoCloseable {
             OtlpReceivers.grpc(grpc, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, receiving),
             OtlpReceivers.http(http, OtlpSettings.DEFAULT_MAX_CLOCK_SKEW, receiving, lineage));
     return new ReceiversUnderTest(
-        registry, metrics, Ingress.start(listeners, http.requestTimeout().plusSeconds(1)));
+        registry,
+        metrics,
+        Ingress.start(
+            listeners,
+            http.requestTimeout().plusSeconds(1),
+            TlsReloadFailures.register("collector", registry)));
   }
 
   public int httpPort() {

@@ -7,7 +7,9 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.ClientAuth;
-import java.io.File;
+import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
+import io.vigil.model.tls.ServerCredentials;
+import io.vigil.model.tls.TlsReloadFailures;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * knowledge) on every port, so gRPC and plain HTTP senders are served alike. No thread is held by a
  * request: bodies are read as they arrive, and a request waiting for Kafka is only a future. A
  * sender that trickles its body is cut off at its listener's request timeout; an idle connection is
- * closed after {@link #IDLE_TIMEOUT}.
+ * closed after {@link #IDLE_TIMEOUT}. A listener with TLS serves the certificate its files hold
+ * now: they are looked at again, at most once a second, on new handshakes.
  */
 public final class Ingress implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ingress.class);
@@ -57,10 +60,14 @@ public final class Ingress implements AutoCloseable {
    * Binds every listener and starts serving.
    *
    * @param drainTimeout how long {@link #close()} waits for requests in flight
+   * @param tlsReloadFailures counts changed certificate files that could not be used
    * @throws IOException naming the listener, address and port when one cannot be bound; the
    *     listeners already started are stopped
+   * @throws io.vigil.model.config.ConfigException naming the key when a TLS file cannot be used
    */
-  public static Ingress start(List<Listener> listeners, Duration drainTimeout) throws IOException {
+  public static Ingress start(
+      List<Listener> listeners, Duration drainTimeout, TlsReloadFailures tlsReloadFailures)
+      throws IOException {
     int cores = Runtime.getRuntime().availableProcessors();
     EventLoopGroup eventLoops =
         EventLoopGroups.newEventLoopGroup(Math.max(2, cores), "vigil-ingress", true);
@@ -79,7 +86,7 @@ public final class Ingress implements AutoCloseable {
     Ingress ingress = new Ingress(eventLoops, parsers, servers);
     try {
       for (Listener listener : listeners) {
-        Server server = build(listener, eventLoops, parsers, drainTimeout);
+        Server server = build(listener, eventLoops, parsers, drainTimeout, tlsReloadFailures);
         try {
           server.start().join();
         } catch (CompletionException e) {
@@ -115,7 +122,8 @@ public final class Ingress implements AutoCloseable {
       Listener listener,
       EventLoopGroup eventLoops,
       ScheduledExecutorService parsers,
-      Duration drain) {
+      Duration drain,
+      TlsReloadFailures tlsReloadFailures) {
     ServerBuilder sb =
         Server.builder()
             .workerGroup(eventLoops, false)
@@ -135,10 +143,13 @@ public final class Ingress implements AutoCloseable {
             .disableDateHeader();
     TlsSettings tls = listener.tls();
     if (tls != null) {
-      sb.tls(new File(tls.certFile()), new File(tls.keyFile()));
-      if (tls.clientCaFile() != null) {
+      ServerCredentials credentials =
+          tls.credentials(listener.name(), listener.tlsKey(), tlsReloadFailures);
+      // The JDK's TLS (netty-tcnative is left out): it asks the key manager at every handshake.
+      sb.tls(new KeyManagerFactoryWrapper(credentials.keyManager()));
+      if (credentials.trustManager() != null) {
         sb.tlsCustomizer(
-            ssl -> ssl.trustManager(new File(tls.clientCaFile())).clientAuth(ClientAuth.REQUIRE));
+            ssl -> ssl.trustManager(credentials.trustManager()).clientAuth(ClientAuth.REQUIRE));
       }
     }
     listener

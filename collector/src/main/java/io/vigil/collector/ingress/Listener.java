@@ -16,6 +16,7 @@ import java.util.Map;
  * @param routes exact paths and their services
  * @param fallback serves every other path (a 404 in the receiver's format)
  * @param tls TLS for this socket, or null for plain text
+ * @param tlsKey where {@code tls} is configured, in errors (e.g. {@code collector.otlp.http.tls.})
  */
 public record Listener(
     String name,
@@ -24,4 +25,5 @@ public record Listener(
     Duration requestTimeout,
     Map<String, HttpService> routes,
     HttpService fallback,
-    TlsSettings tls) {}
+    TlsSettings tls,
+    String tlsKey) {}

@@ -2,16 +2,20 @@ package io.vigil.collector.ingress;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
+import io.vigil.model.tls.ServerCredentials;
+import io.vigil.model.tls.ServerCredentials.Source;
+import io.vigil.model.tls.TlsReloadFailures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * TLS for a receiver ({@code tls} under {@code otlp.grpc} or {@code otlp.http}): PEM files as a
  * Kubernetes TLS Secret holds them. With {@code client_ca_file}, senders must present a certificate
- * signed by that CA (mutual TLS).
+ * signed by that CA (mutual TLS). The files are read again when they change, so a rotated Secret is
+ * served without a restart ({@link ServerCredentials}).
  *
  * @param certFile the server's certificate chain, PEM
- * @param keyFile its private key, PEM (PKCS#8)
+ * @param keyFile its private key, PEM (PKCS#1, SEC1 or PKCS#8; not encrypted)
  * @param clientCaFile the CA that signs the senders' certificates, PEM; null: no client certificate
  *     asked for
  */
@@ -36,5 +40,19 @@ public record TlsSettings(
         throw new ConfigException(prefix + file[0], file[1], "no such readable file");
       }
     }
+  }
+
+  /**
+   * Reads the files; {@code server} names the listener in reload warnings and in {@code failures}.
+   *
+   * @throws ConfigException naming {@code prefix} + the key when a file cannot be used
+   */
+  ServerCredentials credentials(String server, String prefix, TlsReloadFailures failures) {
+    return ServerCredentials.load(
+        server,
+        Source.file(prefix + "cert_file", Path.of(certFile)),
+        Source.file(prefix + "key_file", Path.of(keyFile)),
+        clientCaFile == null ? null : Source.file(prefix + "client_ca_file", Path.of(clientCaFile)),
+        failures);
   }
 }

@@ -29,6 +29,9 @@ public record OtlpGrpcSettings(
 
   private static final String PREFIX = "collector.otlp.grpc.";
 
+  /** Where {@code tls} is, in errors. */
+  static final String TLS_KEY = PREFIX + "tls.";
+
   /** Applies defaults and checks ranges. */
   public OtlpGrpcSettings {
     if (enabled == null) {
@@ -48,7 +51,7 @@ public record OtlpGrpcSettings(
     }
     OtlpHttpSettings.check(PREFIX, host, port, maxBodyBytes, requestTimeout);
     if (tls != null) {
-      tls.check(PREFIX + "tls.");
+      tls.check(TLS_KEY);
     }
   }
 

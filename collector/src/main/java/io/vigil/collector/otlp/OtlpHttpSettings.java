@@ -37,6 +37,9 @@ public record OtlpHttpSettings(
 
   private static final String PREFIX = "collector.otlp.http.";
 
+  /** Where {@code tls} is, in errors. */
+  static final String TLS_KEY = PREFIX + "tls.";
+
   /** Applies defaults and checks ranges. */
   public OtlpHttpSettings {
     if (enabled == null) {
@@ -56,7 +59,7 @@ public record OtlpHttpSettings(
     }
     check(PREFIX, host, port, maxBodyBytes, requestTimeout);
     if (tls != null) {
-      tls.check(PREFIX + "tls.");
+      tls.check(TLS_KEY);
     }
   }
 

@@ -53,7 +53,8 @@ public final class OtlpReceivers {
         settings.requestTimeout(),
         routes,
         unknown,
-        settings.tls());
+        settings.tls(),
+        OtlpGrpcSettings.TLS_KEY);
   }
 
   /** The OTLP/HTTP listener, also serving {@code extraRoutes}. */
@@ -86,7 +87,8 @@ public final class OtlpReceivers {
         settings.requestTimeout(),
         routes,
         unknown,
-        settings.tls());
+        settings.tls(),
+        OtlpHttpSettings.TLS_KEY);
   }
 
   private static void count(ReceiverMetrics metrics, String transport, String status, Rejection r) {

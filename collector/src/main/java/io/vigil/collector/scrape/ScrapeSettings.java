@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SNIHostName;
 
 /**
  * Prometheus scraping ({@code scrape} in the collector's configuration).
@@ -207,6 +208,9 @@ public record ScrapeSettings(
    * @param caFile the CA that signs the targets' certificates; null: the JVM's trusted CAs
    * @param certFile the collector's client certificate (chain), for targets that ask for one
    * @param keyFile its private key (PKCS#8)
+   * @param serverName the name the target's certificate must be for, instead of the host of its
+   *     address, and sent as SNI (e.g. a Service's DNS name when pods are scraped by IP); null: the
+   *     address's host
    * @param insecureSkipVerify accept any certificate and name (a kubelet's self-signed serving
    *     certificate); default false
    */
@@ -214,6 +218,7 @@ public record ScrapeSettings(
       @JsonProperty("ca_file") String caFile,
       @JsonProperty("cert_file") String certFile,
       @JsonProperty("key_file") String keyFile,
+      @JsonProperty("server_name") String serverName,
       @JsonProperty("insecure_skip_verify") Boolean insecureSkipVerify) {
 
     /** Applies the default. */
@@ -224,6 +229,14 @@ public record ScrapeSettings(
     }
 
     void check(String prefix) {
+      if (serverName != null && !ServerNameTrust.isIpLiteral(serverName)) {
+        try {
+          new SNIHostName(serverName);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(
+              prefix + "server_name", serverName, "must be a host name or an IP address");
+        }
+      }
       if ((certFile == null) != (keyFile == null)) {
         throw new ConfigException(prefix + "cert_file", "cert_file and key_file go together");
       }

@@ -45,6 +45,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -275,12 +277,17 @@ public final class Scraper implements AutoCloseable {
   private synchronized HttpClient client(ScrapeSettings.TlsConfig tls, String prefix) {
     HttpClient client = tlsClients.get(tls);
     if (client == null) {
-      client =
+      SSLContext context = TargetTls.context(tls, prefix);
+      HttpClient.Builder builder =
           HttpClient.newBuilder()
               .connectTimeout(settings.timeout())
               .followRedirects(HttpClient.Redirect.NORMAL)
-              .sslContext(TargetTls.context(tls, prefix))
-              .build();
+              .sslContext(context);
+      SSLParameters parameters = TargetTls.parameters(tls, context);
+      if (parameters != null) {
+        builder.sslParameters(parameters);
+      }
+      client = builder.build();
       tlsClients.put(tls, client);
     }
     return client;

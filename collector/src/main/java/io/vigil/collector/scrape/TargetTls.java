@@ -16,10 +16,13 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -27,8 +30,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * The {@link SSLContext} of a scrape job's {@code tls_config}: trust in its CA (else the JVM's),
  * its client certificate, or — with {@code insecure_skip_verify} — no check of the target's
- * certificate or name at all, as Prometheus does. PEM files as a Kubernetes Secret or a service
- * account's {@code ca.crt} hold them.
+ * certificate or name at all, as Prometheus does; with {@code server_name}, the name the target's
+ * certificate is checked against. PEM files as a Kubernetes Secret or a service account's {@code
+ * ca.crt} hold them.
  */
 final class TargetTls {
   private static final char[] NO_PASSWORD = new char[0];
@@ -44,17 +48,23 @@ final class TargetTls {
       TrustManager[] trust;
       if (tls.insecureSkipVerify()) {
         trust = new TrustManager[] {new TrustingAll()};
-      } else if (tls.caFile() != null) {
-        KeyStore cas = KeyStore.getInstance(KeyStore.getDefaultType());
-        cas.load(null, null);
-        int i = 0;
-        for (Certificate ca : certificates(tls.caFile(), prefix + "ca_file")) {
-          cas.setCertificateEntry("ca-" + i++, ca);
+      } else if (tls.caFile() != null || tls.serverName() != null) {
+        KeyStore cas = null; // the JVM's trusted CAs
+        if (tls.caFile() != null) {
+          cas = KeyStore.getInstance(KeyStore.getDefaultType());
+          cas.load(null, null);
+          int i = 0;
+          for (Certificate ca : certificates(tls.caFile(), prefix + "ca_file")) {
+            cas.setCertificateEntry("ca-" + i++, ca);
+          }
         }
         TrustManagerFactory f =
             TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         f.init(cas);
         trust = f.getTrustManagers();
+        if (tls.serverName() != null) {
+          trust = new TrustManager[] {new ServerNameTrust(x509(trust), tls.serverName())};
+        }
       } else {
         trust = null; // the JVM's trusted CAs
       }
@@ -80,6 +90,32 @@ final class TargetTls {
     } catch (GeneralSecurityException | IOException e) {
       throw new ConfigException(prefix + "ca_file", "cannot set up TLS: " + e.getMessage());
     }
+  }
+
+  /**
+   * The parameters of {@code context}'s connections: with {@code server_name}, that name as SNI
+   * (when it is a host name: Go sends none for an IP address either). Null: the client's defaults.
+   *
+   * <p>The JDK's HTTP client replaces the SNI with the host of the URL when that is a name; only a
+   * target addressed by IP (as Kubernetes pods are) sends {@code server_name}. The certificate is
+   * checked against {@code server_name} either way ({@link ServerNameTrust}).
+   */
+  static SSLParameters parameters(ScrapeSettings.TlsConfig tls, SSLContext context) {
+    if (tls.serverName() == null || ServerNameTrust.isIpLiteral(tls.serverName())) {
+      return null;
+    }
+    SSLParameters parameters = context.getDefaultSSLParameters();
+    parameters.setServerNames(List.of(new SNIHostName(tls.serverName())));
+    return parameters;
+  }
+
+  private static X509ExtendedTrustManager x509(TrustManager[] managers) {
+    for (TrustManager m : managers) {
+      if (m instanceof X509ExtendedTrustManager x509) {
+        return x509;
+      }
+    }
+    throw new IllegalStateException("the JDK's trust manager factory made no X509 manager");
   }
 
   private static Collection<? extends Certificate> certificates(String file, String key) {

@@ -13,19 +13,26 @@ import io.vigil.collector.TestRequests;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.embedded.tls.TestCertificates;
+import io.vigil.model.tls.SecretVolume;
+import io.vigil.model.web.TestPki;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,12 +41,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bearer tokens per sender on OTLP/HTTP and OTLP/gRPC (the OpenTelemetry SDK's exporter sends its
- * header), TLS and mutual TLS with certificates made by the JDK's keytool.
+ * header), TLS and mutual TLS with certificates made by the JDK's keytool, a certificate rotated on
+ * disk while the receivers run.
  */
 class SecureIngressIT {
   private static final byte[] BODY = TestRequests.metrics(2, "checkout").toByteArray();
 
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
   @TempDir static Path certs;
+  @TempDir Path rotated;
   private ReceiversUnderTest receiver;
 
   @BeforeAll
@@ -150,6 +161,71 @@ class SecureIngressIT {
             () -> client(false).send(post(uri, null), HttpResponse.BodyHandlers.ofString()))
         .as("no client certificate: the handshake fails")
         .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void newHandshakesGetARotatedCertificateAndABrokenOneIsRefused() throws Exception {
+    TestPki.Issued ca = TestPki.ca("test-ca");
+    TestPki.Issued first = TestPki.issue(ca, "collector");
+    TestPki.Issued second = TestPki.issue(ca, "collector");
+    TestPki.Issued third = TestPki.issue(ca, "collector");
+    SecretVolume secret = new SecretVolume(Files.createDirectory(rotated.resolve("secret")));
+    secret.update(first);
+    TlsSettings tls = new TlsSettings(secret.cert().toString(), secret.key().toString(), null);
+    receiver =
+        ReceiversUnderTest.start(
+            SecureIngressIT::stored,
+            new OtlpHttpSettings(null, "127.0.0.1", 0, null, null, tls),
+            new OtlpGrpcSettings(null, "127.0.0.1", 0, null, null, tls));
+    assertThat(servedSerial(ca, receiver.httpPort())).isEqualTo(first.cert().getSerialNumber());
+    assertThat(servedSerial(ca, receiver.grpcPort())).isEqualTo(first.cert().getSerialNumber());
+
+    secret.update(second); // as the kubelet does when cert-manager renews the Secret
+
+    awaitServed(ca, receiver.httpPort(), second);
+    awaitServed(ca, receiver.grpcPort(), second);
+    HttpResponse<String> sent =
+        HttpClient.newBuilder()
+            .sslContext(TestPki.clientContext(ca, null))
+            .build()
+            .send(
+                post(URI.create("https://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"), null),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(sent.statusCode()).isEqualTo(200);
+
+    // A new certificate beside the old key: refused, counted, the second still served.
+    Path next = rotated.resolve("tls.crt.next");
+    TestPki.writeCert(next, third.cert());
+    Files.move(next, secret.cert().toRealPath(), StandardCopyOption.ATOMIC_MOVE);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    String refused =
+        "vigil_collector_tls_reload_failures_total{reason=\"key_mismatch\",server=\"otlp_http\"}"
+            + " 1.0";
+    while (!receiver.scrape().contains(refused)) {
+      assertThat(System.nanoTime()).as("the refused reload counted").isLessThan(deadline);
+      assertThat(servedSerial(ca, receiver.httpPort())).isEqualTo(second.cert().getSerialNumber());
+      Thread.sleep(100); // between handshakes; the files are looked at once a second at most
+    }
+    assertThat(servedSerial(ca, receiver.httpPort())).isEqualTo(second.cert().getSerialNumber());
+  }
+
+  private static void awaitServed(TestPki.Issued ca, int port, TestPki.Issued expected)
+      throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!servedSerial(ca, port).equals(expected.cert().getSerialNumber())) {
+      assertThat(System.nanoTime()).as("the rotated certificate served").isLessThan(deadline);
+      Thread.sleep(100); // between handshakes; the files are looked at once a second at most
+    }
+  }
+
+  /** The serial of the certificate a new connection gets (a new client: nothing resumed). */
+  private static BigInteger servedSerial(TestPki.Issued ca, int port) throws Exception {
+    try (SSLSocket socket =
+        (SSLSocket)
+            TestPki.clientContext(ca, null).getSocketFactory().createSocket("127.0.0.1", port)) {
+      socket.startHandshake();
+      return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
   }
 
   private static HttpClient client(boolean withCertificate) throws Exception {

@@ -49,7 +49,34 @@ class ScrapeAccessTest {
     assertThat(job.access())
         .isEqualTo(
             new ScrapeSettings.Access(
-                token.toString(), new ScrapeSettings.TlsConfig(ca.toString(), null, null, true)));
+                token.toString(),
+                new ScrapeSettings.TlsConfig(ca.toString(), null, null, null, true)));
+  }
+
+  @Test
+  void serverNameReadsAsInPrometheusAndMustBeAHostName() throws Exception {
+    ScrapeSettings.Job job =
+        load("""
+                kafka: {bootstrap_servers: localhost:9092}
+                scrape:
+                  jobs: [{job: web, targets: ['10.0.0.7:8443'], scheme: https,
+                          tls_config: {server_name: web.shop.svc}}]
+                """)
+            .scrape()
+            .jobs()
+            .get(0);
+    assertThat(job.access().tlsConfig().serverName()).isEqualTo("web.shop.svc");
+
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
+                    kafka: {bootstrap_servers: localhost:9092}
+                    scrape:
+                      jobs: [{job: web, targets: ['h:1'], tls_config: {server_name: 'web shop'}}]
+                    """))
+        .hasMessageContaining("collector.scrape.jobs[web].tls_config.server_name")
+        .hasMessageContaining("web shop");
   }
 
   @Test
@@ -86,7 +113,7 @@ class ScrapeAccessTest {
                     "https",
                     null,
                     null,
-                    new ScrapeSettings.TlsConfig(notPem.toString(), null, null, null))));
+                    new ScrapeSettings.TlsConfig(notPem.toString(), null, null, null, null))));
 
     assertThatThrownBy(
             () ->
@@ -104,6 +131,7 @@ class ScrapeAccessTest {
             dir.resolve("server.crt").toString(),
             dir.resolve("server.crt").toString(),
             dir.resolve("server.key").toString(),
+            null,
             null);
     assertThat(TargetTls.context(good, "x.").getProtocol()).isEqualTo("TLS");
   }

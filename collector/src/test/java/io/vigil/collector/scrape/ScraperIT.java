@@ -221,7 +221,7 @@ class ScraperIT {
                     null,
                     null,
                     token.toString(),
-                    new ScrapeSettings.TlsConfig(ca, null, null, null),
+                    new ScrapeSettings.TlsConfig(ca, null, null, null, null),
                     null,
                     // As the DaemonSet does: only what saturation reads.
                     null,
@@ -233,14 +233,18 @@ class ScraperIT {
                     "insecure",
                     address,
                     token,
-                    new ScrapeSettings.TlsConfig(null, null, null, true)),
+                    new ScrapeSettings.TlsConfig(null, null, null, null, true)),
                 job("untrusted", address, token, null),
-                job("no-token", address, null, new ScrapeSettings.TlsConfig(ca, null, null, null)),
+                job(
+                    "no-token",
+                    address,
+                    null,
+                    new ScrapeSettings.TlsConfig(ca, null, null, null, null)),
                 job(
                     "token-missing",
                     address,
                     dir.resolve("nonexistent-token"),
-                    new ScrapeSettings.TlsConfig(ca, null, null, null))));
+                    new ScrapeSettings.TlsConfig(ca, null, null, null, null))));
     KafkaSettings kafkaSettings = KafkaSettings.of(kafka.bootstrapServers());
     TopicInitializer.ensureTopics(kafkaSettings, Set.of(Topics.OTLP_METRICS), Map.of());
     PrometheusRegistry registry = new PrometheusRegistry();

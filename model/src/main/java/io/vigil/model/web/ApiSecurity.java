@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.config.ConfigException;
+import io.vigil.model.tls.TlsReloadFailures;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -42,13 +43,26 @@ public final class ApiSecurity {
   /**
    * The security of {@code service}'s admin port from its {@code web_config_file} ({@link #none()}
    * when null), logged at start, with a warning when credentials would cross the network in the
-   * clear; the refusal counter is {@code vigil_<service>_api_auth_failures_total}.
+   * clear; the refusal counter is {@code vigil_<service>_api_auth_failures_total}, that of
+   * certificate reloads {@code vigil_<service>_tls_reload_failures_total}.
    *
    * @throws ConfigException naming {@code web_config_file} and the file when something in it cannot
    *     be used
    */
   public static ApiSecurity load(
       String service, String webConfigFile, PrometheusRegistry registry) {
+    return load(service, webConfigFile, registry, TlsReloadFailures.register(service, registry));
+  }
+
+  /**
+   * As {@link #load(String, String, PrometheusRegistry)}, counting refused certificate reloads in
+   * {@code reloadFailures}, for a service whose other TLS servers count there too.
+   */
+  public static ApiSecurity load(
+      String service,
+      String webConfigFile,
+      PrometheusRegistry registry,
+      TlsReloadFailures reloadFailures) {
     if (webConfigFile == null) {
       LOG.info("{} admin port: HTTP, no authentication", service);
       return none();
@@ -56,7 +70,13 @@ public final class ApiSecurity {
     Path file = Path.of(webConfigFile).toAbsolutePath();
     ApiSecurity security;
     try {
-      security = from(WebConfig.load(file, System.getenv()), file.getParent(), service, registry);
+      security =
+          from(
+              WebConfig.load(file, System.getenv()),
+              file.getParent(),
+              service,
+              registry,
+              reloadFailures);
     } catch (ConfigException e) {
       throw e.key().equals("web_config_file")
           ? e
@@ -75,16 +95,21 @@ public final class ApiSecurity {
 
   /**
    * Reads the certificates, keys and token file {@code config} names (relative to {@code dir}) and
-   * registers {@code service}'s refusal counter in {@code registry}.
+   * registers {@code service}'s refusal counter in {@code registry}. The certificate files are read
+   * again when they change; a change that cannot be used is counted in {@code reloadFailures}.
    *
    * @throws ConfigException naming the key when something cannot be used
    */
   public static ApiSecurity from(
-      WebConfig config, Path dir, String service, PrometheusRegistry registry) {
+      WebConfig config,
+      Path dir,
+      String service,
+      PrometheusRegistry registry,
+      TlsReloadFailures reloadFailures) {
     HttpsConfigurator https =
         config.tlsServerConfig() == null
             ? null
-            : ServerTls.configurator(config.tlsServerConfig(), dir);
+            : ServerTls.configurator(config.tlsServerConfig(), dir, reloadFailures);
     ApiAuthenticator authenticator = null;
     Map<String, String> tokens = config.tokens(dir);
     if (!config.basicAuthUsers().isEmpty() || !tokens.isEmpty()) {

@@ -54,20 +54,49 @@ public final class TestPki {
 
   /** A certificate for {@code cn} issued by {@code ca}, valid for 127.0.0.1 and localhost. */
   public static Issued issue(Issued ca, String cn) throws Exception {
-    KeyPair keys = ecKeys();
+    return issue(
+        ca,
+        cn,
+        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+        new GeneralName(GeneralName.dNSName, "localhost"));
+  }
+
+  /**
+   * A certificate for {@code cn} issued by {@code ca}, valid for the DNS names {@code dnsNames}
+   * only (not for 127.0.0.1).
+   */
+  public static Issued issueFor(Issued ca, String cn, String... dnsNames) throws Exception {
+    GeneralName[] names = new GeneralName[dnsNames.length];
+    for (int i = 0; i < dnsNames.length; i++) {
+      names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+    }
+    return issue(ca, cn, names);
+  }
+
+  /** As {@link #issue(Issued, String)}, with an RSA key (2048 bits). */
+  public static Issued issueRsa(Issued ca, String cn) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    return issue(
+        ca,
+        cn,
+        generator.generateKeyPair(),
+        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+        new GeneralName(GeneralName.dNSName, "localhost"));
+  }
+
+  private static Issued issue(Issued ca, String cn, GeneralName... names) throws Exception {
+    return issue(ca, cn, ecKeys(), names);
+  }
+
+  private static Issued issue(Issued ca, String cn, KeyPair keys, GeneralName... names)
+      throws Exception {
     JcaX509v3CertificateBuilder builder =
         builder(
             new X500Name(ca.cert().getSubjectX500Principal().getName()),
             new X500Name("CN=" + cn),
             keys);
-    builder.addExtension(
-        Extension.subjectAlternativeName,
-        false,
-        new GeneralNames(
-            new GeneralName[] {
-              new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-              new GeneralName(GeneralName.dNSName, "localhost")
-            }));
+    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
     return new Issued(keys, sign(builder, ca.keys().getPrivate()));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.config.ConfigException;
+import io.vigil.model.tls.TlsReloadFailures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,7 +28,9 @@ class WebConfigTest {
   }
 
   private ApiSecurity security(String yaml) throws Exception {
-    return ApiSecurity.from(load(yaml), dir, "alerting", new PrometheusRegistry());
+    PrometheusRegistry registry = new PrometheusRegistry();
+    return ApiSecurity.from(
+        load(yaml), dir, "alerting", registry, TlsReloadFailures.register("alerting", registry));
   }
 
   private void writeServerPki() throws Exception {
