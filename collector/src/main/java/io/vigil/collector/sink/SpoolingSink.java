@@ -38,10 +38,11 @@ public final class SpoolingSink implements RecordSink, AutoCloseable {
   private final Duration sendTimeout;
   private final Counter spooled;
   private final Counter drained;
+  private final Counter writeFailures;
   private final ThrottlingLogger problems = new ThrottlingLogger(LOG);
   private final Object lock = new Object();
   private final Thread drainer;
-  private boolean spooling;
+  private volatile boolean spooling; // written under the lock
   private volatile boolean stopped;
 
   /**
@@ -68,6 +69,11 @@ public final class SpoolingSink implements RecordSink, AutoCloseable {
         Counter.builder()
             .name("vigil_collector_spool_records_out_total")
             .help("Records sent from the spool to Kafka")
+            .register(registry);
+    this.writeFailures =
+        Counter.builder()
+            .name("vigil_collector_spool_write_failures_total")
+            .help("Appends the spool could not write (a full disk); refused to their senders")
             .register(registry);
     GaugeWithCallback.builder()
         .name("vigil_collector_spool_bytes")
@@ -111,6 +117,8 @@ public final class SpoolingSink implements RecordSink, AutoCloseable {
     } catch (SinkException e) {
       return CompletableFuture.failedFuture(e);
     } catch (IOException e) {
+      writeFailures.inc();
+      problems.warn("cannot write to the spool: {}", e.toString());
       return CompletableFuture.failedFuture(
           SinkException.unavailable("cannot write to the spool: " + e.getMessage(), e));
     }
@@ -125,10 +133,14 @@ public final class SpoolingSink implements RecordSink, AutoCloseable {
 
   @Override
   public String unavailableReason() {
-    if (!spool.isFull()) {
-      return null;
+    if (spool.isFull()) {
+      return "Kafka cannot take data and the spool is full (" + spool.bytes() + " bytes)";
     }
-    return "Kafka cannot take data and the spool is full (" + spool.bytes() + " bytes)";
+    String failure = spool.writeFailure();
+    if (failure != null && (spooling || !kafkaReachable.getAsBoolean())) {
+      return "Kafka cannot take data and the spool cannot be written: " + failure;
+    }
+    return null;
   }
 
   private void drain() {

@@ -3,6 +3,7 @@ package io.vigil.collector.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,74 @@ class SpoolTest {
           .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("the spool is full");
       assertThat(spool.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void aDrainedSpoolKeepsNoDataOnDisk() throws Exception {
+    try (Spool spool = Spool.open(dir, 1 << 20)) {
+      spool.append(List.of(record(0), record(1)));
+      spool.advance(spool.read(1 << 20));
+
+      assertThat(segmentBytes()).as("bytes in segment files once drained").isZero();
+      spool.append(List.of(record(2)));
+      assertThat(values(spool.read(1 << 20).records())).containsExactly("value 2");
+    }
+    try (Spool reopened = Spool.open(dir, 1 << 20)) {
+      assertThat(values(reopened.read(1 << 20).records())).containsExactly("value 2");
+    }
+  }
+
+  @Test
+  void aCursorSlotTornByACrashFallsBackToTheOneBefore() throws Exception {
+    try (Spool spool = Spool.open(dir, 1 << 20)) {
+      for (int i = 0; i < 4; i++) {
+        spool.append(List.of(record(i)));
+      }
+      spool.advance(spool.read(1)); // value 0 done
+      spool.advance(spool.read(1)); // value 1 done: this write is torn below
+    }
+    Path slots = dir.resolve("cursor.slots");
+    byte[] both = Files.readAllBytes(slots);
+    int newer = ByteBuffer.wrap(both).getLong(0) > ByteBuffer.wrap(both).getLong(32) ? 0 : 32;
+    both[newer + 10] ^= 0x40; // a bit of the newer slot's segment number
+    Files.write(slots, both);
+
+    try (Spool reopened = Spool.open(dir, 1 << 20)) {
+      assertThat(values(reopened.read(1 << 20).records()))
+          .as("at least once: the record whose cursor move was torn comes back")
+          .containsExactly("value 1", "value 2", "value 3");
+    }
+  }
+
+  @Test
+  void readsTheCursorFileOfTheVersionBefore() throws Exception {
+    Spool.Position afterTwo;
+    try (Spool spool = Spool.open(dir, 1 << 20)) {
+      for (int i = 0; i < 4; i++) {
+        spool.append(List.of(record(i)));
+      }
+      long first = spool.read(1).bytes();
+      afterTwo = spool.read(first + 1).end(); // values 0 and 1: a read stops past its budget
+    }
+    Files.delete(dir.resolve("cursor.slots"));
+    Files.writeString(dir.resolve("cursor"), afterTwo.segment() + " " + afterTwo.offset());
+
+    try (Spool reopened = Spool.open(dir, 1 << 20)) {
+      assertThat(values(reopened.read(1 << 20).records())).containsExactly("value 2", "value 3");
+    }
+    assertThat(dir.resolve("cursor"))
+        .as("the old cursor file, replaced by the slots")
+        .doesNotExist();
+  }
+
+  private long segmentBytes() throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      long total = 0;
+      for (Path p : files.filter(f -> f.toString().endsWith(".seg")).toList()) {
+        total += Files.size(p);
+      }
+      return total;
     }
   }
 }
