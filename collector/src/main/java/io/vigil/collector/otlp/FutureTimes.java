@@ -7,9 +7,11 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.MetricOrBuilder;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
@@ -23,11 +25,14 @@ import io.vigil.collector.ingress.Rejection;
 
 /**
  * Brings times a sender stamped too far in the future back to when the data arrived, so a client
- * with a wrong clock cannot move anyone's windows: a data point's time beyond {@code now + maxSkew}
- * becomes {@code now} (its start time moves by as much, so its interval keeps its length); likewise
- * a log record's time, and a span's end (its start with it). Past times are left alone: late data
- * is data. Returns null when nothing had to change, so the common case costs one walk and no copy.
- * Pure.
+ * with a wrong clock cannot move anyone's windows: a gauge's or a delta data point's time beyond
+ * {@code now + maxSkew} becomes {@code now} (its start time moves by as much, so its interval keeps
+ * its length); likewise a log record's time, and a span's end (its start with it). Cumulative
+ * points (sums, histograms, summaries) are left as sent: their start time names their stream, and
+ * moving it by each arrival's jitter would make every export a new stream counted in full — the
+ * processor, which keeps the stream's state, corrects their clock. Past times are left alone: late
+ * data is data. Returns null when nothing had to change, so the common case costs one walk and no
+ * copy. Pure.
  */
 final class FutureTimes {
   /** The corrected request and how many items were moved. */
@@ -125,24 +130,25 @@ final class FutureTimes {
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric m : sm.getMetricsList()) {
           boolean future =
-              switch (m.getDataCase()) {
-                case GAUGE ->
-                    m.getGauge().getDataPointsList().stream()
-                        .anyMatch(p -> p.getTimeUnixNano() > limit);
-                case SUM ->
-                    m.getSum().getDataPointsList().stream()
-                        .anyMatch(p -> p.getTimeUnixNano() > limit);
-                case HISTOGRAM ->
-                    m.getHistogram().getDataPointsList().stream()
-                        .anyMatch(p -> p.getTimeUnixNano() > limit);
-                case EXPONENTIAL_HISTOGRAM ->
-                    m.getExponentialHistogram().getDataPointsList().stream()
-                        .anyMatch(p -> p.getTimeUnixNano() > limit);
-                case SUMMARY ->
-                    m.getSummary().getDataPointsList().stream()
-                        .anyMatch(p -> p.getTimeUnixNano() > limit);
-                case DATA_NOT_SET -> false;
-              };
+              !cumulative(m)
+                  && switch (m.getDataCase()) {
+                    case GAUGE ->
+                        m.getGauge().getDataPointsList().stream()
+                            .anyMatch(p -> p.getTimeUnixNano() > limit);
+                    case SUM ->
+                        m.getSum().getDataPointsList().stream()
+                            .anyMatch(p -> p.getTimeUnixNano() > limit);
+                    case HISTOGRAM ->
+                        m.getHistogram().getDataPointsList().stream()
+                            .anyMatch(p -> p.getTimeUnixNano() > limit);
+                    case EXPONENTIAL_HISTOGRAM ->
+                        m.getExponentialHistogram().getDataPointsList().stream()
+                            .anyMatch(p -> p.getTimeUnixNano() > limit);
+                    case SUMMARY ->
+                        m.getSummary().getDataPointsList().stream()
+                            .anyMatch(p -> p.getTimeUnixNano() > limit);
+                    case DATA_NOT_SET -> false;
+                  };
           if (future) {
             return true;
           }
@@ -157,6 +163,9 @@ final class FutureTimes {
     for (ResourceMetrics.Builder rm : out.getResourceMetricsBuilderList()) {
       for (ScopeMetrics.Builder sm : rm.getScopeMetricsBuilderList()) {
         for (Metric.Builder m : sm.getMetricsBuilderList()) {
+          if (cumulative(m)) {
+            continue;
+          }
           switch (m.getDataCase()) {
             case GAUGE -> m.getGaugeBuilder().getDataPointsBuilderList().forEach(this::number);
             case SUM -> m.getSumBuilder().getDataPointsBuilderList().forEach(this::number);
@@ -173,6 +182,19 @@ final class FutureTimes {
       }
     }
     return out.build();
+  }
+
+  /** Whether {@code m}'s points are cumulative: their start time is their stream's identity. */
+  private static boolean cumulative(MetricOrBuilder m) {
+    AggregationTemporality cumulative = AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
+    return switch (m.getDataCase()) {
+      case SUM -> m.getSum().getAggregationTemporality() == cumulative;
+      case HISTOGRAM -> m.getHistogram().getAggregationTemporality() == cumulative;
+      case EXPONENTIAL_HISTOGRAM ->
+          m.getExponentialHistogram().getAggregationTemporality() == cumulative;
+      case SUMMARY -> true;
+      case GAUGE, DATA_NOT_SET -> false;
+    };
   }
 
   /** How far {@code time} must move back: 0 when it is not in the future beyond the limit. */

@@ -8,6 +8,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -18,7 +19,10 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
 
-/** A sender five minutes ahead is brought back to now; one within the skew is left alone. */
+/**
+ * A sender five minutes ahead is brought back to now, but for its cumulative points; one within the
+ * skew is left alone.
+ */
 class FutureTimesTest {
   private static final long NOW = 1_700_000_000_000_000_000L;
   private static final long SKEW = 120_000_000_000L;
@@ -59,6 +63,21 @@ class FutureTimesTest {
     assertThat(point.getTimeUnixNano()).isEqualTo(NOW);
     assertThat(point.getStartTimeUnixNano()).isEqualTo(NOW - 10_000_000_000L);
     assertThat(point.getAsInt()).isEqualTo(7);
+  }
+
+  @Test
+  void aCumulativePointKeepsItsTimesForTheProcessorToCorrect() {
+    ExportMetricsServiceRequest.Builder cumulative =
+        sum(NOW + FIVE_MINUTES - 10_000_000_000L, NOW + FIVE_MINUTES).toBuilder();
+    cumulative
+        .getResourceMetricsBuilder(0)
+        .getScopeMetricsBuilder(0)
+        .getMetricsBuilder(0)
+        .getSumBuilder()
+        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+
+    // Moved by each arrival's jitter, its start time would name a new stream at every export.
+    assertThat(FutureTimes.clamp(cumulative.build(), NOW, SKEW)).isNull();
   }
 
   @Test

@@ -27,13 +27,15 @@ final class BinarySerdes {
    * Points; V2 adds each point's operation, V3 the {@link #LATENCY_ONLY} flag (an older instance
    * must not read a latency-only point as requests, so it rejects V3 rather than ignore the flag),
    * V4 the {@link #FROM_SPANS} flag (likewise: an older instance would count span points beside the
-   * same service's metrics).
+   * same service's metrics), V5 a corrected clock's shift behind the {@link #CLOCK_SHIFTED} flag
+   * (an older instance would count a corrected first point from the sender's start, or not at all).
    */
   private static final byte POINTS_V1 = 1;
 
   private static final byte POINTS_V2 = 2;
   private static final byte POINTS_V3 = 3;
   private static final byte POINTS_V4 = 4;
+  private static final byte POINTS_V5 = 5;
   private static final byte STATE_V1 = 1;
 
   /** Open windows; V2 adds the totals' operation. */
@@ -51,6 +53,7 @@ final class BinarySerdes {
   private static final int HAS_MAX = 4;
   private static final int LATENCY_ONLY = 8;
   private static final int FROM_SPANS = 16;
+  private static final int CLOCK_SHIFTED = 32;
 
   private BinarySerdes() {}
 
@@ -245,7 +248,7 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V4, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V5, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
@@ -253,7 +256,7 @@ final class BinarySerdes {
         topic,
         bytes,
         POINTS_V1,
-        POINTS_V4,
+        POINTS_V5,
         "Vigil data points",
         (in, v) -> readPoints(in, topic, bytes.length, v));
   }
@@ -273,7 +276,8 @@ final class BinarySerdes {
               | (p.cumulative() ? CUMULATIVE : 0)
               | (p.maxMs() != null ? HAS_MAX : 0)
               | (p.latencyOnly() ? LATENCY_ONLY : 0)
-              | (p.fromSpans() ? FROM_SPANS : 0);
+              | (p.fromSpans() ? FROM_SPANS : 0)
+              | (p.clockShiftNanos() != 0 ? CLOCK_SHIFTED : 0);
       out.writeByte(flags);
       out.writeLong(p.startNanos());
       out.writeLong(p.timeNanos());
@@ -289,6 +293,9 @@ final class BinarySerdes {
         out.writeDouble(p.maxMs());
       }
       writeNullable(out, p.operation());
+      if (p.clockShiftNanos() != 0) {
+        out.writeLong(p.clockShiftNanos());
+      }
     }
   }
 
@@ -297,6 +304,7 @@ final class BinarySerdes {
     boolean withOperation = version >= POINTS_V2;
     boolean withLatencyOnly = version >= POINTS_V3;
     boolean withFromSpans = version >= POINTS_V4;
+    boolean withClockShift = version >= POINTS_V5;
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
@@ -318,6 +326,7 @@ final class BinarySerdes {
       long[] buckets = readLongs(in, limit);
       Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
       String operation = withOperation ? readNullable(in) : null;
+      long clockShift = withClockShift && (flags & CLOCK_SHIFTED) != 0 ? in.readLong() : 0;
       points.add(
           new MetricPoint(
               stream,
@@ -334,7 +343,8 @@ final class BinarySerdes {
               max,
               operation,
               withLatencyOnly && (flags & LATENCY_ONLY) != 0,
-              withFromSpans && (flags & FROM_SPANS) != 0));
+              withFromSpans && (flags & FROM_SPANS) != 0,
+              clockShift));
     }
     return new SeriesPoints(points);
   }

@@ -12,11 +12,12 @@ import java.util.Arrays;
  * <ul>
  *   <li><b>First point of a stream</b> (no state): counted in full when it has a start time and
  *       that start is not before {@code countFirstFromNanos} (when this processor's state began),
- *       because then every request it counts happened while we were watching; otherwise it only
- *       seeds the state, since its counts span a past that may have been counted or never seen. A
- *       start equal to the point's time also only seeds (the Collector's rule too): a scraper that
- *       does not know when a counter started stamps its first scrape so, and the counter's value
- *       then spans the target's whole life.
+ *       because then every request it counts happened while we were watching (for a sender whose
+ *       clock was corrected, its start moved as far as its time); otherwise it only seeds the
+ *       state, since its counts span a past that may have been counted or never seen. A start equal
+ *       to the point's time also only seeds (the Collector's rule too): a scraper that does not
+ *       know when a counter started stamps its first scrape so, and the counter's value then spans
+ *       the target's whole life.
  *   <li><b>A stream forgotten for silence</b> (an eviction marker): only seeds, so its history is
  *       not counted twice.
  *   <li><b>Count or a bucket went down</b> with the same non-zero start time: another writer of the
@@ -52,9 +53,10 @@ final class DeltaCalculator {
   static Step next(StreamState previous, MetricPoint p, long countFirstFromNanos) {
     StreamState state = StreamState.of(p);
     if (previous == null) {
+      // Both on this processor's clock: a sender's clock that was corrected is corrected here too.
       if (p.startNanos() > 0
-          && p.startNanos() >= countFirstFromNanos
-          && p.startNanos() != p.timeNanos()) {
+          && p.startOnOurClock() >= countFirstFromNanos
+          && p.startOnOurClock() != p.timeNanos()) {
         return new Step(full(p), state, null);
       }
       return new Step(null, state, null);
@@ -93,7 +95,7 @@ final class DeltaCalculator {
   }
 
   private static MetricPoint full(MetricPoint p) {
-    return p.asDelta(p.startNanos(), p.count(), p.bucketCounts(), p.boundsMs(), null);
+    return p.asDelta(p.startOnOurClock(), p.count(), p.bucketCounts(), p.boundsMs(), null);
   }
 
   private static boolean anyDecreased(long[] before, long[] now) {

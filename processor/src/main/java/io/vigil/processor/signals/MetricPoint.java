@@ -25,6 +25,9 @@ package io.vigil.processor.signals;
  * @param fromSpans whether the point was made of server spans ({@link OtlpSpansDecoder}) rather
  *     than read from a metric: the signals step leaves it out while the same series also sends
  *     request metrics, so that no request is counted from both
+ * @param clockShiftNanos how far {@link #withTime} moved the point's time to correct its sender's
+ *     clock (0: not moved). A cumulative point keeps its start as sent, since it names the stream;
+ *     {@code startNanos + clockShiftNanos} is that start on this clock
  */
 record MetricPoint(
     String stream,
@@ -41,7 +44,8 @@ record MetricPoint(
     Double maxMs,
     String operation,
     boolean latencyOnly,
-    boolean fromSpans) {
+    boolean fromSpans,
+    long clockShiftNanos) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -82,7 +86,8 @@ record MetricPoint(
         maxMs,
         operation,
         latencyOnly,
-        false);
+        false,
+        0);
   }
 
   /** A point that counts requests, of {@code operation} (null: none named). */
@@ -168,7 +173,8 @@ record MetricPoint(
   /**
    * The same point with its time moved to {@code newTimeNanos} (a sender's clock corrected). A
    * delta point's start moves with it, so it still covers the same length of time; a cumulative
-   * point's start stays, since it names the stream.
+   * point's start stays, since it names the stream (the move is kept in {@code clockShiftNanos}:
+   * moved by the arrival's jitter, the start would name a new stream at every export).
    */
   MetricPoint withTime(long newTimeNanos) {
     long start = startNanos;
@@ -190,7 +196,8 @@ record MetricPoint(
         maxMs,
         operation,
         latencyOnly,
-        fromSpans);
+        fromSpans,
+        cumulative ? clockShiftNanos + (newTimeNanos - timeNanos) : 0);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -215,6 +222,12 @@ record MetricPoint(
         max,
         operation,
         latencyOnly,
-        fromSpans);
+        fromSpans,
+        0);
+  }
+
+  /** {@code startNanos} on this processor's clock: as sent, moved as far as the point's time. */
+  long startOnOurClock() {
+    return startNanos == 0 ? 0 : Math.max(1, startNanos + clockShiftNanos);
   }
 }

@@ -137,7 +137,8 @@ final class OtlpSpansDecoder {
           maxMs,
           operation,
           false,
-          true);
+          true,
+          0);
     }
 
     /**

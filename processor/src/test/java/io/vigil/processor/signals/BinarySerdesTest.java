@@ -215,7 +215,8 @@ class BinarySerdesTest {
             4.0,
             "GET /cart",
             false,
-            true);
+            true,
+            0);
 
     SeriesPoints back =
         BinarySerdes.readPoints("t", BinarySerdes.write(new SeriesPoints(List.of(spans, metric))));
@@ -223,6 +224,23 @@ class BinarySerdesTest {
     assertThat(back.points()).extracting(MetricPoint::fromSpans).containsExactly(true, false);
     assertThat(back.points().get(0).operation()).isEqualTo("GET /cart");
     assertThat(back.points().get(0).maxMs()).isEqualTo(4.0);
+  }
+
+  @Test
+  void keepsHowFarASendersClockWasCorrected() {
+    MetricPoint plain = point("a", false, BOUNDS, null);
+    MetricPoint corrected = point("b", false, BOUNDS, null).withTime(3_600_000_000_000L);
+
+    SeriesPoints back =
+        BinarySerdes.readPoints(
+            "t", BinarySerdes.write(new SeriesPoints(List.of(corrected, plain))));
+
+    assertThat(corrected.clockShiftNanos()).as("a cumulative point's shift").isNotZero();
+    assertThat(back.points())
+        .extracting(MetricPoint::clockShiftNanos)
+        .containsExactly(corrected.clockShiftNanos(), 0L);
+    assertThat(back.points().get(0).startNanos()).isEqualTo(corrected.startNanos());
+    assertThat(back.points().get(1).operation()).isEqualTo(plain.operation());
   }
 
   @Test

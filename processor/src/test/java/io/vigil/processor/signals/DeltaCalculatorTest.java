@@ -41,6 +41,36 @@ class DeltaCalculatorTest {
   }
 
   @Test
+  void aSenderWhoseClockIsBehindIsCountedFromItsFirstPointAndStaysOneStream() {
+    long behind = 600 * S;
+    // Started 1 s after the processor, by a clock ten minutes behind; corrected to the arrival,
+    // which
+    // moves by a few milliseconds of jitter from one export to the next.
+    MetricPoint first =
+        cumulative(SINCE + S - behind, SINCE + 2 * S - behind, 5, 5, 0).withTime(SINCE + 2 * S + 3);
+    DeltaCalculator.Step one = DeltaCalculator.next(null, first, SINCE);
+
+    assertThat(one.delta().count()).as("the first point, counted in full").isEqualTo(10);
+    assertThat(one.delta().startNanos()).as("from its start on our clock").isEqualTo(SINCE + S + 3);
+
+    MetricPoint second =
+        cumulative(SINCE + S - behind, SINCE + 3 * S - behind, 7, 6, 0).withTime(SINCE + 3 * S + 9);
+    DeltaCalculator.Step two = DeltaCalculator.next(one.state(), second, SINCE);
+
+    assertThat(two.delta().count()).as("the same stream: only what is new").isEqualTo(3);
+    assertThat(two.delta().startNanos()).isEqualTo(SINCE + 2 * S + 3);
+  }
+
+  @Test
+  void aSenderWhoseClockIsBehindAndStartedBeforeTheProcessorOnlySeeds() {
+    long behind = 600 * S;
+    MetricPoint p =
+        cumulative(SINCE - 5 * S - behind, SINCE + 2 * S - behind, 5, 5, 0).withTime(SINCE + 2 * S);
+
+    assertThat(DeltaCalculator.next(null, p, SINCE).delta()).isNull();
+  }
+
+  @Test
   void firstPointStampedWithItsOwnStartOnlySeeds() {
     // The scraper's first scrape of a counter without _created: its value spans the target's life.
     MetricPoint p = cumulative(SINCE + 2 * S, SINCE + 2 * S, 5, 5, 0);
