@@ -279,12 +279,16 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
                 + deadline.toMillis()
                 + " ms) passed before the data was stored");
       }
-      return bodyRead
-          ? Rejection.unavailable("data not stored in time, retry later")
-          : Rejection.timeout(
-              "request body not received within the request timeout ("
-                  + limitsKey
-                  + ".request_timeout)");
+      if (bodyRead) {
+        return Rejection.unavailable("data not stored in time, retry later");
+      }
+      // A sender too slow to send its body is not kept on after its 408: otherwise the rest of
+      // the body, trickling in, keeps the connection open for as long as the sender likes.
+      ctx.initiateConnectionShutdown();
+      return Rejection.timeout(
+          "request body not received within the request timeout ("
+              + limitsKey
+              + ".request_timeout)");
     }
     if (ctx.isCancelled() || ctx.eventLoop().isShuttingDown()) {
       return Rejection.shuttingDown();
