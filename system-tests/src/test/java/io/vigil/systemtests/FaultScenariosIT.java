@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -50,19 +51,29 @@ class FaultScenariosIT {
   private static final Duration COUNT_LIMIT = Duration.ofSeconds(120);
   private static final Duration SETTLE = Duration.ofSeconds(5);
 
+  /** How long the load's exporter waits for an answer (the OpenTelemetry SDK's default: 10 s). */
+  private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(10);
+
   private Stack stack;
   private Readiness readiness;
+  private Path mounted;
 
   @AfterEach
-  void stopEverything() throws IOException {
+  void stopEverything() throws Exception {
     try {
       if (readiness != null) {
         readiness.close();
         readiness.writeTo(stack.dir().resolve("readyz.tsv")); // for a look after a failure
       }
     } finally {
-      if (stack != null) {
-        stack.close();
+      try {
+        if (stack != null) {
+          stack.close();
+        }
+      } finally {
+        if (mounted != null) {
+          new ProcessBuilder("umount", mounted.toString()).inheritIO().start().waitFor();
+        }
       }
     }
   }
@@ -527,6 +538,150 @@ class FaultScenariosIT {
     load.finish(Duration.ofSeconds(60));
 
     assertAccounted("10 SMTP down for the first page", load, "");
+  }
+
+  /**
+   * Two senders with wrong clocks, one 5 min ahead and one 1 h behind, beside the four usual
+   * services: the collector moves the future times back to their arrival, the processor counts a
+   * point stamped far from its arrival at its arrival; every sender's requests are counted, the
+   * skewed ones' too, and nobody else's windows move.
+   */
+  @Test
+  void scenario11SendersWithClocksAheadAndBehind() throws Exception {
+    boot("11-clock-skew");
+    List<OtlpLoad.Service> services = new ArrayList<>(SERVICES);
+    services.add(new OtlpLoad.Service("svc-clock-ahead", 0, Duration.ofMinutes(5)));
+    services.add(new OtlpLoad.Service("svc-clock-behind", 0, Duration.ofHours(-1)));
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), services);
+    phase(Duration.ofSeconds(15));
+    load.finish(Duration.ofSeconds(60));
+
+    String adjusted =
+        String.format(
+            "; collector moved %s future points, processor counted %s at arrival",
+            metric(Service.COLLECTOR, "vigil_collector_timestamps_adjusted_total"),
+            metric(Service.PROCESSOR, "vigil_processor_data_points_adjusted_total"));
+    assertAccounted("11 clocks 5 min ahead and 1 h behind", List.of(load), adjusted, 1);
+  }
+
+  /**
+   * Fifty slowloris connections on the collector's OTLP/HTTP port — half trickling their headers,
+   * half their body, a byte a second — while the usual exporters send: every exporter's request is
+   * answered within its timeout and its {@code /readyz} stays green (it can do its job); the slow
+   * connections in their body get 408 at the request timeout (10 s) and are closed, those in their
+   * headers (no request yet) are closed by the idle timeout (60 s).
+   */
+  @Test
+  @Tag("long")
+  void scenario12SlowlorisConnections() throws Exception {
+    boot("12-slowloris");
+    try (Slowloris slow = Slowloris.open(stack.otlpHttp(), 50)) {
+      long opened = System.nanoTime();
+      OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+      phase(Duration.ofSeconds(20));
+      load.finish(Duration.ofSeconds(60));
+      long deadline = opened + Duration.ofSeconds(75).toNanos(); // the idle timeout, and margin
+      while (slow.closed() < 50 && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(200); // polling the connections, with a deadline
+      }
+
+      String figures =
+          String.format(
+              "; slowest export answered in %.1f s; the collector closed %d of 50 slow connections,"
+                  + " those in their body within %.1f s, in their headers within %.1f s (%s)",
+              load.slowestAnswer().toMillis() / 1000.0,
+              slow.closed(),
+              slow.longestOpen(true).toMillis() / 1000.0,
+              slow.longestOpen(false).toMillis() / 1000.0,
+              slow.answers());
+      assertAccounted("12 50 slowloris connections", List.of(load), figures, 1);
+      assertThat(load.refused()).as("export requests not acknowledged").isZero();
+      assertThat(load.slowestAnswer()).as("slowest export answer").isLessThan(EXPORT_TIMEOUT);
+      assertThat(slow.answers())
+          .as("how the slow connections ended")
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of("HTTP/1.1 408 Request Timeout, closed", 25, "no answer, closed", 25));
+      assertThat(slow.longestOpen(true))
+          .as("longest a connection in its body stayed (request timeout 10 s)")
+          .isLessThan(Duration.ofSeconds(15));
+      assertThat(readiness.redSeconds(Service.COLLECTOR, Instant.MIN, Instant.MAX))
+          .as("collector red while it serves everyone else")
+          .isZero();
+    }
+  }
+
+  /**
+   * The collector's spool on a disk that fills up (a 64 KiB tmpfs, root only) while the broker is
+   * away: once nothing more fits, senders get 503 and {@code /readyz} names the spool — push-back,
+   * not loss; when the broker returns, the spool drains, the collector is green again, and every
+   * request it acknowledged is counted.
+   */
+  @Test
+  @Tag("long")
+  void scenario13DiskFullSpool() throws Exception {
+    stackIn("13-disk-full-spool", false);
+    mountSmallDisk(stack.dir().resolve("spool"), "64k");
+    startAll();
+    OtlpLoad load = OtlpLoad.start(stack.otlpHttp(), SERVICES);
+    phase(Duration.ofSeconds(5));
+    Instant stopped = Instant.now();
+    stack.broker().sigterm(Stack.STOP_TIMEOUT);
+    long deadline = System.nanoTime() + COUNT_LIMIT.toNanos();
+    String body;
+    while (!(body = String.valueOf(stack.readyz(Service.COLLECTOR))).contains("spool")) {
+      assertThat(System.nanoTime()).as("collector red once its disk is full").isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(200); // polling /readyz, with a deadline
+    }
+    Instant full = Instant.now();
+    long refusedWhenFull = load.refused();
+    phase(Duration.ofSeconds(10));
+    long refusedWhileFull = load.refused() - refusedWhenFull;
+    Instant back = Instant.now();
+    stack.startBroker();
+    Optional<Duration> green =
+        readiness.awaitGreen(Service.COLLECTOR.instance(1), back, COUNT_LIMIT);
+    phase(Duration.ofSeconds(5));
+    load.finish(Duration.ofSeconds(90));
+
+    String failures = metric(Service.COLLECTOR, "vigil_collector_spool_write_failures_total");
+    String figures =
+        String.format(
+            "; disk full %.1f s after the broker stopped (\"%s\"), %d exports refused in the 10 s"
+                + " full, spool writes failed %s, collector green %s s after the broker's return",
+            Duration.between(stopped, full).toMillis() / 1000.0,
+            body.strip(),
+            refusedWhileFull,
+            failures,
+            green.map(d -> String.valueOf(d.toSeconds())).orElse("never"));
+    assertAccounted("13 disk-full spool", List.of(load), figures, 1);
+    assertThat(refusedWhileFull).as("exports refused while the disk was full").isPositive();
+    assertThat(Double.parseDouble(failures)).as("spool write failures").isPositive();
+    assertThat(green).as("collector green after the broker returned").isPresent();
+  }
+
+  /** The value of {@code name} (summed over its series) on {@code service}'s {@code /metrics}. */
+  private String metric(Service service, String name) {
+    String text = stack.get(service.instance(1), "/metrics");
+    double sum = 0;
+    for (String line : text == null ? new String[0] : text.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return String.format("%.0f", sum);
+  }
+
+  /** Mounts a tmpfs of {@code size} on {@code dir} for the scenario; skips it where none can be. */
+  private void mountSmallDisk(Path dir, String size) throws Exception {
+    Files.createDirectories(dir);
+    Process mount =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean ok = mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0;
+    Assumptions.assumeTrue(ok, "cannot mount a tmpfs here (needs root): " + out.strip());
+    mounted = dir;
   }
 
   /** Starts the broker and the three services in {@code target/system-tests/<name>}. */

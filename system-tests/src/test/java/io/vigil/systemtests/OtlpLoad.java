@@ -35,8 +35,15 @@ final class OtlpLoad implements AutoCloseable {
   private static final Duration TICK = Duration.ofMillis(250);
   private static final double[] BOUNDS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
-  /** One service of the load: its name and the share of its requests that fail. */
-  record Service(String name, double errorShare) {}
+  /**
+   * One service of the load: its name, the share of its requests that fail, and how far its clock
+   * is off (its points' times, start time included, are that far from the true time).
+   */
+  record Service(String name, double errorShare, Duration clock) {
+    Service(String name, double errorShare) {
+      this(name, errorShare, Duration.ZERO);
+    }
+  }
 
   private final URI endpoint;
   private final List<Service> services;
@@ -46,6 +53,7 @@ final class OtlpLoad implements AutoCloseable {
   private final long[] acknowledged;
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong slowestNanos = new AtomicLong();
   private final CountDownLatch stop = new CountDownLatch(1);
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -93,6 +101,7 @@ final class OtlpLoad implements AutoCloseable {
       failedNow = failed[s];
     }
     requests.incrementAndGet();
+    long sent = System.nanoTime();
     try {
       HttpResponse<Void> response =
           http.send(
@@ -101,9 +110,10 @@ final class OtlpLoad implements AutoCloseable {
                   .timeout(Duration.ofSeconds(15))
                   .POST(
                       HttpRequest.BodyPublishers.ofByteArray(
-                          request(services.get(s).name(), okNow, failedNow).toByteArray()))
+                          request(services.get(s), okNow, failedNow).toByteArray()))
                   .build(),
               HttpResponse.BodyHandlers.discarding());
+      slowestNanos.accumulateAndGet(System.nanoTime() - sent, Math::max);
       if (response.statusCode() == 200) {
         synchronized (this) {
           acknowledged[s] = Math.max(acknowledged[s], okNow + failedNow);
@@ -155,13 +165,20 @@ final class OtlpLoad implements AutoCloseable {
     return requests.get();
   }
 
-  private ExportMetricsServiceRequest request(String service, long okCount, long failedCount) {
-    long now = nanos(Instant.now());
+  /** The longest any export request waited for its answer (of those answered). */
+  Duration slowestAnswer() {
+    return Duration.ofNanos(slowestNanos.get());
+  }
+
+  private ExportMetricsServiceRequest request(Service of, long okCount, long failedCount) {
+    String service = of.name();
+    long now = nanos(Instant.now().plus(of.clock()));
+    long startNanos = nanos(start.plus(of.clock()));
     Histogram.Builder histogram =
         Histogram.newBuilder()
             .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
-            .addDataPoints(point(now, 200, okCount))
-            .addDataPoints(point(now, 500, failedCount));
+            .addDataPoints(point(startNanos, now, 200, okCount))
+            .addDataPoints(point(startNanos, now, 500, failedCount));
     return ExportMetricsServiceRequest.newBuilder()
         .addResourceMetrics(
             ResourceMetrics.newBuilder()
@@ -181,10 +198,10 @@ final class OtlpLoad implements AutoCloseable {
         .build();
   }
 
-  private HistogramDataPoint point(long nowNanos, int status, long count) {
+  private static HistogramDataPoint point(long startNanos, long nowNanos, int status, long count) {
     HistogramDataPoint.Builder point =
         HistogramDataPoint.newBuilder()
-            .setStartTimeUnixNano(nanos(start))
+            .setStartTimeUnixNano(startNanos)
             .setTimeUnixNano(nowNanos)
             .addAttributes(OtlpAttributes.string("http.request.method", "GET"))
             .addAttributes(OtlpAttributes.string("http.route", "/orders"))

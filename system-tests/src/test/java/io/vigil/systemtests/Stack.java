@@ -99,7 +99,10 @@ final class Stack implements AutoCloseable {
   }
 
   private final Path dir;
-  private final int kafkaPort;
+
+  /** The broker's client port: 0 until its first start picks one, then kept for restarts. */
+  private volatile int kafkaPort;
+
   private final int otlpHttpPort;
   private final int otlpGrpcPort;
   private final Map<Instance, Integer> adminPorts = new ConcurrentHashMap<>();
@@ -117,7 +120,6 @@ final class Stack implements AutoCloseable {
 
   private Stack(Path dir, boolean withElasticsearch) throws IOException {
     this.dir = dir;
-    this.kafkaPort = freePort();
     this.otlpHttpPort = freePort();
     this.otlpGrpcPort = freePort();
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -154,7 +156,11 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /** Starts (or starts again, on the same data) the broker JVM and waits until it serves. */
+  /**
+   * Starts (or starts again, on the same data and port) the broker JVM and waits until it serves.
+   * The first start binds a port of the broker's choosing (no port picked here and bound there, for
+   * another process to take in between) and reads it from the broker's {@code kafka ready at} line.
+   */
   Stack startBroker() {
     Path log = dir.resolve("kafka.log");
     broker =
@@ -170,13 +176,25 @@ final class Stack implements AutoCloseable {
                     dir.resolve("kafka-data").toString())));
     // The log is appended across restarts: wait for this start's line, not an earlier one's.
     String started = "==== start kafka";
+    String ready = "kafka ready at 127.0.0.1:";
     await(
         "the broker to serve",
         () -> {
           String text = broker.log();
-          return text.indexOf("kafka ready at", text.lastIndexOf(started)) >= 0;
+          return text.indexOf(ready, text.lastIndexOf(started)) >= 0;
         },
         broker);
+    String text = broker.log();
+    int at = text.indexOf(ready, text.lastIndexOf(started)) + ready.length();
+    int end = at;
+    while (end < text.length() && Character.isDigit(text.charAt(end))) {
+      end++;
+    }
+    int port = Integer.parseInt(text.substring(at, end));
+    if (kafkaPort != 0 && port != kafkaPort) {
+      throw new AssertionError("the broker came back on port " + port + ", not " + kafkaPort);
+    }
+    kafkaPort = port;
     return this;
   }
 

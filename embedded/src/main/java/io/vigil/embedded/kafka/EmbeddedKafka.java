@@ -94,16 +94,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be 0..65535, was " + port);
     }
-    // A random port is found free, then bound: in between, another process's outgoing
-    // connection can take it as its local port. Then a new pick is all it takes.
+    // A random port (the controller's always, the client's when 0) is found free, then bound: in
+    // between, another process's outgoing connection can take it as its local port. Then a new
+    // pick is all it takes; a requested client port that is taken fails each attempt alike.
     for (int attempt = 1; ; attempt++) {
       try {
         return startOnce(port, dataDirectory);
       } catch (IllegalStateException e) {
-        if (port != 0 || attempt >= 3 || !causedByBindFailure(e)) {
+        if (attempt >= 3 || !causedByBindFailure(e)) {
           throw e;
         }
-        LOG.warn("random port was taken before Kafka bound it; trying another ({})", attempt);
+        LOG.warn("a port was taken before Kafka bound it; trying again ({})", attempt);
       }
     }
   }
