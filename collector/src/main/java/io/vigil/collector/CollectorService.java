@@ -37,23 +37,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running collector: creates its topics, then starts the Kafka probe and shipper, the log
- * tailer, the scraper and the lag watcher (when enabled), the ingress with the OTLP/gRPC and
+ * The running collector: starts the Kafka probe, creates its topics, then starts the shipper, the
+ * log tailer, the scraper and the lag watcher (when enabled), the ingress with the OTLP/gRPC and
  * OTLP/HTTP (+ OpenLineage) receivers, and the admin endpoint ({@code /metrics}, {@code /healthz},
- * {@code /readyz} with checks {@code kafka}, {@code ingress} and {@code logs}).
+ * {@code /readyz} with checks {@code kafka} or {@code spool}, {@code ingress} and {@code logs}).
+ *
+ * <p>Kafka unreachable at start does not stop it, as an agent must come up on a node whatever the
+ * state of the cluster: it serves at once (OTLP spooled to disk, or refused with 503 without a
+ * spool), and creates the topics and starts tailing log files (they are their own buffer) in the
+ * background once Kafka answers. Kafka reachable but refusing the topics (a replication factor it
+ * cannot meet, no permission) still fails the start, naming the problem.
  */
 public final class CollectorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
+
+  /** How often the start waiting for Kafka tries again. */
+  private static final Duration KAFKA_RETRY = Duration.ofSeconds(5);
 
   private final KafkaProbe probe;
   private final KafkaShipper shipper;
   private final SpoolingSink spooling;
   private final Ingress ingress;
-  private final LogTailer tailer;
+  private final AtomicReference<LogTailer> tailer;
+  private final Thread kafkaWait;
   private final Scraper scraper;
   private final LagWatcher lag;
   private final KubernetesDiscovery kubernetes;
@@ -65,7 +76,8 @@ public final class CollectorService implements AutoCloseable {
       KafkaShipper shipper,
       SpoolingSink spooling,
       Ingress ingress,
-      LogTailer tailer,
+      AtomicReference<LogTailer> tailer,
+      Thread kafkaWait,
       Scraper scraper,
       LagWatcher lag,
       KubernetesDiscovery kubernetes,
@@ -76,6 +88,7 @@ public final class CollectorService implements AutoCloseable {
     this.spooling = spooling;
     this.ingress = ingress;
     this.tailer = tailer;
+    this.kafkaWait = kafkaWait;
     this.scraper = scraper;
     this.lag = lag;
     this.kubernetes = kubernetes;
@@ -88,23 +101,32 @@ public final class CollectorService implements AutoCloseable {
    * process may share (names start with {@code vigil_collector_}).
    *
    * @throws IOException when a port cannot be bound (the message names it)
-   * @throws IllegalStateException when the topics cannot be created (Kafka unreachable)
+   * @throws IllegalStateException when Kafka answers but the topics cannot be created (Kafka
+   *     unreachable is no reason not to start)
    */
   public static CollectorService start(CollectorConfig config, PrometheusRegistry registry)
       throws IOException {
     OtlpSettings otlp = config.otlp();
     OtlpHttpSettings http = otlp.http();
-    TopicInitializer.ensureTopics(
-        config.kafka(),
-        Set.of(
-            Topics.OTLP_METRICS,
-            Topics.OTLP_LOGS,
-            Topics.OTLP_SPANS,
-            Topics.LINEAGE,
-            Topics.LOG_OFFSETS),
-        Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
     Duration sendTimeout = max(http.requestTimeout(), otlp.grpc().requestTimeout());
     KafkaProbe probe = KafkaProbe.start("collector", config.kafka(), registry);
+    boolean topicsReady = probe.isReachable();
+    if (topicsReady) {
+      try {
+        ensureTopics(config);
+      } catch (RuntimeException e) {
+        probe.close();
+        throw e;
+      }
+    } else {
+      LOG.warn(
+          "Kafka at {} is unreachable ({}): starting anyway; OTLP is {} until it answers, then"
+              + " the topics are created{}",
+          config.kafka().bootstrapServers(),
+          probe.lastError(),
+          config.spool().dir() != null ? "spooled to disk" : "refused with 503",
+          config.logs().enabled() ? " and log files tailed from where they were left" : "");
+    }
     KafkaShipper shipper = KafkaShipper.create(config.kafka(), sendTimeout, probe, registry);
     SpoolingSink spooling = null;
     if (config.spool().dir() != null) {
@@ -149,7 +171,8 @@ public final class CollectorService implements AutoCloseable {
       listeners.add(OtlpReceivers.http(http, otlp.maxClockSkew(), receiving, lineage));
     }
     Ingress ingress = null;
-    LogTailer tailer = null;
+    AtomicReference<LogTailer> tailer = new AtomicReference<>();
+    Thread kafkaWait = null;
     Scraper scraper = null;
     LagWatcher lag = null;
     KubernetesDiscovery kubernetes = null;
@@ -158,13 +181,24 @@ public final class CollectorService implements AutoCloseable {
         kubernetes = KubernetesDiscovery.start(config.kubernetes(), config.scrape());
       }
       PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
-      if (config.logs().enabled()) {
-        tailer =
-            LogTailer.start(
-                config.logs(),
-                config.kafka(),
-                catalog == null ? uid -> Map.of() : catalog::attributes,
-                registry);
+      // Files present at start, as they are now: what a late tailer's start_at applies to.
+      Map<Object, Long> present =
+          config.logs().enabled() && !topicsReady ? LogTailer.filesPresent(config.logs()) : null;
+      Runnable startTailer =
+          !config.logs().enabled()
+              ? () -> {}
+              : () ->
+                  tailer.set(
+                      LogTailer.start(
+                          config.logs(),
+                          config.kafka(),
+                          catalog == null ? uid -> Map.of() : catalog::attributes,
+                          registry,
+                          present));
+      if (topicsReady) {
+        startTailer.run();
+      } else {
+        kafkaWait = whenKafkaAnswers(config, probe, startTailer);
       }
       if (config.scrape().enabled() || (kubernetes != null && kubernetes.scrapes())) {
         scraper = Scraper.start(config.scrape(), sink, registry);
@@ -179,7 +213,6 @@ public final class CollectorService implements AutoCloseable {
       ingress = Ingress.start(listeners, sendTimeout.plusSeconds(1), tlsReloadFailures);
       Ingress serving = ingress;
       SpoolingSink spool = spooling;
-      LogTailer tailing = tailer;
       ApiSecurity security =
           ApiSecurity.load("collector", config.webConfigFile(), registry, tlsReloadFailures);
       AdminServer admin =
@@ -195,10 +228,20 @@ public final class CollectorService implements AutoCloseable {
                   spool == null ? "kafka" : "spool",
                   spool == null ? probe::isReachable : () -> spool.unavailableReason() == null)
               .readiness("ingress", serving::isServing)
-              .readiness("logs", () -> tailing == null || tailing.isHealthy());
+              .readiness("logs", () -> tailer.get() == null || tailer.get().isHealthy());
       CollectorService service =
           new CollectorService(
-              probe, shipper, spooling, ingress, tailer, scraper, lag, kubernetes, metrics, admin);
+              probe,
+              shipper,
+              spooling,
+              ingress,
+              tailer,
+              kafkaWait,
+              scraper,
+              lag,
+              kubernetes,
+              metrics,
+              admin);
       LOG.info(
           "collector started: OTLP/gRPC {}, OTLP/HTTP {}, admin on port {}, Kafka {}",
           service.portText(OtlpReceivers.GRPC),
@@ -210,8 +253,9 @@ public final class CollectorService implements AutoCloseable {
       if (ingress != null) {
         ingress.close();
       }
-      if (tailer != null) {
-        tailer.close();
+      stop(kafkaWait);
+      if (tailer.get() != null) {
+        tailer.get().close();
       }
       if (scraper != null) {
         scraper.close();
@@ -228,6 +272,67 @@ public final class CollectorService implements AutoCloseable {
       shipper.close();
       probe.close();
       throw e;
+    }
+  }
+
+  private static void ensureTopics(CollectorConfig config) {
+    TopicInitializer.ensureTopics(
+        config.kafka(),
+        Set.of(
+            Topics.OTLP_METRICS,
+            Topics.OTLP_LOGS,
+            Topics.OTLP_SPANS,
+            Topics.LINEAGE,
+            Topics.LOG_OFFSETS),
+        Map.of(Topics.LOG_OFFSETS, Map.of("cleanup.policy", "compact")));
+  }
+
+  /**
+   * A thread that waits until {@code probe} finds Kafka, then creates the topics and runs {@code
+   * then}, trying again every {@link #KAFKA_RETRY} while either fails (Kafka gone again, or not yet
+   * taking requests).
+   */
+  private static Thread whenKafkaAnswers(CollectorConfig config, KafkaProbe probe, Runnable then) {
+    Thread thread =
+        new Thread(
+            () -> {
+              int attempt = 0;
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  if (probe.isReachable()) {
+                    ensureTopics(config);
+                    then.run();
+                    LOG.info("Kafka answers: topics ready, collector fully started");
+                    return;
+                  }
+                } catch (RuntimeException e) {
+                  if (attempt++ % 12 == 0) { // a line a minute
+                    LOG.warn(
+                        "Kafka answers but the collector cannot start on it yet: {}", e.toString());
+                  }
+                }
+                try {
+                  Thread.sleep(KAFKA_RETRY.toMillis()); // the retry's pace
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "vigil-collector-kafka-wait");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  private static void stop(Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    thread.interrupt();
+    try {
+      thread.join(Duration.ofSeconds(35).toMillis()); // a topic call in flight times out in 30 s
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -273,9 +378,13 @@ public final class CollectorService implements AutoCloseable {
     return metrics.acceptedItems(LineageService.SIGNAL);
   }
 
-  /** Log records read from files and committed to Kafka so far (0 when tailing is off). */
+  /**
+   * Log records read from files and committed to Kafka so far (0 when tailing is off, or waits for
+   * Kafka).
+   */
   public long logRecordsShipped() {
-    return tailer == null ? 0 : tailer.recordsShipped();
+    LogTailer tailing = tailer.get();
+    return tailing == null ? 0 : tailing.recordsShipped();
   }
 
   /** Requests refused so far, for any reason. */
@@ -296,8 +405,9 @@ public final class CollectorService implements AutoCloseable {
     if (lag != null) {
       lag.close();
     }
-    if (tailer != null) {
-      tailer.close();
+    stop(kafkaWait);
+    if (tailer.get() != null) {
+      tailer.get().close();
     }
     if (spooling != null) {
       spooling.close(); // what is still spooled waits on disk for the next start

@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -174,6 +175,112 @@ class BrokerOutageIT {
       assertThat(post(collector.otlpHttpPort(), "after-return").statusCode()).isEqualTo(200);
     } finally {
       kafka.close();
+    }
+  }
+
+  /**
+   * A node's agent starts while Kafka is away (a cluster coming back from an outage): it serves at
+   * once from its spool, and once the broker comes, the topics are created, the spool drains and
+   * the log lines written since the collector started are tailed — every one once; what a file
+   * already held at the start is skipped ({@code start_at: end}, a first start).
+   */
+  @Test
+  void startsWithoutTheBrokerAndShipsEverythingOnceItComes() throws Exception {
+    int port = freePort(); // nothing listens there yet
+    Path logDir = Files.createDirectories(root.resolve("pods/shop_app-1_uid-1/app"));
+    Path oldLog = Files.createDirectories(root.resolve("pods/shop_db-1_uid-2/db")).resolve("0.log");
+    Files.writeString(oldLog, "2024-05-01T10:00:00.000000000Z stdout F old line\n".repeat(50));
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kafka: {bootstrap_servers: '127.0.0.1:%d'}
+            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+            admin: {host: 127.0.0.1, port: 0}
+            spool: {dir: '%s'}
+            logs:
+              enabled: true
+              include: ['%s/pods/*/*/*.log']
+              checkpoint_id: late-broker-node
+              poll_interval: 100ms
+            """
+                .formatted(port, root.resolve("spool"), root),
+            Map.of());
+    EmbeddedKafka kafka = null;
+    try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
+      assertThat(status(collector.adminPort(), "/readyz"))
+          .as("ready: the spool takes data")
+          .isEqualTo(200);
+      assertThat(kafkaUp(collector)).isZero();
+      Set<String> acknowledged = new java.util.HashSet<>();
+      for (int n = 0; n < 20; n++) {
+        HttpResponse<String> answer = post(collector.otlpHttpPort(), "before-" + n);
+        assertThat(answer.statusCode())
+            .as("answer without a broker: %s", answer.body())
+            .isEqualTo(200);
+        acknowledged.add("before-" + n);
+      }
+      try (Writer out = Files.newBufferedWriter(logDir.resolve("0.log"), StandardCharsets.UTF_8)) {
+        for (int n = 0; n < 200; n++) {
+          out.write("2024-05-01T10:00:00.000000000Z stdout F early line " + n + "\n");
+        }
+      }
+      StringBuilder appended = new StringBuilder();
+      for (int n = 0; n < 30; n++) {
+        appended
+            .append("2024-05-01T10:00:00.000000000Z stdout F appended line ")
+            .append(n)
+            .append('\n');
+      }
+      Files.writeString(oldLog, appended, StandardOpenOption.APPEND);
+      assertThat(collector.logRecordsShipped()).as("nothing tailed without Kafka").isZero();
+
+      kafka = EmbeddedKafka.start(port, root.resolve("kafka"));
+      awaitTrue("every new log line shipped", () -> collector.logRecordsShipped() >= 230);
+      awaitTrue("spool drained", () -> spoolBytes(collector) == 0);
+
+      Map<String, Integer> requests = requestsIn(kafka);
+      Map<String, Integer> lines = linesIn(kafka);
+      assertThat(acknowledged).as("acknowledged requests in Kafka").allMatch(requests::containsKey);
+      assertThat(lines)
+          .as("distinct log lines in Kafka")
+          .hasSize(230)
+          .doesNotContainKey("old line");
+      assertThat(lines.values()).as("each log line once").allMatch(n -> n == 1);
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+    }
+  }
+
+  @Test
+  void withoutASpoolItStartsRedAndTurnsGreenWhenTheBrokerComes() throws Exception {
+    int port = freePort();
+    EmbeddedKafka kafka = null;
+    try (CollectorService collector =
+        CollectorService.start(
+            TestRequests.localCollector("127.0.0.1:" + port), new PrometheusRegistry())) {
+      assertThat(status(collector.adminPort(), "/readyz")).isEqualTo(503);
+      assertThat(post(collector.otlpHttpPort(), "while-absent").statusCode()).isEqualTo(503);
+
+      kafka = EmbeddedKafka.start(port, root.resolve("kafka"));
+      awaitTrue(
+          "green by itself once the broker is there",
+          () -> status(collector.adminPort(), "/readyz") == 200);
+      awaitTrue(
+          "requests taken once the topics exist",
+          () -> {
+            try {
+              return post(collector.otlpHttpPort(), "after").statusCode() == 200;
+            } catch (IOException | InterruptedException e) {
+              return false;
+            }
+          });
+      assertThat(requestsIn(kafka)).containsKey("after");
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
     }
   }
 

@@ -93,6 +93,7 @@ public final class LogTailer implements AutoCloseable {
             return t;
           });
   private boolean firstDiscovery;
+  private Map<Object, Long> presentAtStart; // null: the files present are those found first
   private boolean resumedMoved;
   private long lastDiscovery = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   private volatile boolean healthy = true;
@@ -150,7 +151,23 @@ public final class LogTailer implements AutoCloseable {
       KafkaSettings kafka,
       Function<String, Map<String, String>> pods,
       PrometheusRegistry registry) {
+    return start(settings, kafka, pods, registry, null);
+  }
+
+  /**
+   * As {@link #start(LogsSettings, KafkaSettings, Function, PrometheusRegistry)}, later than the
+   * collector started (it waited for Kafka): on a first start, {@code presentAtStart} ({@link
+   * #filesPresent}, taken when the collector started) says which files {@code start_at: end} skips,
+   * and how far; files that appeared since are read from their start.
+   */
+  public static LogTailer start(
+      LogsSettings settings,
+      KafkaSettings kafka,
+      Function<String, Map<String, String>> pods,
+      PrometheusRegistry registry,
+      Map<Object, Long> presentAtStart) {
     LogTailer tailer = new LogTailer(settings, kafka, pods, registry);
+    tailer.presentAtStart = presentAtStart;
     tailer.connect();
     tailer.firstDiscovery = tailer.checkpoints.isEmpty();
     tailer.thread.start();
@@ -160,6 +177,20 @@ public final class LogTailer implements AutoCloseable {
         settings.checkpointId(),
         tailer.checkpoints.size());
     return tailer;
+  }
+
+  /** The files {@code settings} tails as they are now: their file keys and sizes. */
+  public static Map<Object, Long> filesPresent(LogsSettings settings) throws IOException {
+    Map<Object, Long> present = new java.util.HashMap<>();
+    for (Path path : new FileFinder(settings.include(), settings.exclude()).find()) {
+      try {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        present.put(attributes.fileKey(), attributes.size());
+      } catch (NoSuchFileException gone) {
+        // rotated away between the listing and the look
+      }
+    }
+    return present;
   }
 
   /** A new transactional producer, then the offsets as Kafka holds them. */
@@ -282,7 +313,10 @@ public final class LogTailer implements AutoCloseable {
       if (checkpoint != null && file.matches(checkpoint.identity())) {
         file.seek(checkpoint.offset() <= file.size() ? checkpoint.offset() : 0);
       } else if (firstDiscovery && settings.startAt().equals("end")) {
-        file.seek(file.size());
+        Long then = presentAtStart == null ? null : presentAtStart.get(file.fileKey);
+        // What was there when the collector started is old; what came while it waited is new.
+        file.seek(
+            presentAtStart == null ? file.size() : then == null ? 0 : Math.min(then, file.size()));
       } else {
         file.seek(0);
       }
