@@ -1,9 +1,7 @@
 package io.vigil.processor;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.Topics;
-import io.vigil.model.json.Json;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
 import io.vigil.model.kafka.StreamsReadiness;
@@ -16,7 +14,8 @@ import io.vigil.processor.journey.JourneyTopology;
 import io.vigil.processor.logs.LogsTopology;
 import io.vigil.processor.signals.GoldenSignalsTopology;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +23,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -31,7 +31,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,6 +155,9 @@ public final class ProcessorService implements AutoCloseable {
               new ByteArraySerializer(),
               new ByteArraySerializer());
       Properties props = config.streamsProperties();
+      // Where the other instances ask this one for its part of /api/signals.
+      String self = config.admin().advertised(admin.port(), localAddress());
+      props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self);
       props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
       props.put(DeadLetterHandler.PRODUCER_CONFIG, dlqProducer);
       KafkaStreams streams = new KafkaStreams(topology, props);
@@ -165,7 +171,9 @@ public final class ProcessorService implements AutoCloseable {
                   (now, before) -> LOG.info("processor streams state {} -> {}", before, now)))
           // Streams stays RUNNING through a broker outage (its clients retry): not ready then.
           .readiness("kafka", probe::isReachable)
-          .route("/api/signals", exchange -> signals(exchange, latest));
+          .route(
+              "/api/signals",
+              new SignalsApi(latest, () -> peers(streams, self), security.https() != null)::handle);
       streams.start();
       LOG.info(
           "processor started: {} and {} -> {} and {} (window {}, grace {}, emit interval {}), admin"
@@ -191,17 +199,30 @@ public final class ProcessorService implements AutoCloseable {
     }
   }
 
-  private static void signals(HttpExchange exchange, LatestSignals latest) throws IOException {
-    if (!"GET".equals(exchange.getRequestMethod())) {
-      exchange.getResponseHeaders().set("Allow", "GET");
-      AdminServer.respond(exchange, 405, "method not allowed\n");
-      return;
+  /** The other instances' advertised admin addresses, as Kafka Streams knows them now. */
+  private static Set<String> peers(KafkaStreams streams, String self) {
+    Set<String> peers = new TreeSet<>();
+    try {
+      for (StreamsMetadata client : streams.metadataForAllStreamsClients()) {
+        String address = client.hostInfo().host() + ":" + client.hostInfo().port();
+        if (!address.equals(self)) {
+          peers.add(address);
+        }
+      }
+    } catch (StreamsException notRunning) {
+      // not started or shut down: only this instance's signals
     }
-    byte[] body = Json.mapper().writeValueAsBytes(latest.snapshot());
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+    return peers;
+  }
+
+  /** This machine's address (a pod's IP), for the others to reach its admin endpoint. */
+  private static String localAddress() {
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      LOG.warn(
+          "cannot tell this machine's address ({}): set admin.advertised_address", e.getMessage());
+      return "127.0.0.1";
     }
   }
 

@@ -92,6 +92,30 @@ class ProcessorConfigTest {
   }
 
   @Test
+  void advertisesTheAdminAddressThePeersAsk() {
+    assertThat(
+            ConfigLoader.load("admin: {port: 9000}", Map.of(), ProcessorConfig.class)
+                .admin()
+                .advertised(9000, "10.1.2.3"))
+        .as("all interfaces: this machine's address")
+        .isEqualTo("10.1.2.3:9000");
+    assertThat(
+            ConfigLoader.load(
+                    "admin: {host: 127.0.0.1, advertised_address: 'processor-0.vigil:8889'}",
+                    Map.of(),
+                    ProcessorConfig.class)
+                .admin()
+                .advertised(8889, "10.1.2.3"))
+        .isEqualTo("processor-0.vigil:8889");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    "admin: {advertised_address: processor-0}", Map.of(), ProcessorConfig.class))
+        .hasMessageContaining("admin.advertised_address")
+        .hasMessageContaining("processor-0");
+  }
+
+  @Test
   void rejectsANonPositiveWindow() {
     assertThatThrownBy(() -> ConfigLoader.load("window: 0s", Map.of(), ProcessorConfig.class))
         .isInstanceOf(ConfigException.class)
