@@ -2,12 +2,9 @@ package io.vigil.collector.otlp;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.vigil.model.web.TokenFile;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,26 +47,9 @@ public record AuthSettings(
     if (bearerTokensFile == null) {
       return all;
     }
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(Path.of(bearerTokensFile), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException(
-          PREFIX + "bearer_tokens_file", bearerTokensFile, "cannot read: " + e.getMessage());
-    }
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i).strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      String[] parts = line.split("\\s+");
-      if (parts.length != 2) {
-        // The value is not shown: it may hold a token.
-        throw new ConfigException(
-            PREFIX + "bearer_tokens_file",
-            bearerTokensFile + " line " + (i + 1) + ": expected '<sender> <token>'");
-      }
-      all.put(parts[0], parts[1]);
+    for (TokenFile.Line line :
+        TokenFile.read(Path.of(bearerTokensFile), PREFIX + "bearer_tokens_file", "sender")) {
+      all.put(line.name(), line.token());
     }
     return all;
   }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -145,27 +144,12 @@ public record WebConfig(
       return all;
     }
     Path file = dir.resolve(bearerTokensFile);
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigException("bearer_tokens_file", file, "cannot read: " + e.getMessage());
-    }
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i).strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      String[] parts = line.split("\\s+");
-      if (parts.length != 2) {
-        throw new ConfigException(
-            "bearer_tokens_file", file + " line " + (i + 1) + ": expected '<name> <token>'");
-      }
-      checkName("bearer_tokens_file " + file + " line " + (i + 1), parts[0]);
-      if (all.put(parts[0], parts[1]) != null) {
+    for (TokenFile.Line line : TokenFile.read(file, "bearer_tokens_file", "name")) {
+      checkName("bearer_tokens_file " + file + " line " + line.number(), line.name());
+      if (all.put(line.name(), line.token()) != null) {
         throw new ConfigException(
             "bearer_tokens_file",
-            file + " line " + (i + 1) + ": token name '" + parts[0] + "' given twice");
+            file + " line " + line.number() + ": token name '" + line.name() + "' given twice");
       }
     }
     return all;
