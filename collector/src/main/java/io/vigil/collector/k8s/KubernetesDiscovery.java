@@ -4,8 +4,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.collector.scrape.Scraper;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The collector's view of the Kubernetes API: the client, the pods (of its node, for a DaemonSet)
@@ -14,6 +22,22 @@ import java.util.List;
  * found in them for each job's {@code kubernetes_sd_configs}, kept current in a {@link Scraper}.
  */
 public final class KubernetesDiscovery implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesDiscovery.class);
+
+  /**
+   * How long a change waits for others before a job's targets are worked out again: a rollout
+   * changes hundreds of pods in a few seconds, and each recomputation walks every object of the
+   * role (Prometheus' discovery manager sends its updates at most every 5 s).
+   */
+  static final Duration SETTLE = Duration.ofSeconds(1);
+
+  private final ScheduledExecutorService refreshes =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "vigil-collector-k8s-targets");
+            t.setDaemon(true);
+            return t;
+          });
   private final KubernetesClient client;
   private final PodCatalog pods;
   private final Informers informers;
@@ -99,25 +123,49 @@ public final class KubernetesDiscovery implements AutoCloseable {
 
   /**
    * Keeps {@code scraper}'s Kubernetes targets current, for each job and {@code
-   * kubernetes_sd_config}, worked out again whenever an object they come from changes. A job of
-   * role {@code pod} or {@code endpointslice} without {@code relabel_configs} takes what the {@code
-   * prometheus.io/*} annotations ask for; any other, every target of its role, for its rules.
+   * kubernetes_sd_config}, worked out again {@link #SETTLE} after an object they come from changes
+   * (the changes in between are taken together), on one thread, so an older list never lands last.
+   * A job of role {@code pod} or {@code endpointslice} without {@code relabel_configs} takes what
+   * the {@code prometheus.io/*} annotations ask for; any other, every target of its role, for its
+   * rules.
    */
   public void feed(Scraper scraper) {
     for (RoleFeed feed : feeds) {
       Runnable refresh =
           () -> {
-            synchronized (feed) { // one at a time, so that an older list never lands last
+            try {
               scraper.discovered(feed.source(), feed.job(), feed.targets().get());
+            } catch (RuntimeException e) {
+              LOG.warn("cannot work out the targets of job {}: {}", feed.job().job(), e.toString());
             }
           };
-      feed.changes().forEach(change -> change.accept(refresh));
-      refresh.run();
+      AtomicBoolean due = new AtomicBoolean();
+      Runnable changed =
+          () -> {
+            if (due.compareAndSet(false, true)) {
+              refreshes.schedule(
+                  () -> {
+                    due.set(false); // a change from here on is seen by a later refresh
+                    refresh.run();
+                  },
+                  SETTLE.toMillis(),
+                  TimeUnit.MILLISECONDS);
+            }
+          };
+      feed.changes().forEach(change -> change.accept(changed));
+      try {
+        refreshes.submit(refresh).get(); // the first list before feed returns
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
     }
   }
 
   @Override
   public void close() {
+    refreshes.shutdownNow();
     informers.close();
     pods.close();
     client.close();

@@ -78,6 +78,7 @@ public final class Scraper implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ExecutorService parsing;
   private final Counter scrapes;
+  private final Counter discoveries;
   private final TargetStates states;
   private final ThrottlingLogger failures = new ThrottlingLogger(LOG);
   private final Map<String, Map<TargetSpec, Target>> targets = new HashMap<>();
@@ -194,6 +195,12 @@ public final class Scraper implements AutoCloseable {
             .help("Scrapes by job and outcome (ok, failed, timeout, invalid, too_large, skipped)")
             .labelNames("job", "outcome")
             .register(registry);
+    this.discoveries =
+        Counter.builder()
+            .name("vigil_collector_sd_updates_total")
+            .help("Target lists received from service discovery, by job (Prometheus' sd_updates)")
+            .labelNames("job")
+            .register(registry);
     this.states = new TargetStates(registry);
   }
 
@@ -233,6 +240,7 @@ public final class Scraper implements AutoCloseable {
    */
   public synchronized int discovered(
       String source, ScrapeSettings.Job job, List<DiscoveredTarget> found) {
+    discoveries.labelValues(job.job()).inc();
     JobTargets targets = jobs.computeIfAbsent(job.job(), name -> new JobTargets(settings, job));
     JobTargets.Resolution resolved = targets.resolve(found);
     replace(source, resolved.active());

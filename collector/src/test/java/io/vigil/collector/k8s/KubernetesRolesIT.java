@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.vigil.collector.CollectorConfig;
 import io.vigil.collector.scrape.Scraper;
 import io.vigil.collector.scrape.Scraper.TargetSpec;
@@ -316,6 +317,57 @@ class KubernetesRolesIT {
                 .endSpec()
                 .build())
         .create();
+  }
+
+  /**
+   * A rollout changes many pods within a second: the job's targets are worked out again once the
+   * changes settle, not once per change (each time walks every pod of the role).
+   */
+  @Test
+  void aBurstOfChangesIsWorkedOutOnceItSettles() throws Exception {
+    CollectorConfig config = config("- job: pods\n  kubernetes_sd_configs: [{role: pod}]");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (KubernetesDiscovery discovery =
+            KubernetesDiscovery.start(config.kubernetes(), config.scrape(), client);
+        Scraper scraper =
+            Scraper.start(
+                config.scrape(), records -> CompletableFuture.completedFuture(null), registry)) {
+      discovery.feed(scraper);
+      for (int i = 0; i < 40; i++) {
+        client
+            .pods()
+            .inNamespace("shop")
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("web-" + i)
+                    .withNamespace("shop")
+                    .addToAnnotations("prometheus.io/scrape", "true")
+                    .addToAnnotations("prometheus.io/port", "8080")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName("kind-worker")
+                    .endSpec()
+                    .withNewStatus()
+                    .withPhase("Running")
+                    .withPodIP("10.244.2." + (i + 1))
+                    .endStatus()
+                    .build())
+            .create();
+      }
+      await(() -> urls(scraper, "pods").size() == 40, "the 40 pods scraped");
+
+      double updates =
+          registry.scrape().stream()
+              .filter(m -> m.getMetadata().getPrometheusName().equals("vigil_collector_sd_updates"))
+              .flatMap(m -> ((CounterSnapshot) m).getDataPoints().stream())
+              .filter(d -> "pods".equals(d.getLabels().get("job")))
+              .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+              .sum();
+      assertThat(updates)
+          .as("target lists worked out for 40 pod creations (the first list included)")
+          .isBetween(2.0, 20.0); // one per change would be 41 or more
+    }
   }
 
   @Test
