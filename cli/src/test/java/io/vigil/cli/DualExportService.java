@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A service instrumented as the HTTP semantic conventions ask: one OpenTelemetry SDK {@code
@@ -103,6 +104,9 @@ final class DualExportService implements AutoCloseable {
   /** Shuts the SDK down: a last OTLP export of what is left, and the Prometheus endpoint closes. */
   @Override
   public void close() {
+    // The last export carries the requests since the one before; on a loaded machine it may take
+    // longer than shutdown waits before it cancels the call in flight.
+    meters.forceFlush().join(30, TimeUnit.SECONDS);
     meters.close();
   }
 }
