@@ -22,26 +22,47 @@ import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 /**
  * A load generator that behaves like the OpenTelemetry SDK's exporter: every 250 ms each service
  * sends its cumulative {@code http.server.request.duration} histogram (one point for status 200,
- * one for 500) to the collector over OTLP/HTTP. A request that is not acknowledged is not lost for
- * the count: the next one carries the same cumulative totals and more. What each service's
- * collector acknowledged is its last acknowledged cumulative count; {@link #finish} keeps sending
- * the final totals until they are acknowledged, so at the end acknowledged = sent.
+ * one for 500) to the collector, over OTLP/HTTP (protobuf, built here) or, for a service {@link
+ * Transport#GRPC}, through the SDK itself and its OTLP/gRPC exporter ({@link SdkGrpcService}). A
+ * request that is not acknowledged is not lost for the count: the next one carries the same
+ * cumulative totals and more. What each service's collector acknowledged is its last acknowledged
+ * cumulative count (HTTP 200; a gRPC call that returned OK); {@link #finish} keeps sending the
+ * final totals until they are acknowledged, so at the end acknowledged = sent.
  */
 final class OtlpLoad implements AutoCloseable {
   private static final Duration TICK = Duration.ofMillis(250);
   private static final double[] BOUNDS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
+  /** How a service's exports reach the collector. */
+  enum Transport {
+    /** OTLP/HTTP protobuf to {@code /v1/metrics}. */
+    HTTP,
+    /** OTLP/gRPC, by the OpenTelemetry SDK's exporter, to the collector's gRPC port. */
+    GRPC
+  }
+
   /**
-   * One service of the load: its name, the share of its requests that fail, and how far its clock
-   * is off (its points' times, start time included, are that far from the true time).
+   * One service of the load: its name, the share of its requests that fail, how far its clock is
+   * off (its points' times, start time included, are that far from the true time), and how it
+   * sends.
    */
-  record Service(String name, double errorShare, Duration clock) {
+  record Service(String name, double errorShare, Duration clock, Transport transport) {
     Service(String name, double errorShare) {
-      this(name, errorShare, Duration.ZERO);
+      this(name, errorShare, Duration.ZERO, Transport.HTTP);
+    }
+
+    Service(String name, double errorShare, Duration clock) {
+      this(name, errorShare, clock, Transport.HTTP);
+    }
+
+    /** A service sending over OTLP/gRPC. */
+    static Service grpc(String name, double errorShare) {
+      return new Service(name, errorShare, Duration.ZERO, Transport.GRPC);
     }
   }
 
@@ -57,20 +78,43 @@ final class OtlpLoad implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** By service index: the SDK sending it over gRPC, or null for an OTLP/HTTP service. */
+  private final SdkGrpcService[] grpc;
+
   private final Thread thread;
 
-  private OtlpLoad(URI collector, List<Service> services) {
+  private OtlpLoad(URI collector, URI grpcCollector, List<Service> services, Duration timeout) {
     this.endpoint = collector.resolve("/v1/metrics");
     this.services = List.copyOf(services);
     this.ok = new long[services.size()];
     this.failed = new long[services.size()];
     this.acknowledged = new long[services.size()];
+    this.grpc = new SdkGrpcService[services.size()];
+    for (int s = 0; s < services.size(); s++) {
+      if (services.get(s).transport() == Transport.GRPC) {
+        if (grpcCollector == null) {
+          throw new IllegalArgumentException(services.get(s) + " needs the gRPC endpoint");
+        }
+        grpc[s] = SdkGrpcService.start(grpcCollector, services.get(s), TICK, timeout);
+      }
+    }
     this.thread = new Thread(this::run, "otlp-load");
   }
 
-  /** Starts sending for {@code services} to the collector at {@code collector}. */
+  /** Starts sending for {@code services} (OTLP/HTTP only) to the collector at {@code collector}. */
   static OtlpLoad start(URI collector, List<Service> services) {
-    OtlpLoad load = new OtlpLoad(collector, services);
+    return start(collector, null, services);
+  }
+
+  /** Starts sending for {@code services} to the collector of {@code stack}, HTTP and gRPC. */
+  static OtlpLoad start(Stack stack, List<Service> services) {
+    return start(stack.otlpHttp(), stack.otlpGrpc(), services);
+  }
+
+  private static OtlpLoad start(URI collector, URI grpcCollector, List<Service> services) {
+    // The OpenTelemetry SDK's default export timeout, as the HTTP services' is nearly.
+    OtlpLoad load = new OtlpLoad(collector, grpcCollector, services, Duration.ofSeconds(10));
     load.thread.start();
     return load;
   }
@@ -84,7 +128,11 @@ final class OtlpLoad implements AutoCloseable {
             ok[s] += 10 - errors;
             failed[s] += errors;
           }
-          send(s);
+          if (grpc[s] != null) {
+            grpc[s].served(10 - errors, errors); // its SDK exports on its own 250 ms schedule
+          } else {
+            send(s);
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -138,6 +186,12 @@ final class OtlpLoad implements AutoCloseable {
     thread.join();
     long deadline = System.nanoTime() + limit.toNanos();
     for (int s = 0; s < services.size(); s++) {
+      if (grpc[s] != null) {
+        if (!grpc[s].flushUntilAcknowledged(deadline, TICK)) {
+          throw new AssertionError("final totals of " + services.get(s) + " not acknowledged");
+        }
+        continue;
+      }
       while (!send(s)) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("final totals of " + services.get(s) + " not acknowledged");
@@ -145,29 +199,54 @@ final class OtlpLoad implements AutoCloseable {
         TimeUnit.MILLISECONDS.sleep(TICK.toMillis()); // an exporter's retry back-off
       }
     }
+    closeSdks(); // the applications stop: nothing more to send
   }
 
   /** Requests each service's collector acknowledged, by service. */
   synchronized Map<String, Long> acknowledged() {
     Map<String, Long> byService = new TreeMap<>();
     for (int s = 0; s < services.size(); s++) {
-      byService.put(services.get(s).name(), acknowledged[s]);
+      byService.put(
+          services.get(s).name(), grpc[s] != null ? grpc[s].acknowledged() : acknowledged[s]);
     }
     return byService;
   }
 
-  /** Export requests not acknowledged (non-200 answers, refused or timed-out connections). */
+  /**
+   * Export requests not acknowledged (non-200 answers, refused or timed-out connections; gRPC
+   * exports whose call did not return OK).
+   */
   long refused() {
-    return refused.get();
+    return refused.get() + grpcSum(SdkGrpcService::refused);
   }
 
+  /** Export requests sent, HTTP and gRPC. */
   long requests() {
-    return requests.get();
+    return requests.get() + grpcSum(SdkGrpcService::exports);
+  }
+
+  /** Export requests sent over gRPC. */
+  long grpcRequests() {
+    return grpcSum(SdkGrpcService::exports);
   }
 
   /** The longest any export request waited for its answer (of those answered). */
   Duration slowestAnswer() {
-    return Duration.ofNanos(slowestNanos.get());
+    Duration slowest = Duration.ofNanos(slowestNanos.get());
+    for (SdkGrpcService g : grpc) {
+      if (g != null && g.slowestAnswer().compareTo(slowest) > 0) {
+        slowest = g.slowestAnswer();
+      }
+    }
+    return slowest;
+  }
+
+  private long grpcSum(ToLongFunction<SdkGrpcService> figure) {
+    long sum = 0;
+    for (SdkGrpcService g : grpc) {
+      sum += g == null ? 0 : figure.applyAsLong(g);
+    }
+    return sum;
   }
 
   private ExportMetricsServiceRequest request(Service of, long okCount, long failedCount) {
@@ -224,5 +303,14 @@ final class OtlpLoad implements AutoCloseable {
   public void close() throws InterruptedException {
     stop.countDown();
     thread.join();
+    closeSdks();
+  }
+
+  private void closeSdks() {
+    for (SdkGrpcService g : grpc) {
+      if (g != null) {
+        g.close();
+      }
+    }
   }
 }

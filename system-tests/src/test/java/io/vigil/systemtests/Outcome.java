@@ -11,6 +11,7 @@ import io.vigil.embedded.smtp.ReceivedMail;
 import io.vigil.model.Topics;
 import io.vigil.model.json.Json;
 import io.vigil.model.kafka.JsonSerde;
+import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +38,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** What came out of the stack, counted: final windows, log records, notifications. */
+/**
+ * What came out of the stack, counted: final windows, ended pipeline runs, log records,
+ * notifications.
+ */
 final class Outcome {
   /** The data stream the alert engine's indexer writes final windows to. */
   static final String SIGNALS_STREAM = "metrics-vigil.signals-default";
@@ -47,6 +52,9 @@ final class Outcome {
    */
   static final String ALERT_GROUPS_INPUT =
       Stack.Service.ALERTING.streamsGroup + "-alert-groups-repartition";
+
+  /** The states of a run record that ends its run. */
+  private static final Set<String> ENDED = Set.of("complete", "failed", "aborted");
 
   private Outcome() {}
 
@@ -79,6 +87,66 @@ final class Outcome {
       }
     }
     return counted;
+  }
+
+  /**
+   * The runs that ended, as {@code vigil.pipeline-runs} tells them (read_committed).
+   *
+   * @param endings by run id: the state of each of its run records that ended it ({@code complete},
+   *     {@code failed}, {@code aborted}), in the order they are on the topic — one each when
+   *     nothing is doubled
+   * @param byJob by job key ({@code namespace/name}): how many of those records had each state
+   */
+  record PipelineRuns(Map<String, List<String>> endings, Map<String, Map<String, Integer>> byJob) {
+    /** The endings of {@code runs} only (those that have any). */
+    Map<String, List<String>> endingsOf(Set<String> runs) {
+      Map<String, List<String>> of = new TreeMap<>();
+      runs.stream().filter(endings::containsKey).forEach(r -> of.put(r, endings.get(r)));
+      return of;
+    }
+
+    /** Runs with more than one ending record. */
+    long doubled() {
+      return endings.values().stream().filter(e -> e.size() > 1).count();
+    }
+
+    /** Ending records of {@code outcome}, all jobs. */
+    int total(String outcome) {
+      return byJob.values().stream().mapToInt(states -> states.getOrDefault(outcome, 0)).sum();
+    }
+  }
+
+  /**
+   * The ended runs on {@code vigil.pipeline-runs} (read_committed; run records only, not freshness
+   * or lag), once every run of {@code expected} (run id → its outcome) has ended there or {@code
+   * limit} passed; then {@code settle} more, so that a doubled run has time to show.
+   */
+  static PipelineRuns pipelineRuns(
+      String bootstrap, Map<String, String> expected, Duration limit, Duration settle) {
+    var records = JsonSerde.of(PipelineRun.class).deserializer();
+    Map<String, List<String>> endings = new TreeMap<>();
+    Map<String, Map<String, Integer>> byJob = new TreeMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.PIPELINE_RUNS)) {
+      long deadline = System.nanoTime() + limit.toNanos();
+      long settled = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, settled)) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          PipelineRun run = records.deserialize(r.topic(), r.value());
+          if (PipelineRun.RUN.equals(run.kind())
+              && run.run() != null
+              && ENDED.contains(run.state())) {
+            endings.computeIfAbsent(run.run().id(), k -> new ArrayList<>()).add(run.state());
+            byJob
+                .computeIfAbsent(run.job().key(), k -> new TreeMap<>())
+                .merge(run.state(), 1, Integer::sum);
+          }
+        }
+        if (settled == Long.MAX_VALUE && endings.keySet().containsAll(expected.keySet())) {
+          settled = System.nanoTime() + settle.toNanos();
+        }
+      }
+    }
+    return new PipelineRuns(endings, byJob);
   }
 
   /** Every log record body in {@code otlp_logs} (read_committed), with how often it is there. */

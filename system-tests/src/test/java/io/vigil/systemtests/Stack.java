@@ -331,8 +331,14 @@ final class Stack implements AutoCloseable {
     return "127.0.0.1:" + kafkaPort;
   }
 
+  /** The collector's OTLP/HTTP port (OTLP and OpenLineage's {@code /api/v1/lineage}). */
   URI otlpHttp() {
     return URI.create("http://127.0.0.1:" + otlpHttpPort);
+  }
+
+  /** The collector's OTLP/gRPC port, as an exporter's endpoint (cleartext HTTP/2). */
+  URI otlpGrpc() {
+    return URI.create("http://127.0.0.1:" + otlpGrpcPort);
   }
 
   /** Where the collector tails container logs: {@code <dir>/pods/<ns>_<pod>_<uid>/<c>/N.log}. */

@@ -28,11 +28,20 @@ import java.util.function.BooleanSupplier;
  * process answers), {@code /readyz} (every registered check passes; a failing check is named in the
  * 503 body) and any extra routes the service adds.
  *
+ * <p>Until its first check is registered, {@code /readyz} answers {@code not ready: starting}: a
+ * service binds its admin port early and adds its checks once the parts they watch exist, and an
+ * empty list of checks passing is no reason to be ready — the processor answered {@code ready} for
+ * the two seconds it took to build its Kafka Streams client, long before that client ran (system
+ * test scenario 1 caught a probe believing it).
+ *
  * <p>It may serve HTTPS and require authentication: the {@link Authenticator} guards {@code
  * /metrics} and every added route, never {@code /healthz} and {@code /readyz}, so that kubelet
  * probes keep working (they reveal only the names of failing checks).
  */
 public final class AdminServer implements AutoCloseable {
+  /** What {@code /readyz} names before the service registered any readiness check. */
+  public static final String STARTING = "starting";
+
   private final HttpServer server;
   private final ExecutorService executor;
   private final PrometheusRegistry registry;
@@ -121,8 +130,14 @@ public final class AdminServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** The names of the readiness checks that currently fail. */
+  /**
+   * The names of the readiness checks that currently fail; {@value #STARTING} while none is
+   * registered yet.
+   */
   public synchronized List<String> failingChecks() {
+    if (readinessChecks.isEmpty()) {
+      return List.of(STARTING);
+    }
     List<String> failing = new ArrayList<>();
     readinessChecks.forEach(
         (name, check) -> {

@@ -1,0 +1,50 @@
+package io.vigil.model.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** {@code /readyz} on a real admin port, as a kubelet's probe reads it. */
+class AdminServerIT {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void isNotReadyUntilItsFirstCheckIsRegistered() throws Exception {
+    try (AdminServer admin = AdminServer.start("127.0.0.1", 0, new PrometheusRegistry())) {
+      HttpResponse<String> starting = readyz(admin);
+      AtomicBoolean streamsRunning = new AtomicBoolean();
+      admin.readiness("streams", streamsRunning::get);
+      HttpResponse<String> notRunning = readyz(admin);
+      streamsRunning.set(true);
+      HttpResponse<String> running = readyz(admin);
+
+      assertThat(starting.statusCode()).isEqualTo(503);
+      assertThat(starting.body()).isEqualTo("not ready: starting\n");
+      assertThat(notRunning.statusCode()).isEqualTo(503);
+      assertThat(notRunning.body()).isEqualTo("not ready: streams\n");
+      assertThat(running.statusCode()).isEqualTo(200);
+      assertThat(running.body()).isEqualTo("ready\n");
+      assertThat(healthz(admin).statusCode()).as("alive while starting").isEqualTo(200);
+    }
+  }
+
+  private HttpResponse<String> readyz(AdminServer admin) throws Exception {
+    return get(admin, "/readyz");
+  }
+
+  private HttpResponse<String> healthz(AdminServer admin) throws Exception {
+    return get(admin, "/healthz");
+  }
+
+  private HttpResponse<String> get(AdminServer admin, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
