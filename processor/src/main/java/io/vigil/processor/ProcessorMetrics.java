@@ -19,6 +19,7 @@ public final class ProcessorMetrics {
   private final Counter logRecords;
   private final Counter logRecordsAdjusted;
   private final Counter pipelineRecords;
+  private final Counter lineageEventsAfterEnd;
 
   private ProcessorMetrics(PrometheusRegistry registry) {
     dataPoints =
@@ -94,6 +95,13 @@ public final class ProcessorMetrics {
                     + " aborted, overdue) or freshness")
             .labelNames("state")
             .register(registry);
+    lineageEventsAfterEnd =
+        Counter.builder()
+            .name("vigil_processor_lineage_events_after_end_total")
+            .help(
+                "OpenLineage events of a run that had already ended (a repeated COMPLETE or FAIL,"
+                    + " a late RUNNING): left out, the run's record stays as it ended")
+            .register(registry);
   }
 
   /** Registers the counters in {@code registry}, which may be shared with other services. */
@@ -149,6 +157,16 @@ public final class ProcessorMetrics {
   /** One OpenLineage event was accepted. */
   public void lineageEventAccepted() {
     lineageEvents.inc();
+  }
+
+  /** An event of a run that had already ended was left out. */
+  public void lineageEventAfterEnd() {
+    lineageEventsAfterEnd.inc();
+  }
+
+  /** Events of runs that had already ended, left out so far. */
+  public long lineageEventsAfterEnd() {
+    return (long) lineageEventsAfterEnd.get();
   }
 
   /** One pipeline record of {@code state} (or {@code freshness}) was written. */

@@ -34,6 +34,13 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
   /** A run with no event for this long is forgotten (it was reported overdue long before). */
   static final Duration FORGET_RUN_AFTER = Duration.ofDays(7);
 
+  /**
+   * How long an ended run is remembered: an event of it arriving again (the collector delivers at
+   * least once, a client retries) is left out rather than ending it a second time, with no start
+   * and no duration, over the record of its true end.
+   */
+  static final Duration REMEMBER_ENDED_RUN = Duration.ofHours(1);
+
   private final Duration overdueAfter;
   private final Duration freshnessInterval;
   private final ProcessorMetrics metrics;
@@ -64,6 +71,9 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
     RunState run = runs.get(event.runId());
     if (run == null) {
       run = new RunState();
+    } else if (run.ended != null) {
+      metrics.lineageEventAfterEnd();
+      return;
     }
     run.merge(event);
     JobState job = jobs.get(event.jobKey());
@@ -87,7 +97,9 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
             default -> "aborted";
           };
       emit(event.runId(), run, state, event.eventTime(), event.eventTime());
-      runs.delete(event.runId());
+      run.ended = state;
+      run.endedAtMs = context.currentSystemTimeMs();
+      runs.put(event.runId(), run);
       if ("complete".equals(state)
           && (job.lastSuccess == null || event.eventTime().isAfter(job.lastSuccess))) {
         job.lastSuccess = event.eventTime();
@@ -152,7 +164,11 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
       while (it.hasNext()) {
         KeyValue<String, RunState> entry = it.next();
         RunState run = entry.value;
-        if (run.lastEvent != null && run.lastEvent.plus(FORGET_RUN_AFTER).isBefore(now)) {
+        if (run.ended != null) {
+          if (run.endedAtMs + REMEMBER_ENDED_RUN.toMillis() < nowMs) {
+            forgotten.add(entry.key);
+          }
+        } else if (run.lastEvent != null && run.lastEvent.plus(FORGET_RUN_AFTER).isBefore(now)) {
           forgotten.add(entry.key);
         } else if (!run.overdueEmitted
             && run.start != null

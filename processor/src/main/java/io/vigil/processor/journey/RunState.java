@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A run that started and has not ended, in the {@code journey-runs} store (key: run id). Mutable,
- * read-modify-written per event.
+ * A run in the {@code journey-runs} store (key: run id), from its first event to its end and for
+ * {@link PipelineRunsProcessor#REMEMBER_ENDED_RUN} after it ({@code ended} set), so that a repeated
+ * or late event of it is known for what it is. Mutable, read-modify-written per event.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 final class RunState {
@@ -22,6 +23,12 @@ final class RunState {
   int assertions;
   List<String> failedAssertions = new ArrayList<>();
   boolean overdueEmitted;
+
+  /** How the run ended (complete, failed, aborted), or null while it goes on. */
+  String ended;
+
+  /** When (this processor's wall clock, epoch ms) it ended. */
+  long endedAtMs;
 
   RunState() {}
 

@@ -253,6 +253,27 @@ class JourneyTopologyTest {
   }
 
   @Test
+  void anEventOfARunThatEndedIsLeftOutNotEndedAgain() {
+    send(event("START", T0.minusSeconds(30), "once"));
+    send(event("COMPLETE", T0, "once"));
+    // Delivered again (the collector stores at least once, a client retries), and a late RUNNING.
+    send(event("COMPLETE", T0, "once"));
+    send(event("RUNNING", T0.minusSeconds(10), "once"));
+    send(event("FAIL", T0.plusSeconds(5), "once"));
+
+    List<PipelineRun> out = runRecords();
+    assertThat(out).extracting(PipelineRun::state).containsExactly("running", "complete");
+    assertThat(out.get(1).durationS()).isEqualTo(30.0);
+    assertThat(metrics.lineageEventsAfterEnd()).isEqualTo(3);
+
+    // Remembered for an hour of the wall clock, then forgotten: a repeat after that is a new run.
+    clockTo(T0.plus(PipelineRunsProcessor.REMEMBER_ENDED_RUN).plus(Duration.ofMinutes(2)));
+    runs.readValuesToList();
+    send(event("COMPLETE", T0, "once"));
+    assertThat(runRecords()).extracting(PipelineRun::state).containsExactly("complete");
+  }
+
+  @Test
   void emitsFreshnessOnTheWallClockEvenWithoutEvents() {
     send(event("START", T0.minusSeconds(30), "r1"));
     send(event("COMPLETE", T0, "r1"));
