@@ -1,15 +1,9 @@
 package io.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.embedded.prometheus.PrometheusServer;
 import io.vigil.model.json.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,116 +11,55 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's {@code prometheus}, started for a test on 127.0.0.1 with its own storage directory,
- * scraping some targets every second, and stopped by its PID. Asked through its HTTP API ({@code
- * /api/v1/query}).
+ * Debian's {@code prometheus} ({@link PrometheusServer}), scraping some targets every second for
+ * the side-by-side test, asked through its HTTP API ({@code /api/v1/query}).
  */
 final class LocalPrometheus implements AutoCloseable {
-  /** Where Debian's package puts the binary. */
-  static final Path BINARY = Path.of("/usr/bin/prometheus");
+  private final PrometheusServer server;
 
-  private final Process process;
-  private final URI base;
-  private final Path log;
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  private LocalPrometheus(Process process, URI base, Path log) {
-    this.process = process;
-    this.base = base;
-    this.log = log;
+  private LocalPrometheus(PrometheusServer server) {
+    this.server = server;
   }
 
   /** Whether the binary is there. */
   static boolean installed() {
-    return Files.isExecutable(BINARY);
+    return PrometheusServer.binary().isPresent();
   }
 
   /**
-   * Starts it in {@code dir} (configuration, TSDB and log) listening on {@code port}, scraping
-   * {@code targets} ({@code host:port}, path {@code /metrics}) every second as job {@code sdk}, and
-   * waits until {@code /-/ready} answers 200 (at most 30 s).
+   * Starts it in {@code dir} (configuration, TSDB and log) scraping {@code targets} ({@code
+   * host:port}, path {@code /metrics}) every second as job {@code sdk}, and waits until it is ready
+   * (at most 30 s).
    */
-  static LocalPrometheus start(Path dir, int port, List<String> targets)
+  static LocalPrometheus start(Path dir, List<String> targets)
       throws IOException, InterruptedException {
-    Path config =
-        Files.writeString(
-            dir.resolve("prometheus.yml"),
-            """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 900ms
-            scrape_configs:
-              - job_name: sdk
-                static_configs:
-                  - targets: [%s]
-            """
-                .formatted(String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())));
-    Path log = dir.resolve("prometheus.log");
-    Process process =
-        new ProcessBuilder(
-                BINARY.toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + Files.createDirectories(dir.resolve("tsdb")),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    LocalPrometheus prometheus =
-        new LocalPrometheus(process, URI.create("http://127.0.0.1:" + port), log);
-    try {
-      prometheus.awaitReady(Duration.ofSeconds(30));
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      prometheus.close();
-      throw e;
-    }
-    return prometheus;
-  }
-
-  private void awaitReady(Duration wait) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (true) {
-      try {
-        HttpResponse<Void> ready =
-            http.send(
-                HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
-                HttpResponse.BodyHandlers.discarding());
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      if (!process.isAlive()) {
-        throw new IOException(
-            "prometheus exited with " + process.exitValue() + ":\n" + Files.readString(log));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException("prometheus not ready after " + wait + ":\n" + Files.readString(log));
-      }
-      TimeUnit.MILLISECONDS.sleep(100); // polling another process' readiness with a deadline
-    }
+    String config =
+        """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 900ms
+        scrape_configs:
+          - job_name: sdk
+            static_configs:
+              - targets: [%s]
+        """
+            .formatted(String.join(", ", targets.stream().map(t -> "'" + t + "'").toList()));
+    return new LocalPrometheus(
+        PrometheusServer.start(
+            PrometheusServer.binary().orElseThrow(), dir, config, Duration.ofSeconds(30)));
   }
 
   /** The {@code data.result} of an instant query evaluated at {@code at}. */
   JsonNode query(String promql, Instant at) throws IOException, InterruptedException {
-    String form =
-        "query="
-            + URLEncoder.encode(promql, StandardCharsets.UTF_8)
-            + "&time="
-            + seconds(at.toEpochMilli());
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(base.resolve("/api/v1/query"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    JsonNode body = Json.mapper().readTree(response.body());
-    if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
-      throw new IOException(promql + ": HTTP " + response.statusCode() + " " + response.body());
+    JsonNode body =
+        Json.mapper()
+            .readTree(
+                server.get(
+                    "/api/v1/query", Map.of("query", promql, "time", seconds(at.toEpochMilli()))));
+    if (!"success".equals(body.path("status").asText())) {
+      throw new IOException(promql + ": " + body);
     }
     return body.path("data").path("result");
   }
@@ -181,18 +114,9 @@ final class LocalPrometheus implements AutoCloseable {
     return Math.floorDiv(epochMs, 1000) + "." + String.format("%03d", Math.floorMod(epochMs, 1000));
   }
 
-  /** SIGTERM to the process started here (by its PID), then waits for it. */
+  /** Stops the server (by its PID). */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    server.close();
   }
 }

@@ -13,7 +13,6 @@ import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorService;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -132,8 +131,7 @@ class PrometheusSideBySideIT {
   static void startStackAndSend(EmbeddedKafka broker, @TempDir Path dir) throws Exception {
     assumeTrue(LocalPrometheus.installed(), "prometheus not installed");
     kafka = broker;
-    Deque<Integer> ports = freePorts(1 + EXPORTERS);
-    int prometheusPort = ports.pop();
+    Deque<Integer> ports = freePorts(EXPORTERS);
     PrometheusRegistry registry = new PrometheusRegistry();
     collector =
         CollectorService.start(
@@ -160,9 +158,7 @@ class PrometheusSideBySideIT {
             registry);
     prometheus =
         LocalPrometheus.start(
-            Files.createDirectories(dir.resolve("prometheus")),
-            prometheusPort,
-            ports.stream().map(port -> "127.0.0.1:" + port).toList());
+            dir.resolve("prometheus"), ports.stream().map(port -> "127.0.0.1:" + port).toList());
     prometheusSays = new PrometheusWindows(prometheus);
     // The services start after the processor, whose state begins when it first runs: their
     // first points are then counted in full.

@@ -3,18 +3,8 @@ package io.vigil.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.File;
+import io.vigil.embedded.prometheus.PrometheusServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,13 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * A real Prometheus server (the {@code prometheus} binary on the PATH, Debian's package in CI)
- * started for a test on 127.0.0.1 with its own data folder, scraping the given targets every
- * second, and stopped by its PID.
+ * A real Prometheus server ({@link PrometheusServer}) scraping the demo's services every second,
+ * with the questions the dashboard checks ask it.
  */
 final class PrometheusProcess implements AutoCloseable {
   /** How often it scrapes: often enough that a one-minute demo leaves many samples. */
@@ -37,24 +24,15 @@ final class PrometheusProcess implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Process process;
-  private final String url;
-  private final Path log;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final PrometheusServer server;
 
-  private PrometheusProcess(Process process, String url, Path log) {
-    this.process = process;
-    this.url = url;
-    this.log = log;
+  private PrometheusProcess(PrometheusServer server) {
+    this.server = server;
   }
 
   /** The {@code prometheus} binary on the PATH, if there is one. */
   static Optional<Path> binary() {
-    return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        .filter(dir -> !dir.isBlank())
-        .map(dir -> Path.of(dir, "prometheus"))
-        .filter(Files::isExecutable)
-        .findFirst();
+    return PrometheusServer.binary();
   }
 
   /**
@@ -64,7 +42,6 @@ final class PrometheusProcess implements AutoCloseable {
    */
   static PrometheusProcess start(Path binary, Path dir, Map<String, ScrapeJob> jobs)
       throws IOException, InterruptedException {
-    Files.createDirectories(dir);
     List<Map<String, Object>> scrapeConfigs = new ArrayList<>();
     jobs.forEach(
         (job, scrape) ->
@@ -86,31 +63,8 @@ final class PrometheusProcess implements AutoCloseable {
             "scrape_interval", SCRAPE_INTERVAL.toSeconds() + "s",
             "scrape_timeout", SCRAPE_INTERVAL.toSeconds() + "s"));
     config.put("scrape_configs", scrapeConfigs);
-    Path configFile = dir.resolve("prometheus.yml");
-    new ObjectMapper(new YAMLFactory()).writeValue(configFile.toFile(), config);
-
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
-    Path log = dir.resolve("prometheus.log");
-    Process process =
-        new ProcessBuilder(
-                binary.toString(),
-                "--config.file=" + configFile,
-                "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    PrometheusProcess prometheus = new PrometheusProcess(process, "http://127.0.0.1:" + port, log);
-    try {
-      prometheus.awaitReady(Duration.ofSeconds(60));
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      prometheus.close();
-      throw e;
-    }
-    return prometheus;
+    String yaml = new ObjectMapper(new YAMLFactory()).writeValueAsString(config);
+    return new PrometheusProcess(PrometheusServer.start(binary, dir, yaml, Duration.ofSeconds(60)));
   }
 
   /** One scrape job: its targets ({@code host:port}) and the {@code service} label it adds. */
@@ -118,7 +72,7 @@ final class PrometheusProcess implements AutoCloseable {
 
   /** Its base URL, {@code http://127.0.0.1:<port>}. */
   String url() {
-    return url;
+    return server.url().toString();
   }
 
   /**
@@ -170,67 +124,23 @@ final class PrometheusProcess implements AutoCloseable {
   }
 
   private JsonNode get(String path, Map<String, String> parameters) {
-    StringBuilder uri = new StringBuilder(url).append(path);
-    char separator = '?';
-    for (Map.Entry<String, String> p : parameters.entrySet()) {
-      uri.append(separator)
-          .append(p.getKey())
-          .append('=')
-          .append(URLEncoder.encode(p.getValue(), StandardCharsets.UTF_8));
-      separator = '&';
-    }
     try {
-      HttpResponse<String> answer =
-          http.send(
-              HttpRequest.newBuilder(URI.create(uri.toString())).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
-      JsonNode body = JSON.readTree(answer.body());
-      if (answer.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
-        throw new AssertionError(
-            "Prometheus refused " + parameters + ": " + answer.statusCode() + " " + answer.body());
+      JsonNode body = JSON.readTree(server.get(path, parameters));
+      if (!"success".equals(body.path("status").asText())) {
+        throw new AssertionError("Prometheus refused " + parameters + ": " + body);
       }
       return body;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new AssertionError("Prometheus refused " + parameters + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
   }
 
-  private void awaitReady(Duration wait) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/-/ready")).GET().build();
-    while (true) {
-      try {
-        if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      if (!process.isAlive()) {
-        throw new IOException(
-            "prometheus exited with " + process.exitValue() + ": " + Files.readString(log));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException("prometheus not ready at " + url + " after " + wait);
-      }
-      TimeUnit.MILLISECONDS.sleep(100); // polling a port another process opens
-    }
-  }
-
-  /** SIGTERM to the process started here (by its PID), then waits for it. */
+  /** Stops the server (by its PID). */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    server.close();
   }
 }

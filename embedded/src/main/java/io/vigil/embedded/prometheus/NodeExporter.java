@@ -89,10 +89,16 @@ public final class NodeExporter implements AutoCloseable {
   /** SIGTERM to the process started here (by its PID), then waits for it. */
   @Override
   public void close() {
+    stop(process);
+  }
+
+  /** SIGTERM to {@code process} (by its PID), then up to 10 s for it to end, else SIGKILL. */
+  static void stop(Process process) {
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
         process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
