@@ -32,7 +32,6 @@ final class StandaloneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StandaloneFile file = ConfigFiles.load(config, StandaloneFile.class);
-    PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
     try (ServiceRunner runner = new ServiceRunner()) {
       if (file.embeddedKafka().enabled()) {
         Path data = Path.of(file.embeddedKafka().dataDir());
@@ -43,9 +42,14 @@ final class StandaloneCommand implements Callable<Integer> {
                 + ", data in "
                 + data);
       }
-      CollectorService collector = runner.add(CollectorService.start(file.collector(), registry));
-      ProcessorService processor = runner.add(ProcessorService.start(file.processor(), registry));
-      AlertingService alerting = runner.add(AlertingService.start(file.alerting(), registry));
+      // A registry each: every admin port serves its own service's metrics, as three processes
+      // would (one shared, each port served all three, and Prometheus counted everything thrice).
+      CollectorService collector =
+          runner.add(CollectorService.start(file.collector(), new PrometheusRegistry()));
+      ProcessorService processor =
+          runner.add(ProcessorService.start(file.processor(), new PrometheusRegistry()));
+      AlertingService alerting =
+          runner.add(AlertingService.start(file.alerting(), new PrometheusRegistry()));
       System.out.printf(
           "vigil standalone: OTLP/gRPC on :%d, OTLP/HTTP on :%d; admin on :%d (collector),"
               + " :%d (processor), :%d (alerting)%n",

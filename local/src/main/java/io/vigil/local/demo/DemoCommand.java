@@ -95,7 +95,8 @@ public final class DemoCommand implements Callable<Integer> {
       SmtpSink smtp = stack.add(SmtpSink.start(0));
       out.println("  SMTP sink                     " + smtp.host() + ":" + smtp.port());
 
-      PrometheusRegistry registry = new PrometheusRegistry();
+      // A registry per service: each admin port shows its own service's metrics (the demo's
+      // collector scrapes the collector's and the processor's, as Prometheus would).
       Path logs = dir.resolve("logs");
       int processorAdmin = preferredPort(8889);
       String collectorYaml =
@@ -113,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
                       collectorYaml.stripIndent(),
                       Map.of(),
                       io.vigil.collector.CollectorConfig.class),
-                  registry));
+                  new PrometheusRegistry()));
       out.println(
           "  collector                     OTLP/gRPC :"
               + collector.otlpGrpcPort()
@@ -130,7 +131,7 @@ public final class DemoCommand implements Callable<Integer> {
                       processorYaml.stripIndent(),
                       Map.of(),
                       io.vigil.processor.ProcessorConfig.class),
-                  registry));
+                  new PrometheusRegistry()));
       out.println("  processor                     admin :" + processor.adminPort());
 
       Path rules = DemoFiles.write(dir.resolve("rules.yaml"), DemoFiles.RULES);
@@ -194,7 +195,7 @@ public final class DemoCommand implements Callable<Integer> {
                               alertingYaml.stripIndent(),
                               Map.of(),
                               io.vigil.alerting.AlertingConfig.class),
-                          registry));
+                          new PrometheusRegistry()));
               progress.alerting(service);
               DemoSilence.create(service.adminPort(), out);
               return service;
