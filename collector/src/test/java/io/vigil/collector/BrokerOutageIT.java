@@ -66,21 +66,7 @@ class BrokerOutageIT {
     int port = freePort();
     Path kafkaData = root.resolve("kafka");
     Path logDir = Files.createDirectories(root.resolve("pods/shop_app-1_uid-1/app"));
-    CollectorConfig config =
-        CollectorConfig.load(
-            """
-            kafka: {bootstrap_servers: '127.0.0.1:%d'}
-            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
-            admin: {host: 127.0.0.1, port: 0}
-            spool: {dir: '%s'}
-            logs:
-              enabled: true
-              include: ['%s/pods/*/*/*.log']
-              checkpoint_id: outage-node
-              poll_interval: 100ms
-            """
-                .formatted(port, root.resolve("spool"), root),
-            Map.of());
+    CollectorConfig config = spooledAndTailing(port, "outage-node");
 
     EmbeddedKafka kafka = EmbeddedKafka.start(port, kafkaData);
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -190,21 +176,7 @@ class BrokerOutageIT {
     Path logDir = Files.createDirectories(root.resolve("pods/shop_app-1_uid-1/app"));
     Path oldLog = Files.createDirectories(root.resolve("pods/shop_db-1_uid-2/db")).resolve("0.log");
     Files.writeString(oldLog, "2024-05-01T10:00:00.000000000Z stdout F old line\n".repeat(50));
-    CollectorConfig config =
-        CollectorConfig.load(
-            """
-            kafka: {bootstrap_servers: '127.0.0.1:%d'}
-            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
-            admin: {host: 127.0.0.1, port: 0}
-            spool: {dir: '%s'}
-            logs:
-              enabled: true
-              include: ['%s/pods/*/*/*.log']
-              checkpoint_id: late-broker-node
-              poll_interval: 100ms
-            """
-                .formatted(port, root.resolve("spool"), root),
-            Map.of());
+    CollectorConfig config = spooledAndTailing(port, "late-broker-node");
     EmbeddedKafka kafka = null;
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
       assertThat(status(collector.adminPort(), "/readyz"))
@@ -282,6 +254,27 @@ class BrokerOutageIT {
         kafka.close();
       }
     }
+  }
+
+  /**
+   * A collector on Kafka at {@code port} with a spool and a tailer of {@code root/pods}' CRI files
+   * (offsets kept under {@code checkpointId}).
+   */
+  private CollectorConfig spooledAndTailing(int port, String checkpointId) {
+    return CollectorConfig.load(
+        """
+        kafka: {bootstrap_servers: '127.0.0.1:%d'}
+        otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+        admin: {host: 127.0.0.1, port: 0}
+        spool: {dir: '%s'}
+        logs:
+          enabled: true
+          include: ['%s/pods/*/*/*.log']
+          checkpoint_id: %s
+          poll_interval: 100ms
+        """
+            .formatted(port, root.resolve("spool"), root, checkpointId),
+        Map.of());
   }
 
   /** One sender: requests one after another, each with its own id as the service name. */
