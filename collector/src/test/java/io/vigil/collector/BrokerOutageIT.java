@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -183,7 +184,7 @@ class BrokerOutageIT {
           .as("ready: the spool takes data")
           .isEqualTo(200);
       assertThat(kafkaUp(collector)).isZero();
-      Set<String> acknowledged = new java.util.HashSet<>();
+      Set<String> acknowledged = new HashSet<>();
       for (int n = 0; n < 20; n++) {
         HttpResponse<String> answer = post(collector.otlpHttpPort(), "before-" + n);
         assertThat(answer.statusCode())

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -141,7 +142,7 @@ class ProcessorPeersIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void await(String what, java.util.function.BooleanSupplier condition) {
+  private static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("%s within %s", what, DEADLINE).isLessThan(deadline);

@@ -181,7 +181,7 @@ public final class LogTailer implements AutoCloseable {
 
   /** The files {@code settings} tails as they are now: their file keys and sizes. */
   public static Map<Object, Long> filesPresent(LogsSettings settings) throws IOException {
-    Map<Object, Long> present = new java.util.HashMap<>();
+    Map<Object, Long> present = new HashMap<>();
     for (Path path : new FileFinder(settings.include(), settings.exclude()).find()) {
       try {
         BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);

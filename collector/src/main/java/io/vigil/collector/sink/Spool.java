@@ -125,10 +125,8 @@ public final class Spool implements AutoCloseable {
    * old (space may have been freed by others: worth another try).
    */
   public synchronized String writeFailure() {
-    if (writeFailure != null && System.nanoTime() - writeFailedAt > WRITE_RETRY.toNanos()) {
-      writeFailure = null;
-    }
-    return writeFailure;
+    boolean recent = System.nanoTime() - writeFailedAt <= WRITE_RETRY.toNanos();
+    return recent ? writeFailure : null;
   }
 
   /**
