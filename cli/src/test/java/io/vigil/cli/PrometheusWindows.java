@@ -69,26 +69,46 @@ final class PrometheusWindows {
    * Requests and errors of {@code [from, to)} from the raw samples, as {@code increase()} reads
    * counters — a drop is a counter that restarted from zero — but without its extrapolation: the
    * value at a time is the last sample at or before it, and a series not scraped yet counts 0 (it
-   * started during the test). Works across a restart and after the SDK shut down (raw samples leave
-   * staleness markers out). {@link Figures}' quantiles are NaN.
+   * started during the test). Works after the SDK shut down (raw samples leave staleness markers
+   * out). {@link Figures}' quantiles are NaN.
    */
   Figures rawIncrease(String service, long from, long to) throws Exception {
+    return rawIncrease(service, from, to, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #rawIncrease(String, long, long)}, across a restart at {@code restartMs}: the first
+   * sample after it starts a new life, counted in full. A drop alone cannot tell: a series whose
+   * new life was first scraped at or above its old life's last value (a late first scrape, a series
+   * of few requests such as errors) would read as a mere increase — Prometheus' own ambiguity,
+   * which OpenMetrics' {@code _created} resolves and Prometheus 2.42 does not read.
+   */
+  Figures rawIncrease(String service, long from, long to, long restartMs) throws Exception {
     Instant at = Instant.ofEpochMilli(to);
     Duration range = Duration.ofMillis(to - from).plusSeconds(60);
     return new Figures(
-        increase(prometheus.samples(count(service), at, range), from, to),
-        increase(prometheus.samples(errorCount(service), at, range), from, to),
+        increase(prometheus.samples(count(service), at, range), from, to, restartMs),
+        increase(prometheus.samples(errorCount(service), at, range), from, to, restartMs),
         Double.NaN,
         Double.NaN,
         Double.NaN);
   }
 
-  /** The raw samples' increase over {@code (fromMs, toMs]}, summed over the series. */
-  static long increase(List<LocalPrometheus.Series> series, long fromMs, long toMs) {
+  /**
+   * The raw samples' increase over {@code (fromMs, toMs]}, summed over the series; the counters
+   * restarted from zero at {@code restartMs} ({@link Long#MAX_VALUE}: never).
+   */
+  static long increase(
+      List<LocalPrometheus.Series> series, long fromMs, long toMs, long restartMs) {
     double total = 0;
     for (LocalPrometheus.Series s : series) {
       double previous = 0;
+      long previousMs = Long.MIN_VALUE;
       for (LocalPrometheus.Sample sample : s.samples()) {
+        if (previousMs <= restartMs && sample.timeMs() > restartMs) {
+          previous = 0; // the first sample of the new life
+        }
+        previousMs = sample.timeMs();
         if (sample.timeMs() <= fromMs) {
           previous = sample.value();
           continue;

@@ -170,7 +170,7 @@ final class Stack implements AutoCloseable {
                 log,
                 List.of(
                     "-cp",
-                    jar("vigil.local.jar"),
+                    brokerClasspath(),
                     "io.vigil.embedded.kafka.KafkaBrokerMain",
                     String.valueOf(kafkaPort),
                     dir.resolve("kafka-data").toString())));
@@ -496,6 +496,20 @@ final class Stack implements AutoCloseable {
             throw new UncheckedIOException(e);
           }
         });
+  }
+
+  /** The classpath the build wrote for the broker's JVM (Kafka's test kit, through embedded/). */
+  private static String brokerClasspath() {
+    String path = System.getProperty("vigil.broker.classpath");
+    try {
+      return Files.readString(Path.of(path)).strip();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException(
+          "vigil.broker.classpath must name the classpath file Maven's dependency plugin wrote"
+              + " (run through Maven's verify), was "
+              + path,
+          e);
+    }
   }
 
   private static String jar(String property) {
