@@ -28,7 +28,10 @@ final class BinarySerdes {
    * must not read a latency-only point as requests, so it rejects V3 rather than ignore the flag),
    * V4 the {@link #FROM_SPANS} flag (likewise: an older instance would count span points beside the
    * same service's metrics), V5 a corrected clock's shift behind the {@link #CLOCK_SHIFTED} flag
-   * (an older instance would count a corrected first point from the sender's start, or not at all).
+   * (an older instance would count a corrected first point from the sender's start, or not at all),
+   * V6 the {@link #EXPONENTIAL} flag and a span point's {@link LatencySketch} behind {@link
+   * #SKETCH} (an older instance would interpolate exponential buckets linearly and miss spans'
+   * latency).
    */
   private static final byte POINTS_V1 = 1;
 
@@ -36,17 +39,20 @@ final class BinarySerdes {
   private static final byte POINTS_V3 = 3;
   private static final byte POINTS_V4 = 4;
   private static final byte POINTS_V5 = 5;
+  private static final byte POINTS_V6 = 6;
   private static final byte STATE_V1 = 1;
 
-  /** Open windows; V2 adds the totals' operation. */
+  /** Open windows; V2 adds the totals' operation, V3 their latency sketch. */
   private static final byte WINDOW_V1 = 1;
 
   private static final byte WINDOW_V2 = 2;
+  private static final byte WINDOW_V3 = 3;
 
-  /** Live slots; V2 adds the series' operation. */
+  /** Live slots; V2 adds the series' operation, V3 the slots' latency sketches. */
   private static final byte LIVE_V1 = 1;
 
   private static final byte LIVE_V2 = 2;
+  private static final byte LIVE_V3 = 3;
 
   private static final int ERROR = 1;
   private static final int CUMULATIVE = 2;
@@ -54,6 +60,8 @@ final class BinarySerdes {
   private static final int LATENCY_ONLY = 8;
   private static final int FROM_SPANS = 16;
   private static final int CLOCK_SHIFTED = 32;
+  private static final int EXPONENTIAL = 64;
+  private static final int SKETCH = 128;
 
   private BinarySerdes() {}
 
@@ -91,7 +99,7 @@ final class BinarySerdes {
                 data == null
                     ? null
                     : encode(
-                        WINDOW_V2,
+                        WINDOW_V3,
                         out -> {
                           out.writeBoolean(data.late());
                           data.totals().writeTo(out);
@@ -104,19 +112,20 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         WINDOW_V1,
-                        WINDOW_V2,
+                        WINDOW_V3,
                         "Vigil processor state",
                         (in, v) ->
                             new WindowTotals(
                                 in.readBoolean(),
-                                SignalAccumulator.readFrom(in, bytes.length, v >= WINDOW_V2))));
+                                SignalAccumulator.readFrom(
+                                    in, bytes.length, v >= WINDOW_V2, v >= WINDOW_V3))));
   }
 
   /** The serde of {@link LiveSeries}. */
   static Serde<LiveSeries> liveSeries() {
     return Serdes.serdeFrom(
         (Serializer<LiveSeries>)
-            (topic, data) -> data == null ? null : encode(LIVE_V2, data::writeTo),
+            (topic, data) -> data == null ? null : encode(LIVE_V3, data::writeTo),
         (Deserializer<LiveSeries>)
             (topic, bytes) ->
                 bytes == null
@@ -125,9 +134,10 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         LIVE_V1,
-                        LIVE_V2,
+                        LIVE_V3,
                         "Vigil processor state",
-                        (in, v) -> LiveSeries.readFrom(in, bytes.length, v >= LIVE_V2)));
+                        (in, v) ->
+                            LiveSeries.readFrom(in, bytes.length, v >= LIVE_V2, v >= LIVE_V3)));
   }
 
   /** Writes one value to a stream. */
@@ -248,7 +258,7 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V5, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V6, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
@@ -256,7 +266,7 @@ final class BinarySerdes {
         topic,
         bytes,
         POINTS_V1,
-        POINTS_V5,
+        POINTS_V6,
         "Vigil data points",
         (in, v) -> readPoints(in, topic, bytes.length, v));
   }
@@ -277,7 +287,9 @@ final class BinarySerdes {
               | (p.maxMs() != null ? HAS_MAX : 0)
               | (p.latencyOnly() ? LATENCY_ONLY : 0)
               | (p.fromSpans() ? FROM_SPANS : 0)
-              | (p.clockShiftNanos() != 0 ? CLOCK_SHIFTED : 0);
+              | (p.clockShiftNanos() != 0 ? CLOCK_SHIFTED : 0)
+              | (p.exponential() ? EXPONENTIAL : 0)
+              | (p.sketch() != null ? SKETCH : 0);
       out.writeByte(flags);
       out.writeLong(p.startNanos());
       out.writeLong(p.timeNanos());
@@ -296,6 +308,11 @@ final class BinarySerdes {
       if (p.clockShiftNanos() != 0) {
         out.writeLong(p.clockShiftNanos());
       }
+      if (p.sketch() != null) {
+        byte[] sketch = p.sketch().toBytes();
+        writeVarint(out, sketch.length);
+        out.write(sketch);
+      }
     }
   }
 
@@ -305,6 +322,7 @@ final class BinarySerdes {
     boolean withLatencyOnly = version >= POINTS_V3;
     boolean withFromSpans = version >= POINTS_V4;
     boolean withClockShift = version >= POINTS_V5;
+    boolean withSketch = version >= POINTS_V6;
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
@@ -313,7 +331,7 @@ final class BinarySerdes {
     List<MetricPoint> points = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String stream = in.readUTF();
-      int flags = in.readByte();
+      int flags = in.readByte() & 0xFF;
       long start = in.readLong();
       long time = in.readLong();
       long count = in.readLong();
@@ -327,6 +345,12 @@ final class BinarySerdes {
       Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
       String operation = withOperation ? readNullable(in) : null;
       long clockShift = withClockShift && (flags & CLOCK_SHIFTED) != 0 ? in.readLong() : 0;
+      LatencySketch sketch = null;
+      if (withSketch && (flags & SKETCH) != 0) {
+        byte[] sketchBytes = new byte[readCount(in, limit)];
+        in.readFully(sketchBytes);
+        sketch = LatencySketch.fromBytes(sketchBytes);
+      }
       points.add(
           new MetricPoint(
               stream,
@@ -344,7 +368,9 @@ final class BinarySerdes {
               operation,
               withLatencyOnly && (flags & LATENCY_ONLY) != 0,
               withFromSpans && (flags & FROM_SPANS) != 0,
-              clockShift));
+              clockShift,
+              withSketch && (flags & EXPONENTIAL) != 0,
+              sketch));
     }
     return new SeriesPoints(points);
   }

@@ -26,8 +26,11 @@ import java.util.Arrays;
  *       can only be read as a reset: counted in full.
  *   <li><b>Same time or older</b> than the stored point: a duplicate or out-of-order delivery,
  *       skipped without touching the state.
- *   <li><b>Bucket layout changed</b>: the count difference is kept, the buckets cannot be
- *       subtracted and are left out of that one delta.
+ *   <li><b>Bucket layout changed</b>: the count difference is kept. An exponential histogram's
+ *       buckets are still subtracted when its range grew or its scale went down (what an SDK's
+ *       histogram does as it sees wider values): every bound of the new layout is then a bound of
+ *       the old one or outside its range, so the old counts can be read on the new layout ({@link
+ *       #onLayout}). Other buckets cannot be subtracted and are left out of that one delta.
  *   <li>A delta never carries {@code max}: the cumulative max covers the whole life of the stream.
  * </ul>
  *
@@ -80,18 +83,73 @@ final class DeltaCalculator {
           : new Step(full(p), state, null);
     }
     long count = p.count() - previous.count();
-    if (!sameLayout
-        || p.bucketCounts().length == 0
-        || previous.bucketCounts().length != p.bucketCounts().length) {
+    long[] before =
+        sameLayout
+            ? previous.bucketCounts()
+            : p.exponential()
+                ? onLayout(previous.boundsMs(), previous.bucketCounts(), p.boundsMs())
+                : null;
+    long[] buckets = subtract(p.bucketCounts(), before);
+    if (buckets == null) {
       return new Step(
           p.asDelta(previous.timeNanos(), count, new long[0], new double[0], null), state, null);
     }
-    long[] buckets = new long[p.bucketCounts().length];
-    for (int i = 0; i < buckets.length; i++) {
-      buckets[i] = p.bucketCounts()[i] - previous.bucketCounts()[i];
-    }
     return new Step(
         p.asDelta(previous.timeNanos(), count, buckets, p.boundsMs(), null), state, null);
+  }
+
+  /** {@code now − before} bucket by bucket, or null when they do not match or one went down. */
+  private static long[] subtract(long[] now, long[] before) {
+    if (before == null || now.length == 0 || before.length != now.length) {
+      return null;
+    }
+    long[] buckets = new long[now.length];
+    for (int i = 0; i < buckets.length; i++) {
+      buckets[i] = now[i] - before[i];
+      if (buckets[i] < 0) {
+        return null;
+      }
+    }
+    return buckets;
+  }
+
+  /**
+   * Exponential buckets ({@link ExponentialBuckets}' form: bucket 0 the zero bucket, the others
+   * between consecutive bounds, the last above all, empty) read on another layout of the same
+   * histogram, or null when they cannot be: each new bound inside the old range must be an old
+   * bound. Values at or below a new bound are then the old cumulative count at that bound — only
+   * the zero bucket's below the old range, all of them above it.
+   */
+  static long[] onLayout(double[] oldBounds, long[] oldCounts, double[] bounds) {
+    if (oldBounds.length == 0 || oldCounts.length != oldBounds.length + 1 || bounds.length == 0) {
+      return null;
+    }
+    long[] cumulative = new long[oldCounts.length];
+    long total = 0;
+    for (int i = 0; i < oldCounts.length; i++) {
+      total += oldCounts[i];
+      cumulative[i] = total;
+    }
+    long[] counts = new long[bounds.length + 1];
+    long below = 0;
+    for (int j = 0; j < bounds.length; j++) {
+      long atOrBelow;
+      if (bounds[j] < oldBounds[0]) {
+        atOrBelow = oldCounts[0];
+      } else if (bounds[j] >= oldBounds[oldBounds.length - 1]) {
+        atOrBelow = cumulative[oldBounds.length - 1];
+      } else {
+        int k = Arrays.binarySearch(oldBounds, bounds[j]);
+        if (k < 0) {
+          return null; // a new bound inside an old bucket: its count cannot be split
+        }
+        atOrBelow = cumulative[k];
+      }
+      counts[j] = atOrBelow - below;
+      below = atOrBelow;
+    }
+    counts[bounds.length] = total - below;
+    return counts;
   }
 
   private static MetricPoint full(MetricPoint p) {

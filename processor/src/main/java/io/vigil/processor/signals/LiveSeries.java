@@ -51,10 +51,11 @@ final class LiveSeries {
 
   /**
    * Reads a live state written by {@link #writeTo}; {@code limit} bounds every length read. The
-   * first format ({@code withOperation} false) had no operation.
+   * first format ({@code withOperation} false) had no operation, the first two ({@code withSketch}
+   * false) no latency sketch.
    */
-  static LiveSeries readFrom(DataInputStream in, int limit, boolean withOperation)
-      throws IOException {
+  static LiveSeries readFrom(
+      DataInputStream in, int limit, boolean withOperation, boolean withSketch) throws IOException {
     LiveSeries s =
         new LiveSeries(
             BinarySerdes.readNullable(in),
@@ -67,7 +68,7 @@ final class LiveSeries {
     int n = BinarySerdes.readCount(in, limit);
     for (int i = 0; i < n; i++) {
       long slot = in.readLong();
-      s.slots.put(slot, SignalAccumulator.readFrom(in, limit, withOperation));
+      s.slots.put(slot, SignalAccumulator.readFrom(in, limit, withOperation, withSketch));
     }
     return s;
   }

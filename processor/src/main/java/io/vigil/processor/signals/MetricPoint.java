@@ -28,6 +28,11 @@ package io.vigil.processor.signals;
  * @param clockShiftNanos how far {@link #withTime} moved the point's time to correct its sender's
  *     clock (0: not moved). A cumulative point keeps its start as sent, since it names the stream;
  *     {@code startNanos + clockShiftNanos} is that start on this clock
+ * @param exponential whether the buckets are an exponential histogram's ({@link
+ *     ExponentialBuckets}): their latency goes into the window's {@link LatencySketch}, where
+ *     histograms of any scale merge
+ * @param sketch the latencies of the point's requests as a sketch (server spans), or null; such a
+ *     point has no buckets and lies in one second
  */
 record MetricPoint(
     String stream,
@@ -45,7 +50,9 @@ record MetricPoint(
     String operation,
     boolean latencyOnly,
     boolean fromSpans,
-    long clockShiftNanos) {
+    long clockShiftNanos,
+    boolean exponential,
+    LatencySketch sketch) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -87,7 +94,9 @@ record MetricPoint(
         operation,
         latencyOnly,
         false,
-        0);
+        0,
+        false,
+        null);
   }
 
   /** A point that counts requests, of {@code operation} (null: none named). */
@@ -165,6 +174,29 @@ record MetricPoint(
     return io.vigil.model.signal.GoldenSignal.seriesKey(cluster, namespace, service, null);
   }
 
+  /** The same point with exponential buckets ({@link ExponentialBuckets}' explicit form). */
+  MetricPoint asExponential() {
+    return new MetricPoint(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs,
+        operation,
+        latencyOnly,
+        fromSpans,
+        clockShiftNanos,
+        true,
+        sketch);
+  }
+
   /** Whether the point carries bucket counts. */
   boolean hasBuckets() {
     return bucketCounts.length > 0;
@@ -197,7 +229,9 @@ record MetricPoint(
         operation,
         latencyOnly,
         fromSpans,
-        cumulative ? clockShiftNanos + (newTimeNanos - timeNanos) : 0);
+        cumulative ? clockShiftNanos + (newTimeNanos - timeNanos) : 0,
+        exponential,
+        sketch);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -205,7 +239,10 @@ record MetricPoint(
     return stream + "@" + startNanos;
   }
 
-  /** This point's counts as a delta covering {@code [startNanos, timeNanos]}. */
+  /**
+   * This point's counts as a delta covering {@code [fromNanos, timeNanos]}, with its sketch (if
+   * any) and the kind of its buckets.
+   */
   MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
     return new MetricPoint(
         stream,
@@ -223,7 +260,9 @@ record MetricPoint(
         operation,
         latencyOnly,
         fromSpans,
-        0);
+        0,
+        exponential,
+        sketch);
   }
 
   /** {@code startNanos} on this processor's clock: as sent, moved as far as the point's time. */

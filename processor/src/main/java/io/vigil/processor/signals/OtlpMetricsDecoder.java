@@ -340,15 +340,16 @@ final class OtlpMetricsDecoder {
     double toMillis = stream.toMillis();
     ExponentialBuckets.Converted converted = ExponentialBuckets.convert(dp, toMillis);
     return point(
-        stream,
-        dp.getAttributesList(),
-        cumulative,
-        dp.getStartTimeUnixNano(),
-        dp.getTimeUnixNano(),
-        dp.getCount(),
-        converted.boundsMs(),
-        converted.buckets(),
-        dp.hasMax() ? dp.getMax() : Double.NaN);
+            stream,
+            dp.getAttributesList(),
+            cumulative,
+            dp.getStartTimeUnixNano(),
+            dp.getTimeUnixNano(),
+            dp.getCount(),
+            converted.boundsMs(),
+            converted.buckets(),
+            dp.hasMax() ? dp.getMax() : Double.NaN)
+        .asExponential();
   }
 
   /** A point of {@code stream}; {@code max} in the metric's unit, NaN when not given. */

@@ -14,22 +14,15 @@ import java.util.Map;
  * status is {@code STATUS_CODE_ERROR}, lasting end − start. Spans of other kinds (clients,
  * producers, consumers, internal work) are not requests served and are passed over without a count.
  *
- * <p>The spans of one request are summed per resource, operation and outcome into one delta point
- * with {@link #BOUNDS_MS} buckets, its start the earliest span end and its time the latest (the
- * signals step spreads it over the seconds in between). The point is marked {@link
- * MetricPoint#fromSpans()}: the signals step leaves it out while its series also sends request
- * metrics. Pure: no Kafka, no clock.
+ * <p>The spans of one request are summed per resource, operation, outcome and second of their end
+ * into one delta point, its start the earliest span end of that second and its time the latest, so
+ * each second's traffic is exact; their durations go into the point's {@link LatencySketch}, every
+ * quantile within 1 % of the spans' own (no bucket bounds to interpolate between). The point is
+ * marked {@link MetricPoint#fromSpans()}: the signals step leaves it out while its series also
+ * sends request metrics. Pure: no Kafka, no clock.
  */
 final class OtlpSpansDecoder {
-  /**
-   * Bucket bounds of span latencies, in milliseconds: the OpenTelemetry semantic conventions'
-   * advice for {@code http.server.request.duration} (0.005 s to 10 s), so a service's span points
-   * merge bucket for bucket with the SDKs' default histograms. A span above 10 s falls in the last
-   * bucket, whose quantiles read 10 s unless the window's max is known.
-   */
-  static final double[] BOUNDS_MS = {
-    5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000
-  };
+  private static final long SECOND_NANOS = 1_000_000_000L;
 
   private OtlpSpansDecoder() {}
 
@@ -55,12 +48,16 @@ final class OtlpSpansDecoder {
           String operation = operation(span);
           boolean error = span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR;
           String identity = origin.id() + "|spans|" + operation + "|" + error;
-          byKey.computeIfAbsent(identity, k -> new Requests(origin, operation, error)).add(span);
+          long second = Math.floorDiv(span.getEndTimeUnixNano(), SECOND_NANOS);
+          byKey
+              .computeIfAbsent(
+                  identity + "|" + second, k -> new Requests(origin, operation, error, identity))
+              .add(span);
         }
       }
     }
     for (Map.Entry<String, Requests> entry : byKey.entrySet()) {
-      sink.point(entry.getValue().toPoint(OtlpMetricsDecoder.hash(entry.getKey())));
+      sink.point(entry.getValue().toPoint());
     }
   }
 
@@ -95,33 +92,38 @@ final class OtlpSpansDecoder {
     return operation;
   }
 
-  /** The server spans of one resource, operation and outcome in one request, being summed. */
+  /**
+   * The server spans of one resource, operation and outcome that ended in one second of one
+   * request, being summed.
+   */
   private static final class Requests {
     private final OtlpMetricsDecoder.Origin origin;
     private final String operation;
     private final boolean error;
-    private final long[] buckets = new long[BOUNDS_MS.length + 1];
+    private final String stream;
+    private final LatencySketch latencies = new LatencySketch();
     private long count;
     private long firstEndNanos = Long.MAX_VALUE;
     private long lastEndNanos;
     private double maxMs;
 
-    Requests(OtlpMetricsDecoder.Origin origin, String operation, boolean error) {
+    Requests(OtlpMetricsDecoder.Origin origin, String operation, boolean error, String identity) {
       this.origin = origin;
       this.operation = operation;
       this.error = error;
+      this.stream = OtlpMetricsDecoder.hash(identity);
     }
 
     void add(Span span) {
       double latencyMs = (span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1e6;
-      buckets[bucketOf(latencyMs)]++;
+      latencies.add(latencyMs, 1);
       count++;
       firstEndNanos = Math.min(firstEndNanos, span.getEndTimeUnixNano());
       lastEndNanos = Math.max(lastEndNanos, span.getEndTimeUnixNano());
       maxMs = Math.max(maxMs, latencyMs);
     }
 
-    MetricPoint toPoint(String stream) {
+    MetricPoint toPoint() {
       return new MetricPoint(
           stream,
           origin.cluster(),
@@ -132,24 +134,15 @@ final class OtlpSpansDecoder {
           firstEndNanos,
           lastEndNanos,
           count,
-          BOUNDS_MS.clone(),
-          buckets,
+          null,
+          null,
           maxMs,
           operation,
           false,
           true,
-          0);
-    }
-
-    /**
-     * The bucket holding {@code latencyMs}: the first whose bound is not below it (Prometheus' le).
-     */
-    private static int bucketOf(double latencyMs) {
-      int bucket = 0;
-      while (bucket < BOUNDS_MS.length && latencyMs > BOUNDS_MS[bucket]) {
-        bucket++;
-      }
-      return bucket;
+          0,
+          false,
+          latencies);
     }
   }
 }

@@ -28,12 +28,15 @@ final class RequestBatch {
 
   /**
    * Spreads {@code delta}, covering {@code [fromMs, its time]}, over windows and slots, of its
-   * service and of {@code operation} if not null.
+   * service and of {@code operation} if not null. A point with a sketch (spans, which the decoder
+   * gathered by second) is not spread: the sketch cannot be split, so it all goes to its time's
+   * slot.
    */
   void add(MetricPoint delta, long fromMs, String operation) {
     identity = delta;
+    long from = delta.sketch() != null ? delta.timeMillis() : fromMs;
     List<DeltaSpreader.Slice> slices =
-        DeltaSpreader.spread(fromMs, delta.timeMillis(), delta.count(), delta.bucketCounts());
+        DeltaSpreader.spread(from, delta.timeMillis(), delta.count(), delta.bucketCounts());
     // A delta's max bounds every window it lies in, but is a window's own max only if the
     // delta lies in that window alone.
     Double max = null;

@@ -37,6 +37,9 @@ final class SignalAccumulator {
 
   private List<Layout> histograms = new ArrayList<>();
 
+  /** Latencies of spans and exponential histograms; null until one arrives. */
+  private LatencySketch sketch;
+
   /** Bucket counts of one layout. */
   static final class Layout {
     double[] boundsMs;
@@ -70,14 +73,18 @@ final class SignalAccumulator {
       BinarySerdes.writeDoubles(out, layout.boundsMs);
       BinarySerdes.writeLongs(out, layout.counts);
     }
+    byte[] sketchBytes = sketch == null ? new byte[0] : sketch.toBytes();
+    BinarySerdes.writeVarint(out, sketchBytes.length);
+    out.write(sketchBytes);
   }
 
   /**
    * Reads totals written by {@link #writeTo}; {@code limit} bounds every length read. The first
-   * format ({@code withOperation} false) had no operation.
+   * format ({@code withOperation} false) had no operation, the first two ({@code withSketch} false)
+   * no sketch.
    */
-  static SignalAccumulator readFrom(DataInputStream in, int limit, boolean withOperation)
-      throws IOException {
+  static SignalAccumulator readFrom(
+      DataInputStream in, int limit, boolean withOperation, boolean withSketch) throws IOException {
     SignalAccumulator a = new SignalAccumulator();
     a.cluster = BinarySerdes.readNullable(in);
     a.namespace = BinarySerdes.readNullable(in);
@@ -91,6 +98,11 @@ final class SignalAccumulator {
     for (int i = 0; i < layouts; i++) {
       a.histograms.add(
           new Layout(BinarySerdes.readDoubles(in, limit), BinarySerdes.readLongs(in, limit)));
+    }
+    if (withSketch) {
+      byte[] sketchBytes = new byte[BinarySerdes.readCount(in, limit)];
+      in.readFully(sketchBytes);
+      a.sketch = sketchBytes.length == 0 ? null : LatencySketch.fromBytes(sketchBytes);
     }
     return a;
   }
@@ -116,7 +128,8 @@ final class SignalAccumulator {
   /**
    * Adds one delta point; the first one names the service (the operation is set at creation). A
    * {@link MetricPoint#latencyOnly() latency-only} point adds its buckets (and max) but no
-   * requests: another metric of the same server counts them.
+   * requests: another metric of the same server counts them. Exponential buckets and a point's
+   * sketch go into this window's sketch, explicit buckets into their layout.
    */
   SignalAccumulator add(MetricPoint p) {
     if (service == null) {
@@ -137,8 +150,14 @@ final class SignalAccumulator {
         maxMs = maxMs == null ? p.maxMs() : Math.max(maxMs, p.maxMs());
       }
     }
-    if (p.hasBuckets() && p.count() > 0) {
-      addBuckets(p.boundsMs(), p.bucketCounts());
+    if (p.count() > 0) {
+      if (p.sketch() != null) {
+        sketch().merge(p.sketch());
+      } else if (p.hasBuckets() && p.exponential()) {
+        sketch().addExponential(p.boundsMs(), p.bucketCounts());
+      } else if (p.hasBuckets()) {
+        addBuckets(p.boundsMs(), p.bucketCounts());
+      }
     }
     return this;
   }
@@ -155,7 +174,17 @@ final class SignalAccumulator {
     for (Layout layout : other.histograms) {
       addBuckets(layout.boundsMs, layout.counts);
     }
+    if (other.sketch != null) {
+      sketch().merge(other.sketch);
+    }
     return this;
+  }
+
+  private LatencySketch sketch() {
+    if (sketch == null) {
+      sketch = new LatencySketch();
+    }
+    return sketch;
   }
 
   private void addBuckets(double[] bounds, long[] counts) {
@@ -210,27 +239,43 @@ final class SignalAccumulator {
 
   /**
    * Quantiles from the bucket totals, whatever counted the requests: with a request counter and a
-   * latency-only histogram, {@code requests} and the buckets' total differ.
+   * latency-only histogram, {@code requests} and the buckets' total differ. A window with only a
+   * sketch reads its quantiles from it (within 1 %); one with a sketch and explicit buckets reads
+   * the sketch as buckets ({@link LatencySketch#asBuckets}) merged with the others.
    */
   private GoldenSignal.Latency latency() {
     Double max = maxComplete ? maxMs : null;
+    if (sketch != null && histograms.isEmpty()) {
+      return new GoldenSignal.Latency(
+          capped(sketch.quantile(0.50), max),
+          capped(sketch.quantile(0.90), max),
+          capped(sketch.quantile(0.95), max),
+          capped(sketch.quantile(0.99), max),
+          max);
+    }
+    List<Layout> layouts = histograms;
+    if (sketch != null) {
+      LatencySketch.Buckets b = sketch.asBuckets();
+      layouts = new ArrayList<>(histograms);
+      layouts.add(new Layout(b.boundsMs(), b.counts()));
+    }
     // A layout is kept only for a point with observations, so any layout means some.
-    if (histograms.isEmpty() && (requests == 0 || max == null)) {
+    if (layouts.isEmpty() && (requests == 0 || max == null)) {
       return null;
     }
     double[] bounds;
     double[] counts;
-    if (histograms.isEmpty()) {
+    if (layouts.isEmpty()) {
       bounds = new double[0];
       counts = new double[0];
-    } else if (histograms.size() == 1) {
-      bounds = histograms.get(0).boundsMs;
-      counts = Arrays.stream(histograms.get(0).counts).asDoubleStream().toArray();
+    } else if (layouts.size() == 1) {
+      bounds = layouts.get(0).boundsMs;
+      counts = Arrays.stream(layouts.get(0).counts).asDoubleStream().toArray();
     } else {
       QuantileEstimator.Merged merged =
           QuantileEstimator.merge(
-              histograms.stream().map(h -> h.boundsMs).toList(),
-              histograms.stream().map(h -> h.counts).toList());
+              layouts.stream().map(h -> h.boundsMs).toList(),
+              layouts.stream().map(h -> h.counts).toList());
       bounds = merged.bounds();
       counts = merged.counts();
     }
@@ -243,11 +288,14 @@ final class SignalAccumulator {
   }
 
   private static Double quantile(double q, double[] bounds, double[] counts, Double max) {
-    double v = QuantileEstimator.quantile(q, bounds, counts);
+    return capped(QuantileEstimator.quantile(q, bounds, counts), max);
+  }
+
+  /** No observation exceeded max, so neither can a quantile; estimates may overshoot it. */
+  private static Double capped(double v, Double max) {
     if (Double.isNaN(v)) {
       return null;
     }
-    // No observation exceeded max, so neither can a quantile; interpolation may overshoot it.
     return max != null ? Math.min(v, max) : v;
   }
 }

@@ -2,8 +2,11 @@ package io.vigil.processor.signals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
+import io.vigil.model.signal.GoldenSignal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -197,8 +200,9 @@ class BinarySerdesTest {
   }
 
   @Test
-  void keepsWhetherAPointWasMadeOfSpans() {
+  void keepsWhetherAPointWasMadeOfSpansWithTheirSketch() {
     MetricPoint metric = point("a", false, BOUNDS, null);
+    LatencySketch latencies = new LatencySketch().add(1.5, 3).add(2.25, 2).add(4.0, 1);
     MetricPoint spans =
         new MetricPoint(
             "b",
@@ -210,13 +214,15 @@ class BinarySerdesTest {
             11,
             22,
             6,
-            BOUNDS,
-            metric.bucketCounts(),
+            null,
+            null,
             4.0,
             "GET /cart",
             false,
             true,
-            0);
+            0,
+            false,
+            latencies);
 
     SeriesPoints back =
         BinarySerdes.readPoints("t", BinarySerdes.write(new SeriesPoints(List.of(spans, metric))));
@@ -224,6 +230,75 @@ class BinarySerdesTest {
     assertThat(back.points()).extracting(MetricPoint::fromSpans).containsExactly(true, false);
     assertThat(back.points().get(0).operation()).isEqualTo("GET /cart");
     assertThat(back.points().get(0).maxMs()).isEqualTo(4.0);
+    LatencySketch read = back.points().get(0).sketch();
+    assertThat(read.count()).isEqualTo(6);
+    for (double q : new double[] {0.1, 0.5, 0.9, 1.0}) {
+      assertThat(read.quantile(q)).as("q%s", q).isEqualTo(latencies.quantile(q));
+    }
+    assertThat(back.points().get(1).sketch()).isNull();
+  }
+
+  @Test
+  void keepsWhetherAPointsBucketsAreExponential() {
+    MetricPoint exponential = point("a", false, BOUNDS, null).asExponential();
+
+    SeriesPoints back =
+        BinarySerdes.readPoints(
+            "t",
+            BinarySerdes.write(
+                new SeriesPoints(List.of(exponential, point("b", false, BOUNDS, null)))));
+
+    assertThat(back.points()).extracting(MetricPoint::exponential).containsExactly(true, false);
+    assertThat(back.points().get(0).bucketCounts()).containsExactly(1, 2, 3, 0);
+  }
+
+  @Test
+  void readsPointsOfTheFifthFormatAsExplicitBuckets() {
+    byte[] v5 =
+        BinarySerdes.write(
+            new SeriesPoints(List.of(point("a", false, BOUNDS, null).withTime(5_000_000_000L))));
+    v5[0] = 5; // the fifth format is the sixth without exponential or sketch points
+
+    SeriesPoints back = BinarySerdes.readPoints("t", v5);
+
+    assertThat(back.points().get(0).exponential()).isFalse();
+    assertThat(back.points().get(0).sketch()).isNull();
+    assertThat(back.points().get(0).clockShiftNanos()).isNotZero();
+  }
+
+  @Test
+  void keepsAWindowsLatencySketch() {
+    SignalAccumulator totals =
+        new SignalAccumulator()
+            .add(
+                new MetricPoint(
+                    "b",
+                    "c1",
+                    "shop",
+                    "checkout",
+                    false,
+                    false,
+                    11,
+                    22,
+                    3,
+                    null,
+                    null,
+                    null,
+                    null,
+                    false,
+                    true,
+                    0,
+                    false,
+                    new LatencySketch().add(120, 2).add(480, 1)));
+    var serde = BinarySerdes.windowTotals();
+    byte[] bytes = serde.serializer().serialize("t", new WindowTotals(false, totals));
+
+    WindowTotals back = serde.deserializer().deserialize("t", bytes);
+
+    GoldenSignal.Latency latency = back.totals().toSignal(0, Duration.ofSeconds(10)).latencyMs();
+    assertThat(latency).isEqualTo(totals.toSignal(0, Duration.ofSeconds(10)).latencyMs());
+    assertThat(latency.p50()).isCloseTo(120, withinPercentage(1));
+    assertThat(latency.p99()).isCloseTo(480, withinPercentage(1));
   }
 
   @Test

@@ -186,4 +186,64 @@ class DeltaCalculatorTest {
     assertThat(step.delta().count()).isEqualTo(3);
     assertThat(step.delta().hasBuckets()).isFalse();
   }
+
+  /** A cumulative exponential histogram point of {@code values} at {@code scale}. */
+  private static MetricPoint exponential(long time, int scale, double[] values) {
+    ExponentialBuckets.Converted c =
+        ExponentialBuckets.convert(LatencySketchTest.exponential(scale, values), 1.0);
+    return new MetricPoint(
+            "stream",
+            "c1",
+            "ns",
+            "svc",
+            false,
+            true,
+            SINCE - S,
+            time,
+            values.length,
+            c.boundsMs(),
+            c.buckets(),
+            null)
+        .asExponential();
+  }
+
+  @Test
+  void subtractsAnExponentialHistogramWhoseRangeGrewAndScaleWentDown() {
+    double[] before = {3, 3.5, 40, 41, 42, 90};
+    double[] after = {3, 3.5, 40, 41, 42, 90, 0.4, 44, 2_500, 2_600}; // four new, wider apart
+    MetricPoint first = exponential(SINCE + S, 4, before);
+    MetricPoint second = exponential(SINCE + 2 * S, 3, after);
+    assertThat(second.boundsMs()).isNotEqualTo(first.boundsMs());
+
+    DeltaCalculator.Step step =
+        DeltaCalculator.next(DeltaCalculator.next(null, first, SINCE).state(), second, SINCE);
+
+    MetricPoint delta = step.delta();
+    assertThat(delta.count()).isEqualTo(4);
+    assertThat(delta.exponential()).isTrue();
+    double[] bounds = delta.boundsMs();
+    long[] expected = new long[bounds.length + 1];
+    for (double v : new double[] {0.4, 44, 2_500, 2_600}) {
+      int j = 1;
+      while (j < bounds.length && v > bounds[j]) {
+        j++;
+      }
+      expected[j]++;
+    }
+    assertThat(delta.bucketCounts()).as("the new values' buckets").containsExactly(expected);
+  }
+
+  @Test
+  void leavesOutBucketsOfAnExponentialHistogramWhoseScaleWentUp() {
+    // A finer scale has bounds inside the old buckets: their counts cannot be split.
+    MetricPoint first = exponential(SINCE + S, 2, new double[] {3, 40});
+    MetricPoint second = exponential(SINCE + 2 * S, 5, new double[] {3, 40, 41});
+
+    MetricPoint delta =
+        DeltaCalculator.next(DeltaCalculator.next(null, first, SINCE).state(), second, SINCE)
+            .delta();
+
+    assertThat(delta.count()).isEqualTo(1);
+    assertThat(delta.hasBuckets()).isFalse();
+  }
 }

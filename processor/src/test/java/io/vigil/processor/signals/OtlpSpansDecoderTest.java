@@ -3,6 +3,7 @@ package io.vigil.processor.signals;
 import static io.vigil.processor.OtlpRequests.nanos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -75,16 +76,17 @@ class OtlpSpansDecoderTest {
     assertThat(p.cumulative()).isFalse();
     assertThat(p.fromSpans()).isTrue();
     assertThat(p.latencyOnly()).isFalse();
-    // It lasted exactly one second: in the bucket (750 ms, 1000 ms].
+    // It lasted exactly one second.
     assertThat(p.maxMs()).isEqualTo(1000.0);
-    assertThat(p.boundsMs()).containsExactly(OtlpSpansDecoder.BOUNDS_MS);
-    assertThat(p.bucketCounts()[9]).isEqualTo(1);
+    assertThat(p.hasBuckets()).isFalse();
+    assertThat(p.sketch().count()).isEqualTo(1);
+    assertThat(p.sketch().quantile(0.5)).isCloseTo(1000.0, withinPercentage(1));
     assertThat(p.startNanos()).isEqualTo(1544712661000000000L);
     assertThat(p.timeNanos()).isEqualTo(1544712661000000000L);
   }
 
   @Test
-  void sumsServerSpansPerOperationAndOutcomeBetweenTheEarliestAndLatestEnd() {
+  void sumsServerSpansPerOperationOutcomeAndSecondBetweenTheEarliestAndLatestEnd() {
     decode(
         spans(
             CHECKOUT,
@@ -105,10 +107,32 @@ class OtlpSpansDecoderTest {
     assertThat(cart.startNanos()).isEqualTo(nanos(T.plusMillis(100)));
     assertThat(cart.timeNanos()).isEqualTo(nanos(T.plusMillis(900)));
     assertThat(cart.maxMs()).isEqualTo(40.0);
-    // 3 ms in (0, 5], 40 ms in (25, 50].
-    assertThat(cart.bucketCounts()).containsExactly(1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    assertThat(points.get(1).bucketCounts()[10]).isEqualTo(1); // 2 s in (1 s, 2.5 s]
+    // The durations themselves, within 1 %: no bucket bounds in between.
+    assertThat(cart.sketch().count()).isEqualTo(2);
+    assertThat(cart.sketch().quantile(0)).isCloseTo(3, withinPercentage(1));
+    assertThat(cart.sketch().quantile(1)).isCloseTo(40, withinPercentage(1));
+    assertThat(points.get(1).sketch().quantile(0.99)).isCloseTo(2000, withinPercentage(1));
     assertThat(points.get(0).stream()).isNotEqualTo(points.get(1).stream());
+  }
+
+  @Test
+  void givesEachSecondOfSpansItsOwnPointOfTheSameStream() {
+    decode(
+        spans(
+            CHECKOUT,
+            server("GET /cart", 200, 10),
+            server("GET /cart", 1_100, 20),
+            server("GET /cart", 1_900, 30),
+            server("GET /cart", 4_000, 40)));
+
+    assertThat(points)
+        .extracting(p -> p.startNanos(), p -> p.timeNanos(), MetricPoint::count)
+        .containsExactly(
+            tuple(nanos(T.plusMillis(200)), nanos(T.plusMillis(200)), 1L),
+            tuple(nanos(T.plusMillis(1_100)), nanos(T.plusMillis(1_900)), 2L),
+            tuple(nanos(T.plusMillis(4_000)), nanos(T.plusMillis(4_000)), 1L));
+    assertThat(points.get(1).sketch().quantile(1)).isCloseTo(30, withinPercentage(1));
+    assertThat(points).extracting(MetricPoint::stream).containsOnly(points.get(0).stream());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.vigil.processor.signals;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.vigil.model.signal.GoldenSignal;
 import java.time.Duration;
@@ -125,5 +126,88 @@ class SignalAccumulatorTest {
     assertThat(signal.traffic().requests()).isZero();
     assertThat(signal.errors().ratio()).isZero();
     assertThat(signal.latencyMs().p50()).isEqualTo(5.0);
+  }
+
+  private static MetricPoint spans(boolean error, LatencySketch latencies) {
+    return new MetricPoint(
+        "t",
+        null,
+        "ns",
+        "svc",
+        error,
+        false,
+        1,
+        2,
+        latencies.count(),
+        null,
+        null,
+        null,
+        null,
+        false,
+        true,
+        0,
+        false,
+        latencies);
+  }
+
+  @Test
+  void readsSpansLatencyFromTheirSketchesWithinOnePercent() {
+    // 990 fast requests from 20 to 119 ms, 10 slow ones at 1,280 ms: explicit buckets of
+    // 100/250/500/1000/2500 would put p99 somewhere in (1 s, 2.5 s].
+    SignalAccumulator window = new SignalAccumulator(null, "ns", "svc", null);
+    for (int slot = 0; slot < 10; slot++) {
+      LatencySketch second = new LatencySketch();
+      for (int i = 0; i < 99; i++) {
+        second.add(20 + slot * 10 + i % 10 + (i / 10) * 0.01, 1);
+      }
+      second.add(1_280, 1);
+      window.merge(new SignalAccumulator().add(spans(slot == 0, second)));
+    }
+
+    GoldenSignal signal = window.toSignal(0, Duration.ofSeconds(10));
+
+    assertThat(signal.traffic().requests()).isEqualTo(1_000);
+    assertThat(signal.errors().count()).isEqualTo(100);
+    assertThat(signal.latencyMs().p50()).isCloseTo(70, withinPercentage(2));
+    assertThat(signal.latencyMs().p99()).isCloseTo(119, withinPercentage(1.5));
+    assertThat(signal.latencyMs().max()).isNull(); // the points said none
+  }
+
+  @Test
+  void mergesExponentialHistogramsOfDifferentScalesInOneSketch() {
+    double[] fast = new double[600];
+    double[] slow = new double[400];
+    java.util.Arrays.fill(fast, 42.0);
+    java.util.Arrays.fill(slow, 420.0);
+    ExponentialBuckets.Converted coarse =
+        ExponentialBuckets.convert(LatencySketchTest.exponential(2, fast), 1.0);
+    ExponentialBuckets.Converted fine =
+        ExponentialBuckets.convert(LatencySketchTest.exponential(7, slow), 1.0);
+    SignalAccumulator window =
+        new SignalAccumulator()
+            .add(delta(false, coarse.boundsMs(), coarse.buckets(), null).asExponential())
+            .add(delta(false, fine.boundsMs(), fine.buckets(), null).asExponential());
+
+    GoldenSignal signal = window.toSignal(0, Duration.ofSeconds(10));
+
+    assertThat(signal.traffic().requests()).isEqualTo(1_000);
+    // Scale 2's bucket holding 42 is (38.05, 45.25]: log-even inside it, p50 reads its middle.
+    assertThat(signal.latencyMs().p50()).isBetween(38.05, 45.25);
+    assertThat(signal.latencyMs().p99()).isCloseTo(420, withinPercentage(1.5));
+  }
+
+  @Test
+  void readsASketchBesideExplicitBucketsAsOneHistogram() {
+    SignalAccumulator window =
+        new SignalAccumulator()
+            // 100 requests in (0, 100] from a metric, 100 spans at exactly 300 ms.
+            .add(delta(false, new double[] {100, 1000}, new long[] {100, 0, 0}, null))
+            .add(spans(false, new LatencySketch().add(300, 100)));
+
+    GoldenSignal signal = window.toSignal(0, Duration.ofSeconds(10));
+
+    assertThat(signal.traffic().requests()).isEqualTo(200);
+    assertThat(signal.latencyMs().p50()).isCloseTo(100, withinPercentage(2));
+    assertThat(signal.latencyMs().p90()).isCloseTo(300, withinPercentage(2));
   }
 }
