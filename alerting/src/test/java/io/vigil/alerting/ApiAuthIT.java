@@ -121,6 +121,32 @@ class ApiAuthIT {
               () -> get(plain, "http://127.0.0.1:" + service.adminPort() + "/healthz", null))
           .as("plain HTTP to the HTTPS port")
           .isInstanceOf(IOException.class);
+
+      // The Secret is rotated in place: the new token works within seconds, the old one no more.
+      String rotated = TOKEN + "-rotated";
+      Files.writeString(dir.resolve("tokens"), "prometheus " + rotated + "\n# rotated\n");
+      awaitStatus(http, base + "/api/v2/alerts", "Bearer " + rotated, 200);
+      assertThat(get(http, base + "/api/v2/alerts", "Bearer " + TOKEN).statusCode()).isEqualTo(401);
+      // A broken file is refused and counted; the tokens in use stay.
+      Files.writeString(dir.resolve("tokens"), "prometheus " + rotated + " trailing words\n");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      String counted = "vigil_alerting_api_token_reload_failures_total 1.0";
+      while (!get(http, base + "/metrics", "Bearer " + rotated).body().contains(counted)) {
+        assertThat(System.nanoTime()).as("the refused change counted in 30 s").isLessThan(deadline);
+        Thread.sleep(100); // polling with a deadline
+      }
+      assertThat(get(http, base + "/api/v2/alerts", "Bearer " + rotated).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  /** Polls {@code url} with {@code authorization} until it answers {@code status}, for 30 s. */
+  private static void awaitStatus(HttpClient http, String url, String authorization, int status)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (get(http, url, authorization).statusCode() != status) {
+      assertThat(System.nanoTime()).as("%s answering %d in 30 s", url, status).isLessThan(deadline);
+      Thread.sleep(100); // polling with a deadline
     }
   }
 

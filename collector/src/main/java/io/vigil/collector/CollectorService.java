@@ -1,6 +1,7 @@
 package io.vigil.collector;
 
 import com.linecorp.armeria.server.HttpService;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
@@ -16,6 +17,7 @@ import io.vigil.collector.lag.LagWatcher;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.logs.LogTailer;
+import io.vigil.collector.otlp.AuthSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
@@ -30,6 +32,7 @@ import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.model.tls.TlsReloadFailures;
 import io.vigil.model.web.ApiSecurity;
+import io.vigil.model.web.BearerTokens;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,7 +159,7 @@ public final class CollectorService implements AutoCloseable {
         new Receiving(
             sink,
             metrics,
-            BearerAuth.of(otlp.auth().tokens()),
+            BearerAuth.of(otlpTokens(otlp.auth(), registry)),
             InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
             new SenderRateLimits(otlp.rateLimit()));
     // The OTLP listeners and the admin port count refused certificate reloads in one counter.
@@ -273,6 +276,32 @@ public final class CollectorService implements AutoCloseable {
       probe.close();
       throw e;
     }
+  }
+
+  /**
+   * {@code otlp.auth}'s tokens, its token file read again when it changes; a change that cannot be
+   * used is logged and counted in {@code vigil_collector_otlp_token_reload_failures_total}, and the
+   * tokens in use stay.
+   */
+  private static BearerTokens otlpTokens(AuthSettings auth, PrometheusRegistry registry) {
+    if (auth.tokenFile() == null) {
+      return BearerTokens.of(auth.tokens());
+    }
+    Counter refused =
+        Counter.builder()
+            .name("vigil_collector_otlp_token_reload_failures_total")
+            .help(
+                "Changes of otlp.auth.bearer_tokens_file that were not taken (the tokens in use"
+                    + " stay)")
+            .register(registry);
+    return BearerTokens.watching(
+        auth.tokenFile(),
+        auth.tokens(),
+        auth::tokens,
+        e -> {
+          refused.inc();
+          LOG.warn("collector: kept the OTLP bearer tokens in use: {}", e.getMessage());
+        });
   }
 
   private static void ensureTopics(CollectorConfig config) {

@@ -18,6 +18,7 @@ import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.model.tls.TlsReloadFailures;
+import io.vigil.model.web.BearerTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,7 +75,7 @@ public final class ReceiversUnderTest implements AutoCloseable {
         new Receiving(
             sink,
             metrics,
-            BearerAuth.of(tokens),
+            BearerAuth.of(BearerTokens.of(tokens)),
             InFlightBytes.registered(maxInFlightBytes, registry),
             rateLimits);
     Map<String, HttpService> lineage =

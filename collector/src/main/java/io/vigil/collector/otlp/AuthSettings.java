@@ -12,8 +12,8 @@ import java.util.Map;
  * every OTLP/gRPC, OTLP/HTTP and OpenLineage request. None configured (the default): anyone may.
  *
  * @param bearerTokens sender name → token, e.g. {@code {checkout: ${CHECKOUT_TOKEN}}}
- * @param bearerTokensFile a file of {@code <sender> <token>} lines ({@code #} comments), read at
- *     start (a mounted Secret)
+ * @param bearerTokensFile a file of {@code <sender> <token>} lines ({@code #} comments), e.g. a
+ *     mounted Secret; read at start and again when it changes ({@code BearerTokens})
  */
 public record AuthSettings(
     @JsonProperty("bearer_tokens") Map<String, String> bearerTokens,
@@ -30,6 +30,11 @@ public record AuthSettings(
             throw new ConfigException(PREFIX + "bearer_tokens." + sender, "must not be empty");
           }
         });
+  }
+
+  /** The token file as a path, or null. */
+  public Path tokenFile() {
+    return bearerTokensFile == null ? null : Path.of(bearerTokensFile);
   }
 
   /** No authentication. */

@@ -19,6 +19,7 @@ import io.vigil.collector.ingress.SenderRateLimits;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.embedded.fuzz.Damage;
 import io.vigil.model.otlp.OtlpJson;
+import io.vigil.model.web.BearerTokens;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ class OtlpInputFuzzTest {
       new Receiving(
           records -> CompletableFuture.completedFuture(null),
           new ReceiverMetrics(new PrometheusRegistry(), List.of("metrics", "logs", "traces")),
-          BearerAuth.of(Map.of()),
+          BearerAuth.of(BearerTokens.of(Map.of())),
           new InFlightBytes(1L << 30),
           SenderRateLimits.NONE);
 

@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * <p>The principal is an {@link HttpPrincipal} whose realm names the method ({@code basic} or
  * {@code bearer}) and whose user name is the user or the token's name.
  *
- * <p>Timing: tokens are kept as SHA-256 digests and every digest is compared in constant time; an
- * unknown user costs a bcrypt comparison like a known one (against a fixed hash), so neither
- * reveals what exists. Successful bcrypt checks are remembered (as a digest of user, password and
- * hash, as exporter-toolkit does) so a client that sends its password with every request does not
- * pay bcrypt's cost every time.
+ * <p>Timing: tokens are kept as SHA-256 digests and every digest is compared in constant time
+ * ({@link BearerTokens}, which also reads a changed token file again); an unknown user costs a
+ * bcrypt comparison like a known one (against a fixed hash), so neither reveals what exists.
+ * Successful bcrypt checks are remembered (as a digest of user, password and hash, as
+ * exporter-toolkit does) so a client that sends its password with every request does not pay
+ * bcrypt's cost every time.
  */
 final class ApiAuthenticator extends Authenticator {
   static final String REALM = "vigil";
@@ -46,22 +45,17 @@ final class ApiAuthenticator extends Authenticator {
   /** What an unknown user's password is compared against, at the usual cost. */
   private static final String DUMMY_HASH = dummyHash();
 
-  private record Token(String name, byte[] digest) {}
-
   private final Map<String, String> users;
-  private final List<Token> tokens = new ArrayList<>();
+  private final BearerTokens tokens;
   private final Set<String> verified = ConcurrentHashMap.newKeySet();
   private final Counter failures;
   private final ThrottlingLogger log =
       new ThrottlingLogger(LoggerFactory.getLogger(ApiAuthenticator.class));
 
   ApiAuthenticator(
-      Map<String, String> users,
-      Map<String, String> tokensByName,
-      String service,
-      PrometheusRegistry registry) {
+      Map<String, String> users, BearerTokens tokens, String service, PrometheusRegistry registry) {
     this.users = Map.copyOf(users);
-    tokensByName.forEach((name, token) -> tokens.add(new Token(name, sha256(token))));
+    this.tokens = tokens;
     this.failures =
         Counter.builder()
             .name("vigil_" + service + "_api_auth_failures_total")
@@ -99,7 +93,7 @@ final class ApiAuthenticator extends Authenticator {
       return refuse(exchange, "invalid_basic");
     }
     if (header.regionMatches(true, 0, "Bearer ", 0, 7) && !tokens.isEmpty()) {
-      String name = tokenName(header.substring(7).trim());
+      String name = tokens.holder(header.substring(7).trim());
       if (name != null) {
         return new Success(new HttpPrincipal(name, BEARER));
       }
@@ -130,18 +124,6 @@ final class ApiAuthenticator extends Authenticator {
       verified.add(key);
     }
     return ok;
-  }
-
-  /** The name of the token {@code presented}, or null; compares every digest. */
-  private String tokenName(String presented) {
-    byte[] digest = sha256(presented);
-    String found = null;
-    for (Token t : tokens) {
-      if (MessageDigest.isEqual(t.digest(), digest) && !presented.isEmpty()) {
-        found = t.name();
-      }
-    }
-    return found;
   }
 
   private Result refuse(HttpExchange exchange, String reason) {

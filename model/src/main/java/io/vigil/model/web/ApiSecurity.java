@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpPrincipal;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.tls.TlsReloadFailures;
@@ -112,8 +113,15 @@ public final class ApiSecurity {
             : ServerTls.configurator(config.tlsServerConfig(), dir, reloadFailures);
     ApiAuthenticator authenticator = null;
     Map<String, String> tokens = config.tokens(dir);
-    if (!config.basicAuthUsers().isEmpty() || !tokens.isEmpty()) {
-      authenticator = new ApiAuthenticator(config.basicAuthUsers(), tokens, service, registry);
+    if (!config.basicAuthUsers().isEmpty()
+        || !tokens.isEmpty()
+        || config.bearerTokensFile() != null) {
+      authenticator =
+          new ApiAuthenticator(
+              config.basicAuthUsers(),
+              watchedTokens(config, dir, tokens, service, registry),
+              service,
+              registry);
     }
     String description =
         (https == null
@@ -128,6 +136,37 @@ public final class ApiSecurity {
                     + " bearer tokens "
                     + tokens.keySet());
     return new ApiSecurity(https, authenticator, description);
+  }
+
+  /**
+   * {@code config}'s bearer tokens, {@code initial} now, its token file read again when it changes;
+   * a change that cannot be used is logged and counted in {@code
+   * vigil_<service>_api_token_reload_failures_total}, and the tokens in use stay.
+   */
+  private static BearerTokens watchedTokens(
+      WebConfig config,
+      Path dir,
+      Map<String, String> initial,
+      String service,
+      PrometheusRegistry registry) {
+    if (config.bearerTokensFile() == null) {
+      return BearerTokens.of(initial);
+    }
+    Counter refused =
+        Counter.builder()
+            .name("vigil_" + service + "_api_token_reload_failures_total")
+            .help(
+                "Changes of the admin port's bearer_tokens_file that were not taken (the tokens"
+                    + " in use stay)")
+            .register(registry);
+    return BearerTokens.watching(
+        dir.resolve(config.bearerTokensFile()),
+        initial,
+        () -> config.tokens(dir),
+        e -> {
+          refused.inc();
+          LOG.warn("{} admin port: kept the bearer tokens in use: {}", service, e.getMessage());
+        });
   }
 
   /** Plain HTTP, no authentication. */

@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  * @param basicAuthUsers user name → bcrypt hash of the password; default none
  * @param bearerTokens token name → token; default none
  * @param bearerTokensFile a file of {@code <name> <token>} lines ({@code #} comments), e.g. a
- *     mounted Secret
+ *     mounted Secret; read again when it changes ({@link BearerTokens})
  * @param httpServerConfig exporter-toolkit's {@code http_server_config}: refused
  * @param rateLimit exporter-toolkit's {@code rate_limit}: refused
  */
