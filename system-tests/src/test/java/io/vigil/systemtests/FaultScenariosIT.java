@@ -109,6 +109,7 @@ class FaultScenariosIT {
   }
 
   @Test
+  @Tag("long") // every other scenario is this load plus a fault, with the same accounting
   void scenario1BaselineUnderSteadyLoad() throws Exception {
     boot("1-baseline");
     OtlpLoad load = OtlpLoad.start(stack, HTTP_AND_GRPC);
