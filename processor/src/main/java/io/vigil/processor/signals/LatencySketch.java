@@ -37,6 +37,13 @@ final class LatencySketch {
 
   private static final IndexMapping MAPPING = new LogarithmicMapping(RELATIVE_ACCURACY);
 
+  /**
+   * Bins one exponential bucket is spread over at most (a bucket of scale 0 covers 35); a wider one
+   * (a scale below −3, which no SDK chooses) goes to its middle on the log scale, so a crafted
+   * point cannot cost quadratic work.
+   */
+  static final int MAX_SPREAD = 512;
+
   /** Exact whole counts come out of the doubles the sketch keeps them in below this. */
   private static final double WHOLE = 0.5;
 
@@ -93,6 +100,10 @@ final class LatencySketch {
       sketch.accept(MAPPING.value(last), count);
       return;
     }
+    if (last - first >= MAX_SPREAD) {
+      sketch.accept(Math.sqrt(lower) * Math.sqrt(upper), count);
+      return;
+    }
     long[] weights = new long[last - first + 1];
     double span = Math.log(upper) - Math.log(lower);
     for (int i = first; i <= last; i++) {
@@ -113,11 +124,6 @@ final class LatencySketch {
   LatencySketch merge(LatencySketch other) {
     sketch.mergeWith(other.sketch);
     return this;
-  }
-
-  /** A copy that changes apart from this one. */
-  LatencySketch copy() {
-    return new LatencySketch(sketch.copy());
   }
 
   /** Observations added. */

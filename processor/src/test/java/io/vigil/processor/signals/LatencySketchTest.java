@@ -120,6 +120,16 @@ class LatencySketchTest {
   }
 
   @Test
+  void putsABucketWiderThanItsSpreadAtItsLogMiddle() {
+    // Scale −4: one bucket from 1 ms to 65.5 s (about 560 bins of the sketch).
+    LatencySketch sketch =
+        new LatencySketch().addExponential(new double[] {1, 65_536}, new long[] {0, 5, 0});
+
+    assertThat(sketch.count()).isEqualTo(5);
+    assertThat(sketch.quantile(0.5)).isCloseTo(256, withinPercentage(1));
+  }
+
+  @Test
   void readsAsExplicitBucketsThatKeepEveryCountAndQuantile() {
     LatencySketch sketch = new LatencySketch().add(0, 2).add(3, 5).add(3.05, 1).add(900, 2);
 
