@@ -14,10 +14,10 @@ import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.json.Json;
 import io.vigil.model.runtime.AdminServer;
+import io.vigil.model.web.QueryString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -183,33 +183,30 @@ final class AlertsApi implements HttpHandler {
       boolean active = true;
       boolean silenced = true;
       boolean inhibited = true;
-      if (raw != null) {
-        for (String pair : raw.split("&")) {
-          int eq = pair.indexOf('=');
-          String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-          String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-          switch (name) {
-            case "fingerprint" -> fingerprint = value;
-            case "filter" -> {
-              try {
-                filters.addAll(Matcher.parseAll(value));
-              } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("bad filter: " + e.getMessage(), e);
-              }
+      for (QueryString.Param param : QueryString.params(raw)) {
+        String name = param.name();
+        String value = param.value();
+        switch (name) {
+          case "fingerprint" -> fingerprint = value;
+          case "filter" -> {
+            try {
+              filters.addAll(Matcher.parseAll(value));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("bad filter: " + e.getMessage(), e);
             }
-            case "receiver" -> {
-              try {
-                receiver = Pattern.compile("^(?:" + value + ")$");
-              } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException(
-                    "bad receiver regex '" + value + "': " + e.getMessage(), e);
-              }
-            }
-            case "active" -> active = bool(name, value);
-            case "silenced" -> silenced = bool(name, value);
-            case "inhibited" -> inhibited = bool(name, value);
-            default -> {} // unprocessed: Alertmanager's, nothing to leave out here
           }
+          case "receiver" -> {
+            try {
+              receiver = Pattern.compile("^(?:" + value + ")$");
+            } catch (PatternSyntaxException e) {
+              throw new IllegalArgumentException(
+                  "bad receiver regex '" + value + "': " + e.getMessage(), e);
+            }
+          }
+          case "active" -> active = bool(name, value);
+          case "silenced" -> silenced = bool(name, value);
+          case "inhibited" -> inhibited = bool(name, value);
+          default -> {} // unprocessed: Alertmanager's, nothing to leave out here
         }
       }
       return new Query(fingerprint, filters, receiver, active, silenced, inhibited);
@@ -295,9 +292,5 @@ final class AlertsApi implements HttpHandler {
       return;
     }
     AdminServer.respond(exchange, 200, "");
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 }

@@ -5,10 +5,10 @@ import com.sun.net.httpserver.HttpExchange;
 import io.vigil.model.json.Json;
 import io.vigil.model.runtime.AdminServer;
 import io.vigil.model.signal.GoldenSignal;
+import io.vigil.model.web.QueryString;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,7 +67,13 @@ final class SignalsApi {
       AdminServer.respond(exchange, 405, "method not allowed\n");
       return;
     }
-    Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+    Map<String, String> query;
+    try {
+      query = QueryString.lastByName(exchange.getRequestURI().getRawQuery());
+    } catch (IllegalArgumentException e) {
+      AdminServer.respond(exchange, 400, "query: " + e.getMessage() + "\n");
+      return;
+    }
     String service = query.get("service");
     String scope = query.getOrDefault("scope", "all");
     if (!scope.equals("all") && !scope.equals("local")) {
@@ -145,21 +151,5 @@ final class SignalsApi {
           signal,
           (kept, other) -> other.window().start().isAfter(kept.window().start()) ? other : kept);
     }
-  }
-
-  private static Map<String, String> query(String raw) {
-    Map<String, String> params = new HashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return params;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      params.put(name, value);
-    }
-    return params;
   }
 }

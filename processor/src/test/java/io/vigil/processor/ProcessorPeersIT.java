@@ -15,10 +15,14 @@ import io.vigil.model.json.Json;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
 import io.vigil.model.signal.GoldenSignal;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,6 +114,9 @@ class ProcessorPeersIT {
       assertThat(filtered).isNotEmpty().allMatch(signal -> signal.service().equals(wanted));
       assertThat(filtered.get(0).traffic().requests()).isEqualTo(11);
       assertThat(get(one, "?scope=everywhere").statusCode()).isEqualTo(400);
+      assertThat(rawStatusLine(one, "/api/signals?service=%zz"))
+          .as("a malformed escape (no URI class builds it: sent by hand)")
+          .startsWith("HTTP/1.1 400");
     } finally {
       instances.forEach(ProcessorService::close);
     }
@@ -132,6 +139,20 @@ class ProcessorPeersIT {
         .as("instances that did not answer")
         .isEmpty();
     return Json.mapper().readValue(response.body(), SIGNALS);
+  }
+
+  /** The status line of a GET of {@code target} written by hand on a socket. */
+  private static String rawStatusLine(ProcessorService instance, String target) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", instance.adminPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+    }
   }
 
   private HttpResponse<String> get(ProcessorService instance, String query) throws Exception {
