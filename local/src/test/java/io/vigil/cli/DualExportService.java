@@ -105,8 +105,21 @@ final class DualExportService implements AutoCloseable {
   @Override
   public void close() {
     // The last export carries the requests since the one before; on a loaded machine it may take
-    // longer than shutdown waits before it cancels the call in flight.
-    meters.forceFlush().join(30, TimeUnit.SECONDS);
+    // longer than shutdown waits before it cancels the call in flight. A flush asked for while the
+    // periodic export is still in flight fails at once (the reader drops it as busy): ask again
+    // until one export of everything recorded has succeeded.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!meters.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("the SDK's last export did not succeed in 60 s");
+      }
+      try {
+        Thread.sleep(100); // polling with a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     meters.close();
   }
 }
