@@ -91,7 +91,7 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
           metrics.dataPointSkipped("counter_reset");
           continue;
         }
-        ratio = used / capacity;
+        ratio = utilization(used, capacity);
       }
       metrics.dataPointAccepted();
       addToWindow(record.key(), state.identity(), point, ratio, now);
@@ -106,6 +106,17 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
     if (updated) {
       emitLive(record.key(), state, now);
     }
+  }
+
+  /**
+   * {@code used / capacity}, where a share of its own total (a node's busy seconds of all its
+   * seconds) that exceeds 1 only by the rounding of the sums (by 1e-9 of it at most) is 1: a fully
+   * busy node read 1.000000000001828 once. A real excess (a container's CPU over its limit, between
+   * scrapes that do not line up) stays.
+   */
+  static double utilization(double used, double capacity) {
+    double ratio = used / capacity;
+    return ratio > 1 && used - capacity <= 1e-9 * capacity ? 1.0 : ratio;
   }
 
   private void addToWindow(

@@ -220,6 +220,19 @@ class SaturationTopologyTest {
   }
 
   @Test
+  void aFullyBusyNodeIsAtMostOneWhateverTheSumsRound() {
+    // node_cpu_seconds_total {user, idle}: 25.51 and 1e6, then 26.5 and 1e6. Summed in doubles,
+    // busy grew by 0.99 and all by a hair less.
+    double used = 26.5 - 25.51;
+    double capacity = (26.5 + 1e6) - (25.51 + 1e6);
+    assertThat(used / capacity).as("the rounding").isGreaterThan(1);
+
+    assertThat(SaturationProcessor.utilization(used, capacity)).isEqualTo(1.0);
+    assertThat(SaturationProcessor.utilization(1.2, 1.0)).as("a real excess").isEqualTo(1.2);
+    assertThat(SaturationProcessor.utilization(0.3, 1.0)).isEqualTo(0.3);
+  }
+
+  @Test
   void aNodeThatStopsReportingIsDroppedAfterTheLookbackWithOneRecordSayingSo() {
     scrape(t(1), 0, 0);
     scrape(t(11), 3, 7);
