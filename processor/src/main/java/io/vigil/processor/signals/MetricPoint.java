@@ -176,12 +176,7 @@ record MetricPoint(
 
   /** The same point with exponential buckets ({@link ExponentialBuckets}' explicit form). */
   MetricPoint asExponential() {
-    return new MetricPoint(
-        stream,
-        cluster,
-        namespace,
-        service,
-        error,
+    return with(
         cumulative,
         startNanos,
         timeNanos,
@@ -189,12 +184,8 @@ record MetricPoint(
         boundsMs,
         bucketCounts,
         maxMs,
-        operation,
-        latencyOnly,
-        fromSpans,
         clockShiftNanos,
-        true,
-        sketch);
+        true);
   }
 
   /** Whether the point carries bucket counts. */
@@ -213,25 +204,9 @@ record MetricPoint(
     if (!cumulative && startNanos > 0) {
       start = Math.max(1, startNanos + (newTimeNanos - timeNanos));
     }
-    return new MetricPoint(
-        stream,
-        cluster,
-        namespace,
-        service,
-        error,
-        cumulative,
-        start,
-        newTimeNanos,
-        count,
-        boundsMs,
-        bucketCounts,
-        maxMs,
-        operation,
-        latencyOnly,
-        fromSpans,
-        cumulative ? clockShiftNanos + (newTimeNanos - timeNanos) : 0,
-        exponential,
-        sketch);
+    long shift = cumulative ? clockShiftNanos + (newTimeNanos - timeNanos) : 0;
+    return with(
+        cumulative, start, newTimeNanos, count, boundsMs, bucketCounts, maxMs, shift, exponential);
   }
 
   /** The key of this point's cumulative state: its stream and start time. */
@@ -244,23 +219,37 @@ record MetricPoint(
    * any) and the kind of its buckets.
    */
   MetricPoint asDelta(long fromNanos, long count, long[] buckets, double[] bounds, Double max) {
+    return with(false, fromNanos, timeNanos, count, bounds, buckets, max, 0, exponential);
+  }
+
+  /** This point's stream, series, outcome, flags and sketch with the rest given anew. */
+  private MetricPoint with(
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] bucketCounts,
+      Double maxMs,
+      long clockShiftNanos,
+      boolean exponential) {
     return new MetricPoint(
         stream,
         cluster,
         namespace,
         service,
         error,
-        false,
-        fromNanos,
+        cumulative,
+        startNanos,
         timeNanos,
         count,
-        bounds,
-        buckets,
-        max,
+        boundsMs,
+        bucketCounts,
+        maxMs,
         operation,
         latencyOnly,
         fromSpans,
-        0,
+        clockShiftNanos,
         exponential,
         sketch);
   }

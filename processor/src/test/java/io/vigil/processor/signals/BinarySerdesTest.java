@@ -270,26 +270,7 @@ class BinarySerdesTest {
   void keepsAWindowsLatencySketch() {
     SignalAccumulator totals =
         new SignalAccumulator()
-            .add(
-                new MetricPoint(
-                    "b",
-                    "c1",
-                    "shop",
-                    "checkout",
-                    false,
-                    false,
-                    11,
-                    22,
-                    3,
-                    null,
-                    null,
-                    null,
-                    null,
-                    false,
-                    true,
-                    0,
-                    false,
-                    new LatencySketch().add(120, 2).add(480, 1)));
+            .add(SignalAccumulatorTest.spans(false, new LatencySketch().add(120, 2).add(480, 1)));
     var serde = BinarySerdes.windowTotals();
     byte[] bytes = serde.serializer().serialize("t", new WindowTotals(false, totals));
 

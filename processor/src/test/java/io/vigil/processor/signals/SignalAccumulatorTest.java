@@ -128,7 +128,8 @@ class SignalAccumulatorTest {
     assertThat(signal.latencyMs().p50()).isEqualTo(5.0);
   }
 
-  private static MetricPoint spans(boolean error, LatencySketch latencies) {
+  /** A point of server spans of service {@code svc} with {@code latencies}. */
+  static MetricPoint spans(boolean error, LatencySketch latencies) {
     return new MetricPoint(
         "t",
         null,
