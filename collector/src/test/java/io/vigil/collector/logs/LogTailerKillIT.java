@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code otlp_logs} exactly once — none lost, none twice — counted line by line.
  */
 @WithKafka
+@Tag("long") // -Pfaults; every build runs the same proof as system-tests' scenario 4
 class LogTailerKillIT {
   private static final int LINES = 30_000;
   private static final Duration WAIT = Duration.ofSeconds(60);
