@@ -427,7 +427,7 @@ class ContainerFilesTest {
     for (String kept :
         List.of(
             ".git/HEAD",
-            "cli/src/test/java/io/vigil/cli/ContainerFilesTest.java",
+            "local/src/test/java/io/vigil/cli/ContainerFilesTest.java",
             "cli/target/classes/vigil-version.properties",
             ".vigil/elasticsearch/bin/elasticsearch",
             "deploy/lint/node_modules/dclint/package.json",
