@@ -486,6 +486,10 @@ class KubernetesRolesIT {
       await(
           () -> urls(scraper, "kubernetes-apiservers").isEmpty(),
           "the API server's endpoints gone: no target");
+      // Each job recomputes its targets on its own (debounced): wait for this one too.
+      await(
+          () -> urls(scraper, "kubernetes-service-endpoints").size() == 2,
+          "the API server's endpoints gone from the endpoints job");
       assertThat(urls(scraper, "kubernetes-service-endpoints"))
           .containsExactly("http://10.244.1.5:8080/metrics", "http://10.244.1.5:8081/metrics");
 
