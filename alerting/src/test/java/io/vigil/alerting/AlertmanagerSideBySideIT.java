@@ -7,13 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
+import io.vigil.embedded.prometheus.AlertmanagerServer;
 import io.vigil.embedded.slack.SlackPost;
 import io.vigil.embedded.slack.SlackSink;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -211,10 +207,13 @@ class AlertmanagerSideBySideIT {
 
   /** Vigil and Alertmanager side by side, each with its own Slack sink, on one routing file. */
   private record Both(
-      SlackSink vigilSlack, SlackSink amSlack, AlertingService vigil, Alertmanager alertmanager)
+      SlackSink vigilSlack,
+      SlackSink amSlack,
+      AlertingService vigil,
+      AlertmanagerServer alertmanager)
       implements AutoCloseable {
     static Both start(EmbeddedKafka kafka, Path dir, String routing) throws Exception {
-      Optional<Path> binary = alertmanagerBinary();
+      Optional<Path> binary = AlertmanagerServer.binary();
       assumeTrue(binary.isPresent(), "prometheus-alertmanager is not installed");
       SlackSink vigilSlack = SlackSink.start();
       SlackSink amSlack = SlackSink.start();
@@ -231,7 +230,8 @@ class AlertmanagerSideBySideIT {
             vigilSlack,
             amSlack,
             vigil,
-            Alertmanager.start(binary.get(), dir, routing.formatted(amSlack.webhookUrl())));
+            AlertmanagerServer.start(
+                binary.get(), dir, routing.formatted(amSlack.webhookUrl()), WAIT));
       } catch (Exception | AssertionError e) {
         if (vigil != null) {
           vigil.close();
@@ -358,76 +358,5 @@ class AlertmanagerSideBySideIT {
       title = payload.path("attachments").path(0).path("title").asText("");
     }
     return payload.path("channel").asText() + " " + title;
-  }
-
-  private static Optional<Path> alertmanagerBinary() {
-    for (String name : List.of("prometheus-alertmanager", "alertmanager")) {
-      for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-        Path candidate = Path.of(dir, name);
-        if (Files.isExecutable(candidate)) {
-          return Optional.of(candidate);
-        }
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** The real Alertmanager as a child process on a free port of 127.0.0.1, no clustering. */
-  private record Alertmanager(Process process, int port) implements AutoCloseable {
-    static Alertmanager start(Path binary, Path dir, String config) throws Exception {
-      Path file = Files.writeString(dir.resolve("alertmanager.yml"), config);
-      int port;
-      try (ServerSocket socket = new ServerSocket()) {
-        socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        port = socket.getLocalPort();
-      }
-      Process process =
-          new ProcessBuilder(
-                  binary.toString(),
-                  "--config.file=" + file,
-                  "--storage.path=" + Files.createDirectories(dir.resolve("am-data")),
-                  "--web.listen-address=127.0.0.1:" + port,
-                  "--cluster.listen-address=")
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("alertmanager.log").toFile())
-              .start();
-      Alertmanager am = new Alertmanager(process, port);
-      HttpClient client = HttpClient.newHttpClient();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (true) {
-        try {
-          if (client
-                  .send(
-                      HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ready"))
-                          .build(),
-                      HttpResponse.BodyHandlers.discarding())
-                  .statusCode()
-              == 200) {
-            return am;
-          }
-        } catch (IOException notYet) {
-          // not listening yet
-        }
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          am.close();
-          throw new AssertionError(
-              "Alertmanager did not get ready:\n"
-                  + Files.readString(dir.resolve("alertmanager.log")));
-        }
-        process.waitFor(100, TimeUnit.MILLISECONDS); // wakes early if it exits
-      }
-    }
-
-    URI alertsApi() {
-      return URI.create("http://127.0.0.1:" + port + "/api/v2/alerts");
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-      }
-    }
   }
 }

@@ -34,12 +34,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -52,7 +57,10 @@ import org.apache.kafka.common.utils.Utils;
  * --trials N} alert-latency samples (default 20), {@code --window 10s}, {@code --grace 5s}, {@code
  * --operations N} (the processor's {@code max_operations_per_service}), {@code
  * --processor-commit-ms N} and {@code --alerting-commit-ms N} (each service's Kafka Streams {@code
- * commit.interval.ms}; default: the service's own).
+ * commit.interval.ms}; default: the service's own), {@code --streams k=v,k=v} (Kafka Streams
+ * settings for both services, e.g. {@code poll.ms=10,producer.linger.ms=0}), {@code --prometheus
+ * false} (no Prometheus + Alertmanager beside Vigil; by default they run beside it where installed,
+ * {@link PrometheusBeside}).
  */
 public final class SkeletonBench {
   private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
@@ -66,6 +74,8 @@ public final class SkeletonBench {
   private final int maxOperations;
   private final String processorCommitMs;
   private final String alertingCommitMs;
+  private final String streamsOverrides;
+  private final boolean prometheus;
   private final HttpClient http = HttpClient.newBuilder().build();
 
   private SkeletonBench(Map<String, String> args) {
@@ -78,14 +88,29 @@ public final class SkeletonBench {
     maxOperations = Integer.parseInt(args.getOrDefault("operations", "100"));
     processorCommitMs = args.get("processor-commit-ms");
     alertingCommitMs = args.get("alerting-commit-ms");
+    streamsOverrides = args.get("streams");
+    prometheus = Boolean.parseBoolean(args.getOrDefault("prometheus", "true"));
   }
 
-  /** {@code kafka:} settings for a service, with its commit interval when one was asked for. */
-  private static String kafka(String bootstrap, String commitMs) {
-    return commitMs == null
+  /**
+   * {@code kafka:} settings for a service, with its commit interval and the Kafka Streams overrides
+   * when they were asked for.
+   */
+  private String kafka(String bootstrap, String commitMs) {
+    List<String> streams = new ArrayList<>();
+    if (commitMs != null) {
+      streams.add("commit.interval.ms: '%s'".formatted(commitMs));
+    }
+    if (streamsOverrides != null) {
+      for (String pair : streamsOverrides.split(",")) {
+        String[] kv = pair.split("=", 2);
+        streams.add("%s: '%s'".formatted(kv[0].strip(), kv[1].strip()));
+      }
+    }
+    return streams.isEmpty()
         ? "kafka: {bootstrap_servers: '%s'}\n".formatted(bootstrap)
-        : "kafka: {bootstrap_servers: '%s', streams: {commit.interval.ms: '%s'}}\n"
-            .formatted(bootstrap, commitMs);
+        : "kafka: {bootstrap_servers: '%s', streams: {%s}}\n"
+            .formatted(bootstrap, String.join(", ", streams));
   }
 
   /** Entry point; see the class comment for arguments. */
@@ -161,7 +186,21 @@ public final class SkeletonBench {
         result.put("java", System.getProperty("java.version"));
         result.set("throughput", throughput(endpoint));
         result.put("processor_catch_up_s", catchUp(collector, processor));
-        result.set("alert_latency_ms", alertLatency(endpoint, slack, bootstrap));
+        List<String> trialServices = new ArrayList<>();
+        for (int t = 0; t < trials; t++) {
+          trialServices.add(String.format("trial-%03d", t));
+        }
+        Optional<PrometheusBeside> beside =
+            prometheus
+                ? PrometheusBeside.start(dir.resolve("beside"), trialServices)
+                : Optional.empty();
+        try {
+          result.set(
+              "alert_latency_ms", alertLatency(endpoint, slack, bootstrap, beside, trialServices));
+        } finally {
+          beside.ifPresent(PrometheusBeside::close);
+        }
+        result.set("stream_threads", streamThreads());
         result.set("memory_mib", memory());
         ObjectNode config = result.putObject("config");
         config.put("window", window);
@@ -170,6 +209,7 @@ public final class SkeletonBench {
         config.put(
             "processor_commit_ms", processorCommitMs == null ? "default" : processorCommitMs);
         config.put("alerting_commit_ms", alertingCommitMs == null ? "default" : alertingCommitMs);
+        config.put("streams", streamsOverrides == null ? "default" : streamsOverrides);
         config.put("clients", clients);
         config.put("points_per_request", pointsPerRequest);
         return result;
@@ -253,12 +293,18 @@ public final class SkeletonBench {
    * signal of that service read from {@code vigil.signals.live} − collector answered 200 (the
    * collector → processor hop alone). Background traffic runs meanwhile, as real traffic does.
    */
-  private ObjectNode alertLatency(URI endpoint, SlackSink slack, String bootstrap)
+  private ObjectNode alertLatency(
+      URI endpoint,
+      SlackSink slack,
+      String bootstrap,
+      Optional<PrometheusBeside> beside,
+      List<String> trialServices)
       throws Exception {
     Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
     Map<String, Long> latencies = new ConcurrentHashMap<>();
     Map<String, Long> signalLatencies = new ConcurrentHashMap<>();
     LiveSignalWatch watch = new LiveSignalWatch(bootstrap, acceptedAt, signalLatencies);
+    HopWatch hops = new HopWatch(bootstrap, acceptedAt);
     slack.onPost(
         post -> {
           for (String service : acceptedAt.keySet()) {
@@ -269,7 +315,7 @@ public final class SkeletonBench {
           }
         });
     ExecutorService background = Executors.newSingleThreadExecutor();
-    long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(trials + 60L);
+    long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(2L * trials + 60L);
     Future<?> ticker =
         background.submit(
             () -> {
@@ -282,27 +328,42 @@ public final class SkeletonBench {
               }
               return null;
             });
-    for (int t = 0; t < trials; t++) {
-      String service = String.format("trial-%03d", t);
+    for (String service : trialServices) {
       byte[] body = request(service, System.currentTimeMillis(), 1.0).toByteArray();
       if (post(endpoint, body) == 200) {
         acceptedAt.put(service, System.currentTimeMillis());
+        beside.ifPresent(b -> b.violate(service, pointsPerRequest));
       }
-      TimeUnit.MILLISECONDS.sleep(1000); // spacing between trials, not synchronisation
+      // Spacing between trials, not synchronisation; random, so that trials do not keep one phase
+      // against a periodic step (a commit interval, Prometheus' scrape and evaluation).
+      TimeUnit.MILLISECONDS.sleep(1000 + ThreadLocalRandom.current().nextInt(1000));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (latencies.size() < acceptedAt.size() && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(100);
+    while ((latencies.size() < acceptedAt.size()
+            || beside.map(b -> b.alerted() < b.violated()).orElse(false))
+        && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // polling with a deadline
     }
     ticker.cancel(true);
     background.shutdownNow();
     watch.close();
+    hops.close();
     ObjectNode node = Json.mapper().createObjectNode();
     node.put("trials", trials);
     node.put("accepted", acceptedAt.size());
     node.put("missed_alerts", acceptedAt.size() - latencies.size());
     node.set("alert", summary(latencies));
     node.set("live_signal", summary(signalLatencies));
+    node.set("hops", hops.summary());
+    if (beside.isPresent()) {
+      ObjectNode prom = node.putObject("prometheus_alertmanager");
+      prom.put("accepted", beside.get().violated());
+      prom.put("missed_alerts", beside.get().violated() - beside.get().alerted());
+      prom.set("alert", summary(beside.get().latencies()));
+      prom.set("alert_ms_by_trial", inTrialOrder(beside.get().latencies()));
+    } else {
+      node.put("prometheus_alertmanager", prometheus ? "not installed" : "not asked for");
+    }
     // In trial order, so that a slow trial can be matched with what ran at that moment.
     node.set("alert_ms_by_trial", inTrialOrder(latencies));
     node.set("live_signal_ms_by_trial", inTrialOrder(signalLatencies));
@@ -327,6 +388,28 @@ public final class SkeletonBench {
       node.put("p99", percentile(sorted, 0.99));
       node.put("min", sorted[0]);
       node.put("max", sorted[sorted.length - 1]);
+    }
+    return node;
+  }
+
+  /**
+   * What each Kafka Streams thread (processor's and alert engine's) spent its time on, from its JMX
+   * metrics at the end of the run: mean and max ms of commit, poll, process and punctuate, and
+   * their rates per second.
+   */
+  private static ObjectNode streamThreads() throws Exception {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectNode node = Json.mapper().createObjectNode();
+    for (ObjectName name :
+        server.queryNames(new ObjectName("kafka.streams:type=stream-thread-metrics,*"), null)) {
+      ObjectNode thread = node.putObject(name.getKeyProperty("thread-id"));
+      for (MBeanAttributeInfo attribute : server.getMBeanInfo(name).getAttributes()) {
+        if (attribute.getName().matches("(commit|poll|process|punctuate)-(latency-(avg|max)|rate)")
+            && server.getAttribute(name, attribute.getName()) instanceof Double value
+            && !value.isNaN()) {
+          thread.put(attribute.getName(), Math.round(value * 10) / 10.0);
+        }
+      }
     }
     return node;
   }

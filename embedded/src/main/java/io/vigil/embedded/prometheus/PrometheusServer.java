@@ -38,11 +38,26 @@ public final class PrometheusServer implements AutoCloseable {
 
   /** The {@code prometheus} binary on the PATH, if there is one. */
   public static Optional<Path> binary() {
-    return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        .filter(dir -> !dir.isBlank())
-        .map(dir -> Path.of(dir, "prometheus"))
+    return onPath("prometheus");
+  }
+
+  /** The first of {@code names} found as an executable on the PATH. */
+  static Optional<Path> onPath(String... names) {
+    return Stream.of(names)
+        .flatMap(
+            name ->
+                Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                    .filter(dir -> !dir.isBlank())
+                    .map(dir -> Path.of(dir, name)))
         .filter(Files::isExecutable)
         .findFirst();
+  }
+
+  /** A port of 127.0.0.1 free at the time of asking. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   /**
@@ -56,10 +71,7 @@ public final class PrometheusServer implements AutoCloseable {
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = freePort();
     Path log = dir.resolve("prometheus.log");
     Process process =
         new ProcessBuilder(
@@ -73,7 +85,7 @@ public final class PrometheusServer implements AutoCloseable {
     PrometheusServer server =
         new PrometheusServer(process, URI.create("http://127.0.0.1:" + port), log);
     try {
-      server.awaitReady(wait);
+      awaitReady(process, server.url, log, wait);
     } catch (IOException | RuntimeException | InterruptedException e) {
       server.close();
       throw e;
@@ -118,9 +130,18 @@ public final class PrometheusServer implements AutoCloseable {
     return answer.body();
   }
 
-  private void awaitReady(Duration wait) throws IOException, InterruptedException {
+  /**
+   * Waits until {@code process} (a Prometheus-family server) answers 200 on {@code url}'s {@code
+   * /-/ready}, at most {@code wait}.
+   *
+   * @throws IOException when it exits or is not ready in time, with its {@code log}
+   */
+  static void awaitReady(Process process, URI url, Path log, Duration wait)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
+    HttpClient http = HttpClient.newHttpClient();
     HttpRequest ready = HttpRequest.newBuilder(url.resolve("/-/ready")).GET().build();
+    String name = log.getFileName().toString().replaceFirst("\\.log$", "");
     while (true) {
       try {
         if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -131,11 +152,11 @@ public final class PrometheusServer implements AutoCloseable {
       }
       if (!process.isAlive()) {
         throw new IOException(
-            "prometheus exited with " + process.exitValue() + ":\n" + Files.readString(log));
+            name + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
         throw new IOException(
-            "prometheus not ready at " + url + " after " + wait + ":\n" + Files.readString(log));
+            name + " not ready at " + url + " after " + wait + ":\n" + Files.readString(log));
       }
       TimeUnit.MILLISECONDS.sleep(100); // polling a port another process opens, with a deadline
     }
