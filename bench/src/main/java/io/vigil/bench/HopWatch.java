@@ -23,8 +23,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Where an alert's latency goes: reads every topic of the broker (a pattern subscription, from the
  * end) twice, {@code read_uncommitted} (when a step wrote a record) and {@code read_committed}
  * (when its transaction made it visible to the next step), and records for each trial service the
- * first time a record naming it (in its key or value) was seen on each topic. Reports, per topic
- * and isolation, the median time after the trial's acceptance by the collector.
+ * first time after its violating request was accepted that a record naming it (in its key or value)
+ * was seen on each topic (records of its healthy requests before, with {@code --warm}, do not
+ * count). Reports, per topic and isolation, the median time after that acceptance.
  */
 final class HopWatch implements AutoCloseable {
   private static final Pattern TRIAL = Pattern.compile("trial-\\d{3}");
@@ -100,7 +101,7 @@ final class HopWatch implements AutoCloseable {
                       long now = System.currentTimeMillis();
                       String trial = trialOf(r.key());
                       trial = trial != null ? trial : trialOf(r.value());
-                      if (trial != null) {
+                      if (trial != null && acceptedAt.containsKey(trial)) {
                         firstSeen
                             .computeIfAbsent(r.topic() + suffix, t -> new ConcurrentHashMap<>())
                             .putIfAbsent(trial, now);

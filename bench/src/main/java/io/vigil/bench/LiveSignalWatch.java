@@ -17,8 +17,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads {@code vigil.signals.live} (read_committed, from the end) on its own thread and records,
- * for each watched service, how long after its acceptance its first live signal with errors was
- * readable.
+ * for each watched service, how long after its acceptance the first live signal of the service as a
+ * whole (not of one of its operations: a new operation's series goes out at once, and the rules of
+ * the bench watch the service's) with errors was readable.
  */
 final class LiveSignalWatch implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
@@ -46,6 +47,7 @@ final class LiveSignalWatch implements AutoCloseable {
                     GoldenSignal signal = signals.deserialize(r.topic(), r.value());
                     for (Map.Entry<String, Long> e : acceptedAt.entrySet()) {
                       if (e.getKey().equals(signal.service())
+                          && signal.operation() == null
                           && signal.errors() != null
                           && signal.errors().count() > 0) {
                         latencies.putIfAbsent(e.getKey(), now - e.getValue());

@@ -58,9 +58,10 @@ import org.apache.kafka.common.utils.Utils;
  * --operations N} (the processor's {@code max_operations_per_service}), {@code
  * --processor-commit-ms N} and {@code --alerting-commit-ms N} (each service's Kafka Streams {@code
  * commit.interval.ms}; default: the service's own), {@code --streams k=v,k=v} (Kafka Streams
- * settings for both services, e.g. {@code poll.ms=10,producer.linger.ms=0}), {@code --prometheus
- * false} (no Prometheus + Alertmanager beside Vigil; by default they run beside it where installed,
- * {@link PrometheusBeside}).
+ * settings for both services, e.g. {@code poll.ms=10,producer.linger.ms=0}), {@code --warm true}
+ * (each trial service sends healthy requests for 2 s before its errors begin, instead of starting
+ * with them), {@code --prometheus false} (no Prometheus + Alertmanager beside Vigil; by default
+ * they run beside it where installed, {@link PrometheusBeside}).
  */
 public final class SkeletonBench {
   private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
@@ -76,6 +77,7 @@ public final class SkeletonBench {
   private final String alertingCommitMs;
   private final String streamsOverrides;
   private final boolean prometheus;
+  private final boolean warm;
   private final HttpClient http = HttpClient.newBuilder().build();
 
   private SkeletonBench(Map<String, String> args) {
@@ -90,6 +92,7 @@ public final class SkeletonBench {
     alertingCommitMs = args.get("alerting-commit-ms");
     streamsOverrides = args.get("streams");
     prometheus = Boolean.parseBoolean(args.getOrDefault("prometheus", "true"));
+    warm = Boolean.parseBoolean(args.getOrDefault("warm", "false"));
   }
 
   /**
@@ -210,6 +213,7 @@ public final class SkeletonBench {
             "processor_commit_ms", processorCommitMs == null ? "default" : processorCommitMs);
         config.put("alerting_commit_ms", alertingCommitMs == null ? "default" : alertingCommitMs);
         config.put("streams", streamsOverrides == null ? "default" : streamsOverrides);
+        config.put("warm_trials", warm);
         config.put("clients", clients);
         config.put("points_per_request", pointsPerRequest);
         return result;
@@ -329,6 +333,18 @@ public final class SkeletonBench {
               return null;
             });
     for (String service : trialServices) {
+      if (warm) {
+        // A service already sending, healthy, when its errors begin: one request every 100 ms
+        // for 2–3 s (random, so that the errors do not keep one phase against the live signal's
+        // emit interval), each of one point (so that the violation's errors outweigh them).
+        long warmedAt =
+            System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(2000 + ThreadLocalRandom.current().nextInt(1000));
+        while (System.nanoTime() < warmedAt) {
+          post(endpoint, request(service, System.currentTimeMillis(), 0.0, 1).toByteArray());
+          TimeUnit.MILLISECONDS.sleep(100); // pacing the sender, not synchronisation
+        }
+      }
       byte[] body = request(service, System.currentTimeMillis(), 1.0).toByteArray();
       if (post(endpoint, body) == 200) {
         acceptedAt.put(service, System.currentTimeMillis());
@@ -451,12 +467,18 @@ public final class SkeletonBench {
 
   /** One request with {@link #pointsPerRequest} delta histogram points, one per route. */
   private ExportMetricsServiceRequest request(String service, long nowMillis, double errorShare) {
+    return request(service, nowMillis, errorShare, pointsPerRequest);
+  }
+
+  /** One request with {@code points} delta histogram points, one per route. */
+  private static ExportMetricsServiceRequest request(
+      String service, long nowMillis, double errorShare, int points) {
     long now = TimeUnit.MILLISECONDS.toNanos(nowMillis);
     Histogram.Builder histogram =
         Histogram.newBuilder()
             .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA);
-    for (int p = 0; p < pointsPerRequest; p++) {
-      boolean error = p < pointsPerRequest * errorShare;
+    for (int p = 0; p < points; p++) {
+      boolean error = p < points * errorShare;
       long[] counts = new long[BOUNDS.size() + 1];
       Arrays.fill(counts, 1);
       histogram.addDataPoints(
