@@ -31,6 +31,7 @@ import io.vigil.model.Topics;
 import io.vigil.model.alert.AlertTransition;
 import io.vigil.model.kafka.KafkaProbe;
 import io.vigil.model.kafka.StreamThreadCrashPolicy;
+import io.vigil.model.kafka.StreamsDefaults;
 import io.vigil.model.kafka.StreamsReadiness;
 import io.vigil.model.kafka.TopicInitializer;
 import io.vigil.model.runtime.AdminServer;
@@ -53,7 +54,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,13 +79,6 @@ public final class AlertingService implements AutoCloseable {
 
   /** The Kafka Streams application id (and so consumer group) of the rule engine. */
   static final String APPLICATION_ID = "vigil-alerting";
-
-  /**
-   * How often the Streams application commits. Every alert crosses two exactly-once commits
-   * (evaluation → repartition by group, dispatch → queue) and becomes visible downstream only when
-   * each one happens, so this bounds most of the engine's own latency.
-   */
-  static final int COMMIT_INTERVAL_MS = 50;
 
   /** Notifications older than this are not delivered; log entries older are forgotten. */
   static final Duration DELIVERY_HORIZON = Duration.ofDays(7);
@@ -321,21 +314,11 @@ public final class AlertingService implements AutoCloseable {
   }
 
   /**
-   * Application id, state dir, exactly-once, a 50 ms commit interval, a 10 s session timeout, then
-   * the overrides.
+   * Vigil's exactly-once Streams defaults ({@link StreamsDefaults}: every alert crosses two of its
+   * commits here, evaluation → repartition by group and dispatch → queue), then the overrides.
    */
   static java.util.Properties streamsProperties(AlertingConfig config) {
-    Map<String, Object> base = new HashMap<>();
-    base.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-    base.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
-    base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
-    base.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
-    // A dead instance's tasks move after 10 s rather than the default 45 s. Unprefixed, so that a
-    // user's `session.timeout.ms` in kafka.overrides replaces it (a prefixed key would win).
-    base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-    base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
-    return config.kafka().streams(base);
+    return config.kafka().streams(StreamsDefaults.exactlyOnce(APPLICATION_ID, config.stateDir()));
   }
 
   private static Map<String, List<DeliveryWorker>> workers(

@@ -4,14 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.config.Durations;
 import io.vigil.model.kafka.KafkaSettings;
+import io.vigil.model.kafka.StreamsDefaults;
 import io.vigil.model.runtime.AdminSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -78,14 +77,6 @@ public record ProcessorConfig(
 
   /** Default largest accepted distance between a point's time and its record's. */
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
-
-  /**
-   * Kafka Streams commits (and, with exactly-once, makes output visible) this often. Small, so that
-   * a live signal — which crosses two commits (the repartition by series, then the output) —
-   * reaches the alert engine quickly: 200 ms gave a live-signal p50 of ~410 ms on the bench, 100 ms
-   * ~190 ms, and throughput did not drop (BENCHMARKS.md).
-   */
-  static final int COMMIT_INTERVAL_MS = 100;
 
   // Kafka's own rule for application.id (it becomes part of topic names).
   private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]+");
@@ -237,19 +228,11 @@ public record ProcessorConfig(
   }
 
   /**
-   * Kafka Streams settings: application id, state dir, {@code exactly_once_v2}, a short commit
-   * interval, a 10 s session timeout, the dead-letter deserialization handler, then the user's
-   * {@code kafka.overrides}.
+   * Kafka Streams settings: Vigil's exactly-once defaults ({@link StreamsDefaults}), the
+   * dead-letter deserialization handler, then the user's {@code kafka.streams}.
    */
   public Properties streamsProperties() {
-    Map<String, Object> base = new HashMap<>();
-    base.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    base.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
-    base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
-    // A dead instance's tasks move after 10 s rather than the default 45 s (overridable).
-    base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-    base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    Map<String, Object> base = StreamsDefaults.exactlyOnce(applicationId, stateDir);
     base.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
     return kafka.streams(base);
   }
