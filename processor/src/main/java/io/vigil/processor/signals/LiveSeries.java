@@ -31,6 +31,15 @@ final class LiveSeries {
   /** Whether the last emission covered no request (the series has gone quiet). */
   private boolean emittedEmpty;
 
+  /**
+   * Whether this instance emitted the series and that emission counted no error. Not kept in the
+   * store: a task that takes over learns it at its first emission (until then no onset is seen).
+   */
+  private boolean emittedWithoutErrors;
+
+  /** Whether errors arrived since an emission that counted none: the onset of an incident. */
+  private boolean errorsBegan;
+
   LiveSeries() {}
 
   /** Writes this series' live state in the processor's binary state format. */
@@ -83,6 +92,9 @@ final class LiveSeries {
   /** Adds totals per slot (slot start → totals). */
   void addAll(Map<Long, SignalAccumulator> bySlot) {
     for (Map.Entry<Long, SignalAccumulator> slot : bySlot.entrySet()) {
+      if (emittedWithoutErrors && slot.getValue().errors() > 0) {
+        errorsBegan = true;
+      }
       SignalAccumulator kept = slots.get(slot.getKey());
       if (kept == null) {
         slots.put(slot.getKey(), slot.getValue());
@@ -93,10 +105,6 @@ final class LiveSeries {
     changed = true;
   }
 
-  /**
-   * Whether an emission is due at {@code nowMs}: none for {@code intervalMs}, and the value changed
-   * since (new data, or data sliding out of the window that starts at {@code windowStartMs}).
-   */
   /** When this series was last emitted (epoch ms), 0 if never. */
   long emittedAt() {
     return emittedAt;
@@ -107,7 +115,16 @@ final class LiveSeries {
     return operation != null;
   }
 
+  /**
+   * Whether an emission is due at {@code nowMs}: at once when errors began since an emission that
+   * counted none (the onset of an incident does not wait out the interval; it happens once per
+   * incident); otherwise none for {@code intervalMs}, and the value changed since (new data, or
+   * data sliding out of the window that starts at {@code windowStartMs}).
+   */
   boolean due(long nowMs, long windowStartMs, long intervalMs) {
+    if (errorsBegan) {
+      return true;
+    }
     if (nowMs - emittedAt < intervalMs) {
       return false;
     }
@@ -133,6 +150,8 @@ final class LiveSeries {
     emittedAt = nowMs;
     changed = false;
     emittedEmpty = sum.requests() == 0;
+    emittedWithoutErrors = sum.errors() == 0;
+    errorsBegan = false;
     return sum.toSignal(windowStartMs, size, Instant.ofEpochMilli(timestampMs), null);
   }
 }

@@ -205,6 +205,10 @@ final class SignalAccumulator {
     return requests;
   }
 
+  long errors() {
+    return errors;
+  }
+
   /** The operation these totals are of; null for the service as a whole. */
   String operation() {
     return operation;

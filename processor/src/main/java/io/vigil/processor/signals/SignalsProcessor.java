@@ -22,8 +22,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * to the series' live slots ({@link LiveWindows}). On the wall clock (punctuation, whether or not
  * anything arrives): final windows close at end + grace and go to {@code vigil.signals}; live
  * signals over the trailing window go to {@code vigil.signals.live} at most once per {@code
- * emit_interval} per series, and once more when the series falls quiet. Data for a window already
- * emitted is never dropped: it goes out as a late supplement.
+ * emit_interval} per series (errors in a series whose last live signal had none at once), and once
+ * more when the series falls quiet. Data for a window already emitted is never dropped: it goes out
+ * as a late supplement.
  *
  * <p>A point that names its operation (route or RPC method) counts twice: in its service's series
  * and in the operation's own series ({@code cluster/namespace/service/operation}), both kept on the

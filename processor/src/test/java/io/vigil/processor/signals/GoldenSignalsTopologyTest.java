@@ -344,6 +344,37 @@ class GoldenSignalsTopologyTest {
   }
 
   @Test
+  void sendsTheOnsetOfErrorsAtOnceInsideTheEmitInterval() {
+    send(request(CHECKOUT, delta(point(t(0.5), t(1), 200, 8))), t(1));
+    assertThat(live.readValue().errors().count()).isZero();
+
+    // 100 ms later, well inside the emit interval, the first errors: they go out with their record.
+    send(request(CHECKOUT, delta(point(t(1), t(1.1), 503, 2))), t(1.1));
+    GoldenSignal onset = live.readValue();
+    assertThat(onset.errors().count()).isEqualTo(2);
+    assertThat(onset.traffic().requests()).isEqualTo(10);
+
+    // Once the errors are out, more of them wait for the interval as any other change does.
+    send(request(CHECKOUT, delta(point(t(1.1), t(1.2), 503, 3))), t(1.2));
+    clockTo(t(1.5));
+    assertThat(live.isEmpty()).as("within the emit interval").isTrue();
+    clockTo(t(1.7));
+    assertThat(live.readValue().errors().count()).isEqualTo(5);
+
+    // Healthy again once the errors slid out of the window; a new onset goes out at once again.
+    clockTo(t(12.5));
+    assertThat(live.readValuesToList())
+        .last()
+        .satisfies(s -> assertThat(s.errors().count()).isZero());
+    send(request(CHECKOUT, delta(point(t(12.5), t(12.6), 200, 4))), t(12.6));
+    send(request(CHECKOUT, delta(point(t(12.6), t(12.7), 503, 1))), t(12.7));
+    // (the healthy record may have gone out on the tick before it; the errors did at once)
+    assertThat(live.readValuesToList())
+        .last()
+        .satisfies(s -> assertThat(s.errors().count()).isEqualTo(1));
+  }
+
+  @Test
   void showsABacklogInTheLiveSignalsAtItsOwnTime() {
     // After an outage the processor works through data from 80 s ago: the live window follows
     // the data, so a burst of errors in the backlog still reaches the rules, stamped when it was.
