@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,25 +40,19 @@ public final class AlertmanagerServer implements AutoCloseable {
     Path configFile = Files.writeString(dir.resolve("alertmanager.yml"), config);
     int port = PrometheusServer.freePort();
     Path log = dir.resolve("alertmanager.log");
+    URI url = URI.create("http://127.0.0.1:" + port);
     Process process =
-        new ProcessBuilder(
+        PrometheusServer.launch(
+            List.of(
                 binary.toString(),
                 "--config.file=" + configFile,
                 "--storage.path=" + Files.createDirectories(dir.resolve("am-data")),
                 "--web.listen-address=127.0.0.1:" + port,
-                "--cluster.listen-address=")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    AlertmanagerServer server =
-        new AlertmanagerServer(process, URI.create("http://127.0.0.1:" + port));
-    try {
-      PrometheusServer.awaitReady(process, server.url, log, wait);
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      server.close();
-      throw e;
-    }
-    return server;
+                "--cluster.listen-address="),
+            log,
+            url,
+            wait);
+    return new AlertmanagerServer(process, url);
   }
 
   /** Its base URL, {@code http://127.0.0.1:<port>}. */

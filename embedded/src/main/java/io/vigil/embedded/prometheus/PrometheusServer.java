@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -73,24 +74,38 @@ public final class PrometheusServer implements AutoCloseable {
     Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
     int port = freePort();
     Path log = dir.resolve("prometheus.log");
+    URI url = URI.create("http://127.0.0.1:" + port);
     Process process =
-        new ProcessBuilder(
+        launch(
+            List.of(
                 binary.toString(),
                 "--config.file=" + configFile,
                 "--storage.tsdb.path=" + Files.createDirectories(dir.resolve("data")),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    PrometheusServer server =
-        new PrometheusServer(process, URI.create("http://127.0.0.1:" + port), log);
+                "--web.listen-address=127.0.0.1:" + port),
+            log,
+            url,
+            wait);
+    return new PrometheusServer(process, url, log);
+  }
+
+  /**
+   * Starts {@code command} (a Prometheus-family server) with its output in {@code log}, and waits
+   * until it answers 200 on {@code url}'s {@code /-/ready}, at most {@code wait}; stops it (by its
+   * PID) when it does not.
+   *
+   * @throws IOException when it exits or is not ready in time, with its log
+   */
+  static Process launch(List<String> command, Path log, URI url, Duration wait)
+      throws IOException, InterruptedException {
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      awaitReady(process, server.url, log, wait);
+      awaitReady(process, url, log, wait);
     } catch (IOException | RuntimeException | InterruptedException e) {
-      server.close();
+      NodeExporter.stop(process);
       throw e;
     }
-    return server;
+    return process;
   }
 
   /** Its base URL, {@code http://127.0.0.1:<port>}. */
@@ -130,13 +145,7 @@ public final class PrometheusServer implements AutoCloseable {
     return answer.body();
   }
 
-  /**
-   * Waits until {@code process} (a Prometheus-family server) answers 200 on {@code url}'s {@code
-   * /-/ready}, at most {@code wait}.
-   *
-   * @throws IOException when it exits or is not ready in time, with its {@code log}
-   */
-  static void awaitReady(Process process, URI url, Path log, Duration wait)
+  private static void awaitReady(Process process, URI url, Path log, Duration wait)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     HttpClient http = HttpClient.newHttpClient();
