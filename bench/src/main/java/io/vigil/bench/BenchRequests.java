@@ -43,6 +43,24 @@ final class BenchRequests {
   }
 
   /** A string attribute. */
+  /**
+   * A service's {@code kafka:} section for {@code bootstrap}, with Kafka Streams settings from
+   * {@code overrides} ({@code k=v,k=v}; null for none).
+   */
+  static String kafkaYaml(String bootstrap, String overrides) {
+    java.util.List<String> streams = new java.util.ArrayList<>();
+    if (overrides != null) {
+      for (String pair : overrides.split(",")) {
+        String[] kv = pair.split("=", 2);
+        streams.add("%s: '%s'".formatted(kv[0].strip(), kv[1].strip()));
+      }
+    }
+    return streams.isEmpty()
+        ? "kafka: {bootstrap_servers: '%s'}\n".formatted(bootstrap)
+        : "kafka: {bootstrap_servers: '%s', streams: {%s}}\n"
+            .formatted(bootstrap, String.join(", ", streams));
+  }
+
   static KeyValue attr(String key, String value) {
     return OtlpAttributes.string(key, value);
   }

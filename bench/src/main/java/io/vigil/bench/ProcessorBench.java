@@ -41,7 +41,8 @@ import org.apache.kafka.common.utils.Utils;
  * one cumulative {@code http.server.request.duration} request a second with {@code --routes R}
  * (default 50) routes × 2 status codes = 100 points, over {@code --seconds S} (default 60) of event
  * time ending now; {@code --operations K} sets {@code max_operations_per_service} (default: the
- * processor's, 100; 0 = service series only). Prints JSON.
+ * processor's, 100; 0 = service series only), {@code --streams k=v,k=v} adds Kafka Streams settings
+ * (e.g. {@code commit.interval.ms=100}). Prints JSON.
  *
  * <p>With {@code --memory true} it also reports the heap the processor holds once every point is
  * in: used heap after a full GC with the processor running, less the same before it started (the
@@ -92,8 +93,9 @@ public final class ProcessorBench {
 
       ProcessorConfig config =
           ConfigLoader.load(
-              "kafka: {bootstrap_servers: '%s'}\nstate_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
-                      .formatted(kafka.bootstrapServers(), dir.resolve("state"))
+              BenchRequests.kafkaYaml(kafka.bootstrapServers(), args.get("streams"))
+                  + "state_dir: '%s'\nadmin: {host: 127.0.0.1, port: 0}\n"
+                      .formatted(dir.resolve("state"))
                   + (operations == null ? "" : "max_operations_per_service: " + operations + "\n"),
               Map.of(),
               ProcessorConfig.class);

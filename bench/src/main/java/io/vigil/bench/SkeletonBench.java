@@ -100,20 +100,13 @@ public final class SkeletonBench {
    * when they were asked for.
    */
   private String kafka(String bootstrap, String commitMs) {
-    List<String> streams = new ArrayList<>();
-    if (commitMs != null) {
-      streams.add("commit.interval.ms: '%s'".formatted(commitMs));
-    }
-    if (streamsOverrides != null) {
-      for (String pair : streamsOverrides.split(",")) {
-        String[] kv = pair.split("=", 2);
-        streams.add("%s: '%s'".formatted(kv[0].strip(), kv[1].strip()));
-      }
-    }
-    return streams.isEmpty()
-        ? "kafka: {bootstrap_servers: '%s'}\n".formatted(bootstrap)
-        : "kafka: {bootstrap_servers: '%s', streams: {%s}}\n"
-            .formatted(bootstrap, String.join(", ", streams));
+    String overrides =
+        commitMs == null
+            ? streamsOverrides
+            : "commit.interval.ms="
+                + commitMs
+                + (streamsOverrides == null ? "" : "," + streamsOverrides);
+    return BenchRequests.kafkaYaml(bootstrap, overrides);
   }
 
   /** Entry point; see the class comment for arguments. */
