@@ -1,7 +1,6 @@
 package io.vigil.collector;
 
 import com.linecorp.armeria.server.HttpService;
-import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
@@ -284,24 +283,14 @@ public final class CollectorService implements AutoCloseable {
    * tokens in use stay.
    */
   private static BearerTokens otlpTokens(AuthSettings auth, PrometheusRegistry registry) {
-    if (auth.tokenFile() == null) {
-      return BearerTokens.of(auth.tokens());
-    }
-    Counter refused =
-        Counter.builder()
-            .name("vigil_collector_otlp_token_reload_failures_total")
-            .help(
-                "Changes of otlp.auth.bearer_tokens_file that were not taken (the tokens in use"
-                    + " stay)")
-            .register(registry);
-    return BearerTokens.watching(
+    return BearerTokens.watchingCounted(
         auth.tokenFile(),
         auth.tokens(),
         auth::tokens,
-        e -> {
-          refused.inc();
-          LOG.warn("collector: kept the OTLP bearer tokens in use: {}", e.getMessage());
-        });
+        registry,
+        "vigil_collector_otlp_token_reload_failures_total",
+        "Changes of otlp.auth.bearer_tokens_file that were not taken (the tokens in use stay)",
+        "collector OTLP");
   }
 
   private static void ensureTopics(CollectorConfig config) {

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpPrincipal;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
-import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.config.ConfigException;
 import io.vigil.model.tls.TlsReloadFailures;
@@ -149,24 +148,15 @@ public final class ApiSecurity {
       Map<String, String> initial,
       String service,
       PrometheusRegistry registry) {
-    if (config.bearerTokensFile() == null) {
-      return BearerTokens.of(initial);
-    }
-    Counter refused =
-        Counter.builder()
-            .name("vigil_" + service + "_api_token_reload_failures_total")
-            .help(
-                "Changes of the admin port's bearer_tokens_file that were not taken (the tokens"
-                    + " in use stay)")
-            .register(registry);
-    return BearerTokens.watching(
-        dir.resolve(config.bearerTokensFile()),
+    return BearerTokens.watchingCounted(
+        config.bearerTokensFile() == null ? null : dir.resolve(config.bearerTokensFile()),
         initial,
         () -> config.tokens(dir),
-        e -> {
-          refused.inc();
-          LOG.warn("{} admin port: kept the bearer tokens in use: {}", service, e.getMessage());
-        });
+        registry,
+        "vigil_" + service + "_api_token_reload_failures_total",
+        "Changes of the admin port's bearer_tokens_file that were not taken (the tokens in use"
+            + " stay)",
+        service + " admin port");
   }
 
   /** Plain HTTP, no authentication. */

@@ -1,5 +1,7 @@
 package io.vigil.model.web;
 
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Named bearer tokens — inline ones and the lines of a token file — kept as SHA-256 digests and
@@ -32,6 +36,8 @@ import java.util.function.Supplier;
  * for credentials is decided at start.
  */
 public final class BearerTokens {
+  private static final Logger LOG = LoggerFactory.getLogger(BearerTokens.class);
+
   /** How often, at most, the file is looked at. */
   static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
 
@@ -68,6 +74,34 @@ public final class BearerTokens {
       Supplier<Map<String, String>> read,
       Consumer<ConfigException> refused) {
     return watching(file, initial, read, refused, System::nanoTime);
+  }
+
+  /**
+   * As {@link #watching(Path, Map, Supplier, Consumer)}, for a service's listener named {@code
+   * what}: a change that cannot be used is counted in counter {@code metric} (registered in {@code
+   * registry} with {@code help}) and logged, and the tokens in use stay; {@code file} null: {@code
+   * initial} for good, and no counter.
+   */
+  public static BearerTokens watchingCounted(
+      Path file,
+      Map<String, String> initial,
+      Supplier<Map<String, String>> read,
+      PrometheusRegistry registry,
+      String metric,
+      String help,
+      String what) {
+    if (file == null) {
+      return of(initial);
+    }
+    Counter refused = Counter.builder().name(metric).help(help).register(registry);
+    return watching(
+        file,
+        initial,
+        read,
+        e -> {
+          refused.inc();
+          LOG.warn("{}: kept the bearer tokens in use: {}", what, e.getMessage());
+        });
   }
 
   /** As {@link #watching(Path, Map, Supplier, Consumer)}, on the clock {@code nanoTime}. */

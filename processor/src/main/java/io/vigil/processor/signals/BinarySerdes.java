@@ -309,9 +309,7 @@ final class BinarySerdes {
         out.writeLong(p.clockShiftNanos());
       }
       if (p.sketch() != null) {
-        byte[] sketch = p.sketch().toBytes();
-        writeVarint(out, sketch.length);
-        out.write(sketch);
+        writeBytes(out, p.sketch().toBytes());
       }
     }
   }
@@ -347,9 +345,7 @@ final class BinarySerdes {
       long clockShift = withClockShift && (flags & CLOCK_SHIFTED) != 0 ? in.readLong() : 0;
       LatencySketch sketch = null;
       if (withSketch && (flags & SKETCH) != 0) {
-        byte[] sketchBytes = new byte[readCount(in, limit)];
-        in.readFully(sketchBytes);
-        sketch = LatencySketch.fromBytes(sketchBytes);
+        sketch = LatencySketch.fromBytes(readBytes(in, limit));
       }
       points.add(
           new MetricPoint(
@@ -426,6 +422,19 @@ final class BinarySerdes {
   }
 
   /** A length that cannot exceed the bytes there are: garbage must not allocate gigabytes. */
+  /** Writes {@code bytes} behind their length (a varint). */
+  static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    writeVarint(out, bytes.length);
+    out.write(bytes);
+  }
+
+  /** Reads bytes written by {@link #writeBytes}; {@code limit} bounds their length. */
+  static byte[] readBytes(DataInputStream in, int limit) throws IOException {
+    byte[] bytes = new byte[readCount(in, limit)];
+    in.readFully(bytes);
+    return bytes;
+  }
+
   static int readCount(DataInputStream in, int limit) throws IOException {
     int n = readVarint(in);
     if (n < 0 || n > limit) {

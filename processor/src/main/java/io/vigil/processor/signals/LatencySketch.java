@@ -9,8 +9,10 @@ import com.datadoghq.sketch.ddsketch.store.Bin;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * Latencies in milliseconds as a DDSketch (sketches-java): every quantile within {@link
@@ -168,19 +170,15 @@ final class LatencySketch {
    * @return the bounds (increasing) and the counts, one more than the bounds
    */
   Buckets asBuckets() {
-    int bins = 0;
-    for (Iterator<Bin> it = sketch.getPositiveValueStore().getAscendingIterator(); it.hasNext(); ) {
-      it.next();
-      bins++;
-    }
-    double[] bounds = new double[2 * bins + 1];
+    List<Bin> bins = new ArrayList<>();
+    sketch.getPositiveValueStore().getAscendingIterator().forEachRemaining(bins::add);
+    double[] bounds = new double[2 * bins.size() + 1];
     long[] counts = new long[bounds.length + 1];
     int n = 0;
     bounds[n] = 0;
     counts[n++] =
         (long) (sketch.getCount() - sketch.getPositiveValueStore().getTotalCount() + WHOLE);
-    for (Iterator<Bin> it = sketch.getPositiveValueStore().getAscendingIterator(); it.hasNext(); ) {
-      Bin bin = it.next();
+    for (Bin bin : bins) {
       double lower = MAPPING.lowerBound(bin.getIndex());
       if (lower > bounds[n - 1] * (1 + 1e-12)) {
         bounds[n] = lower;

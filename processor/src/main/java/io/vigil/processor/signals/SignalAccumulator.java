@@ -73,9 +73,7 @@ final class SignalAccumulator {
       BinarySerdes.writeDoubles(out, layout.boundsMs);
       BinarySerdes.writeLongs(out, layout.counts);
     }
-    byte[] sketchBytes = sketch == null ? new byte[0] : sketch.toBytes();
-    BinarySerdes.writeVarint(out, sketchBytes.length);
-    out.write(sketchBytes);
+    BinarySerdes.writeBytes(out, sketch == null ? new byte[0] : sketch.toBytes());
   }
 
   /**
@@ -100,8 +98,7 @@ final class SignalAccumulator {
           new Layout(BinarySerdes.readDoubles(in, limit), BinarySerdes.readLongs(in, limit)));
     }
     if (withSketch) {
-      byte[] sketchBytes = new byte[BinarySerdes.readCount(in, limit)];
-      in.readFully(sketchBytes);
+      byte[] sketchBytes = BinarySerdes.readBytes(in, limit);
       a.sketch = sketchBytes.length == 0 ? null : LatencySketch.fromBytes(sketchBytes);
     }
     return a;
