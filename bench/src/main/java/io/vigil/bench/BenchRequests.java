@@ -61,6 +61,27 @@ final class BenchRequests {
             .formatted(bootstrap, String.join(", ", streams));
   }
 
+  /**
+   * Records, for each trial in {@code startedAt} (name → epoch ms) that {@code post} names, the ms
+   * from its start to the post, unless an earlier post already did.
+   */
+  static void recordLatency(
+      io.vigil.embedded.slack.SlackPost post,
+      java.util.Map<String, Long> startedAt,
+      java.util.Map<String, Long> latencies) {
+    for (java.util.Map.Entry<String, Long> trial : startedAt.entrySet()) {
+      if (post.body().contains(trial.getKey())) {
+        latencies.putIfAbsent(trial.getKey(), post.receivedAt().toEpochMilli() - trial.getValue());
+      }
+    }
+  }
+
+  /** The {@code q} quantile of {@code sorted} (nearest rank: the ⌈q·n⌉-th value). */
+  static long percentile(long[] sorted, double q) {
+    int index = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
   static KeyValue attr(String key, String value) {
     return OtlpAttributes.string(key, value);
   }

@@ -57,13 +57,14 @@ final class HopWatch implements AutoCloseable {
             rows.add(Map.entry(hop, sorted));
           }
         });
-    rows.sort(Comparator.comparingLong(row -> row.getValue()[row.getValue().length / 2]));
+    rows.sort(Comparator.comparingLong(row -> BenchRequests.percentile(row.getValue(), 0.5)));
     for (Map.Entry<String, long[]> row : rows) {
       long[] sorted = row.getValue();
       node.put(
           row.getKey(),
           "p50 %d, max %d (%d trials)"
-              .formatted(sorted[sorted.length / 2], sorted[sorted.length - 1], sorted.length));
+              .formatted(
+                  BenchRequests.percentile(sorted, 0.5), sorted[sorted.length - 1], sorted.length));
     }
     return node;
   }

@@ -50,15 +50,7 @@ final class PrometheusBeside implements AutoCloseable {
     this.alertmanager = alertmanager;
     this.prometheus = prometheus;
     services.forEach(service -> requests.put(service, 0L));
-    slack.onPost(
-        post -> {
-          for (Map.Entry<String, Long> trial : violatedAt.entrySet()) {
-            if (post.body().contains(trial.getKey())) {
-              latencies.putIfAbsent(
-                  trial.getKey(), post.receivedAt().toEpochMilli() - trial.getValue());
-            }
-          }
-        });
+    slack.onPost(post -> BenchRequests.recordLatency(post, violatedAt, latencies));
   }
 
   /**

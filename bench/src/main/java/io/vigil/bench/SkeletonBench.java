@@ -302,15 +302,7 @@ public final class SkeletonBench {
     Map<String, Long> signalLatencies = new ConcurrentHashMap<>();
     LiveSignalWatch watch = new LiveSignalWatch(bootstrap, acceptedAt, signalLatencies);
     HopWatch hops = new HopWatch(bootstrap, acceptedAt);
-    slack.onPost(
-        post -> {
-          for (String service : acceptedAt.keySet()) {
-            if (post.body().contains(service)) {
-              latencies.putIfAbsent(
-                  service, post.receivedAt().toEpochMilli() - acceptedAt.get(service));
-            }
-          }
-        });
+    slack.onPost(post -> BenchRequests.recordLatency(post, acceptedAt, latencies));
     ExecutorService background = Executors.newSingleThreadExecutor();
     long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(2L * trials + 60L);
     Future<?> ticker =
@@ -393,8 +385,8 @@ public final class SkeletonBench {
     ObjectNode node = Json.mapper().createObjectNode();
     node.put("samples", sorted.length);
     if (sorted.length > 0) {
-      node.put("p50", percentile(sorted, 0.50));
-      node.put("p99", percentile(sorted, 0.99));
+      node.put("p50", BenchRequests.percentile(sorted, 0.50));
+      node.put("p99", BenchRequests.percentile(sorted, 0.99));
       node.put("min", sorted[0]);
       node.put("max", sorted[sorted.length - 1]);
     }
@@ -488,11 +480,6 @@ public final class SkeletonBench {
     return BenchRequests.durations(
         Resource.newBuilder().addAttributes(BenchRequests.attr("service.name", service)),
         histogram);
-  }
-
-  private static long percentile(long[] sorted, double q) {
-    int index = (int) Math.ceil(q * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
   }
 
   private static double round(double v) {
