@@ -99,68 +99,6 @@ record MetricPoint(
         null);
   }
 
-  /** A point that counts requests, of {@code operation} (null: none named). */
-  MetricPoint(
-      String stream,
-      String cluster,
-      String namespace,
-      String service,
-      boolean error,
-      boolean cumulative,
-      long startNanos,
-      long timeNanos,
-      long count,
-      double[] boundsMs,
-      long[] bucketCounts,
-      Double maxMs,
-      String operation) {
-    this(
-        stream,
-        cluster,
-        namespace,
-        service,
-        error,
-        cumulative,
-        startNanos,
-        timeNanos,
-        count,
-        boundsMs,
-        bucketCounts,
-        maxMs,
-        operation,
-        false);
-  }
-
-  /** A point that counts requests and names no operation. */
-  MetricPoint(
-      String stream,
-      String cluster,
-      String namespace,
-      String service,
-      boolean error,
-      boolean cumulative,
-      long startNanos,
-      long timeNanos,
-      long count,
-      double[] boundsMs,
-      long[] bucketCounts,
-      Double maxMs) {
-    this(
-        stream,
-        cluster,
-        namespace,
-        service,
-        error,
-        cumulative,
-        startNanos,
-        timeNanos,
-        count,
-        boundsMs,
-        bucketCounts,
-        maxMs,
-        null);
-  }
-
   /** The point's event time in epoch milliseconds. */
   long timeMillis() {
     return Math.floorDiv(timeNanos, 1_000_000L);

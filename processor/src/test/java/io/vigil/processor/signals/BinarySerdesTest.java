@@ -29,7 +29,9 @@ class BinarySerdesTest {
         6,
         bounds,
         new long[] {1, 2, 3, 0},
-        max);
+        max,
+        null,
+        false);
   }
 
   @Test
@@ -53,7 +55,8 @@ class BinarySerdesTest {
                     new double[0],
                     new long[0],
                     null,
-                    "GET /products/{id}")));
+                    "GET /products/{id}",
+                    false)));
 
     SeriesPoints back = BinarySerdes.readPoints("t", BinarySerdes.write(batch));
 

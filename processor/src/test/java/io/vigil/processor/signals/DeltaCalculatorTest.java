@@ -18,7 +18,8 @@ class DeltaCalculatorTest {
       count += b;
     }
     return new MetricPoint(
-        "stream", "c1", "ns", "svc", false, true, start, time, count, BOUNDS, buckets, null);
+        "stream", "c1", "ns", "svc", false, true, start, time, count, BOUNDS, buckets, null, null,
+        false);
   }
 
   @Test
@@ -203,7 +204,9 @@ class DeltaCalculatorTest {
             values.length,
             c.boundsMs(),
             c.buckets(),
-            null)
+            null,
+            null,
+            false)
         .asExponential();
   }
 

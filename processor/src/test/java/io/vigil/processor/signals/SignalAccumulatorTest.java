@@ -15,7 +15,8 @@ class SignalAccumulatorTest {
     for (long b : buckets) {
       count += b;
     }
-    return new MetricPoint("s", null, "ns", "svc", error, false, 1, 2, count, bounds, buckets, max);
+    return new MetricPoint(
+        "s", null, "ns", "svc", error, false, 1, 2, count, bounds, buckets, max, null, false);
   }
 
   @Test
