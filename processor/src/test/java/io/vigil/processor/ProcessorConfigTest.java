@@ -42,7 +42,7 @@ class ProcessorConfigTest {
         """
         kafka:
           bootstrap_servers: ${KAFKA:-localhost:9092}
-          overrides: {commit.interval.ms: "1000", session.timeout.ms: "30000"}
+          overrides: {commit.interval.ms: "1000", session.timeout.ms: "30000", linger.ms: "20"}
         application_id: vigil-processor-eu
         state_dir: /var/lib/vigil
         window: 1m
@@ -67,7 +67,7 @@ class ProcessorConfigTest {
     assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.adminPort()).isZero();
     assertThat(config.catalog().file()).isEqualTo("/etc/vigil/catalog.yaml");
-    // User overrides win over Vigil's own settings.
+    // User overrides win over Vigil's own settings (linger.ms over the 0 StreamsDefaults sets).
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo("1000");
     assertThat(
@@ -76,6 +76,12 @@ class ProcessorConfigTest {
                 .get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))
         .as("what the stream thread's consumer gets")
         .isEqualTo("30000");
+    assertThat(
+            new StreamsConfig(config.streamsProperties())
+                .getProducerConfigs("c")
+                .get(ProducerConfig.LINGER_MS_CONFIG))
+        .as("what the stream thread's producer gets")
+        .isEqualTo("20");
   }
 
   @Test
@@ -86,7 +92,9 @@ class ProcessorConfigTest {
         .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
     assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50);
     assertThat(props.get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(10);
-    assertThat(props.get(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG)))
+    assertThat(
+            new StreamsConfig(props).getProducerConfigs("c").get(ProducerConfig.LINGER_MS_CONFIG))
+        .as("what the stream thread's producer gets")
         .isEqualTo(0);
     assertThat(props.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10_000);
     assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("vigil-processor");

@@ -41,7 +41,7 @@ public final class StreamsDefaults {
     base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     base.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
-    base.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+    base.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     return base;
