@@ -4,7 +4,8 @@ import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -17,6 +18,9 @@ import org.reactivestreams.Subscription;
  * retry as a network error, whereas a 413 or 503 read in full tells them what to do. The request
  * timeout bounds how long a sender can keep us reading. What the body holds of the budget is given
  * back by {@link #release()}, once the request is answered.
+ *
+ * <p>Chunks are kept as Armeria hands them over (unpooled, so ours to keep) and joined once at the
+ * end; a body that arrived in one chunk is passed on as it is, without a copy.
  */
 final class BoundedBody implements Subscriber<HttpObject> {
   /** The body was longer than allowed; {@code bytes} is how long it was. */
@@ -39,7 +43,10 @@ final class BoundedBody implements Subscriber<HttpObject> {
   private final int maxBytes;
   private final InFlightBytes budget;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-  private ByteArrayOutputStream kept;
+
+  /** The chunks so far; null once over a limit. */
+  private List<HttpData> kept = new ArrayList<>(2);
+
   private long total;
   private boolean overBudget;
 
@@ -52,7 +59,6 @@ final class BoundedBody implements Subscriber<HttpObject> {
   private BoundedBody(int maxBytes, InFlightBytes budget) {
     this.maxBytes = maxBytes;
     this.budget = budget;
-    this.kept = new ByteArrayOutputStream();
   }
 
   /** Reads the body of {@code req} on {@code executor}; {@link #result()} completes with it. */
@@ -109,7 +115,7 @@ final class BoundedBody implements Subscriber<HttpObject> {
         overBudget = true;
         drop();
       } else {
-        kept.write(data.array(), 0, data.length());
+        kept.add(data);
       }
     }
   }
@@ -137,7 +143,21 @@ final class BoundedBody implements Subscriber<HttpObject> {
     if (kept == null) {
       result.completeExceptionally(overBudget ? new OverBudget() : new TooLarge(total));
     } else {
-      result.complete(kept.toByteArray());
+      result.complete(joined(kept, (int) total));
     }
+  }
+
+  /** {@code chunks} as one array of {@code length} bytes; the first chunk's own if it is all. */
+  private static byte[] joined(List<HttpData> chunks, int length) {
+    if (chunks.size() == 1 && chunks.get(0).array().length == length) {
+      return chunks.get(0).array();
+    }
+    byte[] body = new byte[length];
+    int at = 0;
+    for (HttpData chunk : chunks) {
+      System.arraycopy(chunk.array(), 0, body, at, chunk.length());
+      at += chunk.length();
+    }
+    return body;
   }
 }

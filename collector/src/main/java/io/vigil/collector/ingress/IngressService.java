@@ -109,9 +109,13 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
 
   /**
    * {@code raw} decompressed as {@code contentEncoding} says (gzip or none), at most the body limit
-   * after decompression.
+   * after decompression. An uncompressed body is {@code raw} itself ({@link BoundedBody} kept it
+   * within the limit).
    */
   protected final byte[] decompressed(byte[] raw, String contentEncoding) throws Rejection {
+    if (!RequestDecoder.gzip(contentEncoding)) {
+      return raw;
+    }
     try {
       return RequestDecoder.readBody(
           new ByteArrayInputStream(raw), null, contentEncoding, maxBodyBytes);

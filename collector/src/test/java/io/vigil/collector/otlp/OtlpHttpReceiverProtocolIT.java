@@ -179,6 +179,32 @@ class OtlpHttpReceiverProtocolIT {
   }
 
   @Test
+  void joinsABodySentInManySmallChunksByteForByte() throws Exception {
+    Message sent = TestRequests.metrics(2_000, "a");
+    byte[] body = sent.toByteArray();
+    assertThat(body.length).as("several chunks, under the 64 KiB limit").isBetween(8_000, 60_000);
+    HttpRequest request =
+        HttpRequest.newBuilder(uri("/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () ->
+                        new ByteArrayInputStream(body) {
+                          @Override
+                          public synchronized int read(byte[] b, int off, int len) {
+                            return super.read(b, off, Math.min(len, 1_000));
+                          }
+                        }))
+            .build();
+
+    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(stored).containsExactly(sent);
+    assertThat(receiver.accepted("metrics")).isEqualTo(2_000);
+  }
+
+  @Test
   void servesTracesOnTheSamePath() throws Exception {
     HttpResponse<byte[]> response =
         post("/v1/traces", "application/x-protobuf", TestRequests.traces("a").toByteArray());
