@@ -76,10 +76,24 @@ final class FinalWindows {
       Long revision = totals.late() ? now : null;
       GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
       metrics.signalEmitted(totals.late() ? "late" : "final");
-      out.emit(entry.getKey().substring(bar + 1), new Emitted(false, signal), start + windowMs);
+      out.emit(
+          entry.getKey().substring(bar + 1),
+          new Emitted(false, signal),
+          recordTime(start + windowMs, totals.late(), now));
       store.delete(entry.getKey());
     }
     due.clear();
+  }
+
+  /**
+   * The Kafka timestamp of a closed window's record: its end, or for a late supplement the wall
+   * clock when it went out. A supplement for old data stamped with its window's end (a log file
+   * from last year read now) would be older than the topic's retention at once, and the broker
+   * deletes such a record as soon as its segment rolls, before a lagging reader (the indexer during
+   * an Elasticsearch outage) has read it; its window is in its value either way.
+   */
+  static long recordTime(long windowEndMs, boolean late, long now) {
+    return late ? now : windowEndMs;
   }
 
   /** A window taken out of its store to be emitted. */

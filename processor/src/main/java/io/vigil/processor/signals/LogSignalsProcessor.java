@@ -181,7 +181,11 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
           GoldenSignal signal =
               signal(w.identity(), start, w.records(), w.errors(), null, w.late() ? now : null);
           metrics.signalEmitted(w.late() ? "late" : "final");
-          context.forward(new Record<>(series, new Emitted(false, signal), start + windowMs));
+          context.forward(
+              new Record<>(
+                  series,
+                  new Emitted(false, signal),
+                  FinalWindows.recordTime(start + windowMs, w.late(), now)));
         });
   }
 

@@ -181,7 +181,11 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
                   new GoldenSignal.Saturation(w.cpu(), w.memory()),
                   w.late() ? now : null);
           metrics.signalEmitted(w.late() ? "late" : "final");
-          context.forward(new Record<>(series, new Emitted(false, signal), start + windowMs));
+          context.forward(
+              new Record<>(
+                  series,
+                  new Emitted(false, signal),
+                  FinalWindows.recordTime(start + windowMs, w.late(), now)));
         });
   }
 

@@ -189,7 +189,11 @@ class LogSignalsTopologyTest {
     assertThat(live.readValuesToList())
         .as("errors an hour old are not happening now")
         .allSatisfy(s -> assertThat(s.logs().errors()).isZero());
-    GoldenSignal supplement = signals.readValue();
+    TestRecord<String, GoldenSignal> record = signals.readRecord();
+    assertThat(record.getRecordTime())
+        .as("stamped when it went out, not an hour back: the topic's retention counts from then")
+        .isEqualTo(now.plusSeconds(1));
+    GoldenSignal supplement = record.value();
     assertThat(supplement.window().start()).isEqualTo(T0);
     assertThat(supplement.logs().errors()).isEqualTo(4);
     assertThat(supplement.revision()).isNotNull();

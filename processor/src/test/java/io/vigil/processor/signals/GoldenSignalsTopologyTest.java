@@ -273,14 +273,20 @@ class GoldenSignalsTopologyTest {
   void sendsDataForAWindowAlreadyEmittedAsALateSupplement() {
     send(request(CHECKOUT, delta(point(t(0), t(4), 200, 3))), t(4));
     clockTo(t(20));
-    GoldenSignal onTime = signals.readValue();
+    TestRecord<String, GoldenSignal> onTimeRecord = signals.readRecord();
+    GoldenSignal onTime = onTimeRecord.value();
     assertThat(onTime.traffic().requests()).isEqualTo(3);
+    assertThat(onTimeRecord.getRecordTime()).as("stamped with the window's end").isEqualTo(t(10));
 
     // A backlog: the collector had this at 8s, the processor sees it at 20s.
     send(request(CHECKOUT, delta(point(t(4), t(8), 503, 2))), t(8));
     clockTo(t(21));
 
-    GoldenSignal late = signals.readValue();
+    TestRecord<String, GoldenSignal> lateRecord = signals.readRecord();
+    assertThat(lateRecord.getRecordTime())
+        .as("stamped when it went out: the topic's retention counts from then")
+        .isEqualTo(t(21));
+    GoldenSignal late = lateRecord.value();
     assertThat(late.window().start()).isEqualTo(t(0));
     assertThat(late.traffic().requests()).isEqualTo(2);
     assertThat(late.errors().count()).isEqualTo(2);
