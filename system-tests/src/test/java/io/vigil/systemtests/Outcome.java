@@ -15,10 +15,6 @@ import io.vigil.model.pipeline.PipelineRun;
 import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +26,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,9 +38,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * notifications.
  */
 final class Outcome {
-  /** The data stream the alert engine's indexer writes final windows to. */
-  static final String SIGNALS_STREAM = "metrics-vigil.signals-default";
-
   /**
    * The alert engine's dispatch task's input: its transitions repartitioned by group key (the
    * topology's repartition named {@code alert-groups}).
@@ -218,74 +210,6 @@ final class Outcome {
   }
 
   /**
-   * The ids of every final window of the stack's namespace on {@code vigil.signals}
-   * (read_committed, to the end of the topic as it is now): what the indexer must write to
-   * Elasticsearch, one document each.
-   */
-  static Set<String> finalSignalIds(String bootstrap) {
-    var signals = JsonSerde.of(GoldenSignal.class).deserializer();
-    Set<String> ids = new TreeSet<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.SIGNALS)) {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          GoldenSignal signal = signals.deserialize(r.topic(), r.value());
-          if (Stack.NAMESPACE.equals(signal.namespace())) {
-            ids.add(signal.id());
-          }
-        }
-      }
-    }
-    return ids;
-  }
-
-  /**
-   * The ids of the documents of the stack's namespace in Elasticsearch's signals data stream, read
-   * after a refresh (so everything indexed so far is seen).
-   */
-  static Set<String> indexedSignalIds(URI elasticsearch) {
-    HttpClient http = HttpClient.newHttpClient();
-    try {
-      URI base = elasticsearch.resolve("/" + SIGNALS_STREAM + "/");
-      HttpResponse<String> refreshed =
-          http.send(
-              HttpRequest.newBuilder(base.resolve("_refresh"))
-                  .POST(HttpRequest.BodyPublishers.noBody())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (refreshed.statusCode() == 404) {
-        return Set.of(); // nothing indexed yet
-      }
-      String query =
-          """
-          {"size": 10000, "_source": false,
-           "query": {"term": {"kubernetes.namespace": "%s"}}}"""
-              .formatted(Stack.NAMESPACE);
-      HttpResponse<String> found =
-          http.send(
-              HttpRequest.newBuilder(base.resolve("_search"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(query))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (found.statusCode() != 200) {
-        throw new IllegalStateException(
-            "Elasticsearch search answered " + found.statusCode() + ": " + found.body());
-      }
-      Set<String> ids = new TreeSet<>();
-      for (JsonNode hit : Json.mapper().readTree(found.body()).path("hits").path("hits")) {
-        ids.add(hit.path("_id").asText());
-      }
-      return ids;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /**
    * One alert group as the alert engine's committed group store first held it (its changelog,
    * read_committed): created by the first alert of the group, waiting for its {@code group_wait}.
    *
@@ -329,7 +253,8 @@ final class Outcome {
     return Optional.empty();
   }
 
-  private static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {
+  /** A read_committed consumer of every partition of {@code topic}, at its start. */
+  static KafkaConsumer<byte[], byte[]> fromStart(String bootstrap, String topic) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -47,7 +47,7 @@ final class Readiness implements AutoCloseable {
             Sample sample =
                 new Sample(
                     Instant.now(),
-                    body != null && Stack.isReady(instance.service(), body.strip()),
+                    body != null && Stack.isReady(body.strip()),
                     body == null ? "down" : body.strip());
             synchronized (samples) {
               samples.computeIfAbsent(instance, i -> new ArrayList<>()).add(sample);

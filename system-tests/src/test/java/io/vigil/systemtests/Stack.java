@@ -1,6 +1,5 @@
 package io.vigil.systemtests;
 
-import io.vigil.embedded.elasticsearch.ElasticsearchLauncher;
 import io.vigil.embedded.elasticsearch.EmbeddedElasticsearch;
 import io.vigil.embedded.slack.SlackSink;
 import io.vigil.embedded.smtp.SmtpSink;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -29,11 +27,11 @@ import java.util.concurrent.locks.LockSupport;
  * Vigil as an operator runs it, on this machine: a Kafka broker in its own JVM with its data on
  * disk, {@code vigil collector}, {@code vigil processor} and {@code vigil alerting} from the
  * services' jar, each with its own config file, plus a Slack-compatible sink and an SMTP sink in
- * the test's JVM, and where a scenario asks for it Elasticsearch (the launcher's process) behind a
- * {@link TcpProxy} that can take it away. The processor and the alert engine can run as several
- * {@link Instance}s sharing their Kafka Streams application; a method given a {@link Service} means
- * its first instance. Every process is stopped by its PID when the stack closes, also when a test
- * fails or the test JVM exits.
+ * the test's JVM, and Elasticsearch (the launcher's process, shared by the stacks of a test class)
+ * behind a {@link TcpProxy} of the stack's own that can take it away. The processor and the alert
+ * engine can run as several {@link Instance}s sharing their Kafka Streams application; a method
+ * given a {@link Service} means its first instance. Every process is stopped by its PID when the
+ * stack closes, also when a test fails or the test JVM exits.
  */
 final class Stack implements AutoCloseable {
   /** The namespace every series of the load carries, so readers count only this stack's data. */
@@ -113,12 +111,11 @@ final class Stack implements AutoCloseable {
   private final SlackSink slack;
   private SmtpSink smtp;
   private final int smtpPort;
-  private final EmbeddedElasticsearch elasticsearch;
   private final TcpProxy elasticsearchProxy;
   private final int elasticsearchPort;
   private JavaProcess broker;
 
-  private Stack(Path dir, boolean withElasticsearch) throws IOException {
+  private Stack(Path dir, EmbeddedElasticsearch elasticsearch) throws IOException {
     this.dir = dir;
     this.otlpHttpPort = freePort();
     this.otlpGrpcPort = freePort();
@@ -126,31 +123,19 @@ final class Stack implements AutoCloseable {
     this.slack = SlackSink.start(0);
     this.smtp = SmtpSink.start(0);
     this.smtpPort = smtp.port();
-    if (withElasticsearch) {
-      this.elasticsearch = ElasticsearchLauncher.start(System.getenv());
-      this.elasticsearchProxy = TcpProxy.start(0, URI.create(elasticsearch.url()).getPort());
-      this.elasticsearchPort = elasticsearchProxy.port();
-    } else {
-      this.elasticsearch = null;
-      this.elasticsearchProxy = null;
-      this.elasticsearchPort = freePort(); // nobody listens there
-    }
+    this.elasticsearchProxy = TcpProxy.start(0, URI.create(elasticsearch.url()).getPort());
+    this.elasticsearchPort = elasticsearchProxy.port();
     writeRulesAndRouting(Duration.ofSeconds(1));
   }
 
   /**
-   * A stack whose files (configs, data, logs) live in {@code dir}, without Elasticsearch (the alert
-   * engine's indexer has nowhere to write); nothing is started yet.
+   * A stack whose files (configs, data, logs) live in {@code dir}, its alert engine indexing into
+   * {@code elasticsearch} (which the stack does not stop); nothing is started yet.
    */
-  static Stack in(Path dir) {
-    return in(dir, false);
-  }
-
-  /** As {@link #in(Path)}; with {@code withElasticsearch}, Elasticsearch runs (started now). */
-  static Stack in(Path dir, boolean withElasticsearch) {
+  static Stack in(Path dir, EmbeddedElasticsearch elasticsearch) {
     try {
       Files.createDirectories(dir);
-      return new Stack(dir, withElasticsearch);
+      return new Stack(dir, elasticsearch);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -261,7 +246,7 @@ final class Stack implements AutoCloseable {
         instance + " to be ready",
         () -> {
           String body = readyz(instance);
-          return body != null && isReady(instance.service(), body.strip());
+          return body != null && isReady(body.strip());
         },
         services.get(instance));
   }
@@ -279,17 +264,9 @@ final class Stack implements AutoCloseable {
     return List.copyOf(services.keySet());
   }
 
-  /**
-   * Whether {@code body}, {@code service}'s {@code /readyz} answer, says it can do its job. The
-   * alert engine's Elasticsearch is deliberately absent: ready but for its two checks.
-   */
-  static boolean isReady(Service service, String body) {
-    if (body.equals("ready")) {
-      return true;
-    }
-    return service == Service.ALERTING
-        && body.startsWith("not ready: ")
-        && Set.of("indexer", "elasticsearch").containsAll(List.of(body.substring(11).split(", ")));
+  /** Whether {@code body}, a service's {@code /readyz} answer, says it can do its job. */
+  static boolean isReady(String body) {
+    return body.equals("ready");
   }
 
   JavaProcess process(Service service) {
@@ -353,11 +330,6 @@ final class Stack implements AutoCloseable {
   /** Elasticsearch as the alert engine sees it: through the proxy that can take it away. */
   TcpProxy elasticsearchLink() {
     return elasticsearchProxy;
-  }
-
-  /** Elasticsearch's own address, for reading what was indexed (not through the proxy). */
-  URI elasticsearch() {
-    return URI.create(elasticsearch.url());
   }
 
   SmtpSink smtp() {
@@ -554,12 +526,7 @@ final class Stack implements AutoCloseable {
       killAll();
       slack.close();
       smtp.close();
-      if (elasticsearchProxy != null) {
-        elasticsearchProxy.close();
-      }
-      if (elasticsearch != null) {
-        elasticsearch.close();
-      }
+      elasticsearchProxy.close();
       try {
         Runtime.getRuntime().removeShutdownHook(reaper);
       } catch (IllegalStateException shuttingDown) {
