@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /** The one Jackson configuration every Vigil record goes through. */
@@ -13,6 +14,7 @@ public final class Json {
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .addModule(new JavaTimeModule())
+          .addModule(new SimpleModule("vigil-instants").addSerializer(new IsoInstantSerializer()))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -20,8 +22,9 @@ public final class Json {
           .build();
 
   /**
-   * Shared mapper: ISO-8601 timestamps, nulls omitted, unknown fields tolerated on read so that a
-   * newer producer does not break an older consumer.
+   * Shared mapper: ISO-8601 timestamps (instants as {@code ISO_INSTANT} writes them, {@link
+   * IsoInstantSerializer}), nulls omitted, unknown fields tolerated on read so that a newer
+   * producer does not break an older consumer.
    */
   public static ObjectMapper mapper() {
     return MAPPER;

@@ -80,7 +80,7 @@ final class FinalWindows {
           entry.getKey().substring(bar + 1),
           new Emitted(false, signal),
           recordTime(start + windowMs, totals.late(), now));
-      store.delete(entry.getKey());
+      forget(store, entry.getKey());
     }
     due.clear();
   }
@@ -118,8 +118,16 @@ final class FinalWindows {
       int bar = entry.key.indexOf('|');
       due.close(
           Long.parseLong(entry.key.substring(0, bar)), entry.key.substring(bar + 1), entry.value);
-      store.delete(entry.key);
+      forget(store, entry.key);
     }
+  }
+
+  /**
+   * Deletes {@code key} from {@code store} (and its changelog) without reading its value back:
+   * {@code delete} returns the old value, so decodes it, which closing a window has no use for.
+   */
+  static void forget(KeyValueStore<String, ?> store, String key) {
+    store.put(key, null);
   }
 
   /** Window start, zero-padded so that keys sort by time, then the series. */

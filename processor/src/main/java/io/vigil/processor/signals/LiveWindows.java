@@ -155,7 +155,7 @@ final class LiveWindows {
       if (s.due(now, start, intervalOf(s))) {
         emit(next.getKey(), s, now, out);
       } else if (s.finished()) {
-        store.delete(next.getKey());
+        FinalWindows.forget(store, next.getKey());
         it.remove();
       }
     }
