@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 
 /**
  * One line of a container log file, as the kubelet's runtime wrote it: the CRI format ({@code
@@ -55,8 +56,8 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
     if (s2 < 0) {
       return null;
     }
-    String stream = new String(b, s1 + 1, s2 - s1 - 1, StandardCharsets.US_ASCII);
-    if (!stream.equals("stdout") && !stream.equals("stderr")) {
+    String stream = stream(b, s1 + 1, s2);
+    if (stream == null) {
       return null;
     }
     // The tag: P or F, possibly followed by more tags after ':' (CRI allows "F:x"), then a space
@@ -139,6 +140,20 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
     } catch (ArithmeticException e) {
       return -1;
     }
+  }
+
+  private static final byte[] STDOUT = "stdout".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] STDERR = "stderr".getBytes(StandardCharsets.US_ASCII);
+
+  /** {@code "stdout"} or {@code "stderr"} if {@code b[from, to)} says so (no copy), else null. */
+  private static String stream(byte[] b, int from, int to) {
+    if (Arrays.equals(b, from, to, STDOUT, 0, STDOUT.length)) {
+      return "stdout";
+    }
+    if (Arrays.equals(b, from, to, STDERR, 0, STDERR.length)) {
+      return "stderr";
+    }
+    return null;
   }
 
   private static int indexOf(byte[] b, int from, int to, byte wanted) {

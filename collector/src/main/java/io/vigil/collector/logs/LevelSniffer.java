@@ -105,15 +105,13 @@ record LevelSniffer(String text, int number) {
       if (start == i) {
         break;
       }
-      String candidate = line.substring(start, i);
       boolean bounded =
           (start == 0 || !Character.isLetterOrDigit(line.charAt(start - 1)))
               && (i == line.length() || !Character.isLetterOrDigit(line.charAt(i)));
       // Upper case (ERROR) or bracketed ([warn]) words only: "error" in prose is not a level.
-      boolean marked =
-          candidate.equals(candidate.toUpperCase(Locale.ROOT))
-              || (start > 0 && line.charAt(start - 1) == '[');
-      if (bounded && marked && candidate.length() >= 3) {
+      boolean marked = (start > 0 && line.charAt(start - 1) == '[') || upperCase(line, start, i);
+      if (bounded && marked && i - start >= 3) {
+        String candidate = line.substring(start, i);
         int number = Severities.number(candidate);
         if (number > 0) {
           return new LevelSniffer(candidate, number);
@@ -121,5 +119,21 @@ record LevelSniffer(String text, int number) {
       }
     }
     return NONE;
+  }
+
+  /**
+   * Whether {@code line[from, to)} reads the same upper-cased, as {@code
+   * word.equals(word.toUpperCase(Locale.ROOT))} says, without copying it (this runs for the first
+   * words of every log line): no lower-case letter (those that upper-case to two letters, like ß,
+   * are lower-case too) and none that upper-cases to another.
+   */
+  static boolean upperCase(String line, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = line.charAt(i);
+      if (Character.isLowerCase(c) || Character.toUpperCase(c) != c) {
+        return false;
+      }
+    }
+    return true;
   }
 }

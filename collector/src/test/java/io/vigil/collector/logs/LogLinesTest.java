@@ -7,6 +7,7 @@ import io.vigil.collector.TestRequests;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** Container log lines, records joined from them, and levels found in them; real fixtures. */
@@ -173,5 +174,15 @@ class LogLinesTest {
     assertThat(LevelSniffer.of("INFORMATIONAL").number()).isEqualTo(9);
     assertThat(LevelSniffer.of("").number()).isZero();
     assertThat(LevelSniffer.of("{broken json level=error").number()).isEqualTo(17);
+  }
+
+  @Test
+  void tellsAnUpperCaseWordAsToUpperCaseWould() {
+    for (String word :
+        List.of("ERROR", "Error", "error", "WARNß", "ÉCHEC", "Échec", "ǅEBUG", "警告", "ΣΦΑΛΜΑ")) {
+      assertThat(LevelSniffer.upperCase("[" + word + "]", 1, word.length() + 1))
+          .as(word)
+          .isEqualTo(word.equals(word.toUpperCase(Locale.ROOT)));
+    }
   }
 }
