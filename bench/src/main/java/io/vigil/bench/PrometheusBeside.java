@@ -1,10 +1,12 @@
 package io.vigil.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vigil.embedded.prometheus.AlertmanagerServer;
 import io.vigil.embedded.prometheus.PrometheusServer;
 import io.vigil.embedded.slack.SlackSink;
+import io.vigil.model.json.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -170,14 +172,26 @@ final class PrometheusBeside implements AutoCloseable {
   /** Until Prometheus has every service's zero (a violation before that would never alert). */
   private void awaitScraped() throws IOException, InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!prometheus
-        .get("/api/v1/query", Map.of("query", "count(bench_requests_total)"))
-        .contains("\"" + requests.size() + "\"")) {
+    while (scrapedSeries() != requests.size()) {
       if (System.nanoTime() > deadline) {
         throw new IOException("Prometheus did not scrape the bench's page within " + WAIT);
       }
       Thread.sleep(200); // polling another process's state, with a deadline
     }
+  }
+
+  /**
+   * How many {@code bench_requests_total} series Prometheus has: the value of {@code count(…)} (the
+   * sample's second element, a string), -1 while it has none.
+   */
+  private long scrapedSeries() throws IOException, InterruptedException {
+    JsonNode result =
+        Json.mapper()
+            .readTree(
+                prometheus.get("/api/v1/query", Map.of("query", "count(bench_requests_total)")))
+            .path("data")
+            .path("result");
+    return result.isEmpty() ? -1 : Long.parseLong(result.get(0).path("value").get(1).asText());
   }
 
   @Override
