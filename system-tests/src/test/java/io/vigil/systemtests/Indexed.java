@@ -17,16 +17,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * What the alert engine's indexer must have written to Elasticsearch: each topic it reads, where it
@@ -113,16 +108,14 @@ record Indexed(String topic, String target, Function<byte[], String> id) {
 
   private Set<String> recordIds(String bootstrap) {
     Set<String> ids = new TreeSet<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = Outcome.fromStart(bootstrap, topic)) {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+    Outcome.toEnd(
+        bootstrap,
+        topic,
+        r -> {
           if (r.value() != null) {
             ids.add(id.apply(r.value()));
           }
-        }
-      }
-    }
+        });
     return ids;
   }
 

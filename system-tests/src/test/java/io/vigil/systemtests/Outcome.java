@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -144,32 +145,44 @@ final class Outcome {
   /** Every log record body in {@code otlp_logs} (read_committed), with how often it is there. */
   static Map<String, Integer> logLines(String bootstrap) {
     Map<String, Integer> lines = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, Topics.OTLP_LOGS)) {
+    toEnd(
+        bootstrap,
+        Topics.OTLP_LOGS,
+        r -> {
+          try {
+            for (ResourceLogs rl :
+                ExportLogsServiceRequest.parseFrom(r.value()).getResourceLogsList()) {
+              for (ScopeLogs sl : rl.getScopeLogsList()) {
+                for (LogRecord log : sl.getLogRecordsList()) {
+                  lines.merge(log.getBody().getStringValue(), 1, Integer::sum);
+                }
+              }
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+    return lines;
+  }
+
+  /**
+   * Hands every record of {@code topic} (read_committed) to {@code each}, from its start to its end
+   * as it is now; an {@link AssertionError} if that takes over 60 s.
+   */
+  static void toEnd(String bootstrap, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrap, topic)) {
       List<TopicPartition> partitions = List.copyOf(consumer.assignment());
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("otlp_logs not read to its end within 60 s");
+          throw new AssertionError(topic + " not read to its end within 60 s");
         }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          for (ResourceLogs rl :
-              ExportLogsServiceRequest.parseFrom(r.value()).getResourceLogsList()) {
-            for (ScopeLogs sl : rl.getScopeLogsList()) {
-              for (LogRecord log : sl.getLogRecordsList()) {
-                lines.merge(log.getBody().getStringValue(), 1, Integer::sum);
-              }
-            }
-          }
-        }
+        consumer.poll(Duration.ofMillis(200)).forEach(each);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return lines;
   }
 
-  /** Accepted Slack posts announcing {@code alert} firing for {@code service}. */
   static long slackFirings(List<SlackPost> posts, String alert, String service) {
     return slackFirings(posts.stream(), alert, service).count();
   }
