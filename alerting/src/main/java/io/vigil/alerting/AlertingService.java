@@ -192,14 +192,9 @@ public final class AlertingService implements AutoCloseable {
       NotificationLog log =
           new NotificationLog(
               parts.producer, parts.metrics.notificationLog, DELIVERY_HORIZON, clock);
+      HttpClient webhooks = SlackNotifier.defaultHttpClient();
       Map<String, List<DeliveryWorker>> byReceiver =
-          workers(
-              routing,
-              SlackNotifier.defaultHttpClient(),
-              config.links(),
-              log,
-              parts.notificationMetrics,
-              clock);
+          workers(routing, webhooks, config.links(), log, parts.notificationMetrics, clock);
       parts.workers = new ArrayList<>();
       byReceiver.values().forEach(parts.workers::addAll);
       parts.delivery =
@@ -276,6 +271,15 @@ public final class AlertingService implements AutoCloseable {
       }
       threads.add(thread(parts.delivery, "vigil-alerting-delivery"));
       threads.add(thread(parts.indexing, "vigil-alerting-indexer"));
+      boolean slack =
+          routing.receivers().values().stream().anyMatch(r -> !r.slackConfigs().isEmpty());
+      Warmup.run(
+          dispatcher,
+          muting,
+          parts.workers,
+          slack ? webhooks : null,
+          parts.admin.healthUrl(),
+          clock);
       parts.streams.start();
       LOG.info(
           "alerting started: {} rules, {} delivery workers; admin on port {}",

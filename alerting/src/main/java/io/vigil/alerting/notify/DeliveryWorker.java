@@ -108,6 +108,15 @@ public final class DeliveryWorker implements Runnable {
         .orElse(0);
   }
 
+  /**
+   * Runs once, at start, what this worker's first delivery of {@code sample} would run for the
+   * first time: the notifier's {@link Notifier#warmUp} and the log's entry. Sends nothing.
+   */
+  public void warmUp(Notification sample) throws Exception {
+    notifier.warmUp(sample);
+    NotificationLog.warmUp(sample, name);
+  }
+
   /** Stops the loop after the attempt in progress. */
   public void stop() {
     running = false;

@@ -71,15 +71,7 @@ public final class NotificationLog {
    */
   void delivered(Notification notification, String integration) throws InterruptedException {
     String key = key(notification.groupKey(), integration);
-    Entry entry =
-        new Entry(
-            notification.groupKey(),
-            notification.receiver(),
-            integration,
-            notification.version(),
-            notification.firing().size(),
-            notification.resolved().size(),
-            clock.instant());
+    Entry entry = entry(notification, integration, clock.instant());
     entries.merge(key, entry, (old, e) -> e.version() >= old.version() ? e : old);
     if (producer == null) {
       return;
@@ -102,6 +94,26 @@ public final class NotificationLog {
           Topics.NOTIFICATIONS,
           e.toString());
     }
+  }
+
+  private static Entry entry(Notification notification, String integration, Instant sentAt) {
+    return new Entry(
+        notification.groupKey(),
+        notification.receiver(),
+        integration,
+        notification.version(),
+        notification.firing().size(),
+        notification.resolved().size(),
+        sentAt);
+  }
+
+  /**
+   * Writes and reads back, in memory only, the entry that delivering {@code sample} to {@code
+   * integration} would record: builds its JSON writer and reader ahead of the first delivery.
+   */
+  static void warmUp(Notification sample, String integration) throws IOException {
+    byte[] json = Json.mapper().writeValueAsBytes(entry(sample, integration, Instant.EPOCH));
+    Json.mapper().readValue(json, Entry.class);
   }
 
   /** Applies one record read from the topic; a tombstone or an old entry removes the key. */

@@ -19,4 +19,13 @@ public interface Notifier {
 
   /** Whether resolved alerts are announced too ({@code send_resolved}). */
   boolean sendResolved();
+
+  /**
+   * Runs once, at start, what the first {@link #send} of {@code sample} would run for the first
+   * time (rendering the message, loading the transport's classes) without sending anything, so that
+   * the first real alert does not wait for it.
+   *
+   * @throws Exception when a part could not be prepared; the caller logs it and goes on
+   */
+  default void warmUp(Notification sample) throws Exception {}
 }

@@ -13,7 +13,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -128,6 +131,21 @@ public final class AdminServer implements AutoCloseable {
   /** The port actually bound. */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * Where this process reaches its own {@code /healthz}: the bound address, or the loopback address
+   * when bound to all interfaces.
+   */
+  public URI healthUrl() {
+    InetAddress bound = server.getAddress().getAddress();
+    InetAddress host = bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound;
+    String scheme = server instanceof HttpsServer ? "https" : "http";
+    String literal = host.getHostAddress();
+    if (host instanceof Inet6Address) {
+      literal = "[" + literal.replaceFirst("%.*$", "") + "]";
+    }
+    return URI.create(scheme + "://" + literal + ":" + port() + "/healthz");
   }
 
   /**

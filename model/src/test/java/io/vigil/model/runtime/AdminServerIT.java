@@ -34,6 +34,21 @@ class AdminServerIT {
     }
   }
 
+  @Test
+  void itsHealthUrlAnswersFromThisProcessWhateverItIsBoundTo() throws Exception {
+    for (String host : new String[] {"127.0.0.1", "0.0.0.0"}) {
+      try (AdminServer admin = AdminServer.start(host, 0, new PrometheusRegistry())) {
+        URI url = admin.healthUrl();
+        HttpResponse<String> answer =
+            http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(url).hasToString("http://127.0.0.1:" + admin.port() + "/healthz");
+        assertThat(answer.statusCode()).as(host).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("ok\n");
+      }
+    }
+  }
+
   private HttpResponse<String> readyz(AdminServer admin) throws Exception {
     return get(admin, "/readyz");
   }

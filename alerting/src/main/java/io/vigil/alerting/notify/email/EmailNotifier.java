@@ -1,5 +1,6 @@
 package io.vigil.alerting.notify.email;
 
+import io.vigil.alerting.notify.ClientHello;
 import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
@@ -17,6 +18,7 @@ import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
@@ -116,6 +119,19 @@ public final class EmailNotifier implements Notifier {
       throw isTransient(e)
           ? NotificationException.retryable(problem, e)
           : NotificationException.permanent(problem, e);
+    }
+  }
+
+  /**
+   * Builds {@code sample}'s mail and writes it nowhere, gets the (unconnected) transport, and when
+   * the server is spoken to with TLS, builds the ClientHello the first connection would send.
+   */
+  @Override
+  public void warmUp(Notification sample) throws Exception {
+    message(sample).writeTo(OutputStream.nullOutputStream());
+    session.getTransport(protocol(config)).close();
+    if (config.requireTls() || config.tls().implicit(config.port())) {
+      ClientHello.build(SSLContext.getDefault(), config.host(), config.port());
     }
   }
 

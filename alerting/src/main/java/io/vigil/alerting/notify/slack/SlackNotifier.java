@@ -3,6 +3,7 @@ package io.vigil.alerting.notify.slack;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vigil.alerting.notify.ClientHello;
 import io.vigil.alerting.notify.Links;
 import io.vigil.alerting.notify.Notification;
 import io.vigil.alerting.notify.NotificationException;
@@ -89,15 +90,9 @@ public final class SlackNotifier implements Notifier {
     } catch (JsonProcessingException e) {
       throw NotificationException.permanent("cannot build the Slack payload", e);
     }
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(config.apiUrl().reveal()))
-            .timeout(REQUEST_TIMEOUT)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
     HttpResponse<String> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      response = client.send(request(body), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw NotificationException.retryable(
           "Slack unreachable: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
@@ -115,6 +110,29 @@ public final class SlackNotifier implements Notifier {
       throw NotificationException.retryable(problem, null);
     }
     throw NotificationException.permanent(problem, null);
+  }
+
+  private HttpRequest request(byte[] body) {
+    return HttpRequest.newBuilder(URI.create(config.apiUrl().reveal()))
+        .timeout(REQUEST_TIMEOUT)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+  }
+
+  /**
+   * Renders {@code sample} and builds its request; for an HTTPS webhook also the TLS ClientHello
+   * (with the client's TLS context) that the first connection would send. The client's own first
+   * exchange is warmed by the caller, against a local address.
+   */
+  @Override
+  public void warmUp(Notification sample) throws Exception {
+    HttpRequest request = request(Json.mapper().writeValueAsBytes(payload(config, sample, links)));
+    URI uri = request.uri();
+    if ("https".equalsIgnoreCase(uri.getScheme())) {
+      ClientHello.build(
+          client.sslContext(), uri.getHost(), uri.getPort() < 0 ? 443 : uri.getPort());
+    }
   }
 
   /** The webhook payload for {@code notification}. */
