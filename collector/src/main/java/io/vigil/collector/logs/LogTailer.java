@@ -1,8 +1,10 @@
 package io.vigil.collector.logs;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
@@ -434,6 +436,27 @@ public final class LogTailer implements AutoCloseable {
     return batch;
   }
 
+  private static final String IOSTREAM = "log.iostream";
+  private static final KeyValue STDOUT = utf8Attribute(IOSTREAM, "stdout");
+  private static final KeyValue STDERR = utf8Attribute(IOSTREAM, "stderr");
+
+  /** A string attribute held as UTF-8: written as it is, not encoded again for every record. */
+  private static KeyValue utf8Attribute(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKeyBytes(utf8(key))
+        .setValue(AnyValue.newBuilder().setStringValueBytes(utf8(value)))
+        .build();
+  }
+
+  /**
+   * {@code text} in UTF-8, the form a string field takes on the wire: the JDK's encoder (a copy for
+   * ASCII text) instead of protobuf's, which encodes a string twice per record, once to size it and
+   * once to write it.
+   */
+  private static ByteString utf8(String text) {
+    return UnsafeByteOperations.unsafeWrap(text.getBytes(StandardCharsets.UTF_8));
+  }
+
   private void add(Part part, RecordAssembler.Assembled record) {
     if (record.cut()) {
       cut.inc();
@@ -449,7 +472,7 @@ public final class LogTailer implements AutoCloseable {
         LogRecord.newBuilder()
             .setObservedTimeUnixNano(observed)
             .setTimeUnixNano(record.timeNanos() > 0 ? record.timeNanos() : observed)
-            .setBody(AnyValue.newBuilder().setStringValue(body));
+            .setBody(AnyValue.newBuilder().setStringValueBytes(utf8(body)));
     if (json != null) {
       json.attributes().forEach((k, v) -> log.addAttributes(OtlpAttributes.string(k, v)));
       if (json.traceId() != null) {
@@ -463,7 +486,12 @@ public final class LogTailer implements AutoCloseable {
       log.setSeverityNumber(SeverityNumber.forNumber(level.number())).setSeverityText(level.text());
     }
     if (record.stream() != null) {
-      log.addAttributes(OtlpAttributes.string("log.iostream", record.stream()));
+      log.addAttributes(
+          switch (record.stream()) {
+            case "stdout" -> STDOUT;
+            case "stderr" -> STDERR;
+            default -> OtlpAttributes.string(IOSTREAM, record.stream());
+          });
     }
     part.records.add(log.build());
     part.bytes += record.content().length();
