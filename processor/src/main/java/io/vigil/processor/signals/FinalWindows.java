@@ -73,51 +73,82 @@ final class FinalWindows {
       int bar = entry.getKey().indexOf('|');
       long start = Long.parseLong(entry.getKey().substring(0, bar));
       WindowTotals totals = entry.getValue();
-      Long revision = totals.late() ? now : null;
-      GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
-      metrics.signalEmitted(totals.late() ? "late" : "final");
-      out.emit(
+      GoldenSignal signal =
+          totals.totals().toSignal(start, window, null, totals.late() ? now : null);
+      emitClosed(
+          out,
+          metrics,
           entry.getKey().substring(bar + 1),
-          new Emitted(false, signal),
-          recordTime(start + windowMs, totals.late(), now));
+          signal,
+          start + windowMs,
+          totals.late(),
+          now);
       forget(store, entry.getKey());
     }
     due.clear();
   }
 
   /**
-   * The Kafka timestamp of a closed window's record: its end, or for a late supplement the wall
-   * clock when it went out. A supplement for old data stamped with its window's end (a log file
-   * from last year read now) would be older than the topic's retention at once, and the broker
-   * deletes such a record as soon as its segment rolls, before a lagging reader (the indexer during
-   * an Elasticsearch outage) has read it; its window is in its value either way.
+   * Sends the record of a closed window, counted as final or late, with its Kafka timestamp: the
+   * window's end, or for a late supplement the wall clock when it went out. A supplement for old
+   * data stamped with its window's end (a log file from last year read now) would be older than the
+   * topic's retention at once, and the broker deletes such a record as soon as its segment rolls,
+   * before a lagging reader (the indexer during an Elasticsearch outage) has read it; its window is
+   * in its value either way.
    */
-  static long recordTime(long windowEndMs, boolean late, long now) {
-    return late ? now : windowEndMs;
+  private static void emitClosed(
+      Emit out,
+      ProcessorMetrics metrics,
+      String series,
+      GoldenSignal signal,
+      long windowEndMs,
+      boolean late,
+      long now) {
+    metrics.signalEmitted(late ? "late" : "final");
+    out.emit(series, new Emitted(false, signal), late ? now : windowEndMs);
   }
 
-  /** A window taken out of its store to be emitted. */
+  /** A window in a store: a late one holds data that came after its window went out. */
+  interface Closable {
+    /** Whether this is a late supplement. */
+    boolean late();
+  }
+
+  /** The record of a window being closed. */
   @FunctionalInterface
-  interface Due<W> {
-    /** Emits {@code window} of {@code series}, starting at {@code startMs}. */
-    void close(long startMs, String series, W window);
+  interface Closing<W> {
+    /**
+     * The record of {@code window} starting at {@code startMs}; {@code revision} is the emission
+     * time for a late supplement, else null.
+     */
+    GoldenSignal signal(long startMs, W window, Long revision);
   }
 
   /**
-   * Hands every window of {@code store} (keyed by {@link #key}) that starts at or before {@code
-   * lastDueStartMs} to {@code due}, in time order, and deletes it: how the request, saturation and
-   * log-volume windows close on the wall clock.
+   * Emits through {@code out} and deletes every window of {@code store} (keyed by {@link #key},
+   * {@code windowMs} long) that starts at or before {@code lastDueStartMs}, in time order, at wall
+   * clock {@code now}: how the saturation and log-volume windows close.
    */
-  static <W> void closeDue(KeyValueStore<String, W> store, long lastDueStartMs, Due<W> due) {
-    List<KeyValue<String, W>> closing = new ArrayList<>();
+  static <W extends Closable> void closeDue(
+      KeyValueStore<String, W> store,
+      long lastDueStartMs,
+      long windowMs,
+      long now,
+      ProcessorMetrics metrics,
+      Closing<W> closing,
+      Emit out) {
+    List<KeyValue<String, W>> due = new ArrayList<>();
     // Keys sort by window start; the bare start after the last due one ends the range.
     try (KeyValueIterator<String, W> it = store.range(null, paddedStart(lastDueStartMs + 1))) {
-      it.forEachRemaining(closing::add);
+      it.forEachRemaining(due::add);
     }
-    for (KeyValue<String, W> entry : closing) {
+    for (KeyValue<String, W> entry : due) {
       int bar = entry.key.indexOf('|');
-      due.close(
-          Long.parseLong(entry.key.substring(0, bar)), entry.key.substring(bar + 1), entry.value);
+      long start = Long.parseLong(entry.key.substring(0, bar));
+      W w = entry.value;
+      GoldenSignal signal = closing.signal(start, w, w.late() ? now : null);
+      emitClosed(
+          out, metrics, entry.key.substring(bar + 1), signal, start + windowMs, w.late(), now);
       forget(store, entry.key);
     }
   }

@@ -57,7 +57,8 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
    * @param records log records
    * @param errors those of severity ERROR or worse
    */
-  record LogWindow(LogCounts identity, boolean late, long records, long errors) {}
+  record LogWindow(LogCounts identity, boolean late, long records, long errors)
+      implements FinalWindows.Closable {}
 
   LogSignalsProcessor(
       Duration window, Duration grace, Duration emitInterval, ProcessorMetrics metrics) {
@@ -177,16 +178,13 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
     FinalWindows.closeDue(
         windows,
         now - windowMs - graceMs,
-        (start, series, w) -> {
-          GoldenSignal signal =
-              signal(w.identity(), start, w.records(), w.errors(), null, w.late() ? now : null);
-          metrics.signalEmitted(w.late() ? "late" : "final");
-          context.forward(
-              new Record<>(
-                  series,
-                  new Emitted(false, signal),
-                  FinalWindows.recordTime(start + windowMs, w.late(), now)));
-        });
+        windowMs,
+        now,
+        metrics,
+        (start, w, revision) ->
+            signal(w.identity(), start, w.records(), w.errors(), null, revision),
+        (series, signal, timestampMs) ->
+            context.forward(new Record<>(series, signal, timestampMs)));
   }
 
   private GoldenSignal signal(

@@ -173,20 +173,17 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
     FinalWindows.closeDue(
         windows,
         now - windowMs - graceMs,
-        (start, series, w) -> {
-          GoldenSignal signal =
-              signal(
-                  w.identity(),
-                  start + windowMs,
-                  new GoldenSignal.Saturation(w.cpu(), w.memory()),
-                  w.late() ? now : null);
-          metrics.signalEmitted(w.late() ? "late" : "final");
-          context.forward(
-              new Record<>(
-                  series,
-                  new Emitted(false, signal),
-                  FinalWindows.recordTime(start + windowMs, w.late(), now)));
-        });
+        windowMs,
+        now,
+        metrics,
+        (start, w, revision) ->
+            signal(
+                w.identity(),
+                start + windowMs,
+                new GoldenSignal.Saturation(w.cpu(), w.memory()),
+                revision),
+        (series, signal, timestampMs) ->
+            context.forward(new Record<>(series, signal, timestampMs)));
   }
 
   /**

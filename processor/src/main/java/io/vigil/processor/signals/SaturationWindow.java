@@ -18,7 +18,8 @@ record SaturationWindow(
     double cpuSum,
     int cpuCount,
     double memorySum,
-    int memoryCount) {
+    int memoryCount)
+    implements FinalWindows.Closable {
 
   /** This window with one more reading of {@code resource}. */
   SaturationWindow plus(String resource, double value) {

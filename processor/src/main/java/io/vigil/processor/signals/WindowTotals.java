@@ -8,4 +8,4 @@ package io.vigil.processor.signals;
  *     as a late supplement
  * @param totals the counts so far
  */
-record WindowTotals(boolean late, SignalAccumulator totals) {}
+record WindowTotals(boolean late, SignalAccumulator totals) implements FinalWindows.Closable {}
