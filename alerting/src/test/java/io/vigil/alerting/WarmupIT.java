@@ -53,23 +53,18 @@ class WarmupIT {
   private static AlertmanagerConfig routing(String slackUrl, String smarthost) {
     return AlertmanagerConfig.parse(
         """
-        global:
-          slack_api_url: %s
-          smtp_smarthost: %s
-          smtp_from: vigil@example.org
-          smtp_require_tls: false
         route:
           receiver: oncall
           group_by: [alertname]
-          group_wait: 0s
           routes:
             - matchers: [severity="none"]
               receiver: oncall
               continue: true
         receivers:
           - name: oncall
-            slack_configs: [{channel: '#alerts', send_resolved: true}]
-            email_configs: [{to: oncall@example.org, send_resolved: true}]
+            slack_configs: [{api_url: '%s', send_resolved: true}]
+            email_configs:
+              - {to: oncall@example.org, from: vigil@example.org, smarthost: '%s', require_tls: false}
         """
             .formatted(slackUrl, smarthost),
         "alertmanager.yml");

@@ -157,6 +157,11 @@ final class OtlpGrpcService extends IngressService {
       }
       message = decompressed(message, "gzip");
     }
+    Batch plain =
+        WireScan.batch(signal, message, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
+    if (plain != null) {
+      return plain;
+    }
     Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
     return FutureTimes.batch(
         signal, request, message, maxClockSkewNanos, metrics, Encoding.PROTOBUF);

@@ -38,7 +38,8 @@ import net.jqwik.api.Provide;
  * another exception, and never a record the processor could not read.
  */
 class OtlpInputFuzzTest {
-  private static final Map<OtlpSignal, String> SAMPLES =
+  /** The real OTLP/JSON samples, by signal. */
+  static final Map<OtlpSignal, String> SAMPLES =
       Map.of(
           OtlpSignal.METRICS, "fixtures/otlp/metrics.json",
           OtlpSignal.LOGS, "fixtures/otlp/logs.json",
