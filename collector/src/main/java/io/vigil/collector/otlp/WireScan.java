@@ -1,8 +1,10 @@
 package io.vigil.collector.otlp;
 
+import com.google.protobuf.CodedOutputStream;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.otlp.OtlpAttributes;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,27 +82,19 @@ final class WireScan {
 
   /** A request holding only the resource entry at {@code b[from, from + length)}: field 1. */
   private static byte[] alone(byte[] b, int from, int length) {
-    int header = 1 + varintSize(length);
-    byte[] out = new byte[header + length];
-    out[0] = (byte) ((1 << 3) | WireSchema.LEN);
-    int pos = 1;
-    int v = length;
-    while ((v & ~0x7F) != 0) {
-      out[pos++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
+    byte[] out =
+        new byte
+            [CodedOutputStream.computeTagSize(1)
+                + CodedOutputStream.computeUInt32SizeNoTag(length)
+                + length];
+    CodedOutputStream writer = CodedOutputStream.newInstance(out);
+    try {
+      writer.writeByteArray(1, b, from, length);
+      writer.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("sized wrongly", e); // cannot happen: sized above
     }
-    out[pos] = (byte) v;
-    System.arraycopy(b, from, out, header, length);
     return out;
-  }
-
-  private static int varintSize(int v) {
-    int size = 1;
-    while ((v & ~0x7F) != 0) {
-      size++;
-      v >>>= 7;
-    }
-    return size;
   }
 
   /** Walks the message of type {@code plan} at {@code b[from, to)}. */
@@ -305,7 +299,9 @@ final class WireScan {
   /**
    * Whether {@code b[from, to)} is well-formed UTF-8, as protobuf requires of a string: no stray
    * continuation bytes, overlong forms, surrogates or code points past U+10FFFF. (Bytes compare
-   * signed: 0x80–0xBF, the continuation bytes, are the values up to {@code (byte) 0xBF}.)
+   * signed: 0x80–0xBF, the continuation bytes, are the values up to {@code (byte) 0xBF}.) Our own:
+   * protobuf's check for a range of an array ({@code Utf8}) is not public, and wrapping each string
+   * in a {@code ByteString} to reach it would allocate per field.
    */
   static boolean validUtf8(byte[] b, int from, int to) {
     int i = from;
