@@ -1,6 +1,5 @@
 package io.vigil.collector.otlp;
 
-import com.google.protobuf.Message;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
@@ -157,14 +156,7 @@ final class OtlpGrpcService extends IngressService {
       }
       message = decompressed(message, "gzip");
     }
-    Batch plain =
-        WireScan.batch(signal, message, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
-    if (plain != null) {
-      return plain;
-    }
-    Message request = RequestDecoder.decode(signal, Encoding.PROTOBUF, message);
-    return FutureTimes.batch(
-        signal, request, message, maxClockSkewNanos, metrics, Encoding.PROTOBUF);
+    return RequestDecoder.batch(signal, Encoding.PROTOBUF, message, maxClockSkewNanos, metrics);
   }
 
   @Override

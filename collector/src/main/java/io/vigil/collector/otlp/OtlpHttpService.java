@@ -45,16 +45,7 @@ final class OtlpHttpService extends IngressService {
   protected Batch parse(RequestHeaders headers, byte[] raw) throws Rejection {
     Encoding encoding = RequestDecoder.encoding(headers.get(HttpHeaderNames.CONTENT_TYPE));
     byte[] body = decompressed(raw, headers.get(HttpHeaderNames.CONTENT_ENCODING));
-    if (encoding == Encoding.PROTOBUF) {
-      Batch plain =
-          WireScan.batch(signal, body, System.currentTimeMillis() * 1_000_000L, maxClockSkewNanos);
-      if (plain != null) {
-        return plain;
-      }
-    }
-    Message request = RequestDecoder.decode(signal, encoding, body);
-    byte[] encoded = encoding == Encoding.PROTOBUF ? body : null;
-    return FutureTimes.batch(signal, request, encoded, maxClockSkewNanos, metrics, encoding);
+    return RequestDecoder.batch(signal, encoding, body, maxClockSkewNanos, metrics);
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.vigil.collector.otlp;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.vigil.collector.ingress.IngressService;
+import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.model.otlp.OtlpJson;
 import java.io.ByteArrayInputStream;
@@ -93,6 +95,29 @@ public final class RequestDecoder {
     } catch (ZipException | EOFException e) {
       throw Rejection.malformed("cannot gunzip body (Content-Encoding: gzip): " + e.getMessage());
     }
+  }
+
+  /**
+   * The batch a receiver stores for {@code body}, a {@code signal} export request in {@code
+   * encoding}: a plain protobuf request read from its wire format ({@link WireScan}), anything else
+   * decoded in full and its ids and times checked ({@link FutureTimes#batch}). Every OTLP receiver
+   * goes through here, so none can skip the scan or the checks.
+   *
+   * @throws Rejection when the body cannot be decoded, or every item had a malformed id
+   */
+  static IngressService.Batch batch(
+      OtlpSignal signal, Encoding encoding, byte[] body, long maxSkewNanos, ReceiverMetrics metrics)
+      throws Rejection {
+    if (encoding == Encoding.PROTOBUF) {
+      IngressService.Batch plain =
+          WireScan.batch(signal, body, System.currentTimeMillis() * 1_000_000L, maxSkewNanos);
+      if (plain != null) {
+        return plain;
+      }
+    }
+    Message request = decode(signal, encoding, body);
+    byte[] encoded = encoding == Encoding.PROTOBUF ? body : null;
+    return FutureTimes.batch(signal, request, encoded, maxSkewNanos, metrics, encoding);
   }
 
   /** Decodes {@code body} as {@code signal}'s export request in {@code encoding}. */
