@@ -2,16 +2,48 @@ package io.vigil.bench;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
 import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.otlp.OtlpAttributes;
+import java.util.Arrays;
+import java.util.List;
 
 /** What the harnesses share: their arguments and the OTLP request shapes they send. */
-final class BenchRequests {
+public final class BenchRequests {
+  private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
+
   private BenchRequests() {}
+
+  /**
+   * The collector harnesses' request: service {@code bench}, {@code points} cumulative histogram
+   * points of 9 buckets, each its own {@code http.route} with a status code (every tenth 500).
+   */
+  public static ExportMetricsServiceRequest histograms(int points) {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    Histogram.Builder histogram =
+        Histogram.newBuilder()
+            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    for (int p = 0; p < points; p++) {
+      long[] counts = new long[BOUNDS.size() + 1];
+      Arrays.fill(counts, 3);
+      histogram.addDataPoints(
+          HistogramDataPoint.newBuilder()
+              .setStartTimeUnixNano(now - 60_000_000_000L)
+              .setTimeUnixNano(now)
+              .setCount(counts.length * 3L)
+              .setSum(1.0)
+              .addAllExplicitBounds(BOUNDS)
+              .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
+              .addAttributes(attr("http.route", "/r" + p))
+              .addAttributes(status(p % 10 == 0 ? 500 : 200)));
+    }
+    return durations(Resource.newBuilder().addAttributes(attr("service.name", "bench")), histogram);
+  }
 
   /**
    * One request of {@code resource} with {@code histogram} as {@code http.server.request.duration}
@@ -34,7 +66,7 @@ final class BenchRequests {
   }
 
   /** {@code --name value} pairs of a harness's command line, by name. */
-  static java.util.Map<String, String> args(String[] argv) {
+  public static java.util.Map<String, String> args(String[] argv) {
     java.util.Map<String, String> args = new java.util.HashMap<>();
     for (int i = 0; i + 1 < argv.length; i += 2) {
       args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
@@ -42,7 +74,6 @@ final class BenchRequests {
     return args;
   }
 
-  /** A string attribute. */
   /**
    * A service's {@code kafka:} section for {@code bootstrap}, with Kafka Streams settings from
    * {@code overrides} ({@code k=v,k=v}; null for none).
@@ -82,6 +113,7 @@ final class BenchRequests {
     return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
   }
 
+  /** A string attribute. */
   static KeyValue attr(String key, String value) {
     return OtlpAttributes.string(key, value);
   }

@@ -8,11 +8,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
-import io.opentelemetry.proto.metrics.v1.Histogram;
-import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
-import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import java.io.BufferedReader;
 import java.io.File;
@@ -25,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,8 +38,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * RSS (VmHWM). Prints one JSON line per transport.
  */
 public final class CollectorBench {
-  private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
-
   private CollectorBench() {}
 
   public static void main(String[] argv) throws Exception {
@@ -55,7 +47,7 @@ public final class CollectorBench {
     int points = Integer.parseInt(args.getOrDefault("points", "100"));
     String jvm = args.getOrDefault("jvm", "");
     String transport = args.getOrDefault("transport", "both");
-    byte[] body = request(points).toByteArray();
+    byte[] body = BenchRequests.histograms(points).toByteArray();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
       for (String t : transport.equals("both") ? List.of("http", "grpc") : List.of(transport)) {
         System.out.println(run(kafka, t, clients, seconds, points, body, jvm));
@@ -204,30 +196,6 @@ public final class CollectorBench {
       return "0".equals(status != null ? status : response.headers().get("grpc-status"));
     }
     return response.status().code() == 200;
-  }
-
-  private static ExportMetricsServiceRequest request(int points) {
-    long now = System.currentTimeMillis() * 1_000_000L;
-    Histogram.Builder histogram =
-        Histogram.newBuilder()
-            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
-    for (int p = 0; p < points; p++) {
-      long[] counts = new long[BOUNDS.size() + 1];
-      Arrays.fill(counts, 3);
-      histogram.addDataPoints(
-          HistogramDataPoint.newBuilder()
-              .setStartTimeUnixNano(now - 60_000_000_000L)
-              .setTimeUnixNano(now)
-              .setCount(counts.length * 3L)
-              .setSum(1.0)
-              .addAllExplicitBounds(BOUNDS)
-              .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
-              .addAttributes(BenchRequests.attr("http.route", "/r" + p))
-              .addAttributes(BenchRequests.status(p % 10 == 0 ? 500 : 200)));
-    }
-    return BenchRequests.durations(
-        Resource.newBuilder().addAttributes(BenchRequests.attr("service.name", "bench")),
-        histogram);
   }
 
   private static byte[] frame(byte[] message) {

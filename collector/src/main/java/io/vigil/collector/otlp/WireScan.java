@@ -1,6 +1,8 @@
 package io.vigil.collector.otlp;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import io.vigil.collector.ingress.IngressService;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.otlp.OtlpAttributes;
@@ -24,24 +26,35 @@ import java.util.List;
  *
  * <p>It walks the message types as {@link WireSchema} lays them out, so every field of the schema
  * is checked for its wire type; fields it does not know are skipped after checking that they are
- * well-formed, as protobuf keeps them. Profiled on 100-point histogram requests, building the
- * request was most of the parse thread's time (BENCHMARKS.md).
+ * well-formed, as protobuf keeps them. Tags, varints, lengths and unknown fields are read by
+ * protobuf's own {@link CodedInputStream}, so its limits are the parser's; what it does not check
+ * (UTF-8 without building a string, ids' lengths, times, fields given twice) is checked here.
+ * Profiled on 100-point histogram requests, building the request was most of the parse thread's
+ * time; the scan takes about a third of it ({@code ScanStepBench}, BENCHMARKS.md).
  */
 final class WireScan {
   private static final int MAX_DEPTH = 32;
 
-  /** Thrown inside the scan when the request is not plain; never leaves this class. */
-  private static final class Unusual extends Exception {
+  /**
+   * Thrown inside the scan when the request is not plain; never leaves this class. An {@code
+   * IOException}, as protobuf's reader throws for what it refuses: either way, the full parse
+   * decides.
+   */
+  private static final class Unusual extends IOException {
     private static final Unusual INSTANCE = new Unusual();
 
-    private Unusual() {
-      super(null, null, false, false);
+    private Unusual() {}
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // thrown for control flow: no stack
     }
   }
 
   private static final byte[] SERVICE_NAME = "service.name".getBytes(StandardCharsets.UTF_8);
 
   private final byte[] b;
+  private final CodedInputStream in;
   private final long timeLimit;
   private final List<int[]> resources = new ArrayList<>();
   private final List<String> services = new ArrayList<>();
@@ -49,6 +62,7 @@ final class WireScan {
 
   private WireScan(byte[] body, long timeLimit) {
     this.b = body;
+    this.in = CodedInputStream.newInstance(body);
     this.timeLimit = timeLimit;
   }
 
@@ -61,8 +75,11 @@ final class WireScan {
       OtlpSignal signal, byte[] body, long nowNanos, long maxSkewNanos) {
     WireScan scan = new WireScan(body, nowNanos + maxSkewNanos);
     try {
-      scan.message(WireSchema.of(signal), 0, body.length, 0);
-    } catch (Unusual e) {
+      scan.message(WireSchema.of(signal), 0);
+      if (!scan.in.isAtEnd()) {
+        return null;
+      }
+    } catch (IOException e) {
       return null;
     }
     List<SinkRecord> records = new ArrayList<>(scan.resources.size());
@@ -97,25 +114,27 @@ final class WireScan {
     return out;
   }
 
-  /** Walks the message of type {@code plan} at {@code b[from, to)}. */
-  private void message(WireSchema.Plan plan, int from, int to, int depth) throws Unusual {
+  /**
+   * Walks the message of type {@code plan} that {@link #in} holds up to its current limit; leaves
+   * {@link #in} there.
+   */
+  private void message(WireSchema.Plan plan, int depth) throws IOException {
     if (depth > MAX_DEPTH) {
       throw Unusual.INSTANCE;
     }
     long seenSingular = 0;
     int oneofsSeen = 0;
-    int pos = from;
-    while (pos < to) {
-      long tag = varint(pos, to);
-      pos = next;
-      int number = (int) (tag >>> 3);
-      int wireType = (int) (tag & 7);
-      if (tag > Integer.MAX_VALUE || number == 0) {
-        throw Unusual.INSTANCE;
-      }
+    while (!in.isAtEnd()) {
+      int tag = in.readTag(); // refuses tag 0, as protobuf's parser does
+      int number = WireFormat.getTagFieldNumber(tag);
+      int wireType = WireFormat.getTagWireType(tag);
       WireSchema.Field field = number < plan.byNumber.length ? plan.byNumber[number] : null;
       if (field == null) {
-        pos = skip(wireType, pos, to);
+        if (wireType == WireFormat.WIRETYPE_START_GROUP
+            || wireType == WireFormat.WIRETYPE_END_GROUP) {
+          throw Unusual.INSTANCE; // groups: left to the full parse
+        }
+        in.skipField(tag); // kept as an unknown field by protobuf
         continue;
       }
       if (field.oneof >= 0) {
@@ -132,34 +151,21 @@ final class WireScan {
             || field.wireType < 0) {
           throw Unusual.INSTANCE; // protobuf would keep it as an unknown field
         }
-        pos = packed(field, pos, to);
+        packed(field);
         continue;
       }
       switch (wireType) {
-        case WireSchema.VARINT -> {
-          varint(pos, to);
-          pos = next;
-        }
+        case WireSchema.VARINT -> in.readRawVarint64();
         case WireSchema.I64 -> {
-          if (to - pos < 8) {
-            throw Unusual.INSTANCE;
-          }
-          if (field.role == WireSchema.Role.TIME
-              && Long.compareUnsigned(fixed64(pos), timeLimit) > 0) {
+          long value = in.readRawLittleEndian64();
+          if (field.role == WireSchema.Role.TIME && Long.compareUnsigned(value, timeLimit) > 0) {
             throw Unusual.INSTANCE; // to be brought back by FutureTimes
           }
-          pos += 8;
         }
-        case WireSchema.I32 -> {
-          if (to - pos < 4) {
-            throw Unusual.INSTANCE;
-          }
-          pos += 4;
-        }
+        case WireSchema.I32 -> in.readRawLittleEndian32();
         default -> { // WireSchema.LEN
-          int length = length(pos, to);
-          pos = next;
-          int end = pos + length;
+          int length = in.readRawVarint32();
+          int from = in.getTotalBytesRead();
           if (field.child != null) {
             if (!field.repeated) {
               if (number >= 64 || (seenSingular & (1L << number)) != 0) {
@@ -168,98 +174,101 @@ final class WireScan {
               seenSingular |= 1L << number;
             }
             if (field.role == WireSchema.Role.RESOURCE_ENTRY) {
-              resources.add(new int[] {pos, length});
+              resources.add(new int[] {from, length});
               services.add(OtlpAttributes.UNKNOWN_SERVICE); // until its resource says otherwise
             }
-            message(field.child, pos, end, depth + 1);
+            int outer = in.pushLimit(length); // refuses a negative length or one past the limit
+            message(field.child, depth + 1);
+            in.popLimit(outer);
             if (field.role == WireSchema.Role.RESOURCE) {
-              services.set(services.size() - 1, serviceName(pos, end));
+              services.set(services.size() - 1, serviceName(from, length));
             } else if (field.role == WireSchema.Role.ITEM) {
               items++;
             }
-          } else if (field.string) {
-            if (!validUtf8(b, pos, end)) {
+          } else {
+            if (length < 0 || length > b.length - from) {
+              throw Unusual.INSTANCE; // past the body; past the message, skipRawBytes refuses
+            }
+            if (field.string && !validUtf8(b, from, from + length)) {
               throw Unusual.INSTANCE;
             }
-          } else if ((field.role == WireSchema.Role.TRACE_ID && length != 0 && length != 16)
-              || (field.role == WireSchema.Role.SPAN_ID && length != 0 && length != 8)) {
-            throw Unusual.INSTANCE; // to be left out by OtlpIds
+            if ((field.role == WireSchema.Role.TRACE_ID && length != 0 && length != 16)
+                || (field.role == WireSchema.Role.SPAN_ID && length != 0 && length != 8)) {
+              throw Unusual.INSTANCE; // to be left out by OtlpIds
+            }
+            in.skipRawBytes(length);
           }
-          pos = end;
         }
       }
     }
-    if (pos != to) {
+  }
+
+  /** The packed elements of repeated scalar {@code field}, after their tag. */
+  private void packed(WireSchema.Field field) throws IOException {
+    int length = in.readRawVarint32();
+    int width =
+        switch (field.wireType) {
+          case WireSchema.I64 -> 8;
+          case WireSchema.I32 -> 4;
+          default -> 0; // WireSchema.VARINT
+        };
+    if (width == 0) {
+      int outer = in.pushLimit(length);
+      while (!in.isAtEnd()) {
+        in.readRawVarint64();
+      }
+      in.popLimit(outer);
+    } else if (length % width != 0) {
       throw Unusual.INSTANCE;
+    } else {
+      in.skipRawBytes(length); // refuses a negative length or one past the limit
     }
   }
 
   /**
-   * The packed elements of repeated scalar {@code field} at {@code pos}; returns where they end.
+   * Field 1 of a message, length-delimited: Resource.attributes, KeyValue.key,
+   * AnyValue.string_value.
    */
-  private int packed(WireSchema.Field field, int pos, int to) throws Unusual {
-    int length = length(pos, to);
-    pos = next;
-    int end = pos + length;
-    switch (field.wireType) {
-      case WireSchema.VARINT -> {
-        while (pos < end) {
-          varint(pos, end);
-          pos = next;
-        }
-      }
-      case WireSchema.I64 -> {
-        if (length % 8 != 0) {
-          throw Unusual.INSTANCE;
-        }
-      }
-      default -> { // WireSchema.I32
-        if (length % 4 != 0) {
-          throw Unusual.INSTANCE;
-        }
-      }
-    }
-    return end;
-  }
+  private static final int FIRST_LEN = (1 << 3) | WireSchema.LEN;
+
+  /** KeyValue.value. */
+  private static final int VALUE = (2 << 3) | WireSchema.LEN;
 
   /**
-   * The {@code service.name} of the Resource at {@code b[from, to)}, already walked: its one
-   * attribute of that key with one string value, {@value OtlpAttributes#UNKNOWN_SERVICE} when it
-   * has none or an empty one.
+   * The {@code service.name} of the Resource at {@code b[from, from + length)}, already walked: its
+   * one attribute of that key with one string value, {@value OtlpAttributes#UNKNOWN_SERVICE} when
+   * it has none or an empty one.
    */
-  private String serviceName(int from, int to) throws Unusual {
+  private String serviceName(int from, int length) throws IOException {
+    CodedInputStream resource = CodedInputStream.newInstance(b, from, length);
     String name = null;
     boolean found = false;
-    for (int pos = from; pos < to; ) {
-      long tag = varint(pos, to);
-      pos = next;
-      if (tag != ((1 << 3) | WireSchema.LEN)) {
-        pos = skip((int) (tag & 7), pos, to);
+    while (!resource.isAtEnd()) {
+      int tag = resource.readTag();
+      if (tag != FIRST_LEN) {
+        resource.skipField(tag);
         continue;
       }
-      int length = length(pos, to);
-      pos = next;
-      int end = pos + length;
+      int outer = resource.pushLimit(resource.readRawVarint32());
       boolean service = false;
       int valueFrom = -1;
-      int valueTo = -1;
-      for (int p = pos; p < end; ) {
-        long t = varint(p, end);
-        p = next;
-        if (t == ((1 << 3) | WireSchema.LEN)) {
-          int l = length(p, end);
-          service = Arrays.equals(b, next, next + l, SERVICE_NAME, 0, SERVICE_NAME.length);
-          p = next + l;
-        } else if (t == ((2 << 3) | WireSchema.LEN)) {
-          int l = length(p, end);
-          valueFrom = next;
-          valueTo = next + l;
-          p = valueTo;
+      int valueLength = 0;
+      while (!resource.isAtEnd()) {
+        int t = resource.readTag();
+        if (t == FIRST_LEN) {
+          int l = resource.readRawVarint32();
+          int at = from + resource.getTotalBytesRead();
+          service = Arrays.equals(b, at, at + l, SERVICE_NAME, 0, SERVICE_NAME.length);
+          resource.skipRawBytes(l);
+        } else if (t == VALUE) {
+          valueLength = resource.readRawVarint32();
+          valueFrom = from + resource.getTotalBytesRead();
+          resource.skipRawBytes(valueLength);
         } else {
-          p = skip((int) (t & 7), p, end);
+          resource.skipField(t);
         }
       }
-      pos = end;
+      resource.popLimit(outer);
       if (!service) {
         continue;
       }
@@ -267,28 +276,26 @@ final class WireScan {
         throw Unusual.INSTANCE;
       }
       found = true;
-      name = stringValue(valueFrom, valueTo);
+      name = stringValue(valueFrom, valueLength);
     }
     return name == null || name.isEmpty() ? OtlpAttributes.UNKNOWN_SERVICE : name;
   }
 
   /**
-   * The AnyValue at {@code b[from, to)} when it is exactly one {@code string_value}; else unusual.
+   * The AnyValue at {@code b[from, from + length)} when it is exactly one {@code string_value};
+   * else unusual.
    */
-  private String stringValue(int from, int to) throws Unusual {
+  private String stringValue(int from, int length) throws IOException {
     if (from < 0) {
       throw Unusual.INSTANCE;
     }
+    CodedInputStream any = CodedInputStream.newInstance(b, from, length);
     String value = null;
-    for (int p = from; p < to; ) {
-      long t = varint(p, to);
-      p = next;
-      if (t != ((1 << 3) | WireSchema.LEN) || value != null) {
+    while (!any.isAtEnd()) {
+      if (any.readTag() != FIRST_LEN || value != null) {
         throw Unusual.INSTANCE;
       }
-      int l = length(p, to);
-      value = new String(b, next, l, StandardCharsets.UTF_8);
-      p = next + l;
+      value = any.readStringRequireUtf8();
     }
     if (value == null) {
       throw Unusual.INSTANCE;
@@ -344,69 +351,5 @@ final class WireScan {
       }
     }
     return true;
-  }
-
-  /** Skips a field of an unknown number; returns where it ends. */
-  private int skip(int wireType, int pos, int to) throws Unusual {
-    switch (wireType) {
-      case WireSchema.VARINT -> {
-        varint(pos, to);
-        return next;
-      }
-      case WireSchema.I64 -> {
-        if (to - pos < 8) {
-          throw Unusual.INSTANCE;
-        }
-        return pos + 8;
-      }
-      case WireSchema.I32 -> {
-        if (to - pos < 4) {
-          throw Unusual.INSTANCE;
-        }
-        return pos + 4;
-      }
-      case WireSchema.LEN -> {
-        int length = length(pos, to);
-        return next + length;
-      }
-      default -> throw Unusual.INSTANCE; // groups, and wire types 6 and 7
-    }
-  }
-
-  /** Where the last {@link #varint} or {@link #length} ended. */
-  private int next;
-
-  /** A varint of at most 10 bytes starting at {@code pos} before {@code to}; sets {@link #next}. */
-  private long varint(int pos, int to) throws Unusual {
-    long value = 0;
-    for (int shift = 0; shift < 70; shift += 7) {
-      if (pos >= to) {
-        throw Unusual.INSTANCE;
-      }
-      byte x = b[pos++];
-      value |= (long) (x & 0x7F) << shift;
-      if (x >= 0) {
-        next = pos;
-        return value;
-      }
-    }
-    throw Unusual.INSTANCE;
-  }
-
-  /** A length of at most 5 bytes that fits before {@code to}; sets {@link #next} after it. */
-  private int length(int pos, int to) throws Unusual {
-    long length = varint(pos, to);
-    if (next - pos > 5 || length > to - next) {
-      throw Unusual.INSTANCE;
-    }
-    return (int) length;
-  }
-
-  private long fixed64(int pos) {
-    long v = 0;
-    for (int i = 7; i >= 0; i--) {
-      v = (v << 8) | (b[pos + i] & 0xFF);
-    }
-    return v;
   }
 }
