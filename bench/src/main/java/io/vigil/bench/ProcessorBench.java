@@ -104,6 +104,7 @@ public final class ProcessorBench {
       long taken;
       long liveSignals;
       long windows;
+      long lateSupplements;
       long firstPoint;
       long lastPoint;
       long start = System.nanoTime();
@@ -128,6 +129,7 @@ public final class ProcessorBench {
         }
         liveSignals = counter(registry, "vigil_processor_signals_emitted", "kind", "live");
         windows = processor.signalsEmitted();
+        lateSupplements = counter(registry, "vigil_processor_signals_emitted", "kind", "late");
       }
       double startup = (firstPoint - start) / 1e9;
       double elapsed = (lastPoint - firstPoint) / 1e9;
@@ -145,6 +147,7 @@ public final class ProcessorBench {
       result.put("data_points_per_s", Math.round(taken / elapsed));
       result.put("live_signals", liveSignals);
       result.put("final_windows", windows);
+      result.put("late_supplements", lateSupplements);
       if (memory) {
         result.put("heap_held_mib", Math.round(heapHeld / 1048576.0 * 10) / 10.0);
         result.put(

@@ -4,6 +4,8 @@ import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,6 +17,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The final windows of one task, in the {@code signals-windows} store keyed by window start then
  * series: filled as data arrives, closed when the wall clock passes end + grace. Data for a window
  * already emitted opens a new entry marked late, which goes out as a late supplement.
+ *
+ * <p>A late supplement goes out once its window has had no new data for the grace period (and at
+ * the latest a window's length after its first late data): a catch-up after an outage brings each
+ * window's data over several seconds of processing, and one supplement per window serves its
+ * readers better than one per second (BENCHMARKS.md, "late supplements held").
  *
  * <p>The open windows are also kept decoded on the heap, so adding to one costs an encode (the
  * store and its changelog stay exact with every record) but no decode, and closing reads no store.
@@ -28,6 +35,13 @@ final class FinalWindows {
 
   /** The store's entries, decoded: keys sort by window start as in the store. */
   private final TreeMap<String, WindowTotals> open = new TreeMap<>();
+
+  /**
+   * For each late entry that got data while this task ran: wall-clock ms of its first and of its
+   * latest data. Heap only: after a restart a late entry goes out at the next close, as it would
+   * have without the hold.
+   */
+  private final Map<String, long[]> lateData = new HashMap<>();
 
   FinalWindows(
       KeyValueStore<String, WindowTotals> store,
@@ -59,20 +73,33 @@ final class FinalWindows {
     } else {
       totals.totals().merge(part);
     }
-    if (totals.late() && part.operation() == null) {
-      // An operation's requests are its service's too: counted once, with the service.
-      metrics.lateRequests(part.requests());
+    if (totals.late()) {
+      long[] seen = lateData.computeIfAbsent(key, k -> new long[] {now, now});
+      seen[1] = now;
+      if (part.operation() == null) {
+        // An operation's requests are its service's too: counted once, with the service.
+        metrics.lateRequests(part.requests());
+      }
     }
     store.put(key, totals);
   }
 
-  /** Emits and forgets every window whose end + grace the wall clock has passed. */
+  /**
+   * Emits and forgets every window whose end + grace the wall clock has passed, but for a late
+   * supplement that may still be filling: one that got data less than the grace period ago, and
+   * first did less than a window's length ago.
+   */
   void close(long now, Emit out) {
-    Map<String, WindowTotals> due = open.headMap(paddedStart(now - windowMs - graceMs + 1));
-    for (Map.Entry<String, WindowTotals> entry : due.entrySet()) {
+    Iterator<Map.Entry<String, WindowTotals>> due =
+        open.headMap(paddedStart(now - windowMs - graceMs + 1)).entrySet().iterator();
+    while (due.hasNext()) {
+      Map.Entry<String, WindowTotals> entry = due.next();
+      WindowTotals totals = entry.getValue();
+      if (totals.late() && stillFilling(entry.getKey(), now)) {
+        continue;
+      }
       int bar = entry.getKey().indexOf('|');
       long start = Long.parseLong(entry.getKey().substring(0, bar));
-      WindowTotals totals = entry.getValue();
       GoldenSignal signal =
           totals.totals().toSignal(start, window, null, totals.late() ? now : null);
       emitClosed(
@@ -84,8 +111,15 @@ final class FinalWindows {
           totals.late(),
           now);
       forget(store, entry.getKey());
+      lateData.remove(entry.getKey());
+      due.remove();
     }
-    due.clear();
+  }
+
+  /** Whether late entry {@code key} got data too recently to go out at {@code now}. */
+  private boolean stillFilling(String key, long now) {
+    long[] seen = lateData.get(key);
+    return seen != null && now - seen[1] < graceMs && now - seen[0] < windowMs;
   }
 
   /**

@@ -270,6 +270,25 @@ class GoldenSignalsTopologyTest {
   }
 
   @Test
+  void aLateSupplementThatKeepsFillingGoesOutAfterAWindowsLength() {
+    send(request(CHECKOUT, delta(point(t(0), t(4), 200, 1))), t(4));
+    clockTo(t(20));
+    assertThat(signals.readValue().traffic().requests()).isEqualTo(1);
+
+    // Late data for the same window every 2 s of wall clock, never quiet for the grace period.
+    for (int at = 20; at < 30; at += 2) {
+      send(request(CHECKOUT, delta(point(t(4 + at / 10.0), t(5 + at / 10.0), 200, 1))), t(at));
+      assertThat(signals.isEmpty()).as("held at %ss", at).isTrue();
+    }
+    clockTo(t(30));
+
+    GoldenSignal late = signals.readValue();
+    assertThat(late.revision()).isEqualTo(t(30).toEpochMilli());
+    assertThat(late.traffic().requests()).isEqualTo(5);
+    assertThat(signals.isEmpty()).isTrue();
+  }
+
+  @Test
   void sendsDataForAWindowAlreadyEmittedAsALateSupplement() {
     send(request(CHECKOUT, delta(point(t(0), t(4), 200, 3))), t(4));
     clockTo(t(20));
@@ -278,21 +297,26 @@ class GoldenSignalsTopologyTest {
     assertThat(onTime.traffic().requests()).isEqualTo(3);
     assertThat(onTimeRecord.getRecordTime()).as("stamped with the window's end").isEqualTo(t(10));
 
-    // A backlog: the collector had this at 8s, the processor sees it at 20s.
+    // A backlog: the collector had this at 8s, the processor sees it at 20s, and more at 23s.
     send(request(CHECKOUT, delta(point(t(4), t(8), 503, 2))), t(8));
-    clockTo(t(21));
+    clockTo(t(23));
+    assertThat(signals.isEmpty()).as("held while the catch-up may bring more").isTrue();
+    send(request(CHECKOUT, delta(point(t(8), t(9), 200, 1))), t(9));
+    clockTo(t(27));
+    assertThat(signals.isEmpty()).as("held for the grace period after its latest data").isTrue();
+    clockTo(t(28));
 
     TestRecord<String, GoldenSignal> lateRecord = signals.readRecord();
     assertThat(lateRecord.getRecordTime())
         .as("stamped when it went out: the topic's retention counts from then")
-        .isEqualTo(t(21));
+        .isEqualTo(t(28));
     GoldenSignal late = lateRecord.value();
     assertThat(late.window().start()).isEqualTo(t(0));
-    assertThat(late.traffic().requests()).isEqualTo(2);
+    assertThat(late.traffic().requests()).as("both late parts in one supplement").isEqualTo(3);
     assertThat(late.errors().count()).isEqualTo(2);
-    assertThat(late.revision()).isEqualTo(t(21).toEpochMilli());
+    assertThat(late.revision()).isEqualTo(t(28).toEpochMilli());
     assertThat(late.id()).isNotEqualTo(onTime.id()).startsWith(onTime.id() + "~");
-    assertThat(metrics.lateRequests()).isEqualTo(2);
+    assertThat(metrics.lateRequests()).isEqualTo(3);
     assertThat(metrics.signalsEmitted("late")).isEqualTo(1);
     assertThat(signals.isEmpty()).isTrue();
   }
