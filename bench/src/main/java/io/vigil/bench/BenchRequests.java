@@ -12,6 +12,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.otlp.OtlpAttributes;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /** What the harnesses share: their arguments and the OTLP request shapes they send. */
 public final class BenchRequests {
@@ -21,28 +22,49 @@ public final class BenchRequests {
 
   /**
    * The collector harnesses' request: service {@code bench}, {@code points} cumulative histogram
-   * points of 9 buckets, each its own {@code http.route} with a status code (every tenth 500).
+   * points (started a minute ago) of 3 requests per bucket, every tenth a 500.
    */
   public static ExportMetricsServiceRequest histograms(int points) {
     long now = System.currentTimeMillis() * 1_000_000L;
-    Histogram.Builder histogram =
-        Histogram.newBuilder()
-            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+    return durations(
+        Resource.newBuilder().addAttributes(attr("service.name", "bench")),
+        points(
+            AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+            now - 60_000_000_000L,
+            now,
+            3,
+            points,
+            p -> p % 10 == 0));
+  }
+
+  /**
+   * {@code points} histogram points over {@code [startNanos, timeNanos]} of 9 buckets holding
+   * {@code perBucket} requests each, point {@code p} with {@code http.route} {@code /r<p>} and
+   * status 500 where {@code error} holds for {@code p}, else 200.
+   */
+  static Histogram.Builder points(
+      AggregationTemporality temporality,
+      long startNanos,
+      long timeNanos,
+      long perBucket,
+      int points,
+      IntPredicate error) {
+    Histogram.Builder histogram = Histogram.newBuilder().setAggregationTemporality(temporality);
     for (int p = 0; p < points; p++) {
       long[] counts = new long[BOUNDS.size() + 1];
-      Arrays.fill(counts, 3);
+      Arrays.fill(counts, perBucket);
       histogram.addDataPoints(
           HistogramDataPoint.newBuilder()
-              .setStartTimeUnixNano(now - 60_000_000_000L)
-              .setTimeUnixNano(now)
-              .setCount(counts.length * 3L)
+              .setStartTimeUnixNano(startNanos)
+              .setTimeUnixNano(timeNanos)
+              .setCount(counts.length * perBucket)
               .setSum(1.0)
               .addAllExplicitBounds(BOUNDS)
               .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
               .addAttributes(attr("http.route", "/r" + p))
-              .addAttributes(status(p % 10 == 0 ? 500 : 200)));
+              .addAttributes(status(error.test(p) ? 500 : 200)));
     }
-    return durations(Resource.newBuilder().addAttributes(attr("service.name", "bench")), histogram);
+    return histogram;
   }
 
   /**

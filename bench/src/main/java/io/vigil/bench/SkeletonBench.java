@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
-import io.opentelemetry.proto.metrics.v1.Histogram;
-import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.alerting.AlertingConfig;
@@ -31,7 +29,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,8 +61,6 @@ import org.apache.kafka.common.utils.Utils;
  * they run beside it where installed, {@link PrometheusBeside}).
  */
 public final class SkeletonBench {
-  private static final List<Double> BOUNDS = List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0);
-
   private final int clients;
   private final int seconds;
   private final int pointsPerRequest;
@@ -467,27 +462,15 @@ public final class SkeletonBench {
   private static ExportMetricsServiceRequest request(
       String service, long nowMillis, double errorShare, int points) {
     long now = TimeUnit.MILLISECONDS.toNanos(nowMillis);
-    Histogram.Builder histogram =
-        Histogram.newBuilder()
-            .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA);
-    for (int p = 0; p < points; p++) {
-      boolean error = p < points * errorShare;
-      long[] counts = new long[BOUNDS.size() + 1];
-      Arrays.fill(counts, 1);
-      histogram.addDataPoints(
-          HistogramDataPoint.newBuilder()
-              .setStartTimeUnixNano(now - 1_000_000_000L)
-              .setTimeUnixNano(now)
-              .setCount(counts.length)
-              .setSum(1.0)
-              .addAllExplicitBounds(BOUNDS)
-              .addAllBucketCounts(Arrays.stream(counts).boxed().toList())
-              .addAttributes(BenchRequests.attr("http.route", "/r" + p))
-              .addAttributes(BenchRequests.status(error ? 500 : 200)));
-    }
     return BenchRequests.durations(
         Resource.newBuilder().addAttributes(BenchRequests.attr("service.name", service)),
-        histogram);
+        BenchRequests.points(
+            AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA,
+            now - 1_000_000_000L,
+            now,
+            1,
+            points,
+            p -> p < points * errorShare));
   }
 
   private static double round(double v) {
