@@ -40,7 +40,11 @@ final class BinarySerdes {
   private static final byte POINTS_V4 = 4;
   private static final byte POINTS_V5 = 5;
   private static final byte POINTS_V6 = 6;
+
+  /** A series' state; V2 writes each bucket layout once, then an index per stream. */
   private static final byte STATE_V1 = 1;
+
+  private static final byte STATE_V2 = 2;
 
   /** Open windows; V2 adds the totals' operation, V3 their latency sketch. */
   private static final byte WINDOW_V1 = 1;
@@ -77,7 +81,7 @@ final class BinarySerdes {
   static Serde<SeriesState> seriesState() {
     return Serdes.serdeFrom(
         (Serializer<SeriesState>)
-            (topic, data) -> data == null ? null : encode(STATE_V1, data::writeTo),
+            (topic, data) -> data == null ? null : encode(STATE_V2, data::writeTo),
         (Deserializer<SeriesState>)
             (topic, bytes) ->
                 bytes == null
@@ -86,9 +90,9 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         STATE_V1,
-                        STATE_V1,
+                        STATE_V2,
                         "Vigil processor state",
-                        (in, v) -> SeriesState.readFrom(in, bytes.length)));
+                        (in, v) -> SeriesState.readFrom(in, bytes.length, v >= STATE_V2)));
   }
 
   /** The serde of {@link WindowTotals}. */
@@ -294,12 +298,7 @@ final class BinarySerdes {
       out.writeLong(p.startNanos());
       out.writeLong(p.timeNanos());
       out.writeLong(p.count());
-      int layout = indexOf(layouts, p.boundsMs());
-      writeVarint(out, layout);
-      if (layout == layouts.size()) {
-        layouts.add(p.boundsMs());
-        writeDoubles(out, p.boundsMs());
-      }
+      writeLayout(out, layouts, p.boundsMs());
       writeLongs(out, p.bucketCounts());
       if (p.maxMs() != null) {
         out.writeDouble(p.maxMs());
@@ -333,12 +332,7 @@ final class BinarySerdes {
       long start = in.readLong();
       long time = in.readLong();
       long count = in.readLong();
-      int layout = readVarint(in);
-      if (layout == layouts.size()) {
-        layouts.add(readDoubles(in, limit));
-      } else if (layout > layouts.size()) {
-        throw new SerializationException("data points on topic " + topic + ": bad layout index");
-      }
+      double[] bounds = readLayout(in, layouts, limit);
       long[] buckets = readLongs(in, limit);
       Double max = (flags & HAS_MAX) != 0 ? in.readDouble() : null;
       String operation = withOperation ? readNullable(in) : null;
@@ -358,7 +352,7 @@ final class BinarySerdes {
               start,
               time,
               count,
-              layouts.get(layout),
+              bounds,
               buckets,
               max,
               operation,
@@ -371,13 +365,36 @@ final class BinarySerdes {
     return new SeriesPoints(points);
   }
 
-  private static int indexOf(List<double[]> layouts, double[] bounds) {
+  /**
+   * Writes {@code bounds} as the index of an equal layout among {@code layouts}, written before in
+   * the same record, or as the next index followed by the bounds themselves (then added).
+   */
+  static void writeLayout(DataOutputStream out, List<double[]> layouts, double[] bounds)
+      throws IOException {
+    int layout = layouts.size();
     for (int i = 0; i < layouts.size(); i++) {
       if (Arrays.equals(layouts.get(i), bounds)) {
-        return i;
+        layout = i;
+        break;
       }
     }
-    return layouts.size();
+    writeVarint(out, layout);
+    if (layout == layouts.size()) {
+      layouts.add(bounds);
+      writeDoubles(out, bounds);
+    }
+  }
+
+  /** Reads bounds written by {@link #writeLayout}; equal layouts share one array. */
+  static double[] readLayout(DataInputStream in, List<double[]> layouts, int limit)
+      throws IOException {
+    int layout = readVarint(in);
+    if (layout == layouts.size()) {
+      layouts.add(readDoubles(in, limit));
+    } else if (layout > layouts.size()) {
+      throw new IOException("bad layout index " + layout + " after " + layouts.size() + " layouts");
+    }
+    return layouts.get(layout);
   }
 
   static void writeNullable(DataOutputStream out, String s) throws IOException {

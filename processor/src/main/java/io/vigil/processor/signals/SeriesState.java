@@ -3,7 +3,9 @@ package io.vigil.processor.signals;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -111,34 +113,44 @@ final class SeriesState {
     return streams.isEmpty();
   }
 
-  /** Writes this state in the processor's binary state format ({@link BinarySerdes}). */
+  /**
+   * Writes this state in the processor's binary state format ({@link BinarySerdes}), each bucket
+   * layout once: a series' streams nearly always share one.
+   */
   void writeTo(DataOutputStream out) throws IOException {
     BinarySerdes.writeVarint(out, streams.size());
+    List<double[]> layouts = new ArrayList<>(2);
     for (Map.Entry<String, StreamState> entry : streams.entrySet()) {
       out.writeUTF(entry.getKey());
       StreamState s = entry.getValue();
       out.writeLong(s.startNanos());
       out.writeLong(s.timeNanos());
       out.writeLong(s.count());
-      BinarySerdes.writeDoubles(out, s.boundsMs());
+      BinarySerdes.writeLayout(out, layouts, s.boundsMs());
       BinarySerdes.writeLongs(out, s.bucketCounts());
     }
   }
 
-  /** Reads a state written by {@link #writeTo}; {@code limit} bounds every length read. */
-  static SeriesState readFrom(DataInputStream in, int limit) throws IOException {
+  /**
+   * Reads a state written by {@link #writeTo}, or with {@code sharedLayouts} false by the first
+   * format (the bounds written with every stream); {@code limit} bounds every length read.
+   */
+  static SeriesState readFrom(DataInputStream in, int limit, boolean sharedLayouts)
+      throws IOException {
     int n = BinarySerdes.readCount(in, limit);
     Map<String, StreamState> streams = new HashMap<>(Math.max(16, n * 2));
+    List<double[]> layouts = new ArrayList<>(2);
     for (int i = 0; i < n; i++) {
       String key = in.readUTF();
+      long start = in.readLong();
+      long time = in.readLong();
+      long count = in.readLong();
+      double[] bounds =
+          sharedLayouts
+              ? BinarySerdes.readLayout(in, layouts, limit)
+              : BinarySerdes.readDoubles(in, limit);
       streams.put(
-          key,
-          new StreamState(
-              in.readLong(),
-              in.readLong(),
-              in.readLong(),
-              BinarySerdes.readDoubles(in, limit),
-              BinarySerdes.readLongs(in, limit)));
+          key, new StreamState(start, time, count, bounds, BinarySerdes.readLongs(in, limit)));
     }
     return new SeriesState(streams);
   }

@@ -101,6 +101,55 @@ class BinarySerdesTest {
   }
 
   @Test
+  void writesEachBucketLayoutOfASeriesOnce() throws Exception {
+    double[] other = {1, 2};
+    SeriesState state = new SeriesState();
+    for (int i = 0; i < 100; i++) {
+      state.put("s" + i + "@0", new StreamState(1, 2, 3, BOUNDS.clone(), new long[] {1, 1, 1, 0}));
+    }
+    state.put("x@0", new StreamState(1, 2, 3, other, new long[] {1, 1, 1}));
+    var serde = BinarySerdes.seriesState();
+
+    byte[] bytes = serde.serializer().serialize("t", state);
+    SeriesState back = serde.deserializer().deserialize("t", bytes);
+
+    for (int i = 0; i < 100; i++) {
+      assertThat(back.get("s" + i + "@0").boundsMs()).containsExactly(BOUNDS);
+    }
+    assertThat(back.get("x@0").boundsMs()).containsExactly(other);
+    assertThat(back.get("x@0").bucketCounts()).containsExactly(1, 1, 1);
+    assertThat(bytes.length)
+        .as("99 repeated layouts (25 bytes each) become a 1-byte index; the 2 written get one too")
+        .isEqualTo(firstFormat(state).length - 99 * 24 + 2);
+    assertThat(serde.deserializer().deserialize("t", firstFormat(state)).get("s7@0").boundsMs())
+        .as("the first format is still read")
+        .containsExactly(BOUNDS);
+  }
+
+  /** {@code state} in the series state's first format: version 1, the bounds with every stream. */
+  private static byte[] firstFormat(SeriesState state) throws Exception {
+    var bytes = new java.io.ByteArrayOutputStream();
+    var out = new java.io.DataOutputStream(bytes);
+    out.writeByte(1);
+    List<String> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      keys.add("s" + i + "@0");
+    }
+    keys.add("x@0");
+    BinarySerdes.writeVarint(out, keys.size());
+    for (String key : keys) {
+      StreamState s = state.get(key);
+      out.writeUTF(key);
+      out.writeLong(s.startNanos());
+      out.writeLong(s.timeNanos());
+      out.writeLong(s.count());
+      BinarySerdes.writeDoubles(out, s.boundsMs());
+      BinarySerdes.writeLongs(out, s.bucketCounts());
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
   void refusesANewStreamOnceASeriesIsFullButKeepsUpdatingKnownOnes() {
     SeriesState state = new SeriesState();
     StreamState s = new StreamState(1, 2, 3, null, null);
