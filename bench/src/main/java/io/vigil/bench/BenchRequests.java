@@ -129,6 +129,19 @@ public final class BenchRequests {
     }
   }
 
+  /** {@code {"median": m, "min": a, "max": b}} of {@code values}, to one decimal. */
+  public static String summary(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    double median =
+        sorted.length % 2 == 1
+            ? sorted[sorted.length / 2]
+            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    return String.format(
+        "{\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}",
+        median, sorted[0], sorted[sorted.length - 1]);
+  }
+
   /** The {@code q} quantile of {@code sorted} (nearest rank: the ⌈q·n⌉-th value). */
   static long percentile(long[] sorted, double q) {
     int index = (int) Math.ceil(q * sorted.length) - 1;

@@ -82,8 +82,8 @@ public final class ScanStepBench {
         body.length,
         rounds - 1,
         sink,
-        summary(Arrays.copyOfRange(fullMicros, 1, rounds)),
-        summary(Arrays.copyOfRange(scanMicros, 1, rounds)));
+        BenchRequests.summary(Arrays.copyOfRange(fullMicros, 1, rounds)),
+        BenchRequests.summary(Arrays.copyOfRange(scanMicros, 1, rounds)));
   }
 
   private static double microsPerRequest(Step step, byte[] body, long roundNanos, long[] stored)
@@ -98,18 +98,5 @@ public final class ScanStepBench {
       now = System.nanoTime();
     } while (now < end);
     return (now - start) / 1_000.0 / requests;
-  }
-
-  /** {@code {"median": m, "min": a, "max": b}} of {@code values}, to 0.1 µs. */
-  private static String summary(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    double median =
-        sorted.length % 2 == 1
-            ? sorted[sorted.length / 2]
-            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    return String.format(
-        "{\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}",
-        median, sorted[0], sorted[sorted.length - 1]);
   }
 }

@@ -59,15 +59,13 @@ public final class SeriesStateBench {
       } while (now < end);
       micros[r] = (now - began) / 1_000.0 / n;
     }
-    double[] counted = Arrays.copyOfRange(micros, 1, rounds);
-    Arrays.sort(counted);
-    double median =
-        counted.length % 2 == 1
-            ? counted[counted.length / 2]
-            : (counted[counted.length / 2 - 1] + counted[counted.length / 2]) / 2;
     System.out.printf(
         "{\"streams\": %d, \"buckets\": %d, \"bytes_per_write\": %d, \"decoded\": %d,%n"
-            + " \"encode_decode_us\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}}%n",
-        streams, buckets, bytes, sink, median, counted[0], counted[counted.length - 1]);
+            + " \"encode_decode_us\": %s}%n",
+        streams,
+        buckets,
+        bytes,
+        sink,
+        BenchRequests.summary(Arrays.copyOfRange(micros, 1, rounds)));
   }
 }
