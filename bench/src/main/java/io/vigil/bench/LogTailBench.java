@@ -27,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * e.g. {@code -Xmx128m}) that reads the file from its start. The child reports, from its start to
  * its last line committed: lines per second, its CPU seconds per million lines (its own process
  * only, not the broker's) and its peak RSS (VmHWM). Prints JSON.
+ *
+ * <p>With {@code --warmup-lines W} the file starts with {@code W} more lines, and the figures above
+ * are also given for the lines after them ({@code warm_*}: from the moment {@code W} lines were
+ * shipped), with the share of that CPU the JIT compiler took: a fresh JVM spends a large part of
+ * its first seconds compiling.
  */
 public final class LogTailBench {
   private LogTailBench() {}
@@ -34,7 +39,8 @@ public final class LogTailBench {
   /** Driver; see the class comment for arguments. */
   public static void main(String[] argv) throws Exception {
     Map<String, String> args = BenchRequests.args(argv);
-    int lines = Integer.parseInt(args.getOrDefault("lines", "2000000"));
+    int warmupLines = Integer.parseInt(args.getOrDefault("warmup-lines", "0"));
+    int lines = warmupLines + Integer.parseInt(args.getOrDefault("lines", "2000000"));
     int bytes = Integer.parseInt(args.getOrDefault("bytes", "190"));
     String jvm = args.getOrDefault("jvm", "");
     Path dir = Files.createTempDirectory("vigil-logtail-bench");
@@ -63,7 +69,8 @@ public final class LogTailBench {
               Child.class.getName(),
               kafka.bootstrapServers(),
               dir + "/pods/*/*/*.log",
-              Integer.toString(lines));
+              Integer.toString(lines),
+              Integer.toString(warmupLines));
       Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
       String result = null;
       try (BufferedReader in =
@@ -86,7 +93,9 @@ public final class LogTailBench {
     }
   }
 
-  /** The tailer's JVM. Arguments: bootstrap servers, include glob, lines expected. */
+  /**
+   * The tailer's JVM. Arguments: bootstrap servers, include glob, lines expected, warm-up lines.
+   */
   public static final class Child {
     private Child() {}
 
@@ -108,21 +117,46 @@ public final class LogTailBench {
               null);
       var os =
           (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      long warmupLines = Long.parseLong(args[3]);
+      long pid = ProcessHandle.current().pid();
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       try (LogTailer tailer =
           LogTailer.start(settings, KafkaSettings.of(args[0]), new PrometheusRegistry())) {
         long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
+        while (tailer.recordsShipped() < warmupLines && System.nanoTime() < deadline) {
+          TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
+        }
+        long warmShipped0 = tailer.recordsShipped();
+        long warmCpu0 = os.getProcessCpuTime();
+        long warmJit0 = CollectorBench.compilerTicks(pid);
+        long warmT0 = System.nanoTime();
         while (tailer.recordsShipped() < lines && System.nanoTime() < deadline) {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        long end = System.nanoTime();
+        long cpuEnd = os.getProcessCpuTime();
+        long jitEnd = CollectorBench.compilerTicks(pid);
+        double seconds = (end - t0) / 1e9;
+        double cpu = (cpuEnd - cpu0) / 1e9;
         long shipped = tailer.recordsShipped();
+        String warm = "";
+        if (warmupLines > 0) {
+          double warmSeconds = (end - warmT0) / 1e9;
+          double warmCpu = (cpuEnd - warmCpu0) / 1e9;
+          long warmLines = shipped - warmShipped0;
+          warm =
+              ",\"warm_lines\":%d,\"warm_lines_per_s\":%.0f,\"warm_cpu_s_per_million\":%.2f,\"warm_jit_cpu_share\":%.2f"
+                  .formatted(
+                      warmLines,
+                      warmLines / warmSeconds,
+                      warmCpu / (warmLines / 1e6),
+                      (jitEnd - warmJit0) / 100.0 / warmCpu);
+        }
         System.out.printf(
             "{\"lines\":%d,\"seconds\":%.2f,\"lines_per_s\":%.0f,\"cpu_s_per_million\":%.2f,"
-                + "\"peak_rss_mib\":%d}%n",
-            shipped, seconds, shipped / seconds, cpu / (shipped / 1e6), peakRssMib());
+                + "\"peak_rss_mib\":%d%s}%n",
+            shipped, seconds, shipped / seconds, cpu / (shipped / 1e6), peakRssMib(), warm);
       }
     }
 
