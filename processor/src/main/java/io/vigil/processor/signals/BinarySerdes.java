@@ -1,10 +1,6 @@
 package io.vigil.processor.signals;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -146,98 +142,36 @@ final class BinarySerdes {
 
   /** Writes one value to a stream. */
   interface Writer {
-    void write(DataOutputStream out) throws IOException;
+    void write(BinaryOut out) throws IOException;
   }
 
   /** Reads one value, of format {@code version}, from a stream. */
   interface Reader<T> {
-    T read(DataInputStream in, byte version) throws IOException;
+    T read(BinaryIn in, byte version) throws IOException;
   }
 
   /**
-   * A growable byte buffer without the locks of {@link java.io.ByteArrayOutputStream}, one per
-   * thread and reused: encoding a window per record per operation made growing and locking fresh
+   * One output per thread, reused: encoding a window per record per operation made growing fresh
    * buffers a tenth of the stream thread's time.
    */
-  private static final class Buffer extends OutputStream {
-    private byte[] bytes = new byte[4096];
-    private int size;
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      bytes[size++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, bytes, size, len);
-      size += len;
-    }
-
-    private void ensure(int more) {
-      if (size + more > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
-      }
-    }
-  }
-
-  /** A buffer and the stream over it, per thread. */
-  private record Encoder(Buffer buffer, DataOutputStream out) {}
-
-  private static final ThreadLocal<Encoder> ENCODER =
-      ThreadLocal.withInitial(
-          () -> {
-            Buffer buffer = new Buffer();
-            return new Encoder(buffer, new DataOutputStream(buffer));
-          });
-
-  /** Reads a byte array without the locks of {@link java.io.ByteArrayInputStream}. */
-  private static final class Input extends InputStream {
-    private final byte[] bytes;
-    private int position;
-
-    Input(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public int read() {
-      return position < bytes.length ? bytes[position++] & 0xFF : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (len == 0) {
-        return 0;
-      }
-      int n = Math.min(len, bytes.length - position);
-      if (n <= 0) {
-        return -1;
-      }
-      System.arraycopy(bytes, position, b, off, n);
-      position += n;
-      return n;
-    }
-  }
+  private static final ThreadLocal<BinaryOut> OUTPUT =
+      ThreadLocal.withInitial(() -> new BinaryOut(4096));
 
   private static byte[] encode(byte version, Writer writer) {
-    Encoder encoder = ENCODER.get();
-    encoder.buffer().size = 0;
+    BinaryOut out = OUTPUT.get();
+    out.reset();
     try {
-      encoder.out().writeByte(version);
-      writer.write(encoder.out());
+      out.writeByte(version);
+      writer.write(out);
     } catch (IOException e) {
       throw new SerializationException("cannot write processor state", e);
     }
-    if (encoder.buffer().bytes.length > 1 << 20) {
+    byte[] result = out.toByteArray();
+    if (out.capacity() > 1 << 20) {
       // One huge record must not pin its buffer for the thread's life.
-      byte[] result = Arrays.copyOf(encoder.buffer().bytes, encoder.buffer().size);
-      ENCODER.remove();
-      return result;
+      OUTPUT.remove();
     }
-    return Arrays.copyOf(encoder.buffer().bytes, encoder.buffer().size);
+    return result;
   }
 
   /**
@@ -247,7 +181,8 @@ final class BinarySerdes {
    */
   private static <T> T decode(
       String topic, byte[] bytes, byte oldest, byte newest, String what, Reader<T> reader) {
-    try (DataInputStream in = new DataInputStream(new Input(bytes))) {
+    try {
+      BinaryIn in = new BinaryIn(bytes);
       byte found = in.readByte();
       if (found < oldest || found > newest) {
         throw new SerializationException(
@@ -275,8 +210,7 @@ final class BinarySerdes {
         (in, v) -> readPoints(in, topic, bytes.length, v));
   }
 
-  private static void writePoints(DataOutputStream out, List<MetricPoint> points)
-      throws IOException {
+  private static void writePoints(BinaryOut out, List<MetricPoint> points) throws IOException {
     MetricPoint first = points.isEmpty() ? null : points.get(0);
     writeNullable(out, first == null ? null : first.cluster());
     writeNullable(out, first == null ? null : first.namespace());
@@ -313,7 +247,7 @@ final class BinarySerdes {
     }
   }
 
-  private static SeriesPoints readPoints(DataInputStream in, String topic, int limit, byte version)
+  private static SeriesPoints readPoints(BinaryIn in, String topic, int limit, byte version)
       throws IOException {
     boolean withOperation = version >= POINTS_V2;
     boolean withLatencyOnly = version >= POINTS_V3;
@@ -369,7 +303,7 @@ final class BinarySerdes {
    * Writes {@code bounds} as the index of an equal layout among {@code layouts}, written before in
    * the same record, or as the next index followed by the bounds themselves (then added).
    */
-  static void writeLayout(DataOutputStream out, List<double[]> layouts, double[] bounds)
+  static void writeLayout(BinaryOut out, List<double[]> layouts, double[] bounds)
       throws IOException {
     int layout = layouts.size();
     for (int i = 0; i < layouts.size(); i++) {
@@ -386,8 +320,7 @@ final class BinarySerdes {
   }
 
   /** Reads bounds written by {@link #writeLayout}; equal layouts share one array. */
-  static double[] readLayout(DataInputStream in, List<double[]> layouts, int limit)
-      throws IOException {
+  static double[] readLayout(BinaryIn in, List<double[]> layouts, int limit) throws IOException {
     int layout = readVarint(in);
     if (layout == layouts.size()) {
       layouts.add(readDoubles(in, limit));
@@ -397,25 +330,25 @@ final class BinarySerdes {
     return layouts.get(layout);
   }
 
-  static void writeNullable(DataOutputStream out, String s) throws IOException {
+  static void writeNullable(BinaryOut out, String s) throws IOException {
     out.writeBoolean(s != null);
     if (s != null) {
       out.writeUTF(s);
     }
   }
 
-  static String readNullable(DataInputStream in) throws IOException {
+  static String readNullable(BinaryIn in) throws IOException {
     return in.readBoolean() ? in.readUTF() : null;
   }
 
-  static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
+  static void writeDoubles(BinaryOut out, double[] values) throws IOException {
     writeVarint(out, values.length);
     for (double v : values) {
       out.writeDouble(v);
     }
   }
 
-  static double[] readDoubles(DataInputStream in, int limit) throws IOException {
+  static double[] readDoubles(BinaryIn in, int limit) throws IOException {
     double[] values = new double[readCount(in, limit)];
     for (int i = 0; i < values.length; i++) {
       values[i] = in.readDouble();
@@ -423,14 +356,14 @@ final class BinarySerdes {
     return values;
   }
 
-  static void writeLongs(DataOutputStream out, long[] values) throws IOException {
+  static void writeLongs(BinaryOut out, long[] values) throws IOException {
     writeVarint(out, values.length);
     for (long v : values) {
       out.writeLong(v);
     }
   }
 
-  static long[] readLongs(DataInputStream in, int limit) throws IOException {
+  static long[] readLongs(BinaryIn in, int limit) throws IOException {
     long[] values = new long[readCount(in, limit)];
     for (int i = 0; i < values.length; i++) {
       values[i] = in.readLong();
@@ -440,19 +373,19 @@ final class BinarySerdes {
 
   /** A length that cannot exceed the bytes there are: garbage must not allocate gigabytes. */
   /** Writes {@code bytes} behind their length (a varint). */
-  static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+  static void writeBytes(BinaryOut out, byte[] bytes) throws IOException {
     writeVarint(out, bytes.length);
     out.write(bytes);
   }
 
   /** Reads bytes written by {@link #writeBytes}; {@code limit} bounds their length. */
-  static byte[] readBytes(DataInputStream in, int limit) throws IOException {
+  static byte[] readBytes(BinaryIn in, int limit) throws IOException {
     byte[] bytes = new byte[readCount(in, limit)];
     in.readFully(bytes);
     return bytes;
   }
 
-  static int readCount(DataInputStream in, int limit) throws IOException {
+  static int readCount(BinaryIn in, int limit) throws IOException {
     int n = readVarint(in);
     if (n < 0 || n > limit) {
       throw new IOException("length " + n + " exceeds the record's " + limit + " bytes");
@@ -460,7 +393,7 @@ final class BinarySerdes {
     return n;
   }
 
-  static void writeVarint(DataOutputStream out, int value) throws IOException {
+  static void writeVarint(BinaryOut out, int value) throws IOException {
     while ((value & ~0x7F) != 0) {
       out.writeByte((value & 0x7F) | 0x80);
       value >>>= 7;
@@ -468,7 +401,7 @@ final class BinarySerdes {
     out.writeByte(value);
   }
 
-  private static int readVarint(DataInputStream in) throws IOException {
+  private static int readVarint(BinaryIn in) throws IOException {
     int value = 0;
     for (int shift = 0; shift < 32; shift += 7) {
       int b = in.readByte();

@@ -1,8 +1,6 @@
 package io.vigil.processor.signals;
 
 import io.vigil.model.signal.GoldenSignal;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +41,7 @@ final class LiveSeries {
   LiveSeries() {}
 
   /** Writes this series' live state in the processor's binary state format. */
-  void writeTo(DataOutputStream out) throws IOException {
+  void writeTo(BinaryOut out) throws IOException {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
@@ -63,8 +61,8 @@ final class LiveSeries {
    * first format ({@code withOperation} false) had no operation, the first two ({@code withSketch}
    * false) no latency sketch.
    */
-  static LiveSeries readFrom(
-      DataInputStream in, int limit, boolean withOperation, boolean withSketch) throws IOException {
+  static LiveSeries readFrom(BinaryIn in, int limit, boolean withOperation, boolean withSketch)
+      throws IOException {
     LiveSeries s =
         new LiveSeries(
             BinarySerdes.readNullable(in),

@@ -1,7 +1,5 @@
 package io.vigil.processor.signals;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -117,7 +115,7 @@ final class SeriesState {
    * Writes this state in the processor's binary state format ({@link BinarySerdes}), each bucket
    * layout once: a series' streams nearly always share one.
    */
-  void writeTo(DataOutputStream out) throws IOException {
+  void writeTo(BinaryOut out) throws IOException {
     BinarySerdes.writeVarint(out, streams.size());
     List<double[]> layouts = new ArrayList<>(2);
     for (Map.Entry<String, StreamState> entry : streams.entrySet()) {
@@ -135,8 +133,7 @@ final class SeriesState {
    * Reads a state written by {@link #writeTo}, or with {@code sharedLayouts} false by the first
    * format (the bounds written with every stream); {@code limit} bounds every length read.
    */
-  static SeriesState readFrom(DataInputStream in, int limit, boolean sharedLayouts)
-      throws IOException {
+  static SeriesState readFrom(BinaryIn in, int limit, boolean sharedLayouts) throws IOException {
     int n = BinarySerdes.readCount(in, limit);
     Map<String, StreamState> streams = new HashMap<>(Math.max(16, n * 2));
     List<double[]> layouts = new ArrayList<>(2);

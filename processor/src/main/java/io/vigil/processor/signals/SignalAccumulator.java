@@ -1,8 +1,6 @@
 package io.vigil.processor.signals;
 
 import io.vigil.model.signal.GoldenSignal;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +54,7 @@ final class SignalAccumulator {
   SignalAccumulator() {}
 
   /** Writes these totals in the processor's binary state format ({@link BinarySerdes}). */
-  void writeTo(DataOutputStream out) throws IOException {
+  void writeTo(BinaryOut out) throws IOException {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
@@ -82,7 +80,7 @@ final class SignalAccumulator {
    * no sketch.
    */
   static SignalAccumulator readFrom(
-      DataInputStream in, int limit, boolean withOperation, boolean withSketch) throws IOException {
+      BinaryIn in, int limit, boolean withOperation, boolean withSketch) throws IOException {
     SignalAccumulator a = new SignalAccumulator();
     a.cluster = BinarySerdes.readNullable(in);
     a.namespace = BinarySerdes.readNullable(in);

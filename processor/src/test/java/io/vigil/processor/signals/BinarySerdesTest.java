@@ -126,7 +126,10 @@ class BinarySerdesTest {
         .containsExactly(BOUNDS);
   }
 
-  /** {@code state} in the series state's first format: version 1, the bounds with every stream. */
+  /**
+   * {@code state} in the series state's first format (version 1, the bounds with every stream),
+   * written as the first format's code wrote it: with the JDK's {@link java.io.DataOutputStream}.
+   */
   private static byte[] firstFormat(SeriesState state) throws Exception {
     var bytes = new java.io.ByteArrayOutputStream();
     var out = new java.io.DataOutputStream(bytes);
@@ -136,15 +139,21 @@ class BinarySerdesTest {
       keys.add("s" + i + "@0");
     }
     keys.add("x@0");
-    BinarySerdes.writeVarint(out, keys.size());
+    out.writeByte(keys.size()); // a varint below 128 is one byte
     for (String key : keys) {
       StreamState s = state.get(key);
       out.writeUTF(key);
       out.writeLong(s.startNanos());
       out.writeLong(s.timeNanos());
       out.writeLong(s.count());
-      BinarySerdes.writeDoubles(out, s.boundsMs());
-      BinarySerdes.writeLongs(out, s.bucketCounts());
+      out.writeByte(s.boundsMs().length);
+      for (double bound : s.boundsMs()) {
+        out.writeDouble(bound);
+      }
+      out.writeByte(s.bucketCounts().length);
+      for (long count : s.bucketCounts()) {
+        out.writeLong(count);
+      }
     }
     return bytes.toByteArray();
   }
