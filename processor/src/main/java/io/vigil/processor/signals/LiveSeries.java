@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The one-second slots of one series' live window, in the {@code signals-live} store, and when it
@@ -18,7 +17,7 @@ final class LiveSeries {
   private String operation;
 
   /** Slot start (epoch ms) → totals. */
-  private TreeMap<Long, SignalAccumulator> slots = new TreeMap<>();
+  private final LiveSlots slots = new LiveSlots();
 
   /** Wall-clock time of the last emission, epoch ms; 0 before the first. */
   private long emittedAt;
@@ -50,9 +49,9 @@ final class LiveSeries {
     out.writeBoolean(changed);
     out.writeBoolean(emittedEmpty);
     BinarySerdes.writeVarint(out, slots.size());
-    for (Map.Entry<Long, SignalAccumulator> slot : slots.entrySet()) {
-      out.writeLong(slot.getKey());
-      slot.getValue().writeTo(out);
+    for (int i = 0; i < slots.size(); i++) {
+      out.writeLong(slots.start(i));
+      slots.totals(i).writeTo(out);
     }
   }
 
@@ -75,7 +74,7 @@ final class LiveSeries {
     int n = BinarySerdes.readCount(in, limit);
     for (int i = 0; i < n; i++) {
       long slot = in.readLong();
-      s.slots.put(slot, SignalAccumulator.readFrom(in, limit, withOperation, withSketch));
+      s.slots.add(slot, SignalAccumulator.readFrom(in, limit, withOperation, withSketch));
     }
     return s;
   }
@@ -93,12 +92,7 @@ final class LiveSeries {
       if (emittedWithoutErrors && slot.getValue().errors() > 0) {
         errorsBegan = true;
       }
-      SignalAccumulator kept = slots.get(slot.getKey());
-      if (kept == null) {
-        slots.put(slot.getKey(), slot.getValue());
-      } else {
-        kept.merge(slot.getValue());
-      }
+      slots.add(slot.getKey(), slot.getValue());
     }
     changed = true;
   }
@@ -126,7 +120,7 @@ final class LiveSeries {
     if (nowMs - emittedAt < intervalMs) {
       return false;
     }
-    return changed || (!slots.isEmpty() && slots.firstKey() < windowStartMs);
+    return changed || (!slots.isEmpty() && slots.firstStart() < windowStartMs);
   }
 
   /** Whether nothing is left to emit: no slot, and the last emission said so. */
@@ -140,10 +134,10 @@ final class LiveSeries {
    * {@code nowMs} (wall clock).
    */
   GoldenSignal emit(long windowStartMs, Duration size, long nowMs, long timestampMs) {
-    slots.headMap(windowStartMs).clear();
+    slots.dropBefore(windowStartMs);
     SignalAccumulator sum = new SignalAccumulator(cluster, namespace, service, operation);
-    for (Map.Entry<Long, SignalAccumulator> slot : slots.entrySet()) {
-      sum.merge(slot.getValue());
+    for (int i = 0; i < slots.size(); i++) {
+      sum.merge(slots.totals(i));
     }
     emittedAt = nowMs;
     changed = false;
