@@ -183,8 +183,7 @@ final class LogSignalsProcessor implements Processor<String, LogCounts, String, 
         metrics,
         (start, w, revision) ->
             signal(w.identity(), start, w.records(), w.errors(), null, revision),
-        (series, signal, timestampMs) ->
-            context.forward(new Record<>(series, signal, timestampMs)));
+        Emit.to(context));
   }
 
   private GoldenSignal signal(

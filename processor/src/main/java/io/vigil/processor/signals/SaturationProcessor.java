@@ -182,8 +182,7 @@ final class SaturationProcessor implements Processor<String, SaturationPoints, S
                 start + windowMs,
                 new GoldenSignal.Saturation(w.cpu(), w.memory()),
                 revision),
-        (series, signal, timestampMs) ->
-            context.forward(new Record<>(series, signal, timestampMs)));
+        Emit.to(context));
   }
 
   /**

@@ -111,8 +111,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     this.operations =
         new OperationGuard(
             context.getStateStore(GoldenSignalsTopology.OPERATIONS_STORE), maxOperations, metrics);
-    this.out =
-        (series, signal, timestampMs) -> context.forward(new Record<>(series, signal, timestampMs));
+    this.out = Emit.to(context);
     context.schedule(
         live.tick(),
         PunctuationType.WALL_CLOCK_TIME,
