@@ -90,6 +90,9 @@ public final class LogTailBench {
               ? "{\"error\":\"the tailer did not report\"}"
               : result.replace(
                   "}", ",\"file_bytes\":" + Files.size(file) + ",\"jvm\":\"" + jvm + "\"}"));
+    } finally {
+      // The file is hundreds of MB to GBs: not left in /tmp.
+      org.apache.kafka.common.utils.Utils.delete(dir.toFile());
     }
   }
 
