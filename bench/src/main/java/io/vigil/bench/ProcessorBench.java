@@ -46,8 +46,8 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>With {@code --warmup W} the topic holds {@code W} more seconds of exports before those, and
  * the clock runs from the moment their points are in: the processor's steady state, with its JIT
- * compiler done (the first 600,000 points of a fresh JVM go about half as fast). The warm-up's own
- * rate is printed too.
+ * compiler done (a fresh JVM's first 1,200,000 points went at about two thirds of the warm rate,
+ * BENCHMARKS.md). The warm-up's own rate is printed too.
  *
  * <p>With {@code --memory true} it also reports the heap the processor holds once every point is
  * in: used heap after a full GC with the processor running, less the same before it started (the

@@ -140,12 +140,12 @@ final class BinarySerdes {
                             LiveSeries.readFrom(in, bytes.length, v >= LIVE_V2, v >= LIVE_V3)));
   }
 
-  /** Writes one value to a stream. */
+  /** Writes one value to a record's output. */
   interface Writer {
     void write(BinaryOut out) throws IOException;
   }
 
-  /** Reads one value, of format {@code version}, from a stream. */
+  /** Reads one value, of format {@code version}, from a record's input. */
   interface Reader<T> {
     T read(BinaryIn in, byte version) throws IOException;
   }
