@@ -219,7 +219,11 @@ public final class CollectorBench {
   }
 
   private static long cpuTicks(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
+  }
+
+  /** User + system CPU ticks from the text of a {@code /proc} {@code stat} file. */
+  private static long ticks(String stat) {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
   }
@@ -237,8 +241,7 @@ public final class CollectorBench {
         }
         String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         if (name.matches("C[12] CompilerThre.*")) {
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          ticks += ticks(stat);
         }
       }
     }

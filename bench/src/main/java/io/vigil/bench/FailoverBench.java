@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -165,13 +164,13 @@ public final class FailoverBench {
     }
   }
 
+  /** The median of {@code values} (nearest rank), -1 if there are none. */
   private static long median(List<Long> values) {
     if (values.isEmpty()) {
       return -1;
     }
-    long[] sorted = values.stream().mapToLong(Long::longValue).toArray();
-    Arrays.sort(sorted);
-    return sorted[(sorted.length - 1) / 2];
+    long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+    return BenchRequests.percentile(sorted, 0.5);
   }
 
   /** A live signal of service {@code fo-<s>} over the last 10 s with half its requests failed. */
