@@ -196,7 +196,7 @@ public final class ProcessorBench {
    * all): read from the registry rather than a service method, so the same harness measures earlier
    * versions of the processor too.
    */
-  private static long counter(PrometheusRegistry registry, String name, String... labelValue) {
+  static long counter(PrometheusRegistry registry, String name, String... labelValue) {
     double sum = 0;
     for (MetricSnapshot snapshot : registry.scrape()) {
       if (!snapshot.getMetadata().getName().equals(name)) {
@@ -215,8 +215,20 @@ public final class ProcessorBench {
   /** Service {@code svc}'s cumulative export at second {@code s}: every route gets requests. */
   private static ExportMetricsServiceRequest request(
       int svc, int routes, long[] counts, Instant t0, int s) {
-    long start = (t0.getEpochSecond() - 3600) * 1_000_000_000L;
-    long time = (t0.getEpochSecond() + s + 1) * 1_000_000_000L;
+    return request(
+        svc,
+        routes,
+        counts,
+        (t0.getEpochSecond() - 3600) * 1_000_000_000L,
+        (t0.getEpochSecond() + s + 1) * 1_000_000_000L);
+  }
+
+  /**
+   * Service {@code svc}'s cumulative export at {@code time} (epoch ns) of streams started at {@code
+   * start}: each route's counts go up (10 requests answered 200, 1 answered 500) in {@code counts}.
+   */
+  static ExportMetricsServiceRequest request(
+      int svc, int routes, long[] counts, long start, long time) {
     Histogram.Builder histogram =
         Histogram.newBuilder()
             .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
