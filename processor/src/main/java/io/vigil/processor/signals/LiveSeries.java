@@ -37,6 +37,14 @@ final class LiveSeries {
   /** Whether errors arrived since an emission that counted none: the onset of an incident. */
   private boolean errorsBegan;
 
+  /**
+   * While the series waits for its emit interval with new data: the earliest time (epoch ms) it may
+   * be emitted. Kept by {@link LiveWindows}, not in the store.
+   */
+  private long pendingAt;
+
+  private boolean pending;
+
   LiveSeries() {}
 
   /** Writes this series' live state in the processor's binary state format. */
@@ -95,6 +103,27 @@ final class LiveSeries {
       slots.add(slot.getKey(), slot.getValue());
     }
     changed = true;
+  }
+
+  /** Whether the series waits to be emitted; see {@link #pendingAt()}. */
+  boolean isPending() {
+    return pending;
+  }
+
+  /** The earliest time (epoch ms) a pending series may be emitted. */
+  long pendingAt() {
+    return pendingAt;
+  }
+
+  /** Marks the series pending from {@code atMs}. */
+  void pendingAt(long atMs) {
+    pendingAt = atMs;
+    pending = true;
+  }
+
+  /** Marks the series no longer pending. */
+  void clearPending() {
+    pending = false;
   }
 
   /** When this series was last emitted (epoch ms), 0 if never. */

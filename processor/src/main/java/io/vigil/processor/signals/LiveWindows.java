@@ -3,10 +3,11 @@ package io.vigil.processor.signals;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -38,10 +39,15 @@ final class LiveWindows {
   static final Duration OPERATION_EMIT_INTERVAL = Duration.ofSeconds(5);
 
   /**
-   * Series with new data, each with the earliest time it may be emitted again: a tick looks at the
-   * store (and decodes a series) only once that time has come.
+   * Series with new data, by the earliest time each may be emitted again ({@link
+   * LiveSeries#pendingAt()}): a tick looks only at those whose time has come, not at every series
+   * with new data (tens of thousands of operation series wait out their five seconds). An entry
+   * whose series is no longer pending at that time (emitted at once since) is stale and skipped.
    */
-  private final Map<String, Long> pending = new LinkedHashMap<>();
+  private final PriorityQueue<Due> pending = new PriorityQueue<>(Comparator.comparingLong(Due::at));
+
+  /** A series that may be emitted at {@code at} (epoch ms). */
+  private record Due(long at, String key, LiveSeries series) {}
 
   private final LiveClock clock;
 
@@ -58,7 +64,7 @@ final class LiveWindows {
     try (KeyValueIterator<String, LiveSeries> it = store.all()) {
       it.forEachRemaining(entry -> series.put(entry.key, entry.value));
     }
-    series.keySet().forEach(key -> pending.put(key, 0L));
+    series.forEach((key, s) -> queue(key, s, 0));
   }
 
   /**
@@ -117,27 +123,32 @@ final class LiveWindows {
     s.addAll(slots);
     if (s.due(now, windowStart(now), intervalOf(s))) {
       emit(key, s, now, out);
-      pending.remove(key);
     } else {
-      pending.put(key, s.emittedAt() + intervalOf(s));
+      queue(key, s, s.emittedAt() + intervalOf(s));
+    }
+  }
+
+  /** Marks {@code s} pending from {@code at}, unless it already is from then. */
+  private void queue(String key, LiveSeries s, long at) {
+    if (!s.isPending() || s.pendingAt() != at) {
+      s.pendingAt(at);
+      pending.add(new Due(at, key, s));
     }
   }
 
   /** Emits the series with new data whose emit interval has passed. */
   void emitPending(long now, Emit out) {
     long start = windowStart(now);
-    Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, Long> next = it.next();
-      if (next.getValue() > now) {
-        continue; // its interval has not passed: not worth decoding
+    while (!pending.isEmpty() && pending.peek().at() <= now) {
+      Due next = pending.poll();
+      LiveSeries s = next.series();
+      if (!s.isPending() || s.pendingAt() != next.at()) {
+        continue; // stale: emitted since, or pending from a later time
       }
-      LiveSeries s = series.get(next.getKey());
-      if (s == null) {
-        it.remove();
-      } else if (s.due(now, start, intervalOf(s))) {
-        emit(next.getKey(), s, now, out);
-        it.remove();
+      if (s.due(now, start, intervalOf(s))) {
+        emit(next.key(), s, now, out);
+      } else {
+        queue(next.key(), s, now + 1); // looked at again at the next tick
       }
     }
   }
@@ -149,7 +160,7 @@ final class LiveWindows {
     while (it.hasNext()) {
       Map.Entry<String, LiveSeries> next = it.next();
       LiveSeries s = next.getValue();
-      if (pending.containsKey(next.getKey())) {
+      if (s.isPending()) {
         continue;
       }
       if (s.due(now, start, intervalOf(s))) {
@@ -161,8 +172,12 @@ final class LiveWindows {
     }
   }
 
-  /** Emits {@code s} and writes it to the store: what a task that takes over starts from. */
+  /**
+   * Emits {@code s} and writes it to the store: what a task that takes over starts from. It is no
+   * longer pending.
+   */
   private void emit(String key, LiveSeries s, long now, Emit out) {
+    s.clearPending();
     GoldenSignal signal = s.emit(windowStart(now), window, now, clock.now(now));
     metrics.signalEmitted("live");
     out.emit(key, new Emitted(true, signal), now);
