@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -42,11 +43,15 @@ final class BinarySerdes {
 
   private static final byte STATE_V2 = 2;
 
-  /** Open windows; V2 adds the totals' operation, V3 their latency sketch. */
+  /**
+   * Open windows; V2 adds the totals' operation, V3 their latency sketch, V4 the service's
+   * operations in its entry (each: its name, then its totals without the series).
+   */
   private static final byte WINDOW_V1 = 1;
 
   private static final byte WINDOW_V2 = 2;
   private static final byte WINDOW_V3 = 3;
+  private static final byte WINDOW_V4 = 4;
 
   /** Live slots; V2 adds the series' operation, V3 the slots' latency sketches. */
   private static final byte LIVE_V1 = 1;
@@ -99,10 +104,16 @@ final class BinarySerdes {
                 data == null
                     ? null
                     : encode(
-                        WINDOW_V3,
+                        WINDOW_V4,
                         out -> {
                           out.writeBoolean(data.late());
                           data.totals().writeTo(out);
+                          writeVarint(out, data.operations().size());
+                          for (Map.Entry<String, SignalAccumulator> op :
+                              data.operations().entrySet()) {
+                            out.writeUTF(op.getKey());
+                            op.getValue().writeCountsTo(out);
+                          }
                         }),
         (Deserializer<WindowTotals>)
             (topic, bytes) ->
@@ -112,13 +123,35 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         WINDOW_V1,
-                        WINDOW_V3,
+                        WINDOW_V4,
                         "Vigil processor state",
-                        (in, v) ->
-                            new WindowTotals(
-                                in.readBoolean(),
-                                SignalAccumulator.readFrom(
-                                    in, bytes.length, v >= WINDOW_V2, v >= WINDOW_V3))));
+                        (in, v) -> readWindow(in, bytes.length, v)));
+  }
+
+  private static WindowTotals readWindow(BinaryIn in, int limit, byte version) throws IOException {
+    boolean late = in.readBoolean();
+    SignalAccumulator totals =
+        SignalAccumulator.readFrom(in, limit, version >= WINDOW_V2, version >= WINDOW_V3);
+    WindowTotals window = new WindowTotals(late, totals);
+    if (version >= WINDOW_V4) {
+      int n = readCount(in, limit);
+      for (int i = 0; i < n; i++) {
+        String operation = in.readUTF();
+        window
+            .operations()
+            .put(
+                operation,
+                SignalAccumulator.readCounts(
+                    in,
+                    limit,
+                    true,
+                    totals.cluster(),
+                    totals.namespace(),
+                    totals.service(),
+                    operation));
+      }
+    }
+    return window;
   }
 
   /** The serde of {@link LiveSeries}. */

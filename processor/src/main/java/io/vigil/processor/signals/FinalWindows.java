@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,8 +16,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The final windows of one task, in the {@code signals-windows} store keyed by window start then
- * series: filled as data arrives, closed when the wall clock passes end + grace. Data for a window
- * already emitted opens a new entry marked late, which goes out as a late supplement.
+ * service series, each entry with the windows of the service's operations ({@link WindowTotals}):
+ * filled as data arrives, closed when the wall clock passes end + grace. Data for a window already
+ * emitted opens a new entry marked late, which goes out as a late supplement.
  *
  * <p>A late supplement goes out once its window has had no new data for the grace period (and at
  * the latest a window's length after its first late data): a catch-up after an outage brings each
@@ -43,6 +45,13 @@ final class FinalWindows {
    */
   private final Map<String, long[]> lateData = new HashMap<>();
 
+  /**
+   * Open entries of the store format before a service's operations shared its entry (an operation's
+   * window alone), from a processor upgraded with windows open: data for their window goes on into
+   * them until they close, so that each goes out once.
+   */
+  private int legacyEntries;
+
   FinalWindows(
       KeyValueStore<String, WindowTotals> store,
       Duration window,
@@ -56,6 +65,7 @@ final class FinalWindows {
     try (KeyValueIterator<String, WindowTotals> it = store.all()) {
       it.forEachRemaining(entry -> open.put(entry.key, entry.value));
     }
+    legacyEntries = (int) open.values().stream().filter(FinalWindows::isLegacy).count();
   }
 
   /** The start of the window holding {@code timeMs}. */
@@ -63,25 +73,74 @@ final class FinalWindows {
     return timeMs - Math.floorMod(timeMs, windowMs);
   }
 
-  /** Adds {@code part} to {@code series}' window starting at {@code windowStart}. */
-  void add(String series, long windowStart, SignalAccumulator part, long now) {
+  /**
+   * Adds {@code service}'s totals, and those of its operations ({@code byOperation}: name →
+   * totals), to the window of {@code series} starting at {@code windowStart}: one store write.
+   */
+  void add(
+      String series,
+      long windowStart,
+      SignalAccumulator service,
+      Map<String, SignalAccumulator> byOperation,
+      long now) {
+    if (legacyEntries > 0) {
+      byOperation = addToLegacy(windowStart, byOperation, now);
+    }
     String key = key(windowStart, series);
     WindowTotals totals = open.get(key);
     if (totals == null) {
-      totals = new WindowTotals(windowStart + windowMs + graceMs <= now, part);
+      totals =
+          new WindowTotals(
+              windowStart + windowMs + graceMs <= now, service, new LinkedHashMap<>(byOperation));
       open.put(key, totals);
     } else {
-      totals.totals().merge(part);
+      totals.merge(service, byOperation);
     }
     if (totals.late()) {
-      long[] seen = lateData.computeIfAbsent(key, k -> new long[] {now, now});
-      seen[1] = now;
-      if (part.operation() == null) {
-        // An operation's requests are its service's too: counted once, with the service.
-        metrics.lateRequests(part.requests());
-      }
+      sawLate(key, now);
+      // An operation's requests are its service's too: counted once, with the service.
+      metrics.lateRequests(service.requests());
     }
     store.put(key, totals);
+  }
+
+  private void sawLate(String key, long now) {
+    long[] seen = lateData.computeIfAbsent(key, k -> new long[] {now, now});
+    seen[1] = now;
+  }
+
+  /**
+   * Adds to the open entries of the earlier store format (one operation's window alone) the
+   * operations of {@code byOperation} that have one for this window, so that a window open when the
+   * processor was upgraded still goes out once; returns the others.
+   */
+  private Map<String, SignalAccumulator> addToLegacy(
+      long windowStart, Map<String, SignalAccumulator> byOperation, long now) {
+    Map<String, SignalAccumulator> rest = new LinkedHashMap<>();
+    for (Map.Entry<String, SignalAccumulator> op : byOperation.entrySet()) {
+      SignalAccumulator part = op.getValue();
+      String key =
+          key(
+              windowStart,
+              GoldenSignal.seriesKey(
+                  part.cluster(), part.namespace(), part.service(), op.getKey()));
+      WindowTotals legacy = open.get(key);
+      if (legacy == null || !isLegacy(legacy)) {
+        rest.put(op.getKey(), part);
+        continue;
+      }
+      legacy.totals().merge(part);
+      if (legacy.late()) {
+        sawLate(key, now);
+      }
+      store.put(key, legacy);
+    }
+    return rest;
+  }
+
+  /** Whether {@code totals} is an entry of one operation alone (the earlier store format). */
+  private static boolean isLegacy(WindowTotals totals) {
+    return totals.totals().operation() != null && totals.operations().isEmpty();
   }
 
   /**
@@ -100,8 +159,8 @@ final class FinalWindows {
       }
       int bar = entry.getKey().indexOf('|');
       long start = Long.parseLong(entry.getKey().substring(0, bar));
-      GoldenSignal signal =
-          totals.totals().toSignal(start, window, null, totals.late() ? now : null);
+      Long revision = totals.late() ? now : null;
+      GoldenSignal signal = totals.totals().toSignal(start, window, null, revision);
       emitClosed(
           out,
           metrics,
@@ -110,6 +169,13 @@ final class FinalWindows {
           start + windowMs,
           totals.late(),
           now);
+      for (SignalAccumulator operation : totals.operations().values()) {
+        GoldenSignal op = operation.toSignal(start, window, null, revision);
+        emitClosed(out, metrics, op.seriesKey(), op, start + windowMs, totals.late(), now);
+      }
+      if (isLegacy(totals)) {
+        legacyEntries--;
+      }
       forget(store, entry.getKey());
       lateData.remove(entry.getKey());
       due.remove();

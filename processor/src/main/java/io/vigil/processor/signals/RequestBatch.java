@@ -13,7 +13,10 @@ import java.util.TreeMap;
 final class RequestBatch {
   final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
   final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
-  final Map<String, Map<Long, SignalAccumulator>> operationWindows = new LinkedHashMap<>();
+
+  /** Window start → operation → totals: what goes into each window's entry with the service's. */
+  final Map<Long, Map<String, SignalAccumulator>> windowOperations = new LinkedHashMap<>();
+
   final Map<String, Map<Long, SignalAccumulator>> operationSlots = new LinkedHashMap<>();
   private final FinalWindows windows;
   final long liveStart;
@@ -61,9 +64,9 @@ final class RequestBatch {
         liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
       }
       if (operation != null) {
-        operationWindows
-            .computeIfAbsent(operation, o -> new LinkedHashMap<>())
-            .computeIfAbsent(windowStart, w -> SignalAccumulator.ofOperation(operation))
+        windowOperations
+            .computeIfAbsent(windowStart, w -> new LinkedHashMap<>())
+            .computeIfAbsent(operation, o -> SignalAccumulator.ofOperation(operation))
             .add(part);
         if (isLive) {
           operationSlots

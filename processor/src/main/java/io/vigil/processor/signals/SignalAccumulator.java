@@ -59,6 +59,14 @@ final class SignalAccumulator {
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
     BinarySerdes.writeNullable(out, operation);
+    writeCountsTo(out);
+  }
+
+  /**
+   * Writes these totals without the series they belong to: an operation's within its service's
+   * window ({@link #readCounts}).
+   */
+  void writeCountsTo(BinaryOut out) throws IOException {
     out.writeLong(requests);
     out.writeLong(errors);
     out.writeBoolean(maxComplete);
@@ -81,11 +89,24 @@ final class SignalAccumulator {
    */
   static SignalAccumulator readFrom(
       BinaryIn in, int limit, boolean withOperation, boolean withSketch) throws IOException {
-    SignalAccumulator a = new SignalAccumulator();
-    a.cluster = BinarySerdes.readNullable(in);
-    a.namespace = BinarySerdes.readNullable(in);
-    a.service = BinarySerdes.readNullable(in);
-    a.operation = withOperation ? BinarySerdes.readNullable(in) : null;
+    String cluster = BinarySerdes.readNullable(in);
+    String namespace = BinarySerdes.readNullable(in);
+    String service = BinarySerdes.readNullable(in);
+    String operation = withOperation ? BinarySerdes.readNullable(in) : null;
+    return readCounts(in, limit, withSketch, cluster, namespace, service, operation);
+  }
+
+  /** Reads totals written by {@link #writeCountsTo}, of the series named by the other arguments. */
+  static SignalAccumulator readCounts(
+      BinaryIn in,
+      int limit,
+      boolean withSketch,
+      String cluster,
+      String namespace,
+      String service,
+      String operation)
+      throws IOException {
+    SignalAccumulator a = new SignalAccumulator(cluster, namespace, service, operation);
     a.requests = in.readLong();
     a.errors = in.readLong();
     a.maxComplete = in.readBoolean();
@@ -194,6 +215,18 @@ final class SignalAccumulator {
     if (histograms.size() < MAX_LAYOUTS) {
       histograms.add(new Layout(bounds.clone(), counts.clone()));
     }
+  }
+
+  String cluster() {
+    return cluster;
+  }
+
+  String namespace() {
+    return namespace;
+  }
+
+  String service() {
+    return service;
   }
 
   long requests() {

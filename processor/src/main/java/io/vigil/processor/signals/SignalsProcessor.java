@@ -242,31 +242,26 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   }
 
   private void apply(String series, RequestBatch batch, long now) {
-    apply(series, null, batch.byWindow, batch.liveSlots, batch.identity, now);
-    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationWindows.entrySet()) {
-      MetricPoint id = batch.identity;
-      apply(
-          GoldenSignal.seriesKey(id.cluster(), id.namespace(), id.service(), op.getKey()),
-          op.getKey(),
-          op.getValue(),
-          batch.operationSlots.getOrDefault(op.getKey(), Map.of()),
-          id,
+    for (Map.Entry<Long, SignalAccumulator> w : batch.byWindow.entrySet()) {
+      windows.add(
+          series,
+          w.getKey(),
+          w.getValue(),
+          batch.windowOperations.getOrDefault(w.getKey(), Map.of()),
           now);
     }
-  }
-
-  private void apply(
-      String series,
-      String operation,
-      Map<Long, SignalAccumulator> byWindow,
-      Map<Long, SignalAccumulator> liveSlots,
-      MetricPoint identity,
-      long now) {
-    for (Map.Entry<Long, SignalAccumulator> w : byWindow.entrySet()) {
-      windows.add(series, w.getKey(), w.getValue(), now);
+    MetricPoint id = batch.identity;
+    if (!batch.liveSlots.isEmpty()) {
+      live.add(series, batch.liveSlots, id, null, now, out);
     }
-    if (!liveSlots.isEmpty()) {
-      live.add(series, liveSlots, identity, operation, now, out);
+    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationSlots.entrySet()) {
+      live.add(
+          GoldenSignal.seriesKey(id.cluster(), id.namespace(), id.service(), op.getKey()),
+          op.getValue(),
+          id,
+          op.getKey(),
+          now,
+          out);
     }
   }
 
