@@ -1,6 +1,7 @@
 package io.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,6 +16,7 @@ import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.vigil.collector.CollectorConfig;
+import io.vigil.collector.lag.LagSettings;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.model.config.ConfigLoader;
@@ -34,6 +36,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,8 +54,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * engine runs here, so this checks what can be checked without one: {@code docker-compose config}
  * (Debian's docker-compose 1.29) renders the stack, dclint checks it against the Compose
  * Specification, dockerfile-utils lints the Dockerfile, the Dockerfile's stages are read and
- * checked, and the health-check and workload scripts are run for real against local HTTP servers,
- * their requests decoded with the collector's own decoders. Skipped only where a tool is absent.
+ * checked, and the health-check, workload and Kibana import scripts are run for real against local
+ * HTTP servers, their requests decoded with the collector's own decoders (and, for Kibana, as
+ * Kibana's import API reads them). Skipped only where a tool is absent.
  */
 class ContainerFilesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -60,11 +64,14 @@ class ContainerFilesTest {
   private static final Path DOCKERFILE = ROOT.resolve("Dockerfile");
   private static final Path LINT = ROOT.resolve("deploy/lint");
   private static final Path WORKLOAD = ROOT.resolve("deploy/compose/workload");
+  private static final Path KIBANA_IMPORT = ROOT.resolve("deploy/compose/kibana/import.sh");
+  private static final Path SAVED_OBJECTS = ROOT.resolve("dashboards/kibana");
   private static final YAMLMapper YAML = new YAMLMapper();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Map<String, Integer> VIGIL_SERVICES =
       Map.of("collector", 8888, "processor", 8889, "alerting", 8890);
+  private static final Set<String> ONE_SHOT = Set.of("slack-webhook", "kibana-import");
   private static final String SLACK_URL = "https://hooks.example.org/services/T0/B0/compose-test";
 
   // ---- docker-compose.yml
@@ -79,6 +86,7 @@ class ContainerFilesTest {
             "kafka",
             "elasticsearch",
             "kibana",
+            "kibana-import",
             "prometheus",
             "grafana",
             "mailpit",
@@ -132,7 +140,7 @@ class ContainerFilesTest {
         .fields()
         .forEachRemaining(
             e -> {
-              boolean oneShot = e.getKey().equals("slack-webhook");
+              boolean oneShot = ONE_SHOT.contains(e.getKey());
               boolean workload = e.getKey().startsWith("workload-");
               if (!oneShot && !workload) {
                 assertThat(e.getValue().path("healthcheck").path("test").isMissingNode())
@@ -186,21 +194,27 @@ class ContainerFilesTest {
         .contains("node-exporter:9100", "collector:8888", "processor:8889", "alerting:8890");
 
     // The collector's own loader: the scrape job is valid and on.
-    Path collectorFile =
-        Path.of(hostPathMountedAt(services.path("collector"), "/etc/vigil/collector.yaml"));
-    CollectorConfig collector =
-        ConfigLoader.load(
-                collectorFile,
-                Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"),
-                ConfigFiles.CollectorFile.class)
-            .collector();
-    ScrapeSettings scrape = collector.scrape();
+    ScrapeSettings scrape = composeCollector(services).scrape();
     assertThat(scrape.enabled()).isTrue();
     assertThat(scrape.jobs())
         .anySatisfy(
             job -> {
               assertThat(job.job()).isEqualTo("node");
               assertThat(job.targets()).containsExactly("node-exporter:9100");
+            });
+  }
+
+  /** The consumer-lag panels of the Grafana dashboards read what this watcher reports. */
+  @Test
+  void collectorWatchesTheConsumerGroupsOfTheStacksKafka() throws Exception {
+    LagSettings lag = composeCollector(renderCompose().path("services")).lag();
+    assertThat(lag.enabled()).isTrue();
+    assertThat(lag.clusters())
+        .singleElement()
+        .satisfies(
+            cluster -> {
+              assertThat(cluster.bootstrapServers()).isEqualTo("kafka:9092");
+              assertThat(cluster.groups()).as("every group, Vigil's own among them").isEmpty();
             });
   }
 
@@ -214,6 +228,27 @@ class ContainerFilesTest {
     try (Stream<Path> files = Files.list(dashboards)) {
       assertThat(files.filter(f -> f.toString().endsWith(".json")).count()).isPositive();
     }
+  }
+
+  @Test
+  void kibanaSavedObjectsAreImportedOnceKibanaIsHealthy() throws Exception {
+    JsonNode services = renderCompose().path("services");
+    JsonNode kibana = services.path("kibana");
+    assertThat(publishedPorts(kibana)).contains("127.0.0.1:5601:5601");
+    assertThat(texts(kibana.at("/healthcheck/test"))).anyMatch(t -> t.contains("/api/status"));
+
+    JsonNode importer = services.path("kibana-import");
+    assertThat(importer.at("/depends_on/kibana/condition").asText()).isEqualTo("service_healthy");
+    assertThat(importer.path("restart").asText()).as("a one-shot").isEqualTo("no");
+    assertThat(importer.at("/environment/KIBANA_URL").asText()).isEqualTo("http://kibana:5601");
+    List<String> entrypoint = texts(importer.path("entrypoint"));
+    assertThat(entrypoint).hasSize(2);
+    String script = entrypoint.get(1);
+    String folder = script.substring(0, script.lastIndexOf('/'));
+    assertThat(Path.of(hostPathMountedAt(importer, folder), script.substring(folder.length() + 1)))
+        .isEqualTo(KIBANA_IMPORT);
+    String savedObjects = importer.at("/environment/KIBANA_SAVED_OBJECTS").asText();
+    assertThat(Path.of(hostPathMountedAt(importer, savedObjects))).isEqualTo(SAVED_OBJECTS);
   }
 
   @Test
@@ -601,7 +636,194 @@ class ContainerFilesTest {
     assertThat(result.output()).contains("may hold only letters");
   }
 
+  @Test
+  void kibanaImportWaitsForKibanaThenPostsEverySavedObjectsFile() throws Exception {
+    assumeTrue(Tools.onPath("sh") && Tools.onPath("curl"), "sh or curl is not installed");
+    List<Path> files;
+    try (Stream<Path> list = Files.list(SAVED_OBJECTS)) {
+      files = list.filter(f -> f.toString().endsWith(".ndjson")).sorted().toList();
+    }
+    assertThat(files).isNotEmpty();
+    long objects = Files.readAllLines(files.get(0)).stream().filter(l -> !l.isBlank()).count();
+    try (FakeKibana kibana =
+        new FakeKibana(
+            1, "{\"successCount\":" + objects + ",\"success\":true,\"successResults\":[]}")) {
+      Result result = runKibanaImport(kibana, Map.of());
+      assertThat(result.exit()).as(result.output()).isZero();
+      assertThat(result.output())
+          .contains(files.get(0).getFileName() + ": " + objects + " saved objects imported");
+
+      List<KibanaRequest> requests = kibana.requests();
+      assertThat(requests)
+          .as("asks until Kibana is up, then imports")
+          .extracting(KibanaRequest::method, KibanaRequest::path)
+          .startsWith(
+              tuple("GET", "/api/status"),
+              tuple("GET", "/api/status"),
+              tuple("POST", "/api/saved_objects/_import"));
+      List<KibanaRequest> imports =
+          requests.stream().filter(r -> r.method().equals("POST")).toList();
+      assertThat(imports).hasSameSizeAs(files);
+      for (int i = 0; i < files.size(); i++) {
+        KibanaRequest post = imports.get(i);
+        assertThat(post.path()).isEqualTo("/api/saved_objects/_import");
+        assertThat(post.query()).isEqualTo("overwrite=true");
+        assertThat(post.kbnXsrf()).isEqualTo("true");
+        assertThat(post.contentType()).startsWith("multipart/form-data; boundary=");
+        Path file = files.get(i);
+        assertThat(multipart(post.contentType(), post.body()))
+            .singleElement()
+            .satisfies(
+                part -> {
+                  assertThat(part.name()).isEqualTo("file");
+                  // Kibana refuses a file whose name does not end in .ndjson.
+                  assertThat(part.filename()).isEqualTo(file.getFileName().toString());
+                  assertThat(part.content()).isEqualTo(Files.readString(file));
+                });
+      }
+    }
+  }
+
+  @Test
+  void kibanaImportFailsWhenKibanaRefusesAnObject() throws Exception {
+    assumeTrue(Tools.onPath("sh") && Tools.onPath("curl"), "sh or curl is not installed");
+    String refused =
+        "{\"successCount\":8,\"success\":false,\"errors\":[{\"id\":\"vigil-overview\","
+            + "\"type\":\"dashboard\",\"error\":{\"type\":\"missing_references\"}}]}";
+    try (FakeKibana kibana = new FakeKibana(0, refused)) {
+      Result result = runKibanaImport(kibana, Map.of());
+      assertThat(result.exit()).isEqualTo(1);
+      assertThat(result.output())
+          .contains("vigil.ndjson was not imported (HTTP 200)")
+          .contains("vigil-overview")
+          .contains("missing_references");
+    }
+  }
+
+  @Test
+  void kibanaImportGivesUpWhenKibanaNeverComesUp() throws Exception {
+    assumeTrue(Tools.onPath("sh") && Tools.onPath("curl"), "sh or curl is not installed");
+    try (FakeKibana kibana = new FakeKibana(Integer.MAX_VALUE, "{}")) {
+      Result result =
+          runKibanaImport(kibana, Map.of("KIBANA_WAIT_SECONDS", "1", "KIBANA_POLL_SECONDS", "1"));
+      assertThat(result.exit()).isEqualTo(1);
+      assertThat(result.output()).contains("/api/status did not answer 200 within 1 s (last: 503)");
+      assertThat(kibana.requests()).extracting(KibanaRequest::method).containsOnly("GET");
+    }
+  }
+
   // ---- helpers
+
+  private static CollectorConfig composeCollector(JsonNode services) throws Exception {
+    JsonNode service = services.path("collector");
+    Map<String, String> env = new HashMap<>();
+    service
+        .path("environment")
+        .fields()
+        .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    Path file = Path.of(hostPathMountedAt(service, "/etc/vigil/collector.yaml"));
+    return ConfigLoader.load(file, env, ConfigFiles.CollectorFile.class).collector();
+  }
+
+  private static Result runKibanaImport(FakeKibana kibana, Map<String, String> settings)
+      throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("KIBANA_URL", kibana.url());
+    env.put("KIBANA_SAVED_OBJECTS", SAVED_OBJECTS.toString());
+    env.put("KIBANA_POLL_SECONDS", "0");
+    env.put("KIBANA_WAIT_SECONDS", "30");
+    env.putAll(settings);
+    return run(List.of("sh", KIBANA_IMPORT.toString()), env, 60);
+  }
+
+  /** One request Kibana received: what its import API looks at. */
+  private record KibanaRequest(
+      String method, String path, String query, String kbnXsrf, String contentType, byte[] body) {}
+
+  /**
+   * A stand-in for Kibana: {@code GET /api/status} answers 503 ("Kibana server is not ready yet")
+   * the first {@code notReady} times, then 200; {@code POST /api/saved_objects/_import} answers
+   * {@code importAnswer}.
+   */
+  private static final class FakeKibana implements AutoCloseable {
+    private final List<KibanaRequest> requests = new CopyOnWriteArrayList<>();
+    private final HttpServer server;
+
+    FakeKibana(int notReady, String importAnswer) throws IOException {
+      AtomicInteger statusAsked = new AtomicInteger();
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/",
+          exchange -> {
+            requests.add(
+                new KibanaRequest(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestURI().getRawQuery(),
+                    exchange.getRequestHeaders().getFirst("kbn-xsrf"),
+                    exchange.getRequestHeaders().getFirst("Content-Type"),
+                    exchange.getRequestBody().readAllBytes()));
+            int status = 404;
+            String answer = "{\"statusCode\":404}";
+            if (exchange.getRequestURI().getPath().equals("/api/status")) {
+              boolean up = statusAsked.incrementAndGet() > notReady;
+              status = up ? 200 : 503;
+              answer =
+                  up
+                      ? "{\"status\":{\"overall\":{\"level\":\"available\"}}}"
+                      : "Kibana server is not ready yet";
+            } else if (exchange.getRequestURI().getPath().equals("/api/saved_objects/_import")) {
+              status = 200;
+              answer = importAnswer;
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(bytes);
+            }
+          });
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    List<KibanaRequest> requests() {
+      return requests;
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  private record Part(String name, String filename, String content) {}
+
+  /** The parts of a multipart/form-data body, as a server reads them (RFC 7578). */
+  private static List<Part> multipart(String contentType, byte[] body) {
+    Matcher boundary = Pattern.compile("boundary=\"?([^\";]+)\"?").matcher(contentType);
+    assertThat(boundary.find()).as(contentType).isTrue();
+    String text = new String(body, StandardCharsets.UTF_8);
+    String delimiter = "\r\n--" + boundary.group(1);
+    String[] chunks = ("\r\n" + text).split(Pattern.quote(delimiter), -1);
+    assertThat(chunks[chunks.length - 1]).as("the closing delimiter").startsWith("--");
+    Pattern disposition =
+        Pattern.compile(
+            "(?im)^Content-Disposition: *form-data; *name=\"([^\"]*)\"(?:; *filename=\"([^\"]*)\")?");
+    List<Part> parts = new ArrayList<>();
+    for (int i = 1; i < chunks.length - 1; i++) {
+      String chunk = chunks[i];
+      int end = chunk.indexOf("\r\n\r\n");
+      assertThat(end).as("part %d has headers", i).isPositive();
+      Matcher d = disposition.matcher(chunk.substring(0, end));
+      assertThat(d.find()).as("part %d has a form-data Content-Disposition", i).isTrue();
+      parts.add(new Part(d.group(1), d.group(2), chunk.substring(end + 4)));
+    }
+    return parts;
+  }
 
   private static JsonNode rendered;
 

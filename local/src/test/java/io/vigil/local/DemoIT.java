@@ -43,7 +43,9 @@ class DemoIT {
   /**
    * Panels whose data the demo does not leave behind: no run is aborted, no data point comes late,
    * every alert has resolved when it ends (the current-state panels show firing ones), and run 5 is
-   * reported overdue only after a 50 s demo (its alert is in the history panels).
+   * reported overdue only after a 50 s demo (its alert is in the history panels); that overdue
+   * record is also the demo's only run over its SLA (the others take 2 s of the 20 s its catalog
+   * expects).
    */
   private static final Set<String> NOT_FED_BY_THE_DEMO =
       Set.of(
@@ -53,26 +55,46 @@ class DemoIT {
           "Firing by severity",
           "Firing alerts",
           "Overdue runs",
+          "Runs over their SLA",
           // The demo runs no pods: its one saturation series is the machine, a node.
           "Saturation: CPU per service (busiest pod)",
           "Saturation: memory per service (busiest pod)");
 
   /**
    * Metrics the demo's services never count, and why: labelled counters of things going wrong,
-   * which have no series until the first one (their panels show "No data" in a healthy pipeline).
-   * Their queries are checked to be valid; dashboards/check.py checks their names and labels
-   * against the Java sources.
+   * which have no series until the first one (their panels show "No data" in a healthy pipeline),
+   * and the spool's metrics, which a collector registers only with a {@code spool.dir}. Their
+   * queries are checked to be valid; dashboards/check.py checks their names and labels against the
+   * Java sources.
    */
   private static final Map<String, String> NOT_COUNTED_IN_THE_DEMO =
-      Map.of(
-          "vigil_collector_requests_rejected_total", "the workload sends no bad or oversized body",
-          "vigil_processor_data_points_skipped_total", "every data point is decodable and valid",
-          "vigil_processor_data_points_adjusted_total",
-              "the workload's clock is the machine's and its operations are few",
-          "vigil_processor_records_rejected_total", "no poison record reaches the processor",
-          "vigil_alerting_dlq_records_total", "no poison record reaches alerting",
-          "vigil_alerting_es_failures_total", "Elasticsearch rejects no document",
-          "vigil_alerting_batch_retries_total", "Elasticsearch answers every bulk request at once");
+      Map.ofEntries(
+          Map.entry(
+              "vigil_collector_requests_rejected_total",
+              "the workload sends no bad or oversized body"),
+          Map.entry(
+              "vigil_processor_data_points_skipped_total",
+              "every data point is decodable and valid"),
+          Map.entry(
+              "vigil_processor_data_points_adjusted_total",
+              "the workload's clock is the machine's and its operations are few"),
+          Map.entry(
+              "vigil_processor_records_rejected_total", "no poison record reaches the processor"),
+          Map.entry("vigil_alerting_dlq_records_total", "no poison record reaches alerting"),
+          Map.entry("vigil_alerting_es_failures_total", "Elasticsearch rejects no document"),
+          Map.entry(
+              "vigil_alerting_batch_retries_total",
+              "Elasticsearch answers every bulk request at once"),
+          Map.entry("vigil_collector_spool_bytes", "the demo's collector runs without a spool"),
+          Map.entry(
+              "vigil_collector_spool_records_in_total",
+              "the demo's collector runs without a spool"),
+          Map.entry(
+              "vigil_collector_spool_records_out_total",
+              "the demo's collector runs without a spool"),
+          Map.entry(
+              "vigil_collector_spool_write_failures_total",
+              "the demo's collector runs without a spool"));
 
   /** Prometheus' scrape jobs and {@code service} labels: those of deploy/compose/prometheus.yml. */
   private static final Map<String, String> JOBS =
@@ -215,6 +237,10 @@ class DemoIT {
     }
     counts.forEach((q, n) -> System.out.println("dashboard query " + n + " ← " + q));
     assertThat(queries).hasSizeGreaterThan(30);
+    assertThat(NOT_FED_BY_THE_DEMO)
+        .as("panels excused that no dashboard has")
+        .allSatisfy(
+            panel -> assertThat(queries).anySatisfy(q -> assertThat(q.panel()).isEqualTo(panel)));
     assertThat(queries)
         .filteredOn(q -> !NOT_FED_BY_THE_DEMO.contains(q.panel()))
         .allSatisfy(q -> assertThat(counts.get(q)).as(q.toString()).isPositive());

@@ -122,8 +122,9 @@ public final class DemoCommand implements Callable<Integer> {
               + collector.otlpHttpPort()
               + ", admin :"
               + collector.adminPort());
+      Path catalog = DemoFiles.write(dir.resolve("catalog.yaml"), DemoFiles.CATALOG);
       String processorYaml =
-          DemoFiles.processor(bootstrap, dir.resolve("processor-state"), processorAdmin);
+          DemoFiles.processor(bootstrap, dir.resolve("processor-state"), catalog, processorAdmin);
       ProcessorService processor =
           stack.add(
               ProcessorService.start(
@@ -160,7 +161,8 @@ public final class DemoCommand implements Callable<Integer> {
       stack.add(DemoPipeline.start(lineageUrl, Duration.ofSeconds(3), Duration.ofSeconds(8), out));
       out.printf(
           "  pipeline %s/%s reports OpenLineage runs to %s every 8 s;%n"
-              + "  run 3 fails its data-quality check, run 5 never finishes (overdue after 20 s).%n",
+              + "  run 3 fails its data-quality check, run 5 never finishes (overdue after 20 s,%n"
+              + "  the longest run catalog.yaml expects).%n",
           DemoPipeline.NAMESPACE, DemoPipeline.JOB, lineageUrl);
 
       DemoProgress progress = new DemoProgress(out, collector, processor, slack, smtp, shop);

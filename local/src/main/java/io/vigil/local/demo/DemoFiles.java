@@ -67,6 +67,24 @@ final class DemoFiles {
                 summary: "{{ $labels.job }} is still running past its expected duration"
       """;
 
+  /**
+   * The catalog of expectations ({@code processor.catalog.file}): the demo pipeline is expected to
+   * take at most 20 s, so its run records carry {@code sla} (their duration against it), and its
+   * hanging run is overdue after 20 s (the catalog's value replaces {@code
+   * pipelines.overdue_after}).
+   */
+  static final String CATALOG =
+      """
+      # Catalog of `vigil demo`: what is expected of each pipeline (format: processor/README.md,
+      # "Catalog of expectations"). A run longer than expected_duration breaches its SLA; one still
+      # running after it is overdue.
+      jobs:
+        - namespace: %s
+          name: %s
+          expected_duration: 20s
+      """
+          .formatted(DemoPipeline.NAMESPACE, DemoPipeline.JOB);
+
   static String alertmanager(String slackUrl, String smtpHost, int smtpPort) {
     return """
         # Notification routing of `vigil demo`, in Alertmanager's format.
@@ -150,7 +168,7 @@ final class DemoFiles {
             bootstrap, logs, adminPort, processorPort, bootstrap, grpcPort, httpPort, adminPort);
   }
 
-  static String processor(String bootstrap, Path stateDir, int adminPort) {
+  static String processor(String bootstrap, Path stateDir, Path catalog, int adminPort) {
     return """
           kafka:
             bootstrap_servers: %s
@@ -160,11 +178,13 @@ final class DemoFiles {
           pipelines:
             overdue_after: 20s
             freshness_interval: 10s
+          catalog:
+            file: '%s'
           admin:
             host: 127.0.0.1
             port: %d
         """
-        .formatted(bootstrap, stateDir, adminPort);
+        .formatted(bootstrap, stateDir, catalog, adminPort);
   }
 
   static String alerting(
