@@ -156,10 +156,11 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       long fromMs;
       if (point.cumulative()) {
         state = state != null ? state : stateOf(record.key());
-        StreamState previous = state.get(point.stateKey());
+        String stream = point.stateKey(); // each call builds (and hashes) a new string
+        StreamState previous = state.get(stream);
         DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
         if (step.state() != null) {
-          if (!state.put(point.stateKey(), step.state())) {
+          if (!state.put(stream, step.state())) {
             metrics.dataPointSkipped("stream_limit");
             continue;
           }
