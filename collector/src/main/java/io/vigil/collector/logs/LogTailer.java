@@ -2,12 +2,9 @@ package io.vigil.collector.logs;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -402,7 +399,7 @@ public final class LogTailer implements AutoCloseable {
 
   /** One file's part of a batch. */
   private static final class Part {
-    final List<LogRecord> records = new ArrayList<>();
+    final EncodedLogs logs = new EncodedLogs(RECORD_BYTES);
     long endOffset = -1;
     int bytes;
   }
@@ -493,7 +490,7 @@ public final class LogTailer implements AutoCloseable {
             default -> OtlpAttributes.string(IOSTREAM, record.stream());
           });
     }
-    part.records.add(log.build());
+    part.logs.add(log.build());
     part.bytes += record.content().length();
     part.endOffset = record.endOffset();
   }
@@ -525,21 +522,12 @@ public final class LogTailer implements AutoCloseable {
           file.meta.podUid() == null
               ? file.meta.resource()
               : file.meta.with(pods.apply(file.meta.podUid()));
-      for (List<LogRecord> chunk : chunks(part)) {
-        ExportLogsServiceRequest request =
-            ExportLogsServiceRequest.newBuilder()
-                .addResourceLogs(
-                    ResourceLogs.newBuilder()
-                        .setResource(resource)
-                        .addScopeLogs(ScopeLogs.newBuilder().addAllLogRecords(chunk)))
-                .build();
+      records += part.logs.records();
+      for (byte[] request : part.logs.requests(resource)) {
         producer.send(
             new ProducerRecord<>(
-                Topics.OTLP_LOGS,
-                file.meta.service().getBytes(StandardCharsets.UTF_8),
-                request.toByteArray()));
+                Topics.OTLP_LOGS, file.meta.service().getBytes(StandardCharsets.UTF_8), request));
       }
-      records += part.records.size();
       producer.send(
           new ProducerRecord<>(
               Topics.LOG_OFFSETS,
@@ -591,26 +579,6 @@ public final class LogTailer implements AutoCloseable {
       file.close();
     }
     shipped.inc(done.records());
-  }
-
-  private static List<List<LogRecord>> chunks(Part part) {
-    List<List<LogRecord>> chunks = new ArrayList<>();
-    List<LogRecord> current = new ArrayList<>();
-    int bytes = 0;
-    for (LogRecord record : part.records) {
-      int size = record.getSerializedSize() + 8; // the record and its framing in the request
-      if (!current.isEmpty() && bytes + size > RECORD_BYTES) {
-        chunks.add(current);
-        current = new ArrayList<>();
-        bytes = 0;
-      }
-      current.add(record);
-      bytes += size;
-    }
-    if (!current.isEmpty()) {
-      chunks.add(current);
-    }
-    return chunks;
   }
 
   private void pause(Duration duration) {
