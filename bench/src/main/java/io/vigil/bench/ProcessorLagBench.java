@@ -142,8 +142,10 @@ public final class ProcessorLagBench {
         result.put("lag_at_end_s", Math.round((caughtUp - sendingEnded) / 1e7) / 100.0);
         double[] sampled = lags.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(sampled);
-        result.put("lag_sampled_median_s", round2(sampled[sampled.length / 2]));
-        result.put("lag_sampled_max_s", round2(sampled[sampled.length - 1]));
+        if (sampled.length > 0) {
+          result.put("lag_sampled_median_s", round2(sampled[sampled.length / 2]));
+          result.put("lag_sampled_max_s", round2(sampled[sampled.length - 1]));
+        }
         ArrayNode lastTen = result.putArray("lag_sampled_last_10_s");
         lags.subList(Math.max(0, lags.size() - 10), lags.size())
             .forEach(l -> lastTen.add(round2(l)));
