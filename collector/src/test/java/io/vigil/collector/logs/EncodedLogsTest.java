@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.otlp.OtlpAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,17 +18,10 @@ import org.junit.jupiter.api.Test;
 class EncodedLogsTest {
   private static final Resource POD =
       Resource.newBuilder()
-          .addAttributes(attr("service.name", "checkout"))
-          .addAttributes(attr("k8s.namespace.name", "shop"))
-          .addAttributes(attr("k8s.pod.name", "checkout-7d9f-x2"))
+          .addAttributes(OtlpAttributes.string("service.name", "checkout"))
+          .addAttributes(OtlpAttributes.string("k8s.namespace.name", "shop"))
+          .addAttributes(OtlpAttributes.string("k8s.pod.name", "checkout-7d9f-x2"))
           .build();
-
-  private static KeyValue attr(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
-  }
 
   private static LogRecord record(int i, int bodyChars) {
     return LogRecord.newBuilder()
@@ -37,7 +30,7 @@ class EncodedLogsTest {
         .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_WARN)
         .setSeverityText("WARN")
         .setBody(AnyValue.newBuilder().setStringValue("line " + i + " é " + "x".repeat(bodyChars)))
-        .addAttributes(attr("log.iostream", i % 2 == 0 ? "stdout" : "stderr"))
+        .addAttributes(OtlpAttributes.string("log.iostream", i % 2 == 0 ? "stdout" : "stderr"))
         .build();
   }
 
