@@ -17,8 +17,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Log file → Kafka, the collector's tailer measured alone: the driver starts an embedded broker,
@@ -110,15 +114,10 @@ public final class LogTailBench {
    * On a fresh broker the tailer's first {@code initTransactions} waited about 0.7 s for it.
    */
   private static void servedATransaction(EmbeddedKafka kafka) {
-    java.util.Properties props = kafka.clientProperties();
-    props.put(
-        org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-        "log-tail-bench-warm-up");
-    try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-        new org.apache.kafka.clients.producer.KafkaProducer<>(
-            props,
-            new org.apache.kafka.common.serialization.ByteArraySerializer(),
-            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+    Properties props = kafka.clientProperties();
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "log-tail-bench-warm-up");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.initTransactions();
     }
   }

@@ -41,14 +41,11 @@ final class EncodedLogs {
   /** Appends {@code record}, in a new chunk if the current one would grow past the limit. */
   void add(LogRecord record) {
     try {
-      int size = record.getSerializedSize();
-      int framed = CodedOutputStream.computeTagSize(LOG_RECORDS) + sizeOfLength(size) + size;
+      int framed = CodedOutputStream.computeMessageSize(LOG_RECORDS, record);
       if (pending() > 0 && pending() + framed > chunkBytes) {
         endChunk();
       }
-      out.writeTag(LOG_RECORDS, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeUInt32NoTag(size);
-      record.writeTo(out);
+      out.writeMessage(LOG_RECORDS, record);
       records++;
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -94,18 +91,13 @@ final class EncodedLogs {
 
   /** {@code {resource_logs: {resource, scope_logs: {log_records…}}}} around {@code scopeLogs}. */
   static byte[] request(Resource resource, byte[] scopeLogs) {
-    int resourceSize = resource.getSerializedSize();
     int resourceLogs =
-        CodedOutputStream.computeTagSize(RESOURCE)
-            + sizeOfLength(resourceSize)
-            + resourceSize
-            + CodedOutputStream.computeTagSize(SCOPE_LOGS)
-            + sizeOfLength(scopeLogs.length)
-            + scopeLogs.length;
+        CodedOutputStream.computeMessageSize(RESOURCE, resource)
+            + CodedOutputStream.computeByteArraySize(SCOPE_LOGS, scopeLogs);
     byte[] bytes =
         new byte
             [CodedOutputStream.computeTagSize(RESOURCE_LOGS)
-                + sizeOfLength(resourceLogs)
+                + CodedOutputStream.computeUInt32SizeNoTag(resourceLogs)
                 + resourceLogs];
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
     try {
@@ -118,9 +110,5 @@ final class EncodedLogs {
       throw new UncheckedIOException(e);
     }
     return bytes;
-  }
-
-  private static int sizeOfLength(int length) {
-    return CodedOutputStream.computeUInt32SizeNoTag(length);
   }
 }

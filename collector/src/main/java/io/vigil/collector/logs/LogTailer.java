@@ -401,7 +401,6 @@ public final class LogTailer implements AutoCloseable {
   private static final class Part {
     final EncodedLogs logs = new EncodedLogs(RECORD_BYTES);
     long endOffset = -1;
-    int bytes;
   }
 
   /** Reads new lines of every file into records, up to {@link #BATCH_BYTES}. */
@@ -491,7 +490,6 @@ public final class LogTailer implements AutoCloseable {
           });
     }
     part.logs.add(log.build());
-    part.bytes += record.content().length();
     part.endOffset = record.endOffset();
   }
 

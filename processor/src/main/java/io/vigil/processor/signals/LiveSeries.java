@@ -37,13 +37,14 @@ final class LiveSeries {
   /** Whether errors arrived since an emission that counted none: the onset of an incident. */
   private boolean errorsBegan;
 
+  /** {@link #pendingAt} of a series that is not waiting. */
+  private static final long NOT_PENDING = Long.MIN_VALUE;
+
   /**
    * While the series waits for its emit interval with new data: the earliest time (epoch ms) it may
-   * be emitted. Kept by {@link LiveWindows}, not in the store.
+   * be emitted, else {@link #NOT_PENDING}. Kept by {@link LiveWindows}, not in the store.
    */
-  private long pendingAt;
-
-  private boolean pending;
+  private long pendingAt = NOT_PENDING;
 
   LiveSeries() {}
 
@@ -107,7 +108,7 @@ final class LiveSeries {
 
   /** Whether the series waits to be emitted; see {@link #pendingAt()}. */
   boolean isPending() {
-    return pending;
+    return pendingAt != NOT_PENDING;
   }
 
   /** The earliest time (epoch ms) a pending series may be emitted. */
@@ -118,12 +119,11 @@ final class LiveSeries {
   /** Marks the series pending from {@code atMs}. */
   void pendingAt(long atMs) {
     pendingAt = atMs;
-    pending = true;
   }
 
   /** Marks the series no longer pending. */
   void clearPending() {
-    pending = false;
+    pendingAt = NOT_PENDING;
   }
 
   /** When this series was last emitted (epoch ms), 0 if never. */
