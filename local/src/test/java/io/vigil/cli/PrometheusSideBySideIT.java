@@ -369,10 +369,15 @@ class PrometheusSideBySideIT {
     return new Restart(s, firstLife, restartMs);
   }
 
-  /** One SDK sends from 2.5 s into the window and shuts down at 5 s, halfway through it. */
+  /**
+   * One SDK sends from 2.5 s into the window and shuts down at 5 s, halfway through it — or later,
+   * once Prometheus has scraped it at least once (on a loaded machine its 1 s scrapes can all miss
+   * the 2.5 s of traffic, and there would be nothing to contrast).
+   */
   private static Scenario stopHalfwayThroughTheWindow(Scenario s) throws Exception {
     try (DualExportService sdk = s.sdk(0, false)) {
       drive(s.traffic(), List.of(sdk), s.w0() + ACTIVE_FROM_MS, s.w0() + 5_000);
+      prometheusSays.awaitScrapedAfter(s.service(), s.w0() + ACTIVE_FROM_MS);
     }
     return s;
   }
