@@ -28,6 +28,14 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
 
   /** Parses one line (without its {@code \n}); never fails. */
   static ContainerLine parse(byte[] bytes, int from, int to) {
+    return parse(bytes, from, to, null);
+  }
+
+  /**
+   * As {@link #parse(byte[], int, int)}, for the lines of one file in order: {@code times} (or
+   * null) remembers the last line's time to the second, which the next lines mostly share.
+   */
+  static ContainerLine parse(byte[] bytes, int from, int to, FastTime.Memo times) {
     int end = to;
     if (end > from && bytes[end - 1] == '\r') {
       end--;
@@ -38,7 +46,7 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
         return docker;
       }
     }
-    ContainerLine cri = cri(bytes, from, end);
+    ContainerLine cri = cri(bytes, from, end, times);
     if (cri != null) {
       return cri;
     }
@@ -47,12 +55,12 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
   }
 
   /** {@code <RFC3339Nano> <stdout|stderr> <P|F> <content>}, or null. */
-  private static ContainerLine cri(byte[] b, int from, int to) {
-    int s1 = indexOf(b, from, to, (byte) ' ');
+  private static ContainerLine cri(byte[] b, int from, int to, FastTime.Memo times) {
+    int s1 = Bytes.indexOf(b, from, to, (byte) ' ');
     if (s1 < 0 || s1 - from < 20) {
       return null;
     }
-    int s2 = indexOf(b, s1 + 1, to, (byte) ' ');
+    int s2 = Bytes.indexOf(b, s1 + 1, to, (byte) ' ');
     if (s2 < 0) {
       return null;
     }
@@ -69,8 +77,8 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
     if (tag != 'P' && tag != 'F') {
       return null;
     }
-    int s3 = indexOf(b, s2 + 1, to, (byte) ' ');
-    long nanos = FastTime.parse(b, from, s1);
+    int s3 = Bytes.indexOf(b, s2 + 1, to, (byte) ' ');
+    long nanos = FastTime.parse(b, from, s1, times);
     if (nanos == FastTime.UNKNOWN) {
       nanos = time(new String(b, from, s1 - from, StandardCharsets.US_ASCII));
     }
@@ -154,14 +162,5 @@ record ContainerLine(long timeNanos, String stream, boolean partial, String cont
       return "stderr";
     }
     return null;
-  }
-
-  private static int indexOf(byte[] b, int from, int to, byte wanted) {
-    for (int i = from; i < to; i++) {
-      if (b[i] == wanted) {
-        return i;
-      }
-    }
-    return -1;
   }
 }

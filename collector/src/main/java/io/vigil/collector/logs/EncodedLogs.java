@@ -2,6 +2,7 @@ package io.vigil.collector.logs;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +29,18 @@ final class EncodedLogs {
   private static final int SCOPE_LOGS = 2;
   private static final int LOG_RECORDS = 2;
 
+  /**
+   * {@code LogRecord}'s fields that {@link #addPlain} writes, and {@code AnyValue.string_value}.
+   */
+  private static final int TIME = 1;
+
+  private static final int SEVERITY_NUMBER = 2;
+  private static final int SEVERITY_TEXT = 3;
+  private static final int BODY = 5;
+  private static final int ATTRIBUTES = 6;
+  private static final int OBSERVED_TIME = 11;
+  private static final int STRING_VALUE = 1;
+
   private final int chunkBytes;
   private final List<byte[]> chunks = new ArrayList<>();
   private final ByteArrayOutputStream current = new ByteArrayOutputStream();
@@ -46,6 +59,78 @@ final class EncodedLogs {
         endChunk();
       }
       out.writeMessage(LOG_RECORDS, record);
+      records++;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+  }
+
+  /**
+   * Appends the record of a line that carried no structure of its own (the common case), written
+   * field by field: the same bytes as {@link #add} of a {@code LogRecord} with these fields,
+   * without building it, sizing it twice and checking again that text from a Java string is UTF-8.
+   *
+   * @param severityNumber the OTLP severity number, 0 for none
+   * @param severityText the severity as written, in UTF-8, or null
+   * @param body the body's text in UTF-8
+   * @param attribute the record's one attribute, or null
+   */
+  void addPlain(
+      long timeNanos,
+      int severityNumber,
+      byte[] severityText,
+      byte[] body,
+      KeyValue attribute,
+      long observedNanos) {
+    int value = CodedOutputStream.computeByteArraySize(STRING_VALUE, body);
+    int size =
+        CodedOutputStream.computeTagSize(BODY)
+            + CodedOutputStream.computeUInt32SizeNoTag(value)
+            + value;
+    if (timeNanos != 0) {
+      size += CodedOutputStream.computeFixed64Size(TIME, timeNanos);
+    }
+    if (severityNumber != 0) {
+      size += CodedOutputStream.computeEnumSize(SEVERITY_NUMBER, severityNumber);
+    }
+    if (severityText != null && severityText.length > 0) {
+      size += CodedOutputStream.computeByteArraySize(SEVERITY_TEXT, severityText);
+    }
+    if (attribute != null) {
+      size += CodedOutputStream.computeMessageSize(ATTRIBUTES, attribute);
+    }
+    if (observedNanos != 0) {
+      size += CodedOutputStream.computeFixed64Size(OBSERVED_TIME, observedNanos);
+    }
+    try {
+      int framed =
+          CodedOutputStream.computeTagSize(LOG_RECORDS)
+              + CodedOutputStream.computeUInt32SizeNoTag(size)
+              + size;
+      if (pending() > 0 && pending() + framed > chunkBytes) {
+        endChunk();
+      }
+      out.writeTag(LOG_RECORDS, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.writeUInt32NoTag(size);
+      // In field order, as protobuf writes a message; proto3 leaves out zero and empty fields.
+      if (timeNanos != 0) {
+        out.writeFixed64(TIME, timeNanos);
+      }
+      if (severityNumber != 0) {
+        out.writeEnum(SEVERITY_NUMBER, severityNumber);
+      }
+      if (severityText != null && severityText.length > 0) {
+        out.writeByteArray(SEVERITY_TEXT, severityText);
+      }
+      out.writeTag(BODY, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.writeUInt32NoTag(value);
+      out.writeByteArray(STRING_VALUE, body); // a oneof member: written even when empty
+      if (attribute != null) {
+        out.writeMessage(ATTRIBUTES, attribute);
+      }
+      if (observedNanos != 0) {
+        out.writeFixed64(OBSERVED_TIME, observedNanos);
+      }
       records++;
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail

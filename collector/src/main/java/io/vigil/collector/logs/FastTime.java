@@ -1,5 +1,7 @@
 package io.vigil.collector.logs;
 
+import java.util.Arrays;
+
 /**
  * Reads the RFC 3339 times container runtimes write ({@code 2021-02-16T09:21:15.518430714Z}, or
  * with an offset) straight from the line's bytes, without the allocations of {@code Instant.parse}
@@ -12,8 +14,26 @@ final class FastTime {
 
   private FastTime() {}
 
+  /**
+   * The date and time to the second of the last time a file's reader parsed, which the lines after
+   * it mostly share: those then only read their fraction and zone. One per reader (not shared
+   * between threads).
+   */
+  static final class Memo {
+    private final byte[] prefix = new byte[PREFIX];
+    private long seconds = UNKNOWN;
+  }
+
+  /** {@code 2021-02-16T09:21:15}: the part of a time a {@link Memo} remembers. */
+  private static final int PREFIX = 19;
+
   /** Nanoseconds since the epoch of the time in {@code b[from, to)}, or {@link #UNKNOWN}. */
   static long parse(byte[] b, int from, int to) {
+    return parse(b, from, to, null);
+  }
+
+  /** As {@link #parse(byte[], int, int)}, remembering the last date and time in {@code memo}. */
+  static long parse(byte[] b, int from, int to, Memo memo) {
     if (to - from < 20
         || b[from + 4] != '-'
         || b[from + 7] != '-'
@@ -22,26 +42,22 @@ final class FastTime {
         || b[from + 16] != ':') {
       return UNKNOWN;
     }
-    int year = digits(b, from, 4);
-    int month = digits(b, from + 5, 2);
-    int day = digits(b, from + 8, 2);
-    int hour = digits(b, from + 11, 2);
-    int minute = digits(b, from + 14, 2);
-    int second = digits(b, from + 17, 2);
-    if (year < 0
-        || month < 1
-        || month > 12
-        || day < 1
-        || day > 31
-        || hour > 23
-        || minute > 59
-        || second > 59
-        || minute < 0
-        || hour < 0
-        || second < 0) {
-      return UNKNOWN;
+    long localSeconds;
+    if (memo != null
+        && memo.seconds != UNKNOWN
+        && Arrays.equals(b, from, from + PREFIX, memo.prefix, 0, PREFIX)) {
+      localSeconds = memo.seconds;
+    } else {
+      localSeconds = localSeconds(b, from);
+      if (localSeconds == UNKNOWN) {
+        return UNKNOWN;
+      }
+      if (memo != null) {
+        System.arraycopy(b, from, memo.prefix, 0, PREFIX);
+        memo.seconds = localSeconds;
+      }
     }
-    int i = from + 19;
+    int i = from + PREFIX;
     long nanos = 0;
     if (i < to && b[i] == '.') {
       int digits = 0;
@@ -73,12 +89,34 @@ final class FastTime {
     } else {
       return UNKNOWN;
     }
-    if (day > daysIn(year, month)) {
+    return (localSeconds - offsetSeconds) * 1_000_000_000L + nanos;
+  }
+
+  /**
+   * Seconds since the epoch of {@code b[from, from + 19)} read as a date and time in UTC, or {@link
+   * #UNKNOWN}; its separators were checked.
+   */
+  private static long localSeconds(byte[] b, int from) {
+    int year = digits(b, from, 4);
+    int month = digits(b, from + 5, 2);
+    int day = digits(b, from + 8, 2);
+    int hour = digits(b, from + 11, 2);
+    int minute = digits(b, from + 14, 2);
+    int second = digits(b, from + 17, 2);
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > daysIn(year, month)
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59) {
       return UNKNOWN;
     }
-    long epochSecond =
-        epochDay(year, month, day) * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
-    return epochSecond * 1_000_000_000L + nanos;
+    return epochDay(year, month, day) * 86_400L + hour * 3600L + minute * 60L + second;
   }
 
   private static int digits(byte[] b, int at, int count) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.vigil.model.otlp.Severities;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * Finds the level an application wrote into a log line: a JSON log's {@code level} / {@code
@@ -67,8 +68,19 @@ record LevelSniffer(String text, int number) {
     return null;
   }
 
+  private static final String[] LOGFMT_KEYS = {"level=", "lvl=", "severity="};
+
+  /**
+   * The level words written most, upper case, each with its sniffer: found in a line without
+   * copying the word out of it.
+   */
+  private static final LevelSniffer[] COMMON =
+      Stream.of("INFO", "WARN", "ERROR", "DEBUG", "TRACE", "FATAL", "WARNING")
+          .map(word -> new LevelSniffer(word, Severities.number(word)))
+          .toArray(LevelSniffer[]::new);
+
   private static LevelSniffer logfmt(String line) {
-    for (String key : new String[] {"level=", "lvl=", "severity="}) {
+    for (String key : LOGFMT_KEYS) {
       int at = line.indexOf(key);
       while (at >= 0) {
         if (at == 0 || line.charAt(at - 1) == ' ') {
@@ -111,6 +123,11 @@ record LevelSniffer(String text, int number) {
       // Upper case (ERROR) or bracketed ([warn]) words only: "error" in prose is not a level.
       boolean marked = (start > 0 && line.charAt(start - 1) == '[') || upperCase(line, start, i);
       if (bounded && marked && i - start >= 3) {
+        for (LevelSniffer common : COMMON) {
+          if (i - start == common.text.length() && line.startsWith(common.text, start)) {
+            return common;
+          }
+        }
         String candidate = line.substring(start, i);
         int number = Severities.number(candidate);
         if (number > 0) {

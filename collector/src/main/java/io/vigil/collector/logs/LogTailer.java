@@ -1,17 +1,10 @@
 package io.vigil.collector.logs;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.logs.v1.LogRecord;
-import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.runtime.ThrottlingLogger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,12 +38,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Tails log files into {@code otlp_logs}, exactly once (ADR 0007). One thread finds the files
  * ({@link FileFinder}), reads their new lines, turns them into records ({@link ContainerLine},
- * {@link RecordAssembler}) and ships each batch in one Kafka transaction together with the new
- * offset of every file it read ({@link Checkpoints}); the next batch is read while the previous one
- * commits. Nothing is marked read unless Kafka committed the lines, and no line is committed twice:
- * after a failed or uncertain commit, and at every start, the tailer re-initialises its
- * transactional producer (which finishes or aborts whatever its previous incarnation left open) and
- * then reads its offsets back from Kafka.
+ * {@link RecordAssembler}, {@link LogRecords}) and ships each batch in one Kafka transaction with
+ * the new offset of every file it read ({@link Checkpoints}); the next batch is read while the
+ * previous one commits. Nothing is marked read unless Kafka committed the lines, and no line is
+ * committed twice: after a failed or uncertain commit, and at every start, the tailer
+ * re-initialises its transactional producer (which finishes or aborts whatever its previous
+ * incarnation left open) and then reads its offsets back from Kafka.
  *
  * <p>While Kafka is unreachable the tailer simply pauses, retrying every second; the files are its
  * buffer. Rotation by rename (the kubelet's) and deletion are handled by keeping each file open
@@ -79,7 +72,7 @@ public final class LogTailer implements AutoCloseable {
   private final Thread thread;
   private final ThrottlingLogger problems = new ThrottlingLogger(LOG);
   private final Counter shipped;
-  private final Counter cut;
+  private final LogRecords logRecords;
   private final Counter shipErrors;
   private final Gauge watched;
   private KafkaProducer<byte[], byte[]> producer;
@@ -111,11 +104,14 @@ public final class LogTailer implements AutoCloseable {
             .name("vigil_collector_log_records_total")
             .help("Log records read from files and committed to Kafka")
             .register(registry);
-    this.cut =
-        Counter.builder()
-            .name("vigil_collector_log_records_cut_total")
-            .help("Log records longer than logs.max_line_bytes, cut to it")
-            .register(registry);
+    this.logRecords =
+        new LogRecords(
+            settings.parseJson(),
+            settings.parseLogfmt(),
+            Counter.builder()
+                .name("vigil_collector_log_records_cut_total")
+                .help("Log records longer than logs.max_line_bytes, cut to it")
+                .register(registry));
     this.shipErrors =
         Counter.builder()
             .name("vigil_collector_log_ship_errors_total")
@@ -416,7 +412,7 @@ public final class LogTailer implements AutoCloseable {
                 budget,
                 (bytes, from, to, endOffset, lineCut) ->
                     file.assembler.accept(
-                        ContainerLine.parse(bytes, from, to),
+                        ContainerLine.parse(bytes, from, to, file.times),
                         endOffset,
                         lineCut,
                         record -> add(part, record)));
@@ -432,64 +428,8 @@ public final class LogTailer implements AutoCloseable {
     return batch;
   }
 
-  private static final String IOSTREAM = "log.iostream";
-  private static final KeyValue STDOUT = utf8Attribute(IOSTREAM, "stdout");
-  private static final KeyValue STDERR = utf8Attribute(IOSTREAM, "stderr");
-
-  /** A string attribute held as UTF-8: written as it is, not encoded again for every record. */
-  private static KeyValue utf8Attribute(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKeyBytes(utf8(key))
-        .setValue(AnyValue.newBuilder().setStringValueBytes(utf8(value)))
-        .build();
-  }
-
-  /**
-   * {@code text} in UTF-8, the form a string field takes on the wire: the JDK's encoder (a copy for
-   * ASCII text) instead of protobuf's, which encodes a string twice per record, once to size it and
-   * once to write it.
-   */
-  private static ByteString utf8(String text) {
-    return UnsafeByteOperations.unsafeWrap(text.getBytes(StandardCharsets.UTF_8));
-  }
-
   private void add(Part part, RecordAssembler.Assembled record) {
-    if (record.cut()) {
-      cut.inc();
-    }
-    long observed = System.currentTimeMillis() * 1_000_000L;
-    LevelSniffer level = LevelSniffer.of(record.content());
-    StructuredLine json = settings.parseJson() ? StructuredLine.json(record.content()) : null;
-    if (json == null && settings.parseLogfmt()) {
-      json = StructuredLine.logfmt(record.content());
-    }
-    String body = json != null && json.message() != null ? json.message() : record.content();
-    LogRecord.Builder log =
-        LogRecord.newBuilder()
-            .setObservedTimeUnixNano(observed)
-            .setTimeUnixNano(record.timeNanos() > 0 ? record.timeNanos() : observed)
-            .setBody(AnyValue.newBuilder().setStringValueBytes(utf8(body)));
-    if (json != null) {
-      json.attributes().forEach((k, v) -> log.addAttributes(OtlpAttributes.string(k, v)));
-      if (json.traceId() != null) {
-        log.setTraceId(ByteString.copyFrom(json.traceId()));
-      }
-      if (json.spanId() != null) {
-        log.setSpanId(ByteString.copyFrom(json.spanId()));
-      }
-    }
-    if (level.number() > 0) {
-      log.setSeverityNumber(SeverityNumber.forNumber(level.number())).setSeverityText(level.text());
-    }
-    if (record.stream() != null) {
-      log.addAttributes(
-          switch (record.stream()) {
-            case "stdout" -> STDOUT;
-            case "stderr" -> STDERR;
-            default -> OtlpAttributes.string(IOSTREAM, record.stream());
-          });
-    }
-    part.logs.add(log.build());
+    logRecords.add(part.logs, record);
     part.endOffset = record.endOffset();
   }
 

@@ -75,6 +75,9 @@ record StructuredLine(
    * at least two pairs and nothing else — a line of words, or with a bare key, is text.
    */
   static StructuredLine logfmt(String line) {
+    if (!startsWithKey(line)) {
+      return null; // most lines: decided before anything is allocated
+    }
     Fields fields = new Fields();
     int pairs = 0;
     int i = 0;
@@ -134,6 +137,20 @@ record StructuredLine(
   }
 
   /** The fields of one line as they are read: message, ids, attributes. */
+  /** Whether the first word of {@code line} is a key followed by {@code =}. */
+  private static boolean startsWithKey(String line) {
+    int n = line.length();
+    int i = 0;
+    while (i < n && line.charAt(i) == ' ') {
+      i++;
+    }
+    int keyStart = i;
+    while (i < n && line.charAt(i) != '=' && line.charAt(i) != ' ' && line.charAt(i) != '"') {
+      i++;
+    }
+    return i < n && line.charAt(i) == '=' && i > keyStart;
+  }
+
   private static final class Fields {
     String message;
     final Map<String, String> attributes = new LinkedHashMap<>();

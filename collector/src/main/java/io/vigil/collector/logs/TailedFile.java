@@ -24,6 +24,10 @@ final class TailedFile implements AutoCloseable {
   final Object fileKey;
   final FileMeta meta;
   final RecordAssembler assembler;
+
+  /** The last line's time to the second, for {@link ContainerLine#parse}. */
+  final FastTime.Memo times = new FastTime.Memo();
+
   private final FileChannel channel;
   private final ByteBuffer buffer;
   private long read;
@@ -139,10 +143,9 @@ final class TailedFile implements AutoCloseable {
       }
       byte[] b = buffer.array();
       int lineStart = 0;
-      for (int i = 0; i < n; i++) {
-        if (b[i] != '\n') {
-          continue;
-        }
+      for (int i = Bytes.indexOf(b, 0, n, (byte) '\n');
+          i >= 0;
+          i = Bytes.indexOf(b, i + 1, n, (byte) '\n')) {
         long end = read + i + 1;
         if (cutLine != null) {
           // The end of a line too long: its start goes out, cut, ending where the line ends.

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.otlp.OtlpAttributes;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -101,6 +103,45 @@ class EncodedLogsTest {
                 .map(ScopeLogs::getLogRecordsCount))
         .as("only the huge record's chunk is over the limit, alone")
         .containsExactly(1);
+  }
+
+  @Test
+  void writesAPlainRecordAsTheRecordBuiltWithItsFields() throws Exception {
+    KeyValue stdout = OtlpAttributes.string("log.iostream", "stdout");
+    EncodedLogs plain = new EncodedLogs(1 << 20);
+    EncodedLogs built = new EncodedLogs(1 << 20);
+    String[] bodies = {"", "INFO started", "é ü 日本 " + "x".repeat(200), "y".repeat(20_000)};
+    for (String body : bodies) {
+      for (int severity : new int[] {0, 9, 17}) {
+        for (KeyValue attribute : new KeyValue[] {null, stdout}) {
+          for (long time : new long[] {0, 1_700_000_000_123_456_789L}) {
+            String text = severity == 0 ? null : severity == 9 ? "INFO" : "";
+            plain.addPlain(
+                time,
+                severity,
+                text == null ? null : text.getBytes(StandardCharsets.UTF_8),
+                body.getBytes(StandardCharsets.UTF_8),
+                attribute,
+                1_700_000_001_000_000_000L);
+            LogRecord.Builder record =
+                LogRecord.newBuilder()
+                    .setTimeUnixNano(time)
+                    .setObservedTimeUnixNano(1_700_000_001_000_000_000L)
+                    .setBody(AnyValue.newBuilder().setStringValue(body));
+            if (severity != 0) {
+              record.setSeverityNumber(SeverityNumber.forNumber(severity)).setSeverityText(text);
+            }
+            if (attribute != null) {
+              record.addAttributes(attribute);
+            }
+            built.add(record.build());
+          }
+        }
+      }
+    }
+
+    assertThat(plain.records()).isEqualTo(built.records()).isEqualTo(4 * 3 * 2 * 2);
+    assertThat(plain.requests(POD)).containsExactlyElementsOf(built.requests(POD));
   }
 
   @Test

@@ -66,4 +66,29 @@ class FastTimeTest {
     assertThat(fast("2021-02-16T09:21:15+0100")).isEqualTo(FastTime.UNKNOWN);
     assertThat(fast("2024-02-29T00:00:00Z")).isEqualTo(slow("2024-02-29T00:00:00Z"));
   }
+
+  @Test
+  void aMemoGivesTheTimesOfParsingEachAlone() {
+    SplittableRandom random = new SplittableRandom(11);
+    FastTime.Memo memo = new FastTime.Memo();
+    long seconds = 1_700_000_000L;
+    String[] zones = {"Z", "z", "+02:00", "-05:30"};
+    for (int n = 0; n < 20_000; n++) {
+      seconds += random.nextInt(4) == 0 ? random.nextInt(1, 100_000) : 0; // mostly the same second
+      String text =
+          Instant.ofEpochSecond(seconds).toString().substring(0, 19)
+              + "."
+              + String.format("%09d", random.nextInt(1_000_000_000))
+              + zones[random.nextInt(zones.length)];
+      if (random.nextInt(10) == 0) {
+        text = text.replace('T', ' '); // refused, and must not be remembered
+      } else if (random.nextInt(10) == 0) {
+        text = text.substring(0, 5) + "13" + text.substring(7); // month 13: refused
+      }
+      byte[] b = ("  " + text + " stdout").getBytes(StandardCharsets.US_ASCII);
+      int from = 2;
+      int to = 2 + text.length();
+      assertThat(FastTime.parse(b, from, to, memo)).as(text).isEqualTo(FastTime.parse(b, from, to));
+    }
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.re2j.Pattern;
 import io.vigil.collector.TestRequests;
+import io.vigil.model.otlp.Severities;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +175,13 @@ class LogLinesTest {
     assertThat(LevelSniffer.of("INFORMATIONAL").number()).isEqualTo(9);
     assertThat(LevelSniffer.of("").number()).isZero();
     assertThat(LevelSniffer.of("{broken json level=error").number()).isEqualTo(17);
+    for (String word :
+        new String[] {"INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL", "CRITICAL"}) {
+      assertThat(LevelSniffer.of("12:00:01 " + word + " [main] started"))
+          .as(word)
+          .isEqualTo(new LevelSniffer(word, Severities.number(word)));
+    }
+    assertThat(LevelSniffer.of("INFOS of the day").number()).isZero();
   }
 
   @Test
