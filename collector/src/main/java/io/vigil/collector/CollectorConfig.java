@@ -38,6 +38,10 @@ import java.util.Map;
  * @param webConfigFile TLS and authentication of the admin port ({@code /metrics}; the probes stay
  *     open), in the format of Prometheus' {@code --web.config.file}, relative paths in it resolved
  *     from its directory; default none. The receivers' ports are not affected
+ * @param resource attributes every record's resource is to carry (OTLP received, scraped, lag, log
+ *     files), added where the sender did not set them: {@code k8s.cluster.name} (one controlplane
+ *     watches many clusters), {@code k8s.node.name} (from the downward API's {@code NODE_NAME}),
+ *     {@code deployment.environment}; default none. For log files, {@code logs.resource} wins
  */
 public record CollectorConfig(
     @JsonProperty("kafka") KafkaSettings kafka,
@@ -48,7 +52,8 @@ public record CollectorConfig(
     @JsonProperty("spool") SpoolSettings spool,
     @JsonProperty("kubernetes") KubernetesSettings kubernetes,
     @JsonProperty("admin") AdminSettings admin,
-    @JsonProperty("web_config_file") String webConfigFile) {
+    @JsonProperty("web_config_file") String webConfigFile,
+    @JsonProperty("resource") Map<String, String> resource) {
 
   /** The collector's admin port when {@code admin.port} is not set. */
   public static final int DEFAULT_ADMIN_PORT = 8888;
@@ -79,6 +84,14 @@ public record CollectorConfig(
     if (admin == null) {
       admin = AdminSettings.defaults();
     }
+    resource = resource == null ? Map.of() : resource;
+    for (Map.Entry<String, String> e : resource.entrySet()) {
+      if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isBlank()) {
+        throw new ConfigException(
+            "collector.resource." + e.getKey(), e.getValue(), "must be a non-empty string");
+      }
+    }
+    resource = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(resource));
     if (webConfigFile != null && webConfigFile.isBlank()) {
       throw new ConfigException("collector.web_config_file", webConfigFile, "must be a path");
     }
@@ -105,7 +118,7 @@ public record CollectorConfig(
 
   /** Every value defaulted. */
   public static CollectorConfig defaults() {
-    return new CollectorConfig(null, null, null, null, null, null, null, null, null);
+    return new CollectorConfig(null, null, null, null, null, null, null, null, null, null);
   }
 
   /**

@@ -16,12 +16,14 @@ import io.vigil.collector.lag.LagWatcher;
 import io.vigil.collector.lineage.LineageEvents;
 import io.vigil.collector.lineage.LineageService;
 import io.vigil.collector.logs.LogTailer;
+import io.vigil.collector.logs.LogsSettings;
 import io.vigil.collector.otlp.AuthSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
 import io.vigil.collector.otlp.OtlpReceivers;
 import io.vigil.collector.otlp.OtlpSettings;
 import io.vigil.collector.otlp.OtlpSignal;
 import io.vigil.collector.scrape.Scraper;
+import io.vigil.collector.sink.EnrichingSink;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.Spool;
 import io.vigil.collector.sink.SpoolingSink;
@@ -147,7 +149,8 @@ public final class CollectorService implements AutoCloseable {
             "cannot open the spool in " + config.spool().dir() + ": " + e.getMessage(), e);
       }
     }
-    RecordSink sink = spooling == null ? shipper : spooling;
+    RecordSink sink = EnrichingSink.of(spooling == null ? shipper : spooling, config.resource());
+    LogsSettings logs = config.logs().withBaseResource(config.resource());
     List<String> signals = new ArrayList<>();
     for (OtlpSignal signal : OtlpSignal.values()) {
       signals.add(signal.label());
@@ -185,14 +188,14 @@ public final class CollectorService implements AutoCloseable {
       PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
       // Files present at start, as they are now: what a late tailer's start_at applies to.
       Map<Object, Long> present =
-          config.logs().enabled() && !topicsReady ? LogTailer.filesPresent(config.logs()) : null;
+          logs.enabled() && !topicsReady ? LogTailer.filesPresent(logs) : null;
       Runnable startTailer =
-          !config.logs().enabled()
+          !logs.enabled()
               ? () -> {}
               : () ->
                   tailer.set(
                       LogTailer.start(
-                          config.logs(),
+                          logs,
                           config.kafka(),
                           catalog == null ? uid -> Map.of() : catalog::attributes,
                           registry,

@@ -106,6 +106,31 @@ class CollectorConfigTest {
   }
 
   @Test
+  void theCollectorsResourceGoesUnderTheLogFilesOwn() {
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            resource: {k8s.cluster.name: prod-eu, deployment.environment: production}
+            logs: {resource: {deployment.environment: canary, k8s.node.name: n1}}
+            """,
+            Map.of());
+
+    assertThat(config.resource())
+        .containsExactly(
+            Map.entry("k8s.cluster.name", "prod-eu"),
+            Map.entry("deployment.environment", "production"));
+    assertThat(config.logs().withBaseResource(config.resource()).resource())
+        .containsOnly(
+            Map.entry("k8s.cluster.name", "prod-eu"),
+            Map.entry("deployment.environment", "canary"),
+            Map.entry("k8s.node.name", "n1"));
+    assertThat(CollectorConfig.defaults().resource()).isEmpty();
+    assertThatThrownBy(() -> CollectorConfig.load("resource: {k8s.cluster.name: ''}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("collector.resource.k8s.cluster.name");
+  }
+
+  @Test
   void rejectsUnknownKeyNamingIt() {
     assertThatThrownBy(() -> CollectorConfig.load("otlp: {http: {prot: 4318}}", Map.of()))
         .isInstanceOfSatisfying(

@@ -6,6 +6,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
+import io.vigil.model.otlp.OtlpAttributes;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
@@ -70,6 +72,65 @@ class CollectorServiceIT {
     }
   }
 
+  /**
+   * The collector's {@code resource} goes on every OTLP record it stores (one controlplane tells
+   * clusters apart by it), with {@code ${NODE_NAME}} from the environment as the downward API sets
+   * it.
+   */
+  @Test
+  void everyStoredResourceCarriesTheCollectorsOwnAttributes() throws Exception {
+    CollectorConfig config =
+        CollectorConfig.load(
+            """
+            kafka: {bootstrap_servers: '%s'}
+            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+            admin: {host: 127.0.0.1, port: 0}
+            resource: {k8s.cluster.name: prod-eu, k8s.node.name: '${NODE_NAME}'}
+            """
+                .formatted(kafka.bootstrapServers()),
+            java.util.Map.of("NODE_NAME", "node-7"));
+
+    try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());
+        TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
+      assertThat(awaitReady(collector.adminPort())).isEqualTo(200);
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics"))
+                  .header("Content-Type", "application/x-protobuf")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          TestRequests.metrics(5, "inventory", "shipping").toByteArray()))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+
+      List<String> seen = new java.util.ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (seen.size() < 2) {
+        assertThat(System.nanoTime()).as("both resources stored: %s", seen).isLessThan(deadline);
+        for (var record : tail.await(1, Duration.ofMillis(200))) {
+          var resource =
+              io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest.parseFrom(
+                      record.value())
+                  .getResourceMetrics(0)
+                  .getResource();
+          String service = OtlpAttributes.serviceName(resource);
+          if (service.equals("inventory") || service.equals("shipping")) {
+            seen.add(
+                service
+                    + " "
+                    + OtlpAttributes.get(resource.getAttributesList(), "k8s.cluster.name")
+                    + " "
+                    + OtlpAttributes.get(resource.getAttributesList(), "k8s.node.name"));
+          }
+        }
+      }
+      assertThat(seen)
+          .containsExactlyInAnyOrder("inventory prod-eu node-7", "shipping prod-eu node-7");
+    }
+  }
+
   private int awaitReady(int adminPort) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     int status = get(adminPort, "/readyz").statusCode();
@@ -105,7 +166,8 @@ class CollectorServiceIT {
             c.spool(),
             c.kubernetes(),
             c.admin(),
-            web.toString());
+            web.toString(),
+            c.resource());
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
       int port = collector.adminPort();

@@ -363,6 +363,9 @@ class KubernetesManifestsTest {
         .containsEntry("sasl.jaas.config", jaas)
         .containsEntry("ssl.truststore.location", "/run/secrets/kafka/ca.crt");
     assertThat(remote.logs().checkpointId()).isEqualTo("edge-1.node-a");
+    assertThat(remote.resource())
+        .containsEntry("k8s.cluster.name", "edge-1")
+        .containsEntry("k8s.node.name", "node-a");
 
     Map<String, String> unnamed = new HashMap<>(env);
     unnamed.remove("CLUSTER_NAME");

@@ -112,6 +112,31 @@ public record LogsSettings(
     }
   }
 
+  /**
+   * These settings with {@code base} under {@code resource}: the attributes of both, this one's
+   * value where both have a key.
+   */
+  public LogsSettings withBaseResource(Map<String, String> base) {
+    if (base.isEmpty()) {
+      return this;
+    }
+    Map<String, String> merged = new java.util.LinkedHashMap<>(base);
+    merged.putAll(resource);
+    return new LogsSettings(
+        enabled,
+        include,
+        exclude,
+        startAt,
+        pollInterval,
+        multilineStart,
+        multilineTimeout,
+        maxLineBytes,
+        checkpointId,
+        merged,
+        parseJson,
+        parseLogfmt);
+  }
+
   /** Tailing off. */
   public static LogsSettings defaults() {
     return new LogsSettings(null, null, null, null, null, null, null, null, null, null, null, null);

@@ -11,6 +11,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,8 +19,34 @@ import java.util.List;
  * records, spans), keeping the resource, scopes and metric descriptions in both: how a request too
  * large for one Kafka record is stored as several instead of being refused. Pure.
  */
-final class Halves {
+public final class Halves {
   private Halves() {}
+
+  /**
+   * The protobuf bytes of one-resource export request {@code single} ({@code encoded}: its bytes
+   * when the caller has them, else null) in parts of at most {@code maxBytes} each: the request
+   * itself when it fits, else its halves, halved again until each part fits (a single item over the
+   * limit is left for Kafka to judge).
+   */
+  public static List<byte[]> fitting(Message single, byte[] encoded, int maxBytes) {
+    List<byte[]> parts = new ArrayList<>();
+    addFitting(parts, single, encoded, maxBytes);
+    return parts;
+  }
+
+  private static void addFitting(List<byte[]> parts, Message single, byte[] encoded, int max) {
+    byte[] value = encoded != null ? encoded : single.toByteArray();
+    if (value.length > max) {
+      List<Message> halves = of(single);
+      if (!halves.isEmpty()) {
+        for (Message half : halves) {
+          addFitting(parts, half, null, max);
+        }
+        return;
+      }
+    }
+    parts.add(value);
+  }
 
   /** The two halves of {@code request}, or an empty list when it holds a single item. */
   static List<Message> of(Message request) {

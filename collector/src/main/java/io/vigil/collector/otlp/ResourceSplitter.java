@@ -19,12 +19,12 @@ import java.util.List;
  * otlp_proto} and partitioning by resource, so all data of a service lands in one partition, in
  * order.
  */
-final class ResourceSplitter {
+public final class ResourceSplitter {
   /**
    * The largest record written: below Kafka's default 1 MiB message size (producer {@code
    * max.request.size}, broker {@code message.max.bytes}) with room for the record's framing.
    */
-  static final int MAX_RECORD_BYTES = 900 * 1024;
+  public static final int MAX_RECORD_BYTES = 900 * 1024;
 
   private ResourceSplitter() {}
 
@@ -93,21 +93,14 @@ final class ResourceSplitter {
   }
 
   /**
-   * Adds the record of a one-resource request; one over {@link #MAX_RECORD_BYTES} is halved, again
-   * and again, until each part fits (a single item over the limit is left for Kafka to judge).
+   * Adds the records of a one-resource request: one, or its halves when it is over {@link
+   * #MAX_RECORD_BYTES} ({@link Halves#fitting}).
    */
   private static void add(
       List<SinkRecord> out, String topic, String service, Message single, byte[] encoded) {
-    byte[] value = encoded != null ? encoded : single.toByteArray();
-    if (value.length > MAX_RECORD_BYTES) {
-      List<Message> halves = Halves.of(single);
-      if (!halves.isEmpty()) {
-        for (Message half : halves) {
-          add(out, topic, service, half, null);
-        }
-        return;
-      }
+    byte[] key = service.getBytes(StandardCharsets.UTF_8);
+    for (byte[] value : Halves.fitting(single, encoded, MAX_RECORD_BYTES)) {
+      out.add(new SinkRecord(topic, key, value));
     }
-    out.add(new SinkRecord(topic, service.getBytes(StandardCharsets.UTF_8), value));
   }
 }

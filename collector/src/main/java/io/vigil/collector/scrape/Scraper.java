@@ -11,7 +11,9 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ingress.Rejection;
+import io.vigil.collector.otlp.Halves;
 import io.vigil.collector.otlp.RequestDecoder;
+import io.vigil.collector.otlp.ResourceSplitter;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.Topics;
@@ -424,8 +426,12 @@ public final class Scraper implements AutoCloseable {
                             .setScope(InstrumentationScope.newBuilder().setName("vigil.scrape"))
                             .addAllMetrics(metrics)))
             .build();
-    return sink.store(
-            List.of(new SinkRecord(Topics.OTLP_METRICS, target.key, request.toByteArray())))
+    List<SinkRecord> records = new ArrayList<>();
+    // A page of many series can be larger than one Kafka record: stored in parts, not refused.
+    for (byte[] part : Halves.fitting(request, null, ResourceSplitter.MAX_RECORD_BYTES)) {
+      records.add(new SinkRecord(Topics.OTLP_METRICS, target.key, part));
+    }
+    return sink.store(records)
         .exceptionally(
             error -> {
               failures.warn("scrape of {} not stored: {}", target.uri, error.toString());

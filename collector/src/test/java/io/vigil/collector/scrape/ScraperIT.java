@@ -12,6 +12,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.TopicTail;
 import io.vigil.collector.kafka.KafkaShipper;
+import io.vigil.collector.otlp.ResourceSplitter;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.embedded.prometheus.NodeExporter;
@@ -30,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -93,8 +95,30 @@ class ScraperIT {
             out.write(body);
           }
         });
+    pages.createContext(
+        "/big",
+        exchange -> {
+          StringBuilder page = new StringBuilder("# TYPE big_series gauge\n");
+          for (int i = 0; i < BIG_SERIES; i++) {
+            page.append("big_series{i=\"")
+                .append(i)
+                .append("\",pad=\"")
+                .append("p".repeat(40))
+                .append("\"} ")
+                .append(i)
+                .append('\n');
+          }
+          byte[] body = page.toString().getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     pages.start();
   }
+
+  /** Series on the /big page: about 3 MB of OTLP, three Kafka records' worth. */
+  private static final int BIG_SERIES = 30_000;
 
   @AfterEach
   void stop() throws Exception {
@@ -169,6 +193,58 @@ class ScraperIT {
                 .getDataPoints(0)
                 .getCount())
         .isEqualTo(15);
+  }
+
+  /**
+   * A page larger than one Kafka record (1 MiB by default) is stored in parts of at most {@link
+   * ResourceSplitter#MAX_RECORD_BYTES}, every series in one of them, rather than refused by the
+   * producer.
+   */
+  @Test
+  void aPageLargerThanAKafkaRecordIsStoredInParts(EmbeddedKafka kafka) throws Exception {
+    String pagesAt = "127.0.0.1:" + pages.getAddress().getPort();
+    ScrapeSettings settings =
+        new ScrapeSettings(
+            true,
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(4),
+            null,
+            List.of(new ScrapeSettings.Job("big", List.of(pagesAt), "/big", null, null)));
+    KafkaSettings kafkaSettings = KafkaSettings.of(kafka.bootstrapServers());
+    TopicInitializer.ensureTopics(kafkaSettings, Set.of(Topics.OTLP_METRICS), Map.of());
+    PrometheusRegistry registry = new PrometheusRegistry();
+
+    Set<String> series = new HashSet<>();
+    List<Integer> sizes = new ArrayList<>();
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
+        KafkaProbe probe = KafkaProbe.start("collector", kafkaSettings, registry);
+        KafkaShipper shipper =
+            KafkaShipper.create(kafkaSettings, Duration.ofSeconds(10), probe, registry);
+        Scraper scraper = Scraper.start(settings, shipper, registry)) {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (series.size() < BIG_SERIES) {
+        assertThat(System.nanoTime())
+            .as("every series of the big page in Kafka in time (%d so far)", series.size())
+            .isLessThan(deadline);
+        for (ConsumerRecord<byte[], byte[]> r : tail.await(1, Duration.ofMillis(200))) {
+          sizes.add(r.value().length);
+          for (ResourceMetrics rm :
+              ExportMetricsServiceRequest.parseFrom(r.value()).getResourceMetricsList()) {
+            for (Metric m : rm.getScopeMetrics(0).getMetricsList()) {
+              if (m.getName().equals("big_series")) {
+                m.getGauge()
+                    .getDataPointsList()
+                    .forEach(p -> series.add(OtlpAttributes.get(p.getAttributesList(), "i")));
+              }
+            }
+          }
+        }
+      }
+    }
+
+    assertThat(sizes).as("records of one scrape").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(sizes)
+        .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(ResourceSplitter.MAX_RECORD_BYTES));
   }
 
   /**

@@ -13,6 +13,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -86,12 +87,17 @@ public final class AdminServer implements AutoCloseable {
       throws IOException {
     InetSocketAddress address = new InetSocketAddress(host, port);
     HttpServer server;
-    if (https == null) {
-      server = HttpServer.create(address, 0);
-    } else {
-      HttpsServer secure = HttpsServer.create(address, 0);
-      secure.setHttpsConfigurator(https);
-      server = secure;
+    try {
+      if (https == null) {
+        server = HttpServer.create(address, 0);
+      } else {
+        HttpsServer secure = HttpsServer.create(address, 0);
+        secure.setHttpsConfigurator(https);
+        server = secure;
+      }
+    } catch (BindException e) {
+      throw new IOException(
+          "cannot listen on " + host + ":" + port + " for admin: " + e.getMessage(), e);
     }
     ExecutorService executor =
         Executors.newFixedThreadPool(

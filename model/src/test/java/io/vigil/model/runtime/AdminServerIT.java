@@ -1,8 +1,13 @@
 package io.vigil.model.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +18,18 @@ import org.junit.jupiter.api.Test;
 /** {@code /readyz} on a real admin port, as a kubelet's probe reads it. */
 class AdminServerIT {
   private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void aPortInUseIsNamed() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int port = taken.getLocalPort();
+
+      assertThatThrownBy(() -> AdminServer.start("127.0.0.1", port, new PrometheusRegistry()))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port + " for admin: ");
+    }
+  }
 
   @Test
   void isNotReadyUntilItsFirstCheckIsRegistered() throws Exception {

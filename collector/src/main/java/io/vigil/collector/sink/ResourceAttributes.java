@@ -1,0 +1,142 @@
+package io.vigil.collector.sink;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.otlp.OtlpAttributes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Attributes every resource of an OTLP export request is to carry (from the collector's {@code
+ * resource} setting: {@code k8s.cluster.name}, {@code k8s.node.name}, {@code
+ * deployment.environment}), added where a resource does not have them yet — what the sender set
+ * stays, as with the OpenTelemetry Collector's resource processor's {@code insert}.
+ *
+ * <p>Works on the request's wire format, without parsing it into objects: each {@code
+ * resource_metrics} / {@code resource_logs} / {@code resource_spans} entry that misses some of the
+ * attributes gets a second {@code resource} field holding just those, which every protobuf parser
+ * merges into the first (a message field given twice is merged, its repeated {@code attributes}
+ * appended). The three requests and their resource entries share these field numbers. Pure.
+ */
+final class ResourceAttributes {
+  private static final int ENTRY = (1 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int RESOURCE = ENTRY; // field 1 of the entry
+  private static final int ATTRIBUTE = ENTRY; // field 1 of Resource
+  private static final int KEY = ENTRY; // field 1 of KeyValue
+
+  private final List<KeyValue> attributes;
+
+  /** {@code attributes}: key → value, in the order they are to be added. */
+  ResourceAttributes(Map<String, String> attributes) {
+    List<KeyValue> list = new ArrayList<>();
+    attributes.forEach((k, v) -> list.add(OtlpAttributes.string(k, v)));
+    this.attributes = List.copyOf(list);
+  }
+
+  /** Whether there is anything to add. */
+  boolean isEmpty() {
+    return attributes.isEmpty();
+  }
+
+  /**
+   * {@code request} (a protobuf {@code Export*ServiceRequest}) with the attributes its resources
+   * miss; {@code request} itself when none misses any, or when it cannot be read (it is stored as
+   * it came rather than lost).
+   */
+  byte[] addTo(byte[] request) {
+    try {
+      return add(request);
+    } catch (IOException e) {
+      return request;
+    }
+  }
+
+  private byte[] add(byte[] request) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(request);
+    ByteArrayOutputStream bytes = null;
+    CodedOutputStream out = null;
+    int copiedTo = 0;
+    while (!in.isAtEnd()) {
+      int start = in.getTotalBytesRead();
+      int tag = in.readTag();
+      if (tag != ENTRY) {
+        in.skipField(tag);
+        continue;
+      }
+      int length = in.readRawVarint32();
+      int from = in.getTotalBytesRead();
+      in.skipRawBytes(length);
+      List<KeyValue> missing = missing(request, from, length);
+      if (missing.isEmpty()) {
+        continue;
+      }
+      if (out == null) {
+        bytes = new ByteArrayOutputStream(request.length + 256);
+        out = CodedOutputStream.newInstance(bytes);
+      }
+      Resource extra = Resource.newBuilder().addAllAttributes(missing).build();
+      int extraField = CodedOutputStream.computeMessageSize(1, extra);
+      out.writeRawBytes(request, copiedTo, start - copiedTo); // what came before, unchanged
+      out.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.writeUInt32NoTag(length + extraField);
+      out.writeRawBytes(request, from, length);
+      out.writeMessage(1, extra);
+      copiedTo = from + length;
+    }
+    if (out == null) {
+      return request;
+    }
+    out.writeRawBytes(request, copiedTo, request.length - copiedTo);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  /** The attributes the resource entry at {@code b[from, from + length)} does not have. */
+  private List<KeyValue> missing(byte[] b, int from, int length) throws IOException {
+    Set<String> present = new HashSet<>();
+    CodedInputStream entry = CodedInputStream.newInstance(b, from, length);
+    while (!entry.isAtEnd()) {
+      int tag = entry.readTag();
+      if (tag != RESOURCE) {
+        entry.skipField(tag);
+        continue;
+      }
+      int resourceLength = entry.readRawVarint32();
+      int limit = entry.pushLimit(resourceLength);
+      while (!entry.isAtEnd()) {
+        int resourceTag = entry.readTag();
+        if (resourceTag != ATTRIBUTE) {
+          entry.skipField(resourceTag);
+          continue;
+        }
+        int attributeLength = entry.readRawVarint32();
+        int attributeLimit = entry.pushLimit(attributeLength);
+        while (!entry.isAtEnd()) {
+          int attributeTag = entry.readTag();
+          if (attributeTag == KEY) {
+            present.add(entry.readStringRequireUtf8());
+          } else {
+            entry.skipField(attributeTag);
+          }
+        }
+        entry.popLimit(attributeLimit);
+      }
+      entry.popLimit(limit);
+    }
+    List<KeyValue> missing = new ArrayList<>();
+    for (KeyValue attribute : attributes) {
+      if (!present.contains(attribute.getKey())) {
+        missing.add(attribute);
+      }
+    }
+    return missing;
+  }
+}
