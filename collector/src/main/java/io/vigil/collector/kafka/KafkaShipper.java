@@ -13,7 +13,9 @@ import io.vigil.model.runtime.ThrottlingLogger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +49,7 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
   private final KafkaProbe probe;
   private final Counter sendErrors;
   private final ThrottlingLogger errors = new ThrottlingLogger(LOG);
+  private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
 
   KafkaShipper(
       Producer<byte[], byte[]> producer,
@@ -61,6 +64,9 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
             .name("vigil_collector_kafka_send_errors_total")
             .help("Batches of records that Kafka did not acknowledge in time or refused")
             .register(registry);
+    if (probe != null) {
+      probe.whenLost(this::kafkaLost);
+    }
   }
 
   /**
@@ -98,9 +104,15 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
         ProducerConfig.LINGER_MS_CONFIG, "5",
-        // send() blocks while it has no metadata; never longer than a request may wait.
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(sendTimeout.toMillis()));
+        // send() blocks the receiving thread while it has no metadata for the topic (a first
+        // send while Kafka is away) or no buffer left: only briefly, then the sender is told to
+        // retry (503 / UNAVAILABLE), and never longer than a request may wait.
+        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+            Long.toString(Math.min(sendTimeout.toMillis(), MAX_BLOCK.toMillis())));
   }
+
+  /** The longest {@code send()} may hold a receiving thread. */
+  static final Duration MAX_BLOCK = Duration.ofSeconds(2);
 
   @Override
   public CompletableFuture<Void> store(List<SinkRecord> records) {
@@ -109,6 +121,13 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
     }
     String topic = records.get(0).topic();
     CompletableFuture<Void> done = new CompletableFuture<>();
+    inFlight.add(done);
+    done.whenComplete((ok, error) -> inFlight.remove(done));
+    if (probe != null && !probe.isReachable()) {
+      // Lost since the receiver asked (kafkaLost may have run before this store was in flight).
+      fail(done, topic, records.size(), "Kafka is unreachable (" + probe.lastError() + ")", null);
+      return done;
+    }
     AtomicInteger unacknowledged = new AtomicInteger(records.size());
     try {
       for (SinkRecord record : records) {
@@ -145,6 +164,22 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
           }
           return CompletableFuture.failedFuture(e);
         });
+  }
+
+  /**
+   * Kafka was lost (the probe says so): whoever waits for an acknowledgement is answered now, with
+   * the retryable refusal a timeout would give later — a sender is told to retry within seconds
+   * rather than after the send timeout, and the spool (if any) takes the data at once. Records the
+   * producer still delivers when Kafka returns are then stored twice: at least once, as always.
+   */
+  private void kafkaLost() {
+    for (CompletableFuture<Void> done : inFlight) {
+      if (done.completeExceptionally(
+          SinkException.unavailable(
+              "Kafka became unreachable (" + probe.lastError() + ") before acknowledging", null))) {
+        sendErrors.inc();
+      }
+    }
   }
 
   private void fail(

@@ -61,6 +61,14 @@ public final class LogTailer implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(1);
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * How long a file rotated away (or deleted) is still read after its end was reached and nothing
+   * new came: the kubelet renames a container's log and only then has the runtime reopen it, so the
+   * runtime writes on into the renamed file for a moment (Fluent Bit's {@code Rotate_Wait}, the
+   * same 5 s).
+   */
+  static final Duration ROTATE_WAIT = Duration.ofSeconds(5);
+
   private final LogsSettings settings;
   private final Function<String, Map<String, String>> pods;
   private final KafkaSettings kafka;
@@ -298,7 +306,7 @@ public final class LogTailer implements AutoCloseable {
         continue;
       }
       if (known != null) {
-        draining.add(known); // rotated away: read what is left, then let go
+        drain(known); // rotated away: read what is left, then let go
       }
       TailedFile file = open(path, path);
       if (file == null) {
@@ -326,7 +334,7 @@ public final class LogTailer implements AutoCloseable {
       TailedFile file = it.next().getValue();
       if (!Files.exists(file.path)) {
         it.remove();
-        draining.add(file); // deleted: read what is left through the open channel
+        drain(file); // deleted: read what is left through the open channel
       }
     }
     watched.set(files.size() + draining.size());
@@ -364,7 +372,7 @@ public final class LogTailer implements AutoCloseable {
           TailedFile moved = open(candidate, Path.of(e.getValue().path()));
           if (moved != null && moved.matches(e.getValue().identity())) {
             moved.seek(Math.min(e.getValue().offset(), moved.size()));
-            draining.add(moved);
+            drain(moved);
             LOG.info(
                 "{} was rotated to {} while stopped; reading its rest",
                 e.getValue().path(),
@@ -385,6 +393,12 @@ public final class LogTailer implements AutoCloseable {
         new RecordAssembler(settings.startPattern(), settings.maxLineBytes(), 1000),
         // Room for the runtime's envelope (CRI prefix, JSON) around the longest record.
         settings.maxLineBytes() + 1024);
+  }
+
+  /** Reads {@code file} to its end, and on for {@link #ROTATE_WAIT} after, then lets it go. */
+  private void drain(TailedFile file) {
+    file.drain();
+    draining.add(file);
   }
 
   private List<TailedFile> allFiles() {
@@ -444,7 +458,10 @@ public final class LogTailer implements AutoCloseable {
   private boolean send(Map<TailedFile, Part> batch) throws IOException {
     List<TailedFile> finished = new ArrayList<>();
     for (TailedFile file : draining) {
-      if (!batch.containsKey(file) && !file.assembler.holdsLines() && file.read() >= file.size()) {
+      if (!batch.containsKey(file)
+          && !file.assembler.holdsLines()
+          && file.read() >= file.size()
+          && file.quietSinceDrained(ROTATE_WAIT.toNanos())) {
         finished.add(file);
       }
     }

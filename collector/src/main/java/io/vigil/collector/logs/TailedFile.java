@@ -36,6 +36,7 @@ final class TailedFile implements AutoCloseable {
   private int fingerprintLength;
   private long fingerprint;
   private long lastLineNanos = System.nanoTime();
+  private long drainingSinceNanos = Long.MAX_VALUE;
 
   private TailedFile(
       Path path,
@@ -120,6 +121,21 @@ final class TailedFile implements AutoCloseable {
   /** Nanos (System.nanoTime) when a line was last read. */
   long lastLineNanos() {
     return lastLineNanos;
+  }
+
+  /** Marks the file as rotated away or deleted: read to its end, then let go. */
+  void drain() {
+    drainingSinceNanos = System.nanoTime();
+  }
+
+  /**
+   * Whether the file, rotated away or deleted, has been quiet (nothing new read) for {@code
+   * waitNanos} since it was: a runtime may still write a few lines through its open file after the
+   * kubelet's rename, until it reopens the log under its name.
+   */
+  boolean quietSinceDrained(long waitNanos) {
+    long now = System.nanoTime();
+    return now - drainingSinceNanos >= waitNanos && now - lastLineNanos >= waitNanos;
   }
 
   /** Receives each complete line: its bytes, its end offset, and whether it was cut. */

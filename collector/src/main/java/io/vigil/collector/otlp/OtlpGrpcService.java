@@ -1,5 +1,8 @@
 package io.vigil.collector.otlp;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
@@ -7,6 +10,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.vigil.collector.ingress.HttpReplies;
@@ -15,9 +19,12 @@ import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
 import io.vigil.collector.otlp.RequestDecoder.Encoding;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Locale;
 
 /**
@@ -183,15 +190,67 @@ final class OtlpGrpcService extends IngressService {
     return trailersOnly(rejection);
   }
 
-  /** A gRPC error answer: the status travels in the one HEADERS frame that ends the stream. */
+  /**
+   * A gRPC error answer: the status travels in the one HEADERS frame that ends the stream. A
+   * refusal worth retrying also says when, as a {@code google.rpc.RetryInfo} in {@code
+   * grpc-status-details-bin} (what OTLP asks of a server that pushes back; the OpenTelemetry
+   * Collector's exporters wait that long before their next try).
+   */
   static HttpResponse trailersOnly(Rejection rejection) {
-    ResponseHeaders trailers =
+    ResponseHeadersBuilder trailers =
         ResponseHeaders.builder(200)
             .contentType(GRPC_TYPE)
             .set("grpc-status", Integer.toString(rejection.grpcCode()))
-            .set("grpc-message", percentEncode(rejection.getMessage()))
-            .build();
-    return HttpResponse.of(trailers);
+            .set("grpc-message", percentEncode(rejection.getMessage()));
+    if (rejection.retryable()) {
+      trailers.set(STATUS_DETAILS, retryDetails(rejection));
+    }
+    return HttpResponse.of(trailers.build());
+  }
+
+  /** The header of a status's details: a {@code google.rpc.Status}, base64 without padding. */
+  static final String STATUS_DETAILS = "grpc-status-details-bin";
+
+  /** The type URL of a {@code google.rpc.RetryInfo} in an {@code Any}. */
+  static final String RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
+
+  /**
+   * {@code google.rpc.Status {code, message, details: [RetryInfo {retry_delay}]}} with the
+   * rejection's wait, encoded here: the two small messages are not worth a dependency on Google's
+   * common protos.
+   */
+  private static String retryDetails(Rejection rejection) {
+    ByteString delay =
+        com.google.protobuf.Duration.newBuilder()
+            .setSeconds(Long.parseLong(rejection.retryAfter()))
+            .build()
+            .toByteString();
+    Any detail =
+        Any.newBuilder().setTypeUrl(RETRY_INFO).setValue(field(1, delay)).build(); // retry_delay
+    ByteString.Output status = ByteString.newOutput();
+    try {
+      CodedOutputStream out = CodedOutputStream.newInstance(status);
+      out.writeInt32(1, rejection.grpcCode()); // code
+      out.writeString(2, rejection.getMessage()); // message
+      out.writeMessage(3, detail); // details
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // in memory: cannot fail
+    }
+    return Base64.getEncoder().withoutPadding().encodeToString(status.toByteString().toByteArray());
+  }
+
+  /** A message holding {@code value} as its length-delimited field {@code number}. */
+  private static ByteString field(int number, ByteString value) {
+    ByteString.Output bytes = ByteString.newOutput();
+    try {
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+      out.writeBytes(number, value);
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteString();
   }
 
   @Override

@@ -145,7 +145,9 @@ class KafkaShipperTest {
         .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
         .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
         .containsEntry(ProducerConfig.LINGER_MS_CONFIG, "5")
-        .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
+    assertThat(KafkaShipper.producerDefaults(Duration.ofSeconds(1)))
+        .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
 
     KafkaSettings kafka =
         new KafkaSettings("k:9092", null, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd"));

@@ -199,6 +199,42 @@ class LogTailerIT {
     }
   }
 
+  /**
+   * While the tailer runs: the kubelet renames the file and the application (its file still open)
+   * writes on into the renamed one, a new file takes the old name; later the new file is deleted
+   * with lines in it not yet read. Every line ships exactly once, the renamed file's last lines and
+   * the deleted file's too.
+   */
+  @Test
+  void aFileRotatedOrDeletedWhileTailedIsReadToItsEnd() throws Exception {
+    Path file = containerLog("rotating-1", "app");
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(
+                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+      write(file, 0, 100);
+      await(tailer::recordsShipped, 100);
+      Path rotated = file.resolveSibling("0.log.20240501-100000");
+      Files.move(file, rotated);
+      write(rotated, 100, 150); // the application's open file, now under the rotated name
+      write(file, 150, 200); // the new file
+      await(tailer::recordsShipped, 200);
+      write(file, 200, 260);
+      Files.delete(file); // whatever the tailer has not read yet comes through its open channel
+
+      await(tailer::recordsShipped, 260);
+      List<String> bodies =
+          logs(tail.toEnd(WAIT)).stream()
+              .map(e -> e.getValue().getBody().getStringValue())
+              .toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 260; i++) {
+        expected.add("line " + i);
+      }
+      assertThat(bodies).containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
   @Test
   void aCopyTruncatedFileIsReadAgainFromItsStart() throws Exception {
     Path file = containerLog("truncated-1", "app");

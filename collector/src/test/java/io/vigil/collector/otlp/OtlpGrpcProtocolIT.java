@@ -2,7 +2,9 @@ package io.vigil.collector.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnknownFieldSet;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpHeaders;
@@ -19,6 +21,7 @@ import io.vigil.collector.sink.SinkRecord;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -192,7 +195,7 @@ class OtlpGrpcProtocolIT {
   }
 
   @Test
-  void aSinkThatCannotStoreIsUnavailableSoTheExporterRetries() {
+  void aSinkThatCannotStoreIsUnavailableSoTheExporterRetries() throws Exception {
     behaviour =
         records ->
             CompletableFuture.failedFuture(
@@ -204,6 +207,22 @@ class OtlpGrpcProtocolIT {
     assertThat(grpcStatus(response)).isEqualTo("14");
     assertThat(response.headers().get("grpc-message"))
         .isEqualTo("data not stored, retry later: Kafka did not acknowledge within 10s");
+    // google.rpc.Status {code 14, message, details: [RetryInfo {retry_delay: 5 s}]}
+    UnknownFieldSet status =
+        UnknownFieldSet.parseFrom(
+            Base64.getDecoder().decode(response.headers().get("grpc-status-details-bin")));
+    assertThat(status.getField(1).getVarintList()).containsExactly(14L);
+    assertThat(status.getField(2).getLengthDelimitedList().get(0).toStringUtf8())
+        .isEqualTo("data not stored, retry later: Kafka did not acknowledge within 10s");
+    Any detail = Any.parseFrom(status.getField(3).getLengthDelimitedList().get(0));
+    assertThat(detail.getTypeUrl()).isEqualTo("type.googleapis.com/google.rpc.RetryInfo");
+    com.google.protobuf.Duration delay =
+        com.google.protobuf.Duration.parseFrom(
+            UnknownFieldSet.parseFrom(detail.getValue())
+                .getField(1)
+                .getLengthDelimitedList()
+                .get(0));
+    assertThat(delay.getSeconds()).isEqualTo(5);
   }
 
   @Test

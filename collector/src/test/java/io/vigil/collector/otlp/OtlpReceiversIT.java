@@ -7,20 +7,28 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
@@ -169,7 +177,7 @@ class OtlpReceiversIT {
   }
 
   @Test
-  void otelSdkGrpcExportersWithGzipReachKafka() throws Exception {
+  void otelSdkGrpcExportersOfAllThreeSignalsReachKafka() throws Exception {
     startCollector(kafka.bootstrapServers(), Duration.ofSeconds(10));
     String endpoint = "http://127.0.0.1:" + receiver.grpcPort();
     Resource resource = Resource.getDefault().toBuilder().put("service.name", "payments").build();
@@ -196,8 +204,20 @@ class OtlpReceiversIT {
                         .setTimeout(Duration.ofSeconds(15))
                         .build()))
             .build();
+    SdkTracerProvider traces =
+        SdkTracerProvider.builder()
+            .setResource(resource)
+            .addSpanProcessor(
+                SimpleSpanProcessor.create(
+                    OtlpGrpcSpanExporter.builder()
+                        .setEndpoint(endpoint)
+                        .setCompression("gzip")
+                        .setTimeout(Duration.ofSeconds(15))
+                        .build()))
+            .build();
     try (TopicTail metricsTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
-        TopicTail logsTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS)) {
+        TopicTail logsTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        TopicTail spansTail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_SPANS)) {
       meters
           .get("io.vigil.test")
           .counterBuilder("payments.processed")
@@ -209,6 +229,17 @@ class OtlpReceiversIT {
           .setBody("card declined")
           .emit();
 
+      traces
+          .get("io.vigil.test")
+          .spanBuilder("POST /pay")
+          .setSpanKind(SpanKind.SERVER)
+          .startSpan()
+          .setStatus(StatusCode.ERROR)
+          .end();
+
+      assertThat(traces.forceFlush().join(30, TimeUnit.SECONDS).isSuccess())
+          .as("gzip gRPC traces export answered OK")
+          .isTrue();
       assertThat(meters.forceFlush().join(30, TimeUnit.SECONDS).isSuccess())
           .as("gzip gRPC metrics export answered OK")
           .isTrue();
@@ -234,14 +265,24 @@ class OtlpReceiversIT {
                   .getBody()
                   .getStringValue())
           .isEqualTo("card declined");
+      Span span =
+          ExportTraceServiceRequest.parseFrom(spansTail.await(1, WAIT).get(0).value())
+              .getResourceSpans(0)
+              .getScopeSpans(0)
+              .getSpans(0);
+      assertThat(span.getName()).isEqualTo("POST /pay");
+      assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+      assertThat(span.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
       assertThat(receiver.accepted("metrics")).isEqualTo(1);
       assertThat(receiver.accepted("logs")).isEqualTo(1);
+      assertThat(receiver.accepted("traces")).isEqualTo(1);
       assertThat(receiver.scrape())
           .contains(
               "vigil_collector_requests_total{signal=\"metrics\",status=\"OK\",transport=\"grpc\"} 1.0");
     } finally {
       meters.shutdown().join(10, TimeUnit.SECONDS);
       logs.shutdown().join(10, TimeUnit.SECONDS);
+      traces.shutdown().join(10, TimeUnit.SECONDS);
     }
   }
 

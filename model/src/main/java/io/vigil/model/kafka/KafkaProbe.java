@@ -3,7 +3,9 @@ package io.vigil.model.kafka;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ public final class KafkaProbe implements AutoCloseable {
   private final Gauge up;
   private volatile boolean reachable;
   private volatile String lastError = "not asked yet";
+
+  private final List<Runnable> whenLost = new CopyOnWriteArrayList<>();
 
   private KafkaProbe(
       Admin admin, ScheduledExecutorService timer, String service, PrometheusRegistry registry) {
@@ -102,9 +106,20 @@ public final class KafkaProbe implements AutoCloseable {
       reachable = false;
       if (was) {
         LOG.warn("Kafka is unreachable: {}", lastError);
+        for (Runnable listener : whenLost) {
+          listener.run();
+        }
       }
     }
     up.set(reachable ? 1 : 0);
+  }
+
+  /**
+   * Runs {@code listener} (on the probe's thread) each time Kafka turns unreachable: who waits for
+   * Kafka can stop waiting then.
+   */
+  public void whenLost(Runnable listener) {
+    whenLost.add(listener);
   }
 
   /** Whether Kafka answered the last question. */
