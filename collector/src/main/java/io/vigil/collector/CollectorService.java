@@ -157,13 +157,20 @@ public final class CollectorService implements AutoCloseable {
     }
     signals.add(LineageService.SIGNAL);
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
+    // The pods of the Kubernetes API, once its informers have listed them (before the ingress
+    // serves): a sender that is one of them is known by its address.
+    AtomicReference<PodCatalog> podsByAddress = new AtomicReference<>();
     Receiving receiving =
         new Receiving(
             sink,
             metrics,
             BearerAuth.of(otlpTokens(otlp.auth(), registry)),
             InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
-            new SenderRateLimits(otlp.rateLimit()));
+            new SenderRateLimits(otlp.rateLimit()),
+            address -> {
+              PodCatalog pods = podsByAddress.get();
+              return pods == null ? Map.of() : pods.attributesAt(address.getHostAddress());
+            });
     // The OTLP listeners and the admin port count refused certificate reloads in one counter.
     TlsReloadFailures tlsReloadFailures = TlsReloadFailures.register("collector", registry);
     List<Listener> listeners = new ArrayList<>();
@@ -186,6 +193,7 @@ public final class CollectorService implements AutoCloseable {
         kubernetes = KubernetesDiscovery.start(config.kubernetes(), config.scrape());
       }
       PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
+      podsByAddress.set(catalog);
       // Files present at start, as they are now: what a late tailer's start_at applies to.
       Map<Object, Long> present =
           logs.enabled() && !topicsReady ? LogTailer.filesPresent(logs) : null;

@@ -7,6 +7,7 @@ import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
+import io.vigil.collector.ingress.Peers;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.SenderRateLimits;
@@ -68,6 +69,30 @@ public final class ReceiversUnderTest implements AutoCloseable {
       long maxInFlightBytes,
       SenderRateLimits rateLimits)
       throws IOException {
+    return start(sink, http, grpc, tokens, maxInFlightBytes, rateLimits, Peers.none());
+  }
+
+  /** Both OTLP receivers on free ports of 127.0.0.1, senders known by {@code peers}. */
+  public static ReceiversUnderTest start(RecordSink sink, Peers peers) throws IOException {
+    return start(
+        sink,
+        OtlpHttpSettings.of("127.0.0.1", 0),
+        OtlpGrpcSettings.of("127.0.0.1", 0),
+        Map.of(),
+        1L << 30,
+        SenderRateLimits.NONE,
+        peers);
+  }
+
+  private static ReceiversUnderTest start(
+      RecordSink sink,
+      OtlpHttpSettings http,
+      OtlpGrpcSettings grpc,
+      Map<String, String> tokens,
+      long maxInFlightBytes,
+      SenderRateLimits rateLimits,
+      Peers peers)
+      throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
     ReceiverMetrics metrics =
         new ReceiverMetrics(registry, List.of("metrics", "logs", "traces", LineageService.SIGNAL));
@@ -77,7 +102,8 @@ public final class ReceiversUnderTest implements AutoCloseable {
             metrics,
             BearerAuth.of(BearerTokens.of(tokens)),
             InFlightBytes.registered(maxInFlightBytes, registry),
-            rateLimits);
+            rateLimits,
+            peers);
     Map<String, HttpService> lineage =
         Map.of(LineageEvents.PATH, new LineageService(http.maxBodyBytes(), receiving));
     List<Listener> listeners =

@@ -15,6 +15,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
 import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
+import io.vigil.collector.sink.ResourceAttributes;
 import io.vigil.collector.sink.SinkException;
 import io.vigil.collector.sink.SinkRecord;
 import io.vigil.model.runtime.ThrottlingLogger;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -57,6 +59,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   private final String limitsKey;
   private final int maxBodyBytes;
   private final RecordSink sink;
+  private final Peers peers;
   private final ReceiverMetrics metrics;
   private final BearerAuth auth;
   private final InFlightBytes inFlight;
@@ -84,6 +87,20 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     this.metrics = receiving.metrics();
     this.inFlight = receiving.inFlight();
     this.rateLimits = receiving.rateLimits();
+    this.peers = receiving.peers();
+  }
+
+  /**
+   * {@code batch} with its sender's attributes (its pod's namespace, name, labels and owners) on
+   * every resource that does not set them.
+   */
+  private Batch fromPeer(ServiceRequestContext ctx, Batch batch) {
+    Map<String, String> peer = peers.attributes(ctx.remoteAddress().getAddress());
+    if (peer.isEmpty()) {
+      return batch;
+    }
+    return new Batch(
+        new ResourceAttributes(peer).addTo(batch.records()), batch.items(), batch.answer());
   }
 
   /**
@@ -171,7 +188,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
                     if (!body.holdAtLeast(size(batch.records()))) {
                       throw overBudget();
                     }
-                    return batch;
+                    return fromPeer(ctx, batch);
                   } catch (Rejection rejection) {
                     throw new CompletionException(rejection);
                   }

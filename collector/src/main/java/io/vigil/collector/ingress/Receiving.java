@@ -11,10 +11,12 @@ import io.vigil.collector.sink.RecordSink;
  * @param auth the senders' bearer tokens, or null when none is required
  * @param inFlight the bytes all requests being received may hold together
  * @param rateLimits how much each sender may send
+ * @param peers who each sender is (its pod), added to the resources it sent where they do not say
  */
 public record Receiving(
     RecordSink sink,
     ReceiverMetrics metrics,
     BearerAuth auth,
     InFlightBytes inFlight,
-    SenderRateLimits rateLimits) {}
+    SenderRateLimits rateLimits,
+    Peers peers) {}

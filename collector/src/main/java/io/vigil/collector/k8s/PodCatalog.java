@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class PodCatalog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodCatalog.class);
   private static final String BY_UID = "uid";
+  private static final String BY_IP = "ip";
 
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<ReplicaSet> replicaSets;
@@ -52,7 +53,8 @@ public final class PodCatalog implements AutoCloseable {
             ? client.pods().inAnyNamespace()
             : client.pods().inAnyNamespace().withField("spec.nodeName", nodeName);
     SharedIndexInformer<Pod> pods = podQuery.runnableInformer(0);
-    pods.addIndexers(Map.of(BY_UID, pod -> List.of(pod.getMetadata().getUid())));
+    pods.addIndexers(
+        Map.of(BY_UID, pod -> List.of(pod.getMetadata().getUid()), BY_IP, PodCatalog::addresses));
     SharedIndexInformer<ReplicaSet> replicaSets =
         client.apps().replicaSets().inAnyNamespace().runnableInformer(0);
     SharedIndexInformer<Job> jobs = client.batch().v1().jobs().inAnyNamespace().runnableInformer(0);
@@ -117,6 +119,54 @@ public final class PodCatalog implements AutoCloseable {
     }
     List<Pod> found = pods.getIndexer().byIndex(BY_UID, uid);
     return found.isEmpty() ? Map.of() : attributes(found.get(0));
+  }
+
+  /**
+   * The resource attributes of the pod that has IP address {@code address} — its namespace, name
+   * and uid besides {@link #attributes(Pod)} — for data a pod sent the collector directly (the
+   * OpenTelemetry Collector's {@code k8sattributes} associates by the connection's address the same
+   * way). Empty when no pod of this catalog has it; a pod on the host's network is never matched
+   * (its address is the node's, shared by all of them); among several pods with the address (a
+   * finished one keeps it a while), a running one.
+   */
+  public Map<String, String> attributesAt(String address) {
+    if (address == null) {
+      return Map.of();
+    }
+    Pod match = null;
+    for (Pod pod : pods.getIndexer().byIndex(BY_IP, address)) {
+      if (match == null
+          || (pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase()))) {
+        match = pod;
+      }
+    }
+    if (match == null) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("k8s.namespace.name", match.getMetadata().getNamespace());
+    out.put("k8s.pod.name", match.getMetadata().getName());
+    out.put("k8s.pod.uid", match.getMetadata().getUid());
+    out.putAll(attributes(match));
+    return out;
+  }
+
+  /** A pod's own IP addresses; none for a pod on the host's network. */
+  private static List<String> addresses(Pod pod) {
+    if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+      return List.of();
+    }
+    if (pod.getStatus() == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    if (pod.getStatus().getPodIPs() != null) {
+      pod.getStatus().getPodIPs().forEach(ip -> out.add(ip.getIp()));
+    }
+    if (pod.getStatus().getPodIP() != null && !out.contains(pod.getStatus().getPodIP())) {
+      out.add(pod.getStatus().getPodIP());
+    }
+    return out;
   }
 
   /** The resource attributes of the pod {@code namespace/name}; empty when it is not known. */

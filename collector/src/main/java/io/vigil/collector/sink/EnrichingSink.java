@@ -1,10 +1,7 @@
 package io.vigil.collector.sink;
 
-import io.vigil.model.Topics;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,9 +11,6 @@ import java.util.concurrent.CompletableFuture;
  * ResourceAttributes}). Records on other topics (OpenLineage events) pass as they are.
  */
 public final class EnrichingSink implements RecordSink {
-  private static final Set<String> OTLP =
-      Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS);
-
   private final RecordSink next;
   private final ResourceAttributes attributes;
 
@@ -33,14 +27,7 @@ public final class EnrichingSink implements RecordSink {
 
   @Override
   public CompletableFuture<Void> store(List<SinkRecord> records) {
-    List<SinkRecord> enriched = new ArrayList<>(records.size());
-    for (SinkRecord r : records) {
-      enriched.add(
-          OTLP.contains(r.topic())
-              ? new SinkRecord(r.topic(), r.key(), attributes.addTo(r.value()))
-              : r);
-    }
-    return next.store(enriched);
+    return next.store(attributes.addTo(records));
   }
 
   @Override

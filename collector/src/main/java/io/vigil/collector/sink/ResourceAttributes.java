@@ -5,6 +5,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.vigil.model.Topics;
 import io.vigil.model.otlp.OtlpAttributes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.util.Set;
  * merges into the first (a message field given twice is merged, its repeated {@code attributes}
  * appended). The three requests and their resource entries share these field numbers. Pure.
  */
-final class ResourceAttributes {
+public final class ResourceAttributes {
   private static final int ENTRY = (1 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int RESOURCE = ENTRY; // field 1 of the entry
   private static final int ATTRIBUTE = ENTRY; // field 1 of Resource
@@ -34,8 +35,11 @@ final class ResourceAttributes {
 
   private final List<KeyValue> attributes;
 
+  private static final Set<String> OTLP =
+      Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS);
+
   /** {@code attributes}: key → value, in the order they are to be added. */
-  ResourceAttributes(Map<String, String> attributes) {
+  public ResourceAttributes(Map<String, String> attributes) {
     List<KeyValue> list = new ArrayList<>();
     attributes.forEach((k, v) -> list.add(OtlpAttributes.string(k, v)));
     this.attributes = List.copyOf(list);
@@ -44,6 +48,15 @@ final class ResourceAttributes {
   /** Whether there is anything to add. */
   boolean isEmpty() {
     return attributes.isEmpty();
+  }
+
+  /** {@code records} with the attributes added to those on OTLP topics; others as they are. */
+  public List<SinkRecord> addTo(List<SinkRecord> records) {
+    List<SinkRecord> out = new ArrayList<>(records.size());
+    for (SinkRecord r : records) {
+      out.add(OTLP.contains(r.topic()) ? new SinkRecord(r.topic(), r.key(), addTo(r.value())) : r);
+    }
+    return out;
   }
 
   /**

@@ -17,6 +17,8 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.CollectorConfig;
+import io.vigil.collector.ReceiversUnderTest;
+import io.vigil.collector.TestRequests;
 import io.vigil.collector.scrape.ScrapeSettings;
 import io.vigil.collector.scrape.Scraper;
 import io.vigil.collector.sink.SinkRecord;
@@ -24,6 +26,10 @@ import io.vigil.model.otlp.OtlpAttributes;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -158,6 +164,71 @@ class KubernetesDiscoveryIT {
       String payments = deploy("payments", "node-a", false); // later: the watch brings it
       await(() -> !catalog.attributes(payments).isEmpty(), "the new pod is known");
       assertThat(catalog.attributes(payments)).containsEntry("k8s.deployment.name", "payments");
+    }
+  }
+
+  /**
+   * OTLP sent from a pod's address carries the pod's identity — namespace, name, uid, labels,
+   * owners — as the OpenTelemetry Collector's {@code k8sattributes} associates by the connection; a
+   * pod on the host's network with the same address is never the one.
+   */
+  @Test
+  void otlpFromAPodsAddressCarriesThePodsIdentity() throws Exception {
+    String uid = deploy("checkout", "node-a", false);
+    client
+        .pods()
+        .inNamespace("kube-system")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("node-agent")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withHostNetwork(true)
+                .withNodeName("node-a")
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP("127.0.0.1")
+                .endStatus()
+                .build())
+        .create();
+    List<SinkRecord> stored = new CopyOnWriteArrayList<>();
+    try (PodCatalog catalog = PodCatalog.start(client, null);
+        ReceiversUnderTest receiver =
+            ReceiversUnderTest.start(
+                records -> {
+                  stored.addAll(records);
+                  return CompletableFuture.completedFuture(null);
+                },
+                address -> catalog.attributesAt(address.getHostAddress()))) {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
+                      .header("Content-Type", "application/x-protobuf")
+                      .POST(
+                          HttpRequest.BodyPublishers.ofByteArray(
+                              TestRequests.metrics(1, "checkout").toByteArray()))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      var resource =
+          ExportMetricsServiceRequest.parseFrom(stored.get(0).value())
+              .getResourceMetrics(0)
+              .getResource()
+              .getAttributesList();
+      assertThat(OtlpAttributes.get(resource, "service.name")).isEqualTo("checkout");
+      assertThat(OtlpAttributes.get(resource, "k8s.namespace.name")).isEqualTo("shop");
+      assertThat(OtlpAttributes.get(resource, "k8s.pod.name")).isEqualTo("checkout-7d9f-x1");
+      assertThat(OtlpAttributes.get(resource, "k8s.pod.uid")).isEqualTo(uid);
+      assertThat(OtlpAttributes.get(resource, "k8s.deployment.name")).isEqualTo("checkout");
+      assertThat(OtlpAttributes.get(resource, "k8s.pod.label.app.kubernetes.io/name"))
+          .isEqualTo("checkout");
+      assertThat(catalog.attributesAt("10.9.9.9")).isEmpty();
     }
   }
 

@@ -12,6 +12,7 @@ import io.vigil.collector.TestRequests;
 import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
 import io.vigil.collector.ingress.IngressService.Batch;
+import io.vigil.collector.ingress.Peers;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.Rejection;
@@ -51,7 +52,8 @@ class OtlpInputFuzzTest {
           new ReceiverMetrics(new PrometheusRegistry(), List.of("metrics", "logs", "traces")),
           BearerAuth.of(BearerTokens.of(Map.of())),
           new InFlightBytes(1L << 30),
-          SenderRateLimits.NONE);
+          SenderRateLimits.NONE,
+          Peers.none());
 
   @Provide
   Arbitrary<String> splices() {
