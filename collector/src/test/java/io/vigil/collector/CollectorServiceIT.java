@@ -2,6 +2,7 @@ package io.vigil.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
@@ -49,15 +50,7 @@ class CollectorServiceIT {
 
       try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
         HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics"))
-                    .header("Content-Type", "application/x-protobuf")
-                    .POST(
-                        HttpRequest.BodyPublishers.ofByteArray(
-                            TestRequests.metrics(5, "checkout", "payments").toByteArray()))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+            postMetrics(collector, TestRequests.metrics(5, "checkout", "payments"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(tail.await(2, Duration.ofSeconds(30))).hasSize(2);
@@ -94,15 +87,7 @@ class CollectorServiceIT {
         TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
       assertThat(awaitReady(collector.adminPort())).isEqualTo(200);
       HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics"))
-                  .header("Content-Type", "application/x-protobuf")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofByteArray(
-                          TestRequests.metrics(5, "inventory", "shipping").toByteArray()))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          postMetrics(collector, TestRequests.metrics(5, "inventory", "shipping"));
       assertThat(response.statusCode()).isEqualTo(200);
 
       List<String> seen = new java.util.ArrayList<>();
@@ -111,8 +96,7 @@ class CollectorServiceIT {
         assertThat(System.nanoTime()).as("both resources stored: %s", seen).isLessThan(deadline);
         for (var record : tail.await(1, Duration.ofMillis(200))) {
           var resource =
-              io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest.parseFrom(
-                      record.value())
+              ExportMetricsServiceRequest.parseFrom(record.value())
                   .getResourceMetrics(0)
                   .getResource();
           String service = OtlpAttributes.serviceName(resource);
@@ -129,6 +113,17 @@ class CollectorServiceIT {
       assertThat(seen)
           .containsExactlyInAnyOrder("inventory prod-eu node-7", "shipping prod-eu node-7");
     }
+  }
+
+  private HttpResponse<String> postMetrics(
+      CollectorService collector, ExportMetricsServiceRequest request) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + collector.otlpHttpPort() + "/v1/metrics"))
+            .header("Content-Type", "application/x-protobuf")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private int awaitReady(int adminPort) throws Exception {

@@ -284,6 +284,37 @@ class DemoIT {
   }
 
   /**
+   * The demo's collector scrapes the demo's own collector and processor (its scrape jobs {@code
+   * vigil-collector} and {@code vigil-processor}) and stores what it scraped: Prometheus, scraping
+   * the collector, sees scrapes of both jobs end well. (The metric's own {@code job} label becomes
+   * {@code exported_job} next to Prometheus' one.)
+   */
+  @Test
+  void theDemosCollectorScrapesItsOwnServices() throws Exception {
+    assumeTrue(
+        PrometheusProcess.binary().isPresent(),
+        "prometheus is not on the PATH (Debian: apt-get install prometheus)");
+    if (prometheusFailure != null) {
+      throw prometheusFailure;
+    }
+    assertThat(ended).as("the demo ended within 5 minutes").isTrue();
+    Instant at =
+        prometheus
+            .lastAllUp("vigil-.+", JOBS.size(), prometheusStarted, Instant.now())
+            .orElseThrow(
+                () -> new AssertionError("Prometheus never scraped the three services at once"));
+    JsonNode result =
+        prometheus
+            .query("sum by (exported_job) (vigil_collector_scrapes_total{outcome=\"ok\"})", at)
+            .at("/data/result");
+    Map<String, Double> ok = new LinkedHashMap<>();
+    result.forEach(r -> ok.put(r.at("/metric/exported_job").asText(), r.at("/value/1").asDouble()));
+    System.out.println("the demo collector's good scrapes by job: " + ok);
+    assertThat(ok).containsOnlyKeys("vigil-collector", "vigil-processor");
+    assertThat(ok.values()).allSatisfy(n -> assertThat(n).isPositive());
+  }
+
+  /**
    * The dashboards' Prometheus variables list the demo's scrape jobs and their instances (with the
    * other variables at "All"), as Grafana would offer them.
    */

@@ -191,11 +191,7 @@ class LogTailerIT {
               .toList();
       // The renamed file is not matched by *.log, so lines 1000–1499 (written and rotated while no
       // tailer ran) can only have come from it being found again by its inode: each exactly once.
-      List<String> expected = new ArrayList<>();
-      for (int i = 0; i < 2000; i++) {
-        expected.add("line " + i);
-      }
-      assertThat(bodies).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(bodies).containsExactlyInAnyOrderElementsOf(lines(0, 2000));
     }
   }
 
@@ -227,11 +223,7 @@ class LogTailerIT {
           logs(tail.toEnd(WAIT)).stream()
               .map(e -> e.getValue().getBody().getStringValue())
               .toList();
-      List<String> expected = new ArrayList<>();
-      for (int i = 0; i < 260; i++) {
-        expected.add("line " + i);
-      }
-      assertThat(bodies).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(bodies).containsExactlyInAnyOrderElementsOf(lines(0, 260));
     }
   }
 
@@ -288,6 +280,15 @@ class LogTailerIT {
                   .count())
           .isEqualTo(1);
     }
+  }
+
+  /** The bodies {@link #write} writes for {@code [from, to)}. */
+  private static List<String> lines(int from, int to) {
+    List<String> lines = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      lines.add("line " + i);
+    }
+    return lines;
   }
 
   private static void write(Path file, int from, int to) throws IOException {
