@@ -119,6 +119,11 @@ public final class ReceiversUnderTest implements AutoCloseable {
             TlsReloadFailures.register("collector", registry)));
   }
 
+  /** The ingress the receivers run on. */
+  public Ingress ingress() {
+    return ingress;
+  }
+
   public int httpPort() {
     return ingress.port(OtlpReceivers.HTTP);
   }

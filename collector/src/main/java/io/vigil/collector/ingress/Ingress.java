@@ -21,8 +21,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +47,50 @@ public final class Ingress implements AutoCloseable {
   /** On close, the ingress stops once no request has been in flight for this long. */
   private static final Duration QUIET_PERIOD = Duration.ofMillis(100);
 
+  /**
+   * The ingress cannot serve when a task handed to its parsers has waited this long for one of
+   * them: every parser is busy and requests queue up behind them.
+   */
+  static final Duration SATURATED_AFTER = Duration.ofSeconds(5);
+
   private final EventLoopGroup eventLoops;
   private final ScheduledExecutorService parsers;
   private final Map<String, Server> servers;
   private volatile boolean serving = true;
+
+  /** When the canary waiting in the parsers' queue was sent (System.nanoTime), 0 when none. */
+  private final AtomicLong canarySent = new AtomicLong();
 
   private Ingress(
       EventLoopGroup eventLoops, ScheduledExecutorService parsers, Map<String, Server> servers) {
     this.eventLoops = eventLoops;
     this.parsers = parsers;
     this.servers = servers;
+    // Every second an event loop hands the parsers a canary, behind whatever requests wait for
+    // them; how long it has been waiting says whether the parsers keep up.
+    eventLoops.next().scheduleAtFixedRate(this::sendCanary, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void sendCanary() {
+    long now = System.nanoTime();
+    if (canarySent.compareAndSet(0, now == 0 ? 1 : now)) {
+      try {
+        parsers.execute(() -> canarySent.set(0));
+      } catch (RejectedExecutionException closing) {
+        canarySent.set(0);
+      }
+    }
+  }
+
+  /** Whether a canary has waited {@link #SATURATED_AFTER} or more for a parser. */
+  boolean saturated() {
+    long sent = canarySent.get();
+    return sent != 0 && System.nanoTime() - sent >= SATURATED_AFTER.toNanos();
+  }
+
+  /** The parsers, for tests that occupy them. */
+  ScheduledExecutorService parsers() {
+    return parsers;
   }
 
   /**
@@ -181,9 +218,12 @@ public final class Ingress implements AutoCloseable {
     return server.activePort().localAddress().getPort();
   }
 
-  /** Whether every listener is serving: true from start until close. */
+  /**
+   * Whether every listener is serving and the parsers keep up: true from start until close, except
+   * while requests have waited {@link #SATURATED_AFTER} for a parser.
+   */
   public boolean isServing() {
-    if (!serving) {
+    if (!serving || saturated()) {
       return false;
     }
     for (Server server : servers.values()) {
@@ -207,8 +247,6 @@ public final class Ingress implements AutoCloseable {
     CompletableFuture.allOf(running.stream().map(Server::stop).toArray(CompletableFuture[]::new))
         .join();
     parsers.shutdown();
-    eventLoops
-        .shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
-        .syncUninterruptibly();
+    eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Attributes every resource of an OTLP export request is to carry (from the collector's {@code
- * resource} setting: {@code k8s.cluster.name}, {@code k8s.node.name}, {@code
- * deployment.environment}), added where a resource does not have them yet — what the sender set
- * stays, as with the OpenTelemetry Collector's resource processor's {@code insert}.
+ * Attributes every resource of an OTLP export request is to carry — the collector's {@code
+ * resource} setting ({@code k8s.cluster.name}, {@code k8s.node.name}, {@code
+ * deployment.environment}), or the identity of the pod that sent it — added where a resource does
+ * not have them yet: what the sender set stays, as with the OpenTelemetry Collector's resource
+ * processor's {@code insert}.
  *
  * <p>Works on the request's wire format, without parsing it into objects: each {@code
  * resource_metrics} / {@code resource_logs} / {@code resource_spans} entry that misses some of the
@@ -33,10 +34,10 @@ public final class ResourceAttributes {
   private static final int ATTRIBUTE = ENTRY; // field 1 of Resource
   private static final int KEY = ENTRY; // field 1 of KeyValue
 
-  private final List<KeyValue> attributes;
-
   private static final Set<String> OTLP =
       Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS);
+
+  private final List<KeyValue> attributes;
 
   /** {@code attributes}: key → value, in the order they are to be added. */
   public ResourceAttributes(Map<String, String> attributes) {
