@@ -253,18 +253,7 @@ class DemoIT {
    */
   @Test
   void prometheusPanelsShowTheDemo() throws Exception {
-    assumeTrue(
-        PrometheusProcess.binary().isPresent(),
-        "prometheus is not on the PATH (Debian: apt-get install prometheus)");
-    if (prometheusFailure != null) {
-      throw prometheusFailure;
-    }
-    assertThat(ended).as("the demo ended within 5 minutes").isTrue();
-    Instant at =
-        prometheus
-            .lastAllUp("vigil-.+", JOBS.size(), prometheusStarted, Instant.now())
-            .orElseThrow(
-                () -> new AssertionError("Prometheus never scraped the three services at once"));
+    Instant at = lastAllUp();
     List<PrometheusDashboardQueries.Query> queries = PrometheusDashboardQueries.all();
     Map<PrometheusDashboardQueries.Query, Integer> series = new LinkedHashMap<>();
     for (PrometheusDashboardQueries.Query q : queries) {
@@ -291,18 +280,7 @@ class DemoIT {
    */
   @Test
   void theDemosCollectorScrapesItsOwnServices() throws Exception {
-    assumeTrue(
-        PrometheusProcess.binary().isPresent(),
-        "prometheus is not on the PATH (Debian: apt-get install prometheus)");
-    if (prometheusFailure != null) {
-      throw prometheusFailure;
-    }
-    assertThat(ended).as("the demo ended within 5 minutes").isTrue();
-    Instant at =
-        prometheus
-            .lastAllUp("vigil-.+", JOBS.size(), prometheusStarted, Instant.now())
-            .orElseThrow(
-                () -> new AssertionError("Prometheus never scraped the three services at once"));
+    Instant at = lastAllUp();
     JsonNode result =
         prometheus
             .query("sum by (exported_job) (vigil_collector_scrapes_total{outcome=\"ok\"})", at)
@@ -312,6 +290,24 @@ class DemoIT {
     System.out.println("the demo collector's good scrapes by job: " + ok);
     assertThat(ok).containsOnlyKeys("vigil-collector", "vigil-processor");
     assertThat(ok.values()).allSatisfy(n -> assertThat(n).isPositive());
+  }
+
+  /**
+   * The last time Prometheus saw the demo's three services up at once, once the demo ended (the
+   * test is skipped where Prometheus is not installed).
+   */
+  private Instant lastAllUp() throws Exception {
+    assumeTrue(
+        PrometheusProcess.binary().isPresent(),
+        "prometheus is not on the PATH (Debian: apt-get install prometheus)");
+    if (prometheusFailure != null) {
+      throw prometheusFailure;
+    }
+    assertThat(ended).as("the demo ended within 5 minutes").isTrue();
+    return prometheus
+        .lastAllUp("vigil-.+", JOBS.size(), prometheusStarted, Instant.now())
+        .orElseThrow(
+            () -> new AssertionError("Prometheus never scraped the three services at once"));
   }
 
   /**
