@@ -11,6 +11,8 @@ import io.vigil.model.config.ConfigException;
 import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.kafka.KafkaSettings;
 import io.vigil.model.runtime.AdminSettings;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -91,7 +93,7 @@ public record CollectorConfig(
             "collector.resource." + e.getKey(), e.getValue(), "must be a non-empty string");
       }
     }
-    resource = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(resource));
+    resource = Collections.unmodifiableMap(new LinkedHashMap<>(resource));
     if (webConfigFile != null && webConfigFile.isBlank()) {
       throw new ConfigException("collector.web_config_file", webConfigFile, "must be a path");
     }

@@ -384,20 +384,9 @@ class BrokerOutageIT {
   }
 
   private double metric(CollectorService collector, Pattern pattern) {
-    try {
-      String text =
-          http.send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + collector.adminPort() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      Matcher m = pattern.matcher(text);
-      assertThat(m.find()).as("%s in /metrics", pattern).isTrue();
-      return Double.parseDouble(m.group(1));
-    } catch (IOException | InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    Matcher m = pattern.matcher(TestRequests.adminMetrics(collector.adminPort()));
+    assertThat(m.find()).as("%s in /metrics", pattern).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   private int status(int port, String path) {

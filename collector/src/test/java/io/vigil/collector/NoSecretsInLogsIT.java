@@ -72,13 +72,7 @@ class NoSecretsInLogsIT {
       try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
         assertThat(post(collector, WRONG).statusCode()).isEqualTo(401);
         assertThat(post(collector, TOKEN).statusCode()).isEqualTo(200);
-        metrics =
-            http.send(
-                    HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + collector.adminPort() + "/metrics"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body();
+        metrics = TestRequests.adminMetrics(collector.adminPort());
       }
     } finally {
       root.detachAppender(captured);

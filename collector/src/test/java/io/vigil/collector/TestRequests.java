@@ -25,6 +25,10 @@ import io.vigil.model.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Objects;
 
 /** Small OTLP requests and fixtures for tests. */
@@ -107,6 +111,23 @@ public final class TestRequests {
         """
             .formatted(bootstrapServers),
         java.util.Map.of());
+  }
+
+  /** What the admin port at {@code adminPort} shows on {@code /metrics}. */
+  public static String adminMetrics(int adminPort) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The export request a sink record of an {@code otlp_*} topic holds. */

@@ -49,7 +49,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   private static final Logger LOG = LoggerFactory.getLogger(IngressService.class);
 
   /** Seconds a sender is asked to wait after a 503; the SDKs back off on their own too. */
-  public static final String RETRY_AFTER_SECONDS = "5";
+  public static final long RETRY_AFTER_SECONDS = 5;
 
   /** What a request turned into: the records to store and what to count and answer once stored. */
   public record Batch(List<SinkRecord> records, long items, Object answer) {}

@@ -127,8 +127,11 @@ public final class Rejection extends Exception {
 
   /** What {@code Retry-After} says: this refusal's own wait, else the default for a 503. */
   public String retryAfter() {
-    return retryAfterSeconds > 0
-        ? Long.toString(retryAfterSeconds)
-        : IngressService.RETRY_AFTER_SECONDS;
+    return Long.toString(retryAfterSeconds());
+  }
+
+  /** The seconds to wait before retrying: this refusal's own wait, else the default for a 503. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds > 0 ? retryAfterSeconds : IngressService.RETRY_AFTER_SECONDS;
   }
 }

@@ -5,6 +5,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.vigil.model.config.ConfigException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -120,7 +121,7 @@ public record LogsSettings(
     if (base.isEmpty()) {
       return this;
     }
-    Map<String, String> merged = new java.util.LinkedHashMap<>(base);
+    Map<String, String> merged = new LinkedHashMap<>(base);
     merged.putAll(resource);
     return new LogsSettings(
         enabled,

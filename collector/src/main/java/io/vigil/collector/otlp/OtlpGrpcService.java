@@ -222,7 +222,7 @@ final class OtlpGrpcService extends IngressService {
   private static String retryDetails(Rejection rejection) {
     ByteString delay =
         com.google.protobuf.Duration.newBuilder()
-            .setSeconds(Long.parseLong(rejection.retryAfter()))
+            .setSeconds(rejection.retryAfterSeconds())
             .build()
             .toByteString();
     Any detail =
