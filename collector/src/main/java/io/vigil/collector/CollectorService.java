@@ -6,6 +6,7 @@ import io.vigil.collector.ingress.BearerAuth;
 import io.vigil.collector.ingress.InFlightBytes;
 import io.vigil.collector.ingress.Ingress;
 import io.vigil.collector.ingress.Listener;
+import io.vigil.collector.ingress.Peers;
 import io.vigil.collector.ingress.ReceiverMetrics;
 import io.vigil.collector.ingress.Receiving;
 import io.vigil.collector.ingress.SenderRateLimits;
@@ -158,8 +159,9 @@ public final class CollectorService implements AutoCloseable {
     signals.add(LineageService.SIGNAL);
     ReceiverMetrics metrics = new ReceiverMetrics(registry, signals);
     // The pods of the Kubernetes API, once its informers have listed them (before the ingress
-    // serves): a sender that is one of them is known by its address.
-    AtomicReference<PodCatalog> podsByAddress = new AtomicReference<>();
+    // serves): data from one of them is given its identity (by k8s.pod.uid, k8s.pod.ip, or the
+    // address it came from).
+    AtomicReference<PodCatalog> knownPods = new AtomicReference<>();
     Receiving receiving =
         new Receiving(
             sink,
@@ -167,10 +169,7 @@ public final class CollectorService implements AutoCloseable {
             BearerAuth.of(otlpTokens(otlp.auth(), registry)),
             InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
             new SenderRateLimits(otlp.rateLimit()),
-            address -> {
-              PodCatalog pods = podsByAddress.get();
-              return pods == null ? Map.of() : pods.attributesAt(address.getHostAddress());
-            });
+            Peers.deferred(knownPods::get));
     // The OTLP listeners and the admin port count refused certificate reloads in one counter.
     TlsReloadFailures tlsReloadFailures = TlsReloadFailures.register("collector", registry);
     List<Listener> listeners = new ArrayList<>();
@@ -193,7 +192,7 @@ public final class CollectorService implements AutoCloseable {
         kubernetes = KubernetesDiscovery.start(config.kubernetes(), config.scrape());
       }
       PodCatalog catalog = kubernetes == null ? null : kubernetes.pods();
-      podsByAddress.set(catalog);
+      knownPods.set(catalog);
       // Files present at start, as they are now: what a late tailer's start_at applies to.
       Map<Object, Long> present =
           logs.enabled() && !topicsReady ? LogTailer.filesPresent(logs) : null;

@@ -19,22 +19,35 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class TopicTail implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final List<TopicPartition> partitions;
-  private final String bootstrapServers;
+
+  /** The client settings: the bootstrap servers, and security settings where needed. */
+  private final Properties client;
 
   /** Opens {@code topic} on {@code bootstrapServers} at its current end. */
   public TopicTail(String bootstrapServers, String topic) {
-    this(bootstrapServers, topic, false);
+    this(plain(bootstrapServers), topic, false);
+  }
+
+  /** Opens {@code topic} at its current end with {@code client} settings (a secured broker's). */
+  public TopicTail(Properties client, String topic) {
+    this(client, topic, false);
   }
 
   /** Opens {@code topic} on {@code bootstrapServers} at its beginning: every record it holds. */
   public static TopicTail fromStart(String bootstrapServers, String topic) {
-    return new TopicTail(bootstrapServers, topic, true);
+    return new TopicTail(plain(bootstrapServers), topic, true);
   }
 
-  private TopicTail(String bootstrapServers, String topic, boolean fromStart) {
-    this.bootstrapServers = bootstrapServers;
+  private static Properties plain(String bootstrapServers) {
+    Properties client = new Properties();
+    client.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return client;
+  }
+
+  private TopicTail(Properties client, String topic, boolean fromStart) {
+    this.client = client;
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(client);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -71,7 +84,7 @@ public final class TopicTail implements AutoCloseable {
     // read_committed up to the high watermark waits for them instead.
     java.util.Map<TopicPartition, Long> end;
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(client);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
     try (KafkaConsumer<byte[], byte[]> watermarks =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

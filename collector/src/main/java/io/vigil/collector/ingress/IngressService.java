@@ -24,7 +24,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -90,17 +90,23 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     this.peers = receiving.peers();
   }
 
+  private static final String POD_UID = "k8s.pod.uid";
+  private static final String POD_IP = "k8s.pod.ip";
+  private static final Set<String> POD_KEYS = Set.of(POD_UID, POD_IP);
+
   /**
-   * {@code batch} with its sender's attributes (its pod's namespace, name, labels and owners) on
-   * every resource that does not set them.
+   * {@code batch} with each resource's pod's attributes (namespace, name, uid, labels, owners)
+   * where the resource does not set them; the pod found as {@link Peers#identify} says.
    */
   private Batch fromPeer(ServiceRequestContext ctx, Batch batch) {
-    Map<String, String> peer = peers.attributes(ctx.remoteAddress().getAddress());
-    if (peer.isEmpty()) {
+    if (peers == Peers.none()) {
       return batch;
     }
-    return new Batch(
-        new ResourceAttributes(peer).addTo(batch.records()), batch.items(), batch.answer());
+    String connection = ctx.remoteAddress().getAddress().getHostAddress();
+    ResourceAttributes identity =
+        ResourceAttributes.perResource(
+            POD_KEYS, own -> peers.identify(own.get(POD_UID), own.get(POD_IP), connection));
+    return new Batch(identity.addTo(batch.records()), batch.items(), batch.answer());
   }
 
   /**
@@ -283,6 +289,12 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       return overBudget();
     }
     if (cause instanceof BoundedBody.TooLarge tooLarge) {
+      // Read and thrown away, then the HTTP/1 connection closed after the 413 (Connection:
+      // close): a sender that keeps no count of what it wrote cannot be trusted to be at a request
+      // boundary. An HTTP/2 stream ends on its own; the connection's other streams go on.
+      if (!ctx.sessionProtocol().isMultiplex()) {
+        ctx.initiateConnectionShutdown();
+      }
       return Rejection.tooLarge(
           "request body of "
               + tooLarge.bytes

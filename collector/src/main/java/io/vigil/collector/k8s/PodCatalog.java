@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vigil.collector.ingress.Peers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@code k8s.daemonset.name}, {@code k8s.statefulset.name}, {@code k8s.job.name}, {@code
  * k8s.cronjob.name}, {@code k8s.node.name}) and tells listeners when pods change.
  */
-public final class PodCatalog implements AutoCloseable {
+public final class PodCatalog implements AutoCloseable, Peers {
   private static final Logger LOG = LoggerFactory.getLogger(PodCatalog.class);
   private static final String BY_UID = "uid";
   private static final String BY_IP = "ip";
@@ -114,21 +115,39 @@ public final class PodCatalog implements AutoCloseable {
 
   /** The resource attributes of the pod with {@code uid}; empty when it is not known. */
   public Map<String, String> attributes(String uid) {
+    Pod pod = withUid(uid);
+    return pod == null ? Map.of() : attributes(pod);
+  }
+
+  /**
+   * The identity of the pod with {@code uid} — its namespace, name and uid besides {@link
+   * #attributes(Pod)} — for data whose resource names its pod ({@code k8s.pod.uid}); empty when it
+   * is not known.
+   */
+  @Override
+  public Map<String, String> identityOf(String uid) {
+    Pod pod = withUid(uid);
+    return pod == null ? Map.of() : identity(pod);
+  }
+
+  private Pod withUid(String uid) {
     if (uid == null) {
-      return Map.of();
+      return null;
     }
     List<Pod> found = pods.getIndexer().byIndex(BY_UID, uid);
-    return found.isEmpty() ? Map.of() : attributes(found.get(0));
+    return found.isEmpty() ? null : found.get(0);
   }
 
   /**
    * The resource attributes of the pod that has IP address {@code address} — its namespace, name
    * and uid besides {@link #attributes(Pod)} — for data a pod sent the collector directly (the
    * OpenTelemetry Collector's {@code k8sattributes} associates by the connection's address the same
-   * way). Empty when no pod of this catalog has it; a pod on the host's network is never matched
-   * (its address is the node's, shared by all of them); among several pods with the address (a
-   * finished one keeps it a while), a running one.
+   * way), or whose resource gives its pod's address ({@code k8s.pod.ip}). Empty when no pod of this
+   * catalog has it; a pod on the host's network is never matched (its address is the node's, shared
+   * by all of them); among several pods with the address (a finished one keeps it a while), a
+   * running one.
    */
+  @Override
   public Map<String, String> attributesAt(String address) {
     if (address == null) {
       return Map.of();
@@ -140,14 +159,15 @@ public final class PodCatalog implements AutoCloseable {
         match = pod;
       }
     }
-    if (match == null) {
-      return Map.of();
-    }
+    return match == null ? Map.of() : identity(match);
+  }
+
+  private Map<String, String> identity(Pod pod) {
     Map<String, String> out = new LinkedHashMap<>();
-    out.put("k8s.namespace.name", match.getMetadata().getNamespace());
-    out.put("k8s.pod.name", match.getMetadata().getName());
-    out.put("k8s.pod.uid", match.getMetadata().getUid());
-    out.putAll(attributes(match));
+    out.put("k8s.namespace.name", pod.getMetadata().getNamespace());
+    out.put("k8s.pod.name", pod.getMetadata().getName());
+    out.put("k8s.pod.uid", pod.getMetadata().getUid());
+    out.putAll(attributes(pod));
     return out;
   }
 

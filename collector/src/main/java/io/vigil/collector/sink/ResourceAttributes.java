@@ -10,17 +10,19 @@ import io.vigil.model.otlp.OtlpAttributes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Attributes every resource of an OTLP export request is to carry — the collector's {@code
  * resource} setting ({@code k8s.cluster.name}, {@code k8s.node.name}, {@code
- * deployment.environment}), or the identity of the pod that sent it — added where a resource does
- * not have them yet: what the sender set stays, as with the OpenTelemetry Collector's resource
- * processor's {@code insert}.
+ * deployment.environment}), or the identity of each resource's pod ({@link #perResource}) — added
+ * where a resource does not have them yet: what the sender set stays, as with the OpenTelemetry
+ * Collector's resource processor's {@code insert}.
  *
  * <p>Works on the request's wire format, without parsing it into objects: each {@code
  * resource_metrics} / {@code resource_logs} / {@code resource_spans} entry that misses some of the
@@ -37,18 +39,50 @@ public final class ResourceAttributes {
   private static final Set<String> OTLP =
       Set.of(Topics.OTLP_METRICS, Topics.OTLP_LOGS, Topics.OTLP_SPANS);
 
+  private static final int VALUE = (2 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED; // of KeyValue
+  private static final int STRING_VALUE = ENTRY; // field 1 of AnyValue
+
+  /** The attributes for all resources, or null when each resource's are looked up. */
   private final List<KeyValue> attributes;
+
+  /** Attributes whose string values a per-resource lookup is given. */
+  private final Set<String> identifying;
+
+  private final Function<Map<String, String>, Map<String, String>> lookup;
 
   /** {@code attributes}: key → value, in the order they are to be added. */
   public ResourceAttributes(Map<String, String> attributes) {
-    List<KeyValue> list = new ArrayList<>();
-    attributes.forEach((k, v) -> list.add(OtlpAttributes.string(k, v)));
-    this.attributes = List.copyOf(list);
+    this.attributes = keyValues(attributes);
+    this.identifying = Set.of();
+    this.lookup = null;
   }
 
-  /** Whether there is anything to add. */
+  private ResourceAttributes(
+      Set<String> identifying, Function<Map<String, String>, Map<String, String>> lookup) {
+    this.attributes = null;
+    this.identifying = identifying;
+    this.lookup = lookup;
+  }
+
+  /**
+   * Attributes looked up for each resource by {@code lookup}, given the string values of those of
+   * its attributes named in {@code identifying} that it has (e.g. {@code k8s.pod.uid} → the pod's
+   * identity).
+   */
+  public static ResourceAttributes perResource(
+      Set<String> identifying, Function<Map<String, String>, Map<String, String>> lookup) {
+    return new ResourceAttributes(Set.copyOf(identifying), lookup);
+  }
+
+  private static List<KeyValue> keyValues(Map<String, String> attributes) {
+    List<KeyValue> list = new ArrayList<>(attributes.size());
+    attributes.forEach((k, v) -> list.add(OtlpAttributes.string(k, v)));
+    return list;
+  }
+
+  /** Whether there is nothing to add. */
   boolean isEmpty() {
-    return attributes.isEmpty();
+    return attributes != null && attributes.isEmpty();
   }
 
   /** {@code records} with the attributes added to those on OTLP topics; others as they are. */
@@ -116,6 +150,7 @@ public final class ResourceAttributes {
   /** The attributes the resource entry at {@code b[from, from + length)} does not have. */
   private List<KeyValue> missing(byte[] b, int from, int length) throws IOException {
     Set<String> present = new HashSet<>();
+    Map<String, String> values = identifying.isEmpty() ? Map.of() : new HashMap<>(4);
     CodedInputStream entry = CodedInputStream.newInstance(b, from, length);
     while (!entry.isAtEnd()) {
       int tag = entry.readTag();
@@ -133,24 +168,51 @@ public final class ResourceAttributes {
         }
         int attributeLength = entry.readRawVarint32();
         int attributeLimit = entry.pushLimit(attributeLength);
+        String key = null;
+        String value = null;
         while (!entry.isAtEnd()) {
           int attributeTag = entry.readTag();
           if (attributeTag == KEY) {
-            present.add(entry.readStringRequireUtf8());
+            key = entry.readStringRequireUtf8();
+          } else if (attributeTag == VALUE && !identifying.isEmpty()) {
+            value = stringValue(entry);
           } else {
             entry.skipField(attributeTag);
           }
         }
         entry.popLimit(attributeLimit);
+        if (key != null) {
+          present.add(key);
+          if (value != null && identifying.contains(key)) {
+            values.put(key, value);
+          }
+        }
       }
       entry.popLimit(limit);
     }
     List<KeyValue> missing = new ArrayList<>();
-    for (KeyValue attribute : attributes) {
+    List<KeyValue> wanted = attributes != null ? attributes : keyValues(lookup.apply(values));
+    for (KeyValue attribute : wanted) {
       if (!present.contains(attribute.getKey())) {
         missing.add(attribute);
       }
     }
     return missing;
+  }
+
+  /** The string held by the {@code AnyValue} at {@code in}'s position; null for another kind. */
+  private static String stringValue(CodedInputStream in) throws IOException {
+    int limit = in.pushLimit(in.readRawVarint32());
+    String value = null;
+    while (!in.isAtEnd()) {
+      int tag = in.readTag();
+      if (tag == STRING_VALUE) {
+        value = in.readStringRequireUtf8();
+      } else {
+        in.skipField(tag);
+      }
+    }
+    in.popLimit(limit);
+    return value;
   }
 }

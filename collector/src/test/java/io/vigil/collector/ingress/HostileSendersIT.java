@@ -256,9 +256,31 @@ class HostileSendersIT {
     assertThat(receiver.scrape())
         .contains(
             "vigil_collector_requests_rejected_total{reason=\"too_large\",signal=\"metrics\",transport=\"http\"} 2.0");
-    // The connection survives for the next request.
+    // The sender is not cut off: its next request, on a new connection, is served.
     assertThat(post(HttpRequest.BodyPublishers.ofByteArray(new byte[0])).statusCode())
         .isEqualTo(200);
+  }
+
+  @Test
+  void theConnectionIsClosedAfterThe413() throws Exception {
+    start(1024);
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), receiver.httpPort())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/x-protobuf\r\nContent-Length: 4096\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[4096]);
+      out.flush();
+
+      // Everything the server sends until it closes: the 413, then the end of the stream (a
+      // read that timed out instead would fail the test with SocketTimeoutException).
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
+      assertThat(answer).contains("exceeds the limit of 1024 bytes");
+    }
   }
 
   private HttpResponse<String> post(HttpRequest.BodyPublisher body) throws Exception {

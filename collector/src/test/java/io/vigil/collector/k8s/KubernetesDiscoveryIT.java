@@ -202,7 +202,7 @@ class KubernetesDiscoveryIT {
                   stored.addAll(records);
                   return CompletableFuture.completedFuture(null);
                 },
-                address -> catalog.attributesAt(address.getHostAddress()))) {
+                catalog)) {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
               .send(
@@ -230,6 +230,95 @@ class KubernetesDiscoveryIT {
           .isEqualTo("checkout");
       assertThat(catalog.attributesAt("10.9.9.9")).isEmpty();
     }
+  }
+
+  /**
+   * Data relayed for pods by something else (an agent or a gateway, here the pod at the request's
+   * address) is given the identity of the pod its resource names — by {@code k8s.pod.uid}, else
+   * {@code k8s.pod.ip} — and the connection's pod only where the resource names none that is known.
+   */
+  @Test
+  void otlpRelayedForAPodCarriesThePodItsResourceNames() throws Exception {
+    deploy("gateway", "node-a", false); // at 127.0.0.1, where the requests come from
+    Pod cart =
+        client
+            .pods()
+            .inNamespace("shop")
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("cart-1")
+                    .withNamespace("shop")
+                    .addToLabels("app", "cart")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName("node-b")
+                    .endSpec()
+                    .withNewStatus()
+                    .withPhase("Running")
+                    .withPodIP("10.1.2.3")
+                    .endStatus()
+                    .build())
+            .create();
+    ExportMetricsServiceRequest.Builder request = ExportMetricsServiceRequest.newBuilder();
+    // The mock API gives the pod its uid, as a real API server does.
+    request.addResourceMetrics(resource("by-uid", "k8s.pod.uid", cart.getMetadata().getUid()));
+    request.addResourceMetrics(resource("by-ip", "k8s.pod.ip", "10.1.2.3"));
+    request.addResourceMetrics(resource("unknown-ip", "k8s.pod.ip", "10.9.9.9"));
+    request.addResourceMetrics(resource("unnamed", null, null));
+    List<SinkRecord> stored = new CopyOnWriteArrayList<>();
+    try (PodCatalog catalog = PodCatalog.start(client, null);
+        ReceiversUnderTest receiver =
+            ReceiversUnderTest.start(
+                records -> {
+                  stored.addAll(records);
+                  return CompletableFuture.completedFuture(null);
+                },
+                catalog)) {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
+                      .header("Content-Type", "application/x-protobuf")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(request.build().toByteArray()))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      Map<String, String> podOf = new HashMap<>();
+      Map<String, String> appOf = new HashMap<>();
+      for (SinkRecord record : stored) {
+        for (var rm :
+            ExportMetricsServiceRequest.parseFrom(record.value()).getResourceMetricsList()) {
+          var attributes = rm.getResource().getAttributesList();
+          String service = OtlpAttributes.get(attributes, "service.name");
+          podOf.put(
+              service,
+              OtlpAttributes.get(attributes, "k8s.namespace.name")
+                  + "/"
+                  + OtlpAttributes.get(attributes, "k8s.pod.name"));
+          appOf.put(service, String.valueOf(OtlpAttributes.get(attributes, "k8s.pod.label.app")));
+        }
+      }
+      assertThat(podOf)
+          .containsOnly(
+              Map.entry("by-uid", "shop/cart-1"),
+              Map.entry("by-ip", "shop/cart-1"),
+              Map.entry("unknown-ip", "shop/gateway-7d9f-x1"),
+              Map.entry("unnamed", "shop/gateway-7d9f-x1"));
+      assertThat(appOf).containsEntry("by-uid", "cart").containsEntry("by-ip", "cart");
+    }
+  }
+
+  /** A resource of {@code service} with one metric, and {@code key} = {@code value} if given. */
+  private static io.opentelemetry.proto.metrics.v1.ResourceMetrics resource(
+      String service, String key, String value) {
+    var resource = TestRequests.metrics(1, service).getResourceMetrics(0).toBuilder();
+    if (key != null) {
+      resource.getResourceBuilder().addAttributes(OtlpAttributes.string(key, value));
+    }
+    return resource.build();
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
 import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
@@ -161,6 +162,48 @@ class LogTailerIT {
           .isEqualTo("card declined");
       assertThat(logfmt.getSeverityNumberValue()).isEqualTo(17);
       assertThat(OtlpAttributes.get(logfmt.getAttributesList(), "order")).isEqualTo("42");
+    }
+  }
+
+  /**
+   * A node whose runtime writes Docker's json-file format (dockershim, cri-dockerd): the real file
+   * of {@code fixtures/logs}, a split entry joined, each entry's own time and stream kept.
+   */
+  @Test
+  void shipsDockerJsonFileLines() throws Exception {
+    Path file = containerLog("legacy-1", "app");
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(
+                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+      Files.write(
+          file, TestRequests.fixture("fixtures/logs/docker-json-file-with-partial-line.log"));
+      append(
+          file,
+          "{\"log\":\"ERROR payment declined\\n\",\"stream\":\"stderr\","
+              + "\"time\":\"2021-02-16T09:15:18.000000001Z\"}");
+
+      await(tailer::recordsShipped, 7);
+      List<LogRecord> logs = logs(tail.toEnd(WAIT)).stream().map(Map.Entry::getValue).toList();
+
+      assertThat(logs)
+          .extracting(l -> l.getBody().getStringValue())
+          .containsExactly(
+              "example: 12 Tue Feb 16 09:15:12 UTC 2021",
+              "example: 13 (part of log) Tue Feb 16 09:15:13 UTC 2021"
+                  + "example: 13 (end of log) Tue Feb 16 09:15:13 UTC 2021",
+              "example: 14 Tue Feb 16 09:15:14 UTC 2021",
+              "example: 15 Tue Feb 16 09:15:15 UTC 2021",
+              "example: 16 Tue Feb 16 09:15:16 UTC 2021",
+              "example: 17 Tue Feb 16 09:15:17 UTC 2021",
+              "ERROR payment declined");
+      assertThat(logs.get(0).getTimeUnixNano()).isEqualTo(1613466912502864860L);
+      assertThat(OtlpAttributes.get(logs.get(0).getAttributesList(), "log.iostream"))
+          .isEqualTo("stdout");
+      LogRecord error = logs.get(6);
+      assertThat(OtlpAttributes.get(error.getAttributesList(), "log.iostream")).isEqualTo("stderr");
+      assertThat(error.getSeverityNumberValue()).isEqualTo(17);
+      assertThat(error.getTimeUnixNano()).isEqualTo(1613466918000000001L);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.vigil.embedded.kafka;
 
+import io.vigil.embedded.tls.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -7,9 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,12 +61,21 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
   private final Path baseDirectory;
   private final String bootstrapServers;
+
+  /** The client settings a secured broker asks for (SASL/TLS); empty for a plain one. */
+  private final Map<String, String> clientSecurity;
+
   private boolean closed;
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDirectory, String bootstrapServers) {
+  private EmbeddedKafka(
+      KafkaClusterTestKit cluster,
+      Path baseDirectory,
+      String bootstrapServers,
+      Map<String, String> clientSecurity) {
     this.cluster = cluster;
     this.baseDirectory = baseDirectory;
     this.bootstrapServers = bootstrapServers;
+    this.clientSecurity = clientSecurity;
   }
 
   /** Starts a broker on a random free port of 127.0.0.1. */
@@ -91,6 +103,78 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException if the broker cannot start (for example, the port is taken)
    */
   public static EmbeddedKafka start(int port, Path dataDirectory) {
+    return start(port, dataDirectory, Security.NONE);
+  }
+
+  /**
+   * Starts a broker on a random port whose client listener asks for TLS and SASL ({@code SASL_SSL},
+   * mechanism {@code PLAIN}), as a managed Kafka service does: {@code user} with {@code password}
+   * may connect. Its certificate, {@code kafka.crt} (PEM, for 127.0.0.1) with {@code kafka.key}, is
+   * made in {@code certificates}; {@link #clientSecurity()} are the settings a client needs besides
+   * the user's credentials. For tests of the clients' security settings.
+   */
+  public static EmbeddedKafka startSecured(Path certificates, String user, String password) {
+    try {
+      TestCertificates.make(Files.createDirectories(certificates), "kafka");
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot make the broker's certificate in " + certificates, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while making the broker's certificate", e);
+    }
+    return start(0, null, new Security(certificates, user, password));
+  }
+
+  /** A client listener secured with SASL_SSL, or none ({@link #NONE}). */
+  private record Security(Path certificates, String user, String password) {
+    static final Security NONE = new Security(null, null, null);
+
+    /** What the broker is to be told (in addition to the plain listeners' properties). */
+    Map<String, String> brokerProperties() {
+      if (certificates == null) {
+        return Map.of();
+      }
+      String jaas =
+          "org.apache.kafka.common.security.plain.PlainLoginModule required"
+              + " username=\"broker\" password=\"broker-secret\" user_broker=\"broker-secret\""
+              + " user_"
+              + user
+              + "=\""
+              + password
+              + "\";";
+      String listener = "listener.name." + CLIENT_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+      return Map.ofEntries(
+          Map.entry(
+              "listener.security.protocol.map",
+              CLIENT_LISTENER + ":SASL_SSL," + CONTROLLER_LISTENER + ":PLAINTEXT"),
+          Map.entry("sasl.enabled.mechanisms", "PLAIN"),
+          Map.entry("sasl.mechanism.inter.broker.protocol", "PLAIN"),
+          Map.entry(listener + "plain.sasl.jaas.config", jaas),
+          Map.entry(listener + "ssl.keystore.type", "PKCS12"),
+          Map.entry(
+              listener + "ssl.keystore.location",
+              certificates.resolve("kafka.p12").toAbsolutePath().toString()),
+          Map.entry(listener + "ssl.keystore.password", TestCertificates.PASSWORD),
+          Map.entry(listener + "ssl.truststore.type", "PEM"),
+          Map.entry(
+              listener + "ssl.truststore.location",
+              certificates.resolve("kafka.crt").toAbsolutePath().toString()));
+    }
+
+    /** What every client needs besides its credentials ({@code sasl.jaas.config}). */
+    Map<String, String> clientProperties() {
+      if (certificates == null) {
+        return Map.of();
+      }
+      return Map.of(
+          "security.protocol", "SASL_SSL",
+          "sasl.mechanism", "PLAIN",
+          "ssl.truststore.type", "PEM",
+          "ssl.truststore.location", certificates.resolve("kafka.crt").toAbsolutePath().toString());
+    }
+  }
+
+  private static EmbeddedKafka start(int port, Path dataDirectory, Security security) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be 0..65535, was " + port);
     }
@@ -99,7 +183,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // pick is all it takes; a requested client port that is taken fails each attempt alike.
     for (int attempt = 1; ; attempt++) {
       try {
-        return startOnce(port, dataDirectory);
+        return startOnce(port, dataDirectory, security);
       } catch (IllegalStateException e) {
         if (attempt >= 3 || !causedByBindFailure(e)) {
           throw e;
@@ -118,7 +202,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     return false;
   }
 
-  private static EmbeddedKafka startOnce(int port, Path dataDirectory) {
+  private static EmbeddedKafka startOnce(int port, Path dataDirectory, Security security) {
     long started = System.nanoTime();
     boolean kept = dataDirectory != null;
     Path baseDirectory;
@@ -145,7 +229,8 @@ public final class EmbeddedKafka implements AutoCloseable {
               .setNumControllerNodes(1)
               .setBaseDirectory(baseDirectory)
               .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-              .setPerServerProperties(Map.of(0, nodeProperties(port, controllerPort)))
+              .setPerServerProperties(
+                  Map.of(0, nodeProperties(port, controllerPort, security.brokerProperties())))
               .build();
       cluster = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(!kept).build();
       if (clusterId.isEmpty()) {
@@ -156,7 +241,9 @@ public final class EmbeddedKafka implements AutoCloseable {
       StrayListeners.close(cluster);
       BrokerServer broker = cluster.brokers().values().iterator().next();
       int boundPort = broker.boundPort(ListenerName.normalised(CLIENT_LISTENER));
-      EmbeddedKafka kafka = new EmbeddedKafka(cluster, baseDirectory, HOST + ":" + boundPort);
+      EmbeddedKafka kafka =
+          new EmbeddedKafka(
+              cluster, baseDirectory, HOST + ":" + boundPort, security.clientProperties());
       LOG.info(
           "Kafka {} ready at {} in {} s",
           org.apache.kafka.common.utils.AppInfoParser.getVersion(),
@@ -197,7 +284,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    * Properties applied last, per node: the test kit lets per-server overrides win over everything
    * it computes, including the quorum voters.
    */
-  private static Map<String, String> nodeProperties(int clientPort, int controllerPort) {
+  private static Map<String, String> nodeProperties(
+      int clientPort, int controllerPort, Map<String, String> security) {
+    Map<String, String> properties = new HashMap<>(plainProperties(clientPort, controllerPort));
+    properties.putAll(security);
+    return properties;
+  }
+
+  private static Map<String, String> plainProperties(int clientPort, int controllerPort) {
     String controller = HOST + ":" + controllerPort;
     return Map.ofEntries(
         Map.entry(
@@ -241,6 +335,29 @@ public final class EmbeddedKafka implements AutoCloseable {
   public Properties clientProperties() {
     Properties properties = new Properties();
     properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    properties.putAll(clientSecurity);
+    return properties;
+  }
+
+  /**
+   * The security settings a client of a {@link #startSecured secured} broker needs besides its
+   * credentials ({@code security.protocol}, {@code sasl.mechanism}, the PEM truststore); empty for
+   * a plain broker.
+   */
+  public Map<String, String> clientSecurity() {
+    return clientSecurity;
+  }
+
+  /** {@link #clientProperties()} with the credentials of a secured broker's {@code user}. */
+  public Properties clientProperties(String user, String password) {
+    Properties properties = clientProperties();
+    properties.put(
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + user
+            + "\" password=\""
+            + password
+            + "\";");
     return properties;
   }
 
