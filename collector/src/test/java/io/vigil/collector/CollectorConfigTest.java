@@ -76,6 +76,25 @@ class CollectorConfigTest {
   }
 
   @Test
+  void readsASendersOwnBodyLimitAndRejectsABadOne() {
+    CollectorConfig config =
+        CollectorConfig.load(
+            "otlp: {rate_limit: {max_body_bytes: {checkout: 65536}}, http: {max_body_bytes: 1024}}",
+            Map.of());
+    assertThat(config.otlp().rateLimit().enabled()).isTrue();
+    assertThat(config.otlp().rateLimit().maxBodyBytesOf("checkout", 1 << 20)).isEqualTo(65536);
+    assertThat(config.otlp().rateLimit().maxBodyBytesOf("checkout", 1024))
+        .as("never above the listener's")
+        .isEqualTo(1024);
+    assertThat(config.otlp().rateLimit().maxBodyBytesOf("other", 1024)).isEqualTo(1024);
+    assertThatThrownBy(
+            () -> CollectorConfig.load("otlp: {rate_limit: {max_body_bytes: {cart: 0}}}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "collector.otlp.rate_limit.max_body_bytes.cart: must be 1..2147483647, was '0'");
+  }
+
+  @Test
   void rejectsMalformedDurationNamingTheKey() {
     assertThatThrownBy(
             () -> CollectorConfig.load("otlp: {http: {request_timeout: soon}}", Map.of()))

@@ -23,13 +23,17 @@ import org.reactivestreams.Subscription;
  * end; a body that arrived in one chunk is passed on as it is, without a copy.
  */
 final class BoundedBody implements Subscriber<HttpObject> {
-  /** The body was longer than allowed; {@code bytes} is how long it was. */
+  /**
+   * The body was longer than allowed; {@code bytes} is how long it was, {@code limit} the limit.
+   */
   static final class TooLarge extends Exception {
     final long bytes;
+    final int limit;
 
-    TooLarge(long bytes) {
+    TooLarge(long bytes, int limit) {
       super(null, null, false, false);
       this.bytes = bytes;
+      this.limit = limit;
     }
   }
 
@@ -141,7 +145,7 @@ final class BoundedBody implements Subscriber<HttpObject> {
   @Override
   public void onComplete() {
     if (kept == null) {
-      result.completeExceptionally(overBudget ? new OverBudget() : new TooLarge(total));
+      result.completeExceptionally(overBudget ? new OverBudget() : new TooLarge(total, maxBytes));
     } else {
       result.complete(joined(kept, (int) total));
     }

@@ -13,6 +13,7 @@ import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
+import io.vigil.collector.otlp.RateLimitSettings;
 import io.vigil.collector.otlp.RequestDecoder;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.ResourceAttributes;
@@ -166,7 +167,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
         throw Rejection.unauthenticated();
       }
       if (sender == null && rateLimits.enabled()) {
-        sender = ctx.remoteAddress().getAddress().getHostAddress(); // only rate limits need it
+        sender = ctx.remoteAddress().getAddress().getHostAddress(); // only the limits need it
       }
       checkHeaders(headers);
       applyDeadline(ctx, headers);
@@ -179,7 +180,8 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     }
     String from = sender;
     AtomicBoolean bodyRead = new AtomicBoolean();
-    BoundedBody body = BoundedBody.read(req, maxBodyBytes, inFlight, ctx.eventLoop());
+    int bodyLimit = rateLimits.maxBodyBytes(sender, maxBodyBytes);
+    BoundedBody body = BoundedBody.read(req, bodyLimit, inFlight, ctx.eventLoop());
     CompletableFuture<HttpResponse> answer =
         body.result()
             .thenApplyAsync(
@@ -205,7 +207,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
                 (batch, error) -> {
                   body.release();
                   if (error != null) {
-                    return refuse(ctx, headers, rejection(ctx, error, bodyRead.get()));
+                    return refuse(ctx, headers, rejection(ctx, error, bodyRead.get(), from));
                   }
                   metrics.accepted(signal, batch.items());
                   HttpResponse ok = accepted(headers, batch);
@@ -245,7 +247,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
   @Override
   public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
     if (cause instanceof RequestTimeoutException) {
-      return refuse(ctx, ctx.request().headers(), rejection(ctx, cause, false));
+      return refuse(ctx, ctx.request().headers(), rejection(ctx, cause, false, null));
     }
     return null;
   }
@@ -263,7 +265,7 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       Throwable cause) {
     Rejection rejection =
         switch (status.code()) {
-          case 408 -> rejection(ctx, RequestTimeoutException.get(), false);
+          case 408 -> rejection(ctx, RequestTimeoutException.get(), false, null);
           case 503 -> Rejection.shuttingDown();
           default ->
               new Rejection(
@@ -275,7 +277,9 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
     return refuse(ctx, headers, rejection).aggregate().join();
   }
 
-  private Rejection rejection(ServiceRequestContext ctx, Throwable error, boolean bodyRead) {
+  /** What to answer for {@code error}; {@code sender} is who sent the request, if known. */
+  private Rejection rejection(
+      ServiceRequestContext ctx, Throwable error, boolean bodyRead, String sender) {
     Throwable cause = Exceptions.peel(error);
     if (cause instanceof Rejection rejection) {
       return rejection;
@@ -289,6 +293,10 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
       return overBudget();
     }
     if (cause instanceof BoundedBody.TooLarge tooLarge) {
+      String key =
+          tooLarge.limit < maxBodyBytes
+              ? RateLimitSettings.maxBodyBytesKey(sender)
+              : limitsKey + ".max_body_bytes";
       // Read and thrown away, then the HTTP/1 connection closed after the 413 (Connection:
       // close): a sender that keeps no count of what it wrote cannot be trusted to be at a request
       // boundary. An HTTP/2 stream ends on its own; the connection's other streams go on.
@@ -299,10 +307,10 @@ public abstract class IngressService implements HttpService, ServiceErrorHandler
           "request body of "
               + tooLarge.bytes
               + " bytes exceeds the limit of "
-              + maxBodyBytes
+              + tooLarge.limit
               + " bytes ("
-              + limitsKey
-              + ".max_body_bytes)");
+              + key
+              + ")");
     }
     if (cause instanceof RequestTimeoutException || cause instanceof CancellationException) {
       Duration deadline = ctx.attr(SENDER_DEADLINE);

@@ -36,6 +36,11 @@ public final class SenderRateLimits {
     return settings.enabled();
   }
 
+  /** The largest body {@code sender} may send, where the listener allows {@code listenerLimit}. */
+  int maxBodyBytes(String sender, int listenerLimit) {
+    return settings.maxBodyBytesOf(sender, listenerLimit);
+  }
+
   /**
    * Takes {@code items} from {@code sender}'s bucket; returns 0 when they may pass, else the whole
    * seconds to wait before they would.

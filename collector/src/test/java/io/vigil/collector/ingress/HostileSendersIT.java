@@ -7,6 +7,7 @@ import io.vigil.collector.ReceiversUnderTest;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.otlp.OtlpGrpcSettings;
 import io.vigil.collector.otlp.OtlpHttpSettings;
+import io.vigil.collector.otlp.RateLimitSettings;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -188,7 +189,7 @@ class HostileSendersIT {
             OtlpGrpcSettings.of("127.0.0.1", 0),
             java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
             1L << 30,
-            new SenderRateLimits(new io.vigil.collector.otlp.RateLimitSettings(10L, 1_000L, null)));
+            new SenderRateLimits(new RateLimitSettings(10L, 1_000L, null, null)));
     byte[] sixHundredPoints = TestRequests.metrics(600, "svc").toByteArray();
 
     assertThat(post(sixHundredPoints, "noisy-token").statusCode()).isEqualTo(200);
@@ -205,6 +206,37 @@ class HostileSendersIT {
     assertThat(receiver.scrape())
         .contains(
             "vigil_collector_requests_rejected_total{reason=\"rate_limited\",signal=\"metrics\",transport=\"http\"} 1.0");
+  }
+
+  @Test
+  void aSenderWithABodyLimitOfItsOwnGets413NamingItWhileOthersGoOn() throws Exception {
+    receiver =
+        ReceiversUnderTest.start(
+            records -> CompletableFuture.completedFuture(null),
+            new OtlpHttpSettings(null, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(30), null),
+            OtlpGrpcSettings.of("127.0.0.1", 0),
+            java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
+            1L << 30,
+            new SenderRateLimits(
+                new RateLimitSettings(null, null, null, java.util.Map.of("noisy", 1024L))));
+    byte[] fiftyPoints = TestRequests.metrics(50, "svc").toByteArray();
+    assertThat(fiftyPoints.length).isBetween(1025, 1 << 20);
+
+    HttpResponse<String> limited = post(fiftyPoints, "noisy-token");
+
+    assertThat(limited.statusCode()).isEqualTo(413);
+    assertThat(limited.body())
+        .contains(
+            "request body of "
+                + fiftyPoints.length
+                + " bytes exceeds the limit of 1024 bytes"
+                + " (collector.otlp.rate_limit.max_body_bytes.noisy)");
+    assertThat(post(fiftyPoints, "quiet-token").statusCode())
+        .as("another sender has the listener's limit")
+        .isEqualTo(200);
+    assertThat(post(TestRequests.metrics(1, "svc").toByteArray(), "noisy-token").statusCode())
+        .as("a body within its own limit")
+        .isEqualTo(200);
   }
 
   private HttpResponse<String> post(byte[] body, String token) throws Exception {

@@ -12,7 +12,7 @@ class SenderRateLimitsTest {
   private final AtomicLong clock = new AtomicLong(42 * SECOND);
 
   private SenderRateLimits limits(long rate, Long burst, Map<String, Long> perSender) {
-    return new SenderRateLimits(new RateLimitSettings(rate, burst, perSender), clock::get);
+    return new SenderRateLimits(new RateLimitSettings(rate, burst, perSender, null), clock::get);
   }
 
   @Test
