@@ -68,7 +68,7 @@ class CollectorServiceIT {
   /**
    * The collector's {@code resource} goes on every OTLP record it stores (one controlplane tells
    * clusters apart by it), with {@code ${NODE_NAME}} from the environment as the downward API sets
-   * it.
+   * it, and on every OpenLineage event as its run facet {@code vigil_resource}.
    */
   @Test
   void everyStoredResourceCarriesTheCollectorsOwnAttributes() throws Exception {
@@ -84,8 +84,32 @@ class CollectorServiceIT {
             java.util.Map.of("NODE_NAME", "node-7"));
 
     try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry());
-        TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS)) {
+        TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_METRICS);
+        TopicTail lineage = new TopicTail(kafka.bootstrapServers(), Topics.LINEAGE)) {
       assertThat(awaitReady(collector.adminPort())).isEqualTo(200);
+      HttpResponse<String> event =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + collector.otlpHttpPort() + "/api/v1/lineage"))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          TestRequests.fixture("fixtures/openlineage/airflow-dag-start.json")))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(event.statusCode()).isEqualTo(200);
+      var stored = lineage.await(1, Duration.ofSeconds(30));
+      assertThat(stored).hasSize(1);
+      var facet =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(stored.get(0).value())
+              .path("run")
+              .path("facets")
+              .path("vigil_resource")
+              .path("attributes");
+      assertThat(facet.path("k8s.cluster.name").asText()).isEqualTo("prod-eu");
+      assertThat(facet.path("k8s.node.name").asText()).isEqualTo("node-7");
       HttpResponse<String> response =
           postMetrics(collector, TestRequests.metrics(5, "inventory", "shipping"));
       assertThat(response.statusCode()).isEqualTo(200);

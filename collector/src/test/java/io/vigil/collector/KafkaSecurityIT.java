@@ -55,32 +55,17 @@ class KafkaSecurityIT {
   }
 
   private CollectorConfig config(String password) {
-    Map<String, String> security = kafka.clientSecurity();
     return CollectorConfig.load(
-        """
-        kafka:
-          bootstrap_servers: '%s'
-          overrides:
-            security.protocol: %s
-            sasl.mechanism: %s
-            ssl.truststore.type: %s
-            ssl.truststore.location: '%s'
-            sasl.jaas.config: 'org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="${KAFKA_PASSWORD}";'
-        otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
-        admin: {host: 127.0.0.1, port: 0}
-        logs:
-          enabled: true
-          include: ['%s/pods/*/*/*.log']
-          poll_interval: 100ms
-        """
-            .formatted(
-                kafka.bootstrapServers(),
-                security.get("security.protocol"),
-                security.get("sasl.mechanism"),
-                security.get("ssl.truststore.type"),
-                security.get("ssl.truststore.location"),
-                USER,
-                root),
+        TestRequests.securedKafka(kafka, USER)
+            + """
+            otlp: {grpc: {host: 127.0.0.1, port: 0}, http: {host: 127.0.0.1, port: 0}}
+            admin: {host: 127.0.0.1, port: 0}
+            logs:
+              enabled: true
+              include: ['%s/pods/*/*/*.log']
+              poll_interval: 100ms
+            """
+                .formatted(root),
         Map.of("KAFKA_PASSWORD", password));
   }
 

@@ -10,33 +10,37 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.read.ListAppender;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vigil.embedded.junit.WithKafka;
 import io.vigil.embedded.kafka.EmbeddedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 9's "no secret in logs or /metrics": a collector with a sender's bearer token and a Kafka
- * SASL password in its settings, everything logged at INFO (its own lines and the Kafka clients',
- * which print their settings), refuses a wrong token and takes the right one; neither token nor the
+ * SASL password in its settings (a broker that takes only SASL_SSL; then a second collector whose
+ * password Kafka refuses), everything logged at INFO (its own lines and the Kafka clients', which
+ * print their settings), refuses a wrong token and takes the right one; neither token nor the
  * password appears in any log line, in any exception logged, or in {@code /metrics}.
  */
-@WithKafka
 class NoSecretsInLogsIT {
   private static final String TOKEN = "tok-3f9a1c77e2";
   private static final String WRONG = "wrong-tok-8d0b55";
   private static final String PASSWORD = "jaas-pw-c41e9";
+  private static final String WRONG_PASSWORD = "jaas-pw-wrong-77d2";
+
+  @TempDir Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void noTokenOrPasswordIsLoggedOrExposed(EmbeddedKafka kafka) throws Exception {
+  void noTokenOrPasswordIsLoggedOrExposed() throws Exception {
     LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger root = logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     Logger kafkaClients = logging.getLogger("org.apache.kafka");
@@ -53,26 +57,22 @@ class NoSecretsInLogsIT {
     root.setLevel(Level.INFO);
     kafkaClients.setLevel(Level.INFO);
     String metrics;
-    try {
-      CollectorConfig config =
-          CollectorConfig.load(
-              """
-              kafka:
-                bootstrap_servers: '%s'
-                overrides:
-                  sasl.jaas.config: 'org.apache.kafka.common.security.plain.PlainLoginModule required username="vigil" password="%s";'
-              otlp:
-                grpc: {host: 127.0.0.1, port: 0}
-                http: {host: 127.0.0.1, port: 0}
-                auth: {bearer_tokens: {checkout: '${CHECKOUT_TOKEN}'}}
-              admin: {host: 127.0.0.1, port: 0}
-              """
-                  .formatted(kafka.bootstrapServers(), PASSWORD),
-              Map.of("CHECKOUT_TOKEN", TOKEN));
-      try (CollectorService collector = CollectorService.start(config, new PrometheusRegistry())) {
+    String refusedMetrics;
+    try (EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir, "vigil", PASSWORD)) {
+      try (CollectorService collector =
+          CollectorService.start(config(kafka, PASSWORD), new PrometheusRegistry())) {
         assertThat(post(collector, WRONG).statusCode()).isEqualTo(401);
-        assertThat(post(collector, TOKEN).statusCode()).isEqualTo(200);
+        assertThat(post(collector, TOKEN).statusCode())
+            .as("stored through SASL_SSL with the password")
+            .isEqualTo(200);
         metrics = TestRequests.adminMetrics(collector.adminPort());
+      }
+      try (CollectorService refused =
+          CollectorService.start(config(kafka, WRONG_PASSWORD), new PrometheusRegistry())) {
+        assertThat(post(refused, TOKEN).statusCode())
+            .as("Kafka refused the password")
+            .isEqualTo(503);
+        refusedMetrics = TestRequests.adminMetrics(refused.adminPort());
       }
     } finally {
       root.detachAppender(captured);
@@ -97,10 +97,29 @@ class NoSecretsInLogsIT {
         .anyMatch(line -> line.contains("sasl.jaas.config"));
     assertThat(lines).as("a refused request was logged").anyMatch(line -> line.contains("401"));
     assertThat(lines)
+        .as("Kafka's refusal of the wrong password was logged")
+        .anyMatch(line -> line.contains("SaslAuthenticationException"));
+    assertThat(lines)
         .noneMatch(line -> line.contains(TOKEN))
         .noneMatch(line -> line.contains(WRONG))
-        .noneMatch(line -> line.contains(PASSWORD));
-    assertThat(metrics).contains("vigil_collector").doesNotContain(TOKEN, WRONG, PASSWORD);
+        .noneMatch(line -> line.contains(PASSWORD))
+        .noneMatch(line -> line.contains(WRONG_PASSWORD));
+    assertThat(metrics + refusedMetrics)
+        .contains("vigil_collector")
+        .doesNotContain(TOKEN, WRONG, PASSWORD, WRONG_PASSWORD);
+  }
+
+  private static CollectorConfig config(EmbeddedKafka kafka, String password) {
+    return CollectorConfig.load(
+        TestRequests.securedKafka(kafka, "vigil")
+            + """
+            otlp:
+              grpc: {host: 127.0.0.1, port: 0}
+              http: {host: 127.0.0.1, port: 0}
+              auth: {bearer_tokens: {checkout: '${CHECKOUT_TOKEN}'}}
+            admin: {host: 127.0.0.1, port: 0}
+            """,
+        Map.of("CHECKOUT_TOKEN", TOKEN, "KAFKA_PASSWORD", password));
   }
 
   private HttpResponse<String> post(CollectorService collector, String token) throws Exception {

@@ -21,6 +21,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.vigil.collector.sink.SinkRecord;
+import io.vigil.embedded.kafka.EmbeddedKafka;
 import io.vigil.model.Topics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,7 +101,6 @@ public final class TestRequests {
         .build();
   }
 
-  /** A test resource's bytes, e.g. {@code fixtures/otlp/metrics.json}. */
   /** A collector on {@code bootstrapServers} with every port free on 127.0.0.1, else defaults. */
   public static CollectorConfig localCollector(String bootstrapServers) {
     return CollectorConfig.load(
@@ -111,6 +111,32 @@ public final class TestRequests {
         """
             .formatted(bootstrapServers),
         java.util.Map.of());
+  }
+
+  /**
+   * The {@code kafka} section of a collector's settings for a broker {@link
+   * EmbeddedKafka#startSecured started secured}: its client settings in {@code overrides}, {@code
+   * user}'s password from the environment ({@code KAFKA_PASSWORD}), as an operator writes it.
+   */
+  public static String securedKafka(EmbeddedKafka kafka, String user) {
+    java.util.Map<String, String> security = kafka.clientSecurity();
+    return """
+        kafka:
+          bootstrap_servers: '%s'
+          overrides:
+            security.protocol: %s
+            sasl.mechanism: %s
+            ssl.truststore.type: %s
+            ssl.truststore.location: '%s'
+            sasl.jaas.config: 'org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="${KAFKA_PASSWORD}";'
+        """
+        .formatted(
+            kafka.bootstrapServers(),
+            security.get("security.protocol"),
+            security.get("sasl.mechanism"),
+            security.get("ssl.truststore.type"),
+            security.get("ssl.truststore.location"),
+            user);
   }
 
   /** What the admin port at {@code adminPort} shows on {@code /metrics}. */

@@ -1,23 +1,11 @@
 package io.vigil.collector.lag;
 
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.InstrumentationScope;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.metrics.v1.Gauge;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.resource.v1.Resource;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.collector.sink.RecordSink;
 import io.vigil.collector.sink.SinkRecord;
-import io.vigil.model.Topics;
 import io.vigil.model.kafka.KafkaSettings;
-import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.runtime.ThrottlingLogger;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,12 +31,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the consumer groups' committed offsets and the partitions' end offsets of each configured
  * cluster every interval (Admin client), and stores per group one OTLP request on {@code
- * otlp_metrics}: {@code kafka.consumer_group.lag} (messages) and {@code
- * kafka.consumer_group.lag_seconds} (estimated, {@link LagEstimator}) per topic and partition,
- * {@code kafka.consumer_group.offset}, and {@code kafka.consumer_group.lag_sum} per topic — the
- * names of the OpenTelemetry Collector's kafkametrics receiver, plus the estimate in seconds. The
- * resource is the group: {@code service.name} and {@code messaging.consumer.group.name} = group id,
- * {@code kafka.cluster.name}, {@code messaging.system} = kafka.
+ * otlp_metrics} ({@link LagRecords}; several for a group too large for one record): {@code
+ * kafka.consumer_group.lag} (messages) and {@code kafka.consumer_group.lag_seconds} (estimated,
+ * {@link LagEstimator}) per topic and partition, {@code kafka.consumer_group.offset}, and {@code
+ * kafka.consumer_group.lag_sum} per topic — the names of the OpenTelemetry Collector's kafkametrics
+ * receiver, plus the estimate in seconds. The resource is the group: {@code service.name} and
+ * {@code messaging.consumer.group.name} = group id, {@code kafka.cluster.name}, {@code
+ * messaging.system} = kafka.
  */
 public final class LagWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LagWatcher.class);
@@ -158,107 +147,20 @@ public final class LagWatcher implements AutoCloseable {
     ends.keySet().forEach(p -> seen.add(p.toString()));
     cluster.estimator().retain(seen);
 
+    Map<TopicPartition, Long> endOffsets = new HashMap<>();
+    ends.forEach((p, info) -> endOffsets.put(p, info.offset()));
     List<SinkRecord> records = new ArrayList<>();
     for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> group : committed.entrySet()) {
-      records.add(record(cluster, group.getKey(), group.getValue(), ends, now));
+      records.addAll(
+          LagRecords.of(
+              cluster.settings().name(),
+              cluster.estimator(),
+              group.getKey(),
+              group.getValue(),
+              endOffsets,
+              now));
     }
     sink.store(records).get(30, TimeUnit.SECONDS);
-  }
-
-  private SinkRecord record(
-      Watched cluster,
-      String group,
-      Map<TopicPartition, OffsetAndMetadata> offsets,
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends,
-      long nowMillis) {
-    long time = nowMillis * 1_000_000L;
-    Gauge.Builder lag = Gauge.newBuilder();
-    Gauge.Builder seconds = Gauge.newBuilder();
-    Gauge.Builder offset = Gauge.newBuilder();
-    Map<String, Long> sums = new TreeMap<>();
-    offsets.forEach(
-        (partition, meta) -> {
-          ListOffsetsResult.ListOffsetsResultInfo end = ends.get(partition);
-          if (end == null) {
-            return;
-          }
-          long behind = Math.max(0, end.offset() - meta.offset());
-          List<KeyValue> attributes =
-              List.of(
-                  OtlpAttributes.string("topic", partition.topic()),
-                  OtlpAttributes.integer("partition", partition.partition()));
-          lag.addDataPoints(point(attributes, time, behind));
-          offset.addDataPoints(point(attributes, time, meta.offset()));
-          double behindSeconds =
-              cluster.estimator().seconds(partition.toString(), meta.offset(), nowMillis);
-          if (!Double.isNaN(behindSeconds)) {
-            seconds.addDataPoints(point(attributes, time, behindSeconds));
-          }
-          sums.merge(partition.topic(), behind, Long::sum);
-        });
-    Gauge.Builder sum = Gauge.newBuilder();
-    sums.forEach(
-        (topic, total) ->
-            sum.addDataPoints(point(List.of(OtlpAttributes.string("topic", topic)), time, total)));
-    Resource resource =
-        Resource.newBuilder()
-            .addAttributes(OtlpAttributes.string("service.name", group))
-            .addAttributes(OtlpAttributes.string("messaging.consumer.group.name", group))
-            .addAttributes(OtlpAttributes.string("messaging.system", "kafka"))
-            .addAttributes(OtlpAttributes.string("kafka.cluster.name", cluster.settings().name()))
-            .build();
-    ExportMetricsServiceRequest request =
-        ExportMetricsServiceRequest.newBuilder()
-            .addResourceMetrics(
-                ResourceMetrics.newBuilder()
-                    .setResource(resource)
-                    .addScopeMetrics(
-                        ScopeMetrics.newBuilder()
-                            .setScope(InstrumentationScope.newBuilder().setName("vigil.lag"))
-                            .addMetrics(
-                                metric(
-                                    "kafka.consumer_group.lag",
-                                    "{message}",
-                                    "Messages the group is behind the partition's end",
-                                    lag))
-                            .addMetrics(
-                                metric(
-                                    "kafka.consumer_group.lag_seconds",
-                                    "s",
-                                    "How long ago the partition's end was where the group is now (estimated)",
-                                    seconds))
-                            .addMetrics(
-                                metric(
-                                    "kafka.consumer_group.offset",
-                                    "{message}",
-                                    "The group's committed offset",
-                                    offset))
-                            .addMetrics(
-                                metric(
-                                    "kafka.consumer_group.lag_sum",
-                                    "{message}",
-                                    "Messages the group is behind, summed over the topic's partitions",
-                                    sum))))
-            .build();
-    return new SinkRecord(
-        Topics.OTLP_METRICS, group.getBytes(StandardCharsets.UTF_8), request.toByteArray());
-  }
-
-  private static Metric metric(String name, String unit, String help, Gauge.Builder gauge) {
-    return Metric.newBuilder()
-        .setName(name)
-        .setUnit(unit)
-        .setDescription(help)
-        .setGauge(gauge)
-        .build();
-  }
-
-  private static NumberDataPoint point(List<KeyValue> attributes, long time, double value) {
-    return NumberDataPoint.newBuilder()
-        .addAllAttributes(attributes)
-        .setTimeUnixNano(time)
-        .setAsDouble(value)
-        .build();
   }
 
   @Override

@@ -104,15 +104,22 @@ class HostileSendersIT {
     }
   }
 
+  /** Writes a metrics POST's request line and headers announcing {@code length} body bytes. */
+  private static void writeHeaders(OutputStream out, int length) throws IOException {
+    out.write(
+        ("POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/x-protobuf\r\nContent-Length: "
+                + length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** Sends headers, then one body byte every 100 ms; returns the status line it gets. */
   private static String trickleBody(int port, AtomicBoolean stop) throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      out.write(
-          ("POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  + "Content-Type: application/x-protobuf\r\nContent-Length: 100000\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
+      writeHeaders(out, 100_000);
       out.flush();
       InputStream in = socket.getInputStream();
       while (!stop.get()) {
@@ -182,14 +189,7 @@ class HostileSendersIT {
 
   @Test
   void aSenderOverItsRateGets429WhileOthersGoOn() throws Exception {
-    receiver =
-        ReceiversUnderTest.start(
-            records -> CompletableFuture.completedFuture(null),
-            new OtlpHttpSettings(null, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(30), null),
-            OtlpGrpcSettings.of("127.0.0.1", 0),
-            java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
-            1L << 30,
-            new SenderRateLimits(new RateLimitSettings(10L, 1_000L, null, null)));
+    startWithSenders(new RateLimitSettings(10L, 1_000L, null, null));
     byte[] sixHundredPoints = TestRequests.metrics(600, "svc").toByteArray();
 
     assertThat(post(sixHundredPoints, "noisy-token").statusCode()).isEqualTo(200);
@@ -210,15 +210,7 @@ class HostileSendersIT {
 
   @Test
   void aSenderWithABodyLimitOfItsOwnGets413NamingItWhileOthersGoOn() throws Exception {
-    receiver =
-        ReceiversUnderTest.start(
-            records -> CompletableFuture.completedFuture(null),
-            new OtlpHttpSettings(null, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(30), null),
-            OtlpGrpcSettings.of("127.0.0.1", 0),
-            java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
-            1L << 30,
-            new SenderRateLimits(
-                new RateLimitSettings(null, null, null, java.util.Map.of("noisy", 1024L))));
+    startWithSenders(new RateLimitSettings(null, null, null, java.util.Map.of("noisy", 1024L)));
     byte[] fiftyPoints = TestRequests.metrics(50, "svc").toByteArray();
     assertThat(fiftyPoints.length).isBetween(1025, 1 << 20);
 
@@ -237,6 +229,18 @@ class HostileSendersIT {
     assertThat(post(TestRequests.metrics(1, "svc").toByteArray(), "noisy-token").statusCode())
         .as("a body within its own limit")
         .isEqualTo(200);
+  }
+
+  /** Receivers with a 1 MiB body limit for two senders, "noisy" and "quiet", and {@code limits}. */
+  private void startWithSenders(RateLimitSettings limits) throws IOException {
+    receiver =
+        ReceiversUnderTest.start(
+            records -> CompletableFuture.completedFuture(null),
+            new OtlpHttpSettings(null, "127.0.0.1", 0, 1 << 20, Duration.ofSeconds(30), null),
+            OtlpGrpcSettings.of("127.0.0.1", 0),
+            java.util.Map.of("noisy", "noisy-token", "quiet", "quiet-token"),
+            1L << 30,
+            new SenderRateLimits(limits));
   }
 
   private HttpResponse<String> post(byte[] body, String token) throws Exception {
@@ -299,10 +303,7 @@ class HostileSendersIT {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), receiver.httpPort())) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      out.write(
-          ("POST /v1/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  + "Content-Type: application/x-protobuf\r\nContent-Length: 4096\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
+      writeHeaders(out, 4096);
       out.write(new byte[4096]);
       out.flush();
 

@@ -194,42 +194,20 @@ class KubernetesDiscoveryIT {
                 .endStatus()
                 .build())
         .create();
-    List<SinkRecord> stored = new CopyOnWriteArrayList<>();
-    try (PodCatalog catalog = PodCatalog.start(client, null);
-        ReceiversUnderTest receiver =
-            ReceiversUnderTest.start(
-                records -> {
-                  stored.addAll(records);
-                  return CompletableFuture.completedFuture(null);
-                },
-                catalog)) {
-      HttpResponse<String> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
-                      .header("Content-Type", "application/x-protobuf")
-                      .POST(
-                          HttpRequest.BodyPublishers.ofByteArray(
-                              TestRequests.metrics(1, "checkout").toByteArray()))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+    List<SinkRecord> stored = storedFromAPod(TestRequests.metrics(1, "checkout"));
 
-      assertThat(response.statusCode()).isEqualTo(200);
-      var resource =
-          ExportMetricsServiceRequest.parseFrom(stored.get(0).value())
-              .getResourceMetrics(0)
-              .getResource()
-              .getAttributesList();
-      assertThat(OtlpAttributes.get(resource, "service.name")).isEqualTo("checkout");
-      assertThat(OtlpAttributes.get(resource, "k8s.namespace.name")).isEqualTo("shop");
-      assertThat(OtlpAttributes.get(resource, "k8s.pod.name")).isEqualTo("checkout-7d9f-x1");
-      assertThat(OtlpAttributes.get(resource, "k8s.pod.uid")).isEqualTo(uid);
-      assertThat(OtlpAttributes.get(resource, "k8s.deployment.name")).isEqualTo("checkout");
-      assertThat(OtlpAttributes.get(resource, "k8s.pod.label.app.kubernetes.io/name"))
-          .isEqualTo("checkout");
-      assertThat(catalog.attributesAt("10.9.9.9")).isEmpty();
-    }
+    var resource =
+        ExportMetricsServiceRequest.parseFrom(stored.get(0).value())
+            .getResourceMetrics(0)
+            .getResource()
+            .getAttributesList();
+    assertThat(OtlpAttributes.get(resource, "service.name")).isEqualTo("checkout");
+    assertThat(OtlpAttributes.get(resource, "k8s.namespace.name")).isEqualTo("shop");
+    assertThat(OtlpAttributes.get(resource, "k8s.pod.name")).isEqualTo("checkout-7d9f-x1");
+    assertThat(OtlpAttributes.get(resource, "k8s.pod.uid")).isEqualTo(uid);
+    assertThat(OtlpAttributes.get(resource, "k8s.deployment.name")).isEqualTo("checkout");
+    assertThat(OtlpAttributes.get(resource, "k8s.pod.label.app.kubernetes.io/name"))
+        .isEqualTo("checkout");
   }
 
   /**
@@ -266,6 +244,37 @@ class KubernetesDiscoveryIT {
     request.addResourceMetrics(resource("by-ip", "k8s.pod.ip", "10.1.2.3"));
     request.addResourceMetrics(resource("unknown-ip", "k8s.pod.ip", "10.9.9.9"));
     request.addResourceMetrics(resource("unnamed", null, null));
+    List<SinkRecord> stored = storedFromAPod(request.build());
+
+    Map<String, String> podOf = new HashMap<>();
+    Map<String, String> appOf = new HashMap<>();
+    for (SinkRecord record : stored) {
+      for (var rm :
+          ExportMetricsServiceRequest.parseFrom(record.value()).getResourceMetricsList()) {
+        var attributes = rm.getResource().getAttributesList();
+        String service = OtlpAttributes.get(attributes, "service.name");
+        podOf.put(
+            service,
+            OtlpAttributes.get(attributes, "k8s.namespace.name")
+                + "/"
+                + OtlpAttributes.get(attributes, "k8s.pod.name"));
+        appOf.put(service, String.valueOf(OtlpAttributes.get(attributes, "k8s.pod.label.app")));
+      }
+    }
+    assertThat(podOf)
+        .containsOnly(
+            Map.entry("by-uid", "shop/cart-1"),
+            Map.entry("by-ip", "shop/cart-1"),
+            Map.entry("unknown-ip", "shop/gateway-7d9f-x1"),
+            Map.entry("unnamed", "shop/gateway-7d9f-x1"));
+    assertThat(appOf).containsEntry("by-uid", "cart").containsEntry("by-ip", "cart");
+  }
+
+  /**
+   * What the receivers store of {@code request} sent from 127.0.0.1, knowing the pods of the mock
+   * API; fails unless it is answered 200.
+   */
+  private List<SinkRecord> storedFromAPod(ExportMetricsServiceRequest request) throws Exception {
     List<SinkRecord> stored = new CopyOnWriteArrayList<>();
     try (PodCatalog catalog = PodCatalog.start(client, null);
         ReceiversUnderTest receiver =
@@ -281,34 +290,12 @@ class KubernetesDiscoveryIT {
                   HttpRequest.newBuilder(
                           URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/metrics"))
                       .header("Content-Type", "application/x-protobuf")
-                      .POST(HttpRequest.BodyPublishers.ofByteArray(request.build().toByteArray()))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
-
       assertThat(response.statusCode()).isEqualTo(200);
-      Map<String, String> podOf = new HashMap<>();
-      Map<String, String> appOf = new HashMap<>();
-      for (SinkRecord record : stored) {
-        for (var rm :
-            ExportMetricsServiceRequest.parseFrom(record.value()).getResourceMetricsList()) {
-          var attributes = rm.getResource().getAttributesList();
-          String service = OtlpAttributes.get(attributes, "service.name");
-          podOf.put(
-              service,
-              OtlpAttributes.get(attributes, "k8s.namespace.name")
-                  + "/"
-                  + OtlpAttributes.get(attributes, "k8s.pod.name"));
-          appOf.put(service, String.valueOf(OtlpAttributes.get(attributes, "k8s.pod.label.app")));
-        }
-      }
-      assertThat(podOf)
-          .containsOnly(
-              Map.entry("by-uid", "shop/cart-1"),
-              Map.entry("by-ip", "shop/cart-1"),
-              Map.entry("unknown-ip", "shop/gateway-7d9f-x1"),
-              Map.entry("unnamed", "shop/gateway-7d9f-x1"));
-      assertThat(appOf).containsEntry("by-uid", "cart").containsEntry("by-ip", "cart");
     }
+    return stored;
   }
 
   /** A resource of {@code service} with one metric, and {@code key} = {@code value} if given. */

@@ -144,7 +144,7 @@ class ResourceAttributesTest {
   }
 
   @Test
-  void theSinkEnrichesOtlpRecordsAndPassesOthers() throws Exception {
+  void theSinkEnrichesOtlpRecordsAndOpenLineageEvents() throws Exception {
     List<SinkRecord> stored = new ArrayList<>();
     RecordSink sink =
         EnrichingSink.of(
@@ -158,7 +158,7 @@ class ResourceAttributesTest {
             .addResourceMetrics(metrics(resource("service.name", "checkout")))
             .build()
             .toByteArray();
-    byte[] lineage = "{\"eventType\":\"START\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] lineage = "{\"run\":{\"runId\":\"r1\"}}".getBytes(StandardCharsets.UTF_8);
 
     sink.store(
             List.of(
@@ -174,7 +174,10 @@ class ResourceAttributesTest {
                     .getAttributesList(),
                 "k8s.cluster.name"))
         .isEqualTo("prod-eu");
-    assertThat(stored.get(1).value()).isSameAs(lineage);
+    assertThat(new String(stored.get(1).value(), StandardCharsets.UTF_8))
+        .startsWith("{\"run\":{\"facets\":{\"vigil_resource\":")
+        .contains("\"k8s.cluster.name\":\"prod-eu\"")
+        .endsWith("},\"runId\":\"r1\"}}");
     RecordSink plain = records -> CompletableFuture.completedFuture(null);
     assertThat(EnrichingSink.of(plain, Map.of())).isSameAs(plain);
   }
