@@ -169,7 +169,7 @@ public final class CollectorService implements AutoCloseable {
             BearerAuth.of(otlpTokens(otlp.auth(), registry)),
             InFlightBytes.registered(otlp.maxInFlightBytes(), registry),
             new SenderRateLimits(otlp.rateLimit()),
-            Peers.deferred(knownPods::get));
+            config.kubernetes().enabled() ? Peers.deferred(knownPods::get) : Peers.none());
     // The OTLP listeners and the admin port count refused certificate reloads in one counter.
     TlsReloadFailures tlsReloadFailures = TlsReloadFailures.register("collector", registry);
     List<Listener> listeners = new ArrayList<>();

@@ -211,12 +211,21 @@ public record PipelineRun(
 
   /**
    * A run: its id and, when it belongs to a larger run (a task of a DAG, a model of a dbt run), its
-   * parent's run id and job.
+   * parent's run id and job; the Kubernetes cluster whose collector received its events ({@code
+   * k8s.cluster.name} of the collector's {@code resource}, from the events' {@code vigil_resource}
+   * run facet), or null.
    */
   public record Run(
       @JsonProperty("id") String id,
       @JsonProperty("parent_id") String parentId,
-      @JsonProperty("parent_job") String parentJob) {}
+      @JsonProperty("parent_job") String parentJob,
+      @JsonProperty("cluster") String cluster) {
+
+    /** A run whose cluster is not known. */
+    public Run(String id, String parentId, String parentJob) {
+      this(id, parentId, parentJob, null);
+    }
+  }
 
   /** Data-quality assertions of a run: how many, how many failed, and which. */
   public record DataQuality(

@@ -18,6 +18,8 @@ import java.util.List;
  * @param bytes bytes written, summed likewise, or null
  * @param assertions data-quality assertions in the inputs' {@code dataQualityAssertions}
  * @param failedAssertions the ones that failed, as {@code assertion} or {@code assertion(column)}
+ * @param cluster {@code k8s.cluster.name} of the collector that received it (its {@code
+ *     vigil_resource} run facet), or null
  */
 record LineageEvent(
     String eventType,
@@ -30,7 +32,8 @@ record LineageEvent(
     Long rows,
     Long bytes,
     int assertions,
-    List<String> failedAssertions) {
+    List<String> failedAssertions,
+    String cluster) {
 
   LineageEvent {
     failedAssertions = failedAssertions == null ? List.of() : List.copyOf(failedAssertions);

@@ -74,6 +74,14 @@ final class LineageEventParser {
     String parentJob =
         parentNamespace != null && parentName != null ? parentNamespace + "/" + parentName : null;
 
+    String cluster =
+        text(
+            root.path("run")
+                .path("facets")
+                .path("vigil_resource")
+                .path("attributes")
+                .path("k8s.cluster.name"));
+
     Long rows = null;
     Long bytes = null;
     for (JsonNode output : root.path("outputs")) {
@@ -110,7 +118,8 @@ final class LineageEventParser {
         rows,
         bytes,
         assertions,
-        failed);
+        failed,
+        cluster);
   }
 
   private static String required(String field, JsonNode node) throws InvalidEvent {

@@ -138,7 +138,7 @@ final class PipelineRunsProcessor implements Processor<String, LineageEvent, Str
             at,
             PipelineRun.RUN,
             new PipelineRun.Job(run.namespace, run.name),
-            new PipelineRun.Run(runId, run.parentRunId, run.parentJob),
+            new PipelineRun.Run(runId, run.parentRunId, run.parentJob, run.cluster),
             state,
             run.start,
             end,

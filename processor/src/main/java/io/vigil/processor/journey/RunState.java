@@ -16,6 +16,7 @@ final class RunState {
   String name;
   String parentRunId;
   String parentJob;
+  String cluster;
   Instant start;
   Instant lastEvent;
   Long rows;
@@ -36,6 +37,9 @@ final class RunState {
   void merge(LineageEvent event) {
     namespace = event.namespace();
     name = event.name();
+    if (event.cluster() != null) {
+      cluster = event.cluster();
+    }
     if (event.parentRunId() != null) {
       parentRunId = event.parentRunId();
       parentJob = event.parentJob();

@@ -237,6 +237,30 @@ class JourneyTopologyTest {
     assertThat(failed.id()).isEqualTo("spark/orders.daily/" + runId + "/failed");
   }
 
+  /**
+   * The cluster the collector put on an event (its {@code vigil_resource} run facet) is the run's
+   * cluster, kept by the run's later events that do not carry it.
+   */
+  @Test
+  void aRunIsInTheClusterOfTheCollectorThatReceivedIt() {
+    send(
+        ("{\"eventType\":\"START\",\"eventTime\":\"%s\",\"run\":{\"facets\":{"
+                + "\"vigil_resource\":{\"_producer\":\"https://github.com/vigil/collector\","
+                + "\"attributes\":{\"k8s.cluster.name\":\"eu-1\",\"k8s.node.name\":\"n-3\"}}},"
+                + "\"runId\":\"in-eu\"},\"job\":{\"namespace\":\"demo\",\"name\":\"nightly\"}}")
+            .formatted(T0.minusSeconds(30))
+            .getBytes(StandardCharsets.UTF_8));
+    send(event("COMPLETE", T0, "in-eu"));
+    send(event("START", T0, "nowhere"));
+
+    assertThat(runRecords())
+        .extracting(r -> r.run().id(), r -> r.state(), r -> r.run().cluster())
+        .containsExactly(
+            tuple("in-eu", "running", "eu-1"),
+            tuple("in-eu", "complete", "eu-1"),
+            tuple("nowhere", "running", null));
+  }
+
   @Test
   void reportsARunThatNeverEndsAsOverdueOnce() {
     send(event("START", T0, "late-run"));
