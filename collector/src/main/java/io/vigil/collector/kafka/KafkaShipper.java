@@ -13,7 +13,6 @@ import io.vigil.model.runtime.ThrottlingLogger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +48,9 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
   private final KafkaProbe probe;
   private final Counter sendErrors;
   private final ThrottlingLogger errors = new ThrottlingLogger(LOG);
-  private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+
+  /** The stores waiting for Kafka, with when they began ({@link System#nanoTime()}). */
+  private final Map<CompletableFuture<Void>, Long> inFlight = new ConcurrentHashMap<>();
 
   KafkaShipper(
       Producer<byte[], byte[]> producer,
@@ -66,6 +67,7 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
             .register(registry);
     if (probe != null) {
       probe.whenLost(this::kafkaLost);
+      probe.watchWaits(this::oldestWaitNanos);
     }
   }
 
@@ -121,7 +123,7 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
     }
     String topic = records.get(0).topic();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    inFlight.add(done);
+    inFlight.put(done, System.nanoTime());
     done.whenComplete((ok, error) -> inFlight.remove(done));
     if (probe != null && !probe.isReachable()) {
       // Lost since the receiver asked (kafkaLost may have run before this store was in flight).
@@ -173,13 +175,23 @@ public final class KafkaShipper implements RecordSink, AutoCloseable {
    * producer still delivers when Kafka returns are then stored twice: at least once, as always.
    */
   private void kafkaLost() {
-    for (CompletableFuture<Void> done : inFlight) {
+    for (CompletableFuture<Void> done : inFlight.keySet()) {
       if (done.completeExceptionally(
           SinkException.unavailable(
               "Kafka became unreachable (" + probe.lastError() + ") before acknowledging", null))) {
         sendErrors.inc();
       }
     }
+  }
+
+  /** How long the oldest store still waiting for Kafka has waited, in nanoseconds; 0 for none. */
+  long oldestWaitNanos() {
+    long now = System.nanoTime();
+    long oldest = 0;
+    for (long since : inFlight.values()) {
+      oldest = Math.max(oldest, now - since);
+    }
+    return oldest;
   }
 
   private void fail(
