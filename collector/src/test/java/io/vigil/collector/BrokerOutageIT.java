@@ -141,8 +141,8 @@ class BrokerOutageIT {
 
   /**
    * Without a spool: readiness follows the broker, and a request sent just as the broker goes is
-   * answered 503 once the probe finds it gone (within about 3 s), not after the 30 s its {@code
-   * request_timeout} would allow.
+   * answered 503 once the probe finds it gone (its port refuses connections: within about a
+   * second), not after the 30 s its {@code request_timeout} would allow.
    */
   @Test
   void withoutASpoolReadinessFollowsTheBroker() throws Exception {
