@@ -1,6 +1,5 @@
 package io.vigil.collector.sink;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.vigil.model.json.Json;
@@ -29,7 +28,6 @@ final class LineageResource {
   private static final String PRODUCER = "https://github.com/vigil/collector";
   private static final String SCHEMA_URL =
       "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunFacet";
-  private static final JsonFactory FACTORY = new JsonFactory();
 
   /** The facet as an object member, {@code "vigil_resource":{…}}. */
   private final byte[] member;
@@ -57,7 +55,7 @@ final class LineageResource {
   }
 
   private byte[] add(byte[] event) throws IOException {
-    try (JsonParser parser = FACTORY.createParser(event)) {
+    try (JsonParser parser = Json.mapper().getFactory().createParser(event)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return event;
       }

@@ -98,6 +98,18 @@ class LogTailerIT {
     return logs;
   }
 
+  /** A tailer with checkpoints of its own (a new checkpoint id), over this test's files. */
+  private LogTailer freshTailer() {
+    return LogTailer.start(
+        settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry());
+  }
+
+  /** The bodies of every log record in {@code records}, in order. */
+  private static List<String> bodies(List<ConsumerRecord<byte[], byte[]>> records)
+      throws IOException {
+    return logs(records).stream().map(e -> e.getValue().getBody().getStringValue()).toList();
+  }
+
   private static void await(LongSupplier value, long expected) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (value.getAsLong() < expected && System.nanoTime() < deadline) {
@@ -110,9 +122,7 @@ class LogTailerIT {
   void shipsContainerLinesWithTheirKubernetesIdentityLevelAndStream() throws Exception {
     Path file = containerLog("checkout-7d9f", "app");
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
-        LogTailer tailer =
-            LogTailer.start(
-                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+        LogTailer tailer = freshTailer()) {
       append(
           file,
           cri("stdout", "F", "started"),
@@ -173,9 +183,7 @@ class LogTailerIT {
   void shipsDockerJsonFileLines() throws Exception {
     Path file = containerLog("legacy-1", "app");
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
-        LogTailer tailer =
-            LogTailer.start(
-                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+        LogTailer tailer = freshTailer()) {
       Files.write(
           file, TestRequests.fixture("fixtures/logs/docker-json-file-with-partial-line.log"));
       append(
@@ -228,10 +236,7 @@ class LogTailerIT {
         await(() -> shipped + second.recordsShipped(), 2000);
       }
 
-      List<String> bodies =
-          logs(tail.toEnd(WAIT)).stream()
-              .map(e -> e.getValue().getBody().getStringValue())
-              .toList();
+      List<String> bodies = bodies(tail.toEnd(WAIT));
       // The renamed file is not matched by *.log, so lines 1000–1499 (written and rotated while no
       // tailer ran) can only have come from it being found again by its inode: each exactly once.
       assertThat(bodies).containsExactlyInAnyOrderElementsOf(lines(0, 2000));
@@ -248,9 +253,7 @@ class LogTailerIT {
   void aFileRotatedOrDeletedWhileTailedIsReadToItsEnd() throws Exception {
     Path file = containerLog("rotating-1", "app");
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
-        LogTailer tailer =
-            LogTailer.start(
-                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+        LogTailer tailer = freshTailer()) {
       write(file, 0, 100);
       await(tailer::recordsShipped, 100);
       Path rotated = file.resolveSibling("0.log.20240501-100000");
@@ -262,10 +265,7 @@ class LogTailerIT {
       Files.delete(file); // whatever the tailer has not read yet comes through its open channel
 
       await(tailer::recordsShipped, 260);
-      List<String> bodies =
-          logs(tail.toEnd(WAIT)).stream()
-              .map(e -> e.getValue().getBody().getStringValue())
-              .toList();
+      List<String> bodies = bodies(tail.toEnd(WAIT));
       assertThat(bodies).containsExactlyInAnyOrderElementsOf(lines(0, 260));
     }
   }
@@ -274,9 +274,7 @@ class LogTailerIT {
   void aCopyTruncatedFileIsReadAgainFromItsStart() throws Exception {
     Path file = containerLog("truncated-1", "app");
     try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
-        LogTailer tailer =
-            LogTailer.start(
-                settings(UUID.randomUUID().toString(), null), kafka, new PrometheusRegistry())) {
+        LogTailer tailer = freshTailer()) {
       write(file, 0, 100);
       await(tailer::recordsShipped, 100);
       Files.write(file, new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
@@ -304,10 +302,7 @@ class LogTailerIT {
 
       // "after" is held until the multiline timeout (300 ms) tells it no continuation comes.
       await(tailer::recordsShipped, 3);
-      List<String> bodies =
-          logs(tail.toEnd(WAIT)).stream()
-              .map(e -> e.getValue().getBody().getStringValue())
-              .toList();
+      List<String> bodies = bodies(tail.toEnd(WAIT));
 
       assertThat(bodies).hasSize(3);
       assertThat(bodies.get(0))
