@@ -218,7 +218,8 @@ public final class CollectorBench {
         .array();
   }
 
-  private static long cpuTicks(long pid) throws Exception {
+  /** CPU ticks of process {@code pid}, all its threads, from /proc. */
+  static long cpuTicks(long pid) throws Exception {
     return ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
   }
 

@@ -16,6 +16,8 @@ import io.vigil.model.config.ConfigLoader;
 import io.vigil.model.json.Json;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorService;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +77,9 @@ public final class ProcessorBench {
     Path dir = Files.createTempDirectory("vigil-processor-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
       long points = 0;
+      // As the processor creates it (kafka.topics.partitions, 3), and the collector keys it: by
+      // service name. Left to the broker, the topic would get one partition.
+      kafka.createTopics(3, Topics.OTLP_METRICS);
       Properties props = kafka.clientProperties();
       props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
       props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
@@ -112,6 +117,15 @@ public final class ProcessorBench {
       long liveSignals;
       long windows;
       long lateSupplements;
+      long direct;
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long pid = ProcessHandle.current().pid();
+      long threadCpuAtWarm;
+      long threadCpu;
+      long jitAtWarm;
+      long jit;
+      long cpuAtWarm;
+      long cpu;
       long firstPoint;
       long warmedUp;
       long warmupTaken;
@@ -133,11 +147,17 @@ public final class ProcessorBench {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
         }
         warmedUp = System.nanoTime();
+        threadCpuAtWarm = ProcessorLagBench.streamThreadCpu(threads);
+        jitAtWarm = CollectorBench.compilerTicks(pid);
+        cpuAtWarm = CollectorBench.cpuTicks(pid);
         warmupTaken = takenIn.getAsLong();
         while (takenIn.getAsLong() < points && System.nanoTime() < deadline) {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
         }
         lastPoint = System.nanoTime();
+        threadCpu = ProcessorLagBench.streamThreadCpu(threads) - threadCpuAtWarm;
+        jit = CollectorBench.compilerTicks(pid) - jitAtWarm;
+        cpu = CollectorBench.cpuTicks(pid) - cpuAtWarm;
         taken = takenIn.getAsLong();
         if (memory) {
           heapHeld = heapAfterGc() - heapBefore;
@@ -145,6 +165,7 @@ public final class ProcessorBench {
         liveSignals = counter(registry, "vigil_processor_signals_emitted", "kind", "live");
         windows = processor.signalsEmitted();
         lateSupplements = counter(registry, "vigil_processor_signals_emitted", "kind", "late");
+        direct = counter(registry, "vigil_processor_data_points_routed", "route", "direct");
       }
       double startup = (firstPoint - start) / 1e9;
       double warming = (warmedUp - firstPoint) / 1e9;
@@ -166,9 +187,18 @@ public final class ProcessorBench {
       }
       result.put("elapsed_s", Math.round(elapsed * 100) / 100.0);
       result.put("data_points_per_s", Math.round((taken - warmupTaken) / elapsed));
+      // What one stream thread would take with a core of its own: here it shares two with the
+      // broker, the harness and the JIT compiler.
+      result.put("stream_thread_cpu_share", Math.round(threadCpu / 1e9 / elapsed * 100) / 100.0);
+      result.put(
+          "data_points_per_stream_thread_cpu_s",
+          Math.round((taken - warmupTaken) / (threadCpu / 1e9)));
+      result.put("jit_cpu_share", cpu == 0 ? 0 : Math.round(100.0 * jit / cpu) / 100.0);
       result.put("live_signals", liveSignals);
       result.put("final_windows", windows);
       result.put("late_supplements", lateSupplements);
+      // Read on the partition of the task that holds their series: no repartition topic.
+      result.put("data_points_direct", direct);
       if (memory) {
         result.put("heap_held_mib", Math.round(heapHeld / 1048576.0 * 10) / 10.0);
         result.put(

@@ -175,7 +175,7 @@ public final class ProcessorLagBench {
   }
 
   /** CPU time (ns) of the live Kafka Streams stream threads of this JVM. */
-  private static long streamThreadCpu(ThreadMXBean threads) {
+  static long streamThreadCpu(ThreadMXBean threads) {
     long sum = 0;
     for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (info != null && info.getThreadName().contains("-StreamThread-")) {

@@ -11,6 +11,7 @@ public final class ProcessorMetrics {
   private final Counter dataPoints;
   private final Counter dataPointsSkipped;
   private final Counter dataPointsWindowed;
+  private final Counter dataPointsRouted;
   private final Counter signalsEmitted;
   private final Counter recordsRejected;
   private final Counter dataPointsAdjusted;
@@ -34,6 +35,16 @@ public final class ProcessorMetrics {
                 "Data points that reached the signals step after the repartition by series"
                     + " (counted there, or skipped there with a reason); behind"
                     + " vigil_processor_data_points_total by what is still in the repartition topic")
+            .register(registry);
+    dataPointsRouted =
+        Counter.builder()
+            .name("vigil_processor_data_points_routed_total")
+            .help(
+                "Accepted request data points by how they reach the signals step: direct (read on"
+                    + " the partition of the task that holds their series, as the collector keys"
+                    + " them) or repartition (through the repartition topic: a record keyed by"
+                    + " something else than its service.name)")
+            .labelNames("route")
             .register(registry);
     dataPointsSkipped =
         Counter.builder()
@@ -112,6 +123,16 @@ public final class ProcessorMetrics {
   /** Counters in a private registry, for callers that do not export them. */
   public static ProcessorMetrics unexported() {
     return new ProcessorMetrics(new PrometheusRegistry());
+  }
+
+  /** {@code n} accepted data points go to the signals step by {@code route}. */
+  public void dataPointsRouted(String route, int n) {
+    dataPointsRouted.labelValues(route).inc(n);
+  }
+
+  /** Data points routed {@code route} ({@code direct} or {@code repartition}) since start. */
+  public long dataPointsRouted(String route) {
+    return (long) dataPointsRouted.labelValues(route).get();
   }
 
   /** One data point was accepted. */

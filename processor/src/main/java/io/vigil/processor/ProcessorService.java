@@ -123,7 +123,11 @@ public final class ProcessorService implements AutoCloseable {
 
     LatestSignals latest = new LatestSignals(MAX_SERIES_SHOWN);
     StreamsBuilder builder = new StreamsBuilder();
-    GoldenSignalsTopology.addTo(builder, config, metrics, latest::record, Instant.now());
+    // Requests read on the partition of the task that holds their series skip the repartition.
+    int partitions =
+        TopicInitializer.partitions(config.kafka(), Set.of(Topics.OTLP_METRICS, Topics.OTLP_SPANS));
+    GoldenSignalsTopology.addTo(
+        builder, config, metrics, latest::record, Instant.now(), partitions);
     JourneyTopology.addTo(builder, config, metrics);
     LogsTopology.addTo(builder, config, metrics, latest::record);
     Topology topology = builder.build();
@@ -237,6 +241,15 @@ public final class ProcessorService implements AutoCloseable {
    */
   public long dataPointsWindowed() {
     return metrics.dataPointsWindowed();
+  }
+
+  /**
+   * Request data points this instance's decode steps sent to the signals step by {@code route}
+   * since start: {@code direct} (read on the partition of the task that holds their series) or
+   * {@code repartition} (through the repartition topic).
+   */
+  public long dataPointsRouted(String route) {
+    return metrics.dataPointsRouted(route);
   }
 
   /** Data points this instance's stream threads have taken in since start. */

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,6 +43,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -254,6 +256,78 @@ class ProcessorServiceIT {
     }
     awaitReady();
     assertThat(processor.isRunning()).isTrue();
+  }
+
+  @Test
+  void countsEveryRequestWhetherItsRecordIsKeyedByItsServiceOrNot() throws Exception {
+    awaitReady();
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String keyed = "cart-" + suffix;
+    String elsewhere = "search-" + suffix;
+    int partitions;
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      partitions =
+          admin
+              .describeTopics(List.of(Topics.OTLP_METRICS))
+              .allTopicNames()
+              .get()
+              .get(Topics.OTLP_METRICS)
+              .partitions()
+              .size();
+    }
+    assertThat(partitions).as("otlp_metrics partitions, as the processor created it").isEqualTo(3);
+    // Where the producer's own partitioner puts a record keyed by the service name, and one
+    // partition past it: a record there must go through the repartition topic.
+    int owner =
+        BuiltInPartitioner.partitionForKey(elsewhere.getBytes(StandardCharsets.UTF_8), partitions);
+    int other = (owner + 1) % partitions;
+    long directBefore = processor.dataPointsRouted("direct");
+    long repartitionedBefore = processor.dataPointsRouted("repartition");
+    Instant sdkStart = Instant.now().plusSeconds(1);
+    for (int i = 1; i <= 5; i++) {
+      Instant at = sdkStart.plusMillis(400L * i);
+      for (String service : List.of(keyed, elsewhere)) {
+        byte[] value =
+            request(
+                    resource(service, "shop", "it-cluster"),
+                    cumulative(point(sdkStart, at, 200, 10L * i), point(sdkStart, at, 503, i)))
+                .toByteArray();
+        byte[] key = service.getBytes(StandardCharsets.UTF_8);
+        producer
+            .send(
+                service.equals(keyed)
+                    ? new ProducerRecord<>(Topics.OTLP_METRICS, key, value)
+                    : new ProducerRecord<>(Topics.OTLP_METRICS, other, key, value))
+            .get();
+      }
+    }
+
+    // The last exports' totals, 50 requests and 5 errors each, counted either way.
+    try (KafkaConsumer<String, GoldenSignal> consumer =
+        consumer(new StringDeserializer(), JsonSerde.of(GoldenSignal.class).deserializer())) {
+      consumer.subscribe(List.of(Topics.SIGNALS));
+      Map<String, long[]> counted = new java.util.HashMap<>();
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (System.nanoTime() < deadline
+          && !(Arrays.equals(counted.get(keyed), new long[] {55, 5})
+              && Arrays.equals(counted.get(elsewhere), new long[] {55, 5}))) {
+        for (ConsumerRecord<String, GoldenSignal> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.value().operation() == null
+              && (r.value().service().equals(keyed) || r.value().service().equals(elsewhere))) {
+            long[] sum = counted.computeIfAbsent(r.value().service(), k -> new long[2]);
+            sum[0] += r.value().traffic().requests();
+            sum[1] += r.value().errors().count();
+          }
+        }
+      }
+      assertThat(counted.get(keyed)).as("requests, errors of " + keyed).containsExactly(55, 5);
+      assertThat(counted.get(elsewhere))
+          .as("requests, errors of " + elsewhere)
+          .containsExactly(55, 5);
+    }
+    // Each export holds two points.
+    assertThat(processor.dataPointsRouted("direct") - directBefore).isEqualTo(10);
+    assertThat(processor.dataPointsRouted("repartition") - repartitionedBefore).isEqualTo(10);
   }
 
   private static void send(ExportMetricsServiceRequest request) throws Exception {

@@ -65,6 +65,33 @@ public final class TopicInitializer {
     }
   }
 
+  /**
+   * The largest number of partitions among {@code topics}, as the brokers describe them: the count
+   * Kafka Streams gives a repartition topic fed from them.
+   *
+   * @throws IllegalStateException when they cannot be described (a topic missing, the brokers
+   *     unreachable for 30 s)
+   */
+  public static int partitions(KafkaSettings kafka, Set<String> topics) {
+    try (Admin admin = Admin.create(kafka.admin(Map.of()))) {
+      return admin
+          .describeTopics(topics)
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .values()
+          .stream()
+          .mapToInt(d -> d.partitions().size())
+          .max()
+          .orElse(0);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot describe topics " + topics + " on " + kafka.bootstrapServers() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topics", e);
+    }
+  }
+
   /** Polls until every partition of {@code topics} has a leader; fails at {@code deadline}. */
   private static void awaitLeaders(Admin admin, Set<String> topics, long deadline)
       throws InterruptedException, ExecutionException, TimeoutException {

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * vigil_processor_data_points_adjusted_total{reason="clock_skew"}}). A sender whose clock is wrong
  * is still counted, in the right place within the skew, and never in another series' way; a backlog
  * (old record timestamps) keeps its own times.
+ *
+ * <p>A series read on the partition whose task holds it ({@link ServicePartitioner}, of {@code
+ * partitions}: the repartition topic's count) is forwarded as {@link OwnedPoints}, for the signals
+ * step of this same task; the others as {@link SeriesPoints}, for the repartition topic. With
+ * {@code partitions} 0 every series takes the repartition topic.
  */
 final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, Object> {
   private static final ThrottlingLogger LOG =
@@ -55,11 +60,13 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private final ProcessorMetrics metrics;
   private final long maxSkewMs;
   private final Input input;
+  private final int partitions;
 
-  DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew, Input input) {
+  DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew, Input input, int partitions) {
     this.metrics = metrics;
     this.maxSkewMs = maxClockSkew.toMillis();
     this.input = input;
+    this.partitions = partitions;
   }
 
   @Override
@@ -109,16 +116,24 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     }
     forwardReadings(readings, written, record.timestamp());
     forwardLags(lags, written);
+    int read =
+        partitions > 0 ? context().recordMetadata().map(RecordMetadata::partition).orElse(-1) : -1;
     for (Map.Entry<String, List<MetricPoint>> series : bySeries.entrySet()) {
+      List<MetricPoint> seriesPoints = series.getValue();
       long newest = 0;
-      for (MetricPoint point : series.getValue()) {
+      for (MetricPoint point : seriesPoints) {
         newest = Math.max(newest, point.timeMillis());
       }
+      SeriesPoints value = new SeriesPoints(seriesPoints);
+      boolean owned =
+          read >= 0
+              && ServicePartitioner.partition(seriesPoints.get(0).service(), partitions) == read;
+      metrics.dataPointsRouted(owned ? "direct" : "repartition", seriesPoints.size());
       context()
           .forward(
               new Record<String, Object>(
                   series.getKey(),
-                  new SeriesPoints(series.getValue()),
+                  owned ? new OwnedPoints(value) : value,
                   newest,
                   new RecordHeaders()));
     }

@@ -38,7 +38,9 @@ import org.apache.kafka.streams.state.Stores;
  *                        └─ points per series, key = series, timestamp = newest point time
  * otlp_spans ─ decode ───┬─ rejected ─────────────────────────────────────────────▶ vigil.dlq
  *   (server spans)       └─ span points per series (delta, fixed buckets)
- *                             ─ both: repartition by series (signals-by-series)
+ *                             ─ both: read on the partition that holds the series' service?
+ *                                 yes: straight on (the collector keys records by service)
+ *                                 no: repartition by service (signals-by-series), read back
  *                             ─ signals: span points of a series sending metrics left out,
  *                                 cumulative → delta → spread over its seconds,
  *                                 for the service and for the point's operation (route)
@@ -48,10 +50,13 @@ import org.apache.kafka.streams.state.Stores;
  *                                 └─ live trailing window, per emit_interval ──▶ vigil.signals.live
  * </pre>
  *
- * <p>One repartition serves every stateful step: the series key (cluster/namespace/service) is a
- * prefix of every stream's identity, so all points of a stream land on the task that holds the
- * windows they feed. Processor, store and topic names are fixed here because internal topic names
- * and changelogs depend on them: renaming one is an incompatible upgrade.
+ * <p>A service's series are held by the task of the partition its {@code service.name} hashes to
+ * ({@link ServicePartitioner}), which is where the collector's records of that service already are:
+ * the decode step hands them to the signals step in the same task and transaction, and only records
+ * keyed otherwise (or not at all) go through the repartition topic, which the same task reads back.
+ * Without the partition count (see {@link #addTo}) every record takes the repartition topic.
+ * Processor, store and topic names are fixed here because internal topic names and changelogs
+ * depend on them: renaming one is an incompatible upgrade.
  */
 public final class GoldenSignalsTopology {
   /**
@@ -113,18 +118,38 @@ public final class GoldenSignalsTopology {
       ProcessorMetrics metrics,
       Consumer<GoldenSignal> listener,
       Instant startedAt) {
+    return build(config, metrics, listener, startedAt, 0);
+  }
+
+  /**
+   * The topology, as {@link #build(ProcessorConfig, ProcessorMetrics, Consumer, Instant)}, with a
+   * repartition topic of {@code partitions} partitions (see {@link #addTo}).
+   */
+  public static Topology build(
+      ProcessorConfig config,
+      ProcessorMetrics metrics,
+      Consumer<GoldenSignal> listener,
+      Instant startedAt,
+      int partitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    addTo(builder, config, metrics, listener, startedAt);
+    addTo(builder, config, metrics, listener, startedAt, partitions);
     return builder.build();
   }
 
-  /** Adds the golden-signal steps to {@code builder}; see {@link #build}. */
+  /**
+   * Adds the golden-signal steps to {@code builder}; see {@link #build}. {@code partitions} is the
+   * number of partitions of the repartition topic — the larger of {@code otlp_metrics}' and {@code
+   * otlp_spans}', as Kafka Streams would make it — so that a series read on the partition of the
+   * task that holds it skips the repartition topic ({@link ServicePartitioner}); 0 when unknown:
+   * every series takes the repartition topic.
+   */
   public static void addTo(
       StreamsBuilder builder,
       ProcessorConfig config,
       ProcessorMetrics metrics,
       Consumer<GoldenSignal> listener,
-      Instant startedAt) {
+      Instant startedAt,
+      int partitions) {
     Serde<SeriesPoints> pointSerde = BinarySerdes.seriesPoints();
 
     KStream<String, Object> decoded =
@@ -136,9 +161,9 @@ public final class GoldenSignalsTopology {
             .process(
                 () ->
                     new DecodeProcessor(
-                        metrics, config.maxClockSkew(), DecodeProcessor.Input.METRICS),
+                        metrics, config.maxClockSkew(), DecodeProcessor.Input.METRICS, partitions),
                 Named.as("decode-otlp"));
-    KStream<String, SeriesPoints> spanPoints =
+    KStream<String, Object> spanPoints =
         DeadLetterRoute.route(
             builder.stream(
                     Topics.OTLP_SPANS,
@@ -148,24 +173,40 @@ public final class GoldenSignalsTopology {
                 .process(
                     () ->
                         new DecodeProcessor(
-                            metrics, config.maxClockSkew(), DecodeProcessor.Input.SPANS),
+                            metrics,
+                            config.maxClockSkew(),
+                            DecodeProcessor.Input.SPANS,
+                            partitions),
                     Named.as("decode-otlp-spans")),
             "decoded-spans",
-            SeriesPoints.class);
+            Object.class);
 
     Map<String, KStream<String, Object>> kinds =
         DeadLetterRoute.route(decoded, "decoded", Object.class)
+            .merge(spanPoints, Named.as("requests-and-spans"))
             .split(Named.as("decoded-kind-"))
             .branch((series, v) -> v instanceof SaturationPoints, Branched.as("saturation"))
             .branch((job, v) -> v instanceof PipelineRun, Branched.as("lag"))
+            .branch((series, v) -> v instanceof OwnedPoints, Branched.as("owned"))
             .defaultBranch(Branched.as("requests"));
-    KStream<String, Emitted> requestSignals =
+    Repartitioned<String, SeriesPoints> bySeries =
+        Repartitioned.with(Serdes.String(), pointSerde)
+            .withName(REPARTITION)
+            .withStreamPartitioner(new ServicePartitioner());
+    KStream<String, SeriesPoints> repartitioned =
         kinds
             .get("decoded-kind-requests")
             .mapValues(v -> (SeriesPoints) v, Named.as("decoded-requests"))
-            .merge(spanPoints, Named.as("requests-and-spans"))
-            .repartition(Repartitioned.with(Serdes.String(), pointSerde).withName(REPARTITION))
-            .process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"));
+            .repartition(partitions > 0 ? bySeries.withNumberOfPartitions(partitions) : bySeries);
+    KStream<String, SeriesPoints> requests =
+        partitions > 0
+            ? kinds
+                .get("decoded-kind-owned")
+                .mapValues(v -> ((OwnedPoints) v).points(), Named.as("decoded-owned"))
+                .merge(repartitioned, Named.as("owned-and-repartitioned"))
+            : repartitioned;
+    KStream<String, Emitted> requestSignals =
+        requests.process(new SignalsSupplier(config, metrics, startedAt), Named.as("signals"));
     KStream<String, Emitted> saturationSignals =
         kinds
             .get("decoded-kind-saturation")
