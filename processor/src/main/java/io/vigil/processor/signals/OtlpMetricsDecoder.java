@@ -110,35 +110,43 @@ final class OtlpMetricsDecoder {
    */
   static void decode(ExportMetricsServiceRequest request, PointSink<MetricPoint> sink) {
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      Origin origin = Origin.of(rm.getResource());
       Set<String> names = new HashSet<>();
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         for (Metric metric : sm.getMetricsList()) {
           names.add(metric.getName());
         }
       }
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        for (Metric metric : sm.getMetricsList()) {
-          Source source = Source.of(metric.getName());
-          if (source == null) {
-            continue;
-          }
-          if (source.supersededBy != null && names.contains(source.supersededBy)) {
-            sink.skipped("superseded_metric");
-            continue;
-          }
-          if (!metric.hasHistogram() && !metric.hasExponentialHistogram()) {
-            sink.skipped("not_histogram");
-            continue;
-          }
-          decodeHistogram(
-              metric,
-              Stream.of(origin, sm, metric, source, millisPerUnit(metric.getUnit()), false),
-              sink);
-        }
-      }
-      PrometheusRequestDecoder.decode(rm, origin, names, sink);
+      decode(rm, Origin.of(rm.getResource()), names, sink);
     }
+  }
+
+  /**
+   * Reports the points of the {@link Source} metrics of one resource, and of its Prometheus-style
+   * request metrics; {@code names} are all its metrics' names.
+   */
+  static void decode(
+      ResourceMetrics rm, Origin origin, Set<String> names, PointSink<MetricPoint> sink) {
+    for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+      for (Metric metric : sm.getMetricsList()) {
+        Source source = Source.of(metric.getName());
+        if (source == null) {
+          continue;
+        }
+        if (source.supersededBy != null && names.contains(source.supersededBy)) {
+          sink.skipped("superseded_metric");
+          continue;
+        }
+        if (!metric.hasHistogram() && !metric.hasExponentialHistogram()) {
+          sink.skipped("not_histogram");
+          continue;
+        }
+        decodeHistogram(
+            metric,
+            Stream.of(origin, sm, metric, source, millisPerUnit(metric.getUnit()), false),
+            sink);
+      }
+    }
+    PrometheusRequestDecoder.decode(rm, origin, names, sink);
   }
 
   /** Whether {@code names} hold an OpenTelemetry server duration of RPCs ({@code rpc}) or HTTP. */
@@ -212,17 +220,28 @@ final class OtlpMetricsDecoder {
         RequestLabels labels,
         Double toMillis,
         boolean latencyOnly) {
+      return of(
+          origin,
+          sm.getScope().getName(),
+          sm.getScope().getVersion(),
+          metric.getName(),
+          metric.getUnit(),
+          labels,
+          toMillis,
+          latencyOnly);
+    }
+
+    static Stream of(
+        Origin origin,
+        String scopeName,
+        String scopeVersion,
+        String metric,
+        String unit,
+        RequestLabels labels,
+        Double toMillis,
+        boolean latencyOnly) {
       String prefix =
-          origin.id()
-              + "|"
-              + sm.getScope().getName()
-              + "|"
-              + sm.getScope().getVersion()
-              + "|"
-              + metric.getName()
-              + "|"
-              + metric.getUnit()
-              + "|";
+          origin.id() + "|" + scopeName + "|" + scopeVersion + "|" + metric + "|" + unit + "|";
       return new Stream(prefix, origin, labels, toMillis, latencyOnly);
     }
 
@@ -269,30 +288,42 @@ final class OtlpMetricsDecoder {
 
   /** What is wrong with {@code dp}, as a counter reason, or null when it can be used. */
   static String check(HistogramDataPoint dp) {
-    if ((dp.getFlags() & DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE) != 0) {
+    return check(
+        dp.getFlags(),
+        dp.getStartTimeUnixNano(),
+        dp.getTimeUnixNano(),
+        dp.getCount(),
+        bounds(dp),
+        buckets(dp));
+  }
+
+  /**
+   * What is wrong with a histogram point of these flags, times, count, bounds (in its unit) and
+   * bucket counts, as a counter reason, or null when it can be used.
+   */
+  static String check(
+      int flags, long startNanos, long timeNanos, long count, double[] bounds, long[] buckets) {
+    if ((flags & DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE) != 0) {
       return "no_recorded_value";
     }
-    if (dp.getTimeUnixNano() <= 0) {
+    if (timeNanos <= 0) {
       return "missing_time";
     }
-    if (dp.getStartTimeUnixNano() < 0 || dp.getStartTimeUnixNano() > dp.getTimeUnixNano()) {
+    if (startNanos < 0 || startNanos > timeNanos) {
       return "invalid_start_time";
     }
-    if (dp.getCount() < 0) {
+    if (count < 0) {
       // fixed64 above Long.MAX_VALUE: no real server counts that many requests.
       return "negative_count";
     }
-    int bounds = dp.getExplicitBoundsCount();
-    int buckets = dp.getBucketCountsCount();
-    if (buckets == 0) {
-      return bounds == 0 ? null : "bucket_mismatch";
+    if (buckets.length == 0) {
+      return bounds.length == 0 ? null : "bucket_mismatch";
     }
-    if (buckets != bounds + 1) {
+    if (buckets.length != bounds.length + 1) {
       return "bucket_mismatch";
     }
     long sum = 0;
-    for (int i = 0; i < buckets; i++) {
-      long c = dp.getBucketCounts(i);
+    for (long c : buckets) {
       if (c < 0) {
         return "negative_count";
       }
@@ -301,28 +332,43 @@ final class OtlpMetricsDecoder {
         return "negative_count";
       }
     }
-    if (sum != dp.getCount()) {
+    if (sum != count) {
       return "bucket_mismatch";
     }
-    for (int i = 0; i < bounds; i++) {
-      double b = dp.getExplicitBounds(i);
-      if (!Double.isFinite(b) || (i > 0 && b <= dp.getExplicitBounds(i - 1))) {
+    for (int i = 0; i < bounds.length; i++) {
+      if (!Double.isFinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
         return "invalid_bounds";
       }
     }
     return null;
   }
 
-  private static MetricPoint toPoint(HistogramDataPoint dp, Stream stream, boolean cumulative) {
-    double toMillis = stream.toMillis();
+  private static double[] bounds(HistogramDataPoint dp) {
     double[] bounds = new double[dp.getExplicitBoundsCount()];
     for (int i = 0; i < bounds.length; i++) {
-      bounds[i] = dp.getExplicitBounds(i) * toMillis;
+      bounds[i] = dp.getExplicitBounds(i);
     }
+    return bounds;
+  }
+
+  private static long[] buckets(HistogramDataPoint dp) {
     long[] buckets = new long[dp.getBucketCountsCount()];
     for (int i = 0; i < buckets.length; i++) {
       buckets[i] = dp.getBucketCounts(i);
     }
+    return buckets;
+  }
+
+  /** {@code bounds} in milliseconds, from a unit of {@code toMillis} ms. */
+  static double[] inMillis(double[] bounds, double toMillis) {
+    double[] ms = new double[bounds.length];
+    for (int i = 0; i < bounds.length; i++) {
+      ms[i] = bounds[i] * toMillis;
+    }
+    return ms;
+  }
+
+  private static MetricPoint toPoint(HistogramDataPoint dp, Stream stream, boolean cumulative) {
     return point(
         stream,
         dp.getAttributesList(),
@@ -330,8 +376,8 @@ final class OtlpMetricsDecoder {
         dp.getStartTimeUnixNano(),
         dp.getTimeUnixNano(),
         dp.getCount(),
-        bounds,
-        buckets,
+        inMillis(bounds(dp), stream.toMillis()),
+        buckets(dp),
         dp.hasMax() ? dp.getMax() : Double.NaN);
   }
 

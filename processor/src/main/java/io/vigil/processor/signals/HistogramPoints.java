@@ -1,0 +1,139 @@
+package io.vigil.processor.signals;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Exemplar;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads the data points of an explicit-bucket histogram ({@code HistogramDataPoint}) straight from
+ * the request's bytes, where {@link HistogramWire} found them: times, count, bounds and buckets
+ * (packed or not) into arrays, the attributes and exemplars parsed by protobuf.
+ */
+final class HistogramPoints {
+  private HistogramPoints() {}
+
+  /** One histogram data point as sent. {@code max} is NaN when the point has none. */
+  record Point(
+      List<KeyValue> attributes,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] bounds,
+      long[] buckets,
+      int flags,
+      double max) {}
+
+  /** The points of {@code histogram}, read from {@code bytes}. */
+  static List<Point> read(byte[] bytes, HistogramWire.Histogram histogram)
+      throws InvalidProtocolBufferException {
+    int[] at = histogram.points();
+    List<Point> points = new ArrayList<>(at.length / 2);
+    if (at.length == 0) {
+      return points;
+    }
+    // One reader over all of them (they lie in order), a limit pushed for each message in it.
+    int from = at[0];
+    CodedInputStream in =
+        CodedInputStream.newInstance(bytes, from, at[at.length - 2] + at[at.length - 1] - from);
+    try {
+      for (int i = 0; i < at.length; i += 2) {
+        in.skipRawBytes(at[i] - from - HistogramWire.at(in));
+        int limit = in.pushLimit(at[i + 1]);
+        points.add(point(in));
+        in.popLimit(limit);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    }
+    return points;
+  }
+
+  /** The point {@code in} holds up to its limit. */
+  private static Point point(CodedInputStream in) throws IOException {
+    List<KeyValue> attributes = new ArrayList<>();
+    long start = 0;
+    long time = 0;
+    long count = 0;
+    long[] buckets = new long[16];
+    int bucketCount = 0;
+    double[] bounds = new double[16];
+    int boundCount = 0;
+    int flags = 0;
+    double max = Double.NaN;
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          int limit = in.pushLimit(in.readRawVarint32());
+          attributes.add(KeyValue.parseFrom(in));
+          in.checkLastTagWas(0);
+          in.popLimit(limit);
+        }
+        case 2 << 3 | WireFormat.WIRETYPE_FIXED64 -> start = in.readFixed64();
+        case 3 << 3 | WireFormat.WIRETYPE_FIXED64 -> time = in.readFixed64();
+        case 4 << 3 | WireFormat.WIRETYPE_FIXED64 -> count = in.readFixed64();
+        case 6 << 3 | WireFormat.WIRETYPE_FIXED64 -> {
+          buckets = room(buckets, bucketCount + 1);
+          buckets[bucketCount++] = in.readFixed64();
+        }
+        case 6 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          int size = in.readRawVarint32();
+          int limit = in.pushLimit(size);
+          buckets = room(buckets, bucketCount + size / 8);
+          while (in.getBytesUntilLimit() > 0) {
+            buckets = room(buckets, bucketCount + 1);
+            buckets[bucketCount++] = in.readFixed64();
+          }
+          in.popLimit(limit);
+        }
+        case 7 << 3 | WireFormat.WIRETYPE_FIXED64 -> {
+          bounds = room(bounds, boundCount + 1);
+          bounds[boundCount++] = in.readDouble();
+        }
+        case 7 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          int size = in.readRawVarint32();
+          int limit = in.pushLimit(size);
+          bounds = room(bounds, boundCount + size / 8);
+          while (in.getBytesUntilLimit() > 0) {
+            bounds = room(bounds, boundCount + 1);
+            bounds[boundCount++] = in.readDouble();
+          }
+          in.popLimit(limit);
+        }
+        case 8 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          int limit = in.pushLimit(in.readRawVarint32());
+          Exemplar.parseFrom(in); // checked as protobuf would, not used
+          in.checkLastTagWas(0);
+          in.popLimit(limit);
+        }
+        case 10 << 3 | WireFormat.WIRETYPE_VARINT -> flags = in.readUInt32();
+        case 12 << 3 | WireFormat.WIRETYPE_FIXED64 -> max = in.readDouble();
+        default -> HistogramWire.skip(in, tag);
+      }
+    }
+    return new Point(
+        attributes,
+        start,
+        time,
+        count,
+        Arrays.copyOf(bounds, boundCount),
+        Arrays.copyOf(buckets, bucketCount),
+        flags,
+        max);
+  }
+
+  private static long[] room(long[] a, int needed) {
+    return needed <= a.length ? a : Arrays.copyOf(a, Math.max(needed, a.length * 2));
+  }
+
+  private static double[] room(double[] a, int needed) {
+    return needed <= a.length ? a : Arrays.copyOf(a, Math.max(needed, a.length * 2));
+  }
+}
