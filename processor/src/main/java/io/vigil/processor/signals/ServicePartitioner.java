@@ -9,10 +9,11 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 /**
  * Which task holds a service's series: the partition its {@code service.name} hashes to, exactly as
  * Kafka's default partitioner places a record keyed by that name. The collector keys every OTLP
- * record by its resource's service name (and so does the OpenTelemetry Collector's Kafka exporter
- * when it partitions by resource), so a request usually arrives on the partition of the task that
- * holds its series, and the decode step hands it to the signals step at once ({@link OwnedPoints});
- * only the others travel through the repartition topic, placed by this partitioner.
+ * record by its resource's service name, so its requests arrive on the partition of the task that
+ * holds their series, and the decode step hands them to the signals step at once ({@link
+ * OwnedPoints}); only the others (the OpenTelemetry Collector's Kafka exporter keys by nothing or
+ * by a hash of the resource's attributes) travel through the repartition topic, placed by this
+ * partitioner.
  */
 final class ServicePartitioner implements StreamPartitioner<String, SeriesPoints> {
   /** The partition, of {@code partitions}, that holds the series of {@code service}. */
