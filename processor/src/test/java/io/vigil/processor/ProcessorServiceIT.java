@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -306,7 +307,7 @@ class ProcessorServiceIT {
     try (KafkaConsumer<String, GoldenSignal> consumer =
         consumer(new StringDeserializer(), JsonSerde.of(GoldenSignal.class).deserializer())) {
       consumer.subscribe(List.of(Topics.SIGNALS));
-      Map<String, long[]> counted = new java.util.HashMap<>();
+      Map<String, long[]> counted = new HashMap<>();
       long deadline = System.nanoTime() + DEADLINE.toNanos();
       while (System.nanoTime() < deadline
           && !(Arrays.equals(counted.get(keyed), new long[] {55, 5})

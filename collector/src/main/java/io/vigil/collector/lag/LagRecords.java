@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -50,8 +51,9 @@ final class LagRecords {
       Map<TopicPartition, Long> ends,
       long nowMillis) {
     byte[] key = group.getBytes(StandardCharsets.UTF_8);
-    ExportMetricsServiceRequest whole =
-        request(clusterName, estimator, group, offsets, ends, nowMillis);
+    Function<Map<TopicPartition, OffsetAndMetadata>, ExportMetricsServiceRequest> request =
+        some -> request(clusterName, estimator, group, some, ends, nowMillis);
+    ExportMetricsServiceRequest whole = request.apply(offsets);
     if (whole.getSerializedSize() <= ResourceSplitter.MAX_RECORD_BYTES) {
       return List.of(new SinkRecord(Topics.OTLP_METRICS, key, whole.toByteArray()));
     }
@@ -61,8 +63,7 @@ final class LagRecords {
     Map<TopicPartition, OffsetAndMetadata> part = new HashMap<>();
     long partBytes = 0;
     for (Map<TopicPartition, OffsetAndMetadata> topic : byTopic.values()) {
-      long bytes =
-          request(clusterName, estimator, group, topic, ends, nowMillis).getSerializedSize();
+      long bytes = request.apply(topic).getSerializedSize();
       if (!part.isEmpty() && partBytes + bytes > ResourceSplitter.MAX_RECORD_BYTES) {
         parts.add(part);
         part = new HashMap<>();
@@ -74,11 +75,7 @@ final class LagRecords {
     parts.add(part);
     List<SinkRecord> records = new ArrayList<>(parts.size());
     for (Map<TopicPartition, OffsetAndMetadata> each : parts) {
-      records.add(
-          new SinkRecord(
-              Topics.OTLP_METRICS,
-              key,
-              request(clusterName, estimator, group, each, ends, nowMillis).toByteArray()));
+      records.add(new SinkRecord(Topics.OTLP_METRICS, key, request.apply(each).toByteArray()));
     }
     return records;
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Exemplar;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,10 @@ import java.util.List;
 final class HistogramPoints {
   private HistogramPoints() {}
 
-  /** One histogram data point as sent. {@code max} is NaN when the point has none. */
+  /**
+   * One histogram data point as sent, read here or built by protobuf ({@link #of}); {@code bounds}
+   * in the metric's unit, {@code max} NaN when the point has none.
+   */
   record Point(
       List<KeyValue> attributes,
       long startNanos,
@@ -27,7 +31,28 @@ final class HistogramPoints {
       double[] bounds,
       long[] buckets,
       int flags,
-      double max) {}
+      double max) {
+    /** Point {@code dp} as protobuf built it. */
+    static Point of(HistogramDataPoint dp) {
+      double[] bounds = new double[dp.getExplicitBoundsCount()];
+      for (int i = 0; i < bounds.length; i++) {
+        bounds[i] = dp.getExplicitBounds(i);
+      }
+      long[] buckets = new long[dp.getBucketCountsCount()];
+      for (int i = 0; i < buckets.length; i++) {
+        buckets[i] = dp.getBucketCounts(i);
+      }
+      return new Point(
+          dp.getAttributesList(),
+          dp.getStartTimeUnixNano(),
+          dp.getTimeUnixNano(),
+          dp.getCount(),
+          bounds,
+          buckets,
+          dp.getFlags(),
+          dp.hasMax() ? dp.getMax() : Double.NaN);
+    }
+  }
 
   /** The points of {@code histogram}, read from {@code bytes}. */
   static List<Point> read(byte[] bytes, HistogramWire.Histogram histogram)

@@ -87,6 +87,7 @@ final class HistogramWire {
   static ExportMetricsServiceRequest decode(byte[] bytes, PointSink<MetricPoint> sink)
       throws InvalidProtocolBufferException {
     Scanned scanned = scan(bytes);
+    // Every point read before any is reported: a request refused part-way counts nothing.
     List<List<List<HistogramPoints.Point>>> read = new ArrayList<>();
     for (List<Histogram> histograms : scanned.histograms()) {
       List<List<HistogramPoints.Point>> points = new ArrayList<>(histograms.size());
@@ -121,27 +122,7 @@ final class HistogramWire {
         AggregationTemporality temporality =
             AggregationTemporality.forNumber(histogram.temporality());
         for (HistogramPoints.Point p : read.get(r).get(h)) {
-          String problem = stream.problem(temporality);
-          problem =
-              problem != null
-                  ? problem
-                  : OtlpMetricsDecoder.check(
-                      p.flags(), p.startNanos(), p.timeNanos(), p.count(), p.bounds(), p.buckets());
-          if (problem != null) {
-            sink.skipped(problem);
-          } else {
-            sink.point(
-                OtlpMetricsDecoder.point(
-                    stream,
-                    p.attributes(),
-                    OtlpMetricsDecoder.cumulative(temporality),
-                    p.startNanos(),
-                    p.timeNanos(),
-                    p.count(),
-                    OtlpMetricsDecoder.inMillis(p.bounds(), stream.toMillis()),
-                    p.buckets(),
-                    p.max()));
-          }
+          OtlpMetricsDecoder.explicitPoint(stream, temporality, p, sink);
         }
       }
       OtlpMetricsDecoder.decode(rm, origin, names, sink);

@@ -164,13 +164,7 @@ final class OtlpMetricsDecoder {
     if (metric.hasHistogram()) {
       AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
       for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
-        String problem = stream.problem(temporality);
-        problem = problem != null ? problem : check(dp);
-        if (problem != null) {
-          sink.skipped(problem);
-        } else {
-          sink.point(toPoint(dp, stream, cumulative(temporality)));
-        }
+        explicitPoint(stream, temporality, HistogramPoints.Point.of(dp), sink);
       }
     } else {
       AggregationTemporality temporality =
@@ -286,22 +280,11 @@ final class OtlpMetricsDecoder {
     };
   }
 
-  /** What is wrong with {@code dp}, as a counter reason, or null when it can be used. */
-  static String check(HistogramDataPoint dp) {
-    return check(
-        dp.getFlags(),
-        dp.getStartTimeUnixNano(),
-        dp.getTimeUnixNano(),
-        dp.getCount(),
-        bounds(dp),
-        buckets(dp));
-  }
-
   /**
    * What is wrong with a histogram point of these flags, times, count, bounds (in its unit) and
    * bucket counts, as a counter reason, or null when it can be used.
    */
-  static String check(
+  private static String check(
       int flags, long startNanos, long timeNanos, long count, double[] bounds, long[] buckets) {
     if ((flags & DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE) != 0) {
       return "no_recorded_value";
@@ -343,24 +326,8 @@ final class OtlpMetricsDecoder {
     return null;
   }
 
-  private static double[] bounds(HistogramDataPoint dp) {
-    double[] bounds = new double[dp.getExplicitBoundsCount()];
-    for (int i = 0; i < bounds.length; i++) {
-      bounds[i] = dp.getExplicitBounds(i);
-    }
-    return bounds;
-  }
-
-  private static long[] buckets(HistogramDataPoint dp) {
-    long[] buckets = new long[dp.getBucketCountsCount()];
-    for (int i = 0; i < buckets.length; i++) {
-      buckets[i] = dp.getBucketCounts(i);
-    }
-    return buckets;
-  }
-
   /** {@code bounds} in milliseconds, from a unit of {@code toMillis} ms. */
-  static double[] inMillis(double[] bounds, double toMillis) {
+  private static double[] inMillis(double[] bounds, double toMillis) {
     double[] ms = new double[bounds.length];
     for (int i = 0; i < bounds.length; i++) {
       ms[i] = bounds[i] * toMillis;
@@ -368,17 +335,36 @@ final class OtlpMetricsDecoder {
     return ms;
   }
 
-  private static MetricPoint toPoint(HistogramDataPoint dp, Stream stream, boolean cumulative) {
-    return point(
-        stream,
-        dp.getAttributesList(),
-        cumulative,
-        dp.getStartTimeUnixNano(),
-        dp.getTimeUnixNano(),
-        dp.getCount(),
-        inMillis(bounds(dp), stream.toMillis()),
-        buckets(dp),
-        dp.hasMax() ? dp.getMax() : Double.NaN);
+  /**
+   * Reports explicit-bucket point {@code p} of {@code stream}: skipped with the reason it cannot be
+   * used, or converted to a {@link MetricPoint}. Both readers of histogram points come here: {@link
+   * HistogramWire} and protobuf's (above).
+   */
+  static void explicitPoint(
+      Stream stream,
+      AggregationTemporality temporality,
+      HistogramPoints.Point p,
+      PointSink<MetricPoint> sink) {
+    String problem = stream.problem(temporality);
+    problem =
+        problem != null
+            ? problem
+            : check(p.flags(), p.startNanos(), p.timeNanos(), p.count(), p.bounds(), p.buckets());
+    if (problem != null) {
+      sink.skipped(problem);
+      return;
+    }
+    sink.point(
+        point(
+            stream,
+            p.attributes(),
+            cumulative(temporality),
+            p.startNanos(),
+            p.timeNanos(),
+            p.count(),
+            inMillis(p.bounds(), stream.toMillis()),
+            p.buckets(),
+            p.max()));
   }
 
   private static MetricPoint toPoint(

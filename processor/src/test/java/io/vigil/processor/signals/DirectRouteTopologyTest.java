@@ -11,6 +11,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.vigil.model.Topics;
+import io.vigil.model.otlp.OtlpAttributes;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorConfig;
 import io.vigil.processor.ProcessorMetrics;
@@ -79,12 +80,7 @@ class DirectRouteTopologyTest {
           topology.clockTo(at);
           topology.input.pipeInput(
               new TestRecord<>(
-                  SERVICES
-                      .get(svc)
-                      .getAttributes(0)
-                      .getValue()
-                      .getStringValue()
-                      .getBytes(StandardCharsets.UTF_8),
+                  OtlpAttributes.serviceName(SERVICES.get(svc)).getBytes(StandardCharsets.UTF_8),
                   value,
                   at));
           topology.clockTo(at.plusMillis(600));
