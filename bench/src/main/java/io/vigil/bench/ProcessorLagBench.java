@@ -17,13 +17,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,7 +49,8 @@ import org.apache.kafka.common.utils.Utils;
  * seconds of the offered rate. At the end it stops sending and times how long the processor takes
  * to take in the rest: the lag at the end, measured rather than estimated. It also reports the rate
  * the producer achieved (it shares the machine), and over the measured span the points taken in,
- * the stream threads' CPU share, and the live and final signals emitted a second. Prints JSON.
+ * the stream threads' CPU share, the live and final signals emitted a second, and the bytes a
+ * second the processor sent to each topic (its outputs and its stores' changelogs). Prints JSON.
  */
 public final class ProcessorLagBench {
   private ProcessorLagBench() {}
@@ -88,6 +94,7 @@ public final class ProcessorLagBench {
         long cpuAtStart = 0;
         long liveAtStart = 0;
         long finalAtStart = 0;
+        Map<String, Double> bytesAtStart = Map.of();
         long measureStart = 0;
         List<Double> lags = new ArrayList<>();
         long next = System.nanoTime();
@@ -107,6 +114,7 @@ public final class ProcessorLagBench {
             cpuAtStart = streamThreadCpu(threads);
             liveAtStart = emitted(registry, "live");
             finalAtStart = emitted(registry, "final") + emitted(registry, "late");
+            bytesAtStart = bytesSent();
           } else if (measureStart != 0) {
             lags.add(lagSeconds);
           }
@@ -120,6 +128,7 @@ public final class ProcessorLagBench {
         long live = emitted(registry, "live") - liveAtStart;
         long closed = emitted(registry, "final") + emitted(registry, "late") - finalAtStart;
         long takenIn = windowed(registry) - windowedAtStart;
+        Map<String, Double> bytesAtEnd = bytesSent();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
         while (windowed(registry) < total && System.nanoTime() < deadline) {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
@@ -152,6 +161,11 @@ public final class ProcessorLagBench {
         result.put("stream_threads_cpu_share", Math.round(cpu / 1e9 / elapsed * 1000) / 1000.0);
         result.put("live_signals_per_s", Math.round(live / elapsed));
         result.put("final_windows_per_s", Math.round(closed / elapsed));
+        ObjectNode bytes = result.putObject("processor_bytes_sent_per_s");
+        for (Map.Entry<String, Double> topic : new TreeMap<>(bytesAtEnd).entrySet()) {
+          double sent = topic.getValue() - bytesAtStart.getOrDefault(topic.getKey(), 0.0);
+          bytes.put(topic.getKey(), Math.round(sent / elapsed));
+        }
         System.out.println(
             Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
       }
@@ -172,6 +186,23 @@ public final class ProcessorLagBench {
 
   private static long emitted(PrometheusRegistry registry, String kind) {
     return ProcessorBench.counter(registry, "vigil_processor_signals_emitted", "kind", kind);
+  }
+
+  /**
+   * Bytes the processor's producers have sent so far, per topic (record batches as sent, before the
+   * broker): its outputs and its stores' changelogs. Read from the producers' JMX metrics.
+   */
+  static Map<String, Double> bytesSent() throws JMException {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    Map<String, Double> bytes = new HashMap<>();
+    for (ObjectName name :
+        server.queryNames(new ObjectName("kafka.producer:type=producer-topic-metrics,*"), null)) {
+      if (name.getKeyProperty("client-id").contains("-StreamThread-")) {
+        String topic = name.getKeyProperty("topic").replaceFirst("^vigil-processor-", "");
+        bytes.merge(topic, (Double) server.getAttribute(name, "byte-total"), Double::sum);
+      }
+    }
+    return bytes;
   }
 
   /** CPU time (ns) of the live Kafka Streams stream threads of this JVM. */

@@ -38,26 +38,37 @@ final class BinarySerdes {
   private static final byte POINTS_V5 = 5;
   private static final byte POINTS_V6 = 6;
 
-  /** A series' state; V2 writes each bucket layout once, then an index per stream. */
+  /**
+   * A series' state; V2 writes each bucket layout once, then an index per stream; V3 is compact: a
+   * point's time after its start, its counts as varints.
+   */
   private static final byte STATE_V1 = 1;
 
   private static final byte STATE_V2 = 2;
+  private static final byte STATE_V3 = 3;
 
   /**
    * Open windows; V2 adds the totals' operation, V3 their latency sketch, V4 the service's
-   * operations in its entry (each: its name, then its totals without the series).
+   * operations in its entry (each: its name, then its totals without the series), V5 is compact:
+   * counts as varints, each bucket layout once per entry.
    */
   private static final byte WINDOW_V1 = 1;
 
   private static final byte WINDOW_V2 = 2;
   private static final byte WINDOW_V3 = 3;
   private static final byte WINDOW_V4 = 4;
+  private static final byte WINDOW_V5 = 5;
 
-  /** Live slots; V2 adds the series' operation, V3 the slots' latency sketches. */
+  /**
+   * Live slots; V2 adds the series' operation, V3 the slots' latency sketches, V4 is compact: the
+   * series named once, not per slot, each slot's start after the one before, counts as varints,
+   * each bucket layout once per entry.
+   */
   private static final byte LIVE_V1 = 1;
 
   private static final byte LIVE_V2 = 2;
   private static final byte LIVE_V3 = 3;
+  private static final byte LIVE_V4 = 4;
 
   private static final int ERROR = 1;
   private static final int CUMULATIVE = 2;
@@ -82,7 +93,7 @@ final class BinarySerdes {
   static Serde<SeriesState> seriesState() {
     return Serdes.serdeFrom(
         (Serializer<SeriesState>)
-            (topic, data) -> data == null ? null : encode(STATE_V2, data::writeTo),
+            (topic, data) -> data == null ? null : encode(STATE_V3, data::writeTo),
         (Deserializer<SeriesState>)
             (topic, bytes) ->
                 bytes == null
@@ -91,9 +102,10 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         STATE_V1,
-                        STATE_V2,
+                        STATE_V3,
                         "Vigil processor state",
-                        (in, v) -> SeriesState.readFrom(in, bytes.length, v >= STATE_V2)));
+                        (in, v) ->
+                            SeriesState.readFrom(in, bytes.length, v >= STATE_V2, v >= STATE_V3)));
   }
 
   /** The serde of {@link WindowTotals}. */
@@ -104,15 +116,16 @@ final class BinarySerdes {
                 data == null
                     ? null
                     : encode(
-                        WINDOW_V4,
+                        WINDOW_V5,
                         out -> {
                           out.writeBoolean(data.late());
-                          data.totals().writeTo(out);
+                          List<double[]> layouts = new ArrayList<>(2);
+                          data.totals().writeTo(out, layouts);
                           writeVarint(out, data.operations().size());
                           for (Map.Entry<String, SignalAccumulator> op :
                               data.operations().entrySet()) {
                             out.writeUTF(op.getKey());
-                            op.getValue().writeCountsTo(out);
+                            op.getValue().writeCountsTo(out, layouts);
                           }
                         }),
         (Deserializer<WindowTotals>)
@@ -123,15 +136,17 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         WINDOW_V1,
-                        WINDOW_V4,
+                        WINDOW_V5,
                         "Vigil processor state",
                         (in, v) -> readWindow(in, bytes.length, v)));
   }
 
   private static WindowTotals readWindow(BinaryIn in, int limit, byte version) throws IOException {
     boolean late = in.readBoolean();
+    // From V5 on, the entry's bucket layouts, in the order first written.
+    List<double[]> layouts = version >= WINDOW_V5 ? new ArrayList<>(2) : null;
     SignalAccumulator totals =
-        SignalAccumulator.readFrom(in, limit, version >= WINDOW_V2, version >= WINDOW_V3);
+        SignalAccumulator.readFrom(in, limit, version >= WINDOW_V2, version >= WINDOW_V3, layouts);
     WindowTotals window = new WindowTotals(late, totals);
     if (version >= WINDOW_V4) {
       int n = readCount(in, limit);
@@ -145,6 +160,7 @@ final class BinarySerdes {
                     in,
                     limit,
                     true,
+                    layouts,
                     totals.cluster(),
                     totals.namespace(),
                     totals.service(),
@@ -158,7 +174,7 @@ final class BinarySerdes {
   static Serde<LiveSeries> liveSeries() {
     return Serdes.serdeFrom(
         (Serializer<LiveSeries>)
-            (topic, data) -> data == null ? null : encode(LIVE_V3, data::writeTo),
+            (topic, data) -> data == null ? null : encode(LIVE_V4, data::writeTo),
         (Deserializer<LiveSeries>)
             (topic, bytes) ->
                 bytes == null
@@ -167,10 +183,11 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         LIVE_V1,
-                        LIVE_V3,
+                        LIVE_V4,
                         "Vigil processor state",
                         (in, v) ->
-                            LiveSeries.readFrom(in, bytes.length, v >= LIVE_V2, v >= LIVE_V3)));
+                            LiveSeries.readFrom(
+                                in, bytes.length, v >= LIVE_V2, v >= LIVE_V3, v >= LIVE_V4)));
   }
 
   /** Writes one value to a record's output. */
@@ -404,7 +421,51 @@ final class BinarySerdes {
     return values;
   }
 
-  /** A length that cannot exceed the bytes there are: garbage must not allocate gigabytes. */
+  /**
+   * Writes {@code values} behind their number, each as a zig-zag varint ({@link #writeVarlong}).
+   */
+  static void writeVarlongs(BinaryOut out, long[] values) throws IOException {
+    writeVarint(out, values.length);
+    for (long v : values) {
+      writeVarlong(out, v);
+    }
+  }
+
+  /** Reads what {@link #writeVarlongs} wrote; {@code limit} bounds the number. */
+  static long[] readVarlongs(BinaryIn in, int limit) throws IOException {
+    long[] values = new long[readCount(in, limit)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = readVarlong(in);
+    }
+    return values;
+  }
+
+  /**
+   * Writes {@code value} as a zig-zag varint (protobuf's {@code sint64}): 1 byte below 64, 2 below
+   * 8,192, 3 below a million, either sign; a bucket count that takes 8 bytes as a long.
+   */
+  static void writeVarlong(BinaryOut out, long value) throws IOException {
+    long v = (value << 1) ^ (value >> 63);
+    while ((v & ~0x7FL) != 0) {
+      out.writeByte((int) (v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte((int) v);
+  }
+
+  /** Reads what {@link #writeVarlong} wrote. */
+  static long readVarlong(BinaryIn in) throws IOException {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      int b = in.readByte();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return (v >>> 1) ^ -(v & 1);
+      }
+    }
+    throw new IOException("varint too long");
+  }
+
   /** Writes {@code bytes} behind their length (a varint). */
   static void writeBytes(BinaryOut out, byte[] bytes) throws IOException {
     writeVarint(out, bytes.length);
@@ -418,6 +479,7 @@ final class BinarySerdes {
     return bytes;
   }
 
+  /** A length that cannot exceed the bytes there are: garbage must not allocate gigabytes. */
   static int readCount(BinaryIn in, int limit) throws IOException {
     int n = readVarint(in);
     if (n < 0 || n > limit) {

@@ -4,6 +4,8 @@ import io.vigil.model.signal.GoldenSignal;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,7 +50,12 @@ final class LiveSeries {
 
   LiveSeries() {}
 
-  /** Writes this series' live state in the processor's binary state format. */
+  /**
+   * Writes this series' live state in the processor's binary state format: the series named once,
+   * each slot's start after the one before and its counts without the series ({@link
+   * SignalAccumulator#writeCountsTo}). The entry is rewritten, and sent to its changelog, each time
+   * the series is emitted.
+   */
   void writeTo(BinaryOut out) throws IOException {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
@@ -58,18 +65,23 @@ final class LiveSeries {
     out.writeBoolean(changed);
     out.writeBoolean(emittedEmpty);
     BinarySerdes.writeVarint(out, slots.size());
+    List<double[]> layouts = new ArrayList<>(2);
+    long previous = 0;
     for (int i = 0; i < slots.size(); i++) {
-      out.writeLong(slots.start(i));
-      slots.totals(i).writeTo(out);
+      BinarySerdes.writeVarlong(out, slots.start(i) - previous);
+      previous = slots.start(i);
+      slots.totals(i).writeCountsTo(out, layouts);
     }
   }
 
   /**
-   * Reads a live state written by {@link #writeTo}; {@code limit} bounds every length read. The
-   * first format ({@code withOperation} false) had no operation, the first two ({@code withSketch}
-   * false) no latency sketch.
+   * Reads a live state written by {@link #writeTo} ({@code compact}), or by an earlier format: each
+   * slot's start as 8 bytes and its totals with their series ({@link SignalAccumulator#readFrom}).
+   * {@code limit} bounds every length read. The first format ({@code withOperation} false) had no
+   * operation, the first two ({@code withSketch} false) no latency sketch.
    */
-  static LiveSeries readFrom(BinaryIn in, int limit, boolean withOperation, boolean withSketch)
+  static LiveSeries readFrom(
+      BinaryIn in, int limit, boolean withOperation, boolean withSketch, boolean compact)
       throws IOException {
     LiveSeries s =
         new LiveSeries(
@@ -81,9 +93,19 @@ final class LiveSeries {
     s.changed = in.readBoolean();
     s.emittedEmpty = in.readBoolean();
     int n = BinarySerdes.readCount(in, limit);
+    List<double[]> layouts = new ArrayList<>(2);
+    long slot = 0;
     for (int i = 0; i < n; i++) {
-      long slot = in.readLong();
-      s.slots.add(slot, SignalAccumulator.readFrom(in, limit, withOperation, withSketch));
+      if (compact) {
+        slot += BinarySerdes.readVarlong(in);
+        s.slots.add(
+            slot,
+            SignalAccumulator.readCounts(
+                in, limit, true, layouts, s.cluster, s.namespace, s.service, s.operation));
+      } else {
+        slot = in.readLong();
+        s.slots.add(slot, SignalAccumulator.readFrom(in, limit, withOperation, withSketch, null));
+      }
     }
     return s;
   }

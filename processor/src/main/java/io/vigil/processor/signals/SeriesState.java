@@ -112,8 +112,10 @@ final class SeriesState {
   }
 
   /**
-   * Writes this state in the processor's binary state format ({@link BinarySerdes}), each bucket
-   * layout once: a series' streams nearly always share one.
+   * Writes this state in the processor's binary state format ({@link BinarySerdes}): each bucket
+   * layout once (a series' streams nearly always share one), a point's time after its start, and
+   * its counts as varints. The entry is rewritten, and sent to its changelog, with every request of
+   * the series.
    */
   void writeTo(BinaryOut out) throws IOException {
     BinarySerdes.writeVarint(out, streams.size());
@@ -122,32 +124,35 @@ final class SeriesState {
       out.writeUTF(entry.getKey());
       StreamState s = entry.getValue();
       out.writeLong(s.startNanos());
-      out.writeLong(s.timeNanos());
-      out.writeLong(s.count());
+      BinarySerdes.writeVarlong(out, s.timeNanos() - s.startNanos());
+      BinarySerdes.writeVarlong(out, s.count());
       BinarySerdes.writeLayout(out, layouts, s.boundsMs());
-      BinarySerdes.writeLongs(out, s.bucketCounts());
+      BinarySerdes.writeVarlongs(out, s.bucketCounts());
     }
   }
 
   /**
-   * Reads a state written by {@link #writeTo}, or with {@code sharedLayouts} false by the first
-   * format (the bounds written with every stream); {@code limit} bounds every length read.
+   * Reads a state written by {@link #writeTo} ({@code compact}), or by an earlier format: numbers
+   * as 8 bytes each, and with {@code sharedLayouts} false (the first format) the bounds written
+   * with every stream. {@code limit} bounds every length read.
    */
-  static SeriesState readFrom(BinaryIn in, int limit, boolean sharedLayouts) throws IOException {
+  static SeriesState readFrom(BinaryIn in, int limit, boolean sharedLayouts, boolean compact)
+      throws IOException {
     int n = BinarySerdes.readCount(in, limit);
     Map<String, StreamState> streams = new HashMap<>(Math.max(16, n * 2));
     List<double[]> layouts = new ArrayList<>(2);
     for (int i = 0; i < n; i++) {
       String key = in.readUTF();
       long start = in.readLong();
-      long time = in.readLong();
-      long count = in.readLong();
+      long time = compact ? start + BinarySerdes.readVarlong(in) : in.readLong();
+      long count = compact ? BinarySerdes.readVarlong(in) : in.readLong();
       double[] bounds =
           sharedLayouts
               ? BinarySerdes.readLayout(in, layouts, limit)
               : BinarySerdes.readDoubles(in, limit);
-      streams.put(
-          key, new StreamState(start, time, count, bounds, BinarySerdes.readLongs(in, limit)));
+      long[] counts =
+          compact ? BinarySerdes.readVarlongs(in, limit) : BinarySerdes.readLongs(in, limit);
+      streams.put(key, new StreamState(start, time, count, bounds, counts));
     }
     return new SeriesState(streams);
   }

@@ -53,22 +53,27 @@ final class SignalAccumulator {
 
   SignalAccumulator() {}
 
-  /** Writes these totals in the processor's binary state format ({@link BinarySerdes}). */
-  void writeTo(BinaryOut out) throws IOException {
+  /**
+   * Writes these totals in the processor's binary state format ({@link BinarySerdes}): the series,
+   * then {@link #writeCountsTo}.
+   */
+  void writeTo(BinaryOut out, List<double[]> layouts) throws IOException {
     BinarySerdes.writeNullable(out, cluster);
     BinarySerdes.writeNullable(out, namespace);
     BinarySerdes.writeNullable(out, service);
     BinarySerdes.writeNullable(out, operation);
-    writeCountsTo(out);
+    writeCountsTo(out, layouts);
   }
 
   /**
-   * Writes these totals without the series they belong to: an operation's within its service's
-   * window ({@link #readCounts}).
+   * Writes these totals without the series they belong to (an operation's within its service's
+   * window, a slot's within its live series): counts as varints, and each bucket layout as an index
+   * into {@code layouts}, those written before in the same entry, or as the next index and the
+   * bounds (then added).
    */
-  void writeCountsTo(BinaryOut out) throws IOException {
-    out.writeLong(requests);
-    out.writeLong(errors);
+  void writeCountsTo(BinaryOut out, List<double[]> layouts) throws IOException {
+    BinarySerdes.writeVarlong(out, requests);
+    BinarySerdes.writeVarlong(out, errors);
     out.writeBoolean(maxComplete);
     out.writeBoolean(maxMs != null);
     if (maxMs != null) {
@@ -76,8 +81,8 @@ final class SignalAccumulator {
     }
     BinarySerdes.writeVarint(out, histograms.size());
     for (Layout layout : histograms) {
-      BinarySerdes.writeDoubles(out, layout.boundsMs);
-      BinarySerdes.writeLongs(out, layout.counts);
+      BinarySerdes.writeLayout(out, layouts, layout.boundsMs);
+      BinarySerdes.writeVarlongs(out, layout.counts);
     }
     BinarySerdes.writeBytes(out, sketch == null ? new byte[0] : sketch.toBytes());
   }
@@ -85,36 +90,46 @@ final class SignalAccumulator {
   /**
    * Reads totals written by {@link #writeTo}; {@code limit} bounds every length read. The first
    * format ({@code withOperation} false) had no operation, the first two ({@code withSketch} false)
-   * no sketch.
+   * no sketch; for {@code layouts}, see {@link #readCounts}.
    */
   static SignalAccumulator readFrom(
-      BinaryIn in, int limit, boolean withOperation, boolean withSketch) throws IOException {
+      BinaryIn in, int limit, boolean withOperation, boolean withSketch, List<double[]> layouts)
+      throws IOException {
     String cluster = BinarySerdes.readNullable(in);
     String namespace = BinarySerdes.readNullable(in);
     String service = BinarySerdes.readNullable(in);
     String operation = withOperation ? BinarySerdes.readNullable(in) : null;
-    return readCounts(in, limit, withSketch, cluster, namespace, service, operation);
+    return readCounts(in, limit, withSketch, layouts, cluster, namespace, service, operation);
   }
 
-  /** Reads totals written by {@link #writeCountsTo}, of the series named by the other arguments. */
+  /**
+   * Reads totals written by {@link #writeCountsTo}, of the series named by the other arguments,
+   * with {@code layouts} those read before in the same entry; with {@code layouts} null, totals of
+   * the formats before it: numbers as 8 bytes, the bounds with every layout.
+   */
   static SignalAccumulator readCounts(
       BinaryIn in,
       int limit,
       boolean withSketch,
+      List<double[]> layouts,
       String cluster,
       String namespace,
       String service,
       String operation)
       throws IOException {
+    boolean compact = layouts != null;
     SignalAccumulator a = new SignalAccumulator(cluster, namespace, service, operation);
-    a.requests = in.readLong();
-    a.errors = in.readLong();
+    a.requests = compact ? BinarySerdes.readVarlong(in) : in.readLong();
+    a.errors = compact ? BinarySerdes.readVarlong(in) : in.readLong();
     a.maxComplete = in.readBoolean();
     a.maxMs = in.readBoolean() ? in.readDouble() : null;
-    int layouts = BinarySerdes.readCount(in, limit);
-    for (int i = 0; i < layouts; i++) {
+    int n = BinarySerdes.readCount(in, limit);
+    for (int i = 0; i < n; i++) {
       a.histograms.add(
-          new Layout(BinarySerdes.readDoubles(in, limit), BinarySerdes.readLongs(in, limit)));
+          compact
+              ? new Layout(
+                  BinarySerdes.readLayout(in, layouts, limit), BinarySerdes.readVarlongs(in, limit))
+              : new Layout(BinarySerdes.readDoubles(in, limit), BinarySerdes.readLongs(in, limit)));
     }
     if (withSketch) {
       byte[] sketchBytes = BinarySerdes.readBytes(in, limit);
