@@ -62,6 +62,9 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private final Input input;
   private final int partitions;
 
+  /** What point attributes say, by their bytes: this task's, as the processor is. */
+  private final PointLabelsCache labels = new PointLabelsCache();
+
   DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew, Input input, int partitions) {
     this.metrics = metrics;
     this.maxSkewMs = maxClockSkew.toMillis();
@@ -86,7 +89,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
       } else {
         // The server-duration histograms read from the wire; the rest for the other decoders.
         ExportMetricsServiceRequest request =
-            HistogramWire.decode(record.value(), PointSink.into(points, metrics::dataPointSkipped));
+            HistogramWire.decode(
+                record.value(), labels, PointSink.into(points, metrics::dataPointSkipped));
         SaturationDecoder.decode(request, PointSink.into(readings, metrics::dataPointSkipped));
         LagDecoder.decode(request, lags::add);
       }

@@ -6,6 +6,8 @@ import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Exemplar;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.vigil.processor.signals.OtlpMetricsDecoder.PointLabels;
+import io.vigil.processor.signals.OtlpMetricsDecoder.Stream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,17 +16,21 @@ import java.util.List;
 /**
  * Reads the data points of an explicit-bucket histogram ({@code HistogramDataPoint}) straight from
  * the request's bytes, where {@link HistogramWire} found them: times, count, bounds and buckets
- * (packed or not) into arrays, the attributes and exemplars parsed by protobuf.
+ * (packed or not) into arrays, exemplars parsed by protobuf. What the attributes say ({@link
+ * PointLabels}) is looked up by their bytes in a {@link PointLabelsCache}; only attributes not seen
+ * before in the point's stream are parsed by protobuf.
  */
 final class HistogramPoints {
+  private static final int ATTRIBUTES = 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
   private HistogramPoints() {}
 
   /**
-   * One histogram data point as sent, read here or built by protobuf ({@link #of}); {@code bounds}
-   * in the metric's unit, {@code max} NaN when the point has none.
+   * One histogram data point as sent, read here or built by protobuf ({@link #of}), with what its
+   * attributes say; {@code bounds} in the metric's unit, {@code max} NaN when the point has none.
    */
   record Point(
-      List<KeyValue> attributes,
+      PointLabels labels,
       long startNanos,
       long timeNanos,
       long count,
@@ -32,8 +38,8 @@ final class HistogramPoints {
       long[] buckets,
       int flags,
       double max) {
-    /** Point {@code dp} as protobuf built it. */
-    static Point of(HistogramDataPoint dp) {
+    /** Point {@code dp} of {@code stream} as protobuf built it. */
+    static Point of(HistogramDataPoint dp, Stream stream) {
       double[] bounds = new double[dp.getExplicitBoundsCount()];
       for (int i = 0; i < bounds.length; i++) {
         bounds[i] = dp.getExplicitBounds(i);
@@ -43,7 +49,7 @@ final class HistogramPoints {
         buckets[i] = dp.getBucketCounts(i);
       }
       return new Point(
-          dp.getAttributesList(),
+          PointLabels.of(stream, dp.getAttributesList()),
           dp.getStartTimeUnixNano(),
           dp.getTimeUnixNano(),
           dp.getCount(),
@@ -54,8 +60,9 @@ final class HistogramPoints {
     }
   }
 
-  /** The points of {@code histogram}, read from {@code bytes}. */
-  static List<Point> read(byte[] bytes, HistogramWire.Histogram histogram)
+  /** The points of {@code histogram}, of {@code stream}, read from {@code bytes}. */
+  static List<Point> read(
+      byte[] bytes, HistogramWire.Histogram histogram, Stream stream, PointLabelsCache cache)
       throws InvalidProtocolBufferException {
     int[] at = histogram.points();
     List<Point> points = new ArrayList<>(at.length / 2);
@@ -70,7 +77,7 @@ final class HistogramPoints {
       for (int i = 0; i < at.length; i += 2) {
         in.skipRawBytes(at[i] - from - HistogramWire.at(in));
         int limit = in.pushLimit(at[i + 1]);
-        points.add(point(in));
+        points.add(point(in, bytes, from, stream, cache));
         in.popLimit(limit);
       }
     } catch (InvalidProtocolBufferException e) {
@@ -82,8 +89,13 @@ final class HistogramPoints {
   }
 
   /** The point {@code in} holds up to its limit. */
-  private static Point point(CodedInputStream in) throws IOException {
-    List<KeyValue> attributes = new ArrayList<>();
+  private static Point point(
+      CodedInputStream in, byte[] bytes, int base, Stream stream, PointLabelsCache cache)
+      throws IOException {
+    // Where in bytes the attribute fields begin and end, and whether another field lies between.
+    int attributesFrom = -1;
+    int attributesTo = -1;
+    boolean apart = false;
     long start = 0;
     long time = 0;
     long count = 0;
@@ -93,13 +105,15 @@ final class HistogramPoints {
     int boundCount = 0;
     int flags = 0;
     double max = Double.NaN;
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+    for (int fieldAt = base + HistogramWire.at(in), tag = in.readTag();
+        tag != 0;
+        fieldAt = base + HistogramWire.at(in), tag = in.readTag()) {
       switch (tag) {
-        case 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
-          int limit = in.pushLimit(in.readRawVarint32());
-          attributes.add(KeyValue.parseFrom(in));
-          in.checkLastTagWas(0);
-          in.popLimit(limit);
+        case ATTRIBUTES -> {
+          apart |= attributesTo >= 0 && attributesTo != fieldAt;
+          attributesFrom = attributesFrom < 0 ? fieldAt : attributesFrom;
+          in.skipRawBytes(in.readRawVarint32()); // read below, unless known
+          attributesTo = base + HistogramWire.at(in);
         }
         case 2 << 3 | WireFormat.WIRETYPE_FIXED64 -> start = in.readFixed64();
         case 3 << 3 | WireFormat.WIRETYPE_FIXED64 -> time = in.readFixed64();
@@ -144,7 +158,9 @@ final class HistogramPoints {
       }
     }
     return new Point(
-        attributes,
+        attributesFrom < 0
+            ? labels(bytes, 0, 0, false, stream, cache)
+            : labels(bytes, attributesFrom, attributesTo, apart, stream, cache),
         start,
         time,
         count,
@@ -152,6 +168,37 @@ final class HistogramPoints {
         Arrays.copyOf(buckets, bucketCount),
         flags,
         max);
+  }
+
+  /**
+   * What the attribute fields in {@code bytes[from, to)} say: known from the same bytes in the same
+   * stream, or parsed as protobuf would (refusing what it refuses) and then remembered. Attributes
+   * with {@code apart} other fields between them are parsed and not remembered.
+   */
+  private static PointLabels labels(
+      byte[] bytes, int from, int to, boolean apart, Stream stream, PointLabelsCache cache)
+      throws IOException {
+    PointLabels known = apart ? null : cache.get(stream, bytes, from, to);
+    if (known != null) {
+      return known;
+    }
+    List<KeyValue> attributes = new ArrayList<>();
+    CodedInputStream in = CodedInputStream.newInstance(bytes, from, to - from);
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == ATTRIBUTES) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        attributes.add(KeyValue.parseFrom(in));
+        in.checkLastTagWas(0);
+        in.popLimit(limit);
+      } else {
+        HistogramWire.skip(in, tag); // read above
+      }
+    }
+    PointLabels labels = PointLabels.of(stream, attributes);
+    if (!apart) {
+      cache.put(stream, bytes, from, to, labels);
+    }
+    return labels;
   }
 
   private static long[] room(long[] a, int needed) {

@@ -79,36 +79,26 @@ final class HistogramWire {
    * Reports the points of the {@link Source} metrics in the protobuf {@code bytes} of a request to
    * {@code sink}, as {@link OtlpMetricsDecoder#decode(ExportMetricsServiceRequest, PointSink)}
    * does, reading the explicit histograms from the wire; returns the request without those
-   * histograms, for the decoders of its other metrics.
+   * histograms, for the decoders of its other metrics. What the points' attributes say is looked up
+   * in, and added to, {@code cache}.
    *
    * @throws InvalidProtocolBufferException when {@code bytes} are not such a request (nothing is
    *     reported then)
    */
-  static ExportMetricsServiceRequest decode(byte[] bytes, PointSink<MetricPoint> sink)
+  static ExportMetricsServiceRequest decode(
+      byte[] bytes, PointLabelsCache cache, PointSink<MetricPoint> sink)
       throws InvalidProtocolBufferException {
     Scanned scanned = scan(bytes);
-    // Every point read before any is reported: a request refused part-way counts nothing.
-    List<List<List<HistogramPoints.Point>>> read = new ArrayList<>();
-    for (List<Histogram> histograms : scanned.histograms()) {
-      List<List<HistogramPoints.Point>> points = new ArrayList<>(histograms.size());
-      for (Histogram histogram : histograms) {
-        points.add(HistogramPoints.read(bytes, histogram));
-      }
-      read.add(points);
-    }
     ExportMetricsServiceRequest rest = scanned.rest();
+    // Every point read before any is reported: a request refused part-way counts nothing.
+    List<OtlpMetricsDecoder.Origin> origins = new ArrayList<>();
+    List<List<Read>> read = new ArrayList<>();
     for (int r = 0; r < rest.getResourceMetricsCount(); r++) {
-      ResourceMetrics rm = rest.getResourceMetrics(r);
-      OtlpMetricsDecoder.Origin origin = OtlpMetricsDecoder.Origin.of(rm.getResource());
-      Set<String> names = scanned.names().get(r);
-      List<Histogram> histograms = scanned.histograms().get(r);
-      for (int h = 0; h < histograms.size(); h++) {
-        Histogram histogram = histograms.get(h);
+      OtlpMetricsDecoder.Origin origin =
+          OtlpMetricsDecoder.Origin.of(rest.getResourceMetrics(r).getResource());
+      List<Read> histograms = new ArrayList<>();
+      for (Histogram histogram : scanned.histograms().get(r)) {
         OtlpMetricsDecoder.Source source = OtlpMetricsDecoder.Source.of(histogram.name());
-        if (source.supersededBy != null && names.contains(source.supersededBy)) {
-          sink.skipped("superseded_metric");
-          continue;
-        }
         OtlpMetricsDecoder.Stream stream =
             OtlpMetricsDecoder.Stream.of(
                 origin,
@@ -119,16 +109,38 @@ final class HistogramWire {
                 source,
                 OtlpMetricsDecoder.millisPerUnit(histogram.unit()),
                 false);
+        histograms.add(
+            new Read(
+                histogram, source, stream, HistogramPoints.read(bytes, histogram, stream, cache)));
+      }
+      origins.add(origin);
+      read.add(histograms);
+    }
+    for (int r = 0; r < rest.getResourceMetricsCount(); r++) {
+      Set<String> names = scanned.names().get(r);
+      for (Read histogram : read.get(r)) {
+        OtlpMetricsDecoder.Source source = histogram.source();
+        if (source.supersededBy != null && names.contains(source.supersededBy)) {
+          sink.skipped("superseded_metric");
+          continue;
+        }
         AggregationTemporality temporality =
-            AggregationTemporality.forNumber(histogram.temporality());
-        for (HistogramPoints.Point p : read.get(r).get(h)) {
-          OtlpMetricsDecoder.explicitPoint(stream, temporality, p, sink);
+            AggregationTemporality.forNumber(histogram.histogram().temporality());
+        for (HistogramPoints.Point p : histogram.points()) {
+          OtlpMetricsDecoder.explicitPoint(histogram.stream(), temporality, p, sink);
         }
       }
-      OtlpMetricsDecoder.decode(rm, origin, names, sink);
+      OtlpMetricsDecoder.decode(rest.getResourceMetrics(r), origins.get(r), names, sink);
     }
     return rest;
   }
+
+  /** A histogram of the request, what it is a source of, its stream and its points. */
+  private record Read(
+      Histogram histogram,
+      OtlpMetricsDecoder.Source source,
+      OtlpMetricsDecoder.Stream stream,
+      List<HistogramPoints.Point> points) {}
 
   /** Reads {@code bytes}; a histogram named by {@link OtlpMetricsDecoder.Source} is left out. */
   static Scanned scan(byte[] bytes) throws InvalidProtocolBufferException {

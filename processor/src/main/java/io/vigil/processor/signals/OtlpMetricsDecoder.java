@@ -164,7 +164,7 @@ final class OtlpMetricsDecoder {
     if (metric.hasHistogram()) {
       AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
       for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
-        explicitPoint(stream, temporality, HistogramPoints.Point.of(dp), sink);
+        explicitPoint(stream, temporality, HistogramPoints.Point.of(dp, stream), sink);
       }
     } else {
       AggregationTemporality temporality =
@@ -357,7 +357,7 @@ final class OtlpMetricsDecoder {
     sink.point(
         point(
             stream,
-            p.attributes(),
+            p.labels(),
             cumulative(temporality),
             p.startNanos(),
             p.timeNanos(),
@@ -373,7 +373,7 @@ final class OtlpMetricsDecoder {
     ExponentialBuckets.Converted converted = ExponentialBuckets.convert(dp, toMillis);
     return point(
             stream,
-            dp.getAttributesList(),
+            PointLabels.of(stream, dp.getAttributesList()),
             cumulative,
             dp.getStartTimeUnixNano(),
             dp.getTimeUnixNano(),
@@ -384,10 +384,26 @@ final class OtlpMetricsDecoder {
         .asExponential();
   }
 
-  /** A point of {@code stream}; {@code max} in the metric's unit, NaN when not given. */
+  /**
+   * What a point's attributes say within its {@code stream}: its stream identity (a hash of the
+   * stream's prefix and the attributes, canonical), whether it counts errors, and its operation.
+   */
+  record PointLabels(String stream, boolean error, String operation) {
+    static PointLabels of(Stream stream, List<KeyValue> attributes) {
+      return new PointLabels(
+          hash(stream.prefix() + canonical(attributes)),
+          stream.labels().isError(attributes),
+          stream.labels().operation(attributes));
+    }
+  }
+
+  /**
+   * A point of {@code stream} with what its attributes say ({@code labels}); {@code max} in the
+   * metric's unit, NaN when not given.
+   */
   static MetricPoint point(
       Stream stream,
-      List<KeyValue> attributes,
+      PointLabels labels,
       boolean cumulative,
       long startNanos,
       long timeNanos,
@@ -399,11 +415,11 @@ final class OtlpMetricsDecoder {
     Double maxMs = !cumulative && Double.isFinite(max) && max >= 0 ? max * stream.toMillis() : null;
     Origin origin = stream.origin();
     return new MetricPoint(
-        hash(stream.prefix() + canonical(attributes)),
+        labels.stream(),
         origin.cluster(),
         origin.namespace(),
         origin.service(),
-        stream.labels().isError(attributes),
+        labels.error(),
         cumulative,
         startNanos,
         timeNanos,
@@ -411,7 +427,7 @@ final class OtlpMetricsDecoder {
         boundsMs,
         buckets,
         maxMs,
-        stream.labels().operation(attributes),
+        labels.operation(),
         stream.latencyOnly());
   }
 

@@ -226,7 +226,15 @@ final class PrometheusRequestDecoder {
       long timeNanos,
       long count) {
     return OtlpMetricsDecoder.point(
-        stream, attributes, cumulative, startNanos, timeNanos, count, null, null, Double.NaN);
+        stream,
+        OtlpMetricsDecoder.PointLabels.of(stream, attributes),
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        null,
+        null,
+        Double.NaN);
   }
 
   /** What is wrong with a point's flags and times, as a counter reason, or null. */

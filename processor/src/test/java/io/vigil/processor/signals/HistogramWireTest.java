@@ -51,9 +51,14 @@ class HistogramWireTest {
   }
 
   private static Reported byWire(byte[] bytes) throws InvalidProtocolBufferException {
+    return byWire(bytes, new PointLabelsCache());
+  }
+
+  private static Reported byWire(byte[] bytes, PointLabelsCache cache)
+      throws InvalidProtocolBufferException {
     List<MetricPoint> points = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
-    HistogramWire.decode(bytes, PointSink.into(points, skipped::add));
+    HistogramWire.decode(bytes, cache, PointSink.into(points, skipped::add));
     return new Reported(described(points), skipped);
   }
 
@@ -155,7 +160,7 @@ class HistogramWireTest {
 
     List<MetricPoint> points = new ArrayList<>();
     ExportMetricsServiceRequest rest =
-        HistogramWire.decode(bytes, PointSink.into(points, reason -> {}));
+        HistogramWire.decode(bytes, new PointLabelsCache(), PointSink.into(points, reason -> {}));
     // The other decoders see every resource and every metric but the histograms read.
     assertThat(rest.getResourceMetricsCount()).isEqualTo(2);
     assertThat(rest.getResourceMetrics(0).getResource())
@@ -212,9 +217,59 @@ class HistogramWireTest {
   }
 
   /**
+   * The same attribute bytes say the same only within one stream: another service, or another
+   * metric (here one whose status attribute means something else), gets its own entry, and an
+   * export seen before is read from the cache with protobuf's results.
+   */
+  @Test
+  void remembersWhatAttributesSayByTheirBytesWithinEachStream() throws IOException {
+    Metric requests =
+        cumulative(point(T0, T0.plusSeconds(10), 200, 120), point(T0, T0.plusSeconds(10), 503, 3));
+    byte[] checkout = request(resource("checkout", "shop", "c1"), requests).toByteArray();
+    byte[] cart = request(resource("cart", "shop", "c1"), requests).toByteArray();
+    byte[] rpc =
+        request(resource("checkout", "shop", "c1"), named(requests, "rpc.server.call.duration"))
+            .toByteArray();
+    PointLabelsCache cache = new PointLabelsCache();
+
+    assertThat(byWire(checkout, cache)).isEqualTo(byProtobuf(checkout));
+    assertThat(cache.size()).isEqualTo(2);
+    assertThat(byWire(cart, cache)).isEqualTo(byProtobuf(cart));
+    assertThat(byWire(rpc, cache)).isEqualTo(byProtobuf(rpc));
+    assertThat(cache.size()).as("each stream its own entries").isEqualTo(6);
+    assertThat(byWire(checkout, cache)).isEqualTo(byProtobuf(checkout));
+    assertThat(cache.size()).as("the second export read from the cache").isEqualTo(6);
+    assertThat(byProtobuf(rpc).points()).isNotEqualTo(byProtobuf(checkout).points());
+  }
+
+  /** Past its limit the cache starts afresh; what it reports stays protobuf's. */
+  @Test
+  void startsAfreshPastItsLimit() throws IOException {
+    PointLabelsCache cache = new PointLabelsCache(3);
+    byte[] bytes =
+        request(
+                resource("checkout", "shop", "c1"),
+                cumulative(
+                    point(T0, T0.plusSeconds(10), 200, 120),
+                    point(T0, T0.plusSeconds(10), 404, 8),
+                    point(T0, T0.plusSeconds(10), 503, 3)))
+            .toByteArray();
+
+    assertThat(byWire(bytes, cache)).isEqualTo(byProtobuf(bytes));
+    assertThat(cache.size()).isEqualTo(3);
+    byte[] other =
+        request(resource("cart", "shop", "c1"), cumulative(point(T0, T0.plusSeconds(10), 200, 1)))
+            .toByteArray();
+    assertThat(byWire(other, cache)).isEqualTo(byProtobuf(other));
+    assertThat(cache.size()).isEqualTo(1);
+    assertThat(byWire(bytes, cache)).isEqualTo(byProtobuf(bytes));
+  }
+
+  /**
    * A request written by hand the way no SDK writes one but protobuf reads: every message's fields
-   * in reverse order, repeated numbers unpacked, the scope after the metrics, the resource in two
-   * parts (merged), and a field this version does not know.
+   * in reverse order (a point's attributes split by its start time), repeated numbers unpacked, the
+   * scope after the metrics, the resource in two parts (merged), and a field this version does not
+   * know.
    */
   @Test
   void readsFieldsInAnyOrderPackedOrNotAsProtobufDoes() throws IOException {
@@ -233,10 +288,11 @@ class HistogramWireTest {
     out.writeDouble(5, dp.getSum());
     out.writeFixed64(4, dp.getCount());
     out.writeFixed64(3, dp.getTimeUnixNano());
-    out.writeFixed64(2, dp.getStartTimeUnixNano());
-    for (int i = dp.getAttributesCount() - 1; i >= 0; i--) {
+    for (int i = dp.getAttributesCount() - 1; i >= 1; i--) {
       out.writeMessage(9, dp.getAttributes(i));
     }
+    out.writeFixed64(2, dp.getStartTimeUnixNano()); // between two attributes
+    out.writeMessage(9, dp.getAttributes(0));
     out.flush();
     byte[] histogram =
         message(
@@ -272,9 +328,14 @@ class HistogramWireTest {
     byte[] bytes = message(o -> o.writeByteArray(1, resourceMetrics));
 
     assertSame(bytes);
-    Reported wire = byWire(bytes);
+    PointLabelsCache cache = new PointLabelsCache();
+    Reported wire = byWire(bytes, cache);
     assertThat(wire.points()).hasSize(1);
     assertThat(wire.points().get(0)).contains(" c1 shop checkout true true ");
+    assertThat(cache.size())
+        .as("attributes with other fields between them: not remembered")
+        .isZero();
+    assertThat(byWire(bytes, cache)).isEqualTo(wire);
   }
 
   @Test
