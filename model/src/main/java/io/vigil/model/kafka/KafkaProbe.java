@@ -115,13 +115,7 @@ public final class KafkaProbe implements AutoCloseable {
                     // Reconnect quickly: readiness should turn green soon after Kafka is back.
                     AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
                     500)));
-    ScheduledExecutorService timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "vigil-" + service + "-kafka-probe");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledExecutorService timer = daemonTimer("vigil-" + service + "-kafka-probe");
     KafkaProbe probe =
         new KafkaProbe(
             admin, timer, service, List.of(kafka.bootstrapServers().split("\\s*,\\s*")), registry);
@@ -129,6 +123,16 @@ public final class KafkaProbe implements AutoCloseable {
     timer.scheduleWithFixedDelay(
         probe::ask, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return probe;
+  }
+
+  /** One daemon thread named {@code name} for scheduled tasks: it never holds the JVM up. */
+  private static ScheduledExecutorService daemonTimer(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   private void ask() {
@@ -187,13 +191,7 @@ public final class KafkaProbe implements AutoCloseable {
     if (watcher != null) {
       return;
     }
-    watcher =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "vigil-" + service + "-kafka-suspicion");
-              t.setDaemon(true);
-              return t;
-            });
+    watcher = daemonTimer("vigil-" + service + "-kafka-suspicion");
     long every = SUSPICION_INTERVAL.toMillis();
     watcher.scheduleWithFixedDelay(
         () -> {
