@@ -62,7 +62,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
   private final Input input;
   private final int partitions;
 
-  /** What point attributes say, by their bytes: this task's, as the processor is. */
+  /** What point attributes say, by their bytes: one cache per task, as there is one processor. */
   private final PointLabelsCache labels = new PointLabelsCache();
 
   DecodeProcessor(ProcessorMetrics metrics, Duration maxClockSkew, Input input, int partitions) {

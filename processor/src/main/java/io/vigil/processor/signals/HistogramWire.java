@@ -27,9 +27,10 @@ import java.util.Set;
  *
  * <p>It reads what protobuf reads: fields in any order, repeated numbers packed or not, the last of
  * a repeated singular field, messages given twice merged, unknown fields skipped, strings checked
- * for UTF-8, and every message it does not use (attributes, exemplars) parsed by protobuf, so a
- * request is refused exactly when protobuf would refuse it. A metric it is not sure of (a second
- * data field, a histogram given twice) is left to protobuf whole.
+ * for UTF-8, and every message it does not read itself (exemplars, and a point's attributes unless
+ * the same bytes were parsed before in the same stream: {@link PointLabelsCache}) parsed by
+ * protobuf, so a request is refused exactly when protobuf would refuse it. A metric it is not sure
+ * of (a second data field, a histogram given twice) is left to protobuf whole.
  */
 final class HistogramWire {
   // Field numbers of opentelemetry/proto/metrics/v1/metrics.proto and metrics_service.proto.
@@ -54,10 +55,12 @@ final class HistogramWire {
    * One server-duration histogram read from the wire: where it stands, and where its points are in
    * the request's bytes.
    *
+   * @param source what its name makes it a source of
    * @param temporality the {@code AggregationTemporality} number as sent
    * @param points offset and length of each data point, in pairs
    */
   record Histogram(
+      OtlpMetricsDecoder.Source source,
       String scopeName,
       String scopeVersion,
       String name,
@@ -98,7 +101,6 @@ final class HistogramWire {
           OtlpMetricsDecoder.Origin.of(rest.getResourceMetrics(r).getResource());
       List<Read> histograms = new ArrayList<>();
       for (Histogram histogram : scanned.histograms().get(r)) {
-        OtlpMetricsDecoder.Source source = OtlpMetricsDecoder.Source.of(histogram.name());
         OtlpMetricsDecoder.Stream stream =
             OtlpMetricsDecoder.Stream.of(
                 origin,
@@ -106,12 +108,11 @@ final class HistogramWire {
                 histogram.scopeVersion(),
                 histogram.name(),
                 histogram.unit(),
-                source,
+                histogram.source(),
                 OtlpMetricsDecoder.millisPerUnit(histogram.unit()),
                 false);
         histograms.add(
-            new Read(
-                histogram, source, stream, HistogramPoints.read(bytes, histogram, stream, cache)));
+            new Read(histogram, stream, HistogramPoints.read(bytes, histogram, stream, cache)));
       }
       origins.add(origin);
       read.add(histograms);
@@ -119,7 +120,7 @@ final class HistogramWire {
     for (int r = 0; r < rest.getResourceMetricsCount(); r++) {
       Set<String> names = scanned.names().get(r);
       for (Read histogram : read.get(r)) {
-        OtlpMetricsDecoder.Source source = histogram.source();
+        OtlpMetricsDecoder.Source source = histogram.histogram().source();
         if (source.supersededBy != null && names.contains(source.supersededBy)) {
           sink.skipped("superseded_metric");
           continue;
@@ -135,12 +136,9 @@ final class HistogramWire {
     return rest;
   }
 
-  /** A histogram of the request, what it is a source of, its stream and its points. */
+  /** A histogram of the request, its stream and its points. */
   private record Read(
-      Histogram histogram,
-      OtlpMetricsDecoder.Source source,
-      OtlpMetricsDecoder.Stream stream,
-      List<HistogramPoints.Point> points) {}
+      Histogram histogram, OtlpMetricsDecoder.Stream stream, List<HistogramPoints.Point> points) {}
 
   /** Reads {@code bytes}; a histogram named by {@link OtlpMetricsDecoder.Source} is left out. */
   static Scanned scan(byte[] bytes) throws InvalidProtocolBufferException {
@@ -269,7 +267,8 @@ final class HistogramWire {
       }
     }
     names.add(name);
-    if (dataFields != 1 || histogramOffset < 0 || OtlpMetricsDecoder.Source.of(name) == null) {
+    OtlpMetricsDecoder.Source source = OtlpMetricsDecoder.Source.of(name);
+    if (dataFields != 1 || histogramOffset < 0 || source == null) {
       return null;
     }
     int temporality = 0;
@@ -292,7 +291,13 @@ final class HistogramWire {
       }
     }
     return new Histogram(
-        scope.getName(), scope.getVersion(), name, unit, temporality, Arrays.copyOf(points, n));
+        source,
+        scope.getName(),
+        scope.getVersion(),
+        name,
+        unit,
+        temporality,
+        Arrays.copyOf(points, n));
   }
 
   /**
