@@ -105,6 +105,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     long now = context().currentSystemTimeMs();
     long written = record.timestamp() > 0 ? Math.min(record.timestamp(), now) : now;
     Map<String, List<MetricPoint>> bySeries = new LinkedHashMap<>();
+    MetricPoint previous = null;
+    List<MetricPoint> ofSeries = null;
     for (MetricPoint point : points) {
       long time = point.timeMillis();
       if (skewed(time, written)) {
@@ -117,7 +119,13 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
         point = point.withTime(written * 1_000_000L);
       }
       metrics.dataPointAccepted();
-      bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>()).add(point);
+      // A resource's points come together, naming their service with the same strings: its series
+      // key is built and looked up once, not per point.
+      if (!sameSeries(previous, point)) {
+        ofSeries = bySeries.computeIfAbsent(point.seriesKey(), k -> new ArrayList<>());
+      }
+      ofSeries.add(point);
+      previous = point;
     }
     forwardReadings(readings, written, record.timestamp());
     forwardLags(lags, written);
@@ -199,5 +207,13 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], String, 
     context()
         .forward(
             DeadLetterRoute.reject(record, topic, reason, detail, metrics::recordRejected, LOG));
+  }
+
+  /** Whether {@code b}'s service is named by the very strings that name {@code a}'s. */
+  private static boolean sameSeries(MetricPoint a, MetricPoint b) {
+    return a != null
+        && a.service() == b.service()
+        && a.namespace() == b.namespace()
+        && a.cluster() == b.cluster();
   }
 }

@@ -73,11 +73,12 @@ final class HistogramPoints {
     int from = at[0];
     CodedInputStream in =
         CodedInputStream.newInstance(bytes, from, at[at.length - 2] + at[at.length - 1] - from);
+    PointLabelsCache.InOrder known = cache.inOrder(stream);
     try {
       for (int i = 0; i < at.length; i += 2) {
         in.skipRawBytes(at[i] - from - HistogramWire.at(in));
         int limit = in.pushLimit(at[i + 1]);
-        points.add(point(in, bytes, from, stream, cache));
+        points.add(point(in, bytes, from, stream, known, i / 2));
         in.popLimit(limit);
       }
     } catch (InvalidProtocolBufferException e) {
@@ -88,9 +89,14 @@ final class HistogramPoints {
     return points;
   }
 
-  /** The point {@code in} holds up to its limit. */
+  /** The point {@code in} holds up to its limit, the {@code index}-th of its histogram. */
   private static Point point(
-      CodedInputStream in, byte[] bytes, int base, Stream stream, PointLabelsCache cache)
+      CodedInputStream in,
+      byte[] bytes,
+      int base,
+      Stream stream,
+      PointLabelsCache.InOrder known,
+      int index)
       throws IOException {
     // Where in bytes the attribute fields begin and end, and whether another field lies between.
     int attributesFrom = -1;
@@ -159,8 +165,8 @@ final class HistogramPoints {
     }
     return new Point(
         attributesFrom < 0
-            ? labels(bytes, 0, 0, false, stream, cache)
-            : labels(bytes, attributesFrom, attributesTo, apart, stream, cache),
+            ? labels(bytes, 0, 0, false, stream, known, index)
+            : labels(bytes, attributesFrom, attributesTo, apart, stream, known, index),
         start,
         time,
         count,
@@ -171,16 +177,23 @@ final class HistogramPoints {
   }
 
   /**
-   * What the attribute fields in {@code bytes[from, to)} say: known from the same bytes in the same
-   * stream, or parsed as protobuf would (refusing what it refuses) and then remembered. Attributes
-   * with {@code apart} other fields between them are parsed and not remembered.
+   * What the attribute fields in {@code bytes[from, to)} of the {@code index}-th point say: known
+   * from the same bytes in the same stream, or parsed as protobuf would (refusing what it refuses)
+   * and then remembered. Attributes with {@code apart} other fields between them are parsed and not
+   * remembered.
    */
   private static PointLabels labels(
-      byte[] bytes, int from, int to, boolean apart, Stream stream, PointLabelsCache cache)
+      byte[] bytes,
+      int from,
+      int to,
+      boolean apart,
+      Stream stream,
+      PointLabelsCache.InOrder known,
+      int index)
       throws IOException {
-    PointLabels known = apart ? null : cache.get(stream, bytes, from, to);
-    if (known != null) {
-      return known;
+    PointLabels seen = apart ? null : known.get(index, bytes, from, to);
+    if (seen != null) {
+      return seen;
     }
     List<KeyValue> attributes = new ArrayList<>();
     CodedInputStream in = CodedInputStream.newInstance(bytes, from, to - from);
@@ -196,7 +209,7 @@ final class HistogramPoints {
     }
     PointLabels labels = PointLabels.of(stream, attributes);
     if (!apart) {
-      cache.put(stream, bytes, from, to, labels);
+      known.put(index, bytes, from, to, labels);
     }
     return labels;
   }

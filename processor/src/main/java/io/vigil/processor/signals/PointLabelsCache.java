@@ -2,6 +2,9 @@ package io.vigil.processor.signals;
 
 import io.vigil.processor.signals.OtlpMetricsDecoder.PointLabels;
 import io.vigil.processor.signals.OtlpMetricsDecoder.Stream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +16,12 @@ import java.util.Map;
  * printing them in canonical order and hashing that took about a sixth of the stream thread
  * (BENCHMARKS.md, "Point attributes remembered by their bytes").
  *
+ * <p>An exporter also sends them in the same order: each stream's points are first compared with
+ * the point at the same place in its last export ({@link InOrder}), one comparison of bytes, and
+ * looked up by their bytes only when that differs. A lookup per point in a map of every stream's
+ * attribute sets took about a sixth of the thread, waiting for memory (BENCHMARKS.md, "Point
+ * attributes compared in export order").
+ *
  * <p>One per task (one thread), holding at most {@link #MAX_ENTRIES} by default: past that it
  * starts afresh, so a task with more live streams than that parses their attributes again, as
  * before.
@@ -21,7 +30,11 @@ final class PointLabelsCache {
   /** Attribute sets remembered at most (about 100 bytes of heap each, BENCHMARKS.md). */
   static final int MAX_ENTRIES = 100_000;
 
-  private final Map<Key, PointLabels> known = new HashMap<>();
+  private final Map<Key, Known> known = new HashMap<>();
+
+  /** Each stream's attribute sets in the order of its last export. */
+  private final Map<Key, Known[]> orders = new HashMap<>();
+
   private final int maxEntries;
 
   /** The key looked up, refilled for each lookup: a lookup allocates nothing. */
@@ -36,33 +49,93 @@ final class PointLabelsCache {
     this.maxEntries = maxEntries;
   }
 
-  /**
-   * What the attribute fields {@code bytes[from, to)} say in {@code stream}, or null if unknown.
-   */
-  PointLabels get(Stream stream, byte[] bytes, int from, int to) {
-    probe.set(stream, bytes, from, to);
-    return known.get(probe);
+  /** Attribute bytes (a copy) and what they say. */
+  private record Known(byte[] attributes, PointLabels labels) {}
+
+  /** The cache as the points of one export of {@code stream} see it, in their order. */
+  InOrder inOrder(Stream stream) {
+    probe.set(stream, null, 0, 0);
+    Known[] order = orders.get(probe);
+    return new InOrder(stream, order != null ? order : new Known[0]);
   }
 
-  /**
-   * Remembers that the attribute fields {@code bytes[from, to)} say {@code labels} in {@code
-   * stream}.
-   */
-  void put(Stream stream, byte[] bytes, int from, int to, PointLabels labels) {
-    if (known.size() >= maxEntries) {
-      known.clear();
+  /** The points of one export of a stream, looked up in the order they come. */
+  final class InOrder {
+    private final Stream stream;
+    private Known[] order;
+
+    private InOrder(Stream stream, Known[] order) {
+      this.stream = stream;
+      this.order = order;
     }
-    Key key = new Key();
-    key.set(stream, Arrays.copyOfRange(bytes, from, to), 0, to - from);
-    known.put(key, labels);
+
+    /**
+     * What the attribute fields {@code bytes[from, to)} of the {@code index}-th point say, or null
+     * if unknown: the point at that place last time if its bytes are the same, else any point of
+     * the stream with the same bytes.
+     */
+    PointLabels get(int index, byte[] bytes, int from, int to) {
+      if (index < order.length) {
+        Known there = order[index];
+        if (there != null
+            && Arrays.equals(there.attributes, 0, there.attributes.length, bytes, from, to)) {
+          return there.labels;
+        }
+      }
+      probe.set(stream, bytes, from, to);
+      Known found = known.get(probe);
+      if (found == null) {
+        return null;
+      }
+      place(index, found);
+      return found.labels;
+    }
+
+    /**
+     * Remembers that the attribute fields {@code bytes[from, to)} of the {@code index}-th point say
+     * {@code labels}.
+     */
+    void put(int index, byte[] bytes, int from, int to, PointLabels labels) {
+      if (known.size() >= maxEntries) {
+        known.clear();
+        orders.clear();
+        order = new Known[0];
+      }
+      byte[] copy = Arrays.copyOfRange(bytes, from, to);
+      Key key = new Key();
+      key.set(stream, copy, 0, copy.length);
+      Known entry = new Known(copy, labels);
+      known.put(key, entry);
+      place(index, entry);
+    }
+
+    /** Keeps {@code entry} as the {@code index}-th point's, within the cache's limit. */
+    private void place(int index, Known entry) {
+      if (index >= maxEntries) {
+        return;
+      }
+      if (index >= order.length) {
+        order = Arrays.copyOf(order, Math.min(maxEntries, Math.max(index + 1, order.length * 2)));
+        Key key = new Key();
+        key.set(stream, null, 0, 0);
+        orders.put(key, order);
+      }
+      order[index] = entry;
+    }
   }
 
   int size() {
     return known.size();
   }
 
-  /** A stream's prefix and labels, and attribute bytes: {@code bytes[from, to)}. */
+  /**
+   * A stream's prefix and labels, and attribute bytes: {@code bytes[from, to)} (none for a stream's
+   * order).
+   */
   private static final class Key {
+    private static final VarHandle LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private String prefix;
     private RequestLabels labels;
     private byte[] bytes;
@@ -70,17 +143,25 @@ final class PointLabelsCache {
     private int to;
     private int hash;
 
+    /**
+     * Fills the key and hashes it, the bytes eight at a time: an attribute set is tens of bytes,
+     * and a byte at a time made the hash a chain of that many multiplications.
+     */
     void set(Stream stream, byte[] bytes, int from, int to) {
       this.prefix = stream.prefix();
       this.labels = stream.labels();
       this.bytes = bytes;
       this.from = from;
       this.to = to;
-      int h = 31 * prefix.hashCode() + labels.hashCode();
-      for (int i = from; i < to; i++) {
-        h = 31 * h + bytes[i];
+      long h = 31L * prefix.hashCode() + labels.hashCode();
+      int i = from;
+      for (; i + Long.BYTES <= to; i += Long.BYTES) {
+        h = (h ^ (long) LONGS.get(bytes, i)) * 0x9E3779B97F4A7C15L;
       }
-      this.hash = h;
+      for (; i < to; i++) {
+        h = (h ^ bytes[i]) * 0x9E3779B97F4A7C15L;
+      }
+      this.hash = (int) (h ^ (h >>> 32));
     }
 
     @Override
@@ -93,7 +174,9 @@ final class PointLabelsCache {
       return o instanceof Key k
           && hash == k.hash
           && labels == k.labels
-          && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to)
+          && (bytes == null
+              ? k.bytes == null
+              : k.bytes != null && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to))
           && prefix.equals(k.prefix);
     }
   }

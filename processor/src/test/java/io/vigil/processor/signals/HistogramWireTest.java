@@ -242,6 +242,33 @@ class HistogramWireTest {
     assertThat(byProtobuf(rpc).points()).isNotEqualTo(byProtobuf(checkout).points());
   }
 
+  /**
+   * A point is first compared with the one at its place in its stream's last export: points in
+   * another order (attribute sets of the same length), one more in front, or fewer, still read as
+   * protobuf reads them, from the entries already there; so do points past a small cache's limit.
+   */
+  @Test
+  void pointsInAnotherOrderReadAsProtobufReadsThem() throws IOException {
+    HistogramDataPoint ok = point(T0, T0.plusSeconds(10), 200, 120);
+    HistogramDataPoint failed = point(T0, T0.plusSeconds(10), 503, 3);
+    HistogramDataPoint notFound = point(T0, T0.plusSeconds(10), 404, 8);
+    List<Metric> exports =
+        List.of(
+            cumulative(ok, failed),
+            cumulative(failed, ok),
+            cumulative(notFound, ok, failed),
+            cumulative(failed),
+            cumulative(ok, failed));
+    PointLabelsCache cache = new PointLabelsCache();
+    PointLabelsCache small = new PointLabelsCache(2);
+    for (Metric export : exports) {
+      byte[] bytes = request(resource("checkout", "shop", "c1"), export).toByteArray();
+      assertThat(byWire(bytes, cache)).isEqualTo(byProtobuf(bytes));
+      assertThat(byWire(bytes, small)).isEqualTo(byProtobuf(bytes));
+    }
+    assertThat(cache.size()).as("one entry per attribute set").isEqualTo(3);
+  }
+
   /** Past its limit the cache starts afresh; what it reports stays protobuf's. */
   @Test
   void startsAfreshPastItsLimit() throws IOException {
