@@ -81,6 +81,7 @@ final class HistogramPoints {
         points.add(point(in, bytes, from, stream, known, i / 2));
         in.popLimit(limit);
       }
+      known.done();
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {

@@ -16,11 +16,12 @@ import java.util.Map;
  * printing them in canonical order and hashing that took about a sixth of the stream thread
  * (BENCHMARKS.md, "Point attributes remembered by their bytes").
  *
- * <p>An exporter also sends them in the same order: each stream's points are first compared with
- * the point at the same place in its last export ({@link InOrder}), one comparison of bytes, and
- * looked up by their bytes only when that differs. A lookup per point in a map of every stream's
- * attribute sets took about a sixth of the thread, waiting for memory (BENCHMARKS.md, "Point
- * attributes compared in export order").
+ * <p>An exporter also sends them in the same order: each stream keeps its attribute sets in the
+ * order of its last export, their bytes one after the other ({@link Order}), and a point is first
+ * compared with the one at its place there ({@link InOrder}); it is looked up by its bytes only
+ * when that differs. A lookup per point in a map of every stream's attribute sets took about a
+ * sixth of the thread, and comparisons with attribute sets each in its own array a tenth, both
+ * waiting for memory (BENCHMARKS.md, "Point attributes compared in export order").
  *
  * <p>One per task (one thread), holding at most {@link #MAX_ENTRIES} by default: past that it
  * starts afresh, so a task with more live streams than that parses their attributes again, as
@@ -30,10 +31,10 @@ final class PointLabelsCache {
   /** Attribute sets remembered at most (about 100 bytes of heap each, BENCHMARKS.md). */
   static final int MAX_ENTRIES = 100_000;
 
-  private final Map<Key, Known> known = new HashMap<>();
+  private final Map<Key, PointLabels> known = new HashMap<>();
 
   /** Each stream's attribute sets in the order of its last export. */
-  private final Map<Key, Known[]> orders = new HashMap<>();
+  private final Map<Key, Order> orders = new HashMap<>();
 
   private final int maxEntries;
 
@@ -49,24 +50,56 @@ final class PointLabelsCache {
     this.maxEntries = maxEntries;
   }
 
-  /** Attribute bytes (a copy) and what they say. */
-  private record Known(byte[] attributes, PointLabels labels) {}
+  /**
+   * A stream's points in the order of an export: the attribute bytes of each, one after the other
+   * in {@code bytes} (the {@code i}-th from {@code ends[i - 1]}, or 0, to {@code ends[i]}), and
+   * what they say (null where not remembered: attributes split by another field). One array of
+   * bytes, so that comparing an export's points with it reads memory in order.
+   */
+  private record Order(byte[] bytes, int[] ends, PointLabels[] labels) {
+    static final Order NONE = new Order(new byte[0], new int[0], new PointLabels[0]);
+
+    /**
+     * What the {@code index}-th point said, if its attribute bytes were {@code other[from, to)}.
+     */
+    PointLabels at(int index, byte[] other, int from, int to) {
+      if (index >= labels.length || labels[index] == null) {
+        return null;
+      }
+      int start = index == 0 ? 0 : ends[index - 1];
+      return Arrays.equals(bytes, start, ends[index], other, from, to) ? labels[index] : null;
+    }
+  }
 
   /** The cache as the points of one export of {@code stream} see it, in their order. */
   InOrder inOrder(Stream stream) {
     probe.set(stream, null, 0, 0);
-    Known[] order = orders.get(probe);
-    return new InOrder(stream, order != null ? order : new Known[0]);
+    Order order = orders.get(probe);
+    return new InOrder(stream, order != null ? order : Order.NONE);
   }
 
-  /** The points of one export of a stream, looked up in the order they come. */
+  /**
+   * The points of one export of a stream, looked up in the order they come: each is compared with
+   * the point at the same place in the stream's last export. {@link #done} keeps this export's
+   * order for the next when it differs.
+   */
   final class InOrder {
     private final Stream stream;
-    private Known[] order;
+    private final Order last;
+    private byte[] bytes;
 
-    private InOrder(Stream stream, Known[] order) {
+    /**
+     * This export's points so far: where each one's attributes lie in {@code bytes}, and labels.
+     */
+    private int[] spans = new int[32];
+
+    private PointLabels[] labels = new PointLabels[16];
+    private int count;
+    private boolean changed;
+
+    private InOrder(Stream stream, Order last) {
       this.stream = stream;
-      this.order = order;
+      this.last = last;
     }
 
     /**
@@ -75,20 +108,17 @@ final class PointLabelsCache {
      * the stream with the same bytes.
      */
     PointLabels get(int index, byte[] bytes, int from, int to) {
-      if (index < order.length) {
-        Known there = order[index];
-        if (there != null
-            && Arrays.equals(there.attributes, 0, there.attributes.length, bytes, from, to)) {
-          return there.labels;
-        }
-      }
-      probe.set(stream, bytes, from, to);
-      Known found = known.get(probe);
+      PointLabels found = last.at(index, bytes, from, to);
       if (found == null) {
-        return null;
+        probe.set(stream, bytes, from, to);
+        found = known.get(probe);
+        if (found == null) {
+          return null;
+        }
+        changed = true;
       }
-      place(index, found);
-      return found.labels;
+      note(index, bytes, from, to, found);
+      return found;
     }
 
     /**
@@ -99,28 +129,54 @@ final class PointLabelsCache {
       if (known.size() >= maxEntries) {
         known.clear();
         orders.clear();
-        order = new Known[0];
       }
-      byte[] copy = Arrays.copyOfRange(bytes, from, to);
       Key key = new Key();
-      key.set(stream, copy, 0, copy.length);
-      Known entry = new Known(copy, labels);
-      known.put(key, entry);
-      place(index, entry);
+      key.set(stream, Arrays.copyOfRange(bytes, from, to), 0, to - from);
+      known.put(key, labels);
+      changed = true;
+      note(index, bytes, from, to, labels);
     }
 
-    /** Keeps {@code entry} as the {@code index}-th point's, within the cache's limit. */
-    private void place(int index, Known entry) {
+    private void note(int index, byte[] bytes, int from, int to, PointLabels found) {
       if (index >= maxEntries) {
         return;
       }
-      if (index >= order.length) {
-        order = Arrays.copyOf(order, Math.min(maxEntries, Math.max(index + 1, order.length * 2)));
-        Key key = new Key();
-        key.set(stream, null, 0, 0);
-        orders.put(key, order);
+      this.bytes = bytes;
+      if (index >= labels.length) {
+        labels = Arrays.copyOf(labels, Math.max(index + 1, labels.length * 2));
+        spans = Arrays.copyOf(spans, labels.length * 2);
       }
-      order[index] = entry;
+      spans[2 * index] = from;
+      spans[2 * index + 1] = to;
+      labels[index] = found;
+      count = Math.max(count, index + 1);
+    }
+
+    /**
+     * After the export's last point: keeps its order as the stream's if it differs from the last.
+     */
+    void done() {
+      if (!changed && count == last.labels.length) {
+        return;
+      }
+      int length = 0;
+      for (int i = 0; i < count; i++) {
+        length += labels[i] == null ? 0 : spans[2 * i + 1] - spans[2 * i];
+      }
+      byte[] all = new byte[length];
+      int[] ends = new int[count];
+      int at = 0;
+      for (int i = 0; i < count; i++) {
+        if (labels[i] != null) {
+          int n = spans[2 * i + 1] - spans[2 * i];
+          System.arraycopy(bytes, spans[2 * i], all, at, n);
+          at += n;
+        }
+        ends[i] = at;
+      }
+      Key key = new Key();
+      key.set(stream, null, 0, 0);
+      orders.put(key, new Order(all, ends, Arrays.copyOf(labels, count)));
     }
   }
 
