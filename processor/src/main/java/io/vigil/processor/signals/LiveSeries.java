@@ -39,6 +39,9 @@ final class LiveSeries {
   /** Whether errors arrived since an emission that counted none: the onset of an incident. */
   private boolean errorsBegan;
 
+  /** Whether {@link LiveWindows} forgot this series (gone quiet): data goes to a new one. */
+  private boolean forgotten;
+
   /** {@link #pendingAt} of a series that is not waiting. */
   private static final long NOT_PENDING = Long.MIN_VALUE;
 
@@ -151,6 +154,32 @@ final class LiveSeries {
   /** When this series was last emitted (epoch ms), 0 if never. */
   long emittedAt() {
     return emittedAt;
+  }
+
+  String cluster() {
+    return cluster;
+  }
+
+  String namespace() {
+    return namespace;
+  }
+
+  String service() {
+    return service;
+  }
+
+  /** The operation of an operation's series, else null. */
+  String operation() {
+    return operation;
+  }
+
+  /** Marks the series forgotten by its windows. */
+  void forget() {
+    forgotten = true;
+  }
+
+  boolean forgotten() {
+    return forgotten;
   }
 
   /** Whether this is one operation's series (not its service's as a whole). */

@@ -35,6 +35,17 @@ final class LiveWindows {
    */
   private final Map<String, LiveSeries> series = new HashMap<>();
 
+  /**
+   * Each service's operation series by the operation's name, filled as records reach them: a record
+   * with fifty operations finds their series from its service's entry, by names whose hashes are
+   * known, instead of building fifty series keys and looking each up among every series of the task
+   * (a lookup waiting for memory: BENCHMARKS.md, "Operation series reached from their service").
+   */
+  private final Map<String, Map<String, Named>> operationsOf = new HashMap<>();
+
+  /** A series and its key. */
+  private record Named(String key, LiveSeries series) {}
+
   /** The shortest time between two live signals of one operation's series. */
   static final Duration OPERATION_EMIT_INTERVAL = Duration.ofSeconds(5);
 
@@ -101,25 +112,50 @@ final class LiveWindows {
   }
 
   /**
-   * Adds per-slot totals to {@code series}, named after {@code identity}'s service and {@code
-   * operation} (null: the service as a whole) when new, at wall-clock {@code now}. A series whose
-   * emit interval has passed goes out at once (the leading edge: a new series, or one whose errors
-   * just began after a quiet spell, does not wait for the next tick); otherwise the tick emits it
-   * once its interval has passed.
+   * Adds per-slot totals to the series of service {@code key} (as a whole), named after {@code
+   * identity}'s service when new, at wall-clock {@code now}. A series whose emit interval has
+   * passed goes out at once (the leading edge: a new series, or one whose errors just began after a
+   * quiet spell, does not wait for the next tick); otherwise the tick emits it once its interval
+   * has passed.
    */
   void add(
-      String key,
+      String key, Map<Long, SignalAccumulator> slots, MetricPoint identity, long now, Emit out) {
+    addTo(key, seriesOf(key, identity, null), slots, now, out);
+  }
+
+  /**
+   * Adds per-slot totals to the series of {@code operation} of the service whose series key is
+   * {@code serviceKey}, as {@link #add} does for the service.
+   */
+  void addOperation(
+      String serviceKey,
+      String operation,
       Map<Long, SignalAccumulator> slots,
       MetricPoint identity,
-      String operation,
       long now,
       Emit out) {
-    LiveSeries s =
-        series.computeIfAbsent(
-            key,
-            k ->
-                new LiveSeries(
-                    identity.cluster(), identity.namespace(), identity.service(), operation));
+    Map<String, Named> operations = operationsOf.computeIfAbsent(serviceKey, k -> new HashMap<>());
+    Named named = operations.get(operation);
+    if (named == null || named.series().forgotten()) {
+      String key =
+          GoldenSignal.seriesKey(
+              identity.cluster(), identity.namespace(), identity.service(), operation);
+      named = new Named(key, seriesOf(key, identity, operation));
+      operations.put(operation, named);
+    }
+    addTo(named.key(), named.series(), slots, now, out);
+  }
+
+  private LiveSeries seriesOf(String key, MetricPoint identity, String operation) {
+    return series.computeIfAbsent(
+        key,
+        k ->
+            new LiveSeries(
+                identity.cluster(), identity.namespace(), identity.service(), operation));
+  }
+
+  private void addTo(
+      String key, LiveSeries s, Map<Long, SignalAccumulator> slots, long now, Emit out) {
     s.addAll(slots);
     if (s.due(now, windowStart(now), intervalOf(s))) {
       emit(key, s, now, out);
@@ -168,7 +204,27 @@ final class LiveWindows {
       } else if (s.finished()) {
         FinalWindows.forget(store, next.getKey());
         it.remove();
+        s.forget();
+        if (s.hasOperation()) {
+          forgetOperation(s);
+        }
       }
+    }
+  }
+
+  /** Drops operation series {@code s} from its service's entry. */
+  private void forgetOperation(LiveSeries s) {
+    String serviceKey = GoldenSignal.seriesKey(s.cluster(), s.namespace(), s.service(), null);
+    Map<String, Named> operations = operationsOf.get(serviceKey);
+    if (operations == null) {
+      return;
+    }
+    Named named = operations.get(s.operation());
+    if (named != null && named.series() == s) {
+      operations.remove(s.operation());
+    }
+    if (operations.isEmpty()) {
+      operationsOf.remove(serviceKey);
     }
   }
 

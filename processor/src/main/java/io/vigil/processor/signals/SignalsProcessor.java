@@ -1,6 +1,5 @@
 package io.vigil.processor.signals;
 
-import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -253,16 +252,10 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     }
     MetricPoint id = batch.identity;
     if (!batch.liveSlots.isEmpty()) {
-      live.add(series, batch.liveSlots, id, null, now, out);
+      live.add(series, batch.liveSlots, id, now, out);
     }
     for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationSlots.entrySet()) {
-      live.add(
-          GoldenSignal.seriesKey(id.cluster(), id.namespace(), id.service(), op.getKey()),
-          op.getValue(),
-          id,
-          op.getKey(),
-          now,
-          out);
+      live.addOperation(series, op.getKey(), op.getValue(), id, now, out);
     }
   }
 
