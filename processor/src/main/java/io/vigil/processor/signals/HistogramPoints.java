@@ -81,7 +81,7 @@ final class HistogramPoints {
         points.add(point(in, bytes, from, stream, known, i / 2));
         in.popLimit(limit);
       }
-      known.done();
+      known.done(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {

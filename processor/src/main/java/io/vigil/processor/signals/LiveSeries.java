@@ -156,16 +156,9 @@ final class LiveSeries {
     return emittedAt;
   }
 
-  String cluster() {
-    return cluster;
-  }
-
-  String namespace() {
-    return namespace;
-  }
-
-  String service() {
-    return service;
+  /** The key of the series of this series' service as a whole. */
+  String serviceKey() {
+    return GoldenSignal.seriesKey(cluster, namespace, service, null);
   }
 
   /** The operation of an operation's series, else null. */

@@ -214,7 +214,7 @@ final class LiveWindows {
 
   /** Drops operation series {@code s} from its service's entry. */
   private void forgetOperation(LiveSeries s) {
-    String serviceKey = GoldenSignal.seriesKey(s.cluster(), s.namespace(), s.service(), null);
+    String serviceKey = s.serviceKey();
     Map<String, Named> operations = operationsOf.get(serviceKey);
     if (operations == null) {
       return;

@@ -86,11 +86,8 @@ final class PointLabelsCache {
   final class InOrder {
     private final Stream stream;
     private final Order last;
-    private byte[] bytes;
 
-    /**
-     * This export's points so far: where each one's attributes lie in {@code bytes}, and labels.
-     */
+    /** This export's points so far: where each one's attributes lie in the request, and labels. */
     private int[] spans = new int[32];
 
     private PointLabels[] labels = new PointLabels[16];
@@ -117,7 +114,7 @@ final class PointLabelsCache {
         }
         changed = true;
       }
-      note(index, bytes, from, to, found);
+      note(index, from, to, found);
       return found;
     }
 
@@ -134,14 +131,13 @@ final class PointLabelsCache {
       key.set(stream, Arrays.copyOfRange(bytes, from, to), 0, to - from);
       known.put(key, labels);
       changed = true;
-      note(index, bytes, from, to, labels);
+      note(index, from, to, labels);
     }
 
-    private void note(int index, byte[] bytes, int from, int to, PointLabels found) {
+    private void note(int index, int from, int to, PointLabels found) {
       if (index >= maxEntries) {
         return;
       }
-      this.bytes = bytes;
       if (index >= labels.length) {
         labels = Arrays.copyOf(labels, Math.max(index + 1, labels.length * 2));
         spans = Arrays.copyOf(spans, labels.length * 2);
@@ -155,7 +151,7 @@ final class PointLabelsCache {
     /**
      * After the export's last point: keeps its order as the stream's if it differs from the last.
      */
-    void done() {
+    void done(byte[] bytes) {
       if (!changed && count == last.labels.length) {
         return;
       }
