@@ -38,7 +38,8 @@ public final class SeriesStateBench {
       long[] counts = new long[buckets];
       Arrays.fill(counts, 1000 + i);
       state.put(
-          OtlpMetricsDecoder.hash("route" + i) + "@" + start,
+          OtlpMetricsDecoder.hash("route" + i),
+          start,
           new StreamState(start, start + 60_000_000_000L, 1000L * buckets, bounds.clone(), counts));
     }
     Serializer<SeriesState> encoder = BinarySerdes.seriesState().serializer();

@@ -40,12 +40,15 @@ final class BinarySerdes {
 
   /**
    * A series' state; V2 writes each bucket layout once, then an index per stream; V3 is compact: a
-   * point's time after its start, its counts as varints.
+   * point's time after its start, its counts as varints; V4 keeps the streams in order, each named
+   * by 16 bytes instead of a {@code <hash>@<start>} string, its start after the one before, and the
+   * last metric point's time in a field of its own.
    */
   private static final byte STATE_V1 = 1;
 
   private static final byte STATE_V2 = 2;
   private static final byte STATE_V3 = 3;
+  private static final byte STATE_V4 = 4;
 
   /**
    * Open windows; V2 adds the totals' operation, V3 their latency sketch, V4 the service's
@@ -93,7 +96,7 @@ final class BinarySerdes {
   static Serde<SeriesState> seriesState() {
     return Serdes.serdeFrom(
         (Serializer<SeriesState>)
-            (topic, data) -> data == null ? null : encode(STATE_V3, data::writeTo),
+            (topic, data) -> data == null ? null : encode(STATE_V4, data::writeTo),
         (Deserializer<SeriesState>)
             (topic, bytes) ->
                 bytes == null
@@ -102,10 +105,11 @@ final class BinarySerdes {
                         topic,
                         bytes,
                         STATE_V1,
-                        STATE_V3,
+                        STATE_V4,
                         "Vigil processor state",
                         (in, v) ->
-                            SeriesState.readFrom(in, bytes.length, v >= STATE_V2, v >= STATE_V3)));
+                            SeriesState.readFrom(
+                                in, bytes.length, v >= STATE_V2, v >= STATE_V3, v >= STATE_V4)));
   }
 
   /** The serde of {@link WindowTotals}. */

@@ -147,11 +147,6 @@ record MetricPoint(
         cumulative, start, newTimeNanos, count, boundsMs, bucketCounts, maxMs, shift, exponential);
   }
 
-  /** The key of this point's cumulative state: its stream and start time. */
-  String stateKey() {
-    return stream + "@" + startNanos;
-  }
-
   /**
    * This point's counts as a delta covering {@code [fromNanos, timeNanos]}, with its sketch (if
    * any) and the kind of its buckets.

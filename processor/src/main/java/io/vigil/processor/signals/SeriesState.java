@@ -2,6 +2,7 @@ package io.vigil.processor.signals;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,13 @@ import java.util.Map;
  * The cumulative state of every stream of one series (stream and start time → last point), one
  * entry of the {@code signals-series-state} store: the points of a request are applied with one
  * read and one write of their series instead of one per point. Mutable, read-modify-written.
+ *
+ * <p>The streams are kept in the order they came in, and written in that order. An exporter sends a
+ * series' points in the same order with every export, so a point is first compared with the stream
+ * after the one found last; only when that is another stream is it looked up in an index, built
+ * then. Read and written with every request, the state built a string key per point and a hash map
+ * per record: together about a sixth of the stream thread (BENCHMARKS.md, "Series state in export
+ * order").
  */
 final class SeriesState {
   /**
@@ -20,49 +28,135 @@ final class SeriesState {
   static final int MAX_STREAMS = 10_000;
 
   /**
-   * Stream key under which the series keeps the event time of its newest point read from a request
-   * metric (not made of spans), for {@link SignalsProcessor}'s rule that metrics win over spans.
-   * Stream keys are {@code <hash>@<start>}, so it cannot collide with one.
-   */
-  static final String METRICS_KEY = "!metrics";
-
-  /**
-   * How much later a metric point must be than the time kept under {@link #METRICS_KEY} to be
-   * written: a service exporting delta metrics every second would otherwise rewrite its state (and
-   * a changelog record) with every request, for a rule that looks ten minutes back.
+   * How much later a metric point must be than the time kept by {@link #sawMetrics} to be written:
+   * a service exporting delta metrics every second would otherwise rewrite its state (and a
+   * changelog record) with every request, for a rule that looks ten minutes back.
    */
   static final long METRICS_SEEN_RESOLUTION_NANOS = 60_000_000_000L;
 
-  private final Map<String, StreamState> streams;
+  /**
+   * Stream key under which formats before the fourth kept the event time of the series' newest
+   * point read from a request metric; stream keys were {@code <stream>@<start>}.
+   */
+  private static final String METRICS_KEY = "!metrics";
+
+  /** A stream and its start time, as the index knows them. */
+  private record Key(String stream, long start) {}
+
+  private String[] streams;
+  private long[] starts;
+  private StreamState[] states;
+  private int size;
+
+  /** Event time (epoch ns) of the series' newest request-metric point, to the minute; 0: none. */
+  private long metricsSeenNanos;
+
+  /** Each stream's place, built at the first lookup that the order does not answer; else null. */
+  private Map<Key, Integer> index;
+
+  /** Where a lookup looks first: after the stream found last. */
+  private int next;
+
+  /** The place of the stream found last, for the write that follows; -1 when none. */
+  private int found = -1;
+
+  /**
+   * The places of the streams looked up or added since this state was read, in that order: when a
+   * lookup was not answered by the order ({@link #reordered}), the state is written in this order
+   * instead, so that the next request's points are found in order again.
+   */
+  private int[] visits;
+
+  private int visited;
+  private boolean reordered;
 
   SeriesState() {
-    this(new HashMap<>());
+    this(8);
   }
 
-  private SeriesState(Map<String, StreamState> streams) {
-    this.streams = streams;
+  private SeriesState(int capacity) {
+    streams = new String[capacity];
+    starts = new long[capacity];
+    states = new StreamState[capacity];
   }
 
-  /** The state of stream {@code key}, or null. */
-  StreamState get(String key) {
-    return streams.get(key);
+  /** The state of {@code stream} started at {@code startNanos}, or null. */
+  StreamState get(String stream, long startNanos) {
+    int at = next < size && starts[next] == startNanos && streams[next].equals(stream) ? next : -1;
+    if (at < 0) {
+      Integer indexed = index().get(new Key(stream, startNanos));
+      at = indexed == null ? -1 : indexed;
+    }
+    found = at;
+    if (at < 0) {
+      return null;
+    }
+    reordered |= at != next;
+    visit(at);
+    next = at + 1;
+    return states[at];
   }
 
-  /** Records {@code state} for stream {@code key}; false when it is new and the series is full. */
-  boolean put(String key, StreamState state) {
-    if (streams.size() >= MAX_STREAMS && !streams.containsKey(key)) {
+  private void visit(int at) {
+    if (visits == null || visited == visits.length) {
+      visits = Arrays.copyOf(visits == null ? new int[0] : visits, Math.max(8, visited * 2));
+    }
+    visits[visited++] = at;
+  }
+
+  /**
+   * Records {@code state} for {@code stream} started at {@code startNanos}; false when it is new
+   * and the series is full.
+   */
+  boolean put(String stream, long startNanos, StreamState state) {
+    int at = found;
+    if (at < 0 || starts[at] != startNanos || !streams[at].equals(stream)) {
+      Integer indexed = index().get(new Key(stream, startNanos));
+      at = indexed == null ? -1 : indexed;
+    }
+    if (at >= 0) {
+      states[at] = state;
+      return true;
+    }
+    if (size >= MAX_STREAMS) {
       return false;
     }
-    streams.put(key, state);
+    add(stream, startNanos, state);
+    index.put(new Key(stream, startNanos), size - 1);
+    visit(size - 1);
+    found = size - 1;
+    next = size;
     return true;
+  }
+
+  private void add(String stream, long startNanos, StreamState state) {
+    if (size == streams.length) {
+      int capacity = size * 2;
+      streams = Arrays.copyOf(streams, capacity);
+      starts = Arrays.copyOf(starts, capacity);
+      states = Arrays.copyOf(states, capacity);
+    }
+    streams[size] = stream;
+    starts[size] = startNanos;
+    states[size] = state;
+    size++;
+  }
+
+  private Map<Key, Integer> index() {
+    if (index == null) {
+      index = new HashMap<>(Math.max(16, size * 2));
+      for (int i = 0; i < size; i++) {
+        index.put(new Key(streams[i], starts[i]), i);
+      }
+    }
+    return index;
   }
 
   /**
    * The event time (epoch ns) of the series' newest request-metric point, to the minute; 0 if none.
    */
   long metricsSeenNanos() {
-    StreamState seen = streams.get(METRICS_KEY);
-    return seen == null ? 0 : seen.timeNanos();
+    return metricsSeenNanos;
   }
 
   /**
@@ -71,59 +165,77 @@ final class SeriesState {
    * refused by the stream limit.
    */
   boolean sawMetrics(long timeNanos) {
-    long seen = metricsSeenNanos();
-    if (seen != 0 && timeNanos - seen < METRICS_SEEN_RESOLUTION_NANOS) {
+    if (metricsSeenNanos != 0 && timeNanos - metricsSeenNanos < METRICS_SEEN_RESOLUTION_NANOS) {
       return false;
     }
-    streams.put(METRICS_KEY, new StreamState(0, timeNanos, 0, null, null));
+    metricsSeenNanos = timeNanos;
     return true;
   }
 
   /**
    * Turns streams whose last point is older than {@code staleBeforeNanos} into eviction markers and
    * drops markers older than {@code markersBeforeNanos}; true when anything changed. The time of
-   * the last metric point ({@link #METRICS_KEY}) is dropped outright once stale: it needs no
-   * marker, as it only matters for ten minutes.
+   * the last metric point is dropped outright once stale: it needs no marker, as it only matters
+   * for ten minutes.
    */
   boolean evict(long staleBeforeNanos, long markersBeforeNanos) {
     boolean changed = false;
-    var it = streams.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, StreamState> entry = it.next();
-      StreamState state = entry.getValue();
-      if (METRICS_KEY.equals(entry.getKey())) {
-        if (state.timeNanos() < staleBeforeNanos) {
-          it.remove();
-          changed = true;
-        }
-      } else if (state.evicted() && state.timeNanos() < markersBeforeNanos) {
-        it.remove();
+    if (metricsSeenNanos != 0 && metricsSeenNanos < staleBeforeNanos) {
+      metricsSeenNanos = 0;
+      changed = true;
+    }
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      StreamState state = states[i];
+      if (state.evicted() && state.timeNanos() < markersBeforeNanos) {
         changed = true;
-      } else if (!state.evicted() && state.timeNanos() < staleBeforeNanos) {
-        entry.setValue(StreamState.evictedAt(state.timeNanos()));
+        continue;
+      }
+      if (!state.evicted() && state.timeNanos() < staleBeforeNanos) {
+        state = StreamState.evictedAt(state.timeNanos());
         changed = true;
       }
+      streams[kept] = streams[i];
+      starts[kept] = starts[i];
+      states[kept] = state;
+      kept++;
     }
+    Arrays.fill(streams, kept, size, null);
+    Arrays.fill(states, kept, size, null);
+    size = kept;
+    index = null;
+    next = 0;
+    found = -1;
+    visited = 0;
+    reordered = false;
     return changed;
   }
 
   boolean isEmpty() {
-    return streams.isEmpty();
+    return size == 0 && metricsSeenNanos == 0;
   }
 
   /**
-   * Writes this state in the processor's binary state format ({@link BinarySerdes}): each bucket
-   * layout once (a series' streams nearly always share one), a point's time after its start, and
-   * its counts as varints. The entry is rewritten, and sent to its changelog, with every request of
-   * the series.
+   * Writes this state in the processor's binary state format ({@link BinarySerdes}): the time of
+   * the last metric point, then each stream in order: its name ({@link StreamNames}), its start
+   * after the one before, its last point's start after that (they differ in an eviction marker),
+   * its time after its start, its counts as varints, and each bucket layout once (a series' streams
+   * nearly always share one). The entry is rewritten, and sent to its changelog, with every request
+   * of the series.
    */
   void writeTo(BinaryOut out) throws IOException {
-    BinarySerdes.writeVarint(out, streams.size());
+    BinarySerdes.writeVarint(out, size);
+    BinarySerdes.writeVarlong(out, metricsSeenNanos);
     List<double[]> layouts = new ArrayList<>(2);
-    for (Map.Entry<String, StreamState> entry : streams.entrySet()) {
-      out.writeUTF(entry.getKey());
-      StreamState s = entry.getValue();
-      out.writeLong(s.startNanos());
+    long previousStart = 0;
+    int[] order = reordered ? lookupOrder() : null;
+    for (int k = 0; k < size; k++) {
+      int i = order == null ? k : order[k];
+      StreamNames.write(out, streams[i]);
+      BinarySerdes.writeVarlong(out, starts[i] - previousStart);
+      previousStart = starts[i];
+      StreamState s = states[i];
+      BinarySerdes.writeVarlong(out, s.startNanos() - starts[i]);
       BinarySerdes.writeVarlong(out, s.timeNanos() - s.startNanos());
       BinarySerdes.writeVarlong(out, s.count());
       BinarySerdes.writeLayout(out, layouts, s.boundsMs());
@@ -131,20 +243,54 @@ final class SeriesState {
     }
   }
 
+  /** The places of the streams as they were looked up, then those of the others. */
+  private int[] lookupOrder() {
+    int[] order = new int[size];
+    boolean[] placed = new boolean[size];
+    int n = 0;
+    for (int v = 0; v < visited; v++) {
+      if (!placed[visits[v]]) {
+        placed[visits[v]] = true;
+        order[n++] = visits[v];
+      }
+    }
+    for (int i = 0; i < size; i++) {
+      if (!placed[i]) {
+        order[n++] = i;
+      }
+    }
+    return order;
+  }
+
   /**
-   * Reads a state written by {@link #writeTo} ({@code compact}), or by an earlier format: numbers
-   * as 8 bytes each, and with {@code sharedLayouts} false (the first format) the bounds written
-   * with every stream. {@code limit} bounds every length read.
+   * Reads a state written by {@link #writeTo} ({@code ordered}), or by an earlier format: streams
+   * keyed {@code <stream>@<start>}, the last metric point's time under {@code !metrics}; numbers as
+   * 8 bytes each unless {@code compact}; with {@code sharedLayouts} false (the first format) the
+   * bounds written with every stream. {@code limit} bounds every length read.
    */
-  static SeriesState readFrom(BinaryIn in, int limit, boolean sharedLayouts, boolean compact)
+  static SeriesState readFrom(
+      BinaryIn in, int limit, boolean sharedLayouts, boolean compact, boolean ordered)
       throws IOException {
     int n = BinarySerdes.readCount(in, limit);
-    Map<String, StreamState> streams = new HashMap<>(Math.max(16, n * 2));
+    SeriesState state = new SeriesState(Math.max(8, n));
+    if (ordered) {
+      state.metricsSeenNanos = BinarySerdes.readVarlong(in);
+    }
     List<double[]> layouts = new ArrayList<>(2);
+    long start = 0;
     for (int i = 0; i < n; i++) {
-      String key = in.readUTF();
-      long start = in.readLong();
-      long time = compact ? start + BinarySerdes.readVarlong(in) : in.readLong();
+      String stream;
+      if (ordered) {
+        stream = StreamNames.read(in);
+        start += BinarySerdes.readVarlong(in);
+      } else {
+        String key = in.readUTF();
+        int at = key.lastIndexOf('@');
+        stream = at < 0 ? key : key.substring(0, at);
+        start = at < 0 ? 0 : parseStart(key.substring(at + 1));
+      }
+      long pointStart = ordered ? start + BinarySerdes.readVarlong(in) : in.readLong();
+      long time = compact ? pointStart + BinarySerdes.readVarlong(in) : in.readLong();
       long count = compact ? BinarySerdes.readVarlong(in) : in.readLong();
       double[] bounds =
           sharedLayouts
@@ -152,8 +298,20 @@ final class SeriesState {
               : BinarySerdes.readDoubles(in, limit);
       long[] counts =
           compact ? BinarySerdes.readVarlongs(in, limit) : BinarySerdes.readLongs(in, limit);
-      streams.put(key, new StreamState(start, time, count, bounds, counts));
+      if (!ordered && METRICS_KEY.equals(stream)) {
+        state.metricsSeenNanos = time;
+      } else {
+        state.add(stream, start, new StreamState(pointStart, time, count, bounds, counts));
+      }
     }
-    return new SeriesState(streams);
+    return state;
+  }
+
+  private static long parseStart(String digits) throws IOException {
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      throw new IOException("bad start time in stream key: " + digits, e);
+    }
   }
 }

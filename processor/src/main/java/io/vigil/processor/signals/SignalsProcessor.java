@@ -155,11 +155,10 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       long fromMs;
       if (point.cumulative()) {
         state = state != null ? state : stateOf(record.key());
-        String stream = point.stateKey(); // each call builds (and hashes) a new string
-        StreamState previous = state.get(stream);
+        StreamState previous = state.get(point.stream(), point.startNanos());
         DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
         if (step.state() != null) {
-          if (!state.put(stream, step.state())) {
+          if (!state.put(point.stream(), point.startNanos(), step.state())) {
             metrics.dataPointSkipped("stream_limit");
             continue;
           }
@@ -224,10 +223,10 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       SeriesState since = cumulative.get(SINCE_KEY);
       if (since == null) {
         since = new SeriesState();
-        since.put(SINCE_KEY, new StreamState(0, instanceStartedMs * 1_000_000L, 0, null, null));
+        since.put(SINCE_KEY, 0, new StreamState(0, instanceStartedMs * 1_000_000L, 0, null, null));
         cumulative.put(SINCE_KEY, since);
       }
-      countFirstFromNanos = since.get(SINCE_KEY).timeNanos();
+      countFirstFromNanos = since.get(SINCE_KEY, 0).timeNanos();
     }
     return countFirstFromNanos;
   }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -84,20 +85,20 @@ class BinarySerdesTest {
   @Test
   void roundTripsTheStateOfASeriesAndItsEvictionMarkers() {
     SeriesState state = new SeriesState();
-    state.put("a@1", new StreamState(1, 2, 3, BOUNDS, new long[] {1, 1, 1, 0}));
-    state.put("b@0", StreamState.evictedAt(9));
+    state.put("a", 1, new StreamState(1, 2, 3, BOUNDS, new long[] {1, 1, 1, 0}));
+    state.put("b", 0, StreamState.evictedAt(9));
     var serde = BinarySerdes.seriesState();
 
     SeriesState back =
         serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
 
-    StreamState a = back.get("a@1");
+    StreamState a = back.get("a", 1);
     assertThat(a.startNanos()).isEqualTo(1);
     assertThat(a.timeNanos()).isEqualTo(2);
     assertThat(a.count()).isEqualTo(3);
     assertThat(a.boundsMs()).containsExactly(BOUNDS);
     assertThat(a.bucketCounts()).containsExactly(1, 1, 1, 0);
-    assertThat(back.get("b@0").evicted()).isTrue();
+    assertThat(back.get("b", 0).evicted()).isTrue();
   }
 
   @Test
@@ -105,29 +106,29 @@ class BinarySerdesTest {
     double[] other = {1, 2};
     SeriesState state = new SeriesState();
     for (int i = 0; i < 100; i++) {
-      state.put("s" + i + "@0", new StreamState(1, 2, 3, BOUNDS.clone(), new long[] {1, 1, 1, 0}));
+      state.put("s" + i, 0, new StreamState(1, 2, 3, BOUNDS.clone(), new long[] {1, 1, 1, 0}));
     }
-    state.put("x@0", new StreamState(1, 2, 3, other, new long[] {1, 1, 1}));
+    state.put("x", 0, new StreamState(1, 2, 3, other, new long[] {1, 1, 1}));
     var serde = BinarySerdes.seriesState();
 
     byte[] bytes = serde.serializer().serialize("t", state);
     SeriesState back = serde.deserializer().deserialize("t", bytes);
 
     for (int i = 0; i < 100; i++) {
-      assertThat(back.get("s" + i + "@0").boundsMs()).containsExactly(BOUNDS);
+      assertThat(back.get("s" + i, 0).boundsMs()).containsExactly(BOUNDS);
     }
-    assertThat(back.get("x@0").boundsMs()).containsExactly(other);
-    assertThat(back.get("x@0").bucketCounts()).containsExactly(1, 1, 1);
+    assertThat(back.get("x", 0).boundsMs()).containsExactly(other);
+    assertThat(back.get("x", 0).bucketCounts()).containsExactly(1, 1, 1);
     SeriesState distinct = new SeriesState();
     for (int i = 0; i < 100; i++) {
       double[] own = {5 + i, 10 + i, 25 + i};
-      distinct.put("s" + i + "@0", new StreamState(1, 2, 3, own, new long[] {1, 1, 1, 0}));
+      distinct.put("s" + i, 0, new StreamState(1, 2, 3, own, new long[] {1, 1, 1, 0}));
     }
-    distinct.put("x@0", new StreamState(1, 2, 3, other, new long[] {1, 1, 1}));
+    distinct.put("x", 0, new StreamState(1, 2, 3, other, new long[] {1, 1, 1}));
     assertThat(bytes.length)
         .as("99 repeated layouts (an index and 25 bytes each) become a 1-byte index")
         .isEqualTo(serde.serializer().serialize("t", distinct).length - 99 * 25);
-    assertThat(serde.deserializer().deserialize("t", firstFormat(state)).get("s7@0").boundsMs())
+    assertThat(serde.deserializer().deserialize("t", firstFormat(state)).get("s7", 0).boundsMs())
         .as("the first format is still read")
         .containsExactly(BOUNDS);
   }
@@ -147,7 +148,7 @@ class BinarySerdesTest {
     keys.add("x@0");
     out.writeByte(keys.size()); // a varint below 128 is one byte
     for (String key : keys) {
-      StreamState s = state.get(key);
+      StreamState s = state.get(key.substring(0, key.indexOf('@')), 0);
       out.writeUTF(key);
       out.writeLong(s.startNanos());
       out.writeLong(s.timeNanos());
@@ -164,31 +165,78 @@ class BinarySerdesTest {
     return bytes.toByteArray();
   }
 
+  /**
+   * An export whose points come in another order than the state's streams (and one with a new start
+   * between them) finds each stream, and the state is written in the export's order, so that the
+   * next export finds its streams in order.
+   */
+  @Test
+  void findsStreamsLookedUpInAnotherOrderAndWritesThemInThatOrder() {
+    var serde = BinarySerdes.seriesState();
+    SeriesState state = new SeriesState();
+    for (String stream : List.of("a", "b", "c")) {
+      state.put(stream, 1, new StreamState(1, 2, 3, BOUNDS, new long[] {1, 1, 1, 0}));
+    }
+    SeriesState back =
+        serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+
+    List<Map.Entry<String, Long>> export =
+        List.of(Map.entry("c", 1L), Map.entry("a", 2L), Map.entry("a", 1L), Map.entry("b", 1L));
+    SeriesState expected = new SeriesState();
+    for (Map.Entry<String, Long> point : export) {
+      StreamState previous = back.get(point.getKey(), point.getValue());
+      long count = previous == null ? 1 : previous.count() + 1;
+      StreamState next =
+          new StreamState(point.getValue(), 5, count, BOUNDS, new long[] {count, 0, 0, 0});
+      assertThat(back.put(point.getKey(), point.getValue(), next)).isTrue();
+      expected.put(point.getKey(), point.getValue(), next);
+    }
+
+    assertThat(serde.serializer().serialize("t", back))
+        .as("written in the export's order")
+        .isEqualTo(serde.serializer().serialize("t", expected));
+    assertThat(back.get("a", 2).count()).as("a new start is a new stream").isEqualTo(1);
+    assertThat(back.get("a", 1).count()).isEqualTo(4);
+  }
+
+  @Test
+  void writesAStreamNamedByAHashIn17BytesAndAnyOtherNameAsText() throws Exception {
+    String hash = "0123456789abcdef00ff7f80a5c3e1d9";
+    for (String name : List.of(hash, hash.toUpperCase(), hash.substring(1), "c1/shop@12", "")) {
+      BinaryOut out = new BinaryOut(64);
+      StreamNames.write(out, name);
+      byte[] bytes = out.toByteArray();
+
+      assertThat(StreamNames.read(new BinaryIn(bytes))).isEqualTo(name);
+      assertThat(bytes.length == 17).as(name).isEqualTo(name.equals(hash));
+    }
+  }
+
   @Test
   void refusesANewStreamOnceASeriesIsFullButKeepsUpdatingKnownOnes() {
     SeriesState state = new SeriesState();
     StreamState s = new StreamState(1, 2, 3, null, null);
     for (int i = 0; i < SeriesState.MAX_STREAMS; i++) {
-      assertThat(state.put("s" + i, s)).isTrue();
+      assertThat(state.put("s" + i, 0, s)).isTrue();
     }
 
-    assertThat(state.put("one-too-many", s)).isFalse();
-    assertThat(state.put("s0", new StreamState(1, 3, 4, null, null))).isTrue();
-    assertThat(state.get("s0").count()).isEqualTo(4);
+    assertThat(state.put("one-too-many", 0, s)).isFalse();
+    assertThat(state.put("s0", 0, new StreamState(1, 3, 4, null, null))).isTrue();
+    assertThat(state.get("s0", 0).count()).isEqualTo(4);
   }
 
   @Test
   void evictsSilentStreamsToMarkersAndForgetsOldMarkers() {
     SeriesState state = new SeriesState();
-    state.put("old", new StreamState(1, 100, 3, null, null));
-    state.put("fresh", new StreamState(1, 900, 3, null, null));
-    state.put("marker", StreamState.evictedAt(50));
+    state.put("old", 0, new StreamState(1, 100, 3, null, null));
+    state.put("fresh", 0, new StreamState(1, 900, 3, null, null));
+    state.put("marker", 0, StreamState.evictedAt(50));
 
     assertThat(state.evict(500, 60)).isTrue();
 
-    assertThat(state.get("old").evicted()).isTrue();
-    assertThat(state.get("fresh").evicted()).isFalse();
-    assertThat(state.get("marker")).isNull();
+    assertThat(state.get("old", 0).evicted()).isTrue();
+    assertThat(state.get("fresh", 0).evicted()).isFalse();
+    assertThat(state.get("marker", 0)).isNull();
     assertThat(state.evict(500, 60)).isFalse();
   }
 

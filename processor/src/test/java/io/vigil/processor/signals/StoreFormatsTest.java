@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -56,16 +55,17 @@ class StoreFormatsTest {
   /** A series' cumulative state: two streams, an eviction marker, the last metric's time. */
   static SeriesState sampleState() {
     SeriesState state = new SeriesState();
-    state.put("-4411@11", new StreamState(11, 22, 6, BOUNDS, new long[] {1, 2, 3, 0}));
+    state.put("-4411", 11, new StreamState(11, 22, 6, BOUNDS, new long[] {1, 2, 3, 0}));
     state.put(
-        "981@1733380000000000000",
+        "981",
+        1_733_380_000_000_000_000L,
         new StreamState(
             1_733_380_000_000_000_000L,
             1_733_380_060_000_000_000L,
             300_000,
             OTHER,
             new long[] {100_000, 150_000, 0, 50_000}));
-    state.put("7@3", StreamState.evictedAt(9));
+    state.put("7", 3, StreamState.evictedAt(9));
     state.sawMetrics(1_733_380_060_000_000_000L);
     return state;
   }
@@ -105,9 +105,67 @@ class StoreFormatsTest {
     return series;
   }
 
+  /** The OpenTelemetry SDK's default bounds of a duration histogram, in milliseconds. */
+  private static final double[] SDK_BOUNDS = {
+    0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000
+  };
+
+  private static final long SDK_START = 1_733_380_000_123_456_789L;
+
+  /**
+   * A series as an OpenTelemetry SDK's exports make one: 100 streams named as the decoders name
+   * them (32 hex digits of a hash), one start, the SDK's bounds, ten minutes of counts.
+   */
+  static SeriesState sdkState() {
+    SeriesState state = new SeriesState();
+    for (int i = 0; i < 100; i++) {
+      long[] counts = new long[SDK_BOUNDS.length + 1];
+      counts[3] = 1_000L * i + 7;
+      counts[4] = 300L + i;
+      counts[6] = i % 5;
+      long count = counts[3] + counts[4] + counts[6];
+      state.put(
+          sdkStream(i),
+          SDK_START,
+          new StreamState(SDK_START, SDK_START + 600_000_000_000L, count, SDK_BOUNDS, counts));
+    }
+    state.sawMetrics(SDK_START + 600_000_000_000L);
+    return state;
+  }
+
+  private static String sdkStream(int i) {
+    return String.format("%016x%016x", i * 0x9E3779B97F4A7C15L, (i + 1) * 0xC2B2AE3D27D4EB4FL);
+  }
+
   @Test
-  void readsTheSeriesStateThePreviousFormatWrote() throws Exception {
+  void readsTheSeriesStateThePreviousFormatsWrote() throws Exception {
     assertSameState(read("series-state-v2.bin", BinarySerdes.seriesState()), sampleState());
+    assertSameState(read("series-state-v3.bin", BinarySerdes.seriesState()), sampleState());
+    SeriesState sdk = sdkState();
+    SeriesState back = read("series-state-v3-sdk.bin", BinarySerdes.seriesState());
+    for (int i = 0; i < 100; i++) {
+      assertThat(back.get(sdkStream(i), SDK_START))
+          .usingRecursiveComparison()
+          .isEqualTo(sdk.get(sdkStream(i), SDK_START));
+    }
+    assertThat(back.metricsSeenNanos()).isEqualTo(sdk.metricsSeenNanos());
+  }
+
+  /**
+   * The series state is read and written with every request: its streams named by 16 bytes instead
+   * of a {@code <hash>@<start>} string of 52 characters, and the start written once.
+   */
+  @Test
+  void writesAnSdkSeriesInLittleMoreThanHalfOfThePreviousFormatsBytes() throws Exception {
+    byte[] previous = golden("series-state-v3-sdk.bin");
+    byte[] now = bytes(sdkState(), BinarySerdes.seriesState());
+
+    assertThat(now)
+        .as("%d bytes before", previous.length)
+        .hasSizeLessThan(previous.length * 6 / 10);
+    assertThat(roundTrip(sdkState(), BinarySerdes.seriesState()).get(sdkStream(42), SDK_START))
+        .usingRecursiveComparison()
+        .isEqualTo(sdkState().get(sdkStream(42), SDK_START));
   }
 
   @Test
@@ -178,6 +236,8 @@ class StoreFormatsTest {
     entries.put("window", bytes(sampleWindow(), BinarySerdes.windowTotals()));
     entries.put("live", bytes(sampleLive(), BinarySerdes.liveSeries()));
     entries.put("series-state-v2.bin", golden("series-state-v2.bin"));
+    entries.put("series-state-v3.bin", golden("series-state-v3.bin"));
+    entries.put("state-sdk", bytes(sdkState(), BinarySerdes.seriesState()));
     entries.put("window-v4.bin", golden("window-v4.bin"));
     entries.put("window-v3.bin", golden("window-v3.bin"));
     entries.put("live-v3.bin", golden("live-v3.bin"));
@@ -208,11 +268,18 @@ class StoreFormatsTest {
   }
 
   private static void assertSameState(SeriesState back, SeriesState expected) {
-    for (String key : List.of("-4411@11", "981@1733380000000000000", "7@3")) {
-      assertThat(back.get(key)).as(key).usingRecursiveComparison().isEqualTo(expected.get(key));
-    }
+    Map<String, Long> streams = new LinkedHashMap<>();
+    streams.put("-4411", 11L);
+    streams.put("981", 1_733_380_000_000_000_000L);
+    streams.put("7", 3L);
+    streams.forEach(
+        (stream, start) ->
+            assertThat(back.get(stream, start))
+                .as(stream + "@" + start)
+                .usingRecursiveComparison()
+                .isEqualTo(expected.get(stream, start)));
     assertThat(back.metricsSeenNanos()).isEqualTo(expected.metricsSeenNanos());
-    assertThat(back.get("7@3").evicted()).isTrue();
+    assertThat(back.get("7", 3).evicted()).isTrue();
   }
 
   private static void assertSameWindow(WindowTotals back, WindowTotals expected) {
