@@ -9,6 +9,9 @@ import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.vigil.processor.signals.OtlpMetricsDecoder.PointLabels;
 import io.vigil.processor.signals.OtlpMetricsDecoder.Stream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +25,13 @@ import java.util.List;
  */
 final class HistogramPoints {
   private static final int ATTRIBUTES = 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  private static final VarHandle FIXED64 =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE =
+      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long[] NO_BUCKETS = new long[0];
+  private static final double[] NO_BOUNDS = new double[0];
 
   private HistogramPoints() {}
 
@@ -74,11 +84,14 @@ final class HistogramPoints {
     CodedInputStream in =
         CodedInputStream.newInstance(bytes, from, at[at.length - 2] + at[at.length - 1] - from);
     PointLabelsCache.InOrder known = cache.inOrder(stream);
+    double[] previousBounds = NO_BOUNDS;
     try {
       for (int i = 0; i < at.length; i += 2) {
         in.skipRawBytes(at[i] - from - HistogramWire.at(in));
         int limit = in.pushLimit(at[i + 1]);
-        points.add(point(in, bytes, from, stream, known, i / 2));
+        Point point = point(in, bytes, from, stream, known, i / 2, previousBounds);
+        previousBounds = point.bounds();
+        points.add(point);
         in.popLimit(limit);
       }
       known.done(bytes);
@@ -90,14 +103,18 @@ final class HistogramPoints {
     return points;
   }
 
-  /** The point {@code in} holds up to its limit, the {@code index}-th of its histogram. */
+  /**
+   * The point {@code in} holds up to its limit, the {@code index}-th of its histogram, with the
+   * bounds of the point before it ({@code previousBounds}) when its own are the same.
+   */
   private static Point point(
       CodedInputStream in,
       byte[] bytes,
       int base,
       Stream stream,
       PointLabelsCache.InOrder known,
-      int index)
+      int index,
+      double[] previousBounds)
       throws IOException {
     // Where in bytes the attribute fields begin and end, and whether another field lies between.
     int attributesFrom = -1;
@@ -106,9 +123,9 @@ final class HistogramPoints {
     long start = 0;
     long time = 0;
     long count = 0;
-    long[] buckets = new long[16];
+    long[] buckets = NO_BUCKETS;
     int bucketCount = 0;
-    double[] bounds = new double[16];
+    double[] bounds = NO_BOUNDS;
     int boundCount = 0;
     int flags = 0;
     double max = Double.NaN;
@@ -131,13 +148,20 @@ final class HistogramPoints {
         }
         case 6 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
           int size = in.readRawVarint32();
-          int limit = in.pushLimit(size);
-          buckets = room(buckets, bucketCount + size / 8);
-          while (in.getBytesUntilLimit() > 0) {
-            buckets = room(buckets, bucketCount + 1);
-            buckets[bucketCount++] = in.readFixed64();
+          if (whole(in, size)) {
+            buckets = room(buckets, bucketCount + size / 8);
+            for (int at = base + HistogramWire.at(in), end = at + size; at < end; at += 8) {
+              buckets[bucketCount++] = (long) FIXED64.get(bytes, at);
+            }
+            in.skipRawBytes(size);
+          } else {
+            int limit = in.pushLimit(size);
+            while (in.getBytesUntilLimit() > 0) {
+              buckets = room(buckets, bucketCount + 1);
+              buckets[bucketCount++] = in.readFixed64();
+            }
+            in.popLimit(limit);
           }
-          in.popLimit(limit);
         }
         case 7 << 3 | WireFormat.WIRETYPE_FIXED64 -> {
           bounds = room(bounds, boundCount + 1);
@@ -145,13 +169,20 @@ final class HistogramPoints {
         }
         case 7 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
           int size = in.readRawVarint32();
-          int limit = in.pushLimit(size);
-          bounds = room(bounds, boundCount + size / 8);
-          while (in.getBytesUntilLimit() > 0) {
-            bounds = room(bounds, boundCount + 1);
-            bounds[boundCount++] = in.readDouble();
+          if (whole(in, size)) {
+            bounds = room(bounds, boundCount + size / 8);
+            for (int at = base + HistogramWire.at(in), end = at + size; at < end; at += 8) {
+              bounds[boundCount++] = (double) DOUBLE.get(bytes, at);
+            }
+            in.skipRawBytes(size);
+          } else {
+            int limit = in.pushLimit(size);
+            while (in.getBytesUntilLimit() > 0) {
+              bounds = room(bounds, boundCount + 1);
+              bounds[boundCount++] = in.readDouble();
+            }
+            in.popLimit(limit);
           }
-          in.popLimit(limit);
         }
         case 8 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
           int limit = in.pushLimit(in.readRawVarint32());
@@ -171,10 +202,35 @@ final class HistogramPoints {
         start,
         time,
         count,
-        Arrays.copyOf(bounds, boundCount),
-        Arrays.copyOf(buckets, bucketCount),
+        shared(exact(bounds, boundCount), previousBounds),
+        exact(buckets, bucketCount),
         flags,
         max);
+  }
+
+  /**
+   * Whether a packed run of {@code size} bytes lies whole within {@code in}'s limit as 8-byte
+   * values, so that it can be read straight from the bytes; otherwise it is read value by value,
+   * failing as protobuf would.
+   */
+  private static boolean whole(CodedInputStream in, int size) {
+    return size >= 0 && size % 8 == 0 && size <= in.getBytesUntilLimit();
+  }
+
+  /**
+   * {@code bounds}, or {@code previous} when equal: the points of a histogram nearly always share
+   * their bounds, and every step after this one compares bounds first by identity.
+   */
+  private static double[] shared(double[] bounds, double[] previous) {
+    return Arrays.equals(bounds, previous) ? previous : bounds;
+  }
+
+  private static long[] exact(long[] a, int length) {
+    return a.length == length ? a : Arrays.copyOf(a, length);
+  }
+
+  private static double[] exact(double[] a, int length) {
+    return a.length == length ? a : Arrays.copyOf(a, length);
   }
 
   /**

@@ -127,8 +127,9 @@ final class HistogramWire {
         }
         AggregationTemporality temporality =
             AggregationTemporality.forNumber(histogram.histogram().temporality());
+        OtlpMetricsDecoder.BoundsInMillis inMillis = histogram.stream().boundsInMillis();
         for (HistogramPoints.Point p : histogram.points()) {
-          OtlpMetricsDecoder.explicitPoint(histogram.stream(), temporality, p, sink);
+          OtlpMetricsDecoder.explicitPoint(histogram.stream(), temporality, p, inMillis, sink);
         }
       }
       OtlpMetricsDecoder.decode(rest.getResourceMetrics(r), origins.get(r), names, sink);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -163,8 +164,9 @@ final class OtlpMetricsDecoder {
   static void decodeHistogram(Metric metric, Stream stream, PointSink<MetricPoint> sink) {
     if (metric.hasHistogram()) {
       AggregationTemporality temporality = metric.getHistogram().getAggregationTemporality();
+      BoundsInMillis inMillis = stream.boundsInMillis();
       for (HistogramDataPoint dp : metric.getHistogram().getDataPointsList()) {
-        explicitPoint(stream, temporality, HistogramPoints.Point.of(dp, stream), sink);
+        explicitPoint(stream, temporality, HistogramPoints.Point.of(dp, stream), inMillis, sink);
       }
     } else {
       AggregationTemporality temporality =
@@ -237,6 +239,11 @@ final class OtlpMetricsDecoder {
       String prefix =
           origin.id() + "|" + scopeName + "|" + scopeVersion + "|" + metric + "|" + unit + "|";
       return new Stream(prefix, origin, labels, toMillis, latencyOnly);
+    }
+
+    /** Converts the bounds of one histogram's points to milliseconds; only without a problem. */
+    BoundsInMillis boundsInMillis() {
+      return new BoundsInMillis(toMillis == null ? Double.NaN : toMillis);
     }
 
     String problem(AggregationTemporality temporality) {
@@ -326,13 +333,32 @@ final class OtlpMetricsDecoder {
     return null;
   }
 
-  /** {@code bounds} in milliseconds, from a unit of {@code toMillis} ms. */
-  private static double[] inMillis(double[] bounds, double toMillis) {
-    double[] ms = new double[bounds.length];
-    for (int i = 0; i < bounds.length; i++) {
-      ms[i] = bounds[i] * toMillis;
+  /**
+   * The bounds of one histogram's points in milliseconds: each point's bounds converted from a unit
+   * of {@code toMillis} ms, or the array of the point before when its bounds are the same. The
+   * points of a histogram nearly always share their bounds; sharing the array spares an allocation
+   * per point, and the windows compare bounds first by identity.
+   */
+  static final class BoundsInMillis {
+    private final double toMillis;
+    private double[] last;
+    private double[] lastMs;
+
+    BoundsInMillis(double toMillis) {
+      this.toMillis = toMillis;
     }
-    return ms;
+
+    double[] of(double[] bounds) {
+      if (bounds != last && !Arrays.equals(bounds, last)) {
+        double[] ms = new double[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+          ms[i] = bounds[i] * toMillis;
+        }
+        last = bounds;
+        lastMs = ms;
+      }
+      return lastMs;
+    }
   }
 
   /**
@@ -344,6 +370,7 @@ final class OtlpMetricsDecoder {
       Stream stream,
       AggregationTemporality temporality,
       HistogramPoints.Point p,
+      BoundsInMillis inMillis,
       PointSink<MetricPoint> sink) {
     String problem = stream.problem(temporality);
     problem =
@@ -362,7 +389,7 @@ final class OtlpMetricsDecoder {
             p.startNanos(),
             p.timeNanos(),
             p.count(),
-            inMillis(p.bounds(), stream.toMillis()),
+            inMillis.of(p.bounds()),
             p.buckets(),
             p.max()));
   }

@@ -228,7 +228,8 @@ final class SignalAccumulator {
       }
     }
     if (histograms.size() < MAX_LAYOUTS) {
-      histograms.add(new Layout(bounds.clone(), counts.clone()));
+      // Bounds are never written after they are read, so they are shared; counts are added to.
+      histograms.add(new Layout(bounds, counts.clone()));
     }
   }
 

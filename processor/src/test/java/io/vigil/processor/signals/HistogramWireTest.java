@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
@@ -363,6 +364,90 @@ class HistogramWireTest {
         .as("attributes with other fields between them: not remembered")
         .isZero();
     assertThat(byWire(bytes, cache)).isEqualTo(wire);
+  }
+
+  /**
+   * Bucket counts and bounds packed in two runs each (protobuf joins them), and a packed run that
+   * is not a whole number of 8-byte values, which protobuf refuses.
+   */
+  @Test
+  void readsPackedNumbersInSeveralRunsAndRefusesABrokenRunAsProtobufDoes() throws IOException {
+    HistogramDataPoint dp = point(T0, T0.plusSeconds(10), 503, 7);
+    List<Long> counts = dp.getBucketCountsList();
+    List<Double> bounds = dp.getExplicitBoundsList();
+    byte[] split =
+        message(
+            o -> {
+              o.writeFixed64(2, dp.getStartTimeUnixNano());
+              o.writeFixed64(3, dp.getTimeUnixNano());
+              o.writeFixed64(4, dp.getCount());
+              packedLongs(o, 6, counts.subList(0, 3));
+              packedDoubles(o, 7, bounds.subList(0, 5));
+              packedLongs(o, 6, counts.subList(3, counts.size()));
+              packedDoubles(o, 7, bounds.subList(5, bounds.size()));
+              for (var attribute : dp.getAttributesList()) {
+                o.writeMessage(9, attribute);
+              }
+            });
+    assertSame(requestOf(split));
+    assertThat(byWire(requestOf(split)).points()).hasSize(1);
+
+    byte[] broken =
+        message(
+            o -> {
+              o.writeFixed64(4, dp.getCount());
+              o.writeTag(6, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+              o.writeUInt32NoTag(12);
+              o.writeFixed64NoTag(1);
+              o.writeFixed32NoTag(2);
+            });
+    assertThatThrownBy(() -> ExportMetricsServiceRequest.parseFrom(requestOf(broken)))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+    assertThatThrownBy(() -> byWire(requestOf(broken)))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+  }
+
+  private static void packedLongs(CodedOutputStream out, int field, List<Long> values)
+      throws IOException {
+    out.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+    out.writeUInt32NoTag(values.size() * 8);
+    for (long v : values) {
+      out.writeFixed64NoTag(v);
+    }
+  }
+
+  private static void packedDoubles(CodedOutputStream out, int field, List<Double> values)
+      throws IOException {
+    out.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+    out.writeUInt32NoTag(values.size() * 8);
+    for (double v : values) {
+      out.writeDoubleNoTag(v);
+    }
+  }
+
+  /** A request of service checkout whose one server-duration histogram has one point. */
+  private static byte[] requestOf(byte[] point) throws IOException {
+    byte[] histogram =
+        message(
+            o -> {
+              o.writeEnum(2, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE_VALUE);
+              o.writeByteArray(1, point);
+            });
+    byte[] metric =
+        message(
+            o -> {
+              o.writeString(1, "http.server.request.duration");
+              o.writeString(3, "s");
+              o.writeByteArray(9, histogram);
+            });
+    byte[] scope = message(o -> o.writeByteArray(2, metric));
+    byte[] resourceMetrics =
+        message(
+            o -> {
+              o.writeMessage(1, resource("checkout", "shop", "c1"));
+              o.writeByteArray(2, scope);
+            });
+    return message(o -> o.writeByteArray(1, resourceMetrics));
   }
 
   @Test
