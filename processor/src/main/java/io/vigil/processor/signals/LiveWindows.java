@@ -36,15 +36,28 @@ final class LiveWindows {
   private final Map<String, LiveSeries> series = new HashMap<>();
 
   /**
-   * Each service's operation series by the operation's name, filled as records reach them: a record
-   * with fifty operations finds their series from its service's entry, by names whose hashes are
-   * known, instead of building fifty series keys and looking each up among every series of the task
-   * (a lookup waiting for memory: BENCHMARKS.md, "Operation series reached from their service").
+   * Each service's operation series, filled as records reach them: a record with fifty operations
+   * finds their series from its service's entry instead of building fifty series keys and looking
+   * each up among every series of the task (a lookup waiting for memory: BENCHMARKS.md, "Operation
+   * series reached from their service").
    */
-  private final Map<String, Map<String, Named>> operationsOf = new HashMap<>();
+  private final Map<String, Operations> operationsOf = new HashMap<>();
 
   /** A series and its key. */
   private record Named(String key, LiveSeries series) {}
+
+  /**
+   * One service's operation series by the operation's name, and in the order its last record named
+   * them: an exporter names them in the same order with every export (the same string instances,
+   * from the decoder's cache), so each is first compared by identity with the one at its place
+   * there, and looked up by name only when that differs (BENCHMARKS.md, "Operations asked once per
+   * record, found in order").
+   */
+  private static final class Operations {
+    final Map<String, Named> byName = new HashMap<>();
+    String[] order = new String[0];
+    Named[] inOrder = new Named[0];
+  }
 
   /** The shortest time between two live signals of one operation's series. */
   static final Duration OPERATION_EMIT_INTERVAL = Duration.ofSeconds(5);
@@ -124,26 +137,47 @@ final class LiveWindows {
   }
 
   /**
-   * Adds per-slot totals to the series of {@code operation} of the service whose series key is
-   * {@code serviceKey}, as {@link #add} does for the service.
+   * Adds per-slot totals to the series of each operation ({@code slotsByOperation}: operation →
+   * slot start → totals) of the service whose series key is {@code serviceKey}, as {@link #add}
+   * does for the service.
    */
-  void addOperation(
+  void addOperations(
       String serviceKey,
-      String operation,
-      Map<Long, SignalAccumulator> slots,
+      Map<String, Map<Long, SignalAccumulator>> slotsByOperation,
       MetricPoint identity,
       long now,
       Emit out) {
-    Map<String, Named> operations = operationsOf.computeIfAbsent(serviceKey, k -> new HashMap<>());
-    Named named = operations.get(operation);
-    if (named == null || named.series().forgotten()) {
-      String key =
-          GoldenSignal.seriesKey(
-              identity.cluster(), identity.namespace(), identity.service(), operation);
-      named = new Named(key, seriesOf(key, identity, operation));
-      operations.put(operation, named);
+    if (slotsByOperation.isEmpty()) {
+      return;
     }
-    addTo(named.key(), named.series(), slots, now, out);
+    Operations operations = operationsOf.computeIfAbsent(serviceKey, k -> new Operations());
+    int n = slotsByOperation.size();
+    String[] order = new String[n];
+    Named[] inOrder = new Named[n];
+    boolean same = n == operations.order.length;
+    int i = 0;
+    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : slotsByOperation.entrySet()) {
+      String operation = op.getKey();
+      Named named = same && operations.order[i] == operation ? operations.inOrder[i] : null;
+      if (named == null || named.series().forgotten()) {
+        same = false;
+        named = operations.byName.get(operation);
+        if (named == null || named.series().forgotten()) {
+          String key =
+              GoldenSignal.seriesKey(
+                  identity.cluster(), identity.namespace(), identity.service(), operation);
+          named = new Named(key, seriesOf(key, identity, operation));
+          operations.byName.put(operation, named);
+        }
+      }
+      order[i] = operation;
+      inOrder[i++] = named;
+      addTo(named.key(), named.series(), op.getValue(), now, out);
+    }
+    if (!same) {
+      operations.order = order;
+      operations.inOrder = inOrder;
+    }
   }
 
   private LiveSeries seriesOf(String key, MetricPoint identity, String operation) {
@@ -215,15 +249,15 @@ final class LiveWindows {
   /** Drops operation series {@code s} from its service's entry. */
   private void forgetOperation(LiveSeries s) {
     String serviceKey = s.serviceKey();
-    Map<String, Named> operations = operationsOf.get(serviceKey);
+    Operations operations = operationsOf.get(serviceKey);
     if (operations == null) {
       return;
     }
-    Named named = operations.get(s.operation());
+    Named named = operations.byName.get(s.operation());
     if (named != null && named.series() == s) {
-      operations.remove(s.operation());
+      operations.byName.remove(s.operation());
     }
-    if (operations.isEmpty()) {
+    if (operations.byName.isEmpty()) {
       operationsOf.remove(serviceKey);
     }
   }

@@ -54,11 +54,12 @@ final class OperationGuard {
   }
 
   /**
-   * The operation {@code operation} of {@code service} (its series key) is counted as, seen at
-   * {@code now}: itself while the service has room for it, else {@link #OVERFLOW}; null when
-   * per-operation series are off or the point names none.
+   * The operation {@code points} points of {@code operation} of {@code service} (its series key)
+   * are counted as, seen at {@code now}: itself while the service has room for it, else {@link
+   * #OVERFLOW} (each point counted in {@code operation_overflow}); null when per-operation series
+   * are off or the points name none.
    */
-  String admit(String service, String operation, long now) {
+  String admit(String service, String operation, int points, long now) {
     if (operation == null || max == 0) {
       return null;
     }
@@ -71,7 +72,9 @@ final class OperationGuard {
             });
     Long seen = known.get(operation);
     if (seen == null && known.size() >= max) {
-      metrics.dataPointAdjusted("operation_overflow");
+      for (int i = 0; i < points; i++) {
+        metrics.dataPointAdjusted("operation_overflow");
+      }
       LOG.warn(
           "service {} has {} operations already; '{}' is counted in its {} series",
           service,

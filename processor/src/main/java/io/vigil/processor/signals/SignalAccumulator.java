@@ -146,14 +146,10 @@ final class SignalAccumulator {
     this.operation = operation;
   }
 
-  /**
-   * Empty totals of one operation of the service its first point names ({@code null}: the service
-   * as a whole).
-   */
-  static SignalAccumulator ofOperation(String operation) {
-    SignalAccumulator a = new SignalAccumulator();
-    a.operation = operation;
-    return a;
+  /** These totals, of no operation until now, as those of {@code operation}. */
+  SignalAccumulator named(String operation) {
+    this.operation = operation;
+    return this;
   }
 
   /**

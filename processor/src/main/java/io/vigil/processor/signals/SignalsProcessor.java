@@ -135,7 +135,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     for (MetricPoint point : record.value().points()) {
       live.saw(point.timeMillis(), now);
     }
-    RequestBatch batch = new RequestBatch(windows, live.windowStart(now), live.currentSlot(now));
+    RequestBatch batch =
+        new RequestBatch(windows, maxOperations > 0, live.windowStart(now), live.currentSlot(now));
     SeriesState state = null;
     boolean stateChanged = false;
     long newestMetric = newestMetricNanos(record.value().points());
@@ -179,8 +180,9 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       } else {
         fromMs = startMillis(delta);
       }
-      batch.add(delta, fromMs, operations.admit(record.key(), delta.operation(), now));
+      batch.add(delta, fromMs);
     }
+    batch.admit((operation, points) -> operations.admit(record.key(), operation, points, now));
     if (stateChanged) {
       cumulative.put(record.key(), state);
     }
@@ -253,9 +255,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     if (!batch.liveSlots.isEmpty()) {
       live.add(series, batch.liveSlots, id, now, out);
     }
-    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : batch.operationSlots.entrySet()) {
-      live.addOperation(series, op.getKey(), op.getValue(), id, now, out);
-    }
+    live.addOperations(series, batch.operationSlots, id, now, out);
   }
 
   private void evictStale(long now) {

@@ -42,7 +42,7 @@ class FinalWindowsTest {
 
   private static SignalAccumulator requests(String operation, long count, long errors) {
     SignalAccumulator totals =
-        operation == null ? new SignalAccumulator() : SignalAccumulator.ofOperation(operation);
+        operation == null ? new SignalAccumulator() : new SignalAccumulator().named(operation);
     totals.add(point(false, count - errors));
     totals.add(point(true, errors));
     return totals;

@@ -382,9 +382,9 @@ class HistogramWireTest {
               o.writeFixed64(3, dp.getTimeUnixNano());
               o.writeFixed64(4, dp.getCount());
               packedLongs(o, 6, counts.subList(0, 3));
-              packedDoubles(o, 7, bounds.subList(0, 5));
+              packedLongs(o, 7, bits(bounds.subList(0, 5)));
               packedLongs(o, 6, counts.subList(3, counts.size()));
-              packedDoubles(o, 7, bounds.subList(5, bounds.size()));
+              packedLongs(o, 7, bits(bounds.subList(5, bounds.size())));
               for (var attribute : dp.getAttributesList()) {
                 o.writeMessage(9, attribute);
               }
@@ -407,21 +407,17 @@ class HistogramWireTest {
         .isInstanceOf(InvalidProtocolBufferException.class);
   }
 
+  /** Doubles as the 8 bytes protobuf writes for each. */
+  private static List<Long> bits(List<Double> values) {
+    return values.stream().map(Double::doubleToRawLongBits).toList();
+  }
+
   private static void packedLongs(CodedOutputStream out, int field, List<Long> values)
       throws IOException {
     out.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
     out.writeUInt32NoTag(values.size() * 8);
     for (long v : values) {
       out.writeFixed64NoTag(v);
-    }
-  }
-
-  private static void packedDoubles(CodedOutputStream out, int field, List<Double> values)
-      throws IOException {
-    out.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-    out.writeUInt32NoTag(values.size() * 8);
-    for (double v : values) {
-      out.writeDoubleNoTag(v);
     }
   }
 
@@ -480,28 +476,7 @@ class HistogramWireTest {
     byte[] pointBytes = point(T0, T0.plusSeconds(1), 200, 1).toByteArray();
     byte[] grouped = Arrays.copyOf(pointBytes, pointBytes.length + 1);
     grouped[pointBytes.length] = (byte) (15 << 3 | 4);
-    byte[] histogram =
-        message(
-            o -> {
-              o.writeEnum(2, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE_VALUE);
-              o.writeByteArray(1, grouped);
-            });
-    byte[] groupedMetric =
-        message(
-            o -> {
-              o.writeString(1, "http.server.request.duration");
-              o.writeString(3, "s");
-              o.writeByteArray(9, histogram);
-            });
-    byte[] groupedBytes =
-        message(
-            o ->
-                o.writeByteArray(
-                    1,
-                    message(
-                        r ->
-                            r.writeByteArray(
-                                2, message(m -> m.writeByteArray(2, groupedMetric))))));
+    byte[] groupedBytes = requestOf(grouped);
     assertThatThrownBy(() -> ExportMetricsServiceRequest.parseFrom(groupedBytes))
         .isInstanceOf(InvalidProtocolBufferException.class);
     assertThatThrownBy(() -> byWire(groupedBytes))

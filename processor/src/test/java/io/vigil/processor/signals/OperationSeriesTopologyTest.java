@@ -188,18 +188,26 @@ class OperationSeriesTopologyTest {
         requests("GET", "/a", 200, 1, T0.plusSeconds(2)),
         requests("GET", "/b", 200, 2, T0.plusSeconds(2)),
         requests("GET", "/c", 500, 3, T0.plusSeconds(2)),
-        requests("GET", "/d", 200, 4, T0.plusSeconds(2)));
+        requests("GET", "/d", 200, 4, T0.plusSeconds(2)),
+        requests("GET", "/d", 500, 1, T0.plusSeconds(2)));
     clockTo(T0.plusSeconds(16));
 
     assertThat(counts(signals.readRecordsToList()))
         .containsExactlyEntriesOf(
             new TreeMap<>(
                 Map.of(
-                    "c1/shop/checkout/", "10/3",
+                    "c1/shop/checkout/", "11/4",
                     "c1/shop/checkout/GET /a", "1/0",
                     "c1/shop/checkout/GET /b", "2/0",
-                    "c1/shop/checkout/(overflow)", "7/3")));
-    assertThat(metrics.dataPointsAdjusted("operation_overflow")).isEqualTo(2);
+                    "c1/shop/checkout/(overflow)", "8/4")));
+    assertThat(metrics.dataPointsAdjusted("operation_overflow")).as("per point").isEqualTo(3);
+    GoldenSignal overflowLive =
+        live.readValuesToList().stream()
+            .filter(signal -> OperationGuard.OVERFLOW.equals(signal.operation()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(overflowLive.traffic().requests()).isEqualTo(8);
+    assertThat(overflowLive.errors().count()).isEqualTo(4);
   }
 
   @Test

@@ -80,11 +80,13 @@ class StoreFormatsTest {
     Map<String, SignalAccumulator> operations = new LinkedHashMap<>();
     operations.put(
         "GET /a",
-        SignalAccumulator.ofOperation("GET /a")
+        new SignalAccumulator()
+            .named("GET /a")
             .add(point(false, BOUNDS, new long[] {1, 2, 3, 0}, 9.5)));
     operations.put(
         "POST /b",
-        SignalAccumulator.ofOperation("POST /b")
+        new SignalAccumulator()
+            .named("POST /b")
             .add(point(true, OTHER, new long[] {0, 0, 1, 1}, null))
             .merge(spans()));
     return new WindowTotals(true, totals, operations);
