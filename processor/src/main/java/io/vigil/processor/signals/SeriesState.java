@@ -78,6 +78,7 @@ final class SeriesState {
     streams = new String[capacity];
     starts = new long[capacity];
     states = new StreamState[capacity];
+    visits = new int[capacity];
   }
 
   /** The state of {@code stream} started at {@code startNanos}, or null. */
@@ -98,8 +99,8 @@ final class SeriesState {
   }
 
   private void visit(int at) {
-    if (visits == null || visited == visits.length) {
-      visits = Arrays.copyOf(visits == null ? new int[0] : visits, Math.max(8, visited * 2));
+    if (visited == visits.length) {
+      visits = Arrays.copyOf(visits, Math.max(8, visited * 2));
     }
     visits[visited++] = at;
   }
