@@ -152,7 +152,12 @@ public final class ProcessorMetrics {
 
   /** One data point was counted at a corrected time; {@code reason} is a short fixed token. */
   public void dataPointAdjusted(String reason) {
-    dataPointsAdjusted.labelValues(reason).inc();
+    dataPointsAdjusted(reason, 1);
+  }
+
+  /** {@code points} data points were adjusted for {@code reason}. */
+  public void dataPointsAdjusted(String reason, long points) {
+    dataPointsAdjusted.labelValues(reason).inc(points);
   }
 
   /** One log record was written; {@code error} when its severity is ERROR or worse. */

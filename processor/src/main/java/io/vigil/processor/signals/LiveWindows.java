@@ -3,6 +3,7 @@ package io.vigil.processor.signals;
 import io.vigil.model.signal.GoldenSignal;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -152,14 +153,19 @@ final class LiveWindows {
     }
     Operations operations = operationsOf.computeIfAbsent(serviceKey, k -> new Operations());
     int n = slotsByOperation.size();
-    String[] order = new String[n];
-    Named[] inOrder = new Named[n];
+    // This record's order, made only once it differs from the last (up to there, the same).
+    String[] order = null;
+    Named[] inOrder = null;
     boolean same = n == operations.order.length;
     int i = 0;
     for (Map.Entry<String, Map<Long, SignalAccumulator>> op : slotsByOperation.entrySet()) {
       String operation = op.getKey();
       Named named = same && operations.order[i] == operation ? operations.inOrder[i] : null;
       if (named == null || named.series().forgotten()) {
+        if (order == null) {
+          order = Arrays.copyOf(operations.order, n);
+          inOrder = Arrays.copyOf(operations.inOrder, n);
+        }
         same = false;
         named = operations.byName.get(operation);
         if (named == null || named.series().forgotten()) {
@@ -170,11 +176,14 @@ final class LiveWindows {
           operations.byName.put(operation, named);
         }
       }
-      order[i] = operation;
-      inOrder[i++] = named;
+      if (order != null) {
+        order[i] = operation;
+        inOrder[i] = named;
+      }
+      i++;
       addTo(named.key(), named.series(), op.getValue(), now, out);
     }
-    if (!same) {
+    if (order != null) {
       operations.order = order;
       operations.inOrder = inOrder;
     }

@@ -72,9 +72,7 @@ final class OperationGuard {
             });
     Long seen = known.get(operation);
     if (seen == null && known.size() >= max) {
-      for (int i = 0; i < points; i++) {
-        metrics.dataPointAdjusted("operation_overflow");
-      }
+      metrics.dataPointsAdjusted("operation_overflow", points);
       LOG.warn(
           "service {} has {} operations already; '{}' is counted in its {} series",
           service,
