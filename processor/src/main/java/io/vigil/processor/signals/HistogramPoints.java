@@ -265,10 +265,7 @@ final class HistogramPoints {
       }
     }
     PointLabels labels = PointLabels.of(stream, attributes);
-    if (!apart) {
-      known.put(index, bytes, from, to, labels);
-    }
-    return labels;
+    return apart ? labels : known.put(index, bytes, from, to, labels);
   }
 
   private static long[] room(long[] a, int needed) {

@@ -36,6 +36,12 @@ final class PointLabelsCache {
   /** Each stream's attribute sets in the order of its last export. */
   private final Map<Key, Order> orders = new HashMap<>();
 
+  /**
+   * One instance of each operation name remembered: the points of a route (one per status code)
+   * then name it with the same string, and the signals step compares them by identity first.
+   */
+  private final Map<String, String> operations = new HashMap<>();
+
   private final int maxEntries;
 
   /** The key looked up, refilled for each lookup: a lookup allocates nothing. */
@@ -120,18 +126,25 @@ final class PointLabelsCache {
 
     /**
      * Remembers that the attribute fields {@code bytes[from, to)} of the {@code index}-th point say
-     * {@code labels}.
+     * {@code labels}; returns what is remembered, with the instance of its operation's name that
+     * other points have.
      */
-    void put(int index, byte[] bytes, int from, int to, PointLabels labels) {
+    PointLabels put(int index, byte[] bytes, int from, int to, PointLabels labels) {
       if (known.size() >= maxEntries) {
         known.clear();
         orders.clear();
+        operations.clear();
+      }
+      if (labels.operation() != null) {
+        String operation = operations.computeIfAbsent(labels.operation(), o -> o);
+        labels = new PointLabels(labels.stream(), labels.error(), operation);
       }
       Key key = new Key();
       key.set(stream, Arrays.copyOfRange(bytes, from, to), 0, to - from);
       known.put(key, labels);
       changed = true;
       note(index, from, to, labels);
+      return labels;
     }
 
     private void note(int index, int from, int to, PointLabels found) {

@@ -17,6 +17,8 @@ import java.util.TreeMap;
 final class RequestBatch {
   final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
   final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
+  private final Last latestWindow = new Last();
+  private final Last latestSlot = new Last();
 
   /** Window start → operation → totals: what goes into each window's entry with the service's. */
   final Map<Long, Map<String, SignalAccumulator>> windowOperations = new LinkedHashMap<>();
@@ -26,6 +28,9 @@ final class RequestBatch {
 
   /** What the points of each operation (as they name it) add, until {@link #admit}. */
   private final Map<String, Operation> named = new LinkedHashMap<>();
+
+  private String lastOperationName;
+  private Operation lastOperation;
 
   private final FinalWindows windows;
   private final boolean byOperation;
@@ -37,7 +42,27 @@ final class RequestBatch {
   private static final class Operation {
     final Map<Long, SignalAccumulator> windows = new LinkedHashMap<>(4);
     final Map<Long, SignalAccumulator> slots = new TreeMap<>();
+    final Last latestWindow = new Last();
+    final Last latestSlot = new Last();
     int points;
+  }
+
+  /**
+   * The totals of the window (or slot) a point added to last: nearly every point of a record falls
+   * in the same one, found then without boxing its start and looking it up.
+   */
+  private static final class Last {
+    private long start;
+    private SignalAccumulator totals;
+
+    /** The totals in {@code byStart} of {@code start}, new when it has none. */
+    SignalAccumulator in(Map<Long, SignalAccumulator> byStart, long start) {
+      if (totals == null || this.start != start) {
+        totals = byStart.computeIfAbsent(start, s -> new SignalAccumulator());
+        this.start = start;
+      }
+      return totals;
+    }
   }
 
   /** Which series the points of an operation count in. */
@@ -83,7 +108,7 @@ final class RequestBatch {
     Double max = firstWindow == lastWindow ? delta.maxMs() : null;
     Operation operation = null;
     if (byOperation && delta.operation() != null) {
-      operation = named.computeIfAbsent(delta.operation(), o -> new Operation());
+      operation = operationNamed(delta.operation());
       operation.points++;
     }
     for (DeltaSpreader.Slice slice : slices) {
@@ -100,17 +125,29 @@ final class RequestBatch {
       long windowStart = windows.startOf(slice.slotStartMs());
       long slot = Math.min(slice.slotStartMs(), currentSlot);
       boolean isLive = slice.slotStartMs() >= liveStart;
-      byWindow.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
+      latestWindow.in(byWindow, windowStart).add(part);
       if (isLive) {
-        liveSlots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
+        latestSlot.in(liveSlots, slot).add(part);
       }
       if (operation != null) {
-        operation.windows.computeIfAbsent(windowStart, w -> new SignalAccumulator()).add(part);
+        operation.latestWindow.in(operation.windows, windowStart).add(part);
         if (isLive) {
-          operation.slots.computeIfAbsent(slot, w -> new SignalAccumulator()).add(part);
+          operation.latestSlot.in(operation.slots, slot).add(part);
         }
       }
     }
+  }
+
+  /**
+   * The totals of operation {@code name}, new when it has none; the last point's when it named the
+   * same (an exporter's points of one route come one after the other, one per status code).
+   */
+  private Operation operationNamed(String name) {
+    if (lastOperation == null || !lastOperationName.equals(name)) {
+      lastOperation = named.computeIfAbsent(name, o -> new Operation());
+      lastOperationName = name;
+    }
+    return lastOperation;
   }
 
   /**
@@ -140,5 +177,6 @@ final class RequestBatch {
       }
     }
     named.clear();
+    lastOperation = null;
   }
 }

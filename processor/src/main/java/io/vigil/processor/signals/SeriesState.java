@@ -83,7 +83,7 @@ final class SeriesState {
 
   /** The state of {@code stream} started at {@code startNanos}, or null. */
   StreamState get(String stream, long startNanos) {
-    int at = next < size && starts[next] == startNanos && streams[next].equals(stream) ? next : -1;
+    int at = next < size && holds(next, stream, startNanos) ? next : -1;
     if (at < 0) {
       Integer indexed = index().get(new Key(stream, startNanos));
       at = indexed == null ? -1 : indexed;
@@ -96,6 +96,54 @@ final class SeriesState {
     visit(at);
     next = at + 1;
     return states[at];
+  }
+
+  /**
+   * Whether place {@code at} holds {@code stream} started at {@code startNanos}. A name found equal
+   * is replaced by the caller's: the decoder hands out the same name instances with every export,
+   * so while this state stays on the heap the next request's names compare by identity, without
+   * reading two strings from memory.
+   */
+  private boolean holds(int at, String stream, long startNanos) {
+    if (starts[at] != startNanos) {
+      return false;
+    }
+    String name = streams[at];
+    if (name == stream) {
+      return true;
+    }
+    if (!name.equals(stream)) {
+      return false;
+    }
+    streams[at] = stream;
+    return true;
+  }
+
+  /**
+   * Makes this state what {@link #writeTo} and a read back would make it: the streams in the order
+   * they were looked up (when that differed from theirs), the next lookup from the first. The
+   * signals step keeps a series' state decoded between its requests and settles it before each.
+   */
+  void settle() {
+    if (reordered) {
+      int[] order = lookupOrder();
+      String[] names = new String[streams.length];
+      long[] startsInOrder = new long[starts.length];
+      StreamState[] statesInOrder = new StreamState[states.length];
+      for (int k = 0; k < size; k++) {
+        names[k] = streams[order[k]];
+        startsInOrder[k] = starts[order[k]];
+        statesInOrder[k] = states[order[k]];
+      }
+      streams = names;
+      starts = startsInOrder;
+      states = statesInOrder;
+      index = null;
+    }
+    visited = 0;
+    reordered = false;
+    next = 0;
+    found = -1;
   }
 
   private void visit(int at) {
@@ -111,7 +159,7 @@ final class SeriesState {
    */
   boolean put(String stream, long startNanos, StreamState state) {
     int at = found;
-    if (at < 0 || starts[at] != startNanos || !streams[at].equals(stream)) {
+    if (at < 0 || !holds(at, stream, startNanos)) {
       Integer indexed = index().get(new Key(stream, startNanos));
       at = indexed == null ? -1 : indexed;
     }

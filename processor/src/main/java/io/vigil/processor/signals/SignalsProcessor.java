@@ -4,6 +4,7 @@ import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
@@ -70,6 +71,15 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   private final ProcessorMetrics metrics;
   private ProcessorContext<String, Emitted> context;
   private KeyValueStore<String, SeriesState> cumulative;
+
+  /**
+   * The entries of {@link #cumulative} read or written since this task began, decoded: a series'
+   * state is read once, then only written (with every change: the store and its changelog stay
+   * exact). Decoding it with every request took about a twentieth of the stream thread
+   * (BENCHMARKS.md, "Series state kept decoded").
+   */
+  private Map<String, SeriesState> decoded;
+
   private FinalWindows windows;
   private LiveWindows live;
   private OperationGuard operations;
@@ -101,6 +111,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   public void init(ProcessorContext<String, Emitted> context) {
     this.context = context;
     this.cumulative = context.getStateStore(GoldenSignalsTopology.CUMULATIVE_STORE);
+    this.decoded = new HashMap<>();
     this.windows =
         new FinalWindows(
             context.getStateStore(GoldenSignalsTopology.WINDOW_STORE), window, grace, metrics);
@@ -130,6 +141,16 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
 
   @Override
   public void process(Record<String, SeriesPoints> record) {
+    try {
+      count(record);
+    } catch (RuntimeException e) {
+      // The series' state may be half changed and is not written: read it again next time.
+      decoded.remove(record.key());
+      throw e;
+    }
+  }
+
+  private void count(Record<String, SeriesPoints> record) {
     long now = context.currentSystemTimeMs();
     metrics.dataPointsWindowed(record.value().points().size());
     for (MetricPoint point : record.value().points()) {
@@ -191,8 +212,15 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
 
   /** The cumulative state of {@code series}, new when it has none. */
   private SeriesState stateOf(String series) {
-    SeriesState state = cumulative.get(series);
-    return state != null ? state : new SeriesState();
+    SeriesState state = decoded.get(series);
+    if (state != null) {
+      state.settle();
+      return state;
+    }
+    state = cumulative.get(series);
+    state = state != null ? state : new SeriesState();
+    decoded.put(series, state);
+    return state;
   }
 
   /** The event time (epoch ns) of the newest of {@code points} read from a metric, 0 if none. */
@@ -274,8 +302,10 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     for (KeyValue<String, SeriesState> entry : changed) {
       if (entry.value.isEmpty()) {
         cumulative.delete(entry.key);
+        decoded.remove(entry.key);
       } else {
         cumulative.put(entry.key, entry.value);
+        decoded.put(entry.key, entry.value);
       }
     }
   }
