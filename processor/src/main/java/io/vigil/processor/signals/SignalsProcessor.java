@@ -3,11 +3,10 @@ package io.vigil.processor.signals;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -73,9 +72,9 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   private KeyValueStore<String, SeriesState> cumulative;
 
   /**
-   * The entries of {@link #cumulative} read or written since this task began, decoded: a series'
-   * state is read once, then only written (with every change: the store and its changelog stay
-   * exact). Decoding it with every request took about a twentieth of the stream thread
+   * Every series' entry of {@link #cumulative}, decoded: read from the store when the task starts,
+   * then only written (with every change: the store and its changelog stay exact), and evicted
+   * here. Decoding a state with every request took about a twentieth of the stream thread
    * (BENCHMARKS.md, "Series state kept decoded").
    */
   private Map<String, SeriesState> decoded;
@@ -112,6 +111,14 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     this.context = context;
     this.cumulative = context.getStateStore(GoldenSignalsTopology.CUMULATIVE_STORE);
     this.decoded = new HashMap<>();
+    try (KeyValueIterator<String, SeriesState> it = cumulative.all()) {
+      it.forEachRemaining(
+          entry -> {
+            if (!SINCE_KEY.equals(entry.key)) {
+              decoded.put(entry.key, entry.value);
+            }
+          });
+    }
     this.windows =
         new FinalWindows(
             context.getStateStore(GoldenSignalsTopology.WINDOW_STORE), window, grace, metrics);
@@ -144,8 +151,13 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     try {
       count(record);
     } catch (RuntimeException e) {
-      // The series' state may be half changed and is not written: read it again next time.
-      decoded.remove(record.key());
+      // The series' state may be half changed and not written: take the store's again.
+      SeriesState stored = cumulative.get(record.key());
+      if (stored == null) {
+        decoded.remove(record.key());
+      } else {
+        decoded.put(record.key(), stored);
+      }
       throw e;
     }
   }
@@ -217,8 +229,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       state.settle();
       return state;
     }
-    state = cumulative.get(series);
-    state = state != null ? state : new SeriesState();
+    state = new SeriesState();
     decoded.put(series, state);
     return state;
   }
@@ -290,22 +301,18 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     operations.evict(now - STALE_STREAM_TTL.toMillis());
     long staleBefore = (now - STALE_STREAM_TTL.toMillis()) * 1_000_000L;
     long markersBefore = (now - EVICTED_MARKER_TTL.toMillis()) * 1_000_000L;
-    List<KeyValue<String, SeriesState>> changed = new ArrayList<>();
-    try (KeyValueIterator<String, SeriesState> it = cumulative.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, SeriesState> entry = it.next();
-        if (!SINCE_KEY.equals(entry.key) && entry.value.evict(staleBefore, markersBefore)) {
-          changed.add(entry);
+    Iterator<Map.Entry<String, SeriesState>> it = decoded.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, SeriesState> entry = it.next();
+      boolean changed = entry.getValue().evict(staleBefore, markersBefore);
+      if (entry.getValue().isEmpty()) {
+        // No state at all (or one a span-only series never wrote): made anew if the series returns.
+        it.remove();
+        if (changed) {
+          cumulative.delete(entry.getKey());
         }
-      }
-    }
-    for (KeyValue<String, SeriesState> entry : changed) {
-      if (entry.value.isEmpty()) {
-        cumulative.delete(entry.key);
-        decoded.remove(entry.key);
-      } else {
-        cumulative.put(entry.key, entry.value);
-        decoded.put(entry.key, entry.value);
+      } else if (changed) {
+        cumulative.put(entry.getKey(), entry.getValue());
       }
     }
   }

@@ -123,6 +123,25 @@ class GoldenSignalsTopologyTest {
     return out.stream().mapToLong(s -> s.traffic().requests()).sum();
   }
 
+  /**
+   * A stream silent for an hour is forgotten, leaving a marker: when it comes back its first point
+   * only seeds, so what it counted while silent (never seen here) is not counted all at once.
+   */
+  @Test
+  void aStreamSilentForAnHourOnlySeedsWhenItComesBack() {
+    sendPoints(t(1), point(LONG_AGO, t(1), 200, 100)); // seeds the stream
+    sendPoints(t(5), point(LONG_AGO, t(5), 200, 130)); // +30
+    Instant back = T0.plus(Duration.ofMinutes(62));
+    clockTo(back);
+    assertThat(total(signals.readValuesToList())).isEqualTo(30);
+
+    sendPoints(back, point(LONG_AGO, back, 200, 400)); // +270 over the silent hour: seeds again
+    sendPoints(back.plusSeconds(2), point(LONG_AGO, back.plusSeconds(2), 200, 410)); // +10
+    clockTo(back.plusSeconds(30));
+
+    assertThat(total(signals.readValuesToList())).isEqualTo(10);
+  }
+
   @Test
   void spreadsCumulativeDeltasOverTheSecondsTheyCover() {
     sendPoints(t(1), point(LONG_AGO, t(1), 200, 100)); // seeds the stream
