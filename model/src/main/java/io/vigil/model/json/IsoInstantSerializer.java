@@ -25,12 +25,16 @@ final class IsoInstantSerializer extends StdSerializer<Instant> {
   @Override
   public void serialize(Instant value, JsonGenerator gen, SerializerProvider provider)
       throws IOException {
-    char[] text = new char[30];
-    int length = format(value, text);
+    write(value, new char[30], gen);
+  }
+
+  /** Writes {@code value} as a string through {@code buffer} (30 chars or more). */
+  static void write(Instant value, char[] buffer, JsonGenerator gen) throws IOException {
+    int length = format(value, buffer);
     if (length < 0) {
       gen.writeString(DateTimeFormatter.ISO_INSTANT.format(value));
     } else {
-      gen.writeString(text, 0, length);
+      gen.writeString(buffer, 0, length);
     }
   }
 

@@ -170,9 +170,15 @@ final class HistogramPoints {
         case 7 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
           int size = in.readRawVarint32();
           if (whole(in, size)) {
-            bounds = room(bounds, boundCount + size / 8);
-            for (int at = base + HistogramWire.at(in), end = at + size; at < end; at += 8) {
-              bounds[boundCount++] = (double) DOUBLE.get(bytes, at);
+            int from = base + HistogramWire.at(in);
+            if (boundCount == 0 && same(bytes, from, size, previousBounds)) {
+              bounds = previousBounds;
+              boundCount = previousBounds.length;
+            } else {
+              bounds = room(bounds, boundCount + size / 8);
+              for (int at = from, end = at + size; at < end; at += 8) {
+                bounds[boundCount++] = (double) DOUBLE.get(bytes, at);
+              }
             }
             in.skipRawBytes(size);
           } else {
@@ -223,6 +229,24 @@ final class HistogramPoints {
    */
   private static double[] shared(double[] bounds, double[] previous) {
     return Arrays.equals(bounds, previous) ? previous : bounds;
+  }
+
+  /**
+   * Whether the {@code size} bytes at {@code from} hold {@code previous} as packed doubles (equal
+   * as {@link Arrays#equals(double[], double[])} has them): then the point takes the bounds of the
+   * one before it without reading its own into an array first.
+   */
+  private static boolean same(byte[] bytes, int from, int size, double[] previous) {
+    if (previous == null || size != previous.length * 8) {
+      return false;
+    }
+    for (int i = 0; i < previous.length; i++) {
+      double bound = (double) DOUBLE.get(bytes, from + i * 8);
+      if (Double.doubleToLongBits(bound) != Double.doubleToLongBits(previous[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long[] exact(long[] a, int length) {

@@ -407,6 +407,55 @@ class HistogramWireTest {
         .isInstanceOf(InvalidProtocolBufferException.class);
   }
 
+  /**
+   * A point whose bounds start as the point before it ends (its first run equal to that point's
+   * bounds, a second run after it) leaves that point's bounds as they were, and the points after
+   * it, with the first one's bounds and with bounds as many but shifted, read them as protobuf does
+   * too.
+   */
+  @Test
+  void boundsLikeThePreviousPointsInTheirFirstRunReadAsProtobufReadsThem() throws IOException {
+    HistogramDataPoint ok = point(T0, T0.plusSeconds(10), 200, 7);
+    HistogramDataPoint failed = point(T0, T0.plusSeconds(10), 503, 2);
+    List<Double> bounds = ok.getExplicitBoundsList();
+    byte[] first = pointBytes(ok, bounds.subList(0, 5), List.of());
+    byte[] longer = pointBytes(failed, bounds.subList(0, 5), bounds.subList(5, bounds.size()));
+    byte[] again = pointBytes(ok, bounds.subList(0, 5), List.of());
+    byte[] shifted =
+        pointBytes(point(T0, T0.plusSeconds(10), 404, 1), bounds.subList(1, 6), List.of());
+
+    byte[] request = requestOf(first, longer, again, shifted);
+
+    assertSame(request);
+    List<MetricPoint> points = new ArrayList<>();
+    HistogramWire.decode(request, new PointLabelsCache(), PointSink.into(points, reason -> {}));
+    assertThat(points).hasSize(4);
+    assertThat(points.get(0).boundsMs()).hasSize(5);
+    assertThat(points.get(1).boundsMs()).hasSize(bounds.size());
+    assertThat(points.get(2).boundsMs()).hasSize(5);
+    assertThat(points.get(3).boundsMs()[0]).isEqualTo(points.get(0).boundsMs()[1]);
+  }
+
+  /** {@code dp}'s fields, its bounds replaced by two packed runs (the second maybe empty). */
+  private static byte[] pointBytes(HistogramDataPoint dp, List<Double> run, List<Double> more)
+      throws IOException {
+    int buckets = run.size() + more.size() + 1;
+    return message(
+        o -> {
+          o.writeFixed64(2, dp.getStartTimeUnixNano());
+          o.writeFixed64(3, dp.getTimeUnixNano());
+          o.writeFixed64(4, dp.getCount());
+          packedLongs(o, 6, dp.getBucketCountsList().subList(0, buckets));
+          packedLongs(o, 7, bits(run));
+          if (!more.isEmpty()) {
+            packedLongs(o, 7, bits(more));
+          }
+          for (var attribute : dp.getAttributesList()) {
+            o.writeMessage(9, attribute);
+          }
+        });
+  }
+
   /** Doubles as the 8 bytes protobuf writes for each. */
   private static List<Long> bits(List<Double> values) {
     return values.stream().map(Double::doubleToRawLongBits).toList();
@@ -422,12 +471,14 @@ class HistogramWireTest {
   }
 
   /** A request of service checkout whose one server-duration histogram has one point. */
-  private static byte[] requestOf(byte[] point) throws IOException {
+  private static byte[] requestOf(byte[]... points) throws IOException {
     byte[] histogram =
         message(
             o -> {
               o.writeEnum(2, AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE_VALUE);
-              o.writeByteArray(1, point);
+              for (byte[] point : points) {
+                o.writeByteArray(1, point);
+              }
             });
     byte[] metric =
         message(
