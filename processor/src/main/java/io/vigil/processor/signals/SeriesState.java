@@ -60,15 +60,8 @@ final class SeriesState {
   /** The place of the stream found last, for the write that follows; -1 when none. */
   private int found = -1;
 
-  /**
-   * The places of the streams looked up or added since this state was read, in that order: when a
-   * lookup was not answered by the order ({@link #reordered}), the state is written in this order
-   * instead, so that the next request's points are found in order again.
-   */
-  private int[] visits;
-
-  private int visited;
-  private boolean reordered;
+  /** The order the streams were looked up or added in since this state was read or settled. */
+  private final LookupOrder lookups;
 
   SeriesState() {
     this(8);
@@ -78,7 +71,7 @@ final class SeriesState {
     streams = new String[capacity];
     starts = new long[capacity];
     states = new StreamState[capacity];
-    visits = new int[capacity];
+    lookups = new LookupOrder(capacity);
   }
 
   /** The state of {@code stream} started at {@code startNanos}, or null. */
@@ -92,8 +85,7 @@ final class SeriesState {
     if (at < 0) {
       return null;
     }
-    reordered |= at != next;
-    visit(at);
+    lookups.visit(at, at == next);
     next = at + 1;
     return states[at];
   }
@@ -125,8 +117,8 @@ final class SeriesState {
    * signals step keeps a series' state decoded between its requests and settles it before each.
    */
   void settle() {
-    if (reordered) {
-      int[] order = lookupOrder();
+    if (lookups.reordered()) {
+      int[] order = lookups.of(size);
       String[] names = new String[streams.length];
       long[] startsInOrder = new long[starts.length];
       StreamState[] statesInOrder = new StreamState[states.length];
@@ -140,17 +132,9 @@ final class SeriesState {
       states = statesInOrder;
       index = null;
     }
-    visited = 0;
-    reordered = false;
+    lookups.reset();
     next = 0;
     found = -1;
-  }
-
-  private void visit(int at) {
-    if (visited == visits.length) {
-      visits = Arrays.copyOf(visits, Math.max(8, visited * 2));
-    }
-    visits[visited++] = at;
   }
 
   /**
@@ -172,7 +156,7 @@ final class SeriesState {
     }
     add(stream, startNanos, state);
     index.put(new Key(stream, startNanos), size - 1);
-    visit(size - 1);
+    lookups.visit(size - 1, true);
     found = size - 1;
     next = size;
     return true;
@@ -255,8 +239,7 @@ final class SeriesState {
     index = null;
     next = 0;
     found = -1;
-    visited = 0;
-    reordered = false;
+    lookups.reset();
     return changed;
   }
 
@@ -277,7 +260,7 @@ final class SeriesState {
     BinarySerdes.writeVarlong(out, metricsSeenNanos);
     List<double[]> layouts = new ArrayList<>(2);
     long previousStart = 0;
-    int[] order = reordered ? lookupOrder() : null;
+    int[] order = lookups.reordered() ? lookups.of(size) : null;
     for (int k = 0; k < size; k++) {
       int i = order == null ? k : order[k];
       StreamNames.write(out, streams[i]);
@@ -290,25 +273,6 @@ final class SeriesState {
       BinarySerdes.writeLayout(out, layouts, s.boundsMs());
       BinarySerdes.writeVarlongs(out, s.bucketCounts());
     }
-  }
-
-  /** The places of the streams as they were looked up, then those of the others. */
-  private int[] lookupOrder() {
-    int[] order = new int[size];
-    boolean[] placed = new boolean[size];
-    int n = 0;
-    for (int v = 0; v < visited; v++) {
-      if (!placed[visits[v]]) {
-        placed[visits[v]] = true;
-        order[n++] = visits[v];
-      }
-    }
-    for (int i = 0; i < size; i++) {
-      if (!placed[i]) {
-        order[n++] = i;
-      }
-    }
-    return order;
   }
 
   /**
