@@ -62,9 +62,7 @@ final class FinalWindows {
     this.windowMs = window.toMillis();
     this.graceMs = grace.toMillis();
     this.metrics = metrics;
-    try (KeyValueIterator<String, WindowTotals> it = store.all()) {
-      it.forEachRemaining(entry -> open.put(entry.key, entry.value));
-    }
+    readAll(store, open);
     legacyEntries = (int) open.values().stream().filter(FinalWindows::isLegacy).count();
   }
 
@@ -259,6 +257,16 @@ final class FinalWindows {
    */
   static void forget(KeyValueStore<String, ?> store, String key) {
     store.put(key, null);
+  }
+
+  /**
+   * Puts every entry of {@code store} into {@code into}: how the signals step reads the state it
+   * keeps decoded on the heap (open windows, live series, series states) when its task starts.
+   */
+  static <V> void readAll(KeyValueStore<String, V> store, Map<String, V> into) {
+    try (KeyValueIterator<String, V> it = store.all()) {
+      it.forEachRemaining(entry -> into.put(entry.key, entry.value));
+    }
   }
 
   /** Window start, zero-padded so that keys sort by time, then the series. */

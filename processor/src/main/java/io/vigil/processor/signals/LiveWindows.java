@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.PriorityQueue;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -86,9 +85,7 @@ final class LiveWindows {
     this.emitIntervalMs = emitInterval.toMillis();
     this.metrics = metrics;
     this.clock = new LiveClock(window);
-    try (KeyValueIterator<String, LiveSeries> it = store.all()) {
-      it.forEachRemaining(entry -> series.put(entry.key, entry.value));
-    }
+    FinalWindows.readAll(store, series);
     series.forEach((key, s) -> queue(key, s, 0));
   }
 

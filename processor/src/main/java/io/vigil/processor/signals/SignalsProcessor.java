@@ -11,7 +11,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -111,14 +110,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     this.context = context;
     this.cumulative = context.getStateStore(GoldenSignalsTopology.CUMULATIVE_STORE);
     this.decoded = new HashMap<>();
-    try (KeyValueIterator<String, SeriesState> it = cumulative.all()) {
-      it.forEachRemaining(
-          entry -> {
-            if (!SINCE_KEY.equals(entry.key)) {
-              decoded.put(entry.key, entry.value);
-            }
-          });
-    }
+    FinalWindows.readAll(cumulative, decoded);
+    decoded.remove(SINCE_KEY); // when the task's state began, not a series
     this.windows =
         new FinalWindows(
             context.getStateStore(GoldenSignalsTopology.WINDOW_STORE), window, grace, metrics);
@@ -309,7 +302,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
         // No state at all (or one a span-only series never wrote): made anew if the series returns.
         it.remove();
         if (changed) {
-          cumulative.delete(entry.getKey());
+          FinalWindows.forget(cumulative, entry.getKey());
         }
       } else if (changed) {
         cumulative.put(entry.getKey(), entry.getValue());
