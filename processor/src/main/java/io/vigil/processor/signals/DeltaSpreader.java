@@ -31,8 +31,7 @@ final class DeltaSpreader {
    */
   static List<Slice> spread(long fromMs, long toMs, long count, long[] buckets) {
     long first = slotOf(Math.min(fromMs, toMs));
-    long last = fromMs < toMs ? slotOf(toMs - 1) : slotOf(toMs);
-    int slots = (int) ((last - first) / SLOT_MS) + 1;
+    int slots = (int) ((lastSlot(fromMs, toMs) - first) / SLOT_MS) + 1;
     if (slots == 1) {
       return count == 0 ? List.of() : List.of(new Slice(first, count, buckets));
     }
@@ -66,6 +65,24 @@ final class DeltaSpreader {
       }
     }
     return slices;
+  }
+
+  /** {@link #soleSlot}'s answer for a span over several slots (no slot starts there). */
+  static final long SEVERAL = Long.MIN_VALUE;
+
+  /**
+   * The start of the one slot that {@link #spread} puts all of a delta over {@code [fromMs, toMs]}
+   * in, or {@link #SEVERAL} when the span covers more than one: then only {@code spread} can say
+   * how it is shared.
+   */
+  static long soleSlot(long fromMs, long toMs) {
+    long first = slotOf(Math.min(fromMs, toMs));
+    return first == lastSlot(fromMs, toMs) ? first : SEVERAL;
+  }
+
+  /** The slot holding the end of {@code [fromMs, toMs]}: an end on a slot's start is not in it. */
+  private static long lastSlot(long fromMs, long toMs) {
+    return fromMs < toMs ? slotOf(toMs - 1) : slotOf(toMs);
   }
 
   /** The start of the slot holding {@code timeMs}. */

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The one-second slots of one series' live window, in the {@code signals-live} store, and when it
@@ -120,13 +119,14 @@ final class LiveSeries {
     this.operation = operation;
   }
 
-  /** Adds totals per slot (slot start → totals). */
-  void addAll(Map<Long, SignalAccumulator> bySlot) {
-    for (Map.Entry<Long, SignalAccumulator> slot : bySlot.entrySet()) {
-      if (emittedWithoutErrors && slot.getValue().errors() > 0) {
+  /** Adds totals per slot, each kept (not copied) as its slot's when the slot is new. */
+  void addAll(TotalsByStart bySlot) {
+    for (int i = 0; i < bySlot.size(); i++) {
+      SignalAccumulator totals = bySlot.totals(i);
+      if (emittedWithoutErrors && totals.errors() > 0) {
         errorsBegan = true;
       }
-      slots.add(slot.getKey(), slot.getValue());
+      slots.add(bySlot.start(i), totals);
     }
     changed = true;
   }

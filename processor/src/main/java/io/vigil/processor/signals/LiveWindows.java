@@ -129,19 +129,18 @@ final class LiveWindows {
    * quiet spell, does not wait for the next tick); otherwise the tick emits it once its interval
    * has passed.
    */
-  void add(
-      String key, Map<Long, SignalAccumulator> slots, MetricPoint identity, long now, Emit out) {
+  void add(String key, TotalsByStart slots, MetricPoint identity, long now, Emit out) {
     addTo(key, seriesOf(key, identity, null), slots, now, out);
   }
 
   /**
-   * Adds per-slot totals to the series of each operation ({@code slotsByOperation}: operation →
-   * slot start → totals) of the service whose series key is {@code serviceKey}, as {@link #add}
-   * does for the service.
+   * Adds per-slot totals to the series of each operation ({@code slotsByOperation}: operation → its
+   * totals by slot) of the service whose series key is {@code serviceKey}, as {@link #add} does for
+   * the service.
    */
   void addOperations(
       String serviceKey,
-      Map<String, Map<Long, SignalAccumulator>> slotsByOperation,
+      Map<String, TotalsByStart> slotsByOperation,
       MetricPoint identity,
       long now,
       Emit out) {
@@ -155,7 +154,7 @@ final class LiveWindows {
     Named[] inOrder = null;
     boolean same = n == operations.order.length;
     int i = 0;
-    for (Map.Entry<String, Map<Long, SignalAccumulator>> op : slotsByOperation.entrySet()) {
+    for (Map.Entry<String, TotalsByStart> op : slotsByOperation.entrySet()) {
       String operation = op.getKey();
       Named named = same && operations.order[i] == operation ? operations.inOrder[i] : null;
       if (named == null || named.series().forgotten()) {
@@ -194,8 +193,7 @@ final class LiveWindows {
                 identity.cluster(), identity.namespace(), identity.service(), operation));
   }
 
-  private void addTo(
-      String key, LiveSeries s, Map<Long, SignalAccumulator> slots, long now, Emit out) {
+  private void addTo(String key, LiveSeries s, TotalsByStart slots, long now, Emit out) {
     s.addAll(slots);
     if (s.due(now, windowStart(now), intervalOf(s))) {
       emit(key, s, now, out);

@@ -63,13 +63,12 @@ final class OperationGuard {
     if (operation == null || max == 0) {
       return null;
     }
-    Map<String, Long> known =
-        cache.computeIfAbsent(
-            service,
-            s -> {
-              Known stored = store.get(s);
-              return stored == null ? new HashMap<>() : new HashMap<>(stored.lastSeen());
-            });
+    Map<String, Long> known = cache.get(service);
+    if (known == null) {
+      Known stored = store.get(service);
+      known = stored == null ? new HashMap<>() : new HashMap<>(stored.lastSeen());
+      cache.put(service, known);
+    }
     Long seen = known.get(operation);
     if (seen == null && known.size() >= max) {
       metrics.dataPointsAdjusted("operation_overflow", points);

@@ -3,7 +3,6 @@ package io.vigil.processor.signals;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * What the points of one record add to the final windows and live slots of their service and, per
@@ -15,19 +14,23 @@ import java.util.TreeMap;
  * operation and record ({@link #admit}), not once per point.
  */
 final class RequestBatch {
-  final Map<Long, SignalAccumulator> byWindow = new LinkedHashMap<>();
-  final Map<Long, SignalAccumulator> liveSlots = new TreeMap<>();
-  private final Last latestWindow = new Last();
-  private final Last latestSlot = new Last();
+  /**
+   * Room in a map by operation: 96 without growing (from the default room, a map of fifty
+   * operations was grown three times with every record).
+   */
+  private static final int BY_OPERATION = 128;
+
+  final TotalsByStart byWindow = new TotalsByStart();
+  final TotalsByStart liveSlots = new TotalsByStart();
 
   /** Window start → operation → totals: what goes into each window's entry with the service's. */
   final Map<Long, Map<String, SignalAccumulator>> windowOperations = new LinkedHashMap<>();
 
-  /** Operation → live slot start → totals. */
-  final Map<String, Map<Long, SignalAccumulator>> operationSlots = new LinkedHashMap<>();
+  /** Operation → its totals by live slot. */
+  final Map<String, TotalsByStart> operationSlots = new LinkedHashMap<>(BY_OPERATION);
 
   /** What the points of each operation (as they name it) add, until {@link #admit}. */
-  private final Map<String, Operation> named = new LinkedHashMap<>();
+  private final Map<String, Operation> named = new LinkedHashMap<>(BY_OPERATION);
 
   private String lastOperationName;
   private Operation lastOperation;
@@ -40,29 +43,9 @@ final class RequestBatch {
 
   /** The totals of one operation's points, by window and by live slot. */
   private static final class Operation {
-    final Map<Long, SignalAccumulator> windows = new LinkedHashMap<>(4);
-    final Map<Long, SignalAccumulator> slots = new TreeMap<>();
-    final Last latestWindow = new Last();
-    final Last latestSlot = new Last();
+    final TotalsByStart windows = new TotalsByStart();
+    final TotalsByStart slots = new TotalsByStart();
     int points;
-  }
-
-  /**
-   * The totals of the window (or slot) a point added to last: nearly every point of a record falls
-   * in the same one, found then without boxing its start and looking it up.
-   */
-  private static final class Last {
-    private long start;
-    private SignalAccumulator totals;
-
-    /** The totals in {@code byStart} of {@code start}, new when it has none. */
-    SignalAccumulator in(Map<Long, SignalAccumulator> byStart, long start) {
-      if (totals == null || this.start != start) {
-        totals = byStart.computeIfAbsent(start, s -> new SignalAccumulator());
-        this.start = start;
-      }
-      return totals;
-    }
   }
 
   /** Which series the points of an operation count in. */
@@ -96,6 +79,14 @@ final class RequestBatch {
   void add(MetricPoint delta, long fromMs) {
     identity = delta;
     long from = delta.sketch() != null ? delta.timeMillis() : fromMs;
+    long sole = DeltaSpreader.soleSlot(from, delta.timeMillis());
+    if (sole != DeltaSpreader.SEVERAL) {
+      // Nearly every point: its span lies in one second, which takes all of it, without slices.
+      if (delta.count() > 0) {
+        addTo(sole, delta, operationOf(delta));
+      }
+      return;
+    }
     List<DeltaSpreader.Slice> slices =
         DeltaSpreader.spread(from, delta.timeMillis(), delta.count(), delta.bucketCounts());
     if (slices.isEmpty()) {
@@ -106,11 +97,7 @@ final class RequestBatch {
     long firstWindow = windows.startOf(slices.get(0).slotStartMs());
     long lastWindow = windows.startOf(slices.get(slices.size() - 1).slotStartMs());
     Double max = firstWindow == lastWindow ? delta.maxMs() : null;
-    Operation operation = null;
-    if (byOperation && delta.operation() != null) {
-      operation = operationNamed(delta.operation());
-      operation.points++;
-    }
+    Operation operation = operationOf(delta);
     for (DeltaSpreader.Slice slice : slices) {
       // One slice of the delta's own window: the delta itself, no copy.
       MetricPoint part =
@@ -122,18 +109,33 @@ final class RequestBatch {
                   slice.buckets(),
                   delta.boundsMs(),
                   max);
-      long windowStart = windows.startOf(slice.slotStartMs());
-      long slot = Math.min(slice.slotStartMs(), currentSlot);
-      boolean isLive = slice.slotStartMs() >= liveStart;
-      latestWindow.in(byWindow, windowStart).add(part);
+      addTo(slice.slotStartMs(), part, operation);
+    }
+  }
+
+  /** The totals of the operation {@code delta} names, if counted by operation, else null. */
+  private Operation operationOf(MetricPoint delta) {
+    if (!byOperation || delta.operation() == null) {
+      return null;
+    }
+    Operation operation = operationNamed(delta.operation());
+    operation.points++;
+    return operation;
+  }
+
+  /** Adds {@code part}, lying in the slot starting at {@code slotMs}, to its window and slot. */
+  private void addTo(long slotMs, MetricPoint part, Operation operation) {
+    long windowStart = windows.startOf(slotMs);
+    long slot = Math.min(slotMs, currentSlot);
+    boolean isLive = slotMs >= liveStart;
+    byWindow.in(windowStart).add(part);
+    if (isLive) {
+      liveSlots.in(slot).add(part);
+    }
+    if (operation != null) {
+      operation.windows.in(windowStart).add(part);
       if (isLive) {
-        latestSlot.in(liveSlots, slot).add(part);
-      }
-      if (operation != null) {
-        operation.latestWindow.in(operation.windows, windowStart).add(part);
-        if (isLive) {
-          operation.latestSlot.in(operation.slots, slot).add(part);
-        }
+        operation.slots.in(slot).add(part);
       }
     }
   }
@@ -162,18 +164,22 @@ final class RequestBatch {
       if (as == null) {
         continue;
       }
-      operation.windows.forEach(
-          (window, totals) ->
-              windowOperations
-                  .computeIfAbsent(window, w -> new LinkedHashMap<>())
-                  .merge(as, totals.named(as), SignalAccumulator::merge));
-      Map<Long, SignalAccumulator> slots = operationSlots.get(as);
+      TotalsByStart windows = operation.windows;
+      for (int i = 0; i < windows.size(); i++) {
+        windowOperations
+            .computeIfAbsent(windows.start(i), w -> new LinkedHashMap<>(BY_OPERATION))
+            .merge(as, windows.totals(i).named(as), SignalAccumulator::merge);
+      }
+      TotalsByStart slots = operationSlots.get(as);
       if (slots == null) {
-        operation.slots.replaceAll((slot, totals) -> totals.named(as));
+        for (int i = 0; i < operation.slots.size(); i++) {
+          operation.slots.totals(i).named(as);
+        }
         operationSlots.put(as, operation.slots);
       } else {
-        operation.slots.forEach(
-            (slot, totals) -> slots.merge(slot, totals.named(as), SignalAccumulator::merge));
+        for (int i = 0; i < operation.slots.size(); i++) {
+          slots.add(operation.slots.start(i), operation.slots.totals(i).named(as));
+        }
       }
     }
     named.clear();

@@ -275,12 +275,14 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   }
 
   private void apply(String series, RequestBatch batch, long now) {
-    for (Map.Entry<Long, SignalAccumulator> w : batch.byWindow.entrySet()) {
+    TotalsByStart byWindow = batch.byWindow;
+    for (int i = 0; i < byWindow.size(); i++) {
+      long start = byWindow.start(i);
       windows.add(
           series,
-          w.getKey(),
-          w.getValue(),
-          batch.windowOperations.getOrDefault(w.getKey(), Map.of()),
+          start,
+          byWindow.totals(i),
+          batch.windowOperations.getOrDefault(start, Map.of()),
           now);
     }
     MetricPoint id = batch.identity;

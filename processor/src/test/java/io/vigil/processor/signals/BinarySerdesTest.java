@@ -281,11 +281,10 @@ class BinarySerdesTest {
   @Test
   void roundTripsALiveSeries() {
     LiveSeries series = new LiveSeries("c1", "shop", "checkout", "POST /pay");
-    series.addAll(
-        new java.util.TreeMap<>(
-            java.util.Map.of(
-                1_000L, new SignalAccumulator().add(point("a", false, BOUNDS, 4.0)),
-                2_000L, new SignalAccumulator().add(point("b", true, BOUNDS, null)))));
+    TotalsByStart slots = new TotalsByStart();
+    slots.add(1_000L, new SignalAccumulator().add(point("a", false, BOUNDS, 4.0)));
+    slots.add(2_000L, new SignalAccumulator().add(point("b", true, BOUNDS, null)));
+    series.addAll(slots);
     var serde = BinarySerdes.liveSeries();
     LiveSeries back =
         serde.deserializer().deserialize("t", serde.serializer().serialize("t", series));

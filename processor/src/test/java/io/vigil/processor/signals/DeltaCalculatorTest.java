@@ -23,6 +23,30 @@ class DeltaCalculatorTest {
   }
 
   @Test
+  void eachDeltaIsWhatCameSinceThePointBeforeAndTheStateTheLatestCumulative() {
+    java.util.Random random = new java.util.Random(11);
+    long[] total = {5, 5, 0};
+    DeltaCalculator.Step step =
+        DeltaCalculator.next(null, cumulative(SINCE + S, SINCE + 2 * S, total.clone()), SINCE);
+    long[] firstDelta = step.delta().bucketCounts().clone();
+    assertThat(firstDelta).containsExactly(5, 5, 0);
+    for (int i = 3; i < 60; i++) {
+      long[] added = {random.nextInt(4), random.nextInt(4), random.nextInt(2)};
+      for (int b = 0; b < total.length; b++) {
+        total[b] += added[b];
+      }
+      step =
+          DeltaCalculator.next(
+              step.state(), cumulative(SINCE + S, SINCE + i * S, total.clone()), SINCE);
+
+      // Read as the caller reads it, before the next step (which may write over these counts).
+      assertThat(step.delta().bucketCounts()).as("point %d", i).containsExactly(added);
+      assertThat(step.delta().count()).isEqualTo(added[0] + added[1] + added[2]);
+      assertThat(step.state().bucketCounts()).containsExactly(total);
+    }
+  }
+
+  @Test
   void firstPointOfALongRunningStreamOnlySeeds() {
     MetricPoint p = cumulative(10 * S, SINCE + 2 * S, 5, 5, 0);
     DeltaCalculator.Step step = DeltaCalculator.next(null, p, SINCE);

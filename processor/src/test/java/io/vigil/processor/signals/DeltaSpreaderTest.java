@@ -70,6 +70,29 @@ class DeltaSpreaderTest {
   }
 
   @Test
+  void namesTheSoleSlotExactlyWhenSpreadMakesOneSlice() {
+    Random random = new Random(7);
+    int sole = 0;
+    for (int i = 0; i < 20_000; i++) {
+      long to = random.nextInt(10_000) - 5_000;
+      long from = to - random.nextInt(random.nextBoolean() ? 3_000 : 1_001);
+      if (random.nextInt(10) == 0) {
+        from = to + random.nextInt(500); // a start after the time: as if it were the time
+      }
+      // A million requests: every second the span touches gets a share.
+      List<DeltaSpreader.Slice> slices = DeltaSpreader.spread(from, to, 1_000_000, new long[0]);
+      long slot = DeltaSpreader.soleSlot(from, to);
+      if (slices.size() == 1) {
+        sole++;
+        assertThat(slot).as("[%d, %d]", from, to).isEqualTo(slices.get(0).slotStartMs());
+      } else {
+        assertThat(slot).as("[%d, %d]", from, to).isEqualTo(DeltaSpreader.SEVERAL);
+      }
+    }
+    assertThat(sole).isBetween(2_000, 18_000); // both answers were asked for
+  }
+
+  @Test
   void apportionsHugeTotalsExactly() {
     long[] shares = DeltaSpreader.apportion(Long.MAX_VALUE / 2, new long[] {1, 1, 1});
 

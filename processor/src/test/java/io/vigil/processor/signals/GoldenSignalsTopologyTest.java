@@ -143,6 +143,33 @@ class GoldenSignalsTopologyTest {
   }
 
   @Test
+  void countsEachServiceOfARequestInItsOwnSeriesWhereverItsResourcesLie() {
+    // Two instances of checkout with cart's resource between them, in one request.
+    Resource checkoutA =
+        CHECKOUT.toBuilder()
+            .addAttributes(OtlpAttributes.string("service.instance.id", "a"))
+            .build();
+    Resource checkoutB =
+        CHECKOUT.toBuilder()
+            .addAttributes(OtlpAttributes.string("service.instance.id", "b"))
+            .build();
+    ExportMetricsServiceRequest mixed =
+        request(checkoutA, delta(point(t(0), t(2), 200, 3))).toBuilder()
+            .addResourceMetrics(
+                request(resource("cart", "shop", "c1"), delta(point(t(0), t(2), 500, 5)))
+                    .getResourceMetrics(0))
+            .addResourceMetrics(
+                request(checkoutB, delta(point(t(0), t(2), 200, 4))).getResourceMetrics(0))
+            .build();
+    send(mixed, t(2));
+    clockTo(t(15));
+
+    assertThat(signals.readValuesToList())
+        .extracting(GoldenSignal::service, s -> s.traffic().requests(), s -> s.errors().count())
+        .containsExactlyInAnyOrder(tuple("checkout", 7L, 0L), tuple("cart", 5L, 5L));
+  }
+
+  @Test
   void spreadsCumulativeDeltasOverTheSecondsTheyCover() {
     sendPoints(t(1), point(LONG_AGO, t(1), 200, 100)); // seeds the stream
     sendPoints(t(5), point(LONG_AGO, t(5), 200, 130)); // +30 during [1s, 5s)

@@ -51,11 +51,11 @@ class LiveWindowsTest {
   /** What a record of the given operations and request counts adds, at its time's slot. */
   private void record(long atMs, Object... operationThenCount) {
     runTo(atMs);
-    Map<String, Map<Long, SignalAccumulator>> slots = new LinkedHashMap<>();
+    Map<String, TotalsByStart> slots = new LinkedHashMap<>();
     for (int i = 0; i < operationThenCount.length; i += 2) {
-      SignalAccumulator totals =
-          new SignalAccumulator().add(requests((Integer) operationThenCount[i + 1]));
-      slots.put((String) operationThenCount[i], new LinkedHashMap<>(Map.of(atMs, totals)));
+      TotalsByStart totals = new TotalsByStart();
+      totals.add(atMs, new SignalAccumulator().add(requests((Integer) operationThenCount[i + 1])));
+      slots.put((String) operationThenCount[i], totals);
     }
     live.addOperations(SERVICE, slots, IDENTITY, now, this::emitted);
   }

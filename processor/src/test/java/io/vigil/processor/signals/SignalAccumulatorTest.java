@@ -19,6 +19,15 @@ class SignalAccumulatorTest {
         "s", null, "ns", "svc", error, false, 1, 2, count, bounds, buckets, max, null, false);
   }
 
+  /** {@code totals} written as a window's entry and read back. */
+  private static SignalAccumulator throughTheStore(SignalAccumulator totals) {
+    Serde<WindowTotals> serde = BinarySerdes.windowTotals();
+    return serde
+        .deserializer()
+        .deserialize("t", serde.serializer().serialize("t", new WindowTotals(false, totals)))
+        .totals();
+  }
+
   @Test
   void survivesTheStoreRoundTrip() {
     Serde<WindowTotals> serde = BinarySerdes.windowTotals();
@@ -58,6 +67,25 @@ class SignalAccumulatorTest {
     // 10 in (0,20] and 10 spread over (10,100]: the median sits at 20 - 10/9*... about 19.
     assertThat(signal.latencyMs().p50()).isBetween(10.0, 20.0);
     assertThat(signal.latencyMs().p99()).isBetween(90.0, 100.0);
+  }
+
+  @Test
+  void keepsTheFirstLayoutsUpToTheLimitAndCountsTheRequestsOfAll() {
+    SignalAccumulator acc = new SignalAccumulator();
+    int layouts = SignalAccumulator.MAX_LAYOUTS + 2;
+    for (int i = 1; i <= layouts; i++) {
+      // Layout i: one bound at i seconds, its ten requests at or below it.
+      acc.add(delta(false, new double[] {i * 1000.0}, new long[] {10, 0}, null));
+    }
+    SignalAccumulator merged = new SignalAccumulator(null, "ns", "svc", null).merge(acc).merge(acc);
+    SignalAccumulator back = throughTheStore(merged);
+
+    GoldenSignal signal = back.toSignal(0, Duration.ofSeconds(10));
+    assertThat(signal).isEqualTo(merged.toSignal(0, Duration.ofSeconds(10)));
+    assertThat(signal.traffic().requests()).isEqualTo(2L * 10 * layouts);
+    // The last two layouts' latencies (up to 10 s) are left out: nothing above the eighth's 8 s.
+    assertThat(signal.latencyMs().p99()).isBetween(7000.0, 8000.0);
+    assertThat(signal.latencyMs().p50()).isBetween(1000.0, 5000.0);
   }
 
   @Test
@@ -116,12 +144,7 @@ class SignalAccumulatorTest {
     SignalAccumulator slot =
         new SignalAccumulator().add(latencyOnly(new double[] {10}, new long[] {4, 0}));
     SignalAccumulator merged = new SignalAccumulator(null, "ns", "svc", null).merge(slot);
-    Serde<WindowTotals> serde = BinarySerdes.windowTotals();
-    SignalAccumulator back =
-        serde
-            .deserializer()
-            .deserialize("t", serde.serializer().serialize("t", new WindowTotals(false, merged)))
-            .totals();
+    SignalAccumulator back = throughTheStore(merged);
     GoldenSignal signal = back.toSignal(0, Duration.ofSeconds(10));
 
     assertThat(signal.traffic().requests()).isZero();

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
@@ -95,14 +94,14 @@ class StoreFormatsTest {
   /** An operation's live series: three slots, one of spans. */
   static LiveSeries sampleLive() {
     LiveSeries series = new LiveSeries("c1", "shop", "checkout", "POST /pay");
-    Map<Long, SignalAccumulator> slots = new TreeMap<>();
-    slots.put(
+    TotalsByStart slots = new TotalsByStart();
+    slots.add(
         1_733_380_001_000L,
         new SignalAccumulator().add(point(false, BOUNDS, new long[] {4, 0, 0, 0}, 4.0)));
-    slots.put(
+    slots.add(
         1_733_380_002_000L,
         new SignalAccumulator().add(point(true, BOUNDS, new long[] {0, 0, 2, 7}, null)));
-    slots.put(1_733_380_005_000L, spans());
+    slots.add(1_733_380_005_000L, spans());
     series.addAll(slots);
     return series;
   }
@@ -214,10 +213,11 @@ class StoreFormatsTest {
       counts[3] = 7 + slot;
       counts[4] = 2;
       counts[6] = slot % 3;
-      series.addAll(
-          Map.of(
-              1_733_380_000_000L + slot * 1_000L,
-              new SignalAccumulator().add(point(slot == 4, sdkBounds, counts, 80.0))));
+      TotalsByStart totals = new TotalsByStart();
+      totals.add(
+          1_733_380_000_000L + slot * 1_000L,
+          new SignalAccumulator().add(point(slot == 4, sdkBounds, counts, 80.0)));
+      series.addAll(totals);
     }
 
     byte[] bytes = bytes(series, BinarySerdes.liveSeries());
