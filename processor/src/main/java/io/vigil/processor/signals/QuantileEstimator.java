@@ -1,16 +1,83 @@
 package io.vigil.processor.signals;
 
+import io.vigil.model.signal.GoldenSignal;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Estimates quantiles from explicit-bucket histograms the way Prometheus' {@code
- * histogram_quantile} does: find the bucket holding the requested rank and interpolate linearly
- * inside it; the first bucket starts at 0 (when its upper bound is positive); a rank in the
- * overflow (+Inf) bucket yields that bucket's lower bound, the highest finite bound.
+ * A window's latency from its bucket totals and sketch ({@link #latency}), and the estimator under
+ * it: quantiles from explicit-bucket histograms the way Prometheus' {@code histogram_quantile}
+ * does: find the bucket holding the requested rank and interpolate linearly inside it; the first
+ * bucket starts at 0 (when its upper bound is positive); a rank in the overflow (+Inf) bucket
+ * yields that bucket's lower bound, the highest finite bound.
  */
 final class QuantileEstimator {
   private QuantileEstimator() {}
+
+  /**
+   * A window's latency from its explicit buckets ({@code boundsList[i]} with {@code countsList[i]},
+   * one entry per layout) and its sketch (null: none), capped at {@code max} (null: not known for
+   * every request), or null when nothing says anything of it. Quantiles come from the bucket totals
+   * whatever counted the requests: with a request counter and a latency-only histogram, {@code
+   * requests} and the buckets' total differ. A window with only a sketch reads its quantiles from
+   * it (within 1 %); one with a sketch and explicit buckets reads the sketch as buckets ({@link
+   * LatencySketch#asBuckets}) merged with the others.
+   */
+  static GoldenSignal.Latency latency(
+      List<double[]> boundsList,
+      List<long[]> countsList,
+      LatencySketch sketch,
+      long requests,
+      Double max) {
+    if (sketch != null && boundsList.isEmpty()) {
+      return new GoldenSignal.Latency(
+          capped(sketch.quantile(0.50), max),
+          capped(sketch.quantile(0.90), max),
+          capped(sketch.quantile(0.95), max),
+          capped(sketch.quantile(0.99), max),
+          max);
+    }
+    if (sketch != null) {
+      LatencySketch.Buckets b = sketch.asBuckets();
+      boundsList = new ArrayList<>(boundsList);
+      countsList = new ArrayList<>(countsList);
+      boundsList.add(b.boundsMs());
+      countsList.add(b.counts());
+    }
+    // A layout is kept only for a point with observations, so any layout means some.
+    if (boundsList.isEmpty() && (requests == 0 || max == null)) {
+      return null;
+    }
+    double[] bounds;
+    double[] counts;
+    if (boundsList.isEmpty()) {
+      bounds = new double[0];
+      counts = new double[0];
+    } else if (boundsList.size() == 1) {
+      bounds = boundsList.get(0);
+      counts = Arrays.stream(countsList.get(0)).asDoubleStream().toArray();
+    } else {
+      Merged merged = merge(boundsList, countsList);
+      bounds = merged.bounds();
+      counts = merged.counts();
+    }
+    return new GoldenSignal.Latency(
+        capped(quantile(0.50, bounds, counts), max),
+        capped(quantile(0.90, bounds, counts), max),
+        capped(quantile(0.95, bounds, counts), max),
+        capped(quantile(0.99, bounds, counts), max),
+        max);
+  }
+
+  /** No observation exceeded max, so neither can a quantile; estimates may overshoot it. */
+  private static Double capped(double v, Double max) {
+    if (Double.isNaN(v)) {
+      return null;
+    }
+    return max != null ? Math.min(v, max) : v;
+  }
 
   /**
    * The {@code q}-quantile (0..1) of a histogram with finite upper bounds {@code bounds} and {@code

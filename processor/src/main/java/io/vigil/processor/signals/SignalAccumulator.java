@@ -311,66 +311,17 @@ final class SignalAccumulator {
   }
 
   /**
-   * Quantiles from the bucket totals, whatever counted the requests: with a request counter and a
-   * latency-only histogram, {@code requests} and the buckets' total differ. A window with only a
-   * sketch reads its quantiles from it (within 1 %); one with a sketch and explicit buckets reads
-   * the sketch as buckets ({@link LatencySketch#asBuckets}) merged with the others.
+   * Quantiles from the bucket totals and sketch ({@link QuantileEstimator#latency}), with the max
+   * only when every point with requests carried one.
    */
   private GoldenSignal.Latency latency() {
-    Double max = maxComplete ? maxMs : null;
-    if (sketch != null && layoutCount() == 0) {
-      return new GoldenSignal.Latency(
-          capped(sketch.quantile(0.50), max),
-          capped(sketch.quantile(0.90), max),
-          capped(sketch.quantile(0.95), max),
-          capped(sketch.quantile(0.99), max),
-          max);
+    int n = layoutCount();
+    List<double[]> bounds = new ArrayList<>(n);
+    List<long[]> counts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      bounds.add(boundsOf(i));
+      counts.add(countsOf(i));
     }
-    List<Layout> layouts = new ArrayList<>(layoutCount() + 1);
-    for (int i = 0; i < layoutCount(); i++) {
-      layouts.add(new Layout(boundsOf(i), countsOf(i)));
-    }
-    if (sketch != null) {
-      LatencySketch.Buckets b = sketch.asBuckets();
-      layouts.add(new Layout(b.boundsMs(), b.counts()));
-    }
-    // A layout is kept only for a point with observations, so any layout means some.
-    if (layouts.isEmpty() && (requests == 0 || max == null)) {
-      return null;
-    }
-    double[] bounds;
-    double[] counts;
-    if (layouts.isEmpty()) {
-      bounds = new double[0];
-      counts = new double[0];
-    } else if (layouts.size() == 1) {
-      bounds = layouts.get(0).boundsMs();
-      counts = Arrays.stream(layouts.get(0).counts()).asDoubleStream().toArray();
-    } else {
-      QuantileEstimator.Merged merged =
-          QuantileEstimator.merge(
-              layouts.stream().map(Layout::boundsMs).toList(),
-              layouts.stream().map(Layout::counts).toList());
-      bounds = merged.bounds();
-      counts = merged.counts();
-    }
-    return new GoldenSignal.Latency(
-        quantile(0.50, bounds, counts, max),
-        quantile(0.90, bounds, counts, max),
-        quantile(0.95, bounds, counts, max),
-        quantile(0.99, bounds, counts, max),
-        max);
-  }
-
-  private static Double quantile(double q, double[] bounds, double[] counts, Double max) {
-    return capped(QuantileEstimator.quantile(q, bounds, counts), max);
-  }
-
-  /** No observation exceeded max, so neither can a quantile; estimates may overshoot it. */
-  private static Double capped(double v, Double max) {
-    if (Double.isNaN(v)) {
-      return null;
-    }
-    return max != null ? Math.min(v, max) : v;
+    return QuantileEstimator.latency(bounds, counts, sketch, requests, maxComplete ? maxMs : null);
   }
 }
