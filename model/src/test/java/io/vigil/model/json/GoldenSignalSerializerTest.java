@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.model.signal.GoldenSignal;
+import io.vigil.model.signal.SampleSignals;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,18 +64,7 @@ class GoldenSignalSerializerTest {
   }
 
   private static GoldenSignal windowOfAService() {
-    return new GoldenSignal(
-        null,
-        new GoldenSignal.Window(START, START.plusSeconds(10), 10),
-        "c1",
-        "shop",
-        "checkout",
-        "POST /cart",
-        new GoldenSignal.Traffic(1200, 120.0),
-        new GoldenSignal.Errors(30, 0.025),
-        new GoldenSignal.Latency(12.0, 40.0, 55.0, 120.0, 310.0),
-        null,
-        1_765_000_000_123L);
+    return SampleSignals.checkout("POST /cart", 1_765_000_000_123L);
   }
 
   private static GoldenSignal nodeSaturation() {

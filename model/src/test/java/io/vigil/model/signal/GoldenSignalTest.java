@@ -13,20 +13,10 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class GoldenSignalTest {
-  private static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
+  private static final Instant START = SampleSignals.START;
 
   private static GoldenSignal checkout() {
-    return new GoldenSignal(
-        null,
-        new GoldenSignal.Window(START, START.plusSeconds(10), 10),
-        "c1",
-        "shop",
-        "checkout",
-        null,
-        new GoldenSignal.Traffic(1200, 120.0),
-        new GoldenSignal.Errors(30, 0.025),
-        new GoldenSignal.Latency(12.0, 40.0, 55.0, 120.0, 310.0),
-        null);
+    return SampleSignals.checkout(null, null);
   }
 
   @Test
