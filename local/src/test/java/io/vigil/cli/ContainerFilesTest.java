@@ -365,6 +365,7 @@ class ContainerFilesTest {
     assertThat(file.stages()).extracting(Stage::name).contains("build", "prebuilt", "jar");
 
     Stage build = file.stage("build");
+    // Compiled on the oldest Java it runs on; run on 25, where the ENTRYPOINT's flag exists.
     assertThat(file.resolve(build.from())).startsWith("eclipse-temurin:17-jdk");
     Instruction maven = build.only("RUN");
     assertThat(maven.arguments())
@@ -378,7 +379,7 @@ class ContainerFilesTest {
     assertThat(file.resolve(file.stage("jar").from())).isEqualTo("build");
 
     Stage runtime = file.stages().get(file.stages().size() - 1);
-    assertThat(file.resolve(runtime.from())).startsWith("eclipse-temurin:17-jre");
+    assertThat(file.resolve(runtime.from())).startsWith("eclipse-temurin:25-jre");
     String user = file.resolve(runtime.only("USER").arguments(), runtime);
     assertThat(user).as("numeric, non-root").matches("[1-9][0-9]*:[0-9]+").startsWith("10001:");
     assertThat(runtime.all("COPY"))
@@ -393,8 +394,54 @@ class ContainerFilesTest {
     JsonNode entrypoint = JSON.readTree(runtime.only("ENTRYPOINT").arguments());
     List<String> command = texts(entrypoint);
     assertThat(command.get(0)).isEqualTo("java");
+    assertThat(command)
+        .contains(
+            "-XX:+UseCompactObjectHeaders",
+            "--sun-misc-unsafe-memory-access=allow",
+            "--enable-native-access=ALL-UNNAMED");
     assertThat(command.subList(command.size() - 2, command.size()))
         .containsExactly("-jar", "/opt/vigil/vigil.jar");
+  }
+
+  /**
+   * The image's JVM options (the ENTRYPOINT's, up to {@code -jar}) start Java 25, which the image
+   * runs, and keep its warnings about protobuf's and Netty's ways off stderr: without them the same
+   * program prints both. Skipped where no JDK 25 is installed ({@code VIGIL_JDK25}, else Temurin's
+   * Debian path).
+   */
+  @Test
+  void entrypointOptionsRunJava25WithoutLibraryWarnings() throws Exception {
+    Path java =
+        Path.of(
+            System.getenv().getOrDefault("VIGIL_JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64"),
+            "bin",
+            "java");
+    assumeTrue(Files.isExecutable(java), "no JDK 25 at " + java + " (set VIGIL_JDK25)");
+    Dockerfile file = Dockerfile.read(DOCKERFILE);
+    Stage runtime = file.stages().get(file.stages().size() - 1);
+    List<String> command = texts(JSON.readTree(runtime.only("ENTRYPOINT").arguments()));
+    List<String> options = command.subList(1, command.indexOf("-jar"));
+
+    Result bare = run(program(java, List.of()), Map.of(), 60);
+    assertThat(bare.exit()).as(bare.output()).isZero();
+    assertThat(bare.output())
+        .as("the warnings the options are for")
+        .contains("sun.misc.Unsafe::arrayBaseOffset has been called by com.google.protobuf")
+        .contains("System::loadLibrary has been called by io.netty");
+
+    Result image = run(program(java, options), Map.of(), 60);
+    assertThat(image.exit()).as(image.output()).isZero();
+    assertThat(image.output()).contains("epoll ").doesNotContain("WARNING");
+  }
+
+  /** {@code java}, {@code options} and {@link LibraryWarnings} on this test's class path. */
+  private static List<String> program(Path java, List<String> options) {
+    List<String> command = new ArrayList<>();
+    command.add(java.toString());
+    command.addAll(options);
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), LibraryWarnings.class.getName()));
+    return command;
   }
 
   @Test
@@ -409,8 +456,8 @@ class ContainerFilesTest {
       tag = tag.substring(tag.lastIndexOf('/') + 1);
       assertThat(tag).as("FROM %s", image).contains(":").doesNotEndWith(":latest");
       assertThat(tag.substring(tag.indexOf(':') + 1))
-          .as("FROM %s names Java 17", image)
-          .startsWith("17");
+          .as("FROM %s names a Java major line, 17 or 25", image)
+          .matches("(17|25)-.*");
     }
   }
 
