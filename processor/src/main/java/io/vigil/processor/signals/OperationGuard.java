@@ -2,11 +2,11 @@ package io.vigil.processor.signals;
 
 import io.vigil.model.runtime.ThrottlingLogger;
 import io.vigil.processor.ProcessorMetrics;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Map;
-import org.apache.kafka.streams.KeyValue;
+import java.util.Set;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.LoggerFactory;
@@ -18,8 +18,11 @@ import org.slf4j.LoggerFactory;
  * vigil_processor_data_points_adjusted_total{reason="operation_overflow"}}), so a route template
  * that is not one (a raw path with ids in it) cannot grow the state without bound. An operation not
  * seen for an hour frees its place. The known operations live in the {@code signals-operations}
- * store (JSON), so the limit holds across restarts; a task-local copy spares a store read per
- * request.
+ * store (JSON), so the limit holds across restarts. They are read from it once, when the task
+ * starts, and kept on the heap: a request reads no store, a service's entry is written once per
+ * request that changed it ({@link #save}), not once per operation, and the minute's eviction looks
+ * at the heap's copy rather than decoding every entry of the store (BENCHMARKS.md, "Operations
+ * guarded on the heap").
  */
 final class OperationGuard {
   /** The operation that the points of operations past the limit are counted in. */
@@ -45,32 +48,39 @@ final class OperationGuard {
   private final KeyValueStore<String, Known> store;
   private final int max;
   private final ProcessorMetrics metrics;
-  private final Map<String, Map<String, Long>> cache = new HashMap<>();
+
+  /** Every service's operations and when each was last seen: the store's entries, decoded. */
+  private final Map<String, Map<String, Long>> known = new HashMap<>();
+
+  /** Services whose operations changed since their entry was last written. */
+  private final Set<String> unsaved = new HashSet<>();
 
   OperationGuard(KeyValueStore<String, Known> store, int max, ProcessorMetrics metrics) {
     this.store = store;
     this.max = max;
     this.metrics = metrics;
+    try (KeyValueIterator<String, Known> it = store.all()) {
+      it.forEachRemaining(entry -> known.put(entry.key, new HashMap<>(entry.value.lastSeen())));
+    }
   }
 
   /**
    * The operation {@code points} points of {@code operation} of {@code service} (its series key)
    * are counted as, seen at {@code now}: itself while the service has room for it, else {@link
    * #OVERFLOW} (each point counted in {@code operation_overflow}); null when per-operation series
-   * are off or the points name none.
+   * are off or the points name none. What it learns goes to the store at {@link #save}.
    */
   String admit(String service, String operation, int points, long now) {
     if (operation == null || max == 0) {
       return null;
     }
-    Map<String, Long> known = cache.get(service);
-    if (known == null) {
-      Known stored = store.get(service);
-      known = stored == null ? new HashMap<>() : new HashMap<>(stored.lastSeen());
-      cache.put(service, known);
+    Map<String, Long> operations = known.get(service);
+    if (operations == null) {
+      operations = new HashMap<>();
+      known.put(service, operations);
     }
-    Long seen = known.get(operation);
-    if (seen == null && known.size() >= max) {
+    Long seen = operations.get(operation);
+    if (seen == null && operations.size() >= max) {
       metrics.dataPointsAdjusted("operation_overflow", points);
       LOG.warn(
           "service {} has {} operations already; '{}' is counted in its {} series",
@@ -81,31 +91,39 @@ final class OperationGuard {
       return OVERFLOW;
     }
     if (seen == null || now - seen >= REFRESH_MS) {
-      known.put(operation, now);
-      store.put(service, new Known(known));
+      operations.put(operation, now);
+      unsaved.add(service);
     }
     return operation;
   }
 
+  /**
+   * Writes {@code service}'s operations to the store if {@link #admit} changed them since: once per
+   * request, however many of its operations were new or due a refresh (an exporter's operations are
+   * seen together, so each minute they are all due together).
+   */
+  void save(String service) {
+    if (unsaved.remove(service)) {
+      store.put(service, new Known(known.get(service)));
+    }
+  }
+
   /** Forgets the operations not seen since {@code before} (epoch ms), freeing their places. */
   void evict(long before) {
-    List<KeyValue<String, Known>> changed = new ArrayList<>();
-    try (KeyValueIterator<String, Known> it = store.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, Known> entry = it.next();
-        Map<String, Long> kept = new HashMap<>(entry.value.lastSeen());
-        if (kept.values().removeIf(seen -> seen < before)) {
-          changed.add(KeyValue.pair(entry.key, new Known(kept)));
-        }
+    Iterator<Map.Entry<String, Map<String, Long>>> it = known.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, Map<String, Long>> entry = it.next();
+      Map<String, Long> operations = entry.getValue();
+      if (!operations.values().removeIf(seen -> seen < before)) {
+        continue;
       }
-    }
-    for (KeyValue<String, Known> entry : changed) {
-      if (entry.value.lastSeen().isEmpty()) {
-        store.delete(entry.key);
+      if (operations.isEmpty()) {
+        it.remove();
+        FinalWindows.forget(store, entry.getKey());
       } else {
-        store.put(entry.key, entry.value);
+        store.put(entry.getKey(), new Known(operations));
       }
-      cache.remove(entry.key);
+      unsaved.remove(entry.getKey());
     }
   }
 }

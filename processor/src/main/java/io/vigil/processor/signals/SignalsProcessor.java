@@ -209,6 +209,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       batch.add(delta, fromMs);
     }
     batch.admit((operation, points) -> operations.admit(record.key(), operation, points, now));
+    operations.save(record.key());
     if (stateChanged) {
       cumulative.put(record.key(), state);
     }
