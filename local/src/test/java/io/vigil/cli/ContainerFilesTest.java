@@ -391,8 +391,7 @@ class ContainerFilesTest {
         .extracting(Instruction::arguments)
         .anyMatch(
             a -> a.endsWith("deploy/docker/vigil-healthcheck /usr/local/bin/vigil-healthcheck"));
-    JsonNode entrypoint = JSON.readTree(runtime.only("ENTRYPOINT").arguments());
-    List<String> command = texts(entrypoint);
+    List<String> command = entrypoint(runtime);
     assertThat(command.get(0)).isEqualTo("java");
     assertThat(command)
         .contains(
@@ -419,7 +418,7 @@ class ContainerFilesTest {
     assumeTrue(Files.isExecutable(java), "no JDK 25 at " + java + " (set VIGIL_JDK25)");
     Dockerfile file = Dockerfile.read(DOCKERFILE);
     Stage runtime = file.stages().get(file.stages().size() - 1);
-    List<String> command = texts(JSON.readTree(runtime.only("ENTRYPOINT").arguments()));
+    List<String> command = entrypoint(runtime);
     List<String> options = command.subList(1, command.indexOf("-jar"));
 
     Result bare = run(program(java, List.of()), Map.of(), 60);
@@ -432,6 +431,11 @@ class ContainerFilesTest {
     Result image = run(program(java, options), Map.of(), 60);
     assertThat(image.exit()).as(image.output()).isZero();
     assertThat(image.output()).contains("epoll ").doesNotContain("WARNING");
+  }
+
+  /** The exec-form ENTRYPOINT of {@code stage}, word by word. */
+  private static List<String> entrypoint(Stage stage) throws IOException {
+    return texts(JSON.readTree(stage.only("ENTRYPOINT").arguments()));
   }
 
   /** {@code java}, {@code options} and {@link LibraryWarnings} on this test's class path. */
