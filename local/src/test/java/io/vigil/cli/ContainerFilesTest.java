@@ -433,6 +433,33 @@ class ContainerFilesTest {
     assertThat(image.output()).contains("epoll ").doesNotContain("WARNING");
   }
 
+  /**
+   * {@code ./vigil} on Java 25 or newer runs the services with the image's JVM options, all but
+   * those that only a container needs (heap from its memory limit, exit to be restarted, where to
+   * write): an option added to one of the two files and not the other fails here.
+   */
+  @Test
+  void vigilScriptRunsJava25WithTheImageOptions() throws IOException {
+    Dockerfile file = Dockerfile.read(DOCKERFILE);
+    List<String> command = entrypoint(file.stages().get(file.stages().size() - 1));
+    Set<String> containerOnly =
+        Set.of(
+            "-XX:MaxRAMPercentage=75",
+            "-XX:InitialRAMPercentage=25",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.io.tmpdir=/tmp");
+    List<String> image =
+        command.subList(1, command.indexOf("-jar")).stream()
+            .filter(o -> !containerOnly.contains(o))
+            .toList();
+
+    Matcher options =
+        Pattern.compile("(?m)^\\s*\\*\\) RUNTIME_OPTS=\"([^\"]*)\" ;;$")
+            .matcher(Files.readString(ROOT.resolve("vigil")));
+    assertThat(options.find()).as("./vigil sets RUNTIME_OPTS for Java 25 or newer").isTrue();
+    assertThat(List.of(options.group(1).split(" "))).isEqualTo(image);
+  }
+
   /** The exec-form ENTRYPOINT of {@code stage}, word by word. */
   private static List<String> entrypoint(Stage stage) throws IOException {
     return texts(JSON.readTree(stage.only("ENTRYPOINT").arguments()));
