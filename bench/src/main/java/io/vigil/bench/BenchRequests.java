@@ -102,16 +102,23 @@ public final class BenchRequests {
    */
   static String kafkaYaml(String bootstrap, String overrides) {
     java.util.List<String> streams = new java.util.ArrayList<>();
-    if (overrides != null) {
-      for (String pair : overrides.split(",")) {
-        String[] kv = pair.split("=", 2);
-        streams.add("%s: '%s'".formatted(kv[0].strip(), kv[1].strip()));
-      }
-    }
+    pairs(overrides).forEach((k, v) -> streams.add("%s: '%s'".formatted(k, v)));
     return streams.isEmpty()
         ? "kafka: {bootstrap_servers: '%s'}\n".formatted(bootstrap)
         : "kafka: {bootstrap_servers: '%s', streams: {%s}}\n"
             .formatted(bootstrap, String.join(", ", streams));
+  }
+
+  /** The settings {@code k=v,k=v} (null: none), in their order. */
+  static java.util.Map<String, String> pairs(String settings) {
+    java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
+    if (settings != null) {
+      for (String pair : settings.split(",")) {
+        String[] kv = pair.split("=", 2);
+        pairs.put(kv[0].strip(), kv[1].strip());
+      }
+    }
+    return pairs;
   }
 
   /**

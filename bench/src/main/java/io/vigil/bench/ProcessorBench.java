@@ -42,9 +42,14 @@ import org.apache.kafka.common.utils.Utils;
  * <p>Workload: {@code --services N} (default 100) OpenTelemetry-SDK-like services, each exporting
  * one cumulative {@code http.server.request.duration} request a second with {@code --routes R}
  * (default 50) routes × 2 status codes = 100 points, over {@code --seconds S} (default 60) of event
- * time ending now; {@code --operations K} sets {@code max_operations_per_service} (default: the
- * processor's, 100; 0 = service series only), {@code --streams k=v,k=v} adds Kafka Streams settings
- * (e.g. {@code commit.interval.ms=100}). Prints JSON.
+ * time ending now; {@code --instances I} (default 1) runs each service as that many replicas, each
+ * exporting its own request a second with its own {@code service.instance.id}; {@code --operations
+ * K} sets {@code max_operations_per_service} (default: the processor's, 100; 0 = service series
+ * only), {@code --streams k=v,k=v} adds Kafka Streams settings (e.g. {@code
+ * commit.interval.ms=100}), {@code --producer k=v,k=v} overrides the settings the topic is filled
+ * with (the collector's: {@code compression.type=lz4}, {@code linger.ms=5}; the figures before
+ * 2026-12-06 were taken with {@code compression.type=none,linger.ms=20,batch.size=1048576}). Prints
+ * JSON.
  *
  * <p>With {@code --warmup W} the topic holds {@code W} more seconds of exports before those, and
  * the clock runs from the moment their points are in: the processor's steady state, with its JIT
@@ -66,6 +71,7 @@ public final class ProcessorBench {
     Map<String, String> args = BenchRequests.args(argv);
     int services = Integer.parseInt(args.getOrDefault("services", "100"));
     int routes = Integer.parseInt(args.getOrDefault("routes", "50"));
+    int instances = Integer.parseInt(args.getOrDefault("instances", "1"));
     int measured = Integer.parseInt(args.getOrDefault("seconds", "60"));
     int warmup = Integer.parseInt(args.getOrDefault("warmup", "0"));
     int seconds = warmup + measured;
@@ -81,14 +87,19 @@ public final class ProcessorBench {
       // service name. Left to the broker, the topic would get one partition.
       kafka.createTopics(3, Topics.OTLP_METRICS);
       Properties props = kafka.clientProperties();
-      props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-      props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+      // As the collector ships its records (KafkaShipper: lz4, linger.ms 5, the default batch
+      // size): the stream thread reads and unpacks what it would in production.
+      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+      props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+      props.putAll(BenchRequests.pairs(args.get("producer")));
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-        long[][] counts = new long[services][routes * 2];
+        long[][] counts = new long[services * instances][routes * 2];
         for (int s = 0; s < seconds; s++) {
-          for (int svc = 0; svc < services; svc++) {
-            byte[] body = request(svc, routes, counts[svc], t0, s).toByteArray();
+          for (int i = 0; i < services * instances; i++) {
+            int svc = i / instances;
+            String instance = instances == 1 ? null : "svc-" + svc + "-" + i % instances;
+            byte[] body = request(svc, instance, routes, counts[i], t0, s).toByteArray();
             long at = t0.plusSeconds(s + 1).toEpochMilli();
             producer.send(
                 new ProducerRecord<>(
@@ -142,7 +153,7 @@ public final class ProcessorBench {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
         }
         firstPoint = System.nanoTime();
-        long warmupPoints = (long) warmup * services * routes * 2;
+        long warmupPoints = (long) warmup * services * instances * routes * 2;
         while (takenIn.getAsLong() < warmupPoints && System.nanoTime() < deadline) {
           TimeUnit.MILLISECONDS.sleep(5); // polling interval with a deadline
         }
@@ -174,6 +185,7 @@ public final class ProcessorBench {
       ObjectNode result = Json.mapper().createObjectNode();
       result.put("java", System.getProperty("java.version"));
       result.put("services", services);
+      result.put("instances_per_service", instances);
       result.put("points_per_request", routes * 2);
       result.put("max_operations_per_service", config.maxOperationsPerService());
       result.put("event_seconds", seconds);
@@ -242,11 +254,15 @@ public final class ProcessorBench {
     return (long) sum;
   }
 
-  /** Service {@code svc}'s cumulative export at second {@code s}: every route gets requests. */
+  /**
+   * The cumulative export of service {@code svc}'s {@code instance} (its {@code
+   * service.instance.id}, null: none) at second {@code s}: every route gets requests.
+   */
   private static ExportMetricsServiceRequest request(
-      int svc, int routes, long[] counts, Instant t0, int s) {
+      int svc, String instance, int routes, long[] counts, Instant t0, int s) {
     return request(
         svc,
+        instance,
         routes,
         counts,
         (t0.getEpochSecond() - 3600) * 1_000_000_000L,
@@ -255,10 +271,11 @@ public final class ProcessorBench {
 
   /**
    * Service {@code svc}'s cumulative export at {@code time} (epoch ns) of streams started at {@code
-   * start}: each route's counts go up (10 requests answered 200, 1 answered 500) in {@code counts}.
+   * start}, from its {@code instance} ({@code service.instance.id}, null: none): each route's
+   * counts go up (10 requests answered 200, 1 answered 500) in {@code counts}.
    */
   static ExportMetricsServiceRequest request(
-      int svc, int routes, long[] counts, long start, long time) {
+      int svc, String instance, int routes, long[] counts, long start, long time) {
     Histogram.Builder histogram =
         Histogram.newBuilder()
             .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
@@ -280,10 +297,13 @@ public final class ProcessorBench {
       }
       histogram.addDataPoints(point);
     }
-    return BenchRequests.durations(
+    Resource.Builder resource =
         Resource.newBuilder()
             .addAttributes(BenchRequests.attr("service.name", "svc-" + svc))
-            .addAttributes(BenchRequests.attr("k8s.namespace.name", "bench")),
-        histogram);
+            .addAttributes(BenchRequests.attr("k8s.namespace.name", "bench"));
+    if (instance != null) {
+      resource.addAttributes(BenchRequests.attr("service.instance.id", instance));
+    }
+    return BenchRequests.durations(resource, histogram);
   }
 }

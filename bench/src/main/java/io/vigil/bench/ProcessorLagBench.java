@@ -268,7 +268,7 @@ public final class ProcessorLagBench {
           LockSupport.parkNanos(due - System.nanoTime()); // pacing: the offered load's schedule
           long now = System.currentTimeMillis();
           byte[] body =
-              ProcessorBench.request(svc, routes, counts[svc], startNanos, now * 1_000_000L)
+              ProcessorBench.request(svc, null, routes, counts[svc], startNanos, now * 1_000_000L)
                   .toByteArray();
           producer.send(
               new ProducerRecord<>(Topics.OTLP_METRICS, null, now, keys[svc], body),
