@@ -28,7 +28,7 @@ final class BinarySerdes {
    * (an older instance would count a corrected first point from the sender's start, or not at all),
    * V6 the {@link #EXPONENTIAL} flag and a span point's {@link LatencySketch} behind {@link
    * #SKETCH} (an older instance would interpolate exponential buckets linearly and miss spans'
-   * latency).
+   * latency), V7 each point's {@link MetricPoint#origin()} ({@link #writeOrigin}).
    */
   private static final byte POINTS_V1 = 1;
 
@@ -37,6 +37,7 @@ final class BinarySerdes {
   private static final byte POINTS_V4 = 4;
   private static final byte POINTS_V5 = 5;
   private static final byte POINTS_V6 = 6;
+  private static final byte POINTS_V7 = 7;
 
   /**
    * A series' state; V2 writes each bucket layout once, then an index per stream; V3 is compact: a
@@ -251,7 +252,7 @@ final class BinarySerdes {
   }
 
   static byte[] write(SeriesPoints batch) {
-    return encode(POINTS_V6, out -> writePoints(out, batch.points()));
+    return encode(POINTS_V7, out -> writePoints(out, batch.points()));
   }
 
   static SeriesPoints readPoints(String topic, byte[] bytes) {
@@ -259,7 +260,7 @@ final class BinarySerdes {
         topic,
         bytes,
         POINTS_V1,
-        POINTS_V6,
+        POINTS_V7,
         "Vigil data points",
         (in, v) -> readPoints(in, topic, bytes.length, v));
   }
@@ -271,6 +272,7 @@ final class BinarySerdes {
     writeNullable(out, first == null ? null : first.service());
     writeVarint(out, points.size());
     List<double[]> layouts = new ArrayList<>();
+    List<String> origins = new ArrayList<>(1);
     for (MetricPoint p : points) {
       out.writeUTF(p.stream());
       int flags =
@@ -298,7 +300,43 @@ final class BinarySerdes {
       if (p.sketch() != null) {
         writeBytes(out, p.sketch().toBytes());
       }
+      writeOrigin(out, origins, p.origin());
     }
+  }
+
+  /**
+   * Writes {@code origin} as 0 when null, else as its place (from 1) among {@code origins}, written
+   * before in the same record, or as the next place followed by the origin itself (then added): the
+   * points of a record nearly always share one origin, a byte each.
+   */
+  private static void writeOrigin(BinaryOut out, List<String> origins, String origin)
+      throws IOException {
+    if (origin == null) {
+      writeVarint(out, 0);
+      return;
+    }
+    int at = origins.indexOf(origin);
+    if (at >= 0) {
+      writeVarint(out, at + 1);
+      return;
+    }
+    origins.add(origin);
+    writeVarint(out, origins.size());
+    out.writeUTF(origin);
+  }
+
+  /** Reads an origin written by {@link #writeOrigin}; equal origins share one string. */
+  private static String readOrigin(BinaryIn in, List<String> origins) throws IOException {
+    int at = readVarint(in);
+    if (at == 0) {
+      return null;
+    }
+    if (at == origins.size() + 1) {
+      origins.add(in.readUTF());
+    } else if (at > origins.size()) {
+      throw new IOException("bad origin index " + at + " after " + origins.size() + " origins");
+    }
+    return origins.get(at - 1);
   }
 
   private static SeriesPoints readPoints(BinaryIn in, String topic, int limit, byte version)
@@ -308,11 +346,13 @@ final class BinarySerdes {
     boolean withFromSpans = version >= POINTS_V4;
     boolean withClockShift = version >= POINTS_V5;
     boolean withSketch = version >= POINTS_V6;
+    boolean withOrigin = version >= POINTS_V7;
     String cluster = readNullable(in);
     String namespace = readNullable(in);
     String service = readNullable(in);
     int n = readCount(in, limit);
     List<double[]> layouts = new ArrayList<>();
+    List<String> origins = new ArrayList<>(1);
     List<MetricPoint> points = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String stream = in.readUTF();
@@ -329,6 +369,7 @@ final class BinarySerdes {
       if (withSketch && (flags & SKETCH) != 0) {
         sketch = LatencySketch.fromBytes(readBytes(in, limit));
       }
+      String origin = withOrigin ? readOrigin(in, origins) : null;
       points.add(
           new MetricPoint(
               stream,
@@ -348,7 +389,8 @@ final class BinarySerdes {
               withFromSpans && (flags & FROM_SPANS) != 0,
               clockShift,
               withSketch && (flags & EXPONENTIAL) != 0,
-              sketch));
+              sketch,
+              origin));
     }
     return new SeriesPoints(points);
   }

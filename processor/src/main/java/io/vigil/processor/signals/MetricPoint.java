@@ -33,6 +33,10 @@ package io.vigil.processor.signals;
  *     histograms of any scale merge
  * @param sketch the latencies of the point's requests as a sketch (server spans), or null; such a
  *     point has no buckets and lies in one second
+ * @param origin who sent the point: a short hash of its resource's attributes (one replica of a
+ *     service), or null when not known (a point an older processor put on the repartition topic).
+ *     The signals step keeps the cumulative state of each origin's streams in an entry of its own
+ *     ({@link SeriesStates})
  */
 record MetricPoint(
     String stream,
@@ -52,7 +56,8 @@ record MetricPoint(
     boolean fromSpans,
     long clockShiftNanos,
     boolean exponential,
-    LatencySketch sketch) {
+    LatencySketch sketch,
+    String origin) {
 
   private static final double[] NO_BOUNDS = new double[0];
   private static final long[] NO_BUCKETS = new long[0];
@@ -62,7 +67,52 @@ record MetricPoint(
     bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
   }
 
-  /** A point read from a metric, of {@code operation} (null: none named), latency only or not. */
+  /** A point of no known origin ({@link #origin()}). */
+  MetricPoint(
+      String stream,
+      String cluster,
+      String namespace,
+      String service,
+      boolean error,
+      boolean cumulative,
+      long startNanos,
+      long timeNanos,
+      long count,
+      double[] boundsMs,
+      long[] bucketCounts,
+      Double maxMs,
+      String operation,
+      boolean latencyOnly,
+      boolean fromSpans,
+      long clockShiftNanos,
+      boolean exponential,
+      LatencySketch sketch) {
+    this(
+        stream,
+        cluster,
+        namespace,
+        service,
+        error,
+        cumulative,
+        startNanos,
+        timeNanos,
+        count,
+        boundsMs,
+        bucketCounts,
+        maxMs,
+        operation,
+        latencyOnly,
+        fromSpans,
+        clockShiftNanos,
+        exponential,
+        sketch,
+        null);
+  }
+
+  /**
+   * A point read from a metric, of {@code operation} (null: none named), latency only or not, of no
+   * known origin.
+   */
   MetricPoint(
       String stream,
       String cluster,
@@ -96,6 +146,7 @@ record MetricPoint(
         false,
         0,
         false,
+        null,
         null);
   }
 
@@ -184,7 +235,8 @@ record MetricPoint(
         fromSpans,
         clockShiftNanos,
         exponential,
-        sketch);
+        sketch,
+        origin);
   }
 
   /** {@code startNanos} on this processor's clock: as sent, moved as far as the point's time. */

@@ -188,14 +188,22 @@ final class OtlpMetricsDecoder {
    * The series one resource's points belong to, and its identity (its attributes, canonical).
    *
    * @param id the resource's attributes, canonical: part of every stream's identity
+   * @param key a short hash of {@code id}: the sender's name within its series ({@link
+   *     MetricPoint#origin()}). Two senders whose keys collide share a state entry, nothing more:
+   *     their streams stay apart, as {@code id} is part of their names
    */
-  record Origin(String id, String cluster, String namespace, String service) {
+  record Origin(String id, String cluster, String namespace, String service, String key) {
+    /** Hex digits of {@link #key}: 64 bits. */
+    private static final int KEY_DIGITS = 16;
+
     static Origin of(Resource resource) {
+      String id = canonical(resource.getAttributesList());
       return new Origin(
-          canonical(resource.getAttributesList()),
+          id,
           OtlpAttributes.get(resource.getAttributesList(), OtlpAttributes.K8S_CLUSTER),
           OtlpAttributes.namespace(resource),
-          OtlpAttributes.serviceName(resource));
+          OtlpAttributes.serviceName(resource),
+          hash(id).substring(0, KEY_DIGITS));
     }
   }
 
@@ -455,7 +463,12 @@ final class OtlpMetricsDecoder {
         buckets,
         maxMs,
         labels.operation(),
-        stream.latencyOnly());
+        stream.latencyOnly(),
+        false,
+        0,
+        false,
+        null,
+        origin.key());
   }
 
   /**

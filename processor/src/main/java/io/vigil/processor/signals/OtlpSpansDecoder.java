@@ -142,7 +142,8 @@ final class OtlpSpansDecoder {
           true,
           0,
           false,
-          latencies);
+          latencies,
+          origin.key());
     }
   }
 }

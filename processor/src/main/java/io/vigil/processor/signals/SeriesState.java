@@ -162,6 +162,34 @@ final class SeriesState {
     return true;
   }
 
+  /**
+   * Takes {@code stream} started at {@code startNanos} out of this state: its state, or null when
+   * it has none. The next lookup starts from the first stream.
+   */
+  StreamState remove(String stream, long startNanos) {
+    settle();
+    Integer indexed = index().get(new Key(stream, startNanos));
+    if (indexed == null) {
+      return null;
+    }
+    int at = indexed;
+    StreamState state = states[at];
+    int after = size - at - 1;
+    System.arraycopy(streams, at + 1, streams, at, after);
+    System.arraycopy(starts, at + 1, starts, at, after);
+    System.arraycopy(states, at + 1, states, at, after);
+    size--;
+    streams[size] = null;
+    states[size] = null;
+    index = null;
+    return state;
+  }
+
+  /** How many streams (and eviction markers) this state holds. */
+  int size() {
+    return size;
+  }
+
   private void add(String stream, long startNanos, StreamState state) {
     if (size == streams.length) {
       int capacity = size * 2;

@@ -3,8 +3,6 @@ package io.vigil.processor.signals;
 import io.vigil.processor.ProcessorMetrics;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -29,9 +27,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * task of the service, within the {@link OperationGuard}'s limit per service.
  *
  * <p>Points made of server spans ({@link MetricPoint#fromSpans()}) count only for a series that
- * sends no request metrics: the event time of the series' newest metric point is kept in its {@link
- * SeriesState}, and a span point up to {@link #METRICS_PRECEDENCE} after it is skipped ({@code
- * superseded_by_metrics}), so no request is counted from both.
+ * sends no request metrics: the event time of the series' newest metric point is kept in its own
+ * entry of {@link SeriesStates}, and a span point up to {@link #METRICS_PRECEDENCE} after it is
+ * skipped ({@code superseded_by_metrics}), so no request is counted from both.
  */
 final class SignalsProcessor implements Processor<String, SeriesPoints, String, Emitted> {
   /** A stream silent this long (wall clock) is forgotten, leaving a marker. */
@@ -71,12 +69,10 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   private KeyValueStore<String, SeriesState> cumulative;
 
   /**
-   * Every series' entry of {@link #cumulative}, decoded: read from the store when the task starts,
-   * then only written (with every change: the store and its changelog stay exact), and evicted
-   * here. Decoding a state with every request took about a twentieth of the stream thread
-   * (BENCHMARKS.md, "Series state kept decoded").
+   * The entries of {@link #cumulative}, decoded: decoding a state with every request took about a
+   * twentieth of the stream thread (BENCHMARKS.md, "Series state kept decoded").
    */
-  private Map<String, SeriesState> decoded;
+  private SeriesStates states;
 
   private FinalWindows windows;
   private LiveWindows live;
@@ -109,9 +105,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
   public void init(ProcessorContext<String, Emitted> context) {
     this.context = context;
     this.cumulative = context.getStateStore(GoldenSignalsTopology.CUMULATIVE_STORE);
-    this.decoded = new HashMap<>();
-    FinalWindows.readAll(cumulative, decoded);
-    decoded.remove(SINCE_KEY); // when the task's state began, not a series
+    this.states = new SeriesStates(cumulative, SINCE_KEY);
     this.windows =
         new FinalWindows(
             context.getStateStore(GoldenSignalsTopology.WINDOW_STORE), window, grace, metrics);
@@ -144,13 +138,7 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     try {
       count(record);
     } catch (RuntimeException e) {
-      // The series' state may be half changed and not written: take the store's again.
-      SeriesState stored = cumulative.get(record.key());
-      if (stored == null) {
-        decoded.remove(record.key());
-      } else {
-        decoded.put(record.key(), stored);
-      }
+      states.revert();
       throw e;
     }
   }
@@ -163,17 +151,19 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     }
     RequestBatch batch =
         new RequestBatch(windows, maxOperations > 0, live.windowStart(now), live.currentSlot(now));
-    SeriesState state = null;
-    boolean stateChanged = false;
+    states.begin(record.key());
+    SeriesState series = null;
     long newestMetric = newestMetricNanos(record.value().points());
     if (newestMetric > 0) {
-      state = stateOf(record.key());
-      stateChanged = state.sawMetrics(newestMetric);
+      series = states.series();
+      if (series.sawMetrics(newestMetric)) {
+        states.seriesChanged();
+      }
     }
     for (MetricPoint point : record.value().points()) {
       if (point.fromSpans()) {
-        state = state != null ? state : stateOf(record.key());
-        if (supersededByMetrics(state, point)) {
+        series = series != null ? series : states.series();
+        if (supersededByMetrics(series, point)) {
           metrics.dataPointSkipped("superseded_by_metrics");
           continue;
         }
@@ -181,15 +171,12 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
       MetricPoint delta = point;
       long fromMs;
       if (point.cumulative()) {
-        state = state != null ? state : stateOf(record.key());
-        StreamState previous = state.get(point.stream(), point.startNanos());
+        StreamState previous = states.get(point.origin(), point.stream(), point.startNanos());
         DeltaCalculator.Step step = DeltaCalculator.next(previous, point, countFirstFrom());
-        if (step.state() != null) {
-          if (!state.put(point.stream(), point.startNanos(), step.state())) {
-            metrics.dataPointSkipped("stream_limit");
-            continue;
-          }
-          stateChanged = true;
+        if (step.state() != null
+            && !states.put(point.origin(), point.stream(), point.startNanos(), step.state())) {
+          metrics.dataPointSkipped("stream_limit");
+          continue;
         }
         if (step.skipReason() != null) {
           metrics.dataPointSkipped(step.skipReason());
@@ -210,22 +197,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
     }
     batch.admit((operation, points) -> operations.admit(record.key(), operation, points, now));
     operations.save(record.key());
-    if (stateChanged) {
-      cumulative.put(record.key(), state);
-    }
+    states.write();
     apply(record.key(), batch, now);
-  }
-
-  /** The cumulative state of {@code series}, new when it has none. */
-  private SeriesState stateOf(String series) {
-    SeriesState state = decoded.get(series);
-    if (state != null) {
-      state.settle();
-      return state;
-    }
-    state = new SeriesState();
-    decoded.put(series, state);
-    return state;
   }
 
   /** The event time (epoch ns) of the newest of {@code points} read from a metric, 0 if none. */
@@ -295,21 +268,8 @@ final class SignalsProcessor implements Processor<String, SeriesPoints, String, 
 
   private void evictStale(long now) {
     operations.evict(now - STALE_STREAM_TTL.toMillis());
-    long staleBefore = (now - STALE_STREAM_TTL.toMillis()) * 1_000_000L;
-    long markersBefore = (now - EVICTED_MARKER_TTL.toMillis()) * 1_000_000L;
-    Iterator<Map.Entry<String, SeriesState>> it = decoded.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, SeriesState> entry = it.next();
-      boolean changed = entry.getValue().evict(staleBefore, markersBefore);
-      if (entry.getValue().isEmpty()) {
-        // No state at all (or one a span-only series never wrote): made anew if the series returns.
-        it.remove();
-        if (changed) {
-          FinalWindows.forget(cumulative, entry.getKey());
-        }
-      } else if (changed) {
-        cumulative.put(entry.getKey(), entry.getValue());
-      }
-    }
+    states.evict(
+        (now - STALE_STREAM_TTL.toMillis()) * 1_000_000L,
+        (now - EVICTED_MARKER_TTL.toMillis()) * 1_000_000L);
   }
 }

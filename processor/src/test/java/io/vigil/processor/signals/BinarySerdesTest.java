@@ -300,8 +300,9 @@ class BinarySerdesTest {
   void readsPointsWrittenBeforeOperationsHadASeries() {
     SeriesPoints batch = new SeriesPoints(List.of(point("a", true, BOUNDS, null)));
     byte[] v2 = BinarySerdes.write(batch);
-    // The first format: version 1, and no operation after the point (here: one "absent" byte).
-    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 1);
+    // The first format: version 1, and no operation after the point (here: one "absent" byte),
+    // nor an origin (one byte: none).
+    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 2);
     v1[0] = 1;
 
     SeriesPoints back = BinarySerdes.readPoints("t", v1);
@@ -402,6 +403,59 @@ class BinarySerdesTest {
 
     assertThat(back.points()).extracting(MetricPoint::exponential).containsExactly(true, false);
     assertThat(back.points().get(0).bucketCounts()).containsExactly(1, 2, 3, 0);
+  }
+
+  @Test
+  void keepsEachPointsOrigin() {
+    MetricPoint a = withOrigin(point("a", false, BOUNDS, null), "0123456789abcdef");
+    MetricPoint b = withOrigin(point("b", false, BOUNDS, null), "fedcba9876543210");
+    SeriesPoints batch =
+        new SeriesPoints(List.of(a, withOrigin(a, a.origin()), point("n", true, BOUNDS, null), b));
+
+    byte[] bytes = BinarySerdes.write(batch);
+    SeriesPoints back = BinarySerdes.readPoints("t", bytes);
+
+    assertThat(back.points())
+        .extracting(MetricPoint::origin)
+        .containsExactly("0123456789abcdef", "0123456789abcdef", null, "fedcba9876543210");
+    assertThat(back.points()).extracting(MetricPoint::stream).containsExactly("a", "a", "n", "b");
+    byte[] none =
+        BinarySerdes.write(
+            new SeriesPoints(
+                List.of(
+                    point("a", false, BOUNDS, null),
+                    point("a", false, BOUNDS, null),
+                    point("n", true, BOUNDS, null),
+                    point("b", false, BOUNDS, null))));
+    // A byte per point either way; each of the two origins written once (2 + 16 bytes).
+    assertThat(bytes.length - none.length).isEqualTo(2 * (2 + 16));
+
+    byte[] v6 = BinarySerdes.write(new SeriesPoints(List.of(a)));
+    v6[0] = 6; // the sixth format is the seventh without origins
+    assertThat(BinarySerdes.readPoints("t", v6).points().get(0).origin()).isNull();
+  }
+
+  private static MetricPoint withOrigin(MetricPoint p, String origin) {
+    return new MetricPoint(
+        p.stream(),
+        p.cluster(),
+        p.namespace(),
+        p.service(),
+        p.error(),
+        p.cumulative(),
+        p.startNanos(),
+        p.timeNanos(),
+        p.count(),
+        p.boundsMs(),
+        p.bucketCounts(),
+        p.maxMs(),
+        p.operation(),
+        p.latencyOnly(),
+        p.fromSpans(),
+        p.clockShiftNanos(),
+        p.exponential(),
+        p.sketch(),
+        origin);
   }
 
   @Test

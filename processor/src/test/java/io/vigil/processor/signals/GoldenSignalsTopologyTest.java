@@ -33,7 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -45,6 +47,8 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -167,6 +171,46 @@ class GoldenSignalsTopologyTest {
     assertThat(signals.readValuesToList())
         .extracting(GoldenSignal::service, s -> s.traffic().requests(), s -> s.errors().count())
         .containsExactlyInAnyOrder(tuple("checkout", 7L, 0L), tuple("cart", 5L, 5L));
+  }
+
+  @Test
+  void keepsEachReplicasStreamsInAnEntryOfItsOwn() {
+    Resource a =
+        CHECKOUT.toBuilder()
+            .addAttributes(OtlpAttributes.string("service.instance.id", "a"))
+            .build();
+    Resource b =
+        CHECKOUT.toBuilder()
+            .addAttributes(OtlpAttributes.string("service.instance.id", "b"))
+            .build();
+    send(request(a, cumulative(point(LONG_AGO, t(1), 200, 100))), t(1)); // seeds
+    send(request(b, cumulative(point(LONG_AGO, t(1.5), 200, 40))), t(1.5)); // seeds
+    send(request(a, cumulative(point(LONG_AGO, t(3), 200, 130))), t(3)); // +30
+    send(request(b, cumulative(point(LONG_AGO, t(3.5), 200, 45))), t(3.5)); // +5
+    send(request(a, cumulative(point(LONG_AGO, t(5), 500, 2))), t(5)); // seeds
+    send(request(a, cumulative(point(LONG_AGO, t(7), 500, 3))), t(7)); // +1
+    clockTo(t(15));
+
+    GoldenSignal window = signals.readValue();
+    assertThat(window.traffic().requests()).isEqualTo(36);
+    assertThat(window.errors().count()).isEqualTo(1);
+    // Each replica's streams in its own entry, written with its own requests alone; the series'
+    // entry keeps when it last sent metrics.
+    KeyValueStore<String, SeriesState> states =
+        driver.getKeyValueStore(GoldenSignalsTopology.CUMULATIVE_STORE);
+    Map<String, Integer> streams = new HashMap<>();
+    try (KeyValueIterator<String, SeriesState> all = states.all()) {
+      all.forEachRemaining(e -> streams.put(e.key, e.value.size()));
+    }
+    assertThat(streams)
+        .containsEntry(CHECKOUT_KEY, 0)
+        .containsEntry(SignalsProcessor.SINCE_KEY, 1)
+        .hasSize(4);
+    assertThat(streams.entrySet())
+        .filteredOn(e -> e.getKey().startsWith(CHECKOUT_KEY + "#"))
+        .extracting(Map.Entry::getValue)
+        .containsExactlyInAnyOrder(2, 1);
+    assertThat(states.get(CHECKOUT_KEY).metricsSeenNanos()).isPositive();
   }
 
   @Test
