@@ -78,6 +78,8 @@ public final class ProcessorLagBench {
               ProcessorConfig.class);
       PrometheusRegistry registry = new PrometheusRegistry();
       Properties props = kafka.clientProperties();
+      // As the collector ships its records (KafkaShipper).
+      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
       try (ProcessorService processor = ProcessorService.start(config, registry);
           KafkaProducer<byte[], byte[]> producer =
@@ -205,11 +207,29 @@ public final class ProcessorLagBench {
     return bytes;
   }
 
-  /** CPU time (ns) of the live Kafka Streams stream threads of this JVM. */
+  /**
+   * CPU time (ns) of the live Kafka Streams stream threads of this JVM and of the threads named
+   * after them: each one's producer's network thread (exactly-once gives each stream thread a
+   * producer of its own), which sends its records and changelogs beside it.
+   */
   static long streamThreadCpu(ThreadMXBean threads) {
+    return streamThreadCpu(threads, false);
+  }
+
+  /** The stream threads' own name: {@code <client id>-StreamThread-<n>}. */
+  private static final java.util.regex.Pattern STREAM_THREAD =
+      java.util.regex.Pattern.compile(".*-StreamThread-\\d+");
+
+  /**
+   * CPU time (ns) as {@link #streamThreadCpu(ThreadMXBean)}; with {@code alone}, of the stream
+   * threads only, not their producers' network threads.
+   */
+  static long streamThreadCpu(ThreadMXBean threads, boolean alone) {
     long sum = 0;
     for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info != null && info.getThreadName().contains("-StreamThread-")) {
+      if (info != null
+          && info.getThreadName().contains("-StreamThread-")
+          && (!alone || STREAM_THREAD.matcher(info.getThreadName()).matches())) {
         sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
       }
     }

@@ -67,48 +67,6 @@ record MetricPoint(
     bucketCounts = bucketCounts == null ? NO_BUCKETS : bucketCounts;
   }
 
-  /** A point of no known origin ({@link #origin()}). */
-  MetricPoint(
-      String stream,
-      String cluster,
-      String namespace,
-      String service,
-      boolean error,
-      boolean cumulative,
-      long startNanos,
-      long timeNanos,
-      long count,
-      double[] boundsMs,
-      long[] bucketCounts,
-      Double maxMs,
-      String operation,
-      boolean latencyOnly,
-      boolean fromSpans,
-      long clockShiftNanos,
-      boolean exponential,
-      LatencySketch sketch) {
-    this(
-        stream,
-        cluster,
-        namespace,
-        service,
-        error,
-        cumulative,
-        startNanos,
-        timeNanos,
-        count,
-        boundsMs,
-        bucketCounts,
-        maxMs,
-        operation,
-        latencyOnly,
-        fromSpans,
-        clockShiftNanos,
-        exponential,
-        sketch,
-        null);
-  }
-
   /**
    * A point read from a metric, of {@code operation} (null: none named), latency only or not, of no
    * known origin.

@@ -375,7 +375,8 @@ class BinarySerdesTest {
             true,
             0,
             false,
-            latencies);
+            latencies,
+            null);
 
     SeriesPoints back =
         BinarySerdes.readPoints("t", BinarySerdes.write(new SeriesPoints(List.of(spans, metric))));

@@ -172,7 +172,8 @@ class SignalAccumulatorTest {
         true,
         0,
         false,
-        latencies);
+        latencies,
+        null);
   }
 
   @Test
