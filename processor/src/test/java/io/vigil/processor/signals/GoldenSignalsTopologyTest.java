@@ -119,6 +119,13 @@ class GoldenSignalsTopologyTest {
     send(request(CHECKOUT, cumulative(points)), at);
   }
 
+  /** Checkout's resource as its replica {@code id} sends it ({@code service.instance.id}). */
+  private static Resource replica(String id) {
+    return CHECKOUT.toBuilder()
+        .addAttributes(OtlpAttributes.string("service.instance.id", id))
+        .build();
+  }
+
   private static Instant t(double seconds) {
     return T0.plusMillis(Math.round(seconds * 1000));
   }
@@ -149,14 +156,8 @@ class GoldenSignalsTopologyTest {
   @Test
   void countsEachServiceOfARequestInItsOwnSeriesWhereverItsResourcesLie() {
     // Two instances of checkout with cart's resource between them, in one request.
-    Resource checkoutA =
-        CHECKOUT.toBuilder()
-            .addAttributes(OtlpAttributes.string("service.instance.id", "a"))
-            .build();
-    Resource checkoutB =
-        CHECKOUT.toBuilder()
-            .addAttributes(OtlpAttributes.string("service.instance.id", "b"))
-            .build();
+    Resource checkoutA = replica("a");
+    Resource checkoutB = replica("b");
     ExportMetricsServiceRequest mixed =
         request(checkoutA, delta(point(t(0), t(2), 200, 3))).toBuilder()
             .addResourceMetrics(
@@ -175,14 +176,8 @@ class GoldenSignalsTopologyTest {
 
   @Test
   void keepsEachReplicasStreamsInAnEntryOfItsOwn() {
-    Resource a =
-        CHECKOUT.toBuilder()
-            .addAttributes(OtlpAttributes.string("service.instance.id", "a"))
-            .build();
-    Resource b =
-        CHECKOUT.toBuilder()
-            .addAttributes(OtlpAttributes.string("service.instance.id", "b"))
-            .build();
+    Resource a = replica("a");
+    Resource b = replica("b");
     send(request(a, cumulative(point(LONG_AGO, t(1), 200, 100))), t(1)); // seeds
     send(request(b, cumulative(point(LONG_AGO, t(1.5), 200, 40))), t(1.5)); // seeds
     send(request(a, cumulative(point(LONG_AGO, t(3), 200, 130))), t(3)); // +30
