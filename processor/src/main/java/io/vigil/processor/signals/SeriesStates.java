@@ -94,16 +94,16 @@ final class SeriesStates {
       return state;
     }
     SeriesState own = decoded.get(series);
-    if (own == null || own.size() == 0 || own.get(stream, startNanos) == null) {
+    if (own == null || own.size() == 0 || entry.state.size() >= SeriesState.MAX_STREAMS) {
+      // Nothing left from before senders; or the sender's entry is full, and takes no stream.
       return null;
     }
     Entry ownEntry = entry(series);
     StreamState moved = ownEntry.state.remove(stream, startNanos);
-    if (!entry.state.put(stream, startNanos, moved)) {
-      ownEntry.state.put(
-          stream, startNanos, moved); // its sender's entry is full: left where it was
+    if (moved == null) {
       return null;
     }
+    entry.state.put(stream, startNanos, moved);
     ownEntry.changed = true;
     entry.changed = true;
     return moved;
