@@ -119,8 +119,15 @@ final class LiveSeries {
     this.operation = operation;
   }
 
-  /** Adds totals per slot, each kept (not copied) as its slot's when the slot is new. */
-  void addAll(TotalsByStart bySlot) {
+  /**
+   * Adds totals per slot, each kept (not copied) as its slot's when the slot is new, and drops the
+   * slots before {@code windowStartMs}, where the live window now starts: no emission can count
+   * them, as the window only moves on. A task working through a backlog moves its window at the
+   * backlog's pace, and an operation's series is emitted every five seconds of wall clock: kept
+   * until then, a series held a hundred slots and more, which the garbage collector copied at every
+   * collection (BENCHMARKS.md, "Live slots dropped as the window moves").
+   */
+  void addAll(TotalsByStart bySlot, long windowStartMs) {
     for (int i = 0; i < bySlot.size(); i++) {
       SignalAccumulator totals = bySlot.totals(i);
       if (emittedWithoutErrors && totals.errors() > 0) {
@@ -128,7 +135,13 @@ final class LiveSeries {
       }
       slots.add(bySlot.start(i), totals);
     }
+    slots.dropBefore(windowStartMs);
     changed = true;
+  }
+
+  /** How many one-second slots the series holds. */
+  int slotCount() {
+    return slots.size();
   }
 
   /** Whether the series waits to be emitted; see {@link #pendingAt()}. */

@@ -112,6 +112,15 @@ final class LiveWindows {
     clock.saw(pointMs, now);
   }
 
+  /** How many one-second slots the task's live series hold: what their heap grows with. */
+  int slotsHeld() {
+    int n = 0;
+    for (LiveSeries s : series.values()) {
+      n += s.slotCount();
+    }
+    return n;
+  }
+
   /** The first slot of the live window at {@code now}. */
   long windowStart(long now) {
     return clock.windowStart(now);
@@ -194,8 +203,9 @@ final class LiveWindows {
   }
 
   private void addTo(String key, LiveSeries s, TotalsByStart slots, long now, Emit out) {
-    s.addAll(slots);
-    if (s.due(now, windowStart(now), intervalOf(s))) {
+    long start = windowStart(now);
+    s.addAll(slots, start);
+    if (s.due(now, start, intervalOf(s))) {
       emit(key, s, now, out);
     } else {
       queue(key, s, s.emittedAt() + intervalOf(s));

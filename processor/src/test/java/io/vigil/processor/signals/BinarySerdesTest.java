@@ -284,7 +284,7 @@ class BinarySerdesTest {
     TotalsByStart slots = new TotalsByStart();
     slots.add(1_000L, new SignalAccumulator().add(point("a", false, BOUNDS, 4.0)));
     slots.add(2_000L, new SignalAccumulator().add(point("b", true, BOUNDS, null)));
-    series.addAll(slots);
+    series.addAll(slots, Long.MIN_VALUE);
     var serde = BinarySerdes.liveSeries();
     LiveSeries back =
         serde.deserializer().deserialize("t", serde.serializer().serialize("t", series));

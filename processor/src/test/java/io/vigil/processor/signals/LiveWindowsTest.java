@@ -51,10 +51,21 @@ class LiveWindowsTest {
   /** What a record of the given operations and request counts adds, at its time's slot. */
   private void record(long atMs, Object... operationThenCount) {
     runTo(atMs);
+    recordAt(atMs, atMs, operationThenCount);
+  }
+
+  /**
+   * What a record of data time {@code dataMs} adds at wall-clock {@code now}, having been processed
+   * (as the signals step marks each record's points seen first).
+   */
+  private void recordAt(long dataMs, long now, Object... operationThenCount) {
+    live.saw(dataMs, now);
     Map<String, TotalsByStart> slots = new LinkedHashMap<>();
     for (int i = 0; i < operationThenCount.length; i += 2) {
       TotalsByStart totals = new TotalsByStart();
-      totals.add(atMs, new SignalAccumulator().add(requests((Integer) operationThenCount[i + 1])));
+      totals.add(
+          DeltaSpreader.slotOf(dataMs),
+          new SignalAccumulator().add(requests((Integer) operationThenCount[i + 1])));
       slots.put((String) operationThenCount[i], totals);
     }
     live.addOperations(SERVICE, slots, IDENTITY, now, this::emitted);
@@ -104,5 +115,26 @@ class LiveWindowsTest {
     assertThat(pay.get(pay.size() - 1)).as(emitted.toString()).endsWith("POST /pay 0");
     List<String> cart = emitted.stream().filter(e -> e.contains(CART)).toList();
     assertThat(cart.get(cart.size() - 1)).as(emitted.toString()).endsWith("GET /cart 0");
+  }
+
+  /**
+   * A task working through a backlog, ten seconds of data every 100 ms of wall clock: its live
+   * windows move with the data, and an operation's series, emitted every five seconds of wall
+   * clock, must not hold the slots of the 500 seconds of data that came in between. Its signals
+   * still count the window that ends at the data.
+   */
+  @Test
+  void aBacklogKeepsNoSlotBehindTheLiveWindow() {
+    long dataMs = N0 - 3_600_000;
+    for (int i = 0; i < 200; i++) {
+      runTo(N0 + i * 100L);
+      for (int second = 0; second < 10; second++, dataMs += 1_000) {
+        recordAt(dataMs, now, CART, 2, PAY, 1);
+      }
+      assertThat(live.slotsHeld()).as("after %d records", (i + 1) * 10).isLessThanOrEqualTo(20);
+    }
+    runTo(N0 + 30_000);
+
+    assertThat(emitted).contains("5s POST /pay 10", "5s GET /cart 20");
   }
 }

@@ -102,7 +102,7 @@ class StoreFormatsTest {
         1_733_380_002_000L,
         new SignalAccumulator().add(point(true, BOUNDS, new long[] {0, 0, 2, 7}, null)));
     slots.add(1_733_380_005_000L, spans());
-    series.addAll(slots);
+    series.addAll(slots, Long.MIN_VALUE);
     return series;
   }
 
@@ -217,7 +217,7 @@ class StoreFormatsTest {
       totals.add(
           1_733_380_000_000L + slot * 1_000L,
           new SignalAccumulator().add(point(slot == 4, sdkBounds, counts, 80.0)));
-      series.addAll(totals);
+      series.addAll(totals, Long.MIN_VALUE);
     }
 
     byte[] bytes = bytes(series, BinarySerdes.liveSeries());
