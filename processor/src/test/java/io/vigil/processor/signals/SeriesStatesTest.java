@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The series states against a real in-memory store, as one task sees them: a request writes its
  * sender's entry alone, an entry of the format before senders gives its streams up to them as they
- * come, and a failed record leaves the store's entries as they were.
+ * come (two thousand of them too), and a failed record leaves the store's entries as they were.
  */
 class SeriesStatesTest {
   private static final String CHECKOUT = "c1/shop/checkout/";
@@ -137,6 +137,46 @@ class SeriesStatesTest {
     // A point an older processor put on the repartition topic (no origin) still reads the series'.
     states.begin(CHECKOUT);
     assertThat(states.get(null, stream(2), START).count()).isEqualTo(12);
+  }
+
+  /**
+   * Two replicas take the 2,000 streams of an older entry between them, one request each and in an
+   * order of their own (a the even ones from the last down, b the odd ones from the first up): each
+   * stream's state moves with it, once, and the older entry keeps none.
+   */
+  @Test
+  void sendersTakeEveryStreamOfALargeOlderEntry() {
+    SeriesState older = new SeriesState();
+    older.sawMetrics(START);
+    for (int i = 0; i < 2_000; i++) {
+      older.put(stream(i), START, state(i + 1));
+    }
+    store.put(CHECKOUT, older);
+    SeriesStates states = new SeriesStates(store, SINCE);
+
+    for (String origin : List.of("a", "b")) {
+      states.begin(CHECKOUT);
+      for (int k = 0; k < 1_000; k++) {
+        int i = origin.equals("a") ? 1_998 - 2 * k : 2 * k + 1;
+        assertThat(states.get(origin, stream(i), START))
+            .as("%s's stream %d", origin, i)
+            .isNotNull()
+            .extracting(StreamState::count)
+            .isEqualTo(i + 1L);
+        states.put(origin, stream(i), START, state(i + 2));
+      }
+      states.write();
+    }
+
+    assertThat(store.get(CHECKOUT).size()).isZero();
+    assertThat(store.get(CHECKOUT).metricsSeenNanos()).isEqualTo(START);
+    SeriesState a = store.get(CHECKOUT + "#a");
+    SeriesState b = store.get(CHECKOUT + "#b");
+    assertThat(List.of(a.size(), b.size())).containsExactly(1_000, 1_000);
+    for (int i = 0; i < 2_000; i++) {
+      SeriesState sender = i % 2 == 0 ? a : b;
+      assertThat(sender.get(stream(i), START).count()).as("stream %d", i).isEqualTo(i + 2L);
+    }
   }
 
   @Test
