@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -83,8 +84,10 @@ public final class LogTailer implements AutoCloseable {
   private final LogRecords logRecords;
   private final Counter shipErrors;
   private final Gauge watched;
+  private final Function<Properties, KafkaProducer<byte[], byte[]>> producers;
   private KafkaProducer<byte[], byte[]> producer;
   private Pending pending;
+  private Pending uncertain; // its commit failed or timed out: Kafka may hold it or not
   private final ExecutorService committer =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -102,8 +105,10 @@ public final class LogTailer implements AutoCloseable {
       LogsSettings settings,
       KafkaSettings kafka,
       Function<String, Map<String, String>> pods,
-      PrometheusRegistry registry) {
+      PrometheusRegistry registry,
+      Function<Properties, KafkaProducer<byte[], byte[]>> producers) {
     this.settings = settings;
+    this.producers = producers;
     this.pods = pods;
     this.kafka = kafka;
     this.finder = new FileFinder(settings.include(), settings.exclude());
@@ -169,7 +174,25 @@ public final class LogTailer implements AutoCloseable {
       Function<String, Map<String, String>> pods,
       PrometheusRegistry registry,
       Map<Object, Long> presentAtStart) {
-    LogTailer tailer = new LogTailer(settings, kafka, pods, registry);
+    return start(
+        settings,
+        kafka,
+        pods,
+        registry,
+        presentAtStart,
+        config ->
+            new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
+  }
+
+  /** As above, its transactional producers made by {@code producers} (a test's faults). */
+  static LogTailer start(
+      LogsSettings settings,
+      KafkaSettings kafka,
+      Function<String, Map<String, String>> pods,
+      PrometheusRegistry registry,
+      Map<Object, Long> presentAtStart,
+      Function<Properties, KafkaProducer<byte[], byte[]>> producers) {
+    LogTailer tailer = new LogTailer(settings, kafka, pods, registry, producers);
     tailer.presentAtStart = presentAtStart;
     tailer.connect();
     tailer.firstDiscovery = tailer.checkpoints.isEmpty();
@@ -202,7 +225,7 @@ public final class LogTailer implements AutoCloseable {
       producer.close(Duration.ZERO);
     }
     producer =
-        new KafkaProducer<>(
+        producers.apply(
             kafka.producer(
                 Map.of(
                     ProducerConfig.CLIENT_ID_CONFIG, "vigil-collector-logs",
@@ -212,9 +235,7 @@ public final class LogTailer implements AutoCloseable {
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                     ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                     ProducerConfig.LINGER_MS_CONFIG, "5",
-                    ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(KAFKA_TIMEOUT.toMillis()))),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(KAFKA_TIMEOUT.toMillis()))));
     // Finishes or aborts the transaction a previous incarnation may have left open ...
     producer.initTransactions();
     // ... so what Kafka holds now is the truth about how far each file was read.
@@ -250,8 +271,6 @@ public final class LogTailer implements AutoCloseable {
       settle();
     } catch (KafkaException e) {
       failed(e); // the last commit at close; the next start reads the truth from Kafka
-    } catch (IOException e) {
-      LOG.debug("closing a finished file", e);
     } catch (Error e) {
       healthy = false;
       throw e;
@@ -272,6 +291,11 @@ public final class LogTailer implements AutoCloseable {
     while (stop.getCount() > 0) {
       try {
         connect();
+        Pending maybe = uncertain;
+        uncertain = null;
+        if (maybe != null && committed(maybe)) {
+          stored(maybe); // the commit went through, only its answer was lost
+        }
         for (TailedFile file : allFiles()) {
           Checkpoints.Checkpoint checkpoint = checkpoints.get(String.valueOf(file.fileKey));
           if (checkpoint == null) {
@@ -506,7 +530,7 @@ public final class LogTailer implements AutoCloseable {
    *
    * @throws KafkaException when its commit did not (or may not have) happen
    */
-  private void settle() throws IOException {
+  private void settle() {
     Pending done = pending;
     if (done == null) {
       return;
@@ -515,12 +539,38 @@ public final class LogTailer implements AutoCloseable {
       done.commit().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      uncertain = done;
       throw new KafkaException("interrupted while committing", e);
     } catch (ExecutionException e) {
+      uncertain = done;
       throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
     } finally {
       pending = null;
     }
+    stored(done);
+  }
+
+  /**
+   * Whether the offsets just read back from Kafka hold {@code batch}'s: every file's checkpoint at
+   * the batch's end (its lines were new, so no earlier transaction stored that offset), or, for a
+   * batch that only let finished files go, none of their checkpoints left.
+   */
+  private boolean committed(Pending batch) {
+    if (batch.batch().isEmpty()) {
+      return batch.finished().stream()
+          .noneMatch(file -> checkpoints.containsKey(String.valueOf(file.fileKey)));
+    }
+    for (Map.Entry<TailedFile, Part> e : batch.batch().entrySet()) {
+      Checkpoints.Checkpoint checkpoint = checkpoints.get(String.valueOf(e.getKey().fileKey));
+      if (checkpoint == null || checkpoint.offset() != e.getValue().endOffset) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Marks {@code done}'s lines as stored in Kafka and lets its finished files go. */
+  private void stored(Pending done) {
     for (Map.Entry<TailedFile, Part> e : done.batch().entrySet()) {
       e.getKey().commit(e.getValue().endOffset);
       checkpoints.put(
@@ -531,9 +581,17 @@ public final class LogTailer implements AutoCloseable {
     for (TailedFile file : done.finished()) {
       draining.remove(file);
       checkpoints.remove(String.valueOf(file.fileKey));
-      file.close();
+      closeQuietly(file);
     }
     shipped.inc(done.records());
+  }
+
+  private static void closeQuietly(TailedFile file) {
+    try {
+      file.close();
+    } catch (IOException e) {
+      LOG.debug("closing {}", file.path, e);
+    }
   }
 
   private void pause(Duration duration) {
@@ -566,12 +624,6 @@ public final class LogTailer implements AutoCloseable {
     }
     committer.shutdownNow();
     producer.close(Duration.ofSeconds(5));
-    for (TailedFile file : allFiles()) {
-      try {
-        file.close();
-      } catch (IOException e) {
-        LOG.debug("closing {}", file.path, e);
-      }
-    }
+    allFiles().forEach(LogTailer::closeQuietly);
   }
 }

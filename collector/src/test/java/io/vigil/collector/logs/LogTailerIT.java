@@ -6,6 +6,7 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.vigil.collector.TestRequests;
 import io.vigil.collector.TopicTail;
 import io.vigil.embedded.junit.WithKafka;
@@ -23,14 +24,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The log tailer against a real broker, over files laid out as the kubelet lays them out. */
 @WithKafka
@@ -268,6 +277,59 @@ class LogTailerIT {
       List<String> bodies = bodies(tail.toEnd(WAIT));
       assertThat(bodies).containsExactlyInAnyOrderElementsOf(lines(0, 260));
     }
+  }
+
+  /**
+   * A commit that fails on the tailer's side: once before the broker applied it (the lines are read
+   * again), once after (the broker stored it and its answer was lost, as when the client's {@code
+   * EndTxn} times out across an outage: the offsets read back say it is stored). Either way every
+   * line is in Kafka once and counted once.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aCommitWhoseAnswerIsLostIsCountedByWhatKafkaHolds(boolean applied) throws Exception {
+    Path file = containerLog(applied ? "applied-1" : "unapplied-1", "app");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    AtomicInteger commits = new AtomicInteger();
+    Function<Properties, KafkaProducer<byte[], byte[]>> failingFirstCommit =
+        config ->
+            new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()) {
+              @Override
+              public void commitTransaction() {
+                boolean first = commits.getAndIncrement() == 0;
+                if (first && !applied) {
+                  throw new TimeoutException("commit failed before the broker applied it");
+                }
+                super.commitTransaction();
+                if (first) {
+                  throw new TimeoutException("the broker applied the commit, its answer was lost");
+                }
+              }
+            };
+    write(file, 0, 100);
+    try (TopicTail tail = new TopicTail(kafka.bootstrapServers(), Topics.OTLP_LOGS);
+        LogTailer tailer =
+            LogTailer.start(
+                settings(UUID.randomUUID().toString(), null),
+                kafka,
+                uid -> Map.of(),
+                registry,
+                null,
+                failingFirstCommit)) {
+      await(() -> shipErrors(registry), 1); // the first batch's commit failed
+      write(file, 100, 150);
+
+      await(tailer::recordsShipped, 150);
+      assertThat(bodies(tail.toEnd(WAIT))).containsExactlyInAnyOrderElementsOf(lines(0, 150));
+      assertThat(shipErrors(registry)).isOne();
+    }
+  }
+
+  private static long shipErrors(PrometheusRegistry registry) {
+    return registry.scrape().stream()
+        .filter(m -> m.getMetadata().getName().equals("vigil_collector_log_ship_errors"))
+        .mapToLong(m -> (long) ((CounterSnapshot) m).getDataPoints().get(0).getValue())
+        .sum();
   }
 
   @Test
