@@ -135,6 +135,8 @@ public final class ProcessorBench {
       long threadCpu;
       long aloneCpuAtWarm;
       long aloneCpu;
+      double requestsAtWarm;
+      double requests;
       long jitAtWarm;
       long jit;
       long cpuAtWarm;
@@ -162,6 +164,7 @@ public final class ProcessorBench {
         warmedUp = System.nanoTime();
         threadCpuAtWarm = ProcessorLagBench.streamThreadCpu(threads);
         aloneCpuAtWarm = ProcessorLagBench.streamThreadCpu(threads, true);
+        requestsAtWarm = ProcessorLagBench.producerRequests();
         jitAtWarm = CollectorBench.compilerTicks(pid);
         cpuAtWarm = CollectorBench.cpuTicks(pid);
         warmupTaken = takenIn.getAsLong();
@@ -171,6 +174,7 @@ public final class ProcessorBench {
         lastPoint = System.nanoTime();
         threadCpu = ProcessorLagBench.streamThreadCpu(threads) - threadCpuAtWarm;
         aloneCpu = ProcessorLagBench.streamThreadCpu(threads, true) - aloneCpuAtWarm;
+        requests = ProcessorLagBench.producerRequests() - requestsAtWarm;
         jit = CollectorBench.compilerTicks(pid) - jitAtWarm;
         cpu = CollectorBench.cpuTicks(pid) - cpuAtWarm;
         taken = takenIn.getAsLong();
@@ -216,6 +220,9 @@ public final class ProcessorBench {
       result.put(
           "data_points_per_stream_thread_alone_cpu_s",
           Math.round((taken - warmupTaken) / (aloneCpu / 1e9)));
+      result.put(
+          "stream_producer_requests_per_1000_points",
+          Math.round(requests * 1000 / (taken - warmupTaken) * 100) / 100.0);
       result.put("jit_cpu_share", cpu == 0 ? 0 : Math.round(100.0 * jit / cpu) / 100.0);
       result.put("live_signals", liveSignals);
       result.put("final_windows", windows);

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -46,13 +47,18 @@ import org.apache.kafka.common.utils.Utils;
  * <p>The processor runs with its defaults (exactly-once, one stream thread unless {@code --streams
  * num.stream.threads=2}; topics of {@code --partitions P}, default 3). Every second the harness
  * samples the lag: points Kafka has acknowledged less points the signals step has taken in, in
- * seconds of the offered rate. At the end it stops sending and times how long the processor takes
+ * seconds of the offered rate; a stall (a sample over {@code --dump-lag D} seconds, default 5,
+ * until the lag is back under 1 s) is listed with its greatest lag, and every thread's stack at its
+ * start goes to standard error. At the end it stops sending and times how long the processor takes
  * to take in the rest: the lag at the end, measured rather than estimated. It also reports the rate
  * the producer achieved (it shares the machine), and over the measured span the points taken in,
  * the stream threads' CPU share, the live and final signals emitted a second, and the bytes a
  * second the processor sent to each topic (its outputs and its stores' changelogs). Prints JSON.
  */
 public final class ProcessorLagBench {
+  /** The stream threads' own name: {@code <client id>-StreamThread-<n>}. */
+  private static final Pattern STREAM_THREAD = Pattern.compile(".*-StreamThread-\\d+");
+
   private ProcessorLagBench() {}
 
   /** Entry point; see the class comment for arguments. */
@@ -63,6 +69,7 @@ public final class ProcessorLagBench {
     int measured = Integer.parseInt(args.getOrDefault("seconds", "300"));
     int warmup = Integer.parseInt(args.getOrDefault("warmup", "60"));
     int partitions = Integer.parseInt(args.getOrDefault("partitions", "3"));
+    double dumpLag = Double.parseDouble(args.getOrDefault("dump-lag", "5"));
     long rate = (long) services * routes * 2;
 
     Path dir = Files.createTempDirectory("vigil-processor-lag-bench");
@@ -99,6 +106,8 @@ public final class ProcessorLagBench {
         Map<String, Double> bytesAtStart = Map.of();
         long measureStart = 0;
         List<Double> lags = new ArrayList<>();
+        ArrayNode stalls = Json.mapper().createArrayNode();
+        ObjectNode stall = null; // the one under way: lag above dump-lag, not yet back under 1 s
         long next = System.nanoTime();
         while (sender.isAlive()) {
           next += TimeUnit.SECONDS.toNanos(1);
@@ -119,6 +128,18 @@ public final class ProcessorLagBench {
             bytesAtStart = bytesSent();
           } else if (measureStart != 0) {
             lags.add(lagSeconds);
+          }
+          if (stall == null && lagSeconds > dumpLag) {
+            stall = stalls.addObject().put("second", pacer.second()).put("max_lag_s", 0.0);
+            System.err.printf(
+                "== lag %.2f s at second %d: threads%n%s", lagSeconds, pacer.second(), dump());
+          }
+          if (stall != null) {
+            stall.put("max_lag_s", Math.max(stall.get("max_lag_s").asDouble(), round2(lagSeconds)));
+            if (lagSeconds < 1) {
+              stall.put("over_at_second", pacer.second());
+              stall = null;
+            }
           }
         }
         if (failed.get() != null) {
@@ -157,6 +178,7 @@ public final class ProcessorLagBench {
           result.put("lag_sampled_median_s", round2(sampled[sampled.length / 2]));
           result.put("lag_sampled_max_s", round2(sampled[sampled.length - 1]));
         }
+        result.set("stalls", stalls);
         ArrayNode lastTen = result.putArray("lag_sampled_last_10_s");
         lags.subList(Math.max(0, lags.size() - 10), lags.size())
             .forEach(l -> lastTen.add(round2(l)));
@@ -175,6 +197,25 @@ public final class ProcessorLagBench {
       Utils.delete(dir.toFile());
     }
     System.exit(0);
+  }
+
+  /** Every thread's state and whole stack, and what it waits on. */
+  private static String dump() {
+    StringBuilder out = new StringBuilder();
+    for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+      out.append('"').append(info.getThreadName()).append("\" ").append(info.getThreadState());
+      if (info.getLockName() != null) {
+        out.append(" on ").append(info.getLockName());
+      }
+      if (info.getLockOwnerName() != null) {
+        out.append(" held by \"").append(info.getLockOwnerName()).append('"');
+      }
+      out.append('\n');
+      for (StackTraceElement frame : info.getStackTrace()) {
+        out.append("    at ").append(frame).append('\n');
+      }
+    }
+    return out.toString();
   }
 
   private static double round2(double v) {
@@ -208,6 +249,23 @@ public final class ProcessorLagBench {
   }
 
   /**
+   * Requests the stream threads' producers have sent so far (produce requests and the transaction's
+   * own: each one a wake-up of the producer's network thread). Read from the producers' JMX
+   * metrics.
+   */
+  static double producerRequests() throws JMException {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    double requests = 0;
+    for (ObjectName name :
+        server.queryNames(new ObjectName("kafka.producer:type=producer-metrics,*"), null)) {
+      if (name.getKeyProperty("client-id").contains("-StreamThread-")) {
+        requests += (Double) server.getAttribute(name, "request-total");
+      }
+    }
+    return requests;
+  }
+
+  /**
    * CPU time (ns) of the live Kafka Streams stream threads of this JVM and of the threads named
    * after them: each one's producer's network thread (exactly-once gives each stream thread a
    * producer of its own), which sends its records and changelogs beside it.
@@ -215,10 +273,6 @@ public final class ProcessorLagBench {
   static long streamThreadCpu(ThreadMXBean threads) {
     return streamThreadCpu(threads, false);
   }
-
-  /** The stream threads' own name: {@code <client id>-StreamThread-<n>}. */
-  private static final java.util.regex.Pattern STREAM_THREAD =
-      java.util.regex.Pattern.compile(".*-StreamThread-\\d+");
 
   /**
    * CPU time (ns) as {@link #streamThreadCpu(ThreadMXBean)}; with {@code alone}, of the stream

@@ -67,7 +67,7 @@ class ProcessorConfigTest {
     assertThat(config.pipelines().freshnessInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.adminPort()).isZero();
     assertThat(config.catalog().file()).isEqualTo("/etc/vigil/catalog.yaml");
-    // User overrides win over Vigil's own settings (linger.ms over the 0 StreamsDefaults sets).
+    // User overrides win over Vigil's own settings (linger.ms over the 5 StreamsDefaults sets).
     assertThat(config.streamsProperties().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo("1000");
     assertThat(
@@ -95,7 +95,7 @@ class ProcessorConfigTest {
     assertThat(
             new StreamsConfig(props).getProducerConfigs("c").get(ProducerConfig.LINGER_MS_CONFIG))
         .as("what the stream thread's producer gets")
-        .isEqualTo(0);
+        .isEqualTo(5);
     assertThat(props.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10_000);
     assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("vigil-processor");
     assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("127.0.0.1:9092");

@@ -19,6 +19,16 @@ public final class StreamsDefaults {
   public static final int COMMIT_INTERVAL_MS = 50;
 
   /**
+   * How long a stream thread's producer gathers records before it sends them. Under exactly-once a
+   * record is readable only once the commit that follows it is, and the commit sends what is still
+   * gathered, so this delays nothing a reader sees (Kafka Streams' default is 100 ms, longer than
+   * the commit interval); 0 woke the producer's network thread for every new batch, which sent a
+   * quarter more requests and took more of the CPU (BENCHMARKS.md, "A cold start under load, and
+   * the producer's linger").
+   */
+  public static final int LINGER_MS = 5;
+
+  /**
    * How long a stream thread blocks in {@code poll} when no input arrives. The thread commits only
    * between polls, so Kafka Streams' default of 100 ms stretched every 50 ms commit interval to the
    * next record's arrival or 100 ms; an idle loop every 10 ms costs nothing measurable.
@@ -28,11 +38,10 @@ public final class StreamsDefaults {
   private StreamsDefaults() {}
 
   /**
-   * Application id, state directory, {@code exactly_once_v2}, the commit interval and poll time
-   * above, producers that send at once ({@code linger.ms} 0: Kafka Streams' default of 100 ms only
-   * delays records that the commit flushes anyway), and a 10 s session timeout (a dead instance's
-   * tasks move after 10 s rather than 45 s). Unprefixed where a user's unprefixed override must
-   * replace them (a prefixed key would win over it).
+   * Application id, state directory, {@code exactly_once_v2}, the commit interval, poll time and
+   * producers' {@code linger.ms} above, and a 10 s session timeout (a dead instance's tasks move
+   * after 10 s rather than 45 s). Unprefixed where a user's unprefixed override must replace them
+   * (a prefixed key would win over it).
    */
   public static Map<String, Object> exactlyOnce(String applicationId, String stateDir) {
     Map<String, Object> base = new HashMap<>();
@@ -41,7 +50,7 @@ public final class StreamsDefaults {
     base.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     base.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     base.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
-    base.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    base.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
     base.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     base.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     return base;
