@@ -48,12 +48,13 @@ import org.apache.kafka.common.utils.Utils;
  * num.stream.threads=2}; topics of {@code --partitions P}, default 3). Every second the harness
  * samples the lag: points Kafka has acknowledged less points the signals step has taken in, in
  * seconds of the offered rate; a stall (a sample over {@code --dump-lag D} seconds, default 5,
- * until the lag is back under 1 s) is listed with its greatest lag, and every thread's stack at its
- * start goes to standard error. At the end it stops sending and times how long the processor takes
- * to take in the rest: the lag at the end, measured rather than estimated. It also reports the rate
- * the producer achieved (it shares the machine), and over the measured span the points taken in,
- * the stream threads' CPU share, the live and final signals emitted a second, and the bytes a
- * second the processor sent to each topic (its outputs and its stores' changelogs). Prints JSON.
+ * until the lag is back under 1 s) is listed with its second, its greatest lag and the second it
+ * was over, and every thread's stack at its start goes to standard error. At the end it stops
+ * sending and times how long the processor takes to take in the rest: the lag at the end, measured
+ * rather than estimated. It also reports the rate the producer achieved (it shares the machine),
+ * and over the measured span the points taken in, the stream threads' CPU share, the live and final
+ * signals emitted a second, and the bytes a second the processor sent to each topic (its outputs
+ * and its stores' changelogs). Prints JSON.
  */
 public final class ProcessorLagBench {
   /** The stream threads' own name: {@code <client id>-StreamThread-<n>}. */
