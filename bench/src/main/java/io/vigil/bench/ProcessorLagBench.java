@@ -109,6 +109,7 @@ public final class ProcessorLagBench {
         List<Double> lags = new ArrayList<>();
         ArrayNode stalls = Json.mapper().createArrayNode();
         ObjectNode stall = null; // the one under way: lag above dump-lag, not yet back under 1 s
+        double stallMax = 0;
         long next = System.nanoTime();
         while (sender.isAlive()) {
           next += TimeUnit.SECONDS.toNanos(1);
@@ -131,12 +132,14 @@ public final class ProcessorLagBench {
             lags.add(lagSeconds);
           }
           if (stall == null && lagSeconds > dumpLag) {
-            stall = stalls.addObject().put("second", pacer.second()).put("max_lag_s", 0.0);
+            stall = stalls.addObject().put("second", pacer.second());
+            stallMax = 0;
             System.err.printf(
                 "== lag %.2f s at second %d: threads%n%s", lagSeconds, pacer.second(), dump());
           }
           if (stall != null) {
-            stall.put("max_lag_s", Math.max(stall.get("max_lag_s").asDouble(), round2(lagSeconds)));
+            stallMax = Math.max(stallMax, lagSeconds);
+            stall.put("max_lag_s", round2(stallMax));
             if (lagSeconds < 1) {
               stall.put("over_at_second", pacer.second());
               stall = null;
@@ -239,12 +242,9 @@ public final class ProcessorLagBench {
   static Map<String, Double> bytesSent() throws JMException {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     Map<String, Double> bytes = new HashMap<>();
-    for (ObjectName name :
-        server.queryNames(new ObjectName("kafka.producer:type=producer-topic-metrics,*"), null)) {
-      if (name.getKeyProperty("client-id").contains("-StreamThread-")) {
-        String topic = name.getKeyProperty("topic").replaceFirst("^vigil-processor-", "");
-        bytes.merge(topic, (Double) server.getAttribute(name, "byte-total"), Double::sum);
-      }
+    for (ObjectName name : streamProducerMetrics(server, "producer-topic-metrics")) {
+      String topic = name.getKeyProperty("topic").replaceFirst("^vigil-processor-", "");
+      bytes.merge(topic, (Double) server.getAttribute(name, "byte-total"), Double::sum);
     }
     return bytes;
   }
@@ -257,13 +257,18 @@ public final class ProcessorLagBench {
   static double producerRequests() throws JMException {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     double requests = 0;
-    for (ObjectName name :
-        server.queryNames(new ObjectName("kafka.producer:type=producer-metrics,*"), null)) {
-      if (name.getKeyProperty("client-id").contains("-StreamThread-")) {
-        requests += (Double) server.getAttribute(name, "request-total");
-      }
+    for (ObjectName name : streamProducerMetrics(server, "producer-metrics")) {
+      requests += (Double) server.getAttribute(name, "request-total");
     }
     return requests;
+  }
+
+  /** The stream threads' producers' JMX metrics of {@code type}. */
+  private static List<ObjectName> streamProducerMetrics(MBeanServer server, String type)
+      throws JMException {
+    return server.queryNames(new ObjectName("kafka.producer:type=" + type + ",*"), null).stream()
+        .filter(name -> name.getKeyProperty("client-id").contains("-StreamThread-"))
+        .toList();
   }
 
   /**

@@ -23,8 +23,7 @@ public final class StreamsDefaults {
    * record is readable only once the commit that follows it is, and the commit sends what is still
    * gathered, so this delays nothing a reader sees (Kafka Streams' default is 100 ms, longer than
    * the commit interval); 0 woke the producer's network thread for every new batch, which sent a
-   * quarter more requests and took more of the CPU (BENCHMARKS.md, "A cold start under load, and
-   * the producer's linger").
+   * quarter more requests (BENCHMARKS.md, "A cold start under load, and the producer's linger").
    */
   public static final int LINGER_MS = 5;
 
