@@ -92,10 +92,11 @@ class ProcessorConfigTest {
         .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
     assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50);
     assertThat(props.get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(10);
-    assertThat(
-            new StreamsConfig(props).getProducerConfigs("c").get(ProducerConfig.LINGER_MS_CONFIG))
+    Map<String, Object> producer = new StreamsConfig(props).getProducerConfigs("c");
+    assertThat(producer.get(ProducerConfig.LINGER_MS_CONFIG))
         .as("what the stream thread's producer gets")
         .isEqualTo(5);
+    assertThat(producer.get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo(131_072);
     assertThat(props.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10_000);
     assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("vigil-processor");
     assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("127.0.0.1:9092");
